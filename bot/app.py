@@ -1,0 +1,79 @@
+"""Composition: build the Bolt app and everything its listeners need, from settings and explicit arguments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+import handlers
+from bot.access import LdTeam
+from bot.delivery import Delivery
+from bot.jobs import BackgroundJobs
+from bot.runtime import Deps
+from bot.settings import Settings
+from bot.slack import SlackGateway, make_client
+from bot.web import WebApp
+from storage.db import Database
+from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Touchpoint:
+    bolt: App
+    deps: Deps
+
+    def wsgi(self) -> WebApp:
+        assert self.deps.settings.slack_signing_secret is not None
+        return WebApp(self.bolt, self.deps.db, self.deps.settings.slack_signing_secret.get_secret_value())
+
+    def close(self) -> None:
+        self.deps.background.shutdown()
+        self.deps.db.dispose()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    client: WebClient | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    background: BackgroundJobs | None = None,
+    verify_token: bool = True,
+) -> Touchpoint:
+    token = settings.slack_bot_token.get_secret_value()
+    db = db or Database(settings.database_url)
+    client = client or make_client(token, settings.slack_api_url, patient=False)
+    slack = SlackGateway(make_client(token, settings.slack_api_url, patient=True))
+    deps = Deps(
+        settings=settings,
+        db=db,
+        slack=slack,
+        slack_now=SlackGateway(client),
+        ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack),
+        delivery=Delivery(db, slack, clock),
+        background=background or BackgroundJobs(),
+        clock=clock,
+    )
+    bolt = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        request_verification_enabled=not settings.socket_mode,
+        token_verification_enabled=verify_token,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+
+    def inject(context, next):
+        context["deps"] = deps
+        return next()
+
+    bolt.use(inject)
+    handlers.register(bolt)
+    return Touchpoint(bolt, deps)

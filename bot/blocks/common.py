@@ -1,0 +1,55 @@
+"""Small pieces the builders share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+SECTION_TEXT_MAX = 3000
+
+
+def escape(text: str) -> str:
+    """Text a person typed, made safe to put inside mrkdwn (no accidental mentions or links)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def date(moment: datetime) -> str:
+    """A date Slack shows in the reader's own time zone, with a UTC fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def quoted_sections(heading: str, text: str) -> list[SectionBlock]:
+    """A heading and a person's words as a block quote, split over as many sections as Slack's limit needs."""
+    lines = [f">{line}" if line.strip() else ">" for line in escape(text).splitlines() or [""]]
+    chunks: list[str] = []
+    current = heading
+    for line in lines:
+        while len(line) > SECTION_TEXT_MAX - 1:  # one line longer than a section: cut it, keeping every character
+            if current:
+                chunks.append(current)
+            chunks.append(line[: SECTION_TEXT_MAX - 1])
+            line, current = ">" + line[SECTION_TEXT_MAX - 1 :], ""
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > SECTION_TEXT_MAX:
+            chunks.append(current)
+            candidate = line
+        current = candidate
+    chunks.append(current)
+    return [section(chunk) for chunk in chunks if chunk]

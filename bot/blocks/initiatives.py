@@ -1,0 +1,169 @@
+"""The "new initiative" modal, the initiative list and the help text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ConversationSelectElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    PlainTextInputElement,
+    PlainTextObject,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks import Message
+from bot.blocks.common import channel, context, escape, mention, section
+from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
+from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
+from bot.services.initiatives import Listing, NewInitiative
+
+
+def _text_input(block: Block, label: str, *, max_length: int, multiline: bool, optional: bool, hint: str, placeholder: str) -> InputBlock:
+    return InputBlock(
+        block_id=block,
+        label=PlainTextObject(text=label),
+        element=PlainTextInputElement(
+            action_id=Element.VALUE,
+            multiline=multiline,
+            max_length=max_length,
+            placeholder=PlainTextObject(text=placeholder),
+        ),
+        optional=optional,
+        hint=PlainTextObject(text=hint),
+    )
+
+
+def new_initiative_modal(ld_channel_id: str) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.NEW_INITIATIVE,
+        title=PlainTextObject(text="New initiative"),
+        submit=PlainTextObject(text="Open initiative"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            section(
+                "Name the initiative and its business stakeholders. Each stakeholder gets a DM asking what impact "
+                "they want and what they already track."
+            ),
+            _text_input(
+                Block.NAME, "Initiative name", max_length=NAME_MAX, multiline=False, optional=False,
+                hint="Unique within your workspace.", placeholder="e.g. Sales onboarding refresh",
+            ),
+            _text_input(
+                Block.GOAL, "Business goal it serves", max_length=GOAL_MAX, multiline=False, optional=False,
+                hint="In the business's words, not L&D's.", placeholder="e.g. New reps reach quota in 4 months, not 6",
+            ),
+            _text_input(
+                Block.DESCRIPTION, "Short description", max_length=DESCRIPTION_MAX, multiline=True, optional=True,
+                hint="Who it is for and what it involves.", placeholder="What the initiative is",
+            ),
+            InputBlock(
+                block_id=Block.STAKEHOLDERS,
+                label=PlainTextObject(text="Stakeholders"),
+                element=UserMultiSelectElement(
+                    action_id=Element.VALUE,
+                    placeholder=PlainTextObject(text="Choose people"),
+                    max_selected_items=STAKEHOLDERS_MAX,
+                ),
+                hint=PlainTextObject(text="The business leaders and managers whose goals this serves."),
+            ),
+            InputBlock(
+                block_id=Block.CHANNEL,
+                label=PlainTextObject(text="Post summaries in"),
+                element=ConversationSelectElement(
+                    action_id=Element.VALUE,
+                    initial_conversation=ld_channel_id,
+                    filter={"include": ["public", "private"], "exclude_bot_users": True},
+                    placeholder=PlainTextObject(text="Choose a channel"),
+                ),
+                hint=PlainTextObject(text="Stakeholders' answers are posted here. Defaults to the L&D channel."),
+            ),
+        ],
+    )
+
+
+def _state(values: Mapping, block: str) -> Mapping:
+    element = (values.get(block) or {}).get(Element.VALUE)
+    return element if isinstance(element, Mapping) else {}
+
+
+def state_text(values: Mapping, block: str) -> str:
+    value = _state(values, block).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def read_new_initiative(values: Mapping) -> NewInitiative:
+    """The modal's state values as a form; anything missing or of the wrong shape reads as empty."""
+    users = _state(values, Block.STAKEHOLDERS).get("selected_users")
+    chosen = _state(values, Block.CHANNEL).get("selected_conversation")
+    return NewInitiative(
+        name=state_text(values, Block.NAME),
+        business_goal=state_text(values, Block.GOAL),
+        description=state_text(values, Block.DESCRIPTION),
+        stakeholder_ids=tuple(dict.fromkeys(u for u in users if isinstance(u, str))) if isinstance(users, list) else (),
+        summary_channel_id=chosen if isinstance(chosen, str) and chosen else None,
+    )
+
+
+def refusal_view(message: str) -> View:
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Touchpoint"),
+        close=PlainTextObject(text="Close"),
+        blocks=[section(escape(message))],
+    )
+
+
+def initiative_list(listing: Listing) -> Message:
+    rows, page, pages, total = listing.rows, listing.page, listing.pages, listing.total
+    if total == 0:
+        return Message(
+            text="No initiatives yet.",
+            blocks=[section(f"No initiatives yet. Open the first with `{COMMAND} {Subcommand.NEW}`.")],
+        )
+    blocks = [HeaderBlock(text=PlainTextObject(text=f"Initiatives ({total})"))]
+    for row in rows:
+        blocks.append(
+            section(
+                f"*{escape(row.name)}* · {row.answered}/{row.stakeholders} answered\n"
+                f"{escape(row.business_goal)}\n"
+                f"Opened by {mention(row.created_by)} · summaries in {channel(row.summary_channel_id)}"
+            )
+        )
+    blocks.append(DividerBlock())
+    blocks.append(context(f"Page {page} of {pages}"))
+    buttons = []
+    if page > 1:
+        buttons.append(ButtonElement(text=PlainTextObject(text="Previous"), action_id=f"{Action.LIST_PAGE}_prev", value=str(page - 1)))
+    if page < pages:
+        buttons.append(ButtonElement(text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=str(page + 1)))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=Action.LIST_PAGE, elements=buttons))
+    lines = "\n".join(f"{r.name}: {r.answered}/{r.stakeholders} answered" for r in rows)
+    return Message(text=f"Initiatives ({total}), page {page} of {pages}:\n{lines}", blocks=blocks)
+
+
+HELP = [
+    (Subcommand.NEW, "open an initiative and ask its stakeholders the two alignment questions"),
+    (Subcommand.LIST, "every initiative, with how many stakeholders have answered"),
+    (Subcommand.HELP, "this list"),
+]
+
+
+def help_message(unknown: str | None = None) -> Message:
+    intro = (
+        f"I don't know `{escape(unknown)}`. Here is what I can do:" if unknown
+        else "Touchpoint keeps your L&D team in step with the business people each initiative serves."
+    )
+    lines = "\n".join(f"• `{COMMAND} {sub}`: {what}" for sub, what in HELP)
+    return Message(text=f"{intro}\n{lines}", blocks=[section(intro), section(lines)])
+
+
+def not_allowed(message: str) -> Message:
+    return Message(text=message, blocks=[section(escape(message))])

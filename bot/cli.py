@@ -1,0 +1,60 @@
+"""The `touchpoint` command: serve (the default) and demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import SettingsError, load_settings
+
+EXIT_CONFIG = 2
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # slack_sdk logs whole request bodies (and so tokens in form posts) at DEBUG only; keep it above that.
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def _serve(_: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.server import serve
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    settings = load_settings()
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        touchpoint = create_app(settings, db=db)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        print(f"SLACK_BOT_TOKEN: Slack did not accept the token ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+        return EXIT_CONFIG
+    serve(touchpoint)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(database_url=args.database_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="touchpoint", description="Keep L&D aligned with the business, in Slack.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the Slack app (the default)").set_defaults(run=_serve)
+    demo = commands.add_parser("demo", help="run the whole loop against a local Slack simulator and print it")
+    demo.add_argument("--database-url", default=None, help="where to store the demo (default: DATABASE_URL, or SQLite)")
+    demo.set_defaults(run=_demo)
+    args = parser.parse_args(argv)
+    configure_logging()
+    try:
+        return args.run(args) if hasattr(args, "run") else _serve(args)
+    except SettingsError as exc:
+        print(f"{exc.variable}: {str(exc).split(': ', 1)[1]}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,23 @@
+"""Errors a user can act on. Raised anywhere, shown privately by the one error handler."""
+
+
+class UserError(Exception):
+    """Something the person did that Touchpoint will not do; the message says what to do instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(UserError):
+    """The person is not an L&D member."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sorry, only the L&D team can manage initiatives. If you think you should be able to, "
+            "ask an L&D team member to add you."
+        )
+
+
+class TouchpointClosed(UserError):
+    """An answer arrived for a touchpoint that is not open to this person."""

@@ -1,0 +1,26 @@
+"""What every listener needs, built once by create_app and handed to listeners through Bolt's context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.access import LdTeam
+from bot.delivery import Delivery
+from bot.jobs import BackgroundJobs
+from bot.settings import Settings
+from bot.slack import SlackGateway
+from storage.db import Database
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    slack: SlackGateway  # patient (waits out rate limits): for work after the ack
+    slack_now: SlackGateway  # impatient: for calls inside a listener's 3 seconds
+    ld_team: LdTeam
+    delivery: Delivery
+    background: BackgroundJobs  # where slow work goes, so listener threads stay free to acknowledge
+    clock: Callable[[], datetime]

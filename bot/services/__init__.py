@@ -1,0 +1,1 @@
+"""Use cases: each takes a session (and plain values), returns plain data, and never talks to Slack."""

@@ -1,0 +1,187 @@
+"""Opening initiatives and listing them."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.ids import Block
+from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
+from storage import repositories as repo
+from storage.models import Initiative, InitiativeStakeholder, Touchpoint, TouchpointKind, TouchpointStatus
+
+
+@dataclass(frozen=True)
+class NewInitiative:
+    """What the L&D member typed into the "new initiative" modal."""
+
+    name: str
+    business_goal: str
+    description: str
+    stakeholder_ids: tuple[str, ...]
+    summary_channel_id: str | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Slack says of a person chosen as a stakeholder; None where Slack could not be asked in time."""
+
+    display_name: str
+    tz: str | None
+    is_bot: bool
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class CreatedInitiative:
+    id: int
+    name: str
+    touchpoint_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class InitiativeRow:
+    id: int
+    name: str
+    business_goal: str
+    summary_channel_id: str
+    created_by: str
+    stakeholders: int
+    answered: int
+
+
+class FormInvalid(UserError):
+    """Inline errors for a modal, keyed by block id."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+def name_key(name: str) -> str:
+    """Two names that a person would call the same name share this key."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def validate(
+    session: Session, team_id: str, form: NewInitiative, people: Mapping[str, Profile | None]
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = form.name.strip()
+    if not name:
+        errors[Block.NAME] = "Give the initiative a name."
+    elif len(name) > NAME_MAX:
+        errors[Block.NAME] = f"Keep the name to {NAME_MAX} characters (it has {len(name)})."
+    elif repo.initiative_name_taken(session, team_id, name_key(name)):
+        errors[Block.NAME] = f"An initiative called “{name}” already exists. Choose another name."
+    goal = form.business_goal.strip()
+    if not goal:
+        errors[Block.GOAL] = "Say which business goal this initiative serves."
+    elif len(goal) > GOAL_MAX:
+        errors[Block.GOAL] = f"Keep the business goal to {GOAL_MAX} characters (it has {len(goal)})."
+    if len(form.description.strip()) > DESCRIPTION_MAX:
+        errors[Block.DESCRIPTION] = f"Keep the description to {DESCRIPTION_MAX} characters."
+    stakeholder_problem = _stakeholder_problem(form.stakeholder_ids, people)
+    if stakeholder_problem:
+        errors[Block.STAKEHOLDERS] = stakeholder_problem
+    return errors
+
+
+def _stakeholder_problem(user_ids: tuple[str, ...], people: Mapping[str, Profile | None]) -> str | None:
+    if not user_ids:
+        return "Choose at least one stakeholder: the business people this initiative serves."
+    if len(user_ids) > STAKEHOLDERS_MAX:
+        return f"Choose at most {STAKEHOLDERS_MAX} stakeholders."
+    bots = [u for u in user_ids if (p := people.get(u)) is not None and p.is_bot]
+    if bots:
+        return f"{_mentions(bots)} {'is an app' if len(bots) == 1 else 'are apps'}: stakeholders must be people."
+    gone = [u for u in user_ids if (p := people.get(u)) is not None and p.deleted]
+    if gone:
+        return f"{_mentions(gone)} {'is' if len(gone) == 1 else 'are'} deactivated in Slack. Remove them to continue."
+    return None
+
+
+def _mentions(user_ids: list[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in user_ids)
+
+
+def create(
+    session: Session,
+    team_id: str,
+    opened_by: str,
+    form: NewInitiative,
+    people: Mapping[str, Profile | None],
+    default_channel_id: str,
+    now: datetime,
+) -> CreatedInitiative:
+    """Store the initiative, its stakeholders and one kickoff touchpoint per stakeholder, due now."""
+    errors = validate(session, team_id, form, people)
+    if errors:
+        raise FormInvalid(errors)
+    name = form.name.strip()
+    initiative = Initiative(
+        team_id=team_id,
+        name=name,
+        name_key=name_key(name),
+        business_goal=form.business_goal.strip(),
+        description=form.description.strip(),
+        summary_channel_id=form.summary_channel_id or default_channel_id,
+        created_by=opened_by,
+        created_at=now,
+    )
+    session.add(initiative)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another L&D member took the name between validation and now.
+        raise FormInvalid({Block.NAME: f"An initiative called “{name}” already exists. Choose another name."}) from None
+    stakeholders = repo.upsert_stakeholders(
+        session,
+        team_id,
+        {u: (p.display_name, p.tz) if p else None for u, p in people.items() if u in form.stakeholder_ids},
+        form.stakeholder_ids,
+        now,
+    )
+    touchpoints = []
+    for stakeholder in stakeholders:
+        session.add(
+            InitiativeStakeholder(
+                team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id, added_at=now
+            )
+        )
+        touchpoint = Touchpoint(
+            team_id=team_id,
+            initiative_id=initiative.id,
+            stakeholder_id=stakeholder.id,
+            kind=TouchpointKind.KICKOFF,
+            period=TouchpointKind.KICKOFF,
+            status=TouchpointStatus.PENDING,
+            due_at=now,
+        )
+        session.add(touchpoint)
+        touchpoints.append(touchpoint)
+    session.flush()
+    return CreatedInitiative(initiative.id, initiative.name, tuple(t.id for t in touchpoints))
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: list[InitiativeRow]
+    page: int
+    pages: int
+    total: int
+
+
+def list_page(session: Session, team_id: str, page: int, page_size: int = LIST_PAGE_SIZE) -> Listing:
+    """One page of the team's initiatives, newest first, with answered counts; past the end means the last page."""
+    total = repo.count_initiatives(session, team_id)
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 1), pages)
+    rows = repo.initiatives_with_answer_counts(session, team_id, offset=(page - 1) * page_size, limit=page_size)
+    return Listing([InitiativeRow(**row) for row in rows], page, pages, total)

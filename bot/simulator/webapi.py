@@ -1,0 +1,310 @@
+"""A fake Slack Web API: real HTTP on a random loopback port, recording every call with its arguments."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+TOKEN = "xoxb-simulated-token"
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass
+class _Fault:
+    method: str
+    times: int
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    when: Callable[[dict], bool] | None = None
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    user: str  # who posted (the app's bot user, or a person)
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+    metadata: dict | None = None
+    edits: int = 0
+
+
+class FakeSlackApi:
+    """Slack's Web API as the app sees it. Start with `start()`; point the app's SLACK_API_URL at `url`."""
+
+    BOT_USER = "UTOUCHBOT"
+
+    def __init__(self, team_id: str = "T0SIMULATED") -> None:
+        self.team_id = team_id
+        self.calls: list[SlackCall] = []
+        self.users: dict[str, dict] = {}
+        self.usergroups: dict[str, list[str]] = {}
+        self.messages: list[Message] = []
+        self.views: dict[str, dict] = {}  # view id -> {"user": ..., "view": ...}
+        self.responses: list[dict] = []  # bodies posted to response_urls
+        self.triggers: dict[str, str] = {}  # trigger_id -> user id
+        self.members: dict[str, set[str]] = {}  # channel -> user ids of members (the bot included)
+        self._faults: list[_Fault] = []
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._clock = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Setting the scene
+
+    def add_user(self, user_id: str, name: str, *, tz: str = "Europe/London", is_bot: bool = False,
+                 deleted: bool = False) -> None:
+        with self._lock:
+            self.users[user_id] = {
+                "id": user_id, "team_id": self.team_id, "name": name.lower().replace(" ", "."),
+                "real_name": name, "tz": tz, "is_bot": is_bot, "deleted": deleted,
+                "profile": {"real_name": name, "display_name": name.split(" ")[0]},
+            }
+
+    def add_channel(self, channel_id: str, *, bot_is_member: bool = True) -> None:
+        with self._lock:
+            self.members[channel_id] = {self.BOT_USER} if bot_is_member else set()
+
+    def fail(self, method: str, error: str = "internal_error", *, times: int = 1, status: int = 200,
+             retry_after: int | None = None, when: Callable[[dict], bool] | None = None) -> None:
+        """Answer the next `times` calls of `method` (that match `when`) with an error instead."""
+        with self._lock:
+            self._faults.append(_Fault(method, times, status, error, retry_after, when))
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        self.fail(method, "ratelimited", times=times, status=429, retry_after=retry_after)
+
+    # Reading what happened
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def dm_channel(self, user_id: str) -> str:
+        return "D" + user_id[1:]
+
+    def messages_in(self, channel: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.channel == channel]
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        with self._lock:
+            return next((m for m in self.messages if m.channel == channel and m.ts == ts), None)
+
+    def views_for(self, user_id: str) -> list[dict]:
+        with self._lock:
+            return [v["view"] for v in self.views.values() if v["user"] == user_id]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Poll until predicate() is truthy; its value, or AssertionError at the deadline."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError("the simulated Slack did not see what was expected in time")
+            time.sleep(0.01)
+
+    # Serving
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def response_url(self) -> str:
+        return self.url.replace("/api/", f"/respond/{next(self._ids)}")
+
+    def new_trigger(self, user_id: str) -> str:
+        trigger = f"{next(self._ids)}.{int(time.time())}.simulated"
+        with self._lock:
+            self.triggers[trigger] = user_id
+        return trigger
+
+    def start(self) -> "FakeSlackApi":
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test and demo output clean
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                path, _, query = self.path.partition("?")
+                self._api(path, {k: v[0] for k, v in parse_qs(query).items()})
+
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                if self.path.startswith("/respond/"):
+                    with api._lock:
+                        api.responses.append(json.loads(raw or "{}"))
+                    return self._send(200, {"ok": True})
+                path, _, query = self.path.partition("?")
+                args = {k: v[0] for k, v in parse_qs(query).items()}
+                self._api(path, {**args, **_parse_args(raw, self.headers.get("Content-Type", ""))})
+
+            def _api(self, path: str, args: dict) -> None:
+                method = path.removeprefix("/api/")
+                status, payload, headers = api._handle(method, args, self.headers.get("Authorization", ""))
+                self._send(status, payload, headers)
+
+            def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
+                body = json.dumps(payload).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> "FakeSlackApi":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # The Web API
+
+    def _handle(self, method: str, args: dict, authorization: str) -> tuple[int, dict, dict]:
+        with self._lock:
+            self.calls.append(SlackCall(method, args, time.monotonic()))
+            if authorization != f"Bearer {TOKEN}":
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+            fault = next((f for f in self._faults if f.method == method and f.times > 0 and (f.when is None or f.when(args))), None)
+            if fault is not None:
+                fault.times -= 1
+                headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                return fault.status, {"ok": False, "error": fault.error}, headers
+            handler = getattr(self, "_" + method.replace(".", "_"), None)
+            if handler is None:
+                return 200, {"ok": False, "error": "unknown_method"}, {}
+            result = handler(args)
+            if "error" in result:
+                return 200, {"ok": False, **result}, {}
+            return 200, {"ok": True, **result}, {}
+
+    def _ts(self) -> str:
+        return f"{int(time.time())}.{next(self._clock):06d}"
+
+    def _auth_test(self, args: dict) -> dict:
+        return {"team_id": self.team_id, "user_id": self.BOT_USER, "bot_id": "BTOUCHBOT", "team": "Simulated", "url": "https://simulated.slack.com/"}
+
+    def _users_info(self, args: dict) -> dict:
+        user = self.users.get(args.get("user", ""))
+        return {"user": user} if user else {"error": "user_not_found"}
+
+    def _usergroups_users_list(self, args: dict) -> dict:
+        group = self.usergroups.get(args.get("usergroup", ""))
+        return {"users": group} if group is not None else {"error": "no_such_subteam"}
+
+    def _conversations_open(self, args: dict) -> dict:
+        user_id = str(args.get("users", "")).split(",")[0]
+        user = self.users.get(user_id)
+        if user is None:
+            return {"error": "user_not_found"}
+        if user["deleted"]:
+            return {"error": "user_disabled"}
+        if user["is_bot"]:
+            return {"error": "cannot_dm_bot"}
+        return {"channel": {"id": self.dm_channel(user_id)}}
+
+    def _conversations_join(self, args: dict) -> dict:
+        channel = args.get("channel", "")
+        if channel not in self.members:
+            return {"error": "channel_not_found"}
+        self.members[channel].add(self.BOT_USER)
+        return {"channel": {"id": channel}}
+
+    def _conversations_history(self, args: dict) -> dict:
+        channel = args.get("channel", "")
+        found = [m for m in self.messages if m.channel == channel and float(m.ts) >= float(args.get("oldest") or 0)]
+        return {"messages": [{"ts": m.ts, "text": m.text, "metadata": m.metadata} for m in reversed(found)], "has_more": False}
+
+    def _writable_channel(self, channel: str) -> str | dict:
+        """The channel a chat.* call writes to: a user id means the DM with that user."""
+        if channel.startswith(("U", "W")):
+            opened = self._conversations_open({"users": channel})
+            return opened if "error" in opened else opened["channel"]["id"]
+        if channel.startswith("D"):
+            return channel
+        if channel not in self.members:
+            return {"error": "channel_not_found"}
+        if self.BOT_USER not in self.members[channel]:
+            return {"error": "not_in_channel"}
+        return channel
+
+    def _chat_postMessage(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+        channel = self._writable_channel(str(args.get("channel", "")))
+        if isinstance(channel, dict):
+            return channel
+        if not args.get("text") and not args.get("blocks"):
+            return {"error": "no_text"}
+        message = Message(channel, self._ts(), self.BOT_USER, args.get("text", ""), _blocks(args), _metadata(args))
+        self.messages.append(message)
+        return {"channel": channel, "ts": message.ts, "message": {"text": message.text}}
+
+    def _chat_update(self, args: dict) -> dict:
+        message = self.message(str(args.get("channel", "")), str(args.get("ts", "")))
+        if message is None:
+            return {"error": "message_not_found"}
+        message.text, message.blocks, message.edits = args.get("text", ""), _blocks(args), message.edits + 1
+        return {"channel": message.channel, "ts": message.ts}
+
+    def _chat_postEphemeral(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+        self.responses.append({"ephemeral_to": args.get("user"), **args})
+        return {"message_ts": self._ts()}
+
+    def _views_open(self, args: dict) -> dict:
+        user = self.triggers.pop(str(args.get("trigger_id", "")), None)
+        if user is None:
+            return {"error": "invalid_trigger_id"}
+        view = args["view"] if isinstance(args.get("view"), dict) else json.loads(args.get("view") or "{}")
+        view_id = f"V{next(self._ids):08d}"
+        view = {**view, "id": view_id, "team_id": self.team_id, "hash": view_id, "private_metadata": view.get("private_metadata", "")}
+        self.views[view_id] = {"user": user, "view": view}
+        return {"view": view}
+
+
+def _parse_args(raw: str, content_type: str) -> dict:
+    if content_type.startswith("application/json"):
+        return json.loads(raw or "{}")
+    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+
+
+def _blocks(args: dict) -> list[dict]:
+    blocks = args.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def _metadata(args: dict) -> dict | None:
+    metadata = args.get("metadata")
+    return json.loads(metadata) if isinstance(metadata, str) else metadata

@@ -1,0 +1,128 @@
+"""Slack's other side: people using the app, sent to it as signed HTTP requests like Slack's own."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.simulator.webapi import FakeSlackApi
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str
+    seconds: float
+
+    def json(self) -> dict:
+        return json.loads(self.body) if self.body else {}
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    base = f"v0:{timestamp}:".encode() + body
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
+
+
+class Workspace:
+    """A Slack workspace whose members use the app at app_url."""
+
+    def __init__(self, api: FakeSlackApi, app_url: str, signing_secret: str) -> None:
+        self.api = api
+        self.app_url = app_url
+        self.signing_secret = signing_secret
+        self.team_id = api.team_id
+
+    # What people do
+
+    def slash(self, user_id: str, text: str, *, channel_id: str = "C0GENERAL") -> Reply:
+        form = {
+            "token": "deprecated", "team_id": self.team_id, "team_domain": "simulated", "channel_id": channel_id,
+            "channel_name": "general", "user_id": user_id, "user_name": self.api.users.get(user_id, {}).get("name", user_id),
+            "command": "/touchpoint", "text": text, "api_app_id": "ATOUCHPOINT", "is_enterprise_install": "false",
+            "response_url": self.api.response_url(), "trigger_id": self.api.new_trigger(user_id),
+        }
+        return self.post_form(form)
+
+    def submit(self, user_id: str, view: dict, values: dict[str, Any]) -> Reply:
+        """Submit a modal as Slack would, with values keyed by block id (text, a list of users, or a channel id)."""
+        state: dict[str, dict] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            value = values.get(block["block_id"], _initial(element))
+            state[block["block_id"]] = {element["action_id"]: _state_value(element["type"], value)}
+        payload = {
+            "type": "view_submission", "team": {"id": self.team_id, "domain": "simulated"},
+            "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "ATOUCHPOINT",
+            "trigger_id": self.api.new_trigger(user_id),
+            "view": {**view, "state": {"values": state}}, "response_urls": [], "is_enterprise_install": False,
+        }
+        return self.post_payload(payload)
+
+    def click(self, user_id: str, channel: str, ts: str, action_id: str) -> Reply:
+        """Click the button with action_id in the message at (channel, ts)."""
+        message = self.api.message(channel, ts)
+        assert message is not None, f"no message {ts} in {channel}"
+        for block in message.blocks:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("action_id") == action_id:
+                    return self.post_payload({
+                        "type": "block_actions", "team": {"id": self.team_id, "domain": "simulated"},
+                        "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "ATOUCHPOINT",
+                        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+                        "trigger_id": self.api.new_trigger(user_id), "channel": {"id": channel},
+                        "message": {"ts": ts, "text": message.text, "blocks": message.blocks},
+                        "response_url": self.api.response_url(),
+                        "actions": [{**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}],
+                    })
+        raise AssertionError(f"no button {action_id} in message {ts}")
+
+    def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> Reply:
+        body = {
+            "token": "deprecated", "team_id": self.team_id, "api_app_id": "ATOUCHPOINT", "event": event,
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+        }
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+        return self.post(json.dumps(body).encode(), "application/json", headers)
+
+    # The wire
+
+    def post_form(self, form: dict) -> Reply:
+        return self.post(urlencode(form).encode(), "application/x-www-form-urlencoded")
+
+    def post_payload(self, payload: dict) -> Reply:
+        return self.post_form({"payload": json.dumps(payload)})
+
+    def post(self, body: bytes, content_type: str, headers: dict | None = None, *, signed: bool = True) -> Reply:
+        all_headers = {"Content-Type": content_type, **(sign(self.signing_secret, body) if signed else {}), **(headers or {})}
+        request = urllib.request.Request(self.app_url, data=body, headers=all_headers, method="POST")
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Reply(response.status, response.read().decode(), time.perf_counter() - started)
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode(), time.perf_counter() - started)
+
+
+def _initial(element: dict) -> Any:
+    return element.get("initial_value") or element.get("initial_users") or element.get("initial_conversation")
+
+
+def _state_value(element_type: str, value: Any) -> dict:
+    if element_type == "multi_users_select":
+        return {"type": element_type, "selected_users": list(value or [])}
+    if element_type == "conversations_select":
+        return {"type": element_type, "selected_conversation": value}
+    if element_type == "users_select":
+        return {"type": element_type, "selected_user": value}
+    return {"type": element_type, "value": value}

@@ -1,0 +1,125 @@
+"""The Web API calls Touchpoint makes outside a listener's first three seconds, and what their failures mean."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+
+    ServerErrorRetryHandler,
+)
+from slack_sdk.models.blocks import Block
+
+from bot.services.initiatives import Profile
+
+logger = logging.getLogger(__name__)
+
+# Errors that mean this person can never get a DM from us: retrying will not help.
+UNREACHABLE_USER = frozenset(
+    {"user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot", "user_is_bot", "users_not_found"}
+)
+NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def make_client(token: str, base_url: str, *, patient: bool) -> WebClient:
+    """A client for the Web API at base_url.
+
+    The patient one (background work) waits out 429s as Retry-After says and retries 5xx with backoff; the other
+    (listeners, which have a 3-second budget and single-use trigger ids) only retries a dropped connection.
+    """
+    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    if patient:
+        handlers += [RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=3)]
+    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10)
+
+
+class SlackCallFailed(Exception):
+    """A Web API call that did not succeed, after the client's own retries."""
+
+    def __init__(self, method: str, error: str) -> None:
+        super().__init__(f"{method}: {error}")
+        self.method = method
+        self.error = error
+
+    @property
+    def user_unreachable(self) -> bool:
+        return self.error in UNREACHABLE_USER
+
+
+def _call(api: Callable[..., SlackResponse], **kwargs: Any) -> dict:
+    method = api.__name__.replace("_", ".")
+    try:
+        response = api(**kwargs)
+    except SlackApiError as exc:
+        raise SlackCallFailed(method, str(exc.response.get("error") or exc.response.status_code)) from exc
+    except (SlackClientError, OSError) as exc:
+        raise SlackCallFailed(method, type(exc).__name__) from exc
+    return response.data  # type: ignore[return-value]
+
+
+def _as_dicts(blocks: list[Block] | None) -> list[dict] | None:
+    return None if blocks is None else [b.to_dict() for b in blocks]
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def profile(self, user_id: str) -> Profile:
+        user = _call(self.client.users_info, user=user_id)["user"]
+        profile = user.get("profile") or {}
+        return Profile(
+            display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id,
+            tz=user.get("tz"),
+            is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+            deleted=bool(user.get("deleted")),
+        )
+
+    def profiles(self, user_ids: Iterable[str], budget_seconds: float) -> dict[str, Profile | None]:
+        """Profiles looked up in parallel; None for any Slack did not give within the budget."""
+        user_ids = list(dict.fromkeys(user_ids))
+        if not user_ids:
+            return {}
+        pool = ThreadPoolExecutor(max_workers=min(8, len(user_ids)), thread_name_prefix="users-info")
+        futures = {u: pool.submit(self.profile, u) for u in user_ids}
+        wait(futures.values(), timeout=budget_seconds)
+        pool.shutdown(wait=False, cancel_futures=True)
+        found: dict[str, Profile | None] = {}
+        for user_id, future in futures.items():
+            if future.done() and future.exception() is None:
+                found[user_id] = future.result()
+            else:
+                found[user_id] = None
+                logger.info("no profile for %s in time: %s", user_id, future.exception() if future.done() else "timeout")
+        return found
+
+    def open_dm(self, user_id: str) -> str:
+        return _call(self.client.conversations_open, users=user_id)["channel"]["id"]
+
+    def post(self, channel: str, text: str, blocks: list[Block] | None = None, *, metadata: dict | None = None) -> str:
+        """Post a message and return its ts. Joins a public channel it is not yet in, once."""
+        args: dict[str, Any] = {"channel": channel, "text": text, "blocks": _as_dicts(blocks)}
+        if metadata:
+            args["metadata"] = metadata
+        try:
+            return _call(self.client.chat_postMessage, **args)["ts"]
+        except SlackCallFailed as exc:
+            if exc.error != "not_in_channel":
+                raise
+            _call(self.client.conversations_join, channel=channel)
+            return _call(self.client.chat_postMessage, **args)["ts"]
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
+        _call(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=_as_dicts(blocks))
+
+    def usergroup_members(self, usergroup_id: str) -> frozenset[str]:
+        return frozenset(_call(self.client.usergroups_users_list, usergroup=usergroup_id).get("users") or ())

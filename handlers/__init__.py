@@ -1,0 +1,10 @@
+"""Bolt listeners, one module per Slack feature, each with its own register(app)."""
+
+from slack_bolt import App
+
+from handlers import answers, commands, errors, events, new_initiative
+
+
+def register(app: App) -> None:
+    for feature in (errors, commands, new_initiative, answers, events):
+        feature.register(app)

@@ -1,0 +1,58 @@
+"""The one error handler: a UserError becomes a private message; anything else is logged under an id the user sees."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from slack_bolt import App, BoltResponse, Respond
+
+from bot.blocks import Message
+from bot.blocks.initiatives import refusal_view
+from bot.blocks.touchpoints import unexpected_error
+from bot.errors import UserError
+from bot.runtime import Deps
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.error(on_error)
+
+
+def on_error(error: Exception, body: dict, respond: Respond, response: BoltResponse | None, deps: Deps | None):
+    if isinstance(error, UserError):
+        message = Message(text=error.message)
+        logger.info("refused: %s", error.message)
+    else:
+        error_id = uuid.uuid4().hex[:10]
+        logger.error("unexpected error %s", error_id, exc_info=error)
+        message = unexpected_error(error_id)
+    if response is not None:
+        # Not acknowledged yet: answer Slack's request itself, in a shape the user sees.
+        return _as_ack(body, message)
+    _tell(body, message, respond, deps)
+    return None
+
+
+def _as_ack(body: dict, message: Message) -> BoltResponse:
+    if body.get("type") == "view_submission":
+        payload = {"response_action": "update", "view": refusal_view(message.text).to_dict()}
+    elif body.get("command"):
+        payload = {"response_type": "ephemeral", "text": message.text}
+    else:
+        payload = {}
+    return BoltResponse(status=200, body=json.dumps(payload) if payload else "", headers={"content-type": "application/json"})
+
+
+def _tell(body: dict, message: Message, respond: Respond, deps: Deps | None) -> None:
+    try:
+        if body.get("response_url"):
+            respond(text=message.text, blocks=message.blocks or None, response_type="ephemeral", replace_original=False)
+            return
+        user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+        if user_id and deps is not None:
+            deps.slack_now.post(user_id, message.text, message.blocks or None)
+    except Exception:  # noqa: BLE001 - the user could not be told; the cause is already logged above
+        logger.exception("could not tell the user about an error")

@@ -1,0 +1,47 @@
+"""Events: keep stakeholders' names, time zones and active flags in step with Slack. Retried events are dropped."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+
+from bot.ids import Event
+from bot.runtime import Deps
+from bot.services import touchpoints
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.middleware(drop_retried_events)
+    app.event(Event.USER_CHANGE)(on_user_change)
+
+
+def drop_retried_events(body: dict, context, next, deps: Deps):
+    """Slack retries an event it thinks we missed; the event_id says whether we already handled it."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if event_id:
+        with deps.db.session() as session:
+            first = touchpoints.first_time_seen(session, context.get("team_id") or "", str(event_id), deps.clock())
+        if not first:
+            logger.info("dropping event %s: already handled", event_id)
+            return BoltResponse(status=200, body="")
+    return next()
+
+
+def on_user_change(event: dict, context, deps: Deps) -> None:
+    user = event.get("user") or {}
+    if not user.get("id"):
+        return
+    profile = user.get("profile") or {}
+    with deps.db.session() as session:
+        touchpoints.refresh_person(
+            session,
+            context.get("team_id") or user.get("team_id") or "",
+            user["id"],
+            display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user["id"],
+            tz=user.get("tz"),
+            active=not user.get("deleted", False),
+            now=deps.clock(),
+        )

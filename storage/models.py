@@ -1,0 +1,129 @@
+"""The tables. Every row carries the Slack team (workspace) id it belongs to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _when(nullable: bool = False):
+    """A timezone-aware UTC timestamp column; required ones default to now."""
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class TouchpointKind(StrEnum):
+    KICKOFF = "kickoff"
+    CHECKIN = "checkin"
+    REVIEW = "review"
+
+
+class TouchpointStatus(StrEnum):
+    PENDING = "pending"  # stored, not yet delivered
+    SENDING = "sending"  # claimed by one sender
+    SENT = "sent"  # delivered, waiting for an answer
+    ANSWERED = "answered"
+    FAILED = "failed"  # could not be delivered; the reason is in last_error
+
+
+class Question(StrEnum):
+    IMPACT = "impact"
+    TRACKING = "tracking"
+
+
+class Initiative(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "name_key", name="uq_initiative_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=80)
+    name_key: str = Field(max_length=80)
+    business_goal: str = Field(max_length=300)
+    description: str = Field(default="", max_length=2000)
+    summary_channel_id: str = Field(max_length=32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _when()
+    active: bool = True
+
+
+class Stakeholder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_stakeholder_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    display_name: str = Field(default="", max_length=200)
+    tz: str | None = Field(default=None, max_length=64)
+    dm_channel_id: str | None = Field(default=None, max_length=32)
+    active: bool = True
+    updated_at: datetime = _when()
+
+
+class InitiativeStakeholder(SQLModel, table=True):
+    __tablename__ = "initiative_stakeholder"
+    __table_args__ = (UniqueConstraint("initiative_id", "stakeholder_id", name="uq_initiative_stakeholder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
+    added_at: datetime = _when()
+
+
+class Touchpoint(SQLModel, table=True):
+    """One conversation with one stakeholder about one initiative; (initiative, stakeholder, kind, period) is unique."""
+
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "stakeholder_id", "kind", "period", name="uq_touchpoint_instance"),
+        Index("ix_touchpoint_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
+    kind: str = Field(max_length=16)
+    period: str = Field(max_length=16)
+    status: str = Field(default=TouchpointStatus.PENDING, max_length=16)
+    due_at: datetime = _when()
+    claimed_at: datetime | None = _when(nullable=True)
+    sent_at: datetime | None = _when(nullable=True)
+    answered_at: datetime | None = _when(nullable=True)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class Answer(SQLModel, table=True):
+    """One answer to one question; answering again adds the next version, never overwrites."""
+
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "stakeholder_id", "question", "version", name="uq_answer_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
+    touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id", index=True)
+    question: str = Field(max_length=32)
+    text: str = Field(max_length=3000)
+    version: int
+    answered_at: datetime = _when()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Event ids already handled, so that Slack's retries of an event are not handled twice."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    received_at: datetime = _when()

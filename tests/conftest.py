@@ -1,0 +1,152 @@
+"""Fixtures: a database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the simulated Slack, the app over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot.app import Touchpoint, create_app
+from bot.server import http_server
+from bot.settings import Settings, load_settings
+from bot.simulator import FakeSlackApi, Workspace
+from bot.simulator.webapi import TOKEN
+from storage.db import Database
+
+SECRET = "simulated-signing-secret"
+TEAM = "T0SIMULATED"
+LD_CHANNEL = "C0LDTEAM"
+LENA, PRIYA = "U0LENA", "U0PRIYA"  # L&D members
+SAM, OLU, MEI = "U0SAM", "U0OLU", "U0MEI"  # stakeholders
+CHRIS = "U0CHRIS"  # neither
+APPBOT, GONE = "U0APPBOT", "U0GONE"
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once keeps the suite fast."""
+    path = tmp_path_factory.mktemp("template") / "touchpoint.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Database]:
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped (.ci/run sets it)")
+    settings_url = load_settings(
+        slack_bot_token=TOKEN, slack_signing_secret=SECRET, ld_channel_id=LD_CHANNEL, ld_admin_user_ids=LENA,
+        database_url=POSTGRES_URL,
+    ).database_url
+    db = Database(settings_url)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request, tmp_path, sqlite_template) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "touchpoint.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+    else:
+        database = request.getfixturevalue("postgres_database")
+        tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        yield database
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    api = FakeSlackApi(TEAM)
+    api.add_user(LENA, "Lena Park", tz="Europe/London")
+    api.add_user(PRIYA, "Priya Shah", tz="Europe/London")
+    api.add_user(SAM, "Sam Okafor", tz="America/New_York")
+    api.add_user(OLU, "Olu Adeyemi", tz="Europe/London")
+    api.add_user(MEI, "Mei Tanaka", tz="Asia/Tokyo")
+    api.add_user(CHRIS, "Chris Doe", tz="Europe/Paris")
+    api.add_user(APPBOT, "Expense Bot", is_bot=True)
+    api.add_user(GONE, "Former Colleague", deleted=True)
+    api.add_channel(LD_CHANNEL)
+    api.add_channel("C0SALES", bot_is_member=False)
+    with api:
+        yield api
+
+
+def make_settings(slack: FakeSlackApi, db: Database, **overrides) -> Settings:
+    values = dict(
+        slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack.url, database_url=db.url,
+        ld_channel_id=LD_CHANNEL, ld_admin_user_ids=f"{LENA},{PRIYA}",
+    )
+    return load_settings(**{**values, **overrides})
+
+
+@dataclass
+class Running:
+    touchpoint: Touchpoint
+    url: str
+    workspace: Workspace
+    slack: FakeSlackApi
+
+    @property
+    def db(self) -> Database:
+        return self.touchpoint.deps.db
+
+    def settle(self) -> None:
+        """Wait for the work the app does after acknowledging (DMs, summaries)."""
+        assert self.touchpoint.deps.background.wait_idle(timeout=20), "background work did not finish"
+
+
+class AppServer:
+    """The app on a real HTTP server on a random loopback port, started and stopped by tests (and restarted)."""
+
+    def __init__(self, slack: FakeSlackApi, db: Database, **settings) -> None:
+        self.slack, self.db, self.settings = slack, db, settings
+        self.running: Running | None = None
+
+    def start(self) -> Running:
+        touchpoint = create_app(make_settings(self.slack, self.db, **self.settings), db=Database(self.db.url))
+        self._server = http_server(touchpoint, "127.0.0.1", 0, threads=8)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        url = f"http://127.0.0.1:{self._server.effective_port}"
+        self.running = Running(touchpoint, url, Workspace(self.slack, url + "/slack/events", SECRET), self.slack)
+        return self.running
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.settle()
+            self._server.close()
+            self._thread.join(timeout=5)
+            self.running.touchpoint.close()
+            self.running = None
+
+
+@pytest.fixture
+def server(slack, db) -> Iterator[AppServer]:
+    app_server = AppServer(slack, db)
+    yield app_server
+    app_server.stop()
+
+
+@pytest.fixture
+def app(server) -> Running:
+    return server.start()
