@@ -66,7 +66,10 @@ def create_app(
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=verify_token,
-        process_before_response=False,
+        # Listeners run on the request's own thread and Slack gets its answer when they return. They only ack,
+        # touch the database and open modals; anything slow goes to deps.background. (Bolt's other mode answers
+        # from a second thread and loses the ack when a listener raises right after acknowledging.)
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from waitress.server import create_server
 
@@ -11,9 +12,9 @@ from bot.app import Touchpoint
 logger = logging.getLogger(__name__)
 
 
-def http_server(touchpoint: Touchpoint, host: str, port: int, threads: int):
+def http_server(touchpoint: Touchpoint, host: str, port: int, threads: int, **waitress_options):
     """A waitress server, not yet running: call .run() (blocks) and .close() to stop."""
-    return create_server(touchpoint.wsgi(), host=host, port=port, threads=threads, ident="touchpoint")
+    return create_server(touchpoint.wsgi(), host=host, port=port, threads=threads, ident="touchpoint", **waitress_options)
 
 
 def serve(touchpoint: Touchpoint) -> None:
@@ -30,3 +31,30 @@ def serve(touchpoint: Touchpoint) -> None:
         server.run()
     finally:
         touchpoint.close()
+
+
+class ServerThread:
+    """The app's HTTP server on a thread of this process (demo, tests, benchmarks): start(), url, stop()."""
+
+    def __init__(self, touchpoint: Touchpoint, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        # A short loop timeout makes stop() prompt; production's serve() keeps waitress's default.
+        self._server = http_server(touchpoint, host, port, threads, asyncore_loop_timeout=0.05)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="touchpoint-http", daemon=True)
+        self.url = f"http://{host}:{self._server.effective_port}"
+
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stopping.is_set():  # closing the socket under select() is how waitress stops from outside
+                raise
+
+    def start(self) -> "ServerThread":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.close()
+        self._thread.join(timeout=5)

@@ -39,7 +39,7 @@ def make_client(token: str, base_url: str, *, patient: bool) -> WebClient:
     handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
     if patient:
         handlers += [RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=3)]
-    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10)
+    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if patient else 2)
 
 
 class SlackCallFailed(Exception):

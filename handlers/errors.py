@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltResponse, Respond
 
 from bot.blocks import Message
 from bot.blocks.initiatives import refusal_view
@@ -21,7 +21,7 @@ def register(app: App) -> None:
     app.error(on_error)
 
 
-def on_error(error: Exception, body: dict, respond: Respond, response: BoltResponse | None, deps: Deps | None):
+def on_error(error: Exception, body: dict, ack: Ack, respond: Respond, deps: Deps | None) -> BoltResponse:
     if isinstance(error, UserError):
         message = Message(text=error.message)
         logger.info("refused: %s", error.message)
@@ -29,11 +29,12 @@ def on_error(error: Exception, body: dict, respond: Respond, response: BoltRespo
         error_id = uuid.uuid4().hex[:10]
         logger.error("unexpected error %s", error_id, exc_info=error)
         message = unexpected_error(error_id)
-    if response is not None:
-        # Not acknowledged yet: answer Slack's request itself, in a shape the user sees.
-        return _as_ack(body, message)
-    _tell(body, message, respond, deps)
-    return None
+    if ack is not None and ack.response is not None:
+        # Already acknowledged: that stays Slack's answer, and the user hears privately.
+        _tell(body, message, respond, deps)
+        return ack.response
+    # Not acknowledged yet: answer Slack's request itself, in a shape the user sees.
+    return _as_ack(body, message)
 
 
 def _as_ack(body: dict, message: Message) -> BoltResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +13,12 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.app import Touchpoint, create_app
-from bot.server import http_server
+from bot.server import ServerThread
 from bot.settings import Settings, load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
 from storage.db import Database
+from tests.slack_contract import assert_everything_sent_is_valid
 
 SECRET = "simulated-signing-secret"
 TEAM = "T0SIMULATED"
@@ -124,18 +124,15 @@ class AppServer:
 
     def start(self) -> Running:
         touchpoint = create_app(make_settings(self.slack, self.db, **self.settings), db=Database(self.db.url))
-        self._server = http_server(touchpoint, "127.0.0.1", 0, threads=8)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        url = f"http://127.0.0.1:{self._server.effective_port}"
+        self._server = ServerThread(touchpoint).start()
+        url = self._server.url
         self.running = Running(touchpoint, url, Workspace(self.slack, url + "/slack/events", SECRET), self.slack)
         return self.running
 
     def stop(self) -> None:
         if self.running is not None:
             self.running.settle()
-            self._server.close()
-            self._thread.join(timeout=5)
+            self._server.stop()
             self.running.touchpoint.close()
             self.running = None
 
@@ -148,5 +145,8 @@ def server(slack, db) -> Iterator[AppServer]:
 
 
 @pytest.fixture
-def app(server) -> Running:
-    return server.start()
+def app(server, slack) -> Iterator[Running]:
+    running = server.start()
+    yield running
+    running.settle()
+    assert_everything_sent_is_valid(slack)
