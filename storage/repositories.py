@@ -29,7 +29,9 @@ def _insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return session.execute(insert(table).values(rows).on_conflict_do_nothing()).rowcount
+    # RETURNING, not rowcount: drivers disagree on rowcount for multi-row inserts.
+    statement = insert(table).values(rows).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return len(session.execute(statement).all())
 
 
 # Initiatives
