@@ -6,7 +6,11 @@ import argparse
 import logging
 import sys
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.settings import SettingsError, load_settings
+from storage.db import Database
 
 EXIT_CONFIG = 2
 
@@ -15,23 +19,31 @@ def configure_logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     # slack_sdk logs whole request bodies (and so tokens in form posts) at DEBUG only; keep it above that.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def open_database(url: str) -> Database:
+    """The database, migrated to the current schema; a SettingsError naming DATABASE_URL if it cannot be reached."""
+    db = Database(url)
+    try:
+        db.migrate()
+    except SQLAlchemyError as exc:
+        raise SettingsError("DATABASE_URL", f"cannot open the database ({type(exc.orig or exc).__name__})") from None
+    return db
 
 
 def _serve(_: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.server import serve
-    from slack_sdk.errors import SlackApiError, SlackClientError
 
     settings = load_settings()
-    from storage.db import Database
-
-    db = Database(settings.database_url)
-    db.migrate()
+    db = open_database(settings.database_url)
     try:
         touchpoint = create_app(settings, db=db)
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        print(f"SLACK_BOT_TOKEN: Slack did not accept the token ({exc.__class__.__name__}: {exc})", file=sys.stderr)
-        return EXIT_CONFIG
+    except SlackApiError as exc:
+        raise SettingsError("SLACK_BOT_TOKEN", f"Slack did not accept the token ({exc.response.get('error')})") from None
+    except (SlackClientError, OSError) as exc:
+        raise SettingsError("SLACK_API_URL", f"cannot reach {settings.slack_api_url} ({type(exc).__name__})") from None
     serve(touchpoint)
     return 0
 
@@ -54,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args) if hasattr(args, "run") else _serve(args)
     except SettingsError as exc:
-        print(f"{exc.variable}: {str(exc).split(': ', 1)[1]}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 0

@@ -156,9 +156,13 @@ HELP = [
 ]
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def help_message(unknown: str | None = None) -> Message:
     intro = (
-        f"I don't know `{escape(unknown)}`. Here is what I can do:" if unknown
+        f"I don't know `{escape(_shorten(unknown, 40))}`. Here is what I can do:" if unknown
         else "Touchpoint keeps your L&D team in step with the business people each initiative serves."
     )
     lines = "\n".join(f"• `{COMMAND} {sub}`: {what}" for sub, what in HELP)

@@ -1,0 +1,90 @@
+"""Every builder's output passes slack_sdk's Block Kit validation, at the largest inputs Touchpoint accepts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.blocks import initiatives as ib
+from bot.blocks import touchpoints as tb
+from bot.blocks.common import SECTION_TEXT_MAX, escape, quoted_sections
+from bot.limits import ANSWER_MAX, DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
+from bot.services.answers import AnswerContext, RecordedAnswers
+from bot.services.initiatives import InitiativeRow, Listing
+from bot.services.touchpoints import Outgoing
+from tests.slack_contract import assert_valid_message, assert_valid_view
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NASTY = "<!channel> & <@U0SAM> *bold* `code` <https://evil.example|click> ✨ ünïcødé"
+LONG_ANSWER = ("line\n" * (ANSWER_MAX // 5))[:ANSWER_MAX]  # a thousand lines: the worst case for quoting
+
+
+def _outgoing(**overrides) -> Outgoing:
+    values = dict(
+        touchpoint_id=1, kind="kickoff", team_id="T1", initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX,
+        description="D" * DESCRIPTION_MAX, opened_by="U0LENA", summary_channel_id="C0LD", stakeholder_id=1,
+        user_id="U0SAM", dm_channel_id=None,
+    )
+    return Outgoing(**{**values, **overrides})
+
+
+def _recorded(texts: dict[str, str], version: int = 1) -> RecordedAnswers:
+    return RecordedAnswers(
+        touchpoint_id=1, initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX, description="D" * DESCRIPTION_MAX,
+        opened_by="U0LENA", user_id="U0SAM", summary_channel_id="C0LD", dm_channel_id="D0SAM", dm_ts="1.2",
+        texts=texts, version=version, answered_at=NOW,
+    )
+
+
+@pytest.mark.parametrize("answer", ["Faster ramp", "x" * ANSWER_MAX, LONG_ANSWER, NASTY, ">" * ANSWER_MAX])
+def test_answer_messages_are_valid_at_every_size(answer):
+    recorded = _recorded({"impact": answer, "tracking": answer}, version=7)
+    for message in (tb.answer_summary(recorded), tb.kickoff_answered_message(recorded)):
+        assert_valid_message(message.text, message.blocks)
+
+
+def test_kickoff_dm_and_modals_are_valid_at_the_limits():
+    message = tb.kickoff_message(_outgoing())
+    assert_valid_message(message.text, message.blocks)
+    assert_valid_view(tb.answer_modal(AnswerContext(1, "N" * NAME_MAX, "G" * GOAL_MAX, "U0LENA", {})))
+    assert_valid_view(tb.answer_modal(AnswerContext(1, NASTY, NASTY, "U0LENA", {"impact": "x" * ANSWER_MAX, "tracking": LONG_ANSWER})))
+    assert_valid_view(ib.new_initiative_modal("C0LD"))
+    assert_valid_view(ib.refusal_view(NASTY))
+
+
+def test_the_list_is_valid_with_a_full_page_of_the_longest_initiatives():
+    rows = [InitiativeRow(n, "N" * NAME_MAX, "G" * GOAL_MAX, "C0LD", "U0LENA", STAKEHOLDERS_MAX, 3) for n in range(LIST_PAGE_SIZE)]
+    for page in (1, 2, 50):
+        message = ib.initiative_list(Listing(rows, page, 50, 50 * LIST_PAGE_SIZE))
+        assert_valid_message(message.text, message.blocks)
+    empty = ib.initiative_list(Listing([], 1, 1, 0))
+    assert_valid_message(empty.text, empty.blocks)
+
+
+def test_reports_and_notices_are_valid():
+    problems = [(f"U0P{n:04d}", "Slack answered “" + "e" * 40 + "”") for n in range(STAKEHOLDERS_MAX)]
+    for message in (
+        tb.delivery_report("N" * NAME_MAX, problems),
+        tb.summary_not_posted("N" * NAME_MAX, "C0LD", "channel_not_found"),
+        tb.unexpected_error("0123456789"),
+        ib.help_message(),
+        ib.help_message("x" * 3000),
+        ib.not_allowed("Sorry"),
+    ):
+        assert_valid_message(message.text, message.blocks)
+
+
+def test_what_people_type_cannot_mention_everyone_or_forge_links():
+    message = tb.answer_summary(_recorded({"impact": NASTY, "tracking": "ok"}))
+    text = " ".join(b.text.text for b in message.blocks if getattr(b, "text", None))
+    assert "<!channel>" not in text and "<https://evil.example" not in text
+    assert escape("<!channel> & co") == "&lt;!channel&gt; &amp; co"
+
+
+def test_quoting_keeps_every_character_of_a_long_answer():
+    text = "word " * 1000 + "\n\n" + "y" * 4000
+    sections = quoted_sections("*Q*", text)
+    assert all(len(s.text.text) <= SECTION_TEXT_MAX for s in sections)
+    kept = "".join(s.text.text for s in sections).replace("\n", "").replace(">", "").replace("*Q*", "")
+    assert kept == text.replace("\n", "")
