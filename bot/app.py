@@ -34,6 +34,7 @@ class Touchpoint:
         return WebApp(self.bolt, self.deps.db, self.deps.settings.slack_signing_secret.get_secret_value())
 
     def close(self) -> None:
+        self.deps.interactive.shutdown()
         self.deps.background.shutdown()
         self.deps.db.dispose()
 
@@ -59,6 +60,7 @@ def create_app(
         ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack),
         delivery=Delivery(db, slack, clock),
         background=background or BackgroundJobs(),
+        interactive=BackgroundJobs(workers=4),
         clock=clock,
     )
     bolt = App(

@@ -70,3 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

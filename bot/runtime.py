@@ -22,5 +22,6 @@ class Deps:
     slack_now: SlackGateway  # impatient: for calls inside a listener's 3 seconds
     ld_team: LdTeam
     delivery: Delivery
-    background: BackgroundJobs  # where slow work goes, so listener threads stay free to acknowledge
+    background: BackgroundJobs  # slow work (DM fan-outs that may wait out rate limits)
+    interactive: BackgroundJobs  # quick work right after an ack (opening modals: trigger ids last 3 seconds)
     clock: Callable[[], datetime]

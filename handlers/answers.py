@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import touchpoints as blocks
@@ -11,6 +11,7 @@ from bot.ids import Action, Block, Callback
 from bot.runtime import Deps
 from bot.services import answers
 from bot.services.initiatives import FormInvalid
+from handlers.errors import after_ack
 
 
 def register(app: App) -> None:
@@ -18,14 +19,19 @@ def register(app: App) -> None:
     app.view(Callback.ANSWER)(on_submit)
 
 
-def on_open(ack: Ack, action: dict, body: dict, client: WebClient, context, deps: Deps) -> None:
+def on_open(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     ack()
     value = str(action.get("value") or "")
-    if not value.isdigit():
-        raise TouchpointClosed("That button doesn't belong to a touchpoint I know.")
-    with deps.db.session() as session:
-        ctx = answers.for_answering(session, context["team_id"], int(value), body["user"]["id"])
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.answer_modal(ctx))
+    team_id, user_id = context["team_id"], body["user"]["id"]
+
+    def open_modal() -> None:
+        if not value.isdigit():
+            raise TouchpointClosed("That button doesn't belong to a touchpoint I know.")
+        with deps.db.reading() as session:
+            ctx = answers.for_answering(session, team_id, int(value), user_id)
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.answer_modal(ctx))
+
+    after_ack(deps, body, respond, open_modal)
 
 
 def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:

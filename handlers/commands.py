@@ -13,6 +13,7 @@ from bot.errors import NotAllowed
 from bot.ids import COMMAND, Action, Subcommand
 from bot.runtime import Deps
 from bot.services import initiatives
+from handlers.errors import after_ack
 
 
 def register(app: App) -> None:
@@ -20,7 +21,7 @@ def register(app: App) -> None:
     app.action(re.compile(f"^{Action.LIST_PAGE}"))(on_list_page)
 
 
-def on_command(ack: Ack, command: dict, client: WebClient, context, deps: Deps) -> None:
+def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
     subcommand = subcommand.lower()
     if subcommand not in (Subcommand.NEW, Subcommand.LIST):
@@ -29,7 +30,8 @@ def on_command(ack: Ack, command: dict, client: WebClient, context, deps: Deps) 
         return _ack_message(ack, blocks.not_allowed(NotAllowed().message))
     if subcommand == Subcommand.NEW:
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=blocks.new_initiative_modal(deps.settings.ld_channel_id))
+        modal = blocks.new_initiative_modal(deps.settings.ld_channel_id)
+        after_ack(deps, command, respond, lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
     else:
         _ack_message(ack, _list(deps, context["team_id"], _page(rest)))
 
@@ -48,7 +50,7 @@ def _page(text: object) -> int:
 
 
 def _list(deps: Deps, team_id: str, page: int) -> Message:
-    with deps.db.session() as session:
+    with deps.db.reading() as session:
         listing = initiatives.list_page(session, team_id, page)
     return blocks.initiative_list(listing)
 

@@ -1,10 +1,15 @@
-"""The one error handler: a UserError becomes a private message; anything else is logged under an id the user sees."""
+"""The one error handler: a UserError becomes a private message; anything else is logged under an id the user sees.
+
+Bolt calls `on_error` for whatever a listener raises; `after_ack` runs a listener's remaining work once Slack has
+its answer, and sends what that work raises through the same reporting.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import uuid
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltResponse, Respond
 
@@ -22,19 +27,34 @@ def register(app: App) -> None:
 
 
 def on_error(error: Exception, body: dict, ack: Ack, respond: Respond, deps: Deps | None) -> BoltResponse:
-    if isinstance(error, UserError):
-        message = Message(text=error.message)
-        logger.info("refused: %s", error.message)
-    else:
-        error_id = uuid.uuid4().hex[:10]
-        logger.error("unexpected error %s", error_id, exc_info=error)
-        message = unexpected_error(error_id)
+    message = _describe(error)
     if ack is not None and ack.response is not None:
         # Already acknowledged: that stays Slack's answer, and the user hears privately.
         _tell(body, message, respond, deps)
         return ack.response
     # Not acknowledged yet: answer Slack's request itself, in a shape the user sees.
     return _as_ack(body, message)
+
+
+def after_ack(deps: Deps, body: dict, respond: Respond, work: Callable[[], None]) -> None:
+    """Run work on the interactive pool (quick calls such as views.open); its errors reach the user as above."""
+
+    def guarded() -> None:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - reported to the user and logged with its traceback
+            _tell(body, _describe(error), respond, deps)
+
+    deps.interactive.submit(guarded)
+
+
+def _describe(error: Exception) -> Message:
+    if isinstance(error, UserError):
+        logger.info("refused: %s", error.message)
+        return Message(text=error.message)
+    error_id = uuid.uuid4().hex[:10]
+    logger.error("unexpected error %s", error_id, exc_info=error)
+    return unexpected_error(error_id)
 
 
 def _as_ack(body: dict, message: Message) -> BoltResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,13 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, for_writing: bool = True) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # SQLite's own BEGIN is deferred; take the write lock at the start so concurrent writers queue instead of
-        # failing with "database is locked" when a read transaction later tries to write.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A writing transaction takes SQLite's write lock at BEGIN, so concurrent writers queue for it instead of
+        # failing with "database is locked" when a read later turns into a write. Readers never take it (WAL).
+        begin = "BEGIN IMMEDIATE" if for_writing else "BEGIN"
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
@@ -39,16 +42,31 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        sqlite = url.startswith("sqlite")
+        self._read_engine = make_engine(url, for_writing=False) if sqlite else self.engine
+        # SQLite has one writer at a time, and its busy handler sleeps in growing steps while it waits: queue this
+        # process's writers on a lock instead, which hands over the moment a transaction ends.
+        self._write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        """One writing transaction: committed when the block ends, rolled back if it raises."""
+        with self._write_lock, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction: a consistent snapshot that never waits for writers."""
+        with Session(self._read_engine) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def ping(self) -> bool:
         try:
@@ -65,6 +83,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()
 
 
 def sqlite_path(url: str) -> Path | None:

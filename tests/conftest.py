@@ -112,7 +112,9 @@ class Running:
 
     def settle(self) -> None:
         """Wait for the work the app does after acknowledging (DMs, summaries)."""
-        assert self.touchpoint.deps.background.wait_idle(timeout=20), "background work did not finish"
+        deps = self.touchpoint.deps
+        assert deps.interactive.wait_idle(timeout=20), "work after the ack did not finish"
+        assert deps.background.wait_idle(timeout=20), "background work did not finish"
 
 
 class AppServer:

@@ -1,0 +1,61 @@
+"""Fill a database with a realistic amount of Touchpoint data, fast (bulk inserts, no Slack)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import insert
+
+from storage.db import Database
+from storage.models import Answer, Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
+
+TEAM = "T0BENCH"
+LD_ADMIN = "U0BENCHLD"
+
+
+def _batches(rows: list[dict], size: int = 5000):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, answered_share: float = 0.5) -> dict:
+    """Initiatives, each with its own stakeholders, kickoffs sent, and a share of them answered."""
+    now = datetime.now(timezone.utc) - timedelta(days=30)
+    with db.engine.begin() as conn:
+        for batch in _batches([
+            dict(id=i + 1, team_id=TEAM, name=f"Initiative {i:05d}", name_key=f"initiative {i:05d}",
+                 business_goal="Grow revenue per rep by 10% this year", description="", summary_channel_id="C0BENCH",
+                 created_by=LD_ADMIN, created_at=now, active=True)
+            for i in range(initiatives)
+        ]):
+            conn.execute(insert(Initiative.__table__), batch)
+        total = initiatives * stakeholders_per_initiative
+        for batch in _batches([
+            dict(id=s + 1, team_id=TEAM, user_id=f"U{s:09d}", display_name=f"Person {s}", tz="Europe/London",
+                 dm_channel_id=f"D{s:09d}", active=True, updated_at=now)
+            for s in range(total)
+        ]):
+            conn.execute(insert(Stakeholder.__table__), batch)
+        for batch in _batches([
+            dict(team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1, added_at=now)
+            for s in range(total)
+        ]):
+            conn.execute(insert(InitiativeStakeholder.__table__), batch)
+        for batch in _batches([
+            dict(id=s + 1, team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1,
+                 kind="kickoff", period="kickoff", status="sent", due_at=now, sent_at=now, channel_id=f"D{s:09d}",
+                 message_ts=f"1700000000.{s:06d}", attempts=1)
+            for s in range(total)
+        ]):
+            conn.execute(insert(Touchpoint.__table__), batch)
+        answered = int(total * answered_share)
+        for batch in _batches([
+            dict(team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1,
+                 touchpoint_id=s + 1, question=q, text=f"Answer {q} {s}", version=1, answered_at=now)
+            for s in range(answered) for q in ("impact", "tracking")
+        ]):
+            conn.execute(insert(Answer.__table__), batch)
+        if db.engine.dialect.name == "postgresql":  # explicit ids above: move the sequences past them
+            for table in ("initiative", "stakeholder", "touchpoint"):
+                conn.exec_driver_sql(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+    return {"initiatives": initiatives, "stakeholders": total, "touchpoints": total, "answers": answered * 2}

@@ -1,0 +1,141 @@
+"""`touchpoint demo`: the whole loop against a local Slack simulator, printed as a conversation."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Callable
+
+from bot.app import create_app
+from bot.ids import Action, Block
+from bot.server import ServerThread
+from bot.settings import DEFAULT_DATABASE_URL, load_settings
+from bot.simulator import FakeSlackApi, Workspace
+from bot.simulator.transcript import indent, render_blocks, render_view
+from bot.simulator.webapi import TOKEN
+
+SECRET = "demo-signing-secret"
+LD_CHANNEL = "C0LEARNING"
+PEOPLE = {
+    "U0LENA": ("Lena Park", "Europe/London", "L&D lead"),
+    "U0SAM": ("Sam Okafor", "America/New_York", "Sales Director"),
+    "U0MEI": ("Mei Tanaka", "Asia/Tokyo", "Head of Customer Service"),
+    "U0OLU": ("Olu Adeyemi", "Europe/London", "Operations Manager"),
+}
+
+
+class Demo:
+    def __init__(self, database_url: str, out: Callable[[str], None]) -> None:
+        self.out = out
+        self.slack = FakeSlackApi(team_id="T" + uuid.uuid4().hex[:10].upper())  # a fresh workspace each run
+        for user_id, (name, tz, _) in PEOPLE.items():
+            self.slack.add_user(user_id, name, tz=tz)
+        self.slack.add_channel(LD_CHANNEL)
+        self.names = {u: p[0] for u, p in PEOPLE.items()} | {LD_CHANNEL: "learning-and-development"}
+        self.database_url = database_url
+        self._seen = 0
+
+    def run(self) -> None:
+        from bot.cli import open_database
+
+        self.slack.start()
+        settings = load_settings(
+            slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=self.slack.url,
+            database_url=self.database_url, ld_channel_id=LD_CHANNEL, ld_admin_user_ids="U0LENA",
+        )
+        touchpoint = create_app(settings, db=open_database(settings.database_url))
+        server = ServerThread(touchpoint).start()
+        self.ws = Workspace(self.slack, server.url + "/slack/events", SECRET)
+        self.settle = lambda: touchpoint.deps.interactive.wait_idle(30) and touchpoint.deps.background.wait_idle(30)
+        try:
+            self._story()
+        finally:
+            server.stop()
+            touchpoint.close()
+            self.slack.stop()
+
+    def _story(self) -> None:
+        self.say(f"Touchpoint demo: a simulated Slack workspace ({self.slack.team_id}), database {self.database_url}")
+        self.say("People: " + "; ".join(f"{n} ({r}, {tz})" for n, tz, r in PEOPLE.values()))
+
+        self.step("Lena (L&D) types", "/touchpoint new")
+        self.ws.slash("U0LENA", "new")
+        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA"))[-1]
+        self.show_new()
+        self.step("Lena fills in the modal and submits it", "Sales onboarding refresh · stakeholders Sam, Mei, Olu")
+        self.ws.submit("U0LENA", view, {
+            Block.NAME: "Sales onboarding refresh",
+            Block.GOAL: "New account executives reach full quota in 4 months instead of 6",
+            Block.DESCRIPTION: "A six-week blended programme for every new AE, with coaching from their manager.",
+            Block.STAKEHOLDERS: ["U0SAM", "U0MEI", "U0OLU"],
+        })
+        self.settle()
+        self.show_new()
+
+        self.answer("U0SAM", "Sam", "New AEs closing their first deal inside 30 days, and fewer of them leaving in year one.",
+                    "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.")
+        self.answer("U0MEI", "Mei", "Fewer escalations caused by over-promising during the sale.",
+                    "Escalations tagged 'sales promise' in Zendesk, and CSAT for accounts in their first 90 days.")
+        self.answer("U0SAM", "Sam (a week later, revising)",
+                    "New AEs closing their first deal inside 30 days, fewer leaving in year one, and cleaner handovers to CS.",
+                    "Time to first closed deal and quota attainment by tenure (Salesforce); regretted attrition (HR).")
+
+        self.step("Lena types", "/touchpoint list")
+        reply = self.ws.slash("U0LENA", "list").json()
+        self.out("  Only Lena sees:")
+        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+        self.step("Olu (not in the L&D team) types", "/touchpoint new")
+        reply = self.ws.slash("U0OLU", "new").json()
+        self.out("  Only Olu sees:")
+        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+        self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
+
+    def answer(self, user_id: str, who: str, impact: str, tracking: str) -> None:
+        dm = self.slack.messages_in(self.slack.dm_channel(user_id))[0]
+        button = next(e for b in dm.blocks if b["type"] == "actions" for e in b["elements"])
+        self.step(f"{who} clicks", f"[ {button['text']['text']} ] in the DM")
+        before = len(self.slack.views_for(user_id))
+        self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
+        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
+        self.show_new()
+        self.step(f"{who} answers", "")
+        self.out(indent([f"Impact: {impact}", f"Tracking: {tracking}"]))
+        self.ws.submit(user_id, view, {Block.IMPACT: impact, Block.TRACKING: tracking})
+        self.settle()
+        self.show_new()
+
+    def show_new(self) -> None:
+        """Print what the app did in Slack since last time."""
+        for call in self.slack.calls[self._seen:]:
+            args = call.args
+            if call.method == "views.open":
+                self.out("  Touchpoint opens a modal:")
+                self.out(indent(render_view(args["view"], self.names)))
+            elif call.method in ("chat.postMessage", "chat.update"):
+                where = self._where(args["channel"])
+                verb = "posts in" if call.method == "chat.postMessage" else "updates its message in"
+                self.out(f"  Touchpoint {verb} {where}:")
+                self.out(indent(render_blocks(args.get("blocks") or [], self.names)))
+        self._seen = len(self.slack.calls)
+
+    def _where(self, channel: str) -> str:
+        for user_id, (name, _, _) in PEOPLE.items():
+            if channel in (user_id, self.slack.dm_channel(user_id)):
+                return f"a DM to {name}"
+        return "#" + self.names.get(channel, channel)
+
+    def step(self, who: str, what: str) -> None:
+        self.out(f"\n▶ {who}: {what}" if what else f"\n▶ {who}:")
+
+    def say(self, text: str) -> None:
+        self.out(f"\n{text}")
+
+
+def run_demo(database_url: str | None = None) -> int:
+    logging.getLogger().setLevel(logging.WARNING)
+    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    Demo(url, lambda line: print(line, flush=True)).run()
+    print("\nDone. Run `touchpoint demo` again for a fresh simulated workspace; the database keeps every run.", file=sys.stderr)
+    return 0

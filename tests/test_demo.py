@@ -1,0 +1,25 @@
+"""`touchpoint demo` runs the loop on its own and prints a conversation a newcomer can follow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
+    env = {"PATH": "", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (tmp_path / "touchpoint.db").exists()  # the default DATABASE_URL, in the working directory
+    assert out.count("What impact do you want this initiative to have?") >= 3
+    assert "Touchpoint posts in a DM to Sam Okafor" in out
+    assert "Touchpoint posts in #learning-and-development" in out and "@Sam Okafor answered" in out
+    assert "@Sam Okafor updated their answers" in out and "version 2" in out
+    assert "Sales onboarding refresh · 2/3 answered" in out
+    assert "only the L&D team" in out
+
+    again = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert again.returncode == 0 and "2/3 answered" in again.stdout  # a second run starts a fresh workspace
