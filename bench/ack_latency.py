@@ -55,7 +55,10 @@ def _touchpoint_process(database_url: str, slack_url: str, conn) -> None:
     touchpoint = create_app(settings, db=Database(settings.database_url))
     server = ServerThread(touchpoint, threads=settings.web_threads).start()
     conn.send(server.url)
-    conn.recv()
+    while conn.recv() != "stop":  # "idle?": let the work queued after acks finish, so phases do not overlap
+        touchpoint.deps.interactive.wait_idle(600)
+        touchpoint.deps.background.wait_idle(600)
+        conn.send("idle")
     server.stop()
     touchpoint.close()
 
@@ -79,7 +82,8 @@ def _bare_process(slack_url: str, conn) -> None:
     server = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=8, asyncore_loop_timeout=0.05)
     threading.Thread(target=server.run, daemon=True).start()
     conn.send(f"http://127.0.0.1:{server.effective_port}")
-    conn.recv()
+    while conn.recv() != "stop":
+        conn.send("idle")
 
 
 def _start(target, *args):
@@ -208,6 +212,8 @@ def main() -> None:
             measure(app_url, name, 50, WARM_UP_FROM, count=1_000)
             offset = 0
             for concurrency in (1, 50):
+                conn.send("idle?")
+                conn.recv()
                 result = measure(app_url, name, concurrency, offset)
                 offset += REQUESTS[concurrency]
                 rows.append({"app": kind, "request": name, "concurrency": concurrency, **result})

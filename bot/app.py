@@ -39,6 +39,11 @@ class Touchpoint:
         self.deps.db.dispose()
 
 
+def patient_gateway(settings: Settings) -> SlackGateway:
+    """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors."""
+    return SlackGateway(make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, patient=True))
+
+
 def create_app(
     settings: Settings,
     *,
@@ -51,14 +56,14 @@ def create_app(
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url, patient=False)
-    slack = SlackGateway(make_client(token, settings.slack_api_url, patient=True))
+    slack = patient_gateway(settings)
     deps = Deps(
         settings=settings,
         db=db,
         slack=slack,
         slack_now=SlackGateway(client),
         ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack),
-        delivery=Delivery(db, slack, clock),
+        delivery=Delivery(db, slack, clock, settings.touchpoint_tz),
         background=background or BackgroundJobs(),
         interactive=BackgroundJobs(workers=4),
         clock=clock,

@@ -48,6 +48,42 @@ def _serve(_: argparse.Namespace) -> int:
     return 0
 
 
+def _pass_runner(settings, db: Database):
+    """One scheduling pass, as `touchpoint tick` and the clock run it."""
+    from datetime import timedelta
+
+    from bot.app import patient_gateway
+    from bot.delivery import Delivery
+    from schedules.touchpoint_pass import PassSettings, run_pass
+    from storage.types import utcnow
+
+    delivery = Delivery(db, patient_gateway(settings), utcnow, settings.touchpoint_tz)
+    pass_settings = PassSettings(
+        default_tz=settings.touchpoint_tz,
+        grace=timedelta(hours=settings.touchpoint_grace_hours),
+        lease=timedelta(seconds=settings.touchpoint_sending_lease_seconds),
+    )
+    return lambda: run_pass(db, delivery, pass_settings, utcnow)
+
+
+def _tick(_: argparse.Namespace) -> int:
+    settings = load_settings()
+    report = _pass_runner(settings, open_database(settings.database_url))()
+    print(f"planned {report.planned}, sent {report.sent}, failed {report.failed}, recovered {report.recovered}, "
+          f"reminded {report.reminded}, missed {report.missed}")
+    return 1 if report.errors else 0
+
+
+def _clock(_: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from schedules.clock import run_clock
+
+    settings = load_settings()
+    run_clock(_pass_runner(settings, open_database(settings.database_url)), timedelta(seconds=settings.touchpoint_pass_seconds))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -57,7 +93,9 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="touchpoint", description="Keep L&D aligned with the business, in Slack.")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("serve", help="serve the Slack app (the default)").set_defaults(run=_serve)
+    commands.add_parser("serve", help="serve the Slack app over HTTP or Socket Mode (the default)").set_defaults(run=_serve)
+    commands.add_parser("tick", help="run one scheduling pass and exit (for an external cron)").set_defaults(run=_tick)
+    commands.add_parser("clock", help="run the scheduling pass every minute (the Procfile's clock process)").set_defaults(run=_clock)
     demo = commands.add_parser("demo", help="run the whole loop against a local Slack simulator and print it")
     demo.add_argument("--database-url", default=None, help="where to store the demo (default: DATABASE_URL, or SQLite)")
     demo.set_defaults(run=_demo)

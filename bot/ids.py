@@ -8,16 +8,23 @@ COMMAND = "/touchpoint"
 class Subcommand(StrEnum):
     NEW = "new"
     LIST = "list"
+    SCHEDULE = "schedule"
+    UPCOMING = "upcoming"
+    PAUSE = "pause"
     HELP = "help"
 
 
 class Callback(StrEnum):
     NEW_INITIATIVE = "initiative_new"
     ANSWER = "touchpoint_answer"
+    SCHEDULE = "initiative_schedule"
 
 
 class Action(StrEnum):
     OPEN_ANSWER = "touchpoint_open_answer"
+    SNOOZE = "touchpoint_snooze"
+    SKIP = "touchpoint_skip"
+    AWAY = "touchpoint_away"
     LIST_PAGE = "initiative_list_page"
 
 
@@ -27,8 +34,27 @@ class Block(StrEnum):
     DESCRIPTION = "description"
     STAKEHOLDERS = "stakeholders"
     CHANNEL = "summary_channel"
+    # Answer blocks share their ids with the questions they answer (storage.models.Question).
     IMPACT = "impact"
     TRACKING = "tracking"
+    PRIORITIES_SHIFTED = "priorities_shifted"
+    MATTERS_MOST = "matters_most"
+    ON_TRACK = "on_track"
+    NOTES = "notes"
+    ALIGNMENT = "alignment"
+    ADJUST = "adjust"
+    # The schedule modal
+    KINDS = "kinds"
+    DAY_RULE = "day_rule"
+    NTH = "nth"
+    WEEKDAY = "weekday"
+    SEND_TIME = "send_time"
+    FISCAL_START = "fiscal_year_start"
+    WORKING_DAYS = "working_days"
+    QUIET_LAST_DAYS = "quiet_last_days"
+    QUIET_RANGES = "quiet_ranges"
+    REMINDER_AFTER = "reminder_after"
+    MISSED_AFTER = "missed_after"
 
 
 class Element(StrEnum):

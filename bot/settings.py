@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     touchpoint_tz: str = "UTC"
     web_threads: int = Field(default=8, ge=1, le=256)
+    touchpoint_pass_seconds: int = Field(default=60, ge=5, le=3600)
+    touchpoint_grace_hours: float = Field(default=6, ge=0, le=24 * 14)
+    touchpoint_sending_lease_seconds: int = Field(default=300, ge=0, le=24 * 3600)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
@@ -106,17 +107,40 @@ class SlackGateway:
         return _call(self.client.conversations_open, users=user_id)["channel"]["id"]
 
     def post(self, channel: str, text: str, blocks: list[Block] | None = None, *, metadata: dict | None = None) -> str:
-        """Post a message and return its ts. Joins a public channel it is not yet in, once."""
+        """Post a message and return its ts."""
+        return self.post_with_channel(channel, text, blocks, metadata=metadata)[1]
+
+    def post_with_channel(
+        self, channel: str, text: str, blocks: list[Block] | None = None, *, metadata: dict | None = None
+    ) -> tuple[str, str]:
+        """Post a message; returns the channel it landed in (a user id becomes their DM's id) and its ts.
+        Joins a public channel it is not yet in, once."""
         args: dict[str, Any] = {"channel": channel, "text": text, "blocks": _as_dicts(blocks)}
         if metadata:
             args["metadata"] = metadata
         try:
-            return _call(self.client.chat_postMessage, **args)["ts"]
+            response = _call(self.client.chat_postMessage, **args)
         except SlackCallFailed as exc:
             if exc.error != "not_in_channel":
                 raise
             _call(self.client.conversations_join, channel=channel)
-            return _call(self.client.chat_postMessage, **args)["ts"]
+            response = _call(self.client.chat_postMessage, **args)
+        return response["channel"], response["ts"]
+
+    def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, since: datetime) -> str | None:
+        """The ts of the app's message in channel, since `since`, whose metadata says key == value."""
+        cursor = None
+        for _ in range(10):  # a DM holds few messages in a few minutes; ten pages is far more than enough
+            page = _call(self.client.conversations_history, channel=channel, oldest=f"{since.timestamp():.6f}",
+                         include_all_metadata=True, limit=200, cursor=cursor)
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
+                    return message["ts"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
 
     def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
         _call(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=_as_dicts(blocks))

@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import answers, commands, errors, events, new_initiative
+from handlers import answers, commands, errors, events, new_initiative, schedule_modal, touchpoint_actions
 
 
 def register(app: App) -> None:
-    for feature in (errors, commands, new_initiative, answers, events):
+    for feature in (errors, commands, new_initiative, answers, touchpoint_actions, schedule_modal, events):
         feature.register(app)

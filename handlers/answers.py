@@ -45,6 +45,7 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     except TouchpointClosed as exc:
-        return ack(response_action="errors", errors={Block.IMPACT: exc.message})
+        first_input = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), Block.IMPACT)
+        return ack(response_action="errors", errors={first_input: exc.message})
     ack()
     deps.background.submit(deps.delivery.publish_answers, recorded)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, UniqueConstraint
@@ -25,16 +25,28 @@ class TouchpointKind(StrEnum):
 
 
 class TouchpointStatus(StrEnum):
-    PENDING = "pending"  # stored, not yet delivered
+    PENDING = "pending"  # stored, waiting for its due time
     SENDING = "sending"  # claimed by one sender
     SENT = "sent"  # delivered, waiting for an answer
     ANSWERED = "answered"
     FAILED = "failed"  # could not be delivered; the reason is in last_error
+    SKIPPED = "skipped"  # the stakeholder chose to skip it, or was away
+    MISSED = "missed"  # not answered in time, or fell due while nothing could send it
+
+
+OPEN_STATUSES = (TouchpointStatus.SENT,)
+RECURRING_KINDS = (TouchpointKind.CHECKIN, TouchpointKind.REVIEW)
 
 
 class Question(StrEnum):
     IMPACT = "impact"
     TRACKING = "tracking"
+    PRIORITIES_SHIFTED = "priorities_shifted"  # No / Somewhat / Significantly
+    MATTERS_MOST = "matters_most"
+    ON_TRACK = "on_track"  # 1-5
+    NOTES = "notes"
+    ALIGNMENT = "alignment"  # 1-5
+    ADJUST = "adjust"
 
 
 class Initiative(SQLModel, table=True):
@@ -61,6 +73,8 @@ class Stakeholder(SQLModel, table=True):
     display_name: str = Field(default="", max_length=200)
     tz: str | None = Field(default=None, max_length=64)
     dm_channel_id: str | None = Field(default=None, max_length=32)
+    country: str | None = Field(default=None, max_length=8)  # for public holidays; from the time zone
+    paused_until: date | None = None  # nothing is sent up to and including this day
     active: bool = True
     updated_at: datetime = _when()
 
@@ -74,6 +88,29 @@ class InitiativeStakeholder(SQLModel, table=True):
     initiative_id: int = Field(foreign_key="initiative.id")
     stakeholder_id: int = Field(foreign_key="stakeholder.id", index=True)
     added_at: datetime = _when()
+    # False while this pair's next check-in or review still has to be planned; the scheduling pass picks these up.
+    planned: bool = Field(default=False, index=True)
+
+
+class Schedule(SQLModel, table=True):
+    """An initiative's cadence of check-ins and reviews; an initiative without a row uses the defaults."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id", unique=True)
+    checkins: bool = True
+    reviews: bool = True
+    day_rule: str = Field(default="weekday", max_length=16)  # "weekday": nth weekday; "working_day": nth working day
+    nth: int = 2
+    weekday: int = 1  # Monday is 0
+    send_time: str = Field(default="10:00", max_length=5)
+    fiscal_year_start: int = 1  # reviews fall in this month and every third month after it
+    working_days: str = Field(default="0,1,2,3,4", max_length=16)
+    quiet_last_days: int = 0  # nothing is sent in the last N days of each (fiscal) quarter
+    quiet_ranges: str = Field(default="", max_length=1000)  # "YYYY-MM-DD..YYYY-MM-DD" lines
+    reminder_after: int = 3  # working days
+    missed_after: int = 10  # working days
+    updated_at: datetime = _when()
 
 
 class Touchpoint(SQLModel, table=True):
@@ -82,6 +119,8 @@ class Touchpoint(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("initiative_id", "stakeholder_id", "kind", "period", name="uq_touchpoint_instance"),
         Index("ix_touchpoint_status_due", "status", "due_at"),
+        Index("ix_touchpoint_status_remind", "status", "remind_at"),
+        Index("ix_touchpoint_status_expires", "status", "expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -95,6 +134,9 @@ class Touchpoint(SQLModel, table=True):
     claimed_at: datetime | None = _when(nullable=True)
     sent_at: datetime | None = _when(nullable=True)
     answered_at: datetime | None = _when(nullable=True)
+    remind_at: datetime | None = _when(nullable=True)
+    reminded_at: datetime | None = _when(nullable=True)
+    expires_at: datetime | None = _when(nullable=True)
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     attempts: int = 0

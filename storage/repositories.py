@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.models import (
+    RECURRING_KINDS,
     Answer,
     Initiative,
     InitiativeStakeholder,
     ProcessedEvent,
     Question,
+    Schedule,
     Stakeholder,
     Touchpoint,
+    TouchpointKind,
     TouchpointStatus,
 )
 
@@ -90,7 +93,7 @@ def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: in
 def upsert_stakeholders(
     session: Session,
     team_id: str,
-    profiles: Mapping[str, tuple[str, str | None] | None],
+    profiles: Mapping[str, tuple[str, str | None, str | None] | None],
     user_ids: Iterable[str],
     now: datetime,
 ) -> list[Stakeholder]:
@@ -103,8 +106,9 @@ def upsert_stakeholders(
             {
                 "team_id": team_id,
                 "user_id": u,
-                "display_name": (profiles.get(u) or ("", None))[0],
-                "tz": (profiles.get(u) or ("", None))[1],
+                "display_name": (profiles.get(u) or ("", None, None))[0],
+                "tz": (profiles.get(u) or ("", None, None))[1],
+                "country": (profiles.get(u) or ("", None, None))[2],
                 "active": True,
                 "updated_at": now,
             }
@@ -120,7 +124,7 @@ def upsert_stakeholders(
     for user_id, profile in profiles.items():
         if profile is not None and user_id in rows:
             row = rows[user_id]
-            row.display_name, row.tz, row.active, row.updated_at = profile[0], profile[1], True, now
+            row.display_name, row.tz, row.country, row.active, row.updated_at = (*profile, True, now)
     return [rows[u] for u in user_ids]
 
 
@@ -138,31 +142,38 @@ def deactivate_stakeholder(session: Session, stakeholder_id: int, now: datetime)
 
 
 def refresh_stakeholder(
-    session: Session, team_id: str, user_id: str, *, display_name: str, tz: str | None, active: bool, now: datetime
+    session: Session, team_id: str, user_id: str, *, display_name: str, tz: str | None, country: str | None,
+    active: bool, now: datetime,
 ) -> bool:
     result = session.execute(
         update(Stakeholder)
         .where(Stakeholder.team_id == team_id, Stakeholder.user_id == user_id)
-        .values(display_name=display_name, tz=tz, active=active, updated_at=now)
+        .values(display_name=display_name, tz=tz, country=country, active=active, updated_at=now)
     )
     return result.rowcount > 0
+
+
+def pair(session: Session, initiative_id: int, stakeholder_id: int) -> InitiativeStakeholder | None:
+    query = select(InitiativeStakeholder).where(
+        InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+    )
+    return session.execute(query).scalars().first()
 
 
 # Touchpoints
 
 
 def claim_touchpoints(session: Session, touchpoint_ids: Iterable[int], now: datetime) -> list[int]:
-    """Move pending touchpoints to sending, atomically: of two concurrent claimers only one gets each row."""
+    """Move the given pending touchpoints to sending, atomically: of two concurrent claimers only one gets each row."""
     ids = list(touchpoint_ids)
     if not ids:
         return []
-    result = session.execute(
-        update(Touchpoint)
-        .where(Touchpoint.id.in_(ids), Touchpoint.status == TouchpointStatus.PENDING)
-        .values(status=TouchpointStatus.SENDING, claimed_at=now, attempts=Touchpoint.attempts + 1)
-        .returning(Touchpoint.id)
-    )
-    return sorted(result.scalars().all())
+    where = [Touchpoint.id.in_(ids), Touchpoint.status == TouchpointStatus.PENDING]
+    return _claim(session, where, _sending(now), len(ids))
+
+
+def _sending(now: datetime) -> dict:
+    return {"status": TouchpointStatus.SENDING, "claimed_at": now, "attempts": Touchpoint.attempts + 1}
 
 
 def touchpoint_context(session: Session, touchpoint_ids: Iterable[int]) -> list[tuple[Touchpoint, Initiative, Stakeholder]]:
@@ -265,3 +276,193 @@ def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime
     """Record an event id; False when it was recorded before (Slack retried the event)."""
     row = {"event_id": event_id, "team_id": team_id, "received_at": now}
     return _insert_ignoring_conflicts(session, ProcessedEvent.__table__, [row]) == 1
+
+
+# Schedules and planning
+
+
+def schedules_for(session: Session, initiative_ids: Iterable[int]) -> dict[int, Schedule]:
+    ids = list(set(initiative_ids))
+    if not ids:
+        return {}
+    return {s.initiative_id: s for s in session.execute(select(Schedule).where(Schedule.initiative_id.in_(ids))).scalars()}
+
+
+def initiative_by_name(session: Session, team_id: str, name_key: str) -> Initiative | None:
+    query = select(Initiative).where(Initiative.team_id == team_id, Initiative.name_key == name_key)
+    return session.execute(query).scalars().first()
+
+
+def save_schedule(session: Session, schedule: Schedule) -> None:
+    existing = session.execute(select(Schedule).where(Schedule.initiative_id == schedule.initiative_id)).scalars().first()
+    if existing is None:
+        session.add(schedule)
+        return
+    for column in Schedule.__table__.columns.keys():
+        if column != "id":
+            setattr(existing, column, getattr(schedule, column))
+
+
+def pairs_to_plan(session: Session, limit: int) -> list[tuple[InitiativeStakeholder, Stakeholder, datetime | None, str | None]]:
+    """Pairs whose next check-in or review is not planned yet, with each stakeholder, when the kickoff reached them,
+    and the last recurring period already planned: three queries, whatever the number of pairs."""
+    rows = session.execute(
+        select(InitiativeStakeholder, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
+        .join(Initiative, Initiative.id == InitiativeStakeholder.initiative_id)
+        .where(InitiativeStakeholder.planned.is_(False), Initiative.active.is_(True), Stakeholder.active.is_(True))
+        .order_by(InitiativeStakeholder.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return []
+    keys = [(pair.initiative_id, pair.stakeholder_id) for pair, _ in rows]
+    pair_filter = tuple_(Touchpoint.initiative_id, Touchpoint.stakeholder_id).in_(keys)
+    kickoffs = dict(
+        ((i, s), sent) for i, s, sent in session.execute(
+            select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, Touchpoint.sent_at)
+            .where(pair_filter, Touchpoint.kind == TouchpointKind.KICKOFF)
+        ).all()
+    )
+    last_periods = dict(
+        ((i, s), period) for i, s, period in session.execute(
+            select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, func.max(Touchpoint.period))
+            .where(pair_filter, Touchpoint.kind.in_(RECURRING_KINDS))
+            .group_by(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
+        ).all()
+    )
+    return [(pair, stakeholder, kickoffs.get(key), last_periods.get(key)) for (pair, stakeholder), key in zip(rows, keys)]
+
+
+def add_touchpoints(session: Session, rows: list[dict]) -> int:
+    return _insert_ignoring_conflicts(session, Touchpoint.__table__, rows)
+
+
+def set_planned(session: Session, pair_ids: Iterable[int], planned: bool) -> None:
+    ids = list(pair_ids)
+    if ids:
+        session.execute(update(InitiativeStakeholder).where(InitiativeStakeholder.id.in_(ids)).values(planned=planned))
+
+
+def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id: int | None = None) -> int:
+    """Drop the not-yet-sent recurring touchpoints of an initiative or a stakeholder, so they are planned afresh."""
+    touchpoint_filter = [Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS)]
+    pair_filter = []
+    if initiative_id is not None:
+        touchpoint_filter.append(Touchpoint.initiative_id == initiative_id)
+        pair_filter.append(InitiativeStakeholder.initiative_id == initiative_id)
+    if stakeholder_id is not None:
+        touchpoint_filter.append(Touchpoint.stakeholder_id == stakeholder_id)
+        pair_filter.append(InitiativeStakeholder.stakeholder_id == stakeholder_id)
+    dropped = session.execute(delete(Touchpoint).where(*touchpoint_filter)).rowcount
+    session.execute(update(InitiativeStakeholder).where(*pair_filter).values(planned=False))
+    return dropped
+
+
+def _claim(session: Session, where: list, values: dict, limit: int) -> list[int]:
+    """Atomically take up to `limit` touchpoints matching `where`: on PostgreSQL rows another claimer holds are
+    skipped, not waited for; on SQLite the single writer does the same. Each row goes to exactly one claimer."""
+    candidates = select(Touchpoint.id).where(*where).order_by(Touchpoint.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    result = session.execute(
+        update(Touchpoint).where(Touchpoint.id.in_(candidates.scalar_subquery()), *where).values(**values)
+        .returning(Touchpoint.id)
+    )
+    return sorted(result.scalars().all())
+
+
+def claim_due(session: Session, now: datetime, *, recurring_since: datetime, limit: int) -> list[int]:
+    """Pending touchpoints that are due: kickoffs whenever, check-ins and reviews only if due since recurring_since."""
+    where = [
+        Touchpoint.status == TouchpointStatus.PENDING,
+        Touchpoint.due_at <= now,
+        or_(Touchpoint.kind == TouchpointKind.KICKOFF, Touchpoint.due_at >= recurring_since),
+    ]
+    return _claim(session, where, _sending(now), limit)
+
+
+def miss_stale_pending(session: Session, before: datetime) -> int:
+    """Check-ins and reviews that fell due too long ago (the app was down) are missed, not sent late."""
+    return session.execute(
+        update(Touchpoint)
+        .where(Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), Touchpoint.due_at < before)
+        .values(status=TouchpointStatus.MISSED, last_error="fell due while Touchpoint was not running")
+    ).rowcount
+
+
+def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
+    """Touchpoints a sender claimed and never finished (it crashed), re-claimed for checking and sending."""
+    where = [Touchpoint.status == TouchpointStatus.SENDING, Touchpoint.claimed_at < lease_before]
+    return _claim(session, where, {"claimed_at": now}, limit)
+
+
+def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
+    where = [Touchpoint.status == TouchpointStatus.SENT, Touchpoint.remind_at <= now, Touchpoint.reminded_at.is_(None)]
+    return _claim(session, where, {"reminded_at": now}, limit)
+
+
+def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
+    where = [Touchpoint.status == TouchpointStatus.SENT, Touchpoint.expires_at <= now]
+    return _claim(session, where, {"status": TouchpointStatus.MISSED}, limit)
+
+
+def set_follow_ups(session: Session, touchpoint_id: int, remind_at: datetime | None, expires_at: datetime | None) -> None:
+    session.execute(
+        update(Touchpoint).where(Touchpoint.id == touchpoint_id).values(remind_at=remind_at, expires_at=expires_at)
+    )
+
+
+def clear_reminded(session: Session, touchpoint_id: int) -> None:
+    session.execute(update(Touchpoint).where(Touchpoint.id == touchpoint_id).values(reminded_at=None))
+
+
+def close_touchpoint(session: Session, touchpoint_id: int, status: str, *, only_if: str = TouchpointStatus.SENT) -> bool:
+    result = session.execute(
+        update(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.status == only_if).values(status=status)
+    )
+    return result.rowcount == 1
+
+
+def upcoming(session: Session, team_id: str, limit: int) -> list[tuple[Touchpoint, Initiative, Stakeholder]]:
+    query = (
+        select(Touchpoint, Initiative, Stakeholder)
+        .join(Initiative, Initiative.id == Touchpoint.initiative_id)
+        .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
+        .where(Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.PENDING)
+        .order_by(Touchpoint.due_at, Touchpoint.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def pause_stakeholder(session: Session, stakeholder_id: int, until: date | None, now: datetime) -> None:
+    session.execute(update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(paused_until=until, updated_at=now))
+
+
+def latest_answers_for(session: Session, pairs: Iterable[tuple[int, int]], questions: Iterable[str]) -> dict[tuple[int, int], dict[str, str]]:
+    """The newest text of each question for many (initiative, stakeholder) pairs, in one query."""
+    keys = list(set(pairs))
+    if not keys:
+        return {}
+    newest = (
+        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, func.max(Answer.version).label("version"))
+        .where(tuple_(Answer.initiative_id, Answer.stakeholder_id).in_(keys), Answer.question.in_(list(questions)))
+        .group_by(Answer.initiative_id, Answer.stakeholder_id, Answer.question)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.text).join(
+            newest,
+            and_(
+                Answer.initiative_id == newest.c.initiative_id,
+                Answer.stakeholder_id == newest.c.stakeholder_id,
+                Answer.question == newest.c.question,
+                Answer.version == newest.c.version,
+            ),
+        )
+    ).all()
+    found: dict[tuple[int, int], dict[str, str]] = {}
+    for initiative_id, stakeholder_id, question, text in rows:
+        found.setdefault((initiative_id, stakeholder_id), {})[question] = text
+    return found

@@ -29,26 +29,42 @@ def _outgoing(**overrides) -> Outgoing:
     return Outgoing(**{**values, **overrides})
 
 
-def _recorded(texts: dict[str, str], version: int = 1) -> RecordedAnswers:
+def _recorded(texts: dict[str, str], version: int = 1, kind: str = "kickoff") -> RecordedAnswers:
+    revised = frozenset(q for q in ("impact", "tracking") if q in texts and version > 1)
     return RecordedAnswers(
-        touchpoint_id=1, initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX, description="D" * DESCRIPTION_MAX,
-        opened_by="U0LENA", user_id="U0SAM", summary_channel_id="C0LD", dm_channel_id="D0SAM", dm_ts="1.2",
-        texts=texts, version=version, answered_at=NOW,
+        touchpoint_id=1, kind=kind, initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX,
+        description="D" * DESCRIPTION_MAX, opened_by="U0LENA", user_id="U0SAM", summary_channel_id="C0LD",
+        dm_channel_id="D0SAM", dm_ts="1.2", texts=texts, revised=revised, version=version, answered_at=NOW,
+        previous={q: "p" * ANSWER_MAX for q in texts},
     )
 
 
 @pytest.mark.parametrize("answer", ["Faster ramp", "x" * ANSWER_MAX, LONG_ANSWER, NASTY, ">" * ANSWER_MAX])
 def test_answer_messages_are_valid_at_every_size(answer):
-    recorded = _recorded({"impact": answer, "tracking": answer}, version=7)
-    for message in (tb.answer_summary(recorded), tb.kickoff_answered_message(recorded)):
+    recorded = [
+        _recorded({"impact": answer, "tracking": answer}, version=7),
+        _recorded({"priorities_shifted": "Somewhat", "matters_most": answer, "on_track": "2", "notes": answer}, kind="checkin"),
+        _recorded({"impact": answer, "tracking": answer, "alignment": "4", "adjust": answer}, version=3, kind="review"),
+    ]
+    for answers in recorded:
+        for message in (tb.answer_summary(answers), tb.answered_message(answers)):
+            assert_valid_message(message.text, message.blocks)
+
+
+@pytest.mark.parametrize("kind", ["kickoff", "checkin", "review"])
+def test_touchpoint_dms_reminders_and_modals_are_valid_for_every_kind(kind):
+    current = {"impact": LONG_ANSWER, "tracking": "x" * ANSWER_MAX}
+    item = _outgoing(kind=kind, current=current, sent_channel_id="D0SAM", message_ts="1.2")
+    for message in (tb.touchpoint_message(item), tb.reminder_message(item), tb.closed_message(item, "missed")):
         assert_valid_message(message.text, message.blocks)
+    for answered in ({}, current):
+        assert_valid_view(tb.answer_modal(AnswerContext(1, kind, "N" * NAME_MAX, "G" * GOAL_MAX, "U0LENA", answered)))
 
 
 def test_kickoff_dm_and_modals_are_valid_at_the_limits():
     message = tb.kickoff_message(_outgoing())
     assert_valid_message(message.text, message.blocks)
-    assert_valid_view(tb.answer_modal(AnswerContext(1, "N" * NAME_MAX, "G" * GOAL_MAX, "U0LENA", {})))
-    assert_valid_view(tb.answer_modal(AnswerContext(1, NASTY, NASTY, "U0LENA", {"impact": "x" * ANSWER_MAX, "tracking": LONG_ANSWER})))
+    assert_valid_view(tb.answer_modal(AnswerContext(1, "kickoff", NASTY, NASTY, "U0LENA", {"impact": "x" * ANSWER_MAX, "tracking": LONG_ANSWER})))
     assert_valid_view(ib.new_initiative_modal("C0LD"))
     assert_valid_view(ib.refusal_view(NASTY))
 

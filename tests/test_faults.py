@@ -13,12 +13,17 @@ from tests.conftest import LD_CHANNEL, LENA, MEI, OLU, SAM
 from tests.flows import all_text, answer, kickoff_dm, open_initiative, rows
 
 
+def _to(slack, user_id):
+    """Whether a chat.postMessage call's arguments address user_id's DM (by their user id or the DM's id)."""
+    return lambda args: args.get("channel") in (user_id, slack.dm_channel(user_id))
+
+
 def _dm_posts_to(slack, user_id):
-    return [c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == slack.dm_channel(user_id)]
+    return [c for c in slack.calls_to("chat.postMessage") if _to(slack, user_id)(c.args)]
 
 
 def test_a_stakeholder_who_cannot_be_reached_is_reported_and_the_others_still_get_their_dm(app, slack):
-    slack.fail("conversations.open", "user_not_found", when=lambda args: args.get("users") == OLU)
+    slack.fail("chat.postMessage", "user_not_found", when=_to(slack, OLU))
     reply = open_initiative(app, LENA, stakeholders=[SAM, OLU, MEI])
     assert reply.body == ""
 
@@ -51,7 +56,7 @@ def test_server_errors_are_retried(app, slack):
 
 
 def test_a_dm_that_keeps_failing_is_recorded_and_reported(app, slack):
-    slack.fail("chat.postMessage", "msg_too_long", times=99, when=lambda args: args["channel"] == slack.dm_channel(SAM))
+    slack.fail("chat.postMessage", "msg_too_long", times=99, when=_to(slack, SAM))
     open_initiative(app, LENA, stakeholders=[SAM, OLU])
     [touchpoint] = [t for t in rows(app, Touchpoint) if t.status == TouchpointStatus.FAILED]
     assert touchpoint.last_error == "msg_too_long"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.ids import COMMAND, Event
+from bot.ids import COMMAND, Event, Subcommand
 from bot.web import EVENTS_PATH
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
@@ -18,6 +18,7 @@ SCOPES_FOR_METHODS = {
     "users.info": "users:read",
     "usergroups.users.list": "usergroups:read",
     "conversations.join": "channels:join",
+    "conversations.history": "im:history",
 }
 
 
@@ -25,7 +26,9 @@ def test_the_slash_command_is_the_one_the_app_listens_for():
     [command] = MANIFEST["features"]["slash_commands"]
     assert command["command"] == COMMAND
     assert command["url"].endswith(EVENTS_PATH)
-    assert "new" in command["usage_hint"] and "list" in command["usage_hint"]
+    for subcommand in Subcommand:
+        assert subcommand in command["usage_hint"]
+    assert command["should_escape"] is True  # mentions arrive as <@U…|name>, which `pause` reads
 
 
 def test_interactivity_and_events_point_at_the_events_endpoint():

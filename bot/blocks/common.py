@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.ids import Element
 
 SECTION_TEXT_MAX = 3000
 
@@ -53,3 +56,17 @@ def quoted_sections(heading: str, text: str) -> list[SectionBlock]:
         current = candidate
     chunks.append(current)
     return [section(chunk) for chunk in chunks if chunk]
+
+
+def state_of(values: Mapping, block: str) -> Mapping:
+    """The state Slack sent for the single element of an input block ({} when absent or malformed)."""
+    element = (values.get(block) or {}).get(Element.VALUE)
+    return element if isinstance(element, Mapping) else {}
+
+
+def state_text(values: Mapping, block: str) -> str:
+    """What a person typed or chose in an input block, as text ("" when nothing)."""
+    state = state_of(values, block)
+    chosen = state.get("selected_option")
+    value = chosen.get("value") if isinstance(chosen, Mapping) else state.get("value")
+    return value if isinstance(value, str) else ""

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section
+from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services.initiatives import Listing, NewInitiative
@@ -88,20 +88,10 @@ def new_initiative_modal(ld_channel_id: str) -> View:
     )
 
 
-def _state(values: Mapping, block: str) -> Mapping:
-    element = (values.get(block) or {}).get(Element.VALUE)
-    return element if isinstance(element, Mapping) else {}
-
-
-def state_text(values: Mapping, block: str) -> str:
-    value = _state(values, block).get("value")
-    return value if isinstance(value, str) else ""
-
-
 def read_new_initiative(values: Mapping) -> NewInitiative:
     """The modal's state values as a form; anything missing or of the wrong shape reads as empty."""
-    users = _state(values, Block.STAKEHOLDERS).get("selected_users")
-    chosen = _state(values, Block.CHANNEL).get("selected_conversation")
+    users = state_of(values, Block.STAKEHOLDERS).get("selected_users")
+    chosen = state_of(values, Block.CHANNEL).get("selected_conversation")
     return NewInitiative(
         name=state_text(values, Block.NAME),
         business_goal=state_text(values, Block.GOAL),

@@ -5,7 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    DatePickerElement,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    OverflowMenuElement,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+)
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
@@ -13,11 +24,10 @@ from bot.blocks.common import channel, context, date, escape, mention, quoted_se
 from bot.blocks.initiatives import state_text
 from bot.ids import Action, Block, Callback, Element
 from bot.limits import ANSWER_MAX
-from bot.services.answers import QUESTIONS, AnswerContext, RecordedAnswers
-from bot.services.touchpoints import Outgoing
-from storage.models import Question
+from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
+from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
+from storage.models import Question, TouchpointKind
 
-_QUESTION_BLOCKS = {Question.IMPACT: Block.IMPACT, Question.TRACKING: Block.TRACKING}
 
 
 def _intro(about: Outgoing | RecordedAnswers) -> list:
@@ -33,18 +43,37 @@ def _intro(about: Outgoing | RecordedAnswers) -> list:
     ]
 
 
-def _answer_button(touchpoint_id: int, label: str, primary: bool) -> ActionsBlock:
-    return ActionsBlock(
-        block_id=Action.OPEN_ANSWER,
-        elements=[
-            ButtonElement(
-                text=PlainTextObject(text=label),
-                action_id=Action.OPEN_ANSWER,
-                value=str(touchpoint_id),
-                style="primary" if primary else None,
-            )
-        ],
-    )
+def actions_block_id(touchpoint_id: int) -> str:
+    return f"touchpoint-{touchpoint_id}"
+
+
+def read_actions_block_id(block_id: str | None) -> int | None:
+    suffix = (block_id or "").removeprefix("touchpoint-")
+    return int(suffix) if suffix.isdigit() else None
+
+
+def _answer_button(touchpoint_id: int, label: str, primary: bool, *, with_snooze: bool = False) -> ActionsBlock:
+    elements: list = [
+        ButtonElement(
+            text=PlainTextObject(text=label),
+            action_id=Action.OPEN_ANSWER,
+            value=str(touchpoint_id),
+            style="primary" if primary else None,
+        )
+    ]
+    if with_snooze:
+        elements += [
+            OverflowMenuElement(
+                action_id=Action.SNOOZE,
+                options=[
+                    Option(text=PlainTextObject(text="Remind me tomorrow"), value=f"{touchpoint_id}:1"),
+                    Option(text=PlainTextObject(text="Remind me next week"), value=f"{touchpoint_id}:7"),
+                ],
+            ),
+            ButtonElement(text=PlainTextObject(text="Skip this one"), action_id=Action.SKIP, value=str(touchpoint_id)),
+            DatePickerElement(action_id=Action.AWAY, placeholder=PlainTextObject(text="I'm away until…")),
+        ]
+    return ActionsBlock(block_id=actions_block_id(touchpoint_id), elements=elements)
 
 
 def kickoff_message(item: Outgoing) -> Message:
@@ -60,6 +89,55 @@ def kickoff_message(item: Outgoing) -> Message:
     )
 
 
+def touchpoint_message(item: Outgoing) -> Message:
+    """The DM that opens a touchpoint of any kind."""
+    if item.kind == TouchpointKind.KICKOFF:
+        return kickoff_message(item)
+    review = item.kind == TouchpointKind.REVIEW
+    title = "Quarterly review" if review else "Monthly check-in"
+    blocks: list = [
+        HeaderBlock(text=PlainTextObject(text=f"{title}: {item.initiative_name}"[:150])),
+        section(
+            f"Hi {mention(item.user_id)}! Time for the {describe(item.kind)} on *{escape(item.initiative_name)}*. "
+            + ("A look back at the quarter: is what you told us still true, and what should change?"
+               if review else "Four quick questions, under a minute.")
+        ),
+    ]
+    if item.current.get(Question.IMPACT):
+        blocks += quoted_sections("*The impact you said you want:*", item.current[Question.IMPACT])
+    if review and item.current.get(Question.TRACKING):
+        blocks += quoted_sections("*What you said you already track:*", item.current[Question.TRACKING])
+    blocks += [
+        _answer_button(item.touchpoint_id, "Answer", primary=True, with_snooze=True),
+        context(f"Shared with the L&D team in {channel(item.summary_channel_id)}. Not now? Snooze it, skip it, "
+                "or tell us you're away."),
+    ]
+    return Message(text=f"{title} for {item.initiative_name}: a few quick questions from the L&D team", blocks=blocks)
+
+
+def reminder_message(item: Outgoing) -> Message:
+    text = f"A gentle reminder: your {describe(item.kind)} for *{escape(item.initiative_name)}* is still open."
+    return Message(
+        text=f"Reminder: your {describe(item.kind)} for {item.initiative_name} is still open",
+        blocks=[section(text), _answer_button(item.touchpoint_id, "Answer", primary=True, with_snooze=True)],
+    )
+
+
+def closed_message(item: Outgoing | OpenTouchpoint, status: str) -> Message:
+    how = {"missed": "has closed without an answer", "skipped": "was skipped"}.get(status, "is closed")
+    text = f"This {describe(item.kind)} for *{escape(item.initiative_name)}* {how}. The next one will come as usual."
+    return Message(text=f"{item.initiative_name}: {describe(item.kind)} {how}", blocks=[section(text)])
+
+
+def answered_message(answers: RecordedAnswers) -> Message:
+    """The touchpoint's DM once answered."""
+    if answers.kind == TouchpointKind.KICKOFF:
+        return kickoff_answered_message(answers)
+    text = f"✅ Thanks {mention(answers.user_id)}: your {describe(answers.kind)} for *{escape(answers.initiative_name)}* is with the L&D team."
+    return Message(text=f"{answers.initiative_name}: thanks, your answers are with the L&D team",
+                   blocks=[section(text), context(f"Answered {date(answers.answered_at)}")])
+
+
 def kickoff_answered_message(answers: RecordedAnswers) -> Message:
     """The kickoff DM once answered: what they said, and a way to revise it."""
     blocks = [*_intro(answers)]
@@ -72,38 +150,52 @@ def kickoff_answered_message(answers: RecordedAnswers) -> Message:
     return Message(text=f"{answers.initiative_name}: thanks, your answers are with the L&D team", blocks=blocks)
 
 
-def answer_modal(ctx: AnswerContext) -> View:
-    inputs = []
-    for question, label in QUESTIONS.items():
+def _input(question: Question, label: str, initial: str | None) -> InputBlock:
+    if question in CHOICES:
+        options = [Option(text=PlainTextObject(text=c), value=c) for c in CHOICES[question]]
+        chosen = next((o for o in options if o.value == initial), None)
+        element = RadioButtonsElement(action_id=Element.VALUE, options=options, initial_option=chosen)
+    else:
         element = PlainTextInputElement(
-            action_id=Element.VALUE,
-            multiline=True,
-            max_length=ANSWER_MAX,
-            initial_value=ctx.current.get(question) or None,
+            action_id=Element.VALUE, multiline=True, max_length=ANSWER_MAX, initial_value=initial or None
         )
-        inputs.append(InputBlock(block_id=_QUESTION_BLOCKS[question], label=PlainTextObject(text=label), element=element))
-    revising = bool(ctx.current)
+    return InputBlock(
+        block_id=Block(question.value), label=PlainTextObject(text=label), element=element,
+        optional=question in OPTIONAL,
+    )
+
+
+_TITLES = {TouchpointKind.KICKOFF: "Two questions", TouchpointKind.CHECKIN: "Monthly check-in",
+           TouchpointKind.REVIEW: "Quarterly review"}
+
+
+def answer_modal(ctx: AnswerContext) -> View:
+    """The form for a touchpoint: pre-filled where the stakeholder's earlier answers belong in it."""
+    revising = ctx.kind == TouchpointKind.KICKOFF and bool(ctx.current)
+    prefill = ctx.kind == TouchpointKind.REVIEW or revising
+    blocks: list = [section(f"*{escape(ctx.initiative_name)}*\n{escape(ctx.business_goal)}")]
+    if ctx.kind == TouchpointKind.CHECKIN and ctx.current.get(Question.IMPACT):
+        blocks += quoted_sections("*The impact you said you want:*", ctx.current[Question.IMPACT])
+    blocks += [_input(q, label, ctx.current.get(q) if prefill else None) for q, label in FORMS[ctx.kind].items()]
+    if ctx.kind == TouchpointKind.KICKOFF:
+        blocks.append(context(
+            "Your previous answers are kept; these become the new version."
+            if revising else "A few words are enough. You can revise them later from the DM."
+        ))
     return View(
         type="modal",
         callback_id=Callback.ANSWER,
         private_metadata=json.dumps({"touchpoint": ctx.touchpoint_id}),
-        title=PlainTextObject(text="Revise your answers" if revising else "Two questions"),
+        title=PlainTextObject(text="Revise your answers" if revising else _TITLES.get(ctx.kind, "Touchpoint")),
         submit=PlainTextObject(text="Send"),
         close=PlainTextObject(text="Not now"),
-        blocks=[
-            section(f"*{escape(ctx.initiative_name)}*\n{escape(ctx.business_goal)}"),
-            *inputs,
-            context(
-                "Your previous answers are kept; these become the new version."
-                if revising
-                else "A few words are enough. You can revise them later from the DM."
-            ),
-        ],
+        blocks=blocks,
     )
 
 
 def read_answers(values: Mapping) -> dict[str, str]:
-    return {question: state_text(values, block) for question, block in _QUESTION_BLOCKS.items()}
+    """Every answer block present in a submitted modal, as text."""
+    return {q.value: state_text(values, q.value) for q in Question if q.value in values}
 
 
 def read_touchpoint_id(private_metadata: str | None) -> int | None:
@@ -115,13 +207,50 @@ def read_touchpoint_id(private_metadata: str | None) -> int | None:
 
 
 def answer_summary(answers: RecordedAnswers) -> Message:
-    verb = "updated their answers" if answers.revised else "answered"
-    blocks = [section(f"{mention(answers.user_id)} {verb} for *{escape(answers.initiative_name)}*")]
-    for question, text in answers.texts.items():
-        blocks += quoted_sections(f"*{QUESTIONS[Question(question)]}*", text)
-    blocks.append(context(f"Version {answers.version} · {date(answers.answered_at)} · goal: {escape(answers.business_goal)}"))
-    fallback = "\n".join(f"{QUESTIONS[Question(q)]} {t}" for q, t in answers.texts.items())
-    return Message(text=f"{answers.initiative_name}: <@{answers.user_id}> {verb}.\n{fallback}", blocks=blocks)
+    """What the summary channel sees when a stakeholder answers."""
+    if answers.kind == TouchpointKind.KICKOFF:
+        verb = "updated their answers" if answers.version > 1 else "answered"
+        heading = f"{mention(answers.user_id)} {verb} for *{escape(answers.initiative_name)}*"
+        items = list(answers.texts.items())
+        footer = f"Version {answers.version} · {date(answers.answered_at)} · goal: {escape(answers.business_goal)}"
+    elif answers.kind == TouchpointKind.CHECKIN:
+        heading = (f"{mention(answers.user_id)} checked in on *{escape(answers.initiative_name)}*: priorities shifted: "
+                   f"*{answers.texts.get(Question.PRIORITIES_SHIFTED, '?')}* · on track: *{answers.texts.get(Question.ON_TRACK, '?')}/5*")
+        items = [(q, answers.texts[q]) for q in (Question.MATTERS_MOST, Question.NOTES) if answers.texts.get(q)]
+        footer = f"Monthly check-in · {date(answers.answered_at)}"
+    else:
+        confirmed = [q for q in (Question.IMPACT, Question.TRACKING) if q not in answers.revised]
+        heading = (f"{mention(answers.user_id)} reviewed *{escape(answers.initiative_name)}*: alignment "
+                   f"*{answers.texts.get(Question.ALIGNMENT, '?')}/5*"
+                   + (" · confirmed what they want and track" if len(confirmed) == 2 else ""))
+        items = [(q, answers.texts[q]) for q in (Question.IMPACT, Question.TRACKING) if q in answers.revised]
+        items += [(Question.ADJUST, answers.texts[Question.ADJUST])] if answers.texts.get(Question.ADJUST) else []
+        footer = f"Quarterly review · {date(answers.answered_at)}"
+    labels = QUESTIONS if answers.kind == TouchpointKind.KICKOFF else _SUMMARY_LABELS
+    blocks = [section(heading)]
+    for question, text in items:
+        label = labels[question]
+        if question in answers.revised and answers.previous.get(question):
+            blocks += quoted_sections(f"*{label}* (revised; it was: “{escape(_short(answers.previous[question]))}”)", text)
+        else:
+            blocks += quoted_sections(f"*{label}*", text)
+    blocks.append(context(footer))
+    fallback = "\n".join(f"{labels[q]} {t}" for q, t in items)
+    plain_heading = heading.replace("*", "")
+    return Message(text=f"{answers.initiative_name}: {plain_heading}\n{fallback}"[:3000], blocks=blocks)
+
+
+_SUMMARY_LABELS = {
+    Question.MATTERS_MOST: "What matters most to them now",
+    Question.NOTES: "For the L&D team",
+    Question.ADJUST: "What should be adjusted",
+    Question.IMPACT: "The impact they want",
+    Question.TRACKING: "What they track",
+}
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def closed_touchpoint(message: str) -> Message:

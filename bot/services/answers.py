@@ -1,4 +1,4 @@
-"""A stakeholder answering (or revising) the two alignment questions."""
+"""A stakeholder answering a touchpoint: the two alignment questions, a monthly check-in or a quarterly review."""
 
 from __future__ import annotations
 
@@ -19,25 +19,49 @@ QUESTIONS: dict[Question, str] = {
     Question.IMPACT: "What impact do you want this initiative to have?",
     Question.TRACKING: "What are you already tracking that would help us monitor how well this is working?",
 }
+CHECKIN_QUESTIONS: dict[Question, str] = {
+    Question.PRIORITIES_SHIFTED: "Have your priorities shifted since we last asked?",
+    Question.MATTERS_MOST: "What matters most to you right now?",
+    Question.ON_TRACK: "How well is the initiative on track toward the impact you want? (1 = not at all, 5 = fully)",
+    Question.NOTES: "Anything the L&D team should know?",
+}
+REVIEW_QUESTIONS: dict[Question, str] = {
+    Question.IMPACT: "The impact you want (still true? edit it if not)",
+    Question.TRACKING: "What you track to see it working (still true? edit it if not)",
+    Question.ALIGNMENT: "How aligned is the initiative with your goals? (1 = not at all, 5 = fully)",
+    Question.ADJUST: "What should be adjusted?",
+}
+SHIFT_CHOICES = ("No", "Somewhat", "Significantly")
+RATINGS = ("1", "2", "3", "4", "5")
 
-# A kickoff stays open for revisions; a failed or still-pending one has no DM to answer from.
-_ANSWERABLE = frozenset({TouchpointStatus.SENT, TouchpointStatus.ANSWERED})
+# What each kind of touchpoint asks, the block each answer comes from, and which answers may be left empty.
+FORMS: dict[str, dict[Question, str]] = {
+    TouchpointKind.KICKOFF: QUESTIONS,
+    TouchpointKind.CHECKIN: CHECKIN_QUESTIONS,
+    TouchpointKind.REVIEW: REVIEW_QUESTIONS,
+}
+OPTIONAL = frozenset({Question.NOTES, Question.ADJUST})
+CHOICES = {Question.PRIORITIES_SHIFTED: SHIFT_CHOICES, Question.ON_TRACK: RATINGS, Question.ALIGNMENT: RATINGS}
+# Answers kept as versions only when they change: a review confirming the impact statement adds no version.
+REVISABLE = frozenset({Question.IMPACT, Question.TRACKING})
 
 
 @dataclass(frozen=True)
 class AnswerContext:
-    """Everything the answer modal needs, and what it was opened for."""
+    """Everything an answer modal needs, and what it was opened for."""
 
     touchpoint_id: int
+    kind: str
     initiative_name: str
     business_goal: str
     opened_by: str
-    current: dict[str, str]  # question -> latest answer text, empty before the first answer
+    current: dict[str, str]  # question -> latest answer text
 
 
 @dataclass(frozen=True)
 class RecordedAnswers:
     touchpoint_id: int
+    kind: str
     initiative_name: str
     business_goal: str
     description: str
@@ -46,13 +70,11 @@ class RecordedAnswers:
     summary_channel_id: str
     dm_channel_id: str | None
     dm_ts: str | None
-    texts: dict[str, str]
+    texts: dict[str, str]  # everything answered this time
+    revised: frozenset[str]  # the questions whose stored answer changed version beyond the first
     version: int
     answered_at: datetime
-
-    @property
-    def revised(self) -> bool:
-        return self.version > 1
+    previous: dict[str, str]  # the latest answers before this one
 
 
 def _open_touchpoint(session: Session, team_id: str, touchpoint_id: int, user_id: str):
@@ -62,8 +84,12 @@ def _open_touchpoint(session: Session, team_id: str, touchpoint_id: int, user_id
     touchpoint, initiative, stakeholder = rows[0]
     if touchpoint.team_id != team_id or stakeholder.user_id != user_id:
         raise TouchpointClosed("That touchpoint was sent to someone else, so I can't take answers to it from you.")
-    if touchpoint.kind != TouchpointKind.KICKOFF or touchpoint.status not in _ANSWERABLE:
-        raise TouchpointClosed("That touchpoint is closed, so it no longer takes answers.")
+    # The kickoff stays open for revisions; a check-in or review takes one answer while it is open.
+    answerable = {TouchpointStatus.SENT, TouchpointStatus.ANSWERED} if touchpoint.kind == TouchpointKind.KICKOFF else {TouchpointStatus.SENT}
+    if touchpoint.status not in answerable:
+        state = {TouchpointStatus.ANSWERED: "already answered", TouchpointStatus.MISSED: "closed",
+                 TouchpointStatus.SKIPPED: "skipped"}.get(touchpoint.status, "not open")
+        raise TouchpointClosed(f"That touchpoint is {state}, so it no longer takes answers.")
     if not initiative.active:
         raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
     return touchpoint, initiative, stakeholder
@@ -74,6 +100,7 @@ def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: s
     current = repo.latest_answers(session, initiative.id, stakeholder.id)
     return AnswerContext(
         touchpoint_id=touchpoint.id,
+        kind=touchpoint.kind,
         initiative_name=initiative.name,
         business_goal=initiative.business_goal,
         opened_by=initiative.created_by,
@@ -81,11 +108,15 @@ def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: s
     )
 
 
-def validate(texts: Mapping[str, str]) -> dict[str, str]:
+def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
     errors = {}
-    for question, block in ((Question.IMPACT, Block.IMPACT), (Question.TRACKING, Block.TRACKING)):
+    for question in FORMS[kind]:
         text = (texts.get(question) or "").strip()
-        if not text:
+        block = Block(question.value)
+        if question in CHOICES:
+            if text not in CHOICES[question]:
+                errors[block] = "Please pick one."
+        elif not text and question not in OPTIONAL:
             errors[block] = "Please write a few words here, even “not sure yet”."
         elif len(text) > ANSWER_MAX:
             errors[block] = f"Keep this to {ANSWER_MAX} characters (it has {len(text)})."
@@ -95,24 +126,26 @@ def validate(texts: Mapping[str, str]) -> dict[str, str]:
 def record(
     session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime
 ) -> RecordedAnswers:
-    """Store both answers as the next version, and mark the touchpoint answered."""
-    errors = validate(texts)
+    """Store the answers as next versions and mark the touchpoint answered, in the caller's transaction."""
+    touchpoint, initiative, stakeholder = _open_touchpoint(session, team_id, touchpoint_id, user_id)
+    errors = validate(touchpoint.kind, texts)
     if errors:
         raise FormInvalid(errors)
-    touchpoint, initiative, stakeholder = _open_touchpoint(session, team_id, touchpoint_id, user_id)
-    clean = {q: texts[q].strip() for q in QUESTIONS}
+    previous = {q: a.text for q, a in repo.latest_answers(session, initiative.id, stakeholder.id).items()}
+    clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
+    clean = {q: t for q, t in clean.items() if t}
+    to_store = {
+        q: t for q, t in clean.items()
+        if touchpoint.kind == TouchpointKind.KICKOFF or q not in REVISABLE or previous.get(q) != t
+    }
     added = repo.add_answer_versions(
-        session,
-        team_id=team_id,
-        initiative_id=initiative.id,
-        stakeholder_id=stakeholder.id,
-        touchpoint_id=touchpoint.id,
-        texts=clean,
-        now=now,
+        session, team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
+        touchpoint_id=touchpoint.id, texts=to_store, now=now,
     )
     repo.mark_touchpoint_answered(session, touchpoint.id, now)
     return RecordedAnswers(
         touchpoint_id=touchpoint.id,
+        kind=touchpoint.kind,
         initiative_name=initiative.name,
         business_goal=initiative.business_goal,
         description=initiative.description,
@@ -122,6 +155,8 @@ def record(
         dm_channel_id=touchpoint.channel_id,
         dm_ts=touchpoint.message_ts,
         texts=clean,
-        version=max(a.version for a in added.values()),
+        revised=frozenset(q for q, a in added.items() if q in REVISABLE and a.version > 1),
+        version=max((a.version for a in added.values()), default=1),
         answered_at=now,
+        previous=previous,
     )

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.errors import UserError
+from bot.services.calendar import country_of
 from bot.ids import Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from storage import repositories as repo
@@ -144,7 +145,7 @@ def create(
     stakeholders = repo.upsert_stakeholders(
         session,
         team_id,
-        {u: (p.display_name, p.tz) if p else None for u, p in people.items() if u in form.stakeholder_ids},
+        {u: (p.display_name, p.tz, country_of(p.tz)) if p else None for u, p in people.items() if u in form.stakeholder_ids},
         form.stakeholder_ids,
         now,
     )
@@ -152,7 +153,8 @@ def create(
     for stakeholder in stakeholders:
         session.add(
             InitiativeStakeholder(
-                team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id, added_at=now
+                team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id, added_at=now,
+                planned=True,  # nothing to plan until the kickoff reaches them
             )
         )
         touchpoint = Touchpoint(

@@ -1,0 +1,102 @@
+"""An initiative's cadence as the L&D team sets it with `/touchpoint schedule`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.ids import Block
+from bot.services.calendar import parse_ranges
+from bot.services.initiatives import FormInvalid, name_key
+from storage import repositories as repo
+from storage.models import Initiative, Schedule
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class ScheduleForm:
+    checkins: bool
+    reviews: bool
+    day_rule: str
+    nth: str
+    weekday: str
+    send_time: str
+    fiscal_year_start: str
+    working_days: tuple[str, ...]
+    quiet_last_days: str
+    quiet_ranges: str
+    reminder_after: str
+    missed_after: str
+
+
+def find(session: Session, team_id: str, name: str) -> tuple[Initiative, Schedule]:
+    """The initiative called `name` and its schedule (the defaults if never set)."""
+    initiative = repo.initiative_by_name(session, team_id, name_key(name))
+    if initiative is None:
+        raise UserError(f"I can't find an initiative called “{name}”. `/touchpoint list` shows them all.")
+    schedule = repo.schedules_for(session, [initiative.id]).get(initiative.id)
+    return initiative, schedule or Schedule(team_id=team_id, initiative_id=initiative.id)
+
+
+def _int(text: str, low: int, high: int) -> int | None:
+    text = (text or "").strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) and low <= int(text) <= high else None
+
+
+def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -> Schedule:
+    """The form as a schedule, or FormInvalid with a message under each field that needs fixing."""
+    errors: dict[str, str] = {}
+    if form.day_rule not in ("weekday", "working_day"):
+        errors[Block.DAY_RULE] = "Choose which kind of day."
+    nth = _int(form.nth, -1, 10)
+    if nth is None or nth == 0:
+        errors[Block.NTH] = "Choose which one."
+    weekday = _int(form.weekday, 0, 6)
+    if weekday is None and form.day_rule == "weekday":
+        errors[Block.WEEKDAY] = "Choose a weekday."
+    if not _TIME.match(form.send_time or ""):
+        errors[Block.SEND_TIME] = "Choose a time, such as 10:00."
+    fiscal = _int(form.fiscal_year_start, 1, 12)
+    if fiscal is None:
+        errors[Block.FISCAL_START] = "Choose the month your financial year starts."
+    working = sorted({d for d in (_int(w, 0, 6) for w in form.working_days) if d is not None})
+    if not working:
+        errors[Block.WORKING_DAYS] = "Choose at least one working day."
+    quiet = _int(form.quiet_last_days or "0", 0, 45)
+    if quiet is None:
+        errors[Block.QUIET_LAST_DAYS] = "A number of days from 0 to 45."
+    try:
+        parse_ranges(form.quiet_ranges or "")
+    except ValueError as exc:
+        errors[Block.QUIET_RANGES] = str(exc)
+    reminder = _int(form.reminder_after, 1, 30)
+    if reminder is None:
+        errors[Block.REMINDER_AFTER] = "A number of working days from 1 to 30."
+    missed = _int(form.missed_after, 1, 60)
+    if missed is None:
+        errors[Block.MISSED_AFTER] = "A number of working days from 1 to 60."
+    elif reminder is not None and missed <= reminder:
+        errors[Block.MISSED_AFTER] = "Give people longer than the reminder before a touchpoint counts as missed."
+    if errors:
+        raise FormInvalid(errors)
+    return Schedule(
+        team_id=team_id, initiative_id=initiative_id, checkins=form.checkins, reviews=form.reviews,
+        day_rule=form.day_rule, nth=nth, weekday=weekday if weekday is not None else 1, send_time=form.send_time,
+        fiscal_year_start=fiscal, working_days=",".join(str(d) for d in working), quiet_last_days=quiet,
+        quiet_ranges=(form.quiet_ranges or "").strip(), reminder_after=reminder, missed_after=missed, updated_at=now,
+    )
+
+
+def save(session: Session, team_id: str, initiative_id: int, form: ScheduleForm, now: datetime) -> str:
+    """Store the cadence and re-plan the initiative's coming touchpoints by it; returns the initiative's name."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None or initiative.team_id != team_id:
+        raise UserError("That initiative no longer exists.")
+    repo.save_schedule(session, parse(form, team_id, initiative_id, now))
+    repo.unplan(session, initiative_id=initiative_id)
+    return initiative.name

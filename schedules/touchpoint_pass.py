@@ -1,0 +1,94 @@
+"""The scheduling pass: plan what comes next, send what is due, recover interrupted sends, remind, close.
+
+The database is the source of truth: every step claims its rows atomically, so any number of passes may run at once
+(two clock processes, a clock and `touchpoint tick`) and each touchpoint is still sent once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.delivery import Delivery
+from bot.services import planning, touchpoints
+from storage.db import Database
+from storage.models import TouchpointStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PassSettings:
+    default_tz: str = "UTC"
+    grace: timedelta = timedelta(hours=6)  # what fell due longer ago than this while nothing ran is missed, not sent
+    lease: timedelta = timedelta(minutes=5)  # a "sending" touchpoint older than this lost its sender
+
+
+@dataclass
+class PassReport:
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    recovered: int = 0
+    reminded: int = 0
+    missed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Callable[[], datetime]) -> PassReport:
+    """One pass. Each step runs on its own, so one step's failure (logged) does not stop the others."""
+    report = PassReport()
+    for name, step in (("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind), ("expire", _expire)):
+        try:
+            step(db, delivery, settings, now, report)
+        except Exception:  # noqa: BLE001 - logged with its traceback; the next step and the next pass go on
+            logger.exception("scheduling pass: step %s failed", name)
+            report.errors.append(name)
+    if report.sent or report.failed or report.recovered or report.reminded or report.missed:
+        logger.info("scheduling pass: %s", report)
+    return report
+
+
+def _plan(db, delivery, settings, now, report) -> None:
+    while True:
+        with db.session() as session:
+            looked_at = planning.plan(session, now(), settings.default_tz)
+        report.planned += looked_at
+        if looked_at < planning.PLAN_BATCH:
+            return
+
+
+def _send(db, delivery, settings, now, report) -> None:
+    while True:
+        with db.session() as session:
+            items = touchpoints.claim_due(session, now(), settings.grace)
+        if not items:
+            return
+        failures = delivery.deliver(items)
+        report.sent += len(items) - len(failures)
+        report.failed += len(failures)
+
+
+def _recover(db, delivery, settings, now, report) -> None:
+    with db.session() as session:
+        items = touchpoints.reclaim_stale(session, now(), settings.lease)
+    if items:
+        logger.warning("recovering %d touchpoints whose sender stopped part-way", len(items))
+        delivery.deliver(items, recovering=True)
+        report.recovered += len(items)
+
+
+def _remind(db, delivery, settings, now, report) -> None:
+    with db.session() as session:
+        items = touchpoints.claim_reminders(session, now())
+    delivery.remind(items)
+    report.reminded += len(items)
+
+
+def _expire(db, delivery, settings, now, report) -> None:
+    with db.session() as session:
+        items = touchpoints.expire(session, now())
+    delivery.close(items, TouchpointStatus.MISSED)
+    report.missed += len(items)
