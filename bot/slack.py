@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -11,13 +12,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.models.blocks import Block
 
 from bot.services.initiatives import Profile
@@ -31,15 +27,53 @@ UNREACHABLE_USER = frozenset(
 NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
 
 
+class PatientRetryHandler(RetryHandler):
+    """Waits out a 429 for exactly the Retry-After Slack gave (slack_sdk's own handler adds up to a second of
+    jitter, which a single paced sender does not need), and retries 500/503 with backoff. Each kind keeps its own
+    count, so a burst of 429s does not use up the retries a later 500 deserves."""
+
+    def __init__(self, max_rate_limited: int = 30, max_server_errors: int = 3, sleep: Callable[[float], None] = time.sleep):
+        super().__init__(max_retry_count=max_rate_limited + max_server_errors)
+        self.limits = {"ratelimited": max_rate_limited, "server": max_server_errors}
+        self.sleep = sleep
+
+    @staticmethod
+    def _kind(response: HttpResponse | None) -> str | None:
+        if response is None:
+            return None
+        return "ratelimited" if response.status_code == 429 else "server" if response.status_code in (500, 503) else None
+
+    def can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                  error: Exception | None = None) -> bool:
+        kind = self._kind(response)
+        counts = state.custom_values if state.custom_values is not None else {}
+        return kind is not None and counts.get(kind, 0) < self.limits[kind]
+
+    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                                 error: Exception | None = None) -> None:
+        kind = self._kind(response)
+        if state.custom_values is None:
+            state.custom_values = {}
+        count = state.custom_values.get(kind, 0)
+        state.custom_values[kind] = count + 1
+        if kind == "ratelimited":
+            retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
+            self.sleep(max(1.0, float(retry_after)) if str(retry_after).replace(".", "", 1).isdigit() else 1.0)
+        else:
+            self.sleep(0.5 * 2**count)
+        state.next_attempt_requested = True
+        state.increment_current_attempt()
+
+
 def make_client(token: str, base_url: str, *, patient: bool) -> WebClient:
     """A client for the Web API at base_url.
 
-    The patient one (background work) waits out 429s as Retry-After says and retries 5xx with backoff; the other
-    (listeners, which have a 3-second budget and single-use trigger ids) only retries a dropped connection.
+    The patient one (background work, the clock) waits out 429s as Retry-After says and retries 5xx with backoff;
+    the other (listeners, which have a 3-second budget and single-use trigger ids) only retries a dropped connection.
     """
     handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
     if patient:
-        handlers += [RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=3)]
+        handlers.append(PatientRetryHandler())
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if patient else 2)
 
 

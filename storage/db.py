@@ -61,12 +61,10 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only transaction: a consistent snapshot that never waits for writers."""
+        """A read-only transaction: a consistent snapshot that never waits for writers. Closing it ends the
+        transaction and leaves what was read usable outside."""
         with Session(self._read_engine) as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def ping(self) -> bool:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import json
 import threading
 import time
@@ -60,6 +61,8 @@ class FakeSlackApi:
         self.triggers: dict[str, str] = {}  # trigger_id -> user id
         self.members: dict[str, set[str]] = {}  # channel -> user ids of members (the bot included)
         self._faults: list[_Fault] = []
+        self._delays: dict[str, float] = {}
+        self._limits: dict[str, tuple[float, list[float]]] = {}  # method -> (per second, recent call times)
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._clock = itertools.count(1)
@@ -89,6 +92,15 @@ class FakeSlackApi:
 
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         self.fail(method, "ratelimited", times=times, status=429, retry_after=retry_after)
+
+    def limit_rate(self, method: str, per_second: float) -> None:
+        """Enforce a steady rate on a method as Slack does: past it, 429 with the Retry-After to wait."""
+        with self._lock:
+            self._limits[method] = (per_second, [])
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer calls of method only after `seconds` (the call is recorded, and takes effect, at once)."""
+        self._delays[method] = seconds
 
     # Reading what happened
 
@@ -198,10 +210,31 @@ class FakeSlackApi:
     # The Web API
 
     def _handle(self, method: str, args: dict, authorization: str) -> tuple[int, dict, dict]:
+        result = self._answer(method, args, authorization)
+        if method in self._delays:
+            time.sleep(self._delays[method])
+        return result
+
+    def _over_limit(self, method: str) -> float | None:
+        """Seconds to wait if this call would break the method's rate (a sliding one-second window)."""
+        if method not in self._limits:
+            return None
+        per_second, recent = self._limits[method]
+        now = time.monotonic()
+        recent[:] = [t for t in recent if now - t < 1.0]
+        if len(recent) >= per_second:
+            return 1.0 - (now - recent[0])
+        recent.append(now)
+        return None
+
+    def _answer(self, method: str, args: dict, authorization: str) -> tuple[int, dict, dict]:
         with self._lock:
             self.calls.append(SlackCall(method, args, time.monotonic()))
             if authorization != f"Bearer {TOKEN}":
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
+            wait = self._over_limit(method)
+            if wait is not None:
+                return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, math.ceil(wait)))}
             fault = next((f for f in self._faults if f.method == method and f.times > 0 and (f.when is None or f.when(args))), None)
             if fault is not None:
                 fault.times -= 1

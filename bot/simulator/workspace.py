@@ -69,13 +69,20 @@ class Workspace:
         }
         return self.post_payload(payload)
 
-    def click(self, user_id: str, channel: str, ts: str, action_id: str) -> Reply:
-        """Click the button with action_id in the message at (channel, ts)."""
+    def click(self, user_id: str, channel: str, ts: str, action_id: str, *, option: str | None = None,
+              day: str | None = None) -> Reply:
+        """Use the element with action_id in the message at (channel, ts): click a button, pick an overflow
+        menu's option (by value) or a date (YYYY-MM-DD)."""
         message = self.api.message(channel, ts)
         assert message is not None, f"no message {ts} in {channel}"
         for block in message.blocks:
             for element in block.get("elements", []) if block.get("type") == "actions" else []:
                 if element.get("action_id") == action_id:
+                    action = {**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}
+                    if option is not None:
+                        action["selected_option"] = next(o for o in element["options"] if o["value"] == option)
+                    if day is not None:
+                        action["selected_date"] = day
                     return self.post_payload({
                         "type": "block_actions", "team": {"id": self.team_id, "domain": "simulated"},
                         "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "ATOUCHPOINT",
@@ -83,7 +90,7 @@ class Workspace:
                         "trigger_id": self.api.new_trigger(user_id), "channel": {"id": channel},
                         "message": {"ts": ts, "text": message.text, "blocks": message.blocks},
                         "response_url": self.api.response_url(),
-                        "actions": [{**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}],
+                        "actions": [action],
                     })
         raise AssertionError(f"no button {action_id} in message {ts}")
 

@@ -1,0 +1,88 @@
+"""A world for scheduling tests: initiatives opened through the services, the pass run at chosen instants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from bot.app import patient_gateway
+from bot.delivery import Delivery
+from bot.services import initiatives
+from bot.services.initiatives import NewInitiative, Profile
+from bot.simulator import FakeSlackApi
+from schedules.touchpoint_pass import PassReport, PassSettings, run_pass
+from storage.db import Database
+from storage.models import Touchpoint, TouchpointStatus
+from storage.types import utcnow
+from tests.conftest import LD_CHANNEL, LENA, TEAM, make_settings
+
+
+@dataclass
+class World:
+    db: Database
+    slack: FakeSlackApi
+    delivery: Delivery
+    settings: PassSettings
+
+    @classmethod
+    def make(cls, slack: FakeSlackApi, db: Database, **pass_settings) -> "World":
+        settings = make_settings(slack, db)
+        return cls(db, slack, Delivery(db, patient_gateway(settings), utcnow, "UTC"), PassSettings(**pass_settings))
+
+    def open(self, at: datetime, people: dict[str, str], name: str = "Sales onboarding refresh", send: bool = True) -> list[int]:
+        """Open an initiative at `at` with these stakeholders (user id -> time zone), DMing the kickoffs if `send`."""
+        for user_id, tz in people.items():
+            if user_id not in self.slack.users:
+                self.slack.add_user(user_id, f"Person {user_id}", tz=tz)
+        with freeze_time(at):
+            with self.db.session() as session:
+                created = initiatives.create(
+                    session, TEAM, LENA,
+                    NewInitiative(name, "Grow revenue per rep", "", tuple(people), None),
+                    {u: Profile(f"Person {u}", tz, False, False) for u, tz in people.items()}, LD_CHANNEL, utcnow(),
+                )
+            if send:
+                self.delivery.send(created.touchpoint_ids)
+        return list(created.touchpoint_ids)
+
+    def run(self, at: datetime) -> PassReport:
+        with freeze_time(at):
+            return run_pass(self.db, self.delivery, self.settings, utcnow)
+
+    def next_event(self) -> datetime | None:
+        """The earliest instant at which a pass has something to do."""
+        with self.db.reading() as session:
+            candidates = [
+                session.execute(select(func.min(Touchpoint.due_at)).where(Touchpoint.status == TouchpointStatus.PENDING)).scalar(),
+                session.execute(select(func.min(Touchpoint.remind_at)).where(
+                    Touchpoint.status == TouchpointStatus.SENT, Touchpoint.reminded_at.is_(None))).scalar(),
+                session.execute(select(func.min(Touchpoint.expires_at)).where(Touchpoint.status == TouchpointStatus.SENT)).scalar(),
+            ]
+        found = [c for c in candidates if c is not None]
+        return min(found) if found else None
+
+    def run_until(self, start: datetime, end: datetime, *, check_early: bool = True) -> int:
+        """Run the pass at `start` (planning what is new), then at every instant something falls due until `end`,
+        checking that a pass one second early sends nothing. Returns how many passes ran."""
+        self.run(start)
+        passes = 1
+        while (at := self.next_event()) is not None and at < end:
+            if check_early:
+                before = len(self.slack.calls_to("chat.postMessage"))
+                self.run(at - timedelta(seconds=1))
+                assert len(self.slack.calls_to("chat.postMessage")) == before, f"something was sent before {at}"
+            self.run(at)
+            passes += 1
+        return passes
+
+    def touchpoints(self) -> list[Touchpoint]:
+        with self.db.reading() as session:
+            return list(session.execute(select(Touchpoint).order_by(Touchpoint.id)).scalars())
+
+    def touchpoint_dms(self, user_id: str) -> list:
+        """The touchpoint DMs (not reminders or notices) a person received, by their metadata."""
+        channel = self.slack.dm_channel(user_id)
+        return [m for m in self.slack.messages_in(channel) if (m.metadata or {}).get("event_type") == "touchpoint_sent"]
