@@ -17,15 +17,16 @@ PASS_JOB_ID = "touchpoint-pass"
 def build_scheduler(run_once: Callable[[], object], every: timedelta, now: datetime | None = None) -> BlockingScheduler:
     """A scheduler whose one job runs a pass now and then every `every`; a late or overlapping run is merged
     into one (the pass catches up on its own, from the database)."""
+    start = now or datetime.now(timezone.utc)
     scheduler = BlockingScheduler(timezone=timezone.utc)
     scheduler.add_job(
         run_once,
-        IntervalTrigger(seconds=int(every.total_seconds()), timezone=timezone.utc),
+        IntervalTrigger(seconds=int(every.total_seconds()), start_date=start, timezone=timezone.utc),
         id=PASS_JOB_ID,
         max_instances=1,
         coalesce=True,
         misfire_grace_time=int(every.total_seconds()),
-        next_run_time=now or datetime.now(timezone.utc),
+        next_run_time=start,
     )
     return scheduler
 

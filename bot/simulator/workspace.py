@@ -60,7 +60,7 @@ class Workspace:
                 continue
             element = block["element"]
             value = values.get(block["block_id"], _initial(element))
-            state[block["block_id"]] = {element["action_id"]: _state_value(element["type"], value)}
+            state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
         payload = {
             "type": "view_submission", "team": {"id": self.team_id, "domain": "simulated"},
             "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "ATOUCHPOINT",
@@ -122,14 +122,36 @@ class Workspace:
 
 
 def _initial(element: dict) -> Any:
-    return element.get("initial_value") or element.get("initial_users") or element.get("initial_conversation")
+    """What an element holds before anyone touches it, in the shape `submit` takes values."""
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [o["value"] for o in element["initial_options"]]
+    for key in ("initial_value", "initial_users", "initial_conversation", "initial_time", "initial_date"):
+        if key in element:
+            return element[key]
+    return None
 
 
-def _state_value(element_type: str, value: Any) -> dict:
-    if element_type == "multi_users_select":
-        return {"type": element_type, "selected_users": list(value or [])}
-    if element_type == "conversations_select":
-        return {"type": element_type, "selected_conversation": value}
-    if element_type == "users_select":
-        return {"type": element_type, "selected_user": value}
-    return {"type": element_type, "value": value}
+def _option(element: dict, value: str) -> dict:
+    return next(o for o in element["options"] if o["value"] == value)
+
+
+def _state_value(element: dict, value: Any) -> dict:
+    """An element's state as Slack sends it in view_submission, for a plain value."""
+    kind = element["type"]
+    if kind == "multi_users_select":
+        return {"type": kind, "selected_users": list(value or [])}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": value}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value}
+    if kind in ("radio_buttons", "static_select"):
+        return {"type": kind, "selected_option": _option(element, value) if value is not None else None}
+    if kind == "checkboxes":
+        return {"type": kind, "selected_options": [_option(element, v) for v in value or []]}
+    if kind == "timepicker":
+        return {"type": kind, "selected_time": value}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": value}
+    return {"type": kind, "value": value}

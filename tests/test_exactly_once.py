@@ -1,0 +1,65 @@
+"""Exactly once, with real processes: `touchpoint tick` killed mid fan-out, and two passes running at once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from bot.simulator.webapi import TOKEN
+from storage.models import TouchpointKind, TouchpointStatus
+from tests.conftest import LD_CHANNEL, LENA, SECRET
+from tests.scheduling_world import World
+
+
+def _tick(slack, db, **extra) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url, DATABASE_URL=db.url,
+               LD_CHANNEL_ID=LD_CHANNEL, LD_ADMIN_USER_IDS=LENA, **extra)
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "tick"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _kickoff_dms(world, people) -> dict[str, int]:
+    return {u: len(world.touchpoint_dms(u)) for u in people}
+
+
+def test_a_pass_killed_half_way_through_a_fan_out_sends_every_dm_exactly_once(slack, db):
+    world = World.make(slack, db)
+    people = {f"U0K{n:02d}": "Europe/London" for n in range(12)}
+    world.open(datetime.now(timezone.utc) - timedelta(minutes=1), people, send=False)
+    slack.slow("chat.postMessage", 0.3)  # Slack takes the message at once but answers slowly: the kill lands there
+
+    killed = _tick(slack, db)
+    slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 4, timeout=30)
+    killed.kill()
+    killed.wait(timeout=10)
+    statuses = Counter(t.status for t in world.touchpoints())
+    assert statuses[TouchpointStatus.SENDING] >= 1 and statuses[TouchpointStatus.SENT] >= 3, statuses
+
+    slack.slow("chat.postMessage", 0)
+    finished = _tick(slack, db, TOUCHPOINT_SENDING_LEASE_SECONDS="0")  # the dead pass's claims are stale at once
+    out, err = finished.communicate(timeout=60)
+    assert finished.returncode == 0, err
+    assert _kickoff_dms(world, people) == {u: 1 for u in people}
+    assert {t.status for t in world.touchpoints() if t.kind == TouchpointKind.KICKOFF} == {TouchpointStatus.SENT}
+    assert slack.calls_to("conversations.history"), "the interrupted DM was looked for before anything was resent"
+
+
+def test_two_passes_at_once_send_each_touchpoint_once(slack, db):
+    world = World.make(slack, db)
+    people = {f"U0C{n:03d}": "Europe/London" for n in range(250)}
+    names = list(people)
+    for k in range(0, 250, 25):  # 25 stakeholders is the most one initiative takes
+        world.open(datetime.now(timezone.utc) - timedelta(minutes=1), {u: people[u] for u in names[k:k + 25]},
+                   name=f"Initiative {k}", send=False)
+    slack.slow("chat.postMessage", 0.005)
+    passes = [_tick(slack, db) for _ in range(2)]
+    reports = [p.communicate(timeout=120) for p in passes]
+    assert [p.returncode for p in passes] == [0, 0], reports
+    sent_by = [int(out.split("sent ")[1].split(",")[0]) for out, _ in reports]
+    assert sum(sent_by) == 250 and min(sent_by) > 0, sent_by  # both passes did part of the work
+    assert _kickoff_dms(world, people) == {u: 1 for u in people}
+    assert len(slack.calls_to("chat.postMessage")) == 250
