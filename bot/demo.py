@@ -7,6 +7,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.app import create_app
 from bot.ids import Action, Block
@@ -15,6 +16,8 @@ from bot.settings import DEFAULT_DATABASE_URL, load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, render_blocks, render_view
 from bot.simulator.webapi import TOKEN
+from bot.services import planning, touchpoints
+from storage.types import utcnow
 
 SECRET = "demo-signing-secret"
 LD_CHANNEL = "C0LEARNING"
@@ -24,6 +27,16 @@ PEOPLE = {
     "U0MEI": ("Mei Tanaka", "Asia/Tokyo", "Head of Customer Service"),
     "U0OLU": ("Olu Adeyemi", "Europe/London", "Operations Manager"),
 }
+
+
+class SimulatedClock:
+    """The demo's "now": real at first, then moved forward to show months of touchpoints in seconds."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class Demo:
@@ -45,7 +58,9 @@ class Demo:
             slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=self.slack.url,
             database_url=self.database_url, ld_channel_id=LD_CHANNEL, ld_admin_user_ids="U0LENA",
         )
-        touchpoint = create_app(settings, db=open_database(settings.database_url))
+        self.clock = SimulatedClock(utcnow())
+        touchpoint = create_app(settings, db=open_database(settings.database_url), clock=self.clock)
+        self.deps = touchpoint.deps
         server = ServerThread(touchpoint).start()
         self.ws = Workspace(self.slack, server.url + "/slack/events", SECRET)
         self.settle = lambda: touchpoint.deps.interactive.wait_idle(30) and touchpoint.deps.background.wait_idle(30)
@@ -91,6 +106,71 @@ class Demo:
         self.out("  Only Olu sees:")
         self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
         self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
+        self._months_later()
+
+    def _months_later(self) -> None:
+        """Simulated time: the clock process's pass at the instants the check-ins and the review fall due."""
+        self.pass_at(self.clock.now + timedelta(minutes=1))  # plans each stakeholder's first check-in
+        self.step("Lena types", "/touchpoint upcoming")
+        reply = self.ws.slash("U0LENA", "upcoming").json()
+        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+
+        self.passes_for_next("checkin")
+        self.checkin("U0SAM", "Sam", "Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3")
+        self.checkin("U0MEI", "Mei", "No", "Still the escalations from over-promising.", "4")
+        self.pass_at(self.next_reminder())  # Olu has not answered: one reminder, three working days on
+
+        self.passes_for_next("review")
+        dm = self.latest_touchpoint_dm("U0SAM")
+        self.step("Sam clicks", "[ Answer ] in the quarterly review")
+        before = len(self.slack.views_for("U0SAM"))
+        self.ws.click("U0SAM", dm.channel, dm.ts, Action.OPEN_ANSWER)
+        view = self.slack.wait_for(lambda: self.slack.views_for("U0SAM")[before:])[0]
+        self.show_new()
+        self.step("Sam revises what he wants, confirms what he tracks, rates alignment 4/5", "")
+        self.ws.submit("U0SAM", view, {
+            Block.IMPACT: "New AEs closing their first deal inside 30 days and still with us after a year.",
+            Block.ALIGNMENT: "4", Block.ADJUST: "More practice on discovery calls; less product training.",
+        })
+        self.settle()
+        self.show_new()
+
+    def checkin(self, user_id: str, who: str, shifted: str, matters: str, on_track: str) -> None:
+        dm = self.latest_touchpoint_dm(user_id)
+        self.step(f"{who} clicks", "[ Answer ] in the monthly check-in")
+        before = len(self.slack.views_for(user_id))
+        self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
+        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
+        self._seen = len(self.slack.calls)  # the check-in modal looks like the DM; skip printing it
+        self.step(f"{who} answers", f"priorities shifted: {shifted} · on track: {on_track}/5")
+        self.out(indent([f"What matters most now: {matters}"]))
+        self.ws.submit(user_id, view, {Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track})
+        self.settle()
+        self.show_new()
+
+    def pass_at(self, when: datetime) -> None:
+        from schedules.touchpoint_pass import PassSettings, run_pass
+
+        self.clock.now = when
+        report = run_pass(self.deps.db, self.deps.delivery, PassSettings(default_tz="UTC"), self.clock)
+        self.say(f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
+                 f"sent {report.sent}, reminded {report.reminded}")
+        self.show_new()
+
+    def passes_for_next(self, kind: str) -> None:
+        """Run the pass at each instant the next round of `kind` falls due (each stakeholder's 10:00)."""
+        with self.deps.db.reading() as session:
+            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind == kind]
+        first = min(r.due_at for r in rows)
+        for when in sorted({r.due_at for r in rows if r.due_at - first < timedelta(days=2)}):
+            self.pass_at(when)
+
+    def next_reminder(self) -> datetime:
+        with self.deps.db.reading() as session:
+            return touchpoints.next_reminder(session, self.slack.team_id)
+
+    def latest_touchpoint_dm(self, user_id: str):
+        return [m for m in self.slack.messages_in(self.slack.dm_channel(user_id)) if m.metadata][-1]
 
     def answer(self, user_id: str, who: str, impact: str, tracking: str) -> None:
         dm = self.slack.messages_in(self.slack.dm_channel(user_id))[0]

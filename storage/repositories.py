@@ -361,13 +361,16 @@ def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id
 
 def _claim(session: Session, where: list, values: dict, limit: int) -> list[int]:
     """Atomically take up to `limit` touchpoints matching `where`: on PostgreSQL rows another claimer holds are
-    skipped, not waited for; on SQLite the single writer does the same. Each row goes to exactly one claimer."""
+    skipped, not waited for; on SQLite the single writer does the same. Each row goes to exactly one claimer.
+
+    The candidates are a CTE joined to the UPDATE: PostgreSQL may run an `IN (subquery)` once per row, which turns
+    its LIMIT ... FOR UPDATE SKIP LOCKED into no limit at all; a CTE is evaluated once."""
     candidates = select(Touchpoint.id).where(*where).order_by(Touchpoint.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    claimable = candidates.cte("claimable")
     result = session.execute(
-        update(Touchpoint).where(Touchpoint.id.in_(candidates.scalar_subquery()), *where).values(**values)
-        .returning(Touchpoint.id)
+        update(Touchpoint).where(Touchpoint.id == claimable.c.id, *where).values(**values).returning(Touchpoint.id)
     )
     return sorted(result.scalars().all())
 
@@ -466,3 +469,11 @@ def latest_answers_for(session: Session, pairs: Iterable[tuple[int, int]], quest
     for initiative_id, stakeholder_id, question, text in rows:
         found.setdefault((initiative_id, stakeholder_id), {})[question] = text
     return found
+
+
+def next_reminder(session: Session, team_id: str) -> datetime | None:
+    return session.execute(
+        select(func.min(Touchpoint.remind_at)).where(
+            Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.SENT, Touchpoint.reminded_at.is_(None)
+        )
+    ).scalar()

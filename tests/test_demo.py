@@ -19,6 +19,11 @@ def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
     assert "@Sam Okafor updated their answers" in out and "version 2" in out
     assert "Sales onboarding refresh · 2/3 answered" in out
     assert "only the L&D team" in out
+    # Simulated months: check-ins at 10:00 in each stakeholder's zone, a reminder, and a quarterly review.
+    assert "monthly check-in · @Mei Tanaka" in out and "10:00 in Asia/Tokyo" in out
+    assert "checked in on Sales onboarding refresh: priorities shifted: Somewhat · on track: 3/5" in out
+    assert "A gentle reminder: your monthly check-in" in out
+    assert "Quarterly review: Sales onboarding refresh" in out and "reviewed Sales onboarding refresh: alignment 4/5" in out
 
     again = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=120)

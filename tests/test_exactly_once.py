@@ -55,7 +55,7 @@ def test_two_passes_at_once_send_each_touchpoint_once(slack, db):
     for k in range(0, 250, 25):  # 25 stakeholders is the most one initiative takes
         world.open(datetime.now(timezone.utc) - timedelta(minutes=1), {u: people[u] for u in names[k:k + 25]},
                    name=f"Initiative {k}", send=False)
-    slack.slow("chat.postMessage", 0.005)
+    slack.slow("chat.postMessage", 0.02)  # slow enough that the two processes overlap for seconds
     passes = [_tick(slack, db) for _ in range(2)]
     reports = [p.communicate(timeout=120) for p in passes]
     assert [p.returncode for p in passes] == [0, 0], reports

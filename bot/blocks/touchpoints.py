@@ -209,7 +209,7 @@ def read_touchpoint_id(private_metadata: str | None) -> int | None:
 def answer_summary(answers: RecordedAnswers) -> Message:
     """What the summary channel sees when a stakeholder answers."""
     if answers.kind == TouchpointKind.KICKOFF:
-        verb = "updated their answers" if answers.version > 1 else "answered"
+        verb = "answered" if answers.version == 1 else "updated their answers" if answers.revised else "confirmed their answers"
         heading = f"{mention(answers.user_id)} {verb} for *{escape(answers.initiative_name)}*"
         items = list(answers.texts.items())
         footer = f"Version {answers.version} · {date(answers.answered_at)} · goal: {escape(answers.business_goal)}"

@@ -71,7 +71,7 @@ class RecordedAnswers:
     dm_channel_id: str | None
     dm_ts: str | None
     texts: dict[str, str]  # everything answered this time
-    revised: frozenset[str]  # the questions whose stored answer changed version beyond the first
+    revised: frozenset[str]  # the impact and tracking answers whose text changed from the previous version
     version: int
     answered_at: datetime
     previous: dict[str, str]  # the latest answers before this one
@@ -155,7 +155,7 @@ def record(
         dm_channel_id=touchpoint.channel_id,
         dm_ts=touchpoint.message_ts,
         texts=clean,
-        revised=frozenset(q for q, a in added.items() if q in REVISABLE and a.version > 1),
+        revised=frozenset(q for q in REVISABLE if q in added and q in previous and previous[q] != added[q].text),
         version=max((a.version for a in added.values()), default=1),
         answered_at=now,
         previous=previous,

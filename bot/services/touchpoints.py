@@ -185,3 +185,7 @@ def claim_reminders(session: Session, now: datetime, limit: int = CLAIM_BATCH) -
 def expire(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[Outgoing]:
     """Open touchpoints past their answer-by time, now missed."""
     return _outgoing(session, repo.expire_unanswered(session, now, limit))
+
+
+def next_reminder(session: Session, team_id: str) -> datetime | None:
+    return repo.next_reminder(session, team_id)
