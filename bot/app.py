@@ -16,7 +16,7 @@ from bot.delivery import Delivery
 from bot.jobs import BackgroundJobs
 from bot.runtime import Deps
 from bot.settings import Settings
-from bot.slack import SlackGateway, make_client
+from bot.slack import Pacer, SlackGateway, make_client
 from bot.web import WebApp
 from storage.db import Database
 from storage.types import utcnow
@@ -41,7 +41,8 @@ class Touchpoint:
 
 def patient_gateway(settings: Settings) -> SlackGateway:
     """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors."""
-    return SlackGateway(make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, patient=True))
+    pacer = Pacer()
+    return SlackGateway(make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer=pacer), pacer)
 
 
 def create_app(
@@ -55,7 +56,7 @@ def create_app(
 ) -> Touchpoint:
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
-    client = client or make_client(token, settings.slack_api_url, patient=False)
+    client = client or make_client(token, settings.slack_api_url)
     slack = patient_gateway(settings)
     deps = Deps(
         settings=settings,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -27,13 +29,69 @@ UNREACHABLE_USER = frozenset(
 NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
 
 
+class Pacer:
+    """Keeps each Web API method under the rate Slack enforces, learnt from its 429s.
+
+    Without it a fan-out bursts into the limit, waits out Retry-After (whole seconds), bursts again, and spends a
+    good part of its time waiting. After a 429 the pacer spaces calls of that method at just under the rate that
+    was reached in the second before, then lets go again after a quiet minute.
+    """
+
+    WINDOW = 1.0
+    QUIET = 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._interval: dict[str, float] = {}
+        self._next: dict[str, float] = {}
+        self._limited_at: dict[str, float] = {}
+
+    def wait_turn(self, method: str) -> None:
+        with self._lock:
+            now = self._clock()
+            if method in self._interval and now - self._limited_at[method] > self.QUIET:
+                del self._interval[method]
+            interval = self._interval.get(method)
+            if not interval:
+                return
+            turn = max(now, self._next.get(method, now))
+            self._next[method] = turn + interval
+        if turn > now:
+            self._sleep(turn - now)
+
+    def record(self, method: str) -> None:
+        with self._lock:
+            now = self._clock()
+            recent = self._recent[method]
+            recent.append(now)
+            while recent and now - recent[0] > self.WINDOW:
+                recent.popleft()
+
+    def slow_down(self, method: str) -> None:
+        with self._lock:
+            now = self._clock()
+            recent = [t for t in self._recent[method] if now - t <= self.WINDOW]
+            reached = len(recent) * 0.98
+            previous = self._interval.get(method)
+            self._interval[method] = max(1.0 / reached if reached >= 1 else 1.0, previous * 1.25 if previous else 0.0)
+            self._limited_at[method] = now
+
+
+def _method_of(request: HttpRequest) -> str:
+    return request.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+
+
 class PatientRetryHandler(RetryHandler):
     """Waits out a 429 for exactly the Retry-After Slack gave (slack_sdk's own handler adds up to a second of
     jitter, which a single paced sender does not need), and retries 500/503 with backoff. Each kind keeps its own
     count, so a burst of 429s does not use up the retries a later 500 deserves."""
 
-    def __init__(self, max_rate_limited: int = 30, max_server_errors: int = 3, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, pacer: Pacer, max_rate_limited: int = 30, max_server_errors: int = 3,
+                 sleep: Callable[[float], None] = time.sleep):
         super().__init__(max_retry_count=max_rate_limited + max_server_errors)
+        self.pacer = pacer
         self.limits = {"ratelimited": max_rate_limited, "server": max_server_errors}
         self.sleep = sleep
 
@@ -57,6 +115,7 @@ class PatientRetryHandler(RetryHandler):
         count = state.custom_values.get(kind, 0)
         state.custom_values[kind] = count + 1
         if kind == "ratelimited":
+            self.pacer.slow_down(_method_of(request))
             retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
             self.sleep(max(1.0, float(retry_after)) if str(retry_after).replace(".", "", 1).isdigit() else 1.0)
         else:
@@ -65,16 +124,17 @@ class PatientRetryHandler(RetryHandler):
         state.increment_current_attempt()
 
 
-def make_client(token: str, base_url: str, *, patient: bool) -> WebClient:
+def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> WebClient:
     """A client for the Web API at base_url.
 
-    The patient one (background work, the clock) waits out 429s as Retry-After says and retries 5xx with backoff;
-    the other (listeners, which have a 3-second budget and single-use trigger ids) only retries a dropped connection.
+    With a pacer, the client is patient (background work, the clock): it waits out 429s as Retry-After says,
+    teaching the pacer the rate, and retries 5xx with backoff. Without one (listeners, which have a 3-second budget
+    and single-use trigger ids) it only retries a dropped connection.
     """
     handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
-    if patient:
-        handlers.append(PatientRetryHandler())
-    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if patient else 2)
+    if pacer is not None:
+        handlers.append(PatientRetryHandler(pacer))
+    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
 
 
 class SlackCallFailed(Exception):
@@ -90,14 +150,18 @@ class SlackCallFailed(Exception):
         return self.error in UNREACHABLE_USER
 
 
-def _call(api: Callable[..., SlackResponse], **kwargs: Any) -> dict:
+def _call(api: Callable[..., SlackResponse], pacer: Pacer | None = None, **kwargs: Any) -> dict:
     method = api.__name__.replace("_", ".")
+    if pacer is not None:
+        pacer.wait_turn(method)
     try:
         response = api(**kwargs)
     except SlackApiError as exc:
         raise SlackCallFailed(method, str(exc.response.get("error") or exc.response.status_code)) from exc
     except (SlackClientError, OSError) as exc:
         raise SlackCallFailed(method, type(exc).__name__) from exc
+    if pacer is not None:
+        pacer.record(method)
     return response.data  # type: ignore[return-value]
 
 
@@ -106,8 +170,9 @@ def _as_dicts(blocks: list[Block] | None) -> list[dict] | None:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, pacer: Pacer | None = None) -> None:
         self.client = client
+        self.pacer = pacer
 
     def profile(self, user_id: str) -> Profile:
         user = _call(self.client.users_info, user=user_id)["user"]
@@ -153,12 +218,12 @@ class SlackGateway:
         if metadata:
             args["metadata"] = metadata
         try:
-            response = _call(self.client.chat_postMessage, **args)
+            response = _call(self.client.chat_postMessage, self.pacer, **args)
         except SlackCallFailed as exc:
             if exc.error != "not_in_channel":
                 raise
             _call(self.client.conversations_join, channel=channel)
-            response = _call(self.client.chat_postMessage, **args)
+            response = _call(self.client.chat_postMessage, self.pacer, **args)
         return response["channel"], response["ts"]
 
     def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, since: datetime) -> str | None:

@@ -359,13 +359,14 @@ def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id
     return dropped
 
 
-def _claim(session: Session, where: list, values: dict, limit: int) -> list[int]:
+def _claim(session: Session, where: list, values: dict, limit: int, order=Touchpoint.id) -> list[int]:
     """Atomically take up to `limit` touchpoints matching `where`: on PostgreSQL rows another claimer holds are
     skipped, not waited for; on SQLite the single writer does the same. Each row goes to exactly one claimer.
 
     The candidates are a CTE joined to the UPDATE: PostgreSQL may run an `IN (subquery)` once per row, which turns
-    its LIMIT ... FOR UPDATE SKIP LOCKED into no limit at all; a CTE is evaluated once."""
-    candidates = select(Touchpoint.id).where(*where).order_by(Touchpoint.id).limit(limit)
+    its LIMIT ... FOR UPDATE SKIP LOCKED into no limit at all; a CTE is evaluated once. `order` is the column of
+    the (status, column) index that finds the candidates, so that the oldest are taken first without a scan."""
+    candidates = select(Touchpoint.id).where(*where).order_by(order, Touchpoint.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     claimable = candidates.cte("claimable")
@@ -382,7 +383,7 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
         Touchpoint.due_at <= now,
         or_(Touchpoint.kind == TouchpointKind.KICKOFF, Touchpoint.due_at >= recurring_since),
     ]
-    return _claim(session, where, _sending(now), limit)
+    return _claim(session, where, _sending(now), limit, order=Touchpoint.due_at)
 
 
 def miss_stale_pending(session: Session, before: datetime) -> int:
@@ -397,17 +398,17 @@ def miss_stale_pending(session: Session, before: datetime) -> int:
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Touchpoints a sender claimed and never finished (it crashed), re-claimed for checking and sending."""
     where = [Touchpoint.status == TouchpointStatus.SENDING, Touchpoint.claimed_at < lease_before]
-    return _claim(session, where, {"claimed_at": now}, limit)
+    return _claim(session, where, {"claimed_at": now}, limit, order=Touchpoint.claimed_at)
 
 
 def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
     where = [Touchpoint.status == TouchpointStatus.SENT, Touchpoint.remind_at <= now, Touchpoint.reminded_at.is_(None)]
-    return _claim(session, where, {"reminded_at": now}, limit)
+    return _claim(session, where, {"reminded_at": now}, limit, order=Touchpoint.remind_at)
 
 
 def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
     where = [Touchpoint.status == TouchpointStatus.SENT, Touchpoint.expires_at <= now]
-    return _claim(session, where, {"status": TouchpointStatus.MISSED}, limit)
+    return _claim(session, where, {"status": TouchpointStatus.MISSED}, limit, order=Touchpoint.expires_at)
 
 
 def set_follow_ups(session: Session, touchpoint_id: int, remind_at: datetime | None, expires_at: datetime | None) -> None:

@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+from bot.services.touchpoints import CLAIM_BATCH
 from bot.simulator.webapi import TOKEN
 from storage.models import TouchpointKind, TouchpointStatus
 from tests.conftest import LD_CHANNEL, LENA, SECRET
@@ -48,18 +49,21 @@ def test_a_pass_killed_half_way_through_a_fan_out_sends_every_dm_exactly_once(sl
     assert slack.calls_to("conversations.history"), "the interrupted DM was looked for before anything was resent"
 
 
+COUNT = 3 * CLAIM_BATCH  # several batches, so that both passes claim some
+
+
 def test_two_passes_at_once_send_each_touchpoint_once(slack, db):
     world = World.make(slack, db)
-    people = {f"U0C{n:03d}": "Europe/London" for n in range(250)}
+    people = {f"U0C{n:04d}": "Europe/London" for n in range(COUNT)}
     names = list(people)
-    for k in range(0, 250, 25):  # 25 stakeholders is the most one initiative takes
+    for k in range(0, COUNT, 25):  # 25 stakeholders is the most one initiative takes
         world.open(datetime.now(timezone.utc) - timedelta(minutes=1), {u: people[u] for u in names[k:k + 25]},
                    name=f"Initiative {k}", send=False)
-    slack.slow("chat.postMessage", 0.02)  # slow enough that the two processes overlap for seconds
+    slack.slow("chat.postMessage", 0.01)  # slow enough that the two processes overlap for seconds
     passes = [_tick(slack, db) for _ in range(2)]
     reports = [p.communicate(timeout=120) for p in passes]
     assert [p.returncode for p in passes] == [0, 0], reports
     sent_by = [int(out.split("sent ")[1].split(",")[0]) for out, _ in reports]
-    assert sum(sent_by) == 250 and min(sent_by) > 0, sent_by  # both passes did part of the work
+    assert sum(sent_by) == COUNT and min(sent_by) > 0, sent_by  # both passes did part of the work
     assert _kickoff_dms(world, people) == {u: 1 for u in people}
-    assert len(slack.calls_to("chat.postMessage")) == 250
+    assert len(slack.calls_to("chat.postMessage")) == COUNT

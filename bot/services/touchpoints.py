@@ -13,7 +13,7 @@ from bot.errors import TouchpointClosed
 from storage import repositories as repo
 from storage.models import Question, TouchpointKind, TouchpointStatus
 
-CLAIM_BATCH = 100  # a crashed sender leaves at most this many to recover
+CLAIM_BATCH = 250  # a crashed sender leaves at most this many to recover
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""The scheduling pass at scale: finding and claiming what is due, and fanning DMs out under a rate limit.
+
+    .venv/bin/python -m bench.scheduling [--postgres URL]
+
+1. Claim: N stakeholder-initiative pairs each with a planned check-in, of which D are due; the time to find and
+   claim all D (in the pass's batches), on SQLite and, given --postgres, on PostgreSQL. Several (N, D) show whether
+   the cost follows D or N.
+2. Fan-out: 1,000 DMs through the real Delivery against the simulated Slack enforcing a rate on chat.postMessage
+   (429 with Retry-After past it): total time against the ideal 1,000 / rate, duplicates and losses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import insert, text
+
+from bench.seed import TEAM
+from bot.services import touchpoints
+from storage.db import Database
+from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
+
+NOW = datetime(2027, 2, 9, 10, tzinfo=timezone.utc)
+
+
+def _db(url: str | None) -> Database:
+    from bot.settings import load_settings
+
+    url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = load_settings(slack_bot_token="xoxb-x", slack_signing_secret="x", ld_channel_id="C0BENCH",
+                        ld_admin_user_ids="U0BENCHLD", database_url=url).database_url
+    db = Database(url)
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    db.migrate()
+    return db
+
+
+def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) -> None:
+    """`pairs` pairs, each with a sent kickoff and a planned check-in; `due` of the check-ins are due at NOW."""
+    rows = lambda make: [make(i) for i in range(pairs)]  # noqa: E731
+    with db.engine.begin() as conn:
+        conn.execute(insert(Initiative.__table__), [
+            dict(id=i + 1, team_id=TEAM, name=f"I{i}", name_key=f"i{i}", business_goal="g", description="",
+                 summary_channel_id="C0BENCH", created_by="U0BENCHLD", created_at=NOW, active=True)
+            for i in range(pairs // per_initiative + 1)])
+        for start in range(0, pairs, 10_000):
+            chunk = range(start, min(pairs, start + 10_000))
+            conn.execute(insert(Stakeholder.__table__), [
+                dict(id=i + 1, team_id=TEAM, user_id=f"U{i:09d}", display_name="", tz="Europe/London",
+                     dm_channel_id=f"D{i:09d}", active=True, updated_at=NOW) for i in chunk])
+            conn.execute(insert(InitiativeStakeholder.__table__), [
+                dict(team_id=TEAM, initiative_id=i // per_initiative + 1, stakeholder_id=i + 1, added_at=NOW,
+                     planned=True) for i in chunk])
+            conn.execute(insert(Touchpoint.__table__), [
+                dict(team_id=TEAM, initiative_id=i // per_initiative + 1, stakeholder_id=i + 1, kind="kickoff",
+                     period="kickoff", status="sent", due_at=NOW - timedelta(days=60), sent_at=NOW - timedelta(days=60),
+                     attempts=1) for i in chunk])
+            # Due ones spread over the last hour; the others over the coming month.
+            conn.execute(insert(Touchpoint.__table__), [
+                dict(team_id=TEAM, initiative_id=i // per_initiative + 1, stakeholder_id=i + 1, kind="checkin",
+                     period="2027-02", status="pending", attempts=0,
+                     due_at=NOW - timedelta(seconds=i % 3600) if i < due else NOW + timedelta(hours=1 + i % 700))
+                for i in chunk])
+    if db.engine.dialect.name == "postgresql":  # as autovacuum would have left a table that is in use
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+
+def claim_all(db: Database) -> tuple[float, int]:
+    started = time.perf_counter()
+    claimed = 0
+    while True:
+        with db.session() as session:
+            batch = touchpoints.claim_due(session, NOW, timedelta(hours=6))
+        if not batch:
+            return time.perf_counter() - started, claimed
+        claimed += len(batch)
+
+
+def bench_claims(url: str | None, label: str) -> list[str]:
+    lines = []
+    for pairs, due in ((10_000, 1_000), (100_000, 100), (100_000, 1_000), (100_000, 10_000)):
+        runs = []
+        for _ in range(3):  # the median of three fresh databases
+            db = _db(url)
+            seed_pairs(db, pairs, due)
+            seconds, claimed = claim_all(db)
+            assert claimed == due, (claimed, due)
+            runs.append(seconds)
+            db.dispose()
+        lines.append(f"| {label} | {pairs:,} | {due:,} | {sorted(runs)[1] * 1000:.0f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
+def bench_fanout(rate: int, count: int = 1_000) -> str:
+    from bot.app import patient_gateway
+    from bot.delivery import Delivery
+    from bot.settings import load_settings
+    from bot.simulator import FakeSlackApi
+    from bot.simulator.webapi import TOKEN
+    from schedules.touchpoint_pass import PassSettings, run_pass
+
+    db = _db(None)
+    seed_pairs(db, count, count)
+    slack = FakeSlackApi(TEAM).start()
+    slack.limit_rate("chat.postMessage", rate)
+    settings = load_settings(slack_bot_token=TOKEN, slack_signing_secret="x", slack_api_url=slack.url,
+                             database_url=db.url, ld_channel_id="C0BENCH", ld_admin_user_ids="U0BENCHLD")
+    clock = lambda: NOW  # noqa: E731 - one frozen "now" for the pass and for what it records
+    delivery = Delivery(db, patient_gateway(settings), clock, "UTC")
+    started = time.perf_counter()
+    report = run_pass(db, delivery, PassSettings(grace=timedelta(days=30)), clock)
+    seconds = time.perf_counter() - started
+    delivered = Counter(m.metadata["event_payload"]["touchpoint"] for m in slack.messages if m.metadata)
+    duplicates = sum(n - 1 for n in delivered.values())
+    lost = count - len(delivered)
+    throttled = sum(1 for c in slack.calls_to("chat.postMessage")) - len(slack.messages)
+    ideal = count / rate
+    slack.stop()
+    line = (f"| {count:,} | {rate}/s | {ideal:.1f} | {seconds:.1f} | {seconds / ideal:.2f}x | {throttled} | "
+            f"{duplicates} | {lost} |")
+    print(line, flush=True)
+    assert report.sent == count and report.reminded == 0
+    return line
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", help="a PostgreSQL URL whose public schema the benchmark may replace")
+    args = parser.parse_args()
+    print("| database | pairs | due | find and claim all due (ms) |\n|---|---:|---:|---:|")
+    bench_claims(None, "SQLite")
+    if args.postgres:
+        bench_claims(args.postgres, "PostgreSQL")
+    print("\n| DMs | Slack's limit | ideal (s) | took (s) | ratio | 429s | duplicates | lost |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for rate in (50, 100):
+        bench_fanout(rate)
+
+
+if __name__ == "__main__":
+    main()
