@@ -44,7 +44,6 @@ def _db(url: str | None) -> Database:
 
 def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) -> None:
     """`pairs` pairs, each with a sent kickoff and a planned check-in; `due` of the check-ins are due at NOW."""
-    rows = lambda make: [make(i) for i in range(pairs)]  # noqa: E731
     with db.engine.begin() as conn:
         conn.execute(insert(Initiative.__table__), [
             dict(id=i + 1, team_id=TEAM, name=f"I{i}", name_key=f"i{i}", business_goal="g", description="",

@@ -123,8 +123,7 @@ def upcoming_list(rows: list[UpcomingRow]) -> Message:
         f"{r.due_at.astimezone(ZoneInfo(r.tz)):%a %d %b %H:%M} in {r.tz}"
         for r in rows
     ]
-    text = "\n".join(lines)
-    return Message(text=f"The next {len(rows)} touchpoints", blocks=[
+    return Message(text=f"The next {len(rows)} touchpoints:\n" + "\n".join(lines), blocks=[
         section(f"*The next {len(rows)} touchpoints* (first the time where you are, then theirs):"),
         *[section(chunk) for chunk in _chunks(lines)],
     ])

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.errors import TouchpointClosed
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
+from bot.services import touchpoints
 from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
-from storage.models import Question, TouchpointKind, TouchpointStatus
+from storage.models import Question, TouchpointKind
 
 QUESTIONS: dict[Question, str] = {
     Question.IMPACT: "What impact do you want this initiative to have?",
@@ -77,26 +77,8 @@ class RecordedAnswers:
     previous: dict[str, str]  # the latest answers before this one
 
 
-def _open_touchpoint(session: Session, team_id: str, touchpoint_id: int, user_id: str):
-    rows = repo.touchpoint_context(session, [touchpoint_id])
-    if not rows:
-        raise TouchpointClosed("That touchpoint no longer exists.")
-    touchpoint, initiative, stakeholder = rows[0]
-    if touchpoint.team_id != team_id or stakeholder.user_id != user_id:
-        raise TouchpointClosed("That touchpoint was sent to someone else, so I can't take answers to it from you.")
-    # The kickoff stays open for revisions; a check-in or review takes one answer while it is open.
-    answerable = {TouchpointStatus.SENT, TouchpointStatus.ANSWERED} if touchpoint.kind == TouchpointKind.KICKOFF else {TouchpointStatus.SENT}
-    if touchpoint.status not in answerable:
-        state = {TouchpointStatus.ANSWERED: "already answered", TouchpointStatus.MISSED: "closed",
-                 TouchpointStatus.SKIPPED: "skipped"}.get(touchpoint.status, "not open")
-        raise TouchpointClosed(f"That touchpoint is {state}, so it no longer takes answers.")
-    if not initiative.active:
-        raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
-    return touchpoint, initiative, stakeholder
-
-
 def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
-    touchpoint, initiative, stakeholder = _open_touchpoint(session, team_id, touchpoint_id, user_id)
+    touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     current = repo.latest_answers(session, initiative.id, stakeholder.id)
     return AnswerContext(
         touchpoint_id=touchpoint.id,
@@ -127,7 +109,7 @@ def record(
     session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime
 ) -> RecordedAnswers:
     """Store the answers as next versions and mark the touchpoint answered, in the caller's transaction."""
-    touchpoint, initiative, stakeholder = _open_touchpoint(session, team_id, touchpoint_id, user_id)
+    touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     errors = validate(touchpoint.kind, texts)
     if errors:
         raise FormInvalid(errors)

@@ -104,15 +104,30 @@ class OpenTouchpoint:
     stakeholder_id: int
 
 
-def _open_for(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
+def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, revisable_kickoff: bool = False):
+    """The touchpoint, its initiative and stakeholder, if it is this person's and still open; else TouchpointClosed
+    with a reason they can read. A check-in or review takes one answer while it is open; with revisable_kickoff,
+    the kickoff stays open for revisions once answered."""
     rows = repo.touchpoint_context(session, [touchpoint_id])
     if not rows:
         raise TouchpointClosed("That touchpoint no longer exists.")
     touchpoint, initiative, stakeholder = rows[0]
     if touchpoint.team_id != team_id or stakeholder.user_id != user_id:
         raise TouchpointClosed("That touchpoint was sent to someone else, so I can't take answers to it from you.")
-    if touchpoint.status != TouchpointStatus.SENT:
-        raise TouchpointClosed(f"That {describe(touchpoint.kind)} is closed ({touchpoint.status}), so it no longer takes answers.")
+    open_statuses = {TouchpointStatus.SENT}
+    if revisable_kickoff and touchpoint.kind == TouchpointKind.KICKOFF:
+        open_statuses.add(TouchpointStatus.ANSWERED)
+    if touchpoint.status not in open_statuses:
+        state = {TouchpointStatus.ANSWERED: "already answered", TouchpointStatus.MISSED: "closed",
+                 TouchpointStatus.SKIPPED: "skipped"}.get(touchpoint.status, "not open")
+        raise TouchpointClosed(f"That {describe(touchpoint.kind)} is {state}, so it no longer takes answers.")
+    if not initiative.active:
+        raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
+    return touchpoint, initiative, stakeholder
+
+
+def _open_for(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
+    touchpoint, initiative, stakeholder = owned(session, team_id, touchpoint_id, user_id)
     return OpenTouchpoint(touchpoint.id, touchpoint.kind, initiative.name, user_id, touchpoint.channel_id,
                           touchpoint.message_ts, stakeholder.id)
 
