@@ -13,12 +13,11 @@ import http.client
 import json
 import multiprocessing as mp
 import statistics
-import tempfile
 import threading
 import time
 from urllib.parse import urlencode, urlparse
 
-from bench.seed import LD_ADMIN, TEAM, seed
+from bench.seed import LD_ADMIN, TEAM, fresh_database, seed
 from bot.simulator.workspace import sign
 
 SECRET = "bench-signing-secret"
@@ -190,15 +189,10 @@ def measure(url: str, name: str, concurrency: int, offset: int, count: int | Non
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--only", action="append", choices=list(BUILDERS), help="measure only these requests")
     args = parser.parse_args()
-    from bot.settings import load_settings
-    from storage.db import Database
-
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    url = load_settings(slack_bot_token="xoxb-x", slack_signing_secret="x", ld_channel_id="C0BENCH",
-                        ld_admin_user_ids=LD_ADMIN, database_url=url).database_url
-    db = Database(url)
-    db.migrate()
+    db = fresh_database(args.database_url)
+    url = db.url
     counts = seed(db, initiatives=INITIATIVES, stakeholders_per_initiative=PER_INITIATIVE)
     db.dispose()
     print(f"seeded {counts} in {url.split('://')[0]}")
@@ -207,7 +201,7 @@ def main() -> None:
     rows = []
     for kind in ("touchpoint", "bare"):
         proc, conn, app_url = _start(_touchpoint_process, url, slack_url) if kind == "touchpoint" else _start(_bare_process, slack_url)
-        for name in BUILDERS:
+        for name in args.only or BUILDERS:
             # Each stakeholder answers once per run: the warm-up takes the last 1,000, the measured runs the others.
             measure(app_url, name, 50, WARM_UP_FROM, count=1_000)
             offset = 0

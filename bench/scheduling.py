@@ -12,34 +12,18 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
-from bench.seed import TEAM
+from bench.seed import TEAM, fresh_database
 from bot.services import touchpoints
 from storage.db import Database
 from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
 
 NOW = datetime(2027, 2, 9, 10, tzinfo=timezone.utc)
-
-
-def _db(url: str | None) -> Database:
-    from bot.settings import load_settings
-
-    url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    url = load_settings(slack_bot_token="xoxb-x", slack_signing_secret="x", ld_channel_id="C0BENCH",
-                        ld_admin_user_ids="U0BENCHLD", database_url=url).database_url
-    db = Database(url)
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    db.migrate()
-    return db
 
 
 def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) -> None:
@@ -88,7 +72,7 @@ def bench_claims(url: str | None, label: str) -> list[str]:
     for pairs, due in ((10_000, 1_000), (100_000, 100), (100_000, 1_000), (100_000, 10_000)):
         runs = []
         for _ in range(3):  # the median of three fresh databases
-            db = _db(url)
+            db = fresh_database(url)
             seed_pairs(db, pairs, due)
             seconds, claimed = claim_all(db)
             assert claimed == due, (claimed, due)
@@ -107,7 +91,7 @@ def bench_fanout(rate: int, count: int = 1_000) -> str:
     from bot.simulator.webapi import TOKEN
     from schedules.touchpoint_pass import PassSettings, run_pass
 
-    db = _db(None)
+    db = fresh_database(None)
     seed_pairs(db, count, count)
     slack = FakeSlackApi(TEAM).start()
     slack.limit_rate("chat.postMessage", rate)

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from storage.db import Database
 from storage.models import Answer, Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
 
 TEAM = "T0BENCH"
 LD_ADMIN = "U0BENCHLD"
+
+
+def fresh_database(url: str | None) -> Database:
+    """A migrated, empty database: a new SQLite file, or the given PostgreSQL database with its schema replaced."""
+    from bot.settings import load_settings
+
+    url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = load_settings(slack_bot_token="xoxb-x", slack_signing_secret="x", ld_channel_id="C0BENCH",
+                        ld_admin_user_ids=LD_ADMIN, database_url=url).database_url
+    db = Database(url)
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    db.migrate()
+    return db
 
 
 def _batches(rows: list[dict], size: int = 5000):

@@ -247,10 +247,13 @@ def add_answer_versions(
     touchpoint_id: int,
     texts: Mapping[str, str],
     now: datetime,
+    current: Mapping[str, Answer] | None = None,
 ) -> dict[str, Answer]:
-    """Store each text as the next version of its question. Concurrent writers of one version collide on the
-    unique constraint and the later one fails, rather than both claiming the same version."""
-    current = latest_answers(session, initiative_id, stakeholder_id)
+    """Store each text as the next version of its question (after `current`, the latest answers, when the caller
+    has them). Concurrent writers of one version collide on the unique constraint and the later one fails, rather
+    than both claiming the same version."""
+    if current is None:
+        current = latest_answers(session, initiative_id, stakeholder_id)
     added = {}
     for question, text in texts.items():
         answer = Answer(

@@ -179,3 +179,15 @@ def test_the_schedule_modal_changes_the_cadence_and_upcoming_shows_it(started):
     text = str(upcoming["blocks"])
     # First Monday of February 2027 is the 1st: 14:30 in New York (19:30 UTC) and in London.
     assert "Mon 01 Feb 14:30 in America/New_York" in text and "Mon 01 Feb 14:30 in Europe/London" in text
+
+
+def test_a_new_time_zone_in_slack_moves_their_coming_touchpoints_to_the_new_local_hour(started):
+    app, world = started
+    sam = {"id": SAM, "team_id": "T0SIMULATED", "name": "sam", "tz": "Europe/Berlin", "deleted": False,
+           "profile": {"display_name": "Sam"}}
+    with freeze_time(datetime(2027, 1, 20, tzinfo=UTC), tick=True):
+        assert app.workspace.event({"type": "user_change", "user": sam}, event_id="EvMOVED").status == 200
+    world.run(datetime(2027, 1, 20, 0, 1, tzinfo=UTC))
+    sam_id = next(s.id for s in rows(app, Stakeholder) if s.user_id == SAM)
+    [pending] = [t for t in world.touchpoints() if t.stakeholder_id == sam_id and t.status == TouchpointStatus.PENDING]
+    assert pending.due_at == datetime(2027, 2, 9, 9, tzinfo=UTC)  # 10:00 in Berlin, no longer 10:00 in New York

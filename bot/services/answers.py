@@ -113,7 +113,8 @@ def record(
     errors = validate(touchpoint.kind, texts)
     if errors:
         raise FormInvalid(errors)
-    previous = {q: a.text for q, a in repo.latest_answers(session, initiative.id, stakeholder.id).items()}
+    latest = repo.latest_answers(session, initiative.id, stakeholder.id)
+    previous = {q: a.text for q, a in latest.items()}
     clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
     to_store = {
@@ -122,7 +123,7 @@ def record(
     }
     added = repo.add_answer_versions(
         session, team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
-        touchpoint_id=touchpoint.id, texts=to_store, now=now,
+        touchpoint_id=touchpoint.id, texts=to_store, now=now, current=latest,
     )
     repo.mark_touchpoint_answered(session, touchpoint.id, now)
     return RecordedAnswers(
