@@ -1,19 +1,20 @@
-"""`/touchpoint <subcommand>`: new, list, help (and help for anything else)."""
+"""`/touchpoint <subcommand>`: new, list, schedule, upcoming, pause (L&D members), and help for anything else."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import Message
 from bot.blocks import initiatives as blocks
-from bot.errors import NotAllowed
+from bot.blocks import schedules as schedule_blocks
+from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND, Action, Subcommand
 from bot.runtime import Deps
-from bot.blocks import schedules as schedule_blocks
-from bot.errors import UserError
 from bot.services import cadence, initiatives, planning, touchpoints
 from bot.services.calendar import parse_day
 from handlers.errors import after_ack
@@ -24,37 +25,67 @@ def register(app: App) -> None:
     app.action(re.compile(f"^{Action.LIST_PAGE}"))(on_list_page)
 
 
-_MANAGING = (Subcommand.NEW, Subcommand.LIST, Subcommand.SCHEDULE, Subcommand.UPCOMING, Subcommand.PAUSE)
-_PAUSE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
+@dataclass(frozen=True)
+class _Call:
+    ack: Ack
+    command: dict
+    client: WebClient
+    respond: Respond
+    deps: Deps
+    team_id: str
+    rest: str  # what follows the subcommand, as typed
+
+    def reply(self, message: Message) -> None:
+        self.ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+    def open_modal(self, view) -> None:
+        self.ack()
+        after_ack(self.deps, self.command, self.respond,
+                  lambda: self.client.views_open(trigger_id=self.command["trigger_id"], view=view))
 
 
 def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
-    subcommand, rest, team_id = subcommand.lower(), unescape(rest.strip()), context["team_id"]
-    if subcommand not in _MANAGING:
-        return _ack_message(ack, blocks.help_message(None if subcommand in ("", Subcommand.HELP) else subcommand))
+    subcommand = subcommand.lower()
+    call = _Call(ack, command, client, respond, deps, context["team_id"], unescape(rest.strip()))
+    run = _MANAGING.get(subcommand)
+    if run is None:
+        return call.reply(blocks.help_message(None if subcommand in ("", Subcommand.HELP) else subcommand))
     if not deps.ld_team.is_member(command.get("user_id", "")):
-        return _ack_message(ack, blocks.not_allowed(NotAllowed().message))
-    if subcommand == Subcommand.NEW:
-        ack()
-        modal = blocks.new_initiative_modal(deps.settings.ld_channel_id)
-        after_ack(deps, command, respond, lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
-    elif subcommand == Subcommand.LIST:
-        _ack_message(ack, _list(deps, team_id, _page(rest)))
-    elif subcommand == Subcommand.UPCOMING:
-        with deps.db.reading() as session:
-            rows = planning.upcoming(session, team_id, deps.settings.touchpoint_tz)
-        _ack_message(ack, schedule_blocks.upcoming_list(rows))
-    elif subcommand == Subcommand.SCHEDULE:
-        if not rest:
-            raise UserError("Which initiative? For example: `/touchpoint schedule Sales onboarding refresh`")
-        with deps.db.reading() as session:
-            initiative, schedule = cadence.find(session, team_id, rest)
-        ack()
-        modal = schedule_blocks.schedule_modal(initiative.id, initiative.name, schedule)
-        after_ack(deps, command, respond, lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
-    else:
-        _ack_message(ack, _pause(deps, team_id, rest))
+        return call.reply(blocks.not_allowed(NotAllowed().message))
+    run(call)
+
+
+def _new(call: _Call) -> None:
+    call.open_modal(blocks.new_initiative_modal(call.deps.settings.ld_channel_id))
+
+
+def _list_command(call: _Call) -> None:
+    call.reply(_list(call.deps, call.team_id, _page(call.rest)))
+
+
+def _upcoming(call: _Call) -> None:
+    with call.deps.db.reading() as session:
+        rows = planning.upcoming(session, call.team_id, call.deps.settings.touchpoint_tz)
+    call.reply(schedule_blocks.upcoming_list(rows))
+
+
+def _schedule(call: _Call) -> None:
+    if not call.rest:
+        raise UserError("Which initiative? For example: `/touchpoint schedule Sales onboarding refresh`")
+    with call.deps.db.reading() as session:
+        initiative, schedule = cadence.find(session, call.team_id, call.rest)
+    call.open_modal(schedule_blocks.schedule_modal(initiative.id, initiative.name, schedule))
+
+
+_MANAGING: dict[str, Callable[[_Call], None]] = {
+    Subcommand.NEW: _new,
+    Subcommand.LIST: _list_command,
+    Subcommand.SCHEDULE: _schedule,
+    Subcommand.UPCOMING: _upcoming,
+    Subcommand.PAUSE: lambda call: call.reply(_pause(call.deps, call.team_id, call.rest)),
+}
+_PAUSE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
 
 
 def _pause(deps: Deps, team_id: str, text: str) -> Message:
@@ -76,8 +107,8 @@ def on_list_page(ack: Ack, action: dict, body: dict, respond: Respond, context, 
 
 
 def unescape(text: str) -> str:
-    """Slack escapes &, < and > in command text (it also escapes mentions, which we read as <@U…|name>)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") if "<@" not in text else text
+    """Command text as typed: Slack sends &, < and > as entities (and mentions as <@U…|name>, which stay)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _page(text: object) -> int:
@@ -91,5 +122,3 @@ def _list(deps: Deps, team_id: str, page: int) -> Message:
     return blocks.initiative_list(listing)
 
 
-def _ack_message(ack: Ack, message: Message) -> None:
-    ack(text=message.text, blocks=message.blocks, response_type="ephemeral")

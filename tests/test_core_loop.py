@@ -192,3 +192,20 @@ def test_a_touchpoint_only_takes_answers_from_its_own_stakeholder(app):
     assert reply.json()["response_action"] == "errors"
     assert "sent to someone else" in reply.json()["errors"][Block.IMPACT]
     assert "Hijack" not in {a.text for a in rows(app, Answer)}
+
+
+def test_the_list_buttons_page_through_in_place(app):
+    for n in range(12):
+        open_initiative(app, LENA, name=f"Initiative {n:02d}", stakeholders=[SAM])
+    first = app.workspace.slash(LENA, "list").json()
+    [next_button] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    payload = {
+        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": LENA}, "response_url": app.slack.response_url(),
+        "container": {"type": "message", "is_ephemeral": True}, "actions": [{**next_button, "block_id": "initiative_list_page"}],
+    }
+    assert app.workspace.post_payload(payload).status == 200
+    page_two = app.slack.responses[-1]
+    assert page_two["replace_original"] is True and "Page 2 of 2" in str(page_two["blocks"])
+    assert "Initiative 00" in str(page_two["blocks"]) and "Initiative 11" not in str(page_two["blocks"])
+    app.workspace.post_payload({**payload, "user": {"id": CHRIS}})
+    assert "only the L&D team" in app.slack.responses[-1]["text"]
