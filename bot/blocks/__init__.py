@@ -11,6 +11,3 @@ from slack_sdk.models.blocks import Block
 class Message:
     text: str  # the notification and screen-reader fallback
     blocks: list[Block] = field(default_factory=list)
-
-    def blocks_as_dicts(self) -> list[dict]:
-        return [b.to_dict() for b in self.blocks]

@@ -253,10 +253,6 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def closed_touchpoint(message: str) -> Message:
-    return Message(text=message, blocks=[section(escape(message))])
-
-
 def delivery_report(initiative_name: str, problems: list[tuple[str, str]]) -> Message:
     """Tell an initiative's owner which stakeholders could not be reached, and why."""
     lines = "\n".join(f"• {mention(user_id)}: {escape(reason)}" for user_id, reason in problems)
