@@ -82,13 +82,19 @@ def test_slack_failures_during_a_pass_retry_report_and_never_stop_it(slack, db):
     slack.rate_limit("chat.postMessage", times=4, retry_after=1)  # a 429 storm
     slack.fail("chat.postMessage", "internal_error", status=500, times=2)
     slack.fail("chat.postMessage", "user_not_found", times=5, when=lambda a: a["channel"] in ("U0P3", "D0P3"))
+    slack.fail("chat.postMessage", "msg_too_long", times=5, when=lambda a: a["channel"] in ("U0P5", "D0P5"))
     report = world.run(datetime(2027, 2, 9, 10, tzinfo=UTC))
-    assert (report.sent, report.failed, report.errors) == (5, 1, [])
+    assert (report.sent, report.failed, report.errors) == (4, 2, [])
     for user_id in people:
-        assert len(world.touchpoint_dms(user_id)) == (1 if user_id == "U0P3" else 2)
+        assert len(world.touchpoint_dms(user_id)) == (1 if user_id in ("U0P3", "U0P5") else 2)
     gone = next(s for s in _rows(world, Stakeholder) if s.user_id == "U0P3")
     assert gone.active is False
     [report_dm] = [m for m in slack.messages_in(slack.dm_channel("U0LENA"))]
     assert "U0P3" in all_text(report_dm) and "isn't in this workspace" in all_text(report_dm)
+    assert "U0P5" in all_text(report_dm) and "msg_too_long" in all_text(report_dm)
     world.run(datetime(2027, 2, 9, 10, 1, tzinfo=UTC))
     assert not [t for t in world.touchpoints() if t.stakeholder_id == gone.id and t.status == TouchpointStatus.PENDING]
+    # A check-in that could not be delivered for another reason is recorded as failed; March's still comes.
+    failed = next(t for t in world.touchpoints() if t.status == TouchpointStatus.FAILED and t.stakeholder_id != gone.id)
+    march = [t for t in world.touchpoints() if t.stakeholder_id == failed.stakeholder_id and t.period == "2027-03"]
+    assert [t.status for t in march] == [TouchpointStatus.PENDING]

@@ -89,6 +89,11 @@ def failed(session: Session, item: Outgoing, error: str, *, user_unreachable: bo
     repo.mark_touchpoint_failed(session, item.touchpoint_id, error)
     if user_unreachable:
         repo.deactivate_stakeholder(session, item.stakeholder_id, now)
+    if item.kind != TouchpointKind.KICKOFF:  # this month's is lost, not the next: plan it (inactive people are skipped)
+        [(touchpoint, _, _)] = repo.touchpoint_context(session, [item.touchpoint_id])
+        pair = repo.pair(session, touchpoint.initiative_id, touchpoint.stakeholder_id)
+        if pair is not None:
+            repo.set_planned(session, [pair.id], False)
 
 
 @dataclass(frozen=True)
