@@ -131,6 +131,13 @@ def test_snooze_reminds_later_and_skip_closes_it(started):
     olu_id = next(s.id for s in rows(app, Stakeholder) if s.user_id == OLU)
     [olu_february] = [t for t in world.touchpoints() if t.stakeholder_id == olu_id and t.period == "2027-02"]
     assert olu_february.status == TouchpointStatus.SKIPPED
+    # A stale copy of the DM (another device) still shows the button: the skipped check-in takes no answer.
+    with freeze_time(datetime(2027, 2, 16, 10, 5, tzinfo=UTC), tick=True):
+        views_before = len(app.slack.views_for(OLU))
+        app.workspace.click(OLU, olu_dm.channel, olu_dm.ts, Action.OPEN_ANSWER)
+        app.settle()
+    assert "monthly check-in is skipped" in app.slack.responses[-1]["text"]
+    assert len(app.slack.views_for(OLU)) == views_before
 
 
 def test_im_away_pauses_everything_until_then_and_it_resumes_by_itself(started):
