@@ -153,11 +153,13 @@ def refresh_stakeholder(
     return result.rowcount > 0
 
 
-def pair(session: Session, initiative_id: int, stakeholder_id: int) -> InitiativeStakeholder | None:
-    query = select(InitiativeStakeholder).where(
-        InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+def unplan_pair(session: Session, initiative_id: int, stakeholder_id: int) -> None:
+    """Mark one pair's next check-in or review as still to plan."""
+    session.execute(
+        update(InitiativeStakeholder)
+        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id)
+        .values(planned=False)
     )
-    return session.execute(query).scalars().first()
 
 
 # Touchpoints

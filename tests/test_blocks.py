@@ -22,7 +22,7 @@ LONG_ANSWER = ("line\n" * (ANSWER_MAX // 5))[:ANSWER_MAX]  # a thousand lines: t
 
 def _outgoing(**overrides) -> Outgoing:
     values = dict(
-        touchpoint_id=1, kind="kickoff", team_id="T1", initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX,
+        touchpoint_id=1, kind="kickoff", team_id="T1", initiative_id=1, initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX,
         description="D" * DESCRIPTION_MAX, opened_by="U0LENA", summary_channel_id="C0LD", stakeholder_id=1,
         user_id="U0SAM", dm_channel_id=None,
     )

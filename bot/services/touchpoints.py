@@ -23,6 +23,7 @@ class Outgoing:
     touchpoint_id: int
     kind: str
     team_id: str
+    initiative_id: int
     initiative_name: str
     business_goal: str
     description: str
@@ -31,6 +32,8 @@ class Outgoing:
     stakeholder_id: int
     user_id: str
     dm_channel_id: str | None
+    tz: str | None = None
+    country: str | None = None
     due_at: datetime | None = None
     sent_channel_id: str | None = None
     message_ts: str | None = None
@@ -44,9 +47,10 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
     )
     return [
         Outgoing(
-            touchpoint_id=t.id, kind=t.kind, team_id=t.team_id, initiative_name=i.name, business_goal=i.business_goal,
-            description=i.description, opened_by=i.created_by, summary_channel_id=i.summary_channel_id,
-            stakeholder_id=s.id, user_id=s.user_id, dm_channel_id=s.dm_channel_id, due_at=t.due_at,
+            touchpoint_id=t.id, kind=t.kind, team_id=t.team_id, initiative_id=i.id, initiative_name=i.name,
+            business_goal=i.business_goal, description=i.description, opened_by=i.created_by,
+            summary_channel_id=i.summary_channel_id, stakeholder_id=s.id, user_id=s.user_id,
+            dm_channel_id=s.dm_channel_id, tz=s.tz, country=s.country, due_at=t.due_at,
             sent_channel_id=t.channel_id, message_ts=t.message_ts,
             current=current.get((t.initiative_id, t.stakeholder_id), {}),
         )
@@ -70,18 +74,21 @@ def reclaim_stale(session: Session, now: datetime, lease: timedelta, limit: int 
     return _outgoing(session, repo.claim_stale_sending(session, now, now - lease, limit))
 
 
+def _calendar(session: Session, initiative_id: int, tz: str | None, country: str | None, default_tz: str):
+    """The initiative's cadence, and the stakeholder's zone and holidays."""
+    cadence = calendar.Cadence.of(repo.schedules_for(session, [initiative_id]).get(initiative_id))
+    return cadence, calendar.zone(tz, default_tz), calendar.holidays_in(country)
+
+
 def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> None:
     repo.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
     if item.dm_channel_id != channel_id:
         repo.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
-    [(touchpoint, initiative, stakeholder)] = repo.touchpoint_context(session, [item.touchpoint_id])
-    pair = repo.pair(session, touchpoint.initiative_id, touchpoint.stakeholder_id)
-    if pair is not None:  # the next check-in or review can be planned now that this one is out
-        repo.set_planned(session, [pair.id], False)
+    # The next check-in or review can be planned now that this one is out.
+    repo.unplan_pair(session, item.initiative_id, item.stakeholder_id)
     if item.kind != TouchpointKind.KICKOFF:
-        cadence = calendar.Cadence.of(repo.schedules_for(session, [initiative.id]).get(initiative.id))
-        tz = calendar.zone(stakeholder.tz, default_tz)
-        remind_at, expires_at = calendar.follow_ups(cadence, tz, calendar.holidays_in(stakeholder.country), now)
+        cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+        remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
         repo.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
 
 
@@ -90,10 +97,7 @@ def failed(session: Session, item: Outgoing, error: str, *, user_unreachable: bo
     if user_unreachable:
         repo.deactivate_stakeholder(session, item.stakeholder_id, now)
     if item.kind != TouchpointKind.KICKOFF:  # this month's is lost, not the next: plan it (inactive people are skipped)
-        [(touchpoint, _, _)] = repo.touchpoint_context(session, [item.touchpoint_id])
-        pair = repo.pair(session, touchpoint.initiative_id, touchpoint.stakeholder_id)
-        if pair is not None:
-            repo.set_planned(session, [pair.id], False)
+        repo.unplan_pair(session, item.initiative_id, item.stakeholder_id)
 
 
 @dataclass(frozen=True)
@@ -131,9 +135,8 @@ def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, r
     return touchpoint, initiative, stakeholder
 
 
-def _open_for(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
-    touchpoint, initiative, stakeholder = owned(session, team_id, touchpoint_id, user_id)
-    return OpenTouchpoint(touchpoint.id, touchpoint.kind, initiative.name, user_id, touchpoint.channel_id,
+def _as_open(touchpoint, initiative, stakeholder) -> OpenTouchpoint:
+    return OpenTouchpoint(touchpoint.id, touchpoint.kind, initiative.name, stakeholder.user_id, touchpoint.channel_id,
                           touchpoint.message_ts, stakeholder.id)
 
 
@@ -143,7 +146,7 @@ def describe(kind: str) -> str:
 
 
 def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
-    item = _open_for(session, team_id, touchpoint_id, user_id)
+    item = _as_open(*owned(session, team_id, touchpoint_id, user_id))
     if item.kind == TouchpointKind.KICKOFF:
         raise TouchpointClosed("The first two questions can't be skipped, but a few words are enough.")
     repo.close_touchpoint(session, item.touchpoint_id, TouchpointStatus.SKIPPED)
@@ -153,11 +156,8 @@ def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> Op
 def snooze(session: Session, team_id: str, touchpoint_id: int, user_id: str, days: int, now: datetime,
            default_tz: str) -> tuple[OpenTouchpoint, datetime]:
     """Remind again after `days` (on the next working day from then, at the same local time); returns when."""
-    item = _open_for(session, team_id, touchpoint_id, user_id)
-    [(touchpoint, initiative, stakeholder)] = repo.touchpoint_context(session, [touchpoint_id])
-    cadence = calendar.Cadence.of(repo.schedules_for(session, [initiative.id]).get(initiative.id))
-    tz = calendar.zone(stakeholder.tz, default_tz)
-    is_holiday = calendar.holidays_in(stakeholder.country)
+    touchpoint, initiative, stakeholder = owned(session, team_id, touchpoint_id, user_id)
+    cadence, tz, is_holiday = _calendar(session, initiative.id, stakeholder.tz, stakeholder.country, default_tz)
     local = now.astimezone(tz)
     day = calendar.next_allowed(cadence, local.date() + timedelta(days=days), is_holiday)
     remind_at = calendar.at_local(day, cadence.send_time, tz)
@@ -165,7 +165,7 @@ def snooze(session: Session, team_id: str, touchpoint_id: int, user_id: str, day
         calendar.add_working_days(cadence, day, 2, is_holiday), cadence.send_time, tz))
     repo.set_follow_ups(session, touchpoint_id, remind_at, expires_at)
     repo.clear_reminded(session, touchpoint_id)
-    return item, remind_at
+    return _as_open(touchpoint, initiative, stakeholder), remind_at
 
 
 def pause(session: Session, team_id: str, user_id: str, until: date, now: datetime) -> int:
