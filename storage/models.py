@@ -90,6 +90,12 @@ class InitiativeStakeholder(SQLModel, table=True):
     added_at: datetime = _when()
     # False while this pair's next check-in or review still has to be planned; the scheduling pass picks these up.
     planned: bool = Field(default=False, index=True)
+    # Where this stakeholder stands, kept up to date with each answer so that the digest reads one row per pair.
+    has_impact: bool = False  # has an impact statement
+    has_tracking: bool = False  # has said what they track
+    rating: int | None = None  # their latest on-track or alignment rating, 1-5
+    last_answered_at: datetime | None = _when(nullable=True)
+    silent_cycles: int = 0  # check-ins and reviews missed in a row since their last answer
 
 
 class Schedule(SQLModel, table=True):
@@ -121,6 +127,7 @@ class Touchpoint(SQLModel, table=True):
         Index("ix_touchpoint_status_due", "status", "due_at"),
         Index("ix_touchpoint_status_remind", "status", "remind_at"),
         Index("ix_touchpoint_status_expires", "status", "expires_at"),
+        Index("ix_touchpoint_team_due", "team_id", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -159,6 +166,120 @@ class Answer(SQLModel, table=True):
     text: str = Field(max_length=3000)
     version: int
     answered_at: datetime = _when()
+
+
+class ShiftRule(StrEnum):
+    """Why a priority shift was recorded: each is one detection rule."""
+
+    SAID_SHIFTED = "said_shifted"  # answered Somewhat / Significantly to "Have your priorities shifted?"
+    RATING_DROP = "rating_drop"  # on-track or alignment rating fell by 2 or more, or to 2 or less
+    IMPACT_REVISED = "impact_revised"  # the impact statement was revised materially
+    MEASURE_ADDED = "measure_added"  # something tracked was added
+    MEASURE_DROPPED = "measure_dropped"  # something tracked was dropped
+    NEW_FOCUS = "new_focus"  # what matters most now is about something not said before
+
+
+class Shift(SQLModel, table=True):
+    """One detected priority shift, with the rule that fired and its evidence."""
+
+    __table_args__ = (
+        Index("ix_shift_team_detected", "team_id", "detected_at"),
+        Index("ix_shift_initiative_detected", "initiative_id", "detected_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    touchpoint_id: int = Field(foreign_key="touchpoint.id", index=True)
+    summary_id: int = Field(foreign_key="shift_summary.id", index=True)
+    rule: str = Field(max_length=32)
+    question: str = Field(max_length=32)
+    before: str = Field(default="", max_length=3000)
+    after: str = Field(default="", max_length=3000)
+    evidence: str = Field(default="", max_length=1000)
+    strength: int = 2  # 1 mild, 2 moderate, 3 strong
+    detected_at: datetime = _when()
+    followed_up_by: str | None = Field(default=None, max_length=32)
+    followed_up_at: datetime | None = _when(nullable=True)
+
+
+class PostStatus(StrEnum):
+    PENDING = "pending"  # waiting to be posted
+    SENDING = "sending"  # claimed by one poster
+    POSTED = "posted"
+    FAILED = "failed"  # Slack refused it; the reason is in last_error
+
+
+class ShiftSummary(SQLModel, table=True):
+    """The one message per initiative and day that tells the summary channel about that day's shifts.
+
+    `revision` counts the shifts added; the message shows `posted_revision` of them, so a later shift the same day
+    updates the message instead of posting another."""
+
+    __tablename__ = "shift_summary"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "day", name="uq_shift_summary_day"),
+        Index("ix_shift_summary_status_claimed", "status", "claimed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    day: str = Field(max_length=10)  # YYYY-MM-DD in the L&D team's time zone
+    channel_id: str = Field(max_length=32)
+    status: str = Field(default=PostStatus.PENDING, max_length=16)
+    revision: int = 1
+    posted_revision: int = 0
+    claimed_at: datetime | None = _when(nullable=True)
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class DigestSettings(SQLModel, table=True):
+    """When and where a team's weekly digest goes; a team without a row gets Monday 09:00 in the L&D channel."""
+
+    __tablename__ = "digest_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, unique=True)
+    weekday: int = 0  # Monday is 0
+    send_time: str = Field(default="09:00", max_length=5)
+    channel_id: str | None = Field(default=None, max_length=32)  # None: the L&D channel
+    updated_by: str = Field(default="", max_length=32)
+    updated_at: datetime = _when()
+
+
+class DigestPost(SQLModel, table=True):
+    """A week's digest: the row is the claim (one per team and week), and records each part as it is posted."""
+
+    __tablename__ = "digest_post"
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_digest_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    week: str = Field(max_length=10)  # the date of the week's digest day, YYYY-MM-DD
+    channel_id: str = Field(max_length=32)
+    status: str = Field(default=PostStatus.SENDING, max_length=16)
+    claimed_at: datetime = _when()
+    thread_ts: str | None = Field(default=None, max_length=32)
+    parts_posted: int = 0
+    posted_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class AlignmentSnapshot(SQLModel, table=True):
+    """An initiative's alignment index as a posted digest showed it, for the next digest's trend."""
+
+    __tablename__ = "alignment_snapshot"
+    __table_args__ = (UniqueConstraint("initiative_id", "week", name="uq_alignment_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    week: str = Field(max_length=10)
+    value: int
 
 
 class ProcessedEvent(SQLModel, table=True):
