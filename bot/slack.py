@@ -210,13 +210,16 @@ class SlackGateway:
         return self.post_with_channel(channel, text, blocks, metadata=metadata)[1]
 
     def post_with_channel(
-        self, channel: str, text: str, blocks: list[Block] | None = None, *, metadata: dict | None = None
+        self, channel: str, text: str, blocks: list[Block] | None = None, *, metadata: dict | None = None,
+        thread_ts: str | None = None,
     ) -> tuple[str, str]:
-        """Post a message; returns the channel it landed in (a user id becomes their DM's id) and its ts.
-        Joins a public channel it is not yet in, once."""
+        """Post a message (a reply, given thread_ts); returns the channel it landed in (a user id becomes their DM's
+        id) and its ts. Joins a public channel it is not yet in, once."""
         args: dict[str, Any] = {"channel": channel, "text": text, "blocks": _as_dicts(blocks)}
         if metadata:
             args["metadata"] = metadata
+        if thread_ts:
+            args["thread_ts"] = thread_ts
         try:
             response = _call(self.client.chat_postMessage, self.pacer, **args)
         except SlackCallFailed as exc:
@@ -226,12 +229,18 @@ class SlackGateway:
             response = _call(self.client.chat_postMessage, self.pacer, **args)
         return response["channel"], response["ts"]
 
-    def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, since: datetime) -> str | None:
-        """The ts of the app's message in channel, since `since`, whose metadata says key == value."""
+    def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, since: datetime,
+                         *, thread_ts: str | None = None) -> str | None:
+        """The ts of the app's message in channel (or in the thread of thread_ts), since `since`, whose metadata
+        says key == value."""
         cursor = None
-        for _ in range(10):  # a DM holds few messages in a few minutes; ten pages is far more than enough
-            page = _call(self.client.conversations_history, channel=channel, oldest=f"{since.timestamp():.6f}",
-                         include_all_metadata=True, limit=200, cursor=cursor)
+        for _ in range(10):  # a DM or a thread holds few messages in a few minutes; ten pages is far more than enough
+            if thread_ts:
+                page = _call(self.client.conversations_replies, channel=channel, ts=thread_ts,
+                             oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200, cursor=cursor)
+            else:
+                page = _call(self.client.conversations_history, channel=channel, oldest=f"{since.timestamp():.6f}",
+                             include_all_metadata=True, limit=200, cursor=cursor)
             for message in page.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -15,9 +15,15 @@ from storage.models import (
     Answer,
     Initiative,
     InitiativeStakeholder,
+    AlignmentSnapshot,
+    DigestPost,
+    DigestSettings,
+    PostStatus,
     ProcessedEvent,
     Question,
     Schedule,
+    Shift,
+    ShiftSummary,
     Stakeholder,
     Touchpoint,
     TouchpointKind,
@@ -364,20 +370,18 @@ def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id
     return dropped
 
 
-def _claim(session: Session, where: list, values: dict, limit: int, order=Touchpoint.id) -> list[int]:
-    """Atomically take up to `limit` touchpoints matching `where`: on PostgreSQL rows another claimer holds are
+def _claim(session: Session, where: list, values: dict, limit: int, order=Touchpoint.id, table=Touchpoint) -> list[int]:
+    """Atomically take up to `limit` rows of `table` matching `where`: on PostgreSQL rows another claimer holds are
     skipped, not waited for; on SQLite the single writer does the same. Each row goes to exactly one claimer.
 
     The candidates are a CTE joined to the UPDATE: PostgreSQL may run an `IN (subquery)` once per row, which turns
     its LIMIT ... FOR UPDATE SKIP LOCKED into no limit at all; a CTE is evaluated once. `order` is the column of
     the (status, column) index that finds the candidates, so that the oldest are taken first without a scan."""
-    candidates = select(Touchpoint.id).where(*where).order_by(order, Touchpoint.id).limit(limit)
+    candidates = select(table.id).where(*where).order_by(order, table.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     claimable = candidates.cte("claimable")
-    result = session.execute(
-        update(Touchpoint).where(Touchpoint.id == claimable.c.id, *where).values(**values).returning(Touchpoint.id)
-    )
+    result = session.execute(update(table).where(table.id == claimable.c.id, *where).values(**values).returning(table.id))
     return sorted(result.scalars().all())
 
 
@@ -483,3 +487,223 @@ def next_reminder(session: Session, team_id: str) -> datetime | None:
             Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.SENT, Touchpoint.reminded_at.is_(None)
         )
     ).scalar()
+
+
+# Where each stakeholder stands
+
+
+def note_answered(
+    session: Session, initiative_id: int, stakeholder_id: int, *, has_impact: bool, has_tracking: bool,
+    rating: int | None, now: datetime,
+) -> None:
+    values: dict[str, Any] = {"last_answered_at": now, "silent_cycles": 0}
+    if has_impact:
+        values["has_impact"] = True
+    if has_tracking:
+        values["has_tracking"] = True
+    if rating is not None:
+        values["rating"] = rating
+    session.execute(
+        update(InitiativeStakeholder)
+        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id)
+        .values(**values)
+    )
+
+
+def note_missed(session: Session, touchpoint_ids: Iterable[int]) -> None:
+    """One more cycle of silence for the stakeholders of these missed check-ins and reviews."""
+    ids = list(touchpoint_ids)
+    if not ids:
+        return
+    pairs = select(Touchpoint.initiative_id, Touchpoint.stakeholder_id).where(
+        Touchpoint.id.in_(ids), Touchpoint.kind.in_(RECURRING_KINDS)
+    )
+    session.execute(
+        update(InitiativeStakeholder)
+        .where(tuple_(InitiativeStakeholder.initiative_id, InitiativeStakeholder.stakeholder_id).in_(pairs))
+        .values(silent_cycles=InitiativeStakeholder.silent_cycles + 1)
+    )
+
+
+# Shifts and their daily summaries
+
+
+def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int, day: str, channel_id: str) -> int:
+    """The initiative's summary for `day`, created if need be, with one more revision to show."""
+    _insert_ignoring_conflicts(session, ShiftSummary.__table__, [{
+        "team_id": team_id, "initiative_id": initiative_id, "day": day, "channel_id": channel_id,
+        "status": PostStatus.PENDING, "revision": 0, "posted_revision": 0,
+    }])
+    # A posted message goes back to pending to be updated; one being sent is left to its sender, which sees the
+    # newer revision when it records what it posted.
+    return session.execute(
+        update(ShiftSummary)
+        .where(ShiftSummary.initiative_id == initiative_id, ShiftSummary.day == day)
+        .values(
+            revision=ShiftSummary.revision + 1,
+            status=case((ShiftSummary.status == PostStatus.POSTED, PostStatus.PENDING), else_=ShiftSummary.status),
+        )
+        .returning(ShiftSummary.id)
+    ).scalar_one()
+
+
+def add_shifts(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(Shift), rows)
+
+
+def claim_shift_summaries(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
+    """Summaries to post or update, and those whose poster stopped part-way (older than the lease)."""
+    where = [or_(
+        ShiftSummary.status == PostStatus.PENDING,
+        and_(ShiftSummary.status == PostStatus.SENDING, ShiftSummary.claimed_at < lease_before),
+    )]
+    return _claim(session, where, {"status": PostStatus.SENDING, "claimed_at": now}, limit, ShiftSummary.id, ShiftSummary)
+
+
+def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[ShiftSummary, Initiative]]:
+    query = (
+        select(ShiftSummary, Initiative)
+        .join(Initiative, Initiative.id == ShiftSummary.initiative_id)
+        .where(ShiftSummary.id.in_(list(summary_ids)))
+        .order_by(ShiftSummary.id)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def shifts_of_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[Shift, Stakeholder, Touchpoint]]:
+    query = (
+        select(Shift, Stakeholder, Touchpoint)
+        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
+        .join(Touchpoint, Touchpoint.id == Shift.touchpoint_id)
+        .where(Shift.summary_id.in_(list(summary_ids)))
+        .order_by(Shift.id)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def mark_summary_posted(session: Session, summary_id: int, revision: int, ts: str, now: datetime) -> None:
+    """Record that the message shows `revision`; if shifts arrived meanwhile it is pending again, for an update."""
+    session.execute(
+        update(ShiftSummary)
+        .where(ShiftSummary.id == summary_id)
+        .values(
+            message_ts=ts,
+            posted_at=func.coalesce(ShiftSummary.posted_at, now),
+            posted_revision=revision,
+            status=case((ShiftSummary.revision > revision, PostStatus.PENDING), else_=PostStatus.POSTED),
+            last_error=None,
+        )
+    )
+
+
+def mark_summary_failed(session: Session, summary_id: int, error: str) -> None:
+    session.execute(
+        update(ShiftSummary).where(ShiftSummary.id == summary_id).values(status=PostStatus.FAILED, last_error=error[:500])
+    )
+
+
+def follow_up_shifts(session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime) -> int:
+    """Record who takes the follow-up of a stakeholder's shifts in one summary; shifts already taken keep theirs."""
+    return session.execute(
+        update(Shift)
+        .where(
+            Shift.team_id == team_id, Shift.summary_id == summary_id, Shift.stakeholder_id == stakeholder_id,
+            Shift.followed_up_by.is_(None),
+        )
+        .values(followed_up_by=user_id, followed_up_at=now)
+    ).rowcount
+
+
+def recent_shifts(
+    session: Session, team_id: str, since: datetime, *, initiative_id: int | None = None, limit: int
+) -> list[tuple[Shift, Initiative, Stakeholder]]:
+    query = (
+        select(Shift, Initiative, Stakeholder)
+        .join(Initiative, Initiative.id == Shift.initiative_id)
+        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
+        .where(Shift.team_id == team_id, Shift.detected_at >= since)
+        .order_by(Shift.detected_at.desc(), Shift.id.desc())
+        .limit(limit)
+    )
+    if initiative_id is not None:
+        query = query.where(Shift.initiative_id == initiative_id)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def count_recent_shifts(session: Session, team_id: str, since: datetime, *, initiative_id: int | None = None) -> int:
+    query = select(func.count(Shift.id)).where(Shift.team_id == team_id, Shift.detected_at >= since)
+    if initiative_id is not None:
+        query = query.where(Shift.initiative_id == initiative_id)
+    return session.execute(query).scalar_one()
+
+
+# The weekly digest
+
+
+def digest_settings(session: Session, team_id: str) -> DigestSettings | None:
+    return session.execute(select(DigestSettings).where(DigestSettings.team_id == team_id)).scalar_one_or_none()
+
+
+def save_digest_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:
+    existing = digest_settings(session, team_id)
+    if existing is None:
+        session.add(DigestSettings(team_id=team_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(existing, key, value)
+        session.add(existing)
+    session.flush()
+
+
+def digest_teams(session: Session) -> list[tuple[str, DigestSettings | None]]:
+    """Every team with an active initiative, with its digest settings if it has any."""
+    teams = select(Initiative.team_id).where(Initiative.active.is_(True)).distinct().subquery()
+    query = select(teams.c.team_id, DigestSettings).outerjoin(DigestSettings, DigestSettings.team_id == teams.c.team_id)
+    return [tuple(row) for row in session.execute(query.order_by(teams.c.team_id)).all()]
+
+
+def claim_digest(session: Session, team_id: str, week: str, channel_id: str, now: datetime) -> int | None:
+    """The week's digest row, if this caller created it (and so owns posting it); None if it exists already."""
+    statement_rows = [{"team_id": team_id, "week": week, "channel_id": channel_id, "status": PostStatus.SENDING,
+                       "claimed_at": now, "parts_posted": 0}]
+    if not _insert_ignoring_conflicts(session, DigestPost.__table__, statement_rows):
+        return None
+    return session.execute(select(DigestPost.id).where(DigestPost.team_id == team_id, DigestPost.week == week)).scalar_one()
+
+
+def reclaim_stale_digests(session: Session, now: datetime, lease_before: datetime) -> list[DigestPost]:
+    """Digests whose poster stopped part-way, taken over by the caller."""
+    ids = session.execute(
+        update(DigestPost)
+        .where(DigestPost.status == PostStatus.SENDING, DigestPost.claimed_at < lease_before)
+        .values(claimed_at=now)
+        .returning(DigestPost.id)
+    ).scalars().all()
+    return list(session.execute(select(DigestPost).where(DigestPost.id.in_(ids))).scalars()) if ids else []
+
+
+def digest_post(session: Session, post_id: int) -> DigestPost:
+    return session.execute(select(DigestPost).where(DigestPost.id == post_id)).scalar_one()
+
+
+def record_digest_part(session: Session, post_id: int, part: int, ts: str, now: datetime, *, last: bool) -> None:
+    values: dict[str, Any] = {"parts_posted": part + 1, "claimed_at": now}
+    if part == 0:
+        values["thread_ts"] = ts
+    if last:
+        values.update(status=PostStatus.POSTED, posted_at=now)
+    session.execute(update(DigestPost).where(DigestPost.id == post_id, DigestPost.parts_posted == part).values(**values))
+
+
+def mark_digest_failed(session: Session, post_id: int, error: str) -> None:
+    session.execute(
+        update(DigestPost).where(DigestPost.id == post_id).values(status=PostStatus.FAILED, last_error=error[:500])
+    )
+
+
+def save_alignment_snapshots(session: Session, team_id: str, week: str, values: Mapping[int, int]) -> None:
+    _insert_ignoring_conflicts(session, AlignmentSnapshot.__table__, [
+        {"team_id": team_id, "initiative_id": initiative_id, "week": week, "value": value}
+        for initiative_id, value in values.items()
+    ])

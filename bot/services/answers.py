@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
-from bot.services import touchpoints
+from bot.services import shift_rules, shifts, touchpoints
 from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
-from storage.models import Question, TouchpointKind
+from storage.models import RECURRING_KINDS, Question, TouchpointKind
 
 QUESTIONS: dict[Question, str] = {
     Question.IMPACT: "What impact do you want this initiative to have?",
@@ -75,6 +75,7 @@ class RecordedAnswers:
     version: int
     answered_at: datetime
     previous: dict[str, str]  # the latest answers before this one
+    shifts: int = 0  # priority shifts these answers revealed
 
 
 def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
@@ -106,9 +107,11 @@ def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
 
 
 def record(
-    session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime
+    session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime,
+    tz: str = "UTC",
 ) -> RecordedAnswers:
-    """Store the answers as next versions and mark the touchpoint answered, in the caller's transaction."""
+    """Store the answers as next versions, mark the touchpoint answered and record the priority shifts they reveal
+    (for the summary of the day, `tz`'s day), all in the caller's transaction."""
     touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     errors = validate(touchpoint.kind, texts)
     if errors:
@@ -126,6 +129,12 @@ def record(
         touchpoint_id=touchpoint.id, texts=to_store, now=now, current=latest,
     )
     repo.mark_touchpoint_answered(session, touchpoint.id, now)
+    rating = next((int(clean[q]) for q in shift_rules.RATED if q in clean), None)
+    repo.note_answered(session, initiative.id, stakeholder.id, has_impact=Question.IMPACT in clean,
+                       has_tracking=Question.TRACKING in clean, rating=rating, now=now)
+    detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS else []
+    shifts.record(session, team_id=team_id, initiative=initiative, stakeholder_id=stakeholder.id,
+                  touchpoint_id=touchpoint.id, detected=detected, now=now, tz=tz)
     return RecordedAnswers(
         touchpoint_id=touchpoint.id,
         kind=touchpoint.kind,
@@ -142,4 +151,5 @@ def record(
         version=max((a.version for a in added.values()), default=1),
         answered_at=now,
         previous=previous,
+        shifts=len(detected),
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.ids import Block
 from bot.services.calendar import parse_ranges
-from bot.services.initiatives import FormInvalid, name_key
+from bot.services.initiatives import FormInvalid, by_name
 from storage import repositories as repo
 from storage.models import Initiative, Schedule
 
@@ -36,9 +36,7 @@ class ScheduleForm:
 
 def find(session: Session, team_id: str, name: str) -> tuple[Initiative, Schedule]:
     """The initiative called `name` and its schedule (the defaults if never set)."""
-    initiative = repo.initiative_by_name(session, team_id, name_key(name))
-    if initiative is None:
-        raise UserError(f"I can't find an initiative called “{name}”. `/touchpoint list` shows them all.")
+    initiative = by_name(session, team_id, name)
     schedule = repo.schedules_for(session, [initiative.id]).get(initiative.id)
     return initiative, schedule or Schedule(team_id=team_id, initiative_id=initiative.id)
 

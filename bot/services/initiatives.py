@@ -70,6 +70,14 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def by_name(session: Session, team_id: str, name: str) -> Initiative:
+    """The initiative called `name` (in any case), or a message saying how to find the right name."""
+    initiative = repo.initiative_by_name(session, team_id, name_key(name))
+    if initiative is None:
+        raise UserError(f"I can't find an initiative called “{name}”. `/touchpoint list` shows them all.")
+    return initiative
+
+
 def validate(
     session: Session, team_id: str, form: NewInitiative, people: Mapping[str, Profile | None]
 ) -> dict[str, str]:

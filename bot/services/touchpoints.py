@@ -203,8 +203,10 @@ def claim_reminders(session: Session, now: datetime, limit: int = CLAIM_BATCH) -
 
 
 def expire(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[Outgoing]:
-    """Open touchpoints past their answer-by time, now missed."""
-    return _outgoing(session, repo.expire_unanswered(session, now, limit))
+    """Open touchpoints past their answer-by time, now missed: one more cycle of silence for their stakeholders."""
+    missed = repo.expire_unanswered(session, now, limit)
+    repo.note_missed(session, missed)
+    return _outgoing(session, missed)
 
 
 def next_reminder(session: Session, team_id: str) -> datetime | None:

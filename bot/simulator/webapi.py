@@ -42,6 +42,7 @@ class Message:
     blocks: list[dict] = field(default_factory=list)
     metadata: dict | None = None
     edits: int = 0
+    thread_ts: str | None = None  # set on replies in a thread
 
 
 class FakeSlackApi:
@@ -284,9 +285,22 @@ class FakeSlackApi:
         return {"channel": {"id": channel}}
 
     def _conversations_history(self, args: dict) -> dict:
+        """Top-level messages only, newest first, as Slack answers."""
         channel = args.get("channel", "")
-        found = [m for m in self.messages if m.channel == channel and float(m.ts) >= float(args.get("oldest") or 0)]
-        return {"messages": [{"ts": m.ts, "text": m.text, "metadata": m.metadata} for m in reversed(found)], "has_more": False}
+        found = [m for m in self.messages if m.channel == channel and m.thread_ts is None
+                 and float(m.ts) >= float(args.get("oldest") or 0)]
+        return {"messages": [_listed(m) for m in reversed(found)], "has_more": False}
+
+    def _conversations_replies(self, args: dict) -> dict:
+        """A thread's parent and then its replies, oldest first."""
+        channel, parent = args.get("channel", ""), str(args.get("ts", ""))
+        if self.message(channel, parent) is None:
+            return {"error": "thread_not_found"}
+        found = [m for m in self.messages if m.channel == channel and parent in (m.ts, m.thread_ts)]
+        return {"messages": [_listed(m) for m in found], "has_more": False}
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        return [m for m in self.messages if m.channel == channel and ts in (m.ts, m.thread_ts)]
 
     def _writable_channel(self, channel: str) -> str | dict:
         """The channel a chat.* call writes to: a user id means the DM with that user."""
@@ -307,7 +321,14 @@ class FakeSlackApi:
             return channel
         if not args.get("text") and not args.get("blocks"):
             return {"error": "no_text"}
-        message = Message(channel, self._ts(), self.BOT_USER, args.get("text", ""), _blocks(args), _metadata(args))
+        refused = _refused(args)
+        if refused:
+            return refused
+        thread_ts = str(args.get("thread_ts") or "") or None
+        if thread_ts and self.message(channel, thread_ts) is None:
+            return {"error": "thread_not_found"}
+        message = Message(channel, self._ts(), self.BOT_USER, args.get("text", ""), _blocks(args), _metadata(args),
+                          thread_ts=thread_ts)
         self.messages.append(message)
         return {"channel": channel, "ts": message.ts, "message": {"text": message.text}}
 
@@ -315,6 +336,9 @@ class FakeSlackApi:
         message = self.message(str(args.get("channel", "")), str(args.get("ts", "")))
         if message is None:
             return {"error": "message_not_found"}
+        refused = _refused(args)
+        if refused:
+            return refused
         message.text, message.blocks, message.edits = args.get("text", ""), _blocks(args), message.edits + 1
         return {"channel": message.channel, "ts": message.ts}
 
@@ -333,6 +357,20 @@ class FakeSlackApi:
         view = {**view, "id": view_id, "team_id": self.team_id, "hash": view_id, "private_metadata": view.get("private_metadata", "")}
         self.views[view_id] = {"user": user, "view": view}
         return {"view": view}
+
+
+def _listed(message: Message) -> dict:
+    listed = {"ts": message.ts, "text": message.text, "metadata": message.metadata}
+    return {**listed, "thread_ts": message.thread_ts} if message.thread_ts else listed
+
+
+def _refused(args: dict) -> dict | None:
+    """Slack's own limits on a message: it refuses, it does not cut."""
+    if len(_blocks(args)) > 50:
+        return {"error": "invalid_blocks"}
+    if len(args.get("text") or "") > 40_000:
+        return {"error": "msg_too_long"}
+    return None
 
 
 def _parse_args(raw: str, content_type: str) -> dict:

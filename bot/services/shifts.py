@@ -1,0 +1,168 @@
+"""Priority shifts: recorded with the answers that reveal them, summarised once a day per initiative in its summary
+channel, followed up by an L&D member, and listed on request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.services import initiatives
+from bot.services.shift_rules import Detected
+from storage import repositories as repo
+from storage.models import Initiative
+
+SUMMARY_BATCH = 50
+RECENT = timedelta(days=30)  # what `/touchpoint shifts` lists
+LIST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class ShiftLine:
+    rule: str
+    question: str
+    before: str
+    after: str
+    evidence: str
+    strength: int
+
+
+@dataclass(frozen=True)
+class PersonShifts:
+    """One stakeholder's shifts from one touchpoint, followed up together."""
+
+    stakeholder_id: int
+    user_id: str
+    kind: str  # of the touchpoint that revealed them
+    lines: tuple[ShiftLine, ...]
+    followed_up_by: str | None
+    followed_up_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    summary_id: int
+    team_id: str
+    initiative_name: str
+    opened_by: str
+    channel_id: str
+    day: str
+    revision: int
+    message_ts: str | None
+    claimed_at: datetime | None
+    people: tuple[PersonShifts, ...]
+
+
+def record(session: Session, *, team_id: str, initiative: Initiative, stakeholder_id: int, touchpoint_id: int,
+           detected: list[Detected], now: datetime, tz: str) -> int | None:
+    """Store the shifts an answer revealed and queue them for the day's summary; returns that summary's id."""
+    if not detected:
+        return None
+    day = now.astimezone(ZoneInfo(tz)).date().isoformat()
+    summary_id = repo.shift_summary_for_day(
+        session, team_id=team_id, initiative_id=initiative.id, day=day, channel_id=initiative.summary_channel_id
+    )
+    repo.add_shifts(session, [
+        {
+            "team_id": team_id, "initiative_id": initiative.id, "stakeholder_id": stakeholder_id,
+            "touchpoint_id": touchpoint_id, "summary_id": summary_id, "rule": d.rule, "question": d.question,
+            "before": d.before[:3000], "after": d.after[:3000], "evidence": d.evidence[:1000], "strength": d.strength,
+            "detected_at": now, "followed_up_by": None, "followed_up_at": None,
+        }
+        for d in detected
+    ])
+    return summary_id
+
+
+def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
+    """The summaries as their messages show them: two queries, however many summaries and shifts."""
+    if not summary_ids:
+        return []
+    people: dict[int, dict[tuple[int, int], list]] = {}
+    for shift, stakeholder, touchpoint in repo.shifts_of_summaries(session, summary_ids):
+        group = people.setdefault(shift.summary_id, {}).setdefault((stakeholder.id, touchpoint.id), [])
+        group.append((shift, stakeholder, touchpoint))
+    found = []
+    for summary, initiative in repo.shift_summaries(session, summary_ids):
+        groups = people.get(summary.id, {})
+        found.append(SummaryView(
+            summary_id=summary.id, team_id=summary.team_id, initiative_name=initiative.name,
+            opened_by=initiative.created_by, channel_id=summary.channel_id, day=summary.day,
+            revision=summary.revision, message_ts=summary.message_ts, claimed_at=summary.claimed_at,
+            people=tuple(_person(rows) for rows in groups.values()),
+        ))
+    return found
+
+
+def _person(rows: list) -> PersonShifts:
+    first, stakeholder, touchpoint = rows[0]
+    taken = next((shift for shift, _, _ in rows if shift.followed_up_by), None)
+    return PersonShifts(
+        stakeholder_id=stakeholder.id, user_id=stakeholder.user_id, kind=touchpoint.kind,
+        lines=tuple(ShiftLine(s.rule, s.question, s.before, s.after, s.evidence, s.strength) for s, _, _ in rows),
+        followed_up_by=taken.followed_up_by if taken else None,
+        followed_up_at=taken.followed_up_at if taken else None,
+    )
+
+
+def claim_summaries(session: Session, now: datetime, lease: timedelta) -> list[SummaryView]:
+    """Summaries to post or update now, each claimed by the caller alone."""
+    return views(session, repo.claim_shift_summaries(session, now, now - lease, SUMMARY_BATCH))
+
+
+def posted(session: Session, view: SummaryView, ts: str, now: datetime) -> None:
+    repo.mark_summary_posted(session, view.summary_id, view.revision, ts, now)
+
+
+def failed(session: Session, view: SummaryView, error: str) -> None:
+    repo.mark_summary_failed(session, view.summary_id, error)
+
+
+def follow_up(session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str,
+              now: datetime) -> SummaryView:
+    """An L&D member takes the follow-up of a stakeholder's shifts; the first to click keeps it."""
+    repo.follow_up_shifts(session, team_id, summary_id, stakeholder_id, user_id, now)
+    found = views(session, [summary_id])
+    if not found or found[0].team_id != team_id:
+        raise UserError("I can't find those shifts any more.")
+    return found[0]
+
+
+@dataclass(frozen=True)
+class RecentShift:
+    initiative_name: str
+    user_id: str
+    detected_at: datetime
+    line: ShiftLine
+    followed_up_by: str | None
+
+
+@dataclass(frozen=True)
+class RecentShifts:
+    initiative_name: str | None  # None: every initiative
+    since: datetime
+    shifts: tuple[RecentShift, ...]
+    total: int
+
+
+def recent(session: Session, team_id: str, initiative_name: str, now: datetime) -> RecentShifts:
+    """The latest shifts of the last 30 days, of one initiative (by name) or all."""
+    initiative = initiatives.by_name(session, team_id, initiative_name) if initiative_name else None
+    since = now - RECENT
+    initiative_id = initiative.id if initiative else None
+    rows = repo.recent_shifts(session, team_id, since, initiative_id=initiative_id, limit=LIST_LIMIT)
+    total = len(rows) if len(rows) < LIST_LIMIT else repo.count_recent_shifts(session, team_id, since, initiative_id=initiative_id)
+    return RecentShifts(
+        initiative_name=initiative.name if initiative else None,
+        since=since,
+        shifts=tuple(
+            RecentShift(i.name, s.user_id, shift.detected_at,
+                        ShiftLine(shift.rule, shift.question, shift.before, shift.after, shift.evidence, shift.strength),
+                        shift.followed_up_by)
+            for shift, i, s in rows
+        ),
+        total=total,
+    )
