@@ -62,6 +62,7 @@ def _pass_runner(settings, db: Database):
         default_tz=settings.touchpoint_tz,
         grace=timedelta(hours=settings.touchpoint_grace_hours),
         lease=timedelta(seconds=settings.touchpoint_sending_lease_seconds),
+        ld_channel_id=settings.ld_channel_id,
     )
     return lambda: run_pass(db, delivery, pass_settings, utcnow)
 

@@ -9,15 +9,20 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.blocks import Message
+from bot.blocks import digest as digest_blocks
+from bot.blocks import shifts as shift_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
-from bot.services import touchpoints
+from bot.services import digest, shifts, touchpoints
 from bot.services.answers import RecordedAnswers
+from bot.services.shifts import SummaryView
 from bot.services.touchpoints import Outgoing
 from bot.slack import SlackCallFailed, SlackGateway
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
+
+ATTEMPTS_MAX = 5  # a message that met this many passing Slack failures is given up on (and its owner told)
 
 _REASONS = {
     "user_not_found": "isn't in this workspace any more",
@@ -29,6 +34,10 @@ _REASONS = {
     "ratelimited": "Slack was too busy to take the message; it will be retried",
     "channel_not_found": "their DM could not be opened",
 }
+
+
+def _summary_metadata(view: SummaryView) -> dict:
+    return {"event_type": MessageEvent.SHIFT_SUMMARY_POSTED, "event_payload": {"summary": view.summary_id}}
 
 
 def reason(error: str) -> str:
@@ -123,6 +132,98 @@ class Delivery:
                 answers.opened_by,
                 blocks.summary_not_posted(answers.initiative_name, answers.summary_channel_id, exc.error),
             )
+
+    def post_shift_summaries(self, items: list[SummaryView], *, recovering: bool = False) -> int:
+        """Post each claimed summary, or update its message with the day's newer shifts; returns how many went out.
+
+        The message carries the summary's id in its metadata, so a poster that died between Slack's answer and the
+        record is found out (`recovering`) instead of posting twice. A passing failure leaves the summary claimed,
+        so that it is retried once the lease runs out; one that needs a person marks it failed and tells its owner."""
+        done = 0
+        for view in items:
+            message = shift_blocks.shift_summary(view)
+            try:
+                ts = view.message_ts or (self._find_summary(view) if recovering else None)
+                if ts is not None:
+                    ts = self._update_or_repost(view, ts, message)
+                else:
+                    ts = self.slack.post(view.channel_id, message.text, message.blocks, metadata=_summary_metadata(view))
+            except SlackCallFailed as exc:
+                logger.warning("shift summary %s not posted: %s", view.summary_id, exc)
+                if exc.needs_a_person or view.attempts >= ATTEMPTS_MAX:
+                    with self.db.session() as session:
+                        shifts.failed(session, view, exc.error)
+                    self._tell(view.opened_by, blocks.summary_not_posted(view.initiative_name, view.channel_id, reason(exc.error)))
+                continue
+            with self.db.session() as session:
+                shifts.posted(session, view, ts, self.clock())
+            done += 1
+        return done
+
+    def _update_or_repost(self, view: SummaryView, ts: str, message: Message) -> str:
+        try:
+            self.slack.update(view.channel_id, ts, message.text, message.blocks)
+            return ts
+        except SlackCallFailed as exc:
+            if exc.error != "message_not_found":  # someone deleted it: post it again
+                raise
+        return self.slack.post(view.channel_id, message.text, message.blocks, metadata=_summary_metadata(view))
+
+    def _find_summary(self, view: SummaryView) -> str | None:
+        since = self.clock() - timedelta(days=2)
+        try:
+            return self.slack.find_by_metadata(view.channel_id, MessageEvent.SHIFT_SUMMARY_POSTED, "summary", view.summary_id, since)
+        except SlackCallFailed as exc:
+            if exc.error in ("not_in_channel", "channel_not_found"):  # it cannot have posted there
+                return None
+            raise
+
+    def post_digest(self, posting: digest.Posting, *, recovering: bool = False) -> bool:
+        """Post the week's digest: its first message in the channel, any further parts in that message's thread.
+
+        Each part is recorded as soon as Slack has it, with the part's number in its metadata; a poster taking over
+        (`recovering`) first looks for the part that was in flight, so no part is posted twice or skipped."""
+        with self.db.reading() as session:
+            found = digest.build(session, posting.team_id, self.clock(), posting.week)
+        messages = digest_blocks.digest_messages(found)
+        channel_id, thread_ts = posting.channel_id, posting.thread_ts
+        try:
+            for part in range(posting.parts_posted, len(messages)):
+                key = f"{posting.post_id}:{part}"
+                ts = None
+                if recovering and part == posting.parts_posted:
+                    ts = self._find_part(channel_id, key, thread_ts)
+                if ts is None:
+                    metadata = {"event_type": MessageEvent.DIGEST_POSTED, "event_payload": {"digest_part": key}}
+                    channel_id, ts = self.slack.post_with_channel(
+                        channel_id, messages[part].text, messages[part].blocks, metadata=metadata, thread_ts=thread_ts
+                    )
+                with self.db.session() as session:
+                    digest.record_part(session, posting, part, ts, self.clock(), found)
+                thread_ts = thread_ts or ts
+        except SlackCallFailed as exc:
+            logger.warning("digest %s of team %s stopped: %s", posting.week, posting.team_id, exc)
+            if exc.needs_a_person or posting.attempts >= ATTEMPTS_MAX:
+                with self.db.session() as session:
+                    digest.failed(session, posting, exc.error)
+            return False  # otherwise it stays claimed: the next poster after the lease goes on from the last part
+        with self.db.session() as session:
+            digest.finished(session, posting, self.clock())
+        return True
+
+    def _find_part(self, channel_id: str, key: str, thread_ts: str | None) -> str | None:
+        since = self.clock() - timedelta(days=8)
+        return self.slack.find_by_metadata(channel_id, MessageEvent.DIGEST_POSTED, "digest_part", key, since, thread_ts=thread_ts)
+
+    def preview_digest(self, team_id: str, user_id: str, week: str) -> int:
+        """Send the digest as it stands to one L&D member's DM, laid out as the channel would get it."""
+        with self.db.reading() as session:
+            found = digest.build(session, team_id, self.clock(), week)
+        messages = digest_blocks.digest_messages(found, preview=True)
+        channel_id, thread_ts = self.slack.post_with_channel(user_id, messages[0].text, messages[0].blocks)
+        for message in messages[1:]:
+            self.slack.post_with_channel(channel_id, message.text, message.blocks, thread_ts=thread_ts)
+        return len(messages)
 
     def _tell(self, user_id: str, message: Message) -> None:
         try:

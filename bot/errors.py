@@ -12,9 +12,9 @@ class UserError(Exception):
 class NotAllowed(UserError):
     """The person is not an L&D member."""
 
-    def __init__(self) -> None:
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(
-            "Sorry, only the L&D team can manage initiatives. If you think you should be able to, "
+            message or "Sorry, only the L&D team can manage initiatives. If you think you should be able to, "
             "ask an L&D team member to add you."
         )
 

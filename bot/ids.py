@@ -11,6 +11,9 @@ class Subcommand(StrEnum):
     SCHEDULE = "schedule"
     UPCOMING = "upcoming"
     PAUSE = "pause"
+    DIGEST = "digest"
+    SHIFTS = "shifts"
+    ALIGNMENT = "alignment"
     HELP = "help"
 
 
@@ -18,6 +21,7 @@ class Callback(StrEnum):
     NEW_INITIATIVE = "initiative_new"
     ANSWER = "touchpoint_answer"
     SCHEDULE = "initiative_schedule"
+    DIGEST_SETTINGS = "digest_settings"
 
 
 class Action(StrEnum):
@@ -26,6 +30,7 @@ class Action(StrEnum):
     SKIP = "touchpoint_skip"
     AWAY = "touchpoint_away"
     LIST_PAGE = "initiative_list_page"
+    FOLLOW_UP = "shift_follow_up"
 
 
 class Block(StrEnum):
@@ -55,6 +60,10 @@ class Block(StrEnum):
     QUIET_RANGES = "quiet_ranges"
     REMINDER_AFTER = "reminder_after"
     MISSED_AFTER = "missed_after"
+    # The digest settings modal
+    DIGEST_WEEKDAY = "digest_weekday"
+    DIGEST_TIME = "digest_time"
+    DIGEST_CHANNEL = "digest_channel"
 
 
 class Element(StrEnum):
@@ -71,3 +80,5 @@ class MessageEvent(StrEnum):
     """Event types put in message metadata, so a touchpoint's DM can be found again in the conversation history."""
 
     TOUCHPOINT_SENT = "touchpoint_sent"
+    SHIFT_SUMMARY_POSTED = "shift_summary_posted"
+    DIGEST_POSTED = "digest_posted"

@@ -137,6 +137,13 @@ def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> Web
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
 
 
+NEEDS_A_PERSON = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "restricted_action", "invalid_auth", "not_authed",
+    "account_inactive", "token_revoked", "missing_scope", "invalid_blocks", "msg_too_long", "no_text",
+    "ekm_access_denied", "team_access_not_granted", "method_not_supported_for_channel_type",
+})
+
+
 class SlackCallFailed(Exception):
     """A Web API call that did not succeed, after the client's own retries."""
 
@@ -148,6 +155,11 @@ class SlackCallFailed(Exception):
     @property
     def user_unreachable(self) -> bool:
         return self.error in UNREACHABLE_USER
+
+    @property
+    def needs_a_person(self) -> bool:
+        """Trying again will not help until someone acts (invites the app, fixes a channel, reinstalls it)."""
+        return self.error in NEEDS_A_PERSON
 
 
 def _call(api: Callable[..., SlackResponse], pacer: Pacer | None = None, **kwargs: Any) -> dict:

@@ -2,9 +2,21 @@
 
 from slack_bolt import App
 
-from handlers import answers, commands, errors, events, new_initiative, schedule_modal, touchpoint_actions
+from handlers import (
+    answers,
+    commands,
+    digest_settings,
+    errors,
+    events,
+    new_initiative,
+    schedule_modal,
+    shift_actions,
+    touchpoint_actions,
+)
 
 
 def register(app: App) -> None:
-    for feature in (errors, commands, new_initiative, answers, touchpoint_actions, schedule_modal, events):
+    for feature in (
+        errors, commands, new_initiative, answers, touchpoint_actions, schedule_modal, shift_actions, digest_settings, events,
+    ):
         feature.register(app)

@@ -1,4 +1,5 @@
-"""`/touchpoint <subcommand>`: new, list, schedule, upcoming, pause (L&D members), and help for anything else."""
+"""`/touchpoint <subcommand>`: new, list, schedule, upcoming, pause, digest, shifts, alignment (L&D members), and
+help for anything else."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import Message
+from bot.blocks import digest as digest_blocks
 from bot.blocks import initiatives as blocks
 from bot.blocks import schedules as schedule_blocks
+from bot.blocks import shifts as shift_blocks
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND, Action, Subcommand
 from bot.runtime import Deps
-from bot.services import cadence, initiatives, planning, touchpoints
+from bot.services import cadence, digest, initiatives, planning, shifts, touchpoints
 from bot.services.calendar import parse_day
 from handlers.errors import after_ack
 
@@ -78,12 +81,49 @@ def _schedule(call: _Call) -> None:
     call.open_modal(schedule_blocks.schedule_modal(initiative.id, initiative.name, schedule))
 
 
+def _digest(call: _Call) -> None:
+    deps, user_id = call.deps, call.command.get("user_id", "")
+    with deps.db.reading() as session:
+        when = digest.digest_time(session, call.team_id)
+    if call.rest.lower() == "settings":
+        return call.open_modal(digest_blocks.digest_settings_modal(when, deps.settings.ld_channel_id))
+    if call.rest:
+        raise UserError("`/touchpoint digest` sends you a preview of this week's digest; "
+                        "`/touchpoint digest settings` sets when and where it goes.")
+    call.ack(text="Putting your preview together…", response_type="ephemeral")
+    week = digest.current_week(deps.clock(), when, deps.settings.touchpoint_tz)
+
+    def preview() -> None:
+        message = digest_blocks.preview_sent(deps.delivery.preview_digest(call.team_id, user_id, week))
+        call.respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=True)
+
+    after_ack(deps, call.command, call.respond, preview)
+
+
+def _shifts(call: _Call) -> None:
+    with call.deps.db.reading() as session:
+        found = shifts.recent(session, call.team_id, call.rest, call.deps.clock())
+    call.reply(shift_blocks.recent_shifts(found))
+
+
+def _alignment(call: _Call) -> None:
+    deps = call.deps
+    with deps.db.reading() as session:
+        when = digest.digest_time(session, call.team_id)
+        week = digest.current_week(deps.clock(), when, deps.settings.touchpoint_tz)
+        report = digest.alignment_report(session, call.team_id, call.rest, deps.clock(), week)
+    call.reply(digest_blocks.alignment_report(report))
+
+
 _MANAGING: dict[str, Callable[[_Call], None]] = {
     Subcommand.NEW: _new,
     Subcommand.LIST: _list_command,
     Subcommand.SCHEDULE: _schedule,
     Subcommand.UPCOMING: _upcoming,
     Subcommand.PAUSE: lambda call: call.reply(_pause(call.deps, call.team_id, call.rest)),
+    Subcommand.DIGEST: _digest,
+    Subcommand.SHIFTS: _shifts,
+    Subcommand.ALIGNMENT: _alignment,
 }
 _PAUSE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
-from bot.services import planning, touchpoints
+from bot.services import planning, shifts, touchpoints
+from schedules.digest import post_due_digests, recover_digests
 from storage.db import Database
 from storage.models import TouchpointStatus
 
@@ -23,7 +24,8 @@ logger = logging.getLogger(__name__)
 class PassSettings:
     default_tz: str = "UTC"
     grace: timedelta = timedelta(hours=6)  # what fell due longer ago than this while nothing ran is missed, not sent
-    lease: timedelta = timedelta(minutes=5)  # a "sending" touchpoint older than this lost its sender
+    lease: timedelta = timedelta(minutes=5)  # a "sending" touchpoint, summary or digest older than this lost its sender
+    ld_channel_id: str | None = None  # where digests go unless a team chose another channel
 
 
 @dataclass
@@ -34,19 +36,26 @@ class PassReport:
     recovered: int = 0
     reminded: int = 0
     missed: int = 0
+    summaries: int = 0
+    digests: int = 0
     errors: list[str] = field(default_factory=list)
 
 
 def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Callable[[], datetime]) -> PassReport:
     """One pass. Each step runs on its own, so one step's failure (logged) does not stop the others."""
     report = PassReport()
-    for name, step in (("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind), ("expire", _expire)):
+    steps = (
+        ("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind), ("expire", _expire),
+        ("shift summaries", _summaries), ("recover summaries", _recover_summaries),
+        ("digest", post_due_digests), ("recover digests", recover_digests),
+    )
+    for name, step in steps:
         try:
             step(db, delivery, settings, now, report)
         except Exception:  # noqa: BLE001 - logged with its traceback; the next step and the next pass go on
             logger.exception("scheduling pass: step %s failed", name)
             report.errors.append(name)
-    if report.sent or report.failed or report.recovered or report.reminded or report.missed:
+    if report.sent or report.failed or report.recovered or report.reminded or report.missed or report.summaries or report.digests:
         logger.info("scheduling pass: %s", report)
     return report
 
@@ -92,3 +101,22 @@ def _expire(db, delivery, settings, now, report) -> None:
         items = touchpoints.expire(session, now())
     delivery.close(items, TouchpointStatus.MISSED)
     report.missed += len(items)
+
+
+def _summaries(db, delivery, settings, now, report) -> None:
+    while True:
+        with db.session() as session:
+            items = shifts.claim_summaries(session, now())
+        if not items:
+            return
+        report.summaries += delivery.post_shift_summaries(items)
+        if len(items) < shifts.SUMMARY_BATCH:
+            return
+
+
+def _recover_summaries(db, delivery, settings, now, report) -> None:
+    with db.session() as session:
+        items = shifts.reclaim_stale(session, now(), settings.lease)
+    if items:
+        logger.warning("recovering %d shift summaries whose poster stopped part-way", len(items))
+        report.summaries += delivery.post_shift_summaries(items, recovering=True)

@@ -234,6 +234,7 @@ class ShiftSummary(SQLModel, table=True):
     claimed_at: datetime | None = _when(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)
     posted_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
 
 
@@ -266,6 +267,7 @@ class DigestPost(SQLModel, table=True):
     thread_ts: str | None = Field(default=None, max_length=32)
     parts_posted: int = 0
     posted_at: datetime | None = _when(nullable=True)
+    attempts: int = 1
     last_error: str | None = Field(default=None, max_length=500)
 
 

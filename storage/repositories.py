@@ -532,7 +532,7 @@ def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int,
     """The initiative's summary for `day`, created if need be, with one more revision to show."""
     _insert_ignoring_conflicts(session, ShiftSummary.__table__, [{
         "team_id": team_id, "initiative_id": initiative_id, "day": day, "channel_id": channel_id,
-        "status": PostStatus.PENDING, "revision": 0, "posted_revision": 0,
+        "status": PostStatus.PENDING, "revision": 0, "posted_revision": 0, "attempts": 0,
     }])
     # A posted message goes back to pending to be updated; one being sent is left to its sender, which sees the
     # newer revision when it records what it posted.
@@ -552,13 +552,20 @@ def add_shifts(session: Session, rows: list[dict]) -> None:
         session.execute(insert(Shift), rows)
 
 
-def claim_shift_summaries(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
-    """Summaries to post or update, and those whose poster stopped part-way (older than the lease)."""
-    where = [or_(
-        ShiftSummary.status == PostStatus.PENDING,
-        and_(ShiftSummary.status == PostStatus.SENDING, ShiftSummary.claimed_at < lease_before),
-    )]
-    return _claim(session, where, {"status": PostStatus.SENDING, "claimed_at": now}, limit, ShiftSummary.id, ShiftSummary)
+def claim_shift_summaries(session: Session, now: datetime, limit: int) -> list[int]:
+    """Summaries to post, or to update with the day's newer shifts."""
+    where = [ShiftSummary.status == PostStatus.PENDING]
+    return _claim(session, where, _posting(now), limit, ShiftSummary.id, ShiftSummary)
+
+
+def claim_stale_shift_summaries(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
+    """Summaries whose poster stopped part-way (or met a passing Slack failure), to check and post again."""
+    where = [ShiftSummary.status == PostStatus.SENDING, ShiftSummary.claimed_at < lease_before]
+    return _claim(session, where, _posting(now), limit, ShiftSummary.id, ShiftSummary)
+
+
+def _posting(now: datetime) -> dict:
+    return {"status": PostStatus.SENDING, "claimed_at": now, "attempts": ShiftSummary.attempts + 1}
 
 
 def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[ShiftSummary, Initiative]]:
@@ -666,7 +673,7 @@ def digest_teams(session: Session) -> list[tuple[str, DigestSettings | None]]:
 def claim_digest(session: Session, team_id: str, week: str, channel_id: str, now: datetime) -> int | None:
     """The week's digest row, if this caller created it (and so owns posting it); None if it exists already."""
     statement_rows = [{"team_id": team_id, "week": week, "channel_id": channel_id, "status": PostStatus.SENDING,
-                       "claimed_at": now, "parts_posted": 0}]
+                       "claimed_at": now, "parts_posted": 0, "attempts": 1}]
     if not _insert_ignoring_conflicts(session, DigestPost.__table__, statement_rows):
         return None
     return session.execute(select(DigestPost.id).where(DigestPost.team_id == team_id, DigestPost.week == week)).scalar_one()
@@ -677,7 +684,7 @@ def reclaim_stale_digests(session: Session, now: datetime, lease_before: datetim
     ids = session.execute(
         update(DigestPost)
         .where(DigestPost.status == PostStatus.SENDING, DigestPost.claimed_at < lease_before)
-        .values(claimed_at=now)
+        .values(claimed_at=now, attempts=DigestPost.attempts + 1)
         .returning(DigestPost.id)
     ).scalars().all()
     return list(session.execute(select(DigestPost).where(DigestPost.id.in_(ids))).scalars()) if ids else []
@@ -687,13 +694,24 @@ def digest_post(session: Session, post_id: int) -> DigestPost:
     return session.execute(select(DigestPost).where(DigestPost.id == post_id)).scalar_one()
 
 
-def record_digest_part(session: Session, post_id: int, part: int, ts: str, now: datetime, *, last: bool) -> None:
+def digest_weeks_posted(session: Session, weeks: Mapping[str, str]) -> set[str]:
+    """The teams among {team: week} whose digest for that week exists (posted, being posted or failed)."""
+    if not weeks:
+        return set()
+    query = select(DigestPost.team_id).where(tuple_(DigestPost.team_id, DigestPost.week).in_(list(weeks.items())))
+    return set(session.execute(query).scalars())
+
+
+def record_digest_part(session: Session, post_id: int, part: int, ts: str, now: datetime) -> None:
+    """One more part posted; the lease is renewed with it, so a long digest is not taken over while it posts."""
     values: dict[str, Any] = {"parts_posted": part + 1, "claimed_at": now}
     if part == 0:
         values["thread_ts"] = ts
-    if last:
-        values.update(status=PostStatus.POSTED, posted_at=now)
     session.execute(update(DigestPost).where(DigestPost.id == post_id, DigestPost.parts_posted == part).values(**values))
+
+
+def mark_digest_posted(session: Session, post_id: int, now: datetime) -> None:
+    session.execute(update(DigestPost).where(DigestPost.id == post_id).values(status=PostStatus.POSTED, posted_at=now))
 
 
 def mark_digest_failed(session: Session, post_id: int, error: str) -> None:

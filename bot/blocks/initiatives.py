@@ -142,8 +142,21 @@ def initiative_list(listing: Listing) -> Message:
 HELP = [
     (Subcommand.NEW, "open an initiative and ask its stakeholders the two alignment questions"),
     (Subcommand.LIST, "every initiative, with how many stakeholders have answered"),
+    (f"{Subcommand.SCHEDULE} <initiative>", "when its monthly check-ins and quarterly reviews go out"),
+    (Subcommand.UPCOMING, "the touchpoints due next"),
+    (f"{Subcommand.PAUSE} @person until YYYY-MM-DD", "send a stakeholder nothing until that day"),
+    (Subcommand.DIGEST, "a private preview of this week's digest (`digest settings`: its day, time and channel)"),
+    (f"{Subcommand.SHIFTS} [initiative]", "priority shifts of the last 30 days"),
+    (f"{Subcommand.ALIGNMENT} [initiative]", "the alignment index, and what it is made of"),
     (Subcommand.HELP, "this list"),
 ]
+SHIFT_RULES = (
+    "*Priority shifts* are recorded after a check-in or review when a stakeholder says their priorities shifted "
+    "(Somewhat or Significantly); their on-track or alignment rating drops by 2 or more, or to 2 or less; they revise "
+    "the impact they want so that under a quarter of its key words stay; they add or drop something they track; or "
+    "what matters most to them now shares under 30% of its key words with what they said before. Each shift says "
+    "which rule fired and on what words."
+)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -156,7 +169,7 @@ def help_message(unknown: str | None = None) -> Message:
         else "Touchpoint keeps your L&D team in step with the business people each initiative serves."
     )
     lines = "\n".join(f"• `{COMMAND} {sub}`: {what}" for sub, what in HELP)
-    return Message(text=f"{intro}\n{lines}", blocks=[section(intro), section(lines)])
+    return Message(text=f"{intro}\n{lines}", blocks=[section(intro), section(lines), context(SHIFT_RULES)])
 
 
 def not_allowed(message: str) -> Message:

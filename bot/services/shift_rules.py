@@ -33,9 +33,12 @@ def detect(answers: Mapping[str, str], previous: Mapping[str, str]) -> list[Dete
     found: list[Detected] = []
     said = answers.get(Question.PRIORITIES_SHIFTED)
     if said in _SAID:
+        evidence = f"answered “{said}” to “Have your priorities shifted?”"
+        if answers.get(Question.MATTERS_MOST):
+            evidence += f"; what matters most now: “{answers[Question.MATTERS_MOST]}”"
         found.append(Detected(
             ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED, previous.get(Question.PRIORITIES_SHIFTED, ""), said,
-            f"answered “{said}” to “Have your priorities shifted?”", _SAID[said],
+            evidence, _SAID[said],
         ))
     for question in RATED:
         found.extend(_rating_drop(question, previous.get(question), answers.get(question)))

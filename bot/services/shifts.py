@@ -53,6 +53,7 @@ class SummaryView:
     revision: int
     message_ts: str | None
     claimed_at: datetime | None
+    attempts: int
     people: tuple[PersonShifts, ...]
 
 
@@ -92,6 +93,7 @@ def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
             summary_id=summary.id, team_id=summary.team_id, initiative_name=initiative.name,
             opened_by=initiative.created_by, channel_id=summary.channel_id, day=summary.day,
             revision=summary.revision, message_ts=summary.message_ts, claimed_at=summary.claimed_at,
+            attempts=summary.attempts,
             people=tuple(_person(rows) for rows in groups.values()),
         ))
     return found
@@ -108,9 +110,14 @@ def _person(rows: list) -> PersonShifts:
     )
 
 
-def claim_summaries(session: Session, now: datetime, lease: timedelta) -> list[SummaryView]:
+def claim_summaries(session: Session, now: datetime) -> list[SummaryView]:
     """Summaries to post or update now, each claimed by the caller alone."""
-    return views(session, repo.claim_shift_summaries(session, now, now - lease, SUMMARY_BATCH))
+    return views(session, repo.claim_shift_summaries(session, now, SUMMARY_BATCH))
+
+
+def reclaim_stale(session: Session, now: datetime, lease: timedelta) -> list[SummaryView]:
+    """Summaries whose poster stopped part-way: whether Slack has the message must be checked before posting."""
+    return views(session, repo.claim_stale_shift_summaries(session, now, now - lease, SUMMARY_BATCH))
 
 
 def posted(session: Session, view: SummaryView, ts: str, now: datetime) -> None:

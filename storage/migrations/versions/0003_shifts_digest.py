@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('thread_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('parts_posted', sa.Integer(), nullable=False),
     sa.Column('posted_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('team_id', 'week', name='uq_digest_week')
@@ -64,6 +65,7 @@ def upgrade() -> None:
     sa.Column('claimed_at', UTCDateTime(timezone=True), nullable=True),
     sa.Column('message_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('posted_at', UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.ForeignKeyConstraint(['initiative_id'], ['initiative.id'], ),
     sa.PrimaryKeyConstraint('id'),

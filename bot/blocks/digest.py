@@ -1,0 +1,152 @@
+"""The weekly digest, the alignment index on request, and the digest settings modal."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ChannelSelectElement,
+    InputBlock,
+    Option,
+    PlainTextObject,
+    StaticSelectElement,
+    TimePickerElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks import Message
+from bot.blocks.common import channel, context, escape, mention, section
+from bot.ids import Block, Callback, Element
+from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
+
+BLOCKS_PER_MESSAGE = 45  # Slack allows 50 per message
+SILENT_NAMED = 10
+INDEX_HELP = "Alignment index 0-100: `/touchpoint alignment <initiative>` shows its parts and how it is made."
+
+
+def _people(user_ids: tuple[str, ...], count: int, limit: int) -> str:
+    named = ", ".join(mention(u) for u in user_ids[:limit])
+    rest = count - min(len(user_ids), limit)
+    return f"{named} and {rest} more" if named and rest > 0 else named or f"{count} stakeholders"
+
+
+def attention_line(item: Attention) -> str:
+    name = f"*{escape(item.initiative_name)}*"
+    return {
+        "strong_shift": lambda: f"{name}: {_people(item.user_ids, 1, 1)}'s priorities shifted strongly and nobody has taken the follow-up",
+        "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
+        "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
+        "no_impact": lambda: f"{name}: no stakeholder has said what impact they want yet",
+        "no_tracking": lambda: f"{name}: nothing tracked yet that would show it working",
+        "low": lambda: f"{name}: alignment index is {item.value}",
+        "no_stakeholders": lambda: f"{name}: has no active stakeholders",
+    }[item.reason]()
+
+
+def index_text(i: InitiativeDigest) -> str:
+    if i.alignment.value is None:
+        return "alignment: no stakeholders"
+    if i.trend is None:
+        trend = " (first digest)"
+    else:
+        trend = f" ▲{i.trend}" if i.trend > 0 else f" ▼{-i.trend}" if i.trend < 0 else " (no change)"
+    return f"alignment *{i.alignment.value}*{trend}"
+
+
+def initiative_text(i: InitiativeDigest) -> str:
+    lines = [
+        f"*{escape(i.name)}* · {index_text(i)}",
+        f"Responses (30 days): {i.answered} of {i.expected} · new shifts: {i.new_shifts}"
+        + (f" ({i.strong_shifts} strong)" if i.strong_shifts else "")
+        + f" · overdue: {i.overdue} · missed this week: {i.missed}",
+        f"Agreed impact: {i.with_impact} of {i.stakeholders} · something tracked: {i.with_tracking} of {i.stakeholders}"
+        f" · reviews in the next 14 days: {i.reviews_ahead}",
+    ]
+    if i.silent:
+        lines.append(f"Silent for two cycles or more: {_people(i.silent_user_ids, i.silent, SILENT_NAMED)}")
+    return "\n".join(lines)
+
+
+def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
+    """The digest as one message and, when it is long, replies in its thread: nothing is cut, every part fits."""
+    title = f"{'Preview of the weekly digest' if preview else 'Weekly digest'} · {day_label(digest.week)}"
+    if digest.attention:
+        lines = "\n".join(f"• {attention_line(a)}" for a in digest.attention)
+        if digest.more_attention:
+            lines += f"\n• …and {digest.more_attention} more below"
+        opening = f"*{title}*\n*Needs attention this week*\n{lines}"
+    else:
+        opening = f"*{title}*\nNothing needs urgent attention this week."
+    head = [section(opening), context(f"{len(digest.initiatives)} active initiatives. {INDEX_HELP}")]
+    bodies = [section(initiative_text(i)) for i in digest.initiatives]
+    first_room = BLOCKS_PER_MESSAGE - len(head)
+    chunks = [bodies[:first_room]] + [
+        bodies[start : start + BLOCKS_PER_MESSAGE - 1] for start in range(first_room, len(bodies), BLOCKS_PER_MESSAGE - 1)
+    ]
+    total = len(chunks)
+    summary = f"{title}: {len(digest.initiatives)} initiatives, {len(digest.attention) + digest.more_attention} need attention"
+    messages = [Message(text=summary, blocks=head + chunks[0])]
+    for number, chunk in enumerate(chunks[1:], start=2):
+        messages.append(Message(
+            text=f"{title} (continued, part {number} of {total})",
+            blocks=[context(f"{title} · continued, part {number} of {total}"), *chunk],
+        ))
+    return messages
+
+
+def alignment_report(report: AlignmentReport) -> Message:
+    """The index of one initiative with each part, or of all, lowest first."""
+    how = ("The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
+           "something tracked 20, responses 20, ratings 25, shifts followed up 10. A part with nothing to judge yet is "
+           "left out rather than counted as 0.")
+    if report.named:
+        [i] = report.initiatives
+        parts = "\n".join(
+            f"• *{p.label}* (weight {p.weight}): "
+            + (f"{round(100 * p.score)}%" if p.score is not None else "left out")
+            + f" · {escape(p.detail)}"
+            for p in i.alignment.parts
+        ) or "No active stakeholders, so there is nothing to measure yet."
+        text = f"*{escape(i.name)}* · {index_text(i)}\n{parts}"
+        return Message(text=f"{i.name}: alignment {i.alignment.value}", blocks=[section(text), context(how)])
+    if not report.initiatives:
+        return Message(text="No active initiatives yet.", blocks=[section("No active initiatives yet. `/touchpoint new` opens one.")])
+    shown = report.initiatives[:BLOCKS_PER_MESSAGE - 3]
+    lines = [f"• *{escape(i.name)}* · {index_text(i)}" for i in shown]
+    blocks = [section("*Alignment index by initiative* (lowest first)")]
+    for start in range(0, len(lines), 20):  # 20 short lines per section stay far below 3000 characters
+        blocks.append(section("\n".join(lines[start : start + 20])))
+    if len(report.initiatives) > len(shown):
+        blocks.append(context(f"Showing the lowest {len(shown)} of {len(report.initiatives)}; the weekly digest lists them all."))
+    blocks.append(context(how + " `/touchpoint alignment <initiative>` shows one initiative's parts."))
+    return Message(text="Alignment index by initiative", blocks=blocks)
+
+
+def preview_sent(parts: int) -> Message:
+    text = (f"I've sent you a preview of this week's digest in our DM ({parts} message{'s' if parts != 1 else ''}). "
+            "It is what the channel would see if it went out now.")
+    return Message(text=text, blocks=[section(text)])
+
+
+def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
+    days = [Option(text=PlainTextObject(text=name), value=str(n)) for n, name in enumerate(WEEKDAYS)]
+    return View(
+        type="modal",
+        callback_id=Callback.DIGEST_SETTINGS,
+        title=PlainTextObject(text="Weekly digest"),
+        submit=PlainTextObject(text="Save"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            section("When and where the weekly digest goes. Times are in the L&D team's time zone."),
+            InputBlock(block_id=Block.DIGEST_WEEKDAY, label="Day",
+                       element=StaticSelectElement(action_id=Element.VALUE, options=days, initial_option=days[current.weekday])),
+            InputBlock(block_id=Block.DIGEST_TIME, label="Time",
+                       element=TimePickerElement(action_id=Element.VALUE, initial_time=current.send_time)),
+            InputBlock(block_id=Block.DIGEST_CHANNEL, label="Channel",
+                       element=ChannelSelectElement(action_id=Element.VALUE,
+                                                    initial_channel=current.channel_id or default_channel)),
+        ],
+    )
+
+
+def digest_settings_saved(when: DigestTime) -> Message:
+    text = f"The weekly digest now goes out {when.describe()} in {channel(when.channel_id or '')}."
+    return Message(text=text, blocks=[section(text)])

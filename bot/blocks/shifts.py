@@ -1,0 +1,118 @@
+"""Priority shifts as the summary channel and `/touchpoint shifts` show them."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ButtonElement, SectionBlock
+
+from bot.blocks import Message
+from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, section
+from bot.ids import Action
+from bot.services.shift_rules import STRENGTHS
+from bot.services.shifts import PersonShifts, RecentShifts, ShiftLine, SummaryView
+from bot.services.touchpoints import describe
+from storage.models import Question, ShiftRule
+
+PEOPLE_MAX = 45  # sections in one summary message, within Slack's 50 blocks
+_LABELS = {
+    ShiftRule.SAID_SHIFTED: "Said their priorities shifted",
+    ShiftRule.IMPACT_REVISED: "Revised the impact they want",
+    ShiftRule.MEASURE_ADDED: "Tracks something new",
+    ShiftRule.MEASURE_DROPPED: "No longer mentions something they tracked",
+    ShiftRule.NEW_FOCUS: "What matters most to them is new",
+}
+_RATINGS = {Question.ON_TRACK: "On-track rating dropped", Question.ALIGNMENT: "Alignment rating dropped"}
+
+
+def label(line: ShiftLine) -> str:
+    return _RATINGS.get(line.question, "Rating dropped") if line.rule == ShiftRule.RATING_DROP else _LABELS.get(line.rule, line.rule)
+
+
+def _quote(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return "“" + escape(text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+
+
+def describe_line(line: ShiftLine, limit: int = 280) -> str:
+    """One shift in mrkdwn: what changed, before -> after, and the rule's evidence."""
+    head = f"*{label(line)}* · {STRENGTHS.get(line.strength, '')}"
+    if line.rule == ShiftRule.RATING_DROP:
+        return f"{head}: {escape(line.before) or 'first rating'} → *{escape(line.after)}* of 5"
+    if line.rule == ShiftRule.MEASURE_ADDED:
+        return f"{head}: {_quote(line.after, limit)}"
+    if line.rule == ShiftRule.MEASURE_DROPPED:
+        return f"{head}: {_quote(line.before, limit)}"
+    if line.rule == ShiftRule.SAID_SHIFTED:
+        return f"{head}\n      _{escape(_shorten(line.evidence, limit * 2))}_"
+    return (f"{head}\n      was: {_quote(line.before, limit)}\n      now: {_quote(line.after, limit)}"
+            f"\n      _{escape(_shorten(line.evidence, limit))}_")
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _person_text(person: PersonShifts) -> str:
+    """A stakeholder's shifts within one section's 3000 characters: long quotes are shortened until they fit."""
+    heading = f"{mention(person.user_id)} · {describe(person.kind)}"
+    if person.followed_up_by:
+        heading += f"\n✅ {mention(person.followed_up_by)} is following up"
+        if person.followed_up_at:
+            heading += f" (since {date(person.followed_up_at)})"
+    for limit in (280, 140, 60, 20):
+        text = heading + "".join(f"\n• {describe_line(line, limit)}" for line in person.lines)
+        if len(text) <= SECTION_TEXT_MAX:
+            return text
+    return _shorten(text, SECTION_TEXT_MAX)
+
+
+def follow_up_value(summary_id: int, stakeholder_id: int) -> str:
+    return f"{summary_id}:{stakeholder_id}"
+
+
+def read_follow_up_value(value: object) -> tuple[int, int] | None:
+    first, _, second = str(value or "").partition(":")
+    return (int(first), int(second)) if first.isdigit() and second.isdigit() else None
+
+
+def _person_block(view: SummaryView, person: PersonShifts) -> SectionBlock:
+    block = section(_person_text(person))
+    if not person.followed_up_by:
+        block.accessory = ButtonElement(
+            text="Follow up", action_id=Action.FOLLOW_UP, value=follow_up_value(view.summary_id, person.stakeholder_id)
+        )
+    return block
+
+
+def shift_summary(view: SummaryView) -> Message:
+    """The day's priority-shift summary of one initiative, for its summary channel."""
+    count = sum(len(p.lines) for p in view.people)
+    heading = (f"*Priority shifts in {escape(view.initiative_name)}* · {view.day}\n"
+               f"{count} shift{'s' if count != 1 else ''} from {len(view.people)} stakeholder"
+               f"{'s' if len(view.people) != 1 else ''}. Take the follow-up to talk it through with them.")
+    blocks = [section(heading)]
+    shown = view.people[:PEOPLE_MAX]
+    blocks += [_person_block(view, person) for person in shown]
+    if len(view.people) > len(shown):
+        blocks.append(context(f"…and {len(view.people) - len(shown)} more stakeholders: "
+                              f"`/touchpoint shifts {escape(view.initiative_name)}` lists every shift."))
+    blocks.append(context("Shifts are found by rules on the answers; each says what it saw. `/touchpoint help` explains them."))
+    people = ", ".join(mention(p.user_id) for p in view.people[:10])
+    return Message(text=f"{view.initiative_name}: {count} priority shift(s) from {people}", blocks=blocks)
+
+
+def recent_shifts(found: RecentShifts) -> Message:
+    where = f" in *{escape(found.initiative_name)}*" if found.initiative_name else ""
+    if not found.shifts:
+        text = f"No priority shifts{where} in the last 30 days."
+        return Message(text=text.replace("*", ""), blocks=[section(text)])
+    blocks = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
+    for shift in found.shifts:
+        status = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else "no follow-up yet"
+        blocks.append(section(
+            f"*{escape(shift.initiative_name)}* · {mention(shift.user_id)} · {date(shift.detected_at)} · {status}\n"
+            f"• {describe_line(shift.line, 200)}"
+        ))
+    if found.total > len(found.shifts):
+        hint = "" if found.initiative_name else " Name an initiative to see only its shifts: `/touchpoint shifts <initiative>`."
+        blocks.append(context(f"Showing the latest {len(found.shifts)} of {found.total}.{hint}"))
+    return Message(text=f"{found.total} priority shift(s) in the last 30 days", blocks=blocks)

@@ -1,0 +1,326 @@
+"""The weekly digest and the alignment index: what the L&D team should look at on Monday morning, and why.
+
+Everything is read in a fixed number of queries for the whole team (storage.reporting), however many initiatives,
+stakeholders and answers there are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.ids import Block
+from bot.services.calendar import zone
+from bot.services.initiatives import FormInvalid
+from storage import reporting
+from storage import repositories as repo
+
+PERIOD = timedelta(days=30)  # "responses this period": touchpoints due in the last 30 days
+WINDOW = timedelta(days=90)  # the response rate of the alignment index, and how long a shift stays open
+RECENT = timedelta(days=7)  # new shifts and misses: since last week's digest
+AHEAD = timedelta(days=14)  # reviews coming up
+LATE_ENOUGH = timedelta(days=3)  # a digest whose time passed longer ago than this (nothing ran) waits for next week
+ATTENTION_MAX = 5
+FALLING = 10  # an index that fell by this much since the last digest needs attention
+LOW = 50
+SILENT_SHOWN = 500  # silent stakeholders read for the digest; the counts are exact either way
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One visible part of the alignment index."""
+
+    key: str
+    label: str
+    weight: int
+    score: float | None  # 0..1; None when there is nothing to judge yet (the part is left out, not counted as 0)
+    detail: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    value: int | None  # 0-100; None for an initiative without active stakeholders
+    parts: tuple[Part, ...]
+
+
+WEIGHTS = {"impact": 25, "measures": 20, "responses": 20, "ratings": 25, "follow_up": 10}
+
+
+def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: reporting.ShiftCounts) -> Alignment:
+    """The alignment index: a weighted average of the parts that have evidence, as a whole number 0-100."""
+    n = standing.stakeholders
+    if n == 0:
+        return Alignment(None, ())
+    open_people = min(shifts.open_stakeholders, n)
+    average = standing.rating_sum / standing.rated if standing.rated else None
+    parts = (
+        Part("impact", "Agreed impact", WEIGHTS["impact"], standing.with_impact / n,
+             f"{standing.with_impact} of {n} stakeholders have said what impact they want"),
+        Part("measures", "Something tracked", WEIGHTS["measures"], standing.with_tracking / n,
+             f"{standing.with_tracking} of {n} have said what they already track"),
+        Part("responses", "Responses", WEIGHTS["responses"],
+             traffic.window_answered / traffic.window_closed if traffic.window_closed else None,
+             f"{traffic.window_answered} of {traffic.window_closed} touchpoints answered in the last 90 days"
+             if traffic.window_closed else "no touchpoint has closed in the last 90 days"),
+        Part("ratings", "Ratings", WEIGHTS["ratings"], (average - 1) / 4 if average is not None else None,
+             f"latest on-track or alignment ratings average {average:.1f} of 5 ({standing.rated} stakeholders)"
+             if average is not None else "no ratings yet"),
+        Part("follow_up", "Shifts followed up", WEIGHTS["follow_up"], 1 - open_people / n,
+             f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of"),
+    )
+    scored = [p for p in parts if p.score is not None]
+    value = round(100 * sum(p.weight * p.score for p in scored) / sum(p.weight for p in scored))
+    return Alignment(value, parts)
+
+
+@dataclass(frozen=True)
+class InitiativeDigest:
+    initiative_id: int
+    name: str
+    stakeholders: int
+    answered: int  # this period
+    expected: int
+    new_shifts: int
+    strong_shifts: int
+    overdue: int
+    missed: int
+    silent: int
+    silent_user_ids: tuple[str, ...]
+    with_impact: int
+    with_tracking: int
+    reviews_ahead: int
+    alignment: Alignment
+    trend: int | None  # change since the last digest; None if there was none
+
+
+@dataclass(frozen=True)
+class Digest:
+    team_id: str
+    week: str  # the digest day, YYYY-MM-DD
+    initiatives: tuple[InitiativeDigest, ...]
+    attention: tuple["Attention", ...]  # most urgent first
+    more_attention: int  # further things needing attention, not listed
+
+
+def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
+    """The digest as of `now`; trends compare with the last digest posted before `week`."""
+    standings = reporting.standings(session, team_id)
+    traffic = reporting.traffic(session, team_id, now, period=PERIOD, window=WINDOW, recent=RECENT, ahead=AHEAD)
+    shift_counts = reporting.shift_counts(session, team_id, now, recent=RECENT, open_window=WINDOW)
+    strong = reporting.open_strong_shifts(session, team_id, now - PERIOD, limit=50)
+    silent = reporting.silent_stakeholders(session, team_id, limit=SILENT_SHOWN)
+    previous = reporting.previous_alignment(session, team_id, week)
+    silent_by: dict[int, list[str]] = {}
+    for initiative_id, user_id, _cycles in silent:
+        silent_by.setdefault(initiative_id, []).append(user_id)
+    initiatives = []
+    for s in standings:
+        t, c = traffic.get(s.initiative_id, reporting.Traffic()), shift_counts.get(s.initiative_id, reporting.ShiftCounts())
+        index = alignment(s, t, c)
+        before = previous.get(s.initiative_id)
+        initiatives.append(InitiativeDigest(
+            initiative_id=s.initiative_id, name=s.name, stakeholders=s.stakeholders,
+            answered=t.period_answered, expected=t.period_expected, new_shifts=c.new, strong_shifts=c.new_strong,
+            overdue=t.overdue, missed=t.missed_recently, silent=s.silent,
+            silent_user_ids=tuple(silent_by.get(s.initiative_id, ())), with_impact=s.with_impact,
+            with_tracking=s.with_tracking, reviews_ahead=t.reviews_ahead, alignment=index,
+            trend=index.value - before if index.value is not None and before is not None else None,
+        ))
+    initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
+    attention = _attention(initiatives, strong)
+    return Digest(team_id, week, tuple(initiatives), tuple(attention[:ATTENTION_MAX]), max(0, len(attention) - ATTENTION_MAX))
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One thing that needs a conversation this week."""
+
+    reason: str  # one of REASONS, most urgent first
+    initiative_name: str
+    user_ids: tuple[str, ...] = ()
+    count: int = 0
+    value: int | None = None  # the alignment index now
+    before: int | None = None  # and at the last digest
+
+
+REASONS = ("strong_shift", "falling", "silent", "no_impact", "no_tracking", "low", "no_stakeholders")
+
+
+def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str, str, int]]) -> list[Attention]:
+    """What needs a conversation this week, most urgent first: strong shifts nobody follows up, falling alignment,
+    silent stakeholders, no agreed impact, nothing tracked, a low index, no stakeholders."""
+    names = {i.initiative_id: i.name for i in initiatives}
+    found: list[tuple[int, int, Attention]] = []
+    seen: set[tuple[int, str]] = set()
+    for initiative_id, user_id, _rule, _strength in strong:
+        if (initiative_id, user_id) not in seen and initiative_id in names:
+            seen.add((initiative_id, user_id))
+            found.append((0, 0, Attention("strong_shift", names[initiative_id], (user_id,))))
+    for i in initiatives:
+        value = i.alignment.value
+        if i.trend is not None and value is not None and i.trend <= -FALLING:
+            found.append((1, i.trend, Attention("falling", i.name, value=value, before=value - i.trend)))
+        if i.silent:
+            found.append((2, -i.silent, Attention("silent", i.name, i.silent_user_ids, count=i.silent)))
+        if i.stakeholders and not i.with_impact:
+            found.append((3, 0, Attention("no_impact", i.name)))
+        elif i.stakeholders and not i.with_tracking:
+            found.append((4, 0, Attention("no_tracking", i.name)))
+        if value is not None and value < LOW:
+            found.append((5, value, Attention("low", i.name, value=value)))
+        if not i.stakeholders:
+            found.append((6, 0, Attention("no_stakeholders", i.name)))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [item for _, _, item in found]
+
+
+# When and where
+
+
+@dataclass(frozen=True)
+class DigestTime:
+    weekday: int = 0
+    send_time: str = "09:00"
+    channel_id: str | None = None  # None: the L&D channel
+
+    def describe(self) -> str:
+        return f"every {WEEKDAYS[self.weekday]} at {self.send_time}"
+
+
+def digest_time(session: Session, team_id: str) -> DigestTime:
+    found = repo.digest_settings(session, team_id)
+    return DigestTime(found.weekday, found.send_time, found.channel_id) if found else DigestTime()
+
+
+def teams(session: Session) -> list[tuple[str, DigestTime]]:
+    """Every team that has an active initiative, with when its digest goes out."""
+    return [
+        (team_id, DigestTime(found.weekday, found.send_time, found.channel_id) if found else DigestTime())
+        for team_id, found in repo.digest_teams(session)
+    ]
+
+
+def due_week(now: datetime, when: DigestTime, tz: str) -> str | None:
+    """The week (its digest day) whose digest should be out by now, unless it is long past; None before the first."""
+    local_zone = zone(tz, "UTC")
+    today = now.astimezone(local_zone).date()
+    day = today - timedelta(days=(today.weekday() - when.weekday) % 7)
+    hour, minute = (int(p) for p in when.send_time.split(":"))
+    due = datetime.combine(day, time(hour, minute), local_zone)
+    if due > now:
+        day -= timedelta(days=7)
+        due = datetime.combine(day, time(hour, minute), local_zone)
+    return day.isoformat() if now - due <= LATE_ENOUGH else None
+
+
+def current_week(now: datetime, when: DigestTime, tz: str) -> str:
+    """The digest day of the week a preview belongs to: the next digest's."""
+    today = now.astimezone(zone(tz, "UTC")).date()
+    return (today + timedelta(days=(when.weekday - today.weekday()) % 7)).isoformat()
+
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def save_time(session: Session, team_id: str, user_id: str, weekday: str, send_time: str, channel_id: str,
+              now: datetime) -> DigestTime:
+    """Validate and store when and where the team's digest goes."""
+    errors = {}
+    if not (weekday.isdigit() and 0 <= int(weekday) <= 6):
+        errors[Block.DIGEST_WEEKDAY] = "Pick a day of the week."
+    if not _TIME.match(send_time or ""):
+        errors[Block.DIGEST_TIME] = "Pick a time, like 09:00."
+    if not channel_id:
+        errors[Block.DIGEST_CHANNEL] = "Pick the channel the digest goes to."
+    if errors:
+        raise FormInvalid(errors)
+    values = {"weekday": int(weekday), "send_time": send_time, "channel_id": channel_id, "updated_by": user_id, "updated_at": now}
+    repo.save_digest_settings(session, team_id, values)
+    return DigestTime(int(weekday), send_time, channel_id)
+
+
+# Posting exactly once
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A week's digest as far as it has been posted."""
+
+    post_id: int
+    team_id: str
+    week: str
+    channel_id: str
+    parts_posted: int = 0
+    thread_ts: str | None = None
+    attempts: int = 1
+
+
+def due(session: Session, now: datetime, tz: str, default_channel: str | None) -> list[tuple[str, str, str]]:
+    """(team, week, channel) of each digest that should be out by now and is not: two reads, no writes."""
+    weeks, channels = {}, {}
+    for team_id, when in teams(session):
+        week, where = due_week(now, when, tz), when.channel_id or default_channel
+        if week and where:
+            weeks[team_id], channels[team_id] = week, where
+    started = repo.digest_weeks_posted(session, weeks)
+    return [(team_id, week, channels[team_id]) for team_id, week in weeks.items() if team_id not in started]
+
+
+def claim(session: Session, team_id: str, week: str, channel_id: str, now: datetime) -> Posting | None:
+    """The week's digest, if the caller is the one to post it."""
+    post_id = repo.claim_digest(session, team_id, week, channel_id, now)
+    return Posting(post_id, team_id, week, channel_id) if post_id is not None else None
+
+
+def reclaim_stale(session: Session, now: datetime, lease: timedelta) -> list[Posting]:
+    """Digests whose poster stopped part-way, taken over by the caller."""
+    return [
+        Posting(p.id, p.team_id, p.week, p.channel_id, p.parts_posted, p.thread_ts, p.attempts)
+        for p in repo.reclaim_stale_digests(session, now, now - lease)
+    ]
+
+
+def record_part(session: Session, posting: Posting, part: int, ts: str, now: datetime, digest: Digest) -> None:
+    """Record one posted part; with the first, the index values it showed (the next digest's trend)."""
+    repo.record_digest_part(session, posting.post_id, part, ts, now)
+    if part == 0:
+        repo.save_alignment_snapshots(session, digest.team_id, digest.week, {
+            i.initiative_id: i.alignment.value for i in digest.initiatives if i.alignment.value is not None
+        })
+
+
+def finished(session: Session, posting: Posting, now: datetime) -> None:
+    repo.mark_digest_posted(session, posting.post_id, now)
+
+
+def failed(session: Session, posting: Posting, error: str) -> None:
+    repo.mark_digest_failed(session, posting.post_id, error)
+
+
+# The alignment index on request
+
+
+@dataclass(frozen=True)
+class AlignmentReport:
+    initiatives: tuple[InitiativeDigest, ...]
+    named: bool  # one initiative was asked for
+
+
+def alignment_report(session: Session, team_id: str, name: str, now: datetime, week: str) -> AlignmentReport:
+    found = build(session, team_id, now, week)
+    if not name:
+        return AlignmentReport(found.initiatives, named=False)
+    key = name.strip().casefold()
+    match = tuple(i for i in found.initiatives if i.name.casefold() == key)
+    if not match:
+        raise UserError(f"I can't find an active initiative called “{name}”. `/touchpoint list` shows them all.")
+    return AlignmentReport(match, named=True)
+
+
+def day_label(week: str) -> str:
+    return date.fromisoformat(week).strftime("%a %-d %b %Y")
