@@ -76,7 +76,8 @@ class Workspace:
         message = self.api.message(channel, ts)
         assert message is not None, f"no message {ts} in {channel}"
         for block in message.blocks:
-            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+            for element in elements:
                 if element.get("action_id") == action_id:
                     action = {**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}
                     if option is not None:
@@ -127,7 +128,7 @@ def _initial(element: dict) -> Any:
         return element["initial_option"]["value"]
     if "initial_options" in element:
         return [o["value"] for o in element["initial_options"]]
-    for key in ("initial_value", "initial_users", "initial_conversation", "initial_time", "initial_date"):
+    for key in ("initial_value", "initial_users", "initial_conversation", "initial_channel", "initial_time", "initial_date"):
         if key in element:
             return element[key]
     return None
@@ -144,6 +145,8 @@ def _state_value(element: dict, value: Any) -> dict:
         return {"type": kind, "selected_users": list(value or [])}
     if kind == "conversations_select":
         return {"type": kind, "selected_conversation": value}
+    if kind == "channels_select":
+        return {"type": kind, "selected_channel": value}
     if kind == "users_select":
         return {"type": kind, "selected_user": value}
     if kind in ("radio_buttons", "static_select"):
