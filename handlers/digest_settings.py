@@ -6,7 +6,7 @@ from slack_bolt import Ack, App
 
 from bot.blocks import digest as blocks
 from bot.blocks.common import state_of, state_text
-from bot.blocks.initiatives import refusal_view
+from bot.blocks.initiatives import notice_view, refusal_view
 from bot.errors import NotAllowed
 from bot.ids import Block, Callback
 from bot.runtime import Deps
@@ -32,4 +32,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
                                     channel_id if isinstance(channel_id, str) else "", deps.clock())
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
-    ack(response_action="update", view=refusal_view(blocks.digest_settings_saved(when).text))
+    ack(response_action="update", view=notice_view(blocks.digest_settings_saved(when).text))

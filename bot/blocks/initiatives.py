@@ -102,11 +102,17 @@ def read_new_initiative(values: Mapping) -> NewInitiative:
 
 
 def refusal_view(message: str) -> View:
+    """A modal saying `message` (plain text, as typed)."""
+    return notice_view(escape(message))
+
+
+def notice_view(mrkdwn: str) -> View:
+    """A modal saying something, in mrkdwn (mentions and channel links shown as such)."""
     return View(
         type="modal",
         title=PlainTextObject(text="Touchpoint"),
         close=PlainTextObject(text="Close"),
-        blocks=[section(escape(message))],
+        blocks=[section(mrkdwn)],
     )
 
 
