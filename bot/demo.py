@@ -118,7 +118,11 @@ class Demo:
         self.passes_for_next("checkin")
         self.checkin("U0SAM", "Sam", "Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3")
         self.checkin("U0MEI", "Mei", "No", "Still the escalations from over-promising.", "4")
+        self.say("Sam's priorities moved. The next pass tells the L&D channel, once for the day:")
+        self.pass_at(self.clock.now + timedelta(minutes=1))
+        self.follow_up("U0LENA", "Lena")
         self.pass_at(self.next_reminder())  # Olu has not answered: one reminder, three working days on
+        self.pass_at(self.next_digest())  # Monday 09:00: the weekly digest
 
         self.passes_for_next("review")
         dm = self.latest_touchpoint_dm("U0SAM")
@@ -134,6 +138,25 @@ class Demo:
         })
         self.settle()
         self.show_new()
+        self.pass_at(self.clock.now + timedelta(minutes=1))
+        self.pass_at(self.next_digest())
+        self.say("The digest's alignment index moved with the review. Lena asks what it is made of:")
+        self.step("Lena types", "/touchpoint alignment Sales onboarding refresh")
+        reply = self.ws.slash("U0LENA", "alignment Sales onboarding refresh").json()
+        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+
+    def follow_up(self, user_id: str, who: str) -> None:
+        summary = [m for m in self.slack.messages_in(LD_CHANNEL) if (m.metadata or {}).get("event_type") == "shift_summary_posted"][-1]
+        self.step(f"{who} clicks", "[ Follow up ] on the priority-shift summary")
+        self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
+        self.settle()
+        self.show_new()
+
+    def next_digest(self) -> datetime:
+        """The next Monday 09:00 UTC: the weekly digest's default time."""
+        now = self.clock.now
+        monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(hour=9, minute=0, second=0, microsecond=0)
+        return monday
 
     def checkin(self, user_id: str, who: str, shifted: str, matters: str, on_track: str) -> None:
         dm = self.latest_touchpoint_dm(user_id)
@@ -152,9 +175,10 @@ class Demo:
         from schedules.touchpoint_pass import PassSettings, run_pass
 
         self.clock.now = when
-        report = run_pass(self.deps.db, self.deps.delivery, PassSettings(default_tz="UTC"), self.clock)
+        report = run_pass(self.deps.db, self.deps.delivery, PassSettings(default_tz="UTC", ld_channel_id=LD_CHANNEL), self.clock)
         self.say(f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
-                 f"sent {report.sent}, reminded {report.reminded}")
+                 f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "
+                 f"digests {report.digests}")
         self.show_new()
 
     def passes_for_next(self, kind: str) -> None:

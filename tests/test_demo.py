@@ -24,6 +24,13 @@ def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
     assert "checked in on Sales onboarding refresh: priorities shifted: Somewhat · on track: 3/5" in out
     assert "A gentle reminder: your monthly check-in" in out
     assert "Quarterly review: Sales onboarding refresh" in out and "reviewed Sales onboarding refresh: alignment 4/5" in out
+    # Sam's priorities shift: the channel is told once, and Lena takes the follow-up.
+    assert out.count("Priority shifts in Sales onboarding refresh") == 2  # posted, then updated by the follow-up
+    assert "Said their priorities shifted · moderate" in out and "@Lena Park is following up" in out
+    # Weekly digests, with the alignment index and its trend, and the index explained on request.
+    assert out.count("Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon") >= 3
+    assert "alignment 80 (first digest)" in out and "▼" in out
+    assert "Agreed impact (weight 25)" in out
 
     again = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=120)

@@ -75,7 +75,8 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
         opening = f"*{title}*\n*Needs attention this week*\n{lines}"
     else:
         opening = f"*{title}*\nNothing needs urgent attention this week."
-    head = [section(opening), context(f"{len(digest.initiatives)} active initiatives. {INDEX_HELP}")]
+    count = len(digest.initiatives)
+    head = [section(opening), context(f"{count} active initiative{'s' if count != 1 else ''}. {INDEX_HELP}")]
     bodies = [section(initiative_text(i)) for i in digest.initiatives]
     first_room = BLOCKS_PER_MESSAGE - len(head)
     chunks = [bodies[:first_room]] + [

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import ButtonElement, SectionBlock
 from bot.blocks import Message
 from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, section
 from bot.ids import Action
+from bot.services.digest import day_label
 from bot.services.shift_rules import STRENGTHS
 from bot.services.shifts import PersonShifts, RecentShifts, ShiftLine, SummaryView
 from bot.services.touchpoints import describe
@@ -86,7 +87,7 @@ def _person_block(view: SummaryView, person: PersonShifts) -> SectionBlock:
 def shift_summary(view: SummaryView) -> Message:
     """The day's priority-shift summary of one initiative, for its summary channel."""
     count = sum(len(p.lines) for p in view.people)
-    heading = (f"*Priority shifts in {escape(view.initiative_name)}* · {view.day}\n"
+    heading = (f"*Priority shifts in {escape(view.initiative_name)}* · {day_label(view.day)}\n"
                f"{count} shift{'s' if count != 1 else ''} from {len(view.people)} stakeholder"
                f"{'s' if len(view.people) != 1 else ''}. Take the follow-up to talk it through with them.")
     blocks = [section(heading)]
