@@ -25,6 +25,9 @@ def render_blocks(blocks: list[dict], names: Mapping[str, str]) -> list[str]:
         kind = block.get("type")
         if kind in ("section", "header") and block.get("text"):
             lines += plain(block["text"]["text"], names).splitlines()
+            button = block.get("accessory") or {}
+            if button.get("type") == "button":
+                lines.append(f"  [ {button['text']['text']} ]")
         elif kind == "context":
             lines += ["  " + plain(e.get("text", ""), names) for e in block.get("elements", [])]
         elif kind == "actions":
