@@ -95,7 +95,7 @@ def _digest(call: _Call) -> None:
 
     def preview() -> None:
         message = digest_blocks.preview_sent(deps.delivery.preview_digest(call.team_id, user_id, week))
-        call.respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=True)
+        call.respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
     after_ack(deps, call.command, call.respond, preview)
 

@@ -534,15 +534,13 @@ def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int,
         "team_id": team_id, "initiative_id": initiative_id, "day": day, "channel_id": channel_id,
         "status": PostStatus.PENDING, "revision": 0, "posted_revision": 0, "attempts": 0,
     }])
-    # A posted message goes back to pending to be updated; one being sent is left to its sender, which sees the
-    # newer revision when it records what it posted.
+    # A posted message goes back to pending to be updated, and one that failed is tried again (its channel may be
+    # fixed by now); one being sent is left to its sender, which sees the newer revision when it records its post.
+    again = ShiftSummary.status.in_((PostStatus.POSTED, PostStatus.FAILED))
     return session.execute(
         update(ShiftSummary)
         .where(ShiftSummary.initiative_id == initiative_id, ShiftSummary.day == day)
-        .values(
-            revision=ShiftSummary.revision + 1,
-            status=case((ShiftSummary.status == PostStatus.POSTED, PostStatus.PENDING), else_=ShiftSummary.status),
-        )
+        .values(revision=ShiftSummary.revision + 1, status=case((again, PostStatus.PENDING), else_=ShiftSummary.status))
         .returning(ShiftSummary.id)
     ).scalar_one()
 

@@ -25,6 +25,7 @@ from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_m
 UTC = timezone.utc
 START = datetime(2027, 1, 1, 9, tzinfo=UTC)
 CHECK_INS_OUT = datetime(2027, 2, 9, 15, tzinfo=UTC)  # Olu's (London) and Sam's (New York) February check-ins
+NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)  # the same day for every shift below
 
 
 @pytest.fixture
@@ -158,7 +159,7 @@ def _pending_summaries(world, count: int) -> None:
             initiative = session.get(Initiative, n + 1)
             shifts.record(session, team_id=initiative.team_id, initiative=initiative,
                           stakeholder_id=repo.stakeholder_by_user(session, initiative.team_id, user_id).id,
-                          touchpoint_id=touchpoint_id, now=datetime.now(UTC), tz="UTC",
+                          touchpoint_id=touchpoint_id, now=NOON, tz="UTC",
                           detected=[Detected(ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED, "No", "Significantly",
                                              "answered “Significantly”", STRONG)])
 
@@ -199,18 +200,28 @@ def test_a_channel_the_app_cannot_post_in_fails_the_summary_and_tells_its_owner(
     world = World.make(slack, db)
     _pending_summaries(world, 1)
     slack.fail("chat.postMessage", "channel_not_found", when=lambda args: args.get("channel") == LD_CHANNEL)
-    world.run(datetime.now(UTC))
+    world.run(NOON)
     [row] = _rows(db, ShiftSummary)
     assert (row.status, row.last_error) == (PostStatus.FAILED, "channel_not_found")
     told = slack.messages_in(slack.dm_channel(LENA))
     assert told and "couldn't post the summary" in all_text(told[-1])
+    # Once the channel is fixed, the day's next shift brings the summary back, with every shift of the day.
+    with world.db.session() as session:
+        initiative = session.get(Initiative, 1)
+        shifts.record(session, team_id=initiative.team_id, initiative=initiative, stakeholder_id=1, touchpoint_id=1,
+                      now=NOON + timedelta(minutes=5), tz="UTC",
+                      detected=[Detected(ShiftRule.RATING_DROP, Question.ON_TRACK, "4", "2", "rated 2", 2)])
+    world.run(NOON + timedelta(minutes=6))
+    [summary] = _summaries(slack)
+    assert "2 shifts from 1 stakeholder" in all_text(summary)
+    assert [s.status for s in _rows(db, ShiftSummary)] == [PostStatus.POSTED]
 
 
 def test_a_passing_slack_failure_is_retried_after_the_lease(slack, db):
     world = World.make(slack, db)
     _pending_summaries(world, 1)
     slack.fail("chat.postMessage", "internal_error", status=500, times=4)  # one call and its three retries
-    now = datetime.now(UTC)
+    now = NOON
     world.run(now)
     assert [s.status for s in _rows(db, ShiftSummary)] == [PostStatus.SENDING]
     world.run(now + timedelta(minutes=6))
@@ -220,14 +231,14 @@ def test_a_passing_slack_failure_is_retried_after_the_lease(slack, db):
 def test_shifts_on_another_day_get_a_message_of_their_own(slack, db):
     world = World.make(slack, db)
     _pending_summaries(world, 1)
-    world.run(datetime.now(UTC))
+    world.run(NOON)
     with world.db.session() as session:
         initiative = session.get(Initiative, 1)
         tomorrow = shifts.record(session, team_id=initiative.team_id, initiative=initiative, stakeholder_id=1,
-                                 touchpoint_id=1, now=datetime.now(UTC) + timedelta(days=1), tz="UTC",
+                                 touchpoint_id=1, now=NOON + timedelta(days=1), tz="UTC",
                                  detected=[Detected(ShiftRule.RATING_DROP, Question.ON_TRACK, "4", "2", "rated 2", 2)])
     assert tomorrow == 2
-    world.run(datetime.now(UTC) + timedelta(days=1))
+    world.run(NOON + timedelta(days=1))
     assert len(_summaries(slack)) == 2
 
 
