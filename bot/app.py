@@ -64,7 +64,7 @@ def create_app(
         slack=slack,
         slack_now=SlackGateway(client),
         ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack),
-        delivery=Delivery(db, slack, clock, settings.touchpoint_tz),
+        delivery=Delivery(db, slack, clock, settings.touchpoint_tz, settings.ld_channel_id),
         # One worker: summaries and fan-outs may lag a little under load, but each extra thread doing them would take
         # interpreter time from the requests that must be acknowledged within Slack's 3 seconds.
         background=background or BackgroundJobs(workers=1),

@@ -1,4 +1,4 @@
-"""The `touchpoint` command: serve (the default) and demo."""
+"""The `touchpoint` command: serve (the default), tick, clock, demo, export, template and import."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ def _tick(_: argparse.Namespace) -> int:
     settings = load_settings()
     report = _pass_runner(settings, open_database(settings.database_url))()
     print(f"planned {report.planned}, sent {report.sent}, failed {report.failed}, recovered {report.recovered}, "
-          f"reminded {report.reminded}, missed {report.missed}")
+          f"reminded {report.reminded}, missed {report.missed}, shift summaries {report.summaries}, "
+          f"digests {report.digests}")
     return 1 if report.errors else 0
 
 
@@ -82,6 +83,82 @@ def _clock(_: argparse.Namespace) -> int:
 
     settings = load_settings()
     run_clock(_pass_runner(settings, open_database(settings.database_url)), timedelta(seconds=settings.touchpoint_pass_seconds))
+    return 0
+
+
+def _team(db: Database, given: str | None) -> str:
+    """The workspace to work on: the one given, or the only one in the database."""
+    from storage import repositories as repo
+
+    if given:
+        return given
+    with db.reading() as session:
+        teams = repo.teams(session)
+    if len(teams) != 1:
+        raise SettingsError("--team", "the database holds no workspace yet" if not teams else
+                            f"the database holds {len(teams)} workspaces ({', '.join(teams)}): say which with --team")
+    return teams[0]
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.errors import UserError
+    from bot.exports import workbook
+    from bot.services import exporting
+    from storage.types import utcnow
+
+    settings = load_settings()
+    db = open_database(settings.database_url)
+    team_id = _team(db, args.team)
+    try:
+        with db.reading() as session:
+            scope = exporting.scope_for(session, team_id, args.initiative or "", "", is_ld_member=True)
+            workbook.write(exporting.collect(session, scope, utcnow(), settings.touchpoint_tz), args.out)
+    except UserError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(f"wrote {args.out}: {scope.title}")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from bot.exports import template
+
+    template.write(args.out)
+    print(f"wrote {args.out}: fill in the Initiatives and Stakeholders sheets, then `touchpoint import {args.out}`")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.app import patient_gateway
+    from bot.errors import UserError
+    from bot.services import importing
+    from bot.slack import SlackCallFailed
+    from storage.types import utcnow
+
+    settings = load_settings()
+    db = open_database(settings.database_url)
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+        gateway = patient_gateway(settings)
+        directory = gateway.directory()
+        team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
+        with db.session() as session:
+            owner = args.owner or next(iter(settings.ld_admin_user_ids), "")
+            done = importing.run(session, team_id, path.name, content, directory, owner, settings.ld_channel_id, utcnow())
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except SlackCallFailed as exc:
+        print(f"could not read the workspace's members from Slack ({exc.error}); nothing was imported", file=sys.stderr)
+        return 1
+    except UserError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(f"imported {done.initiatives} initiatives and {done.stakeholders} stakeholders; "
+          f"{done.kickoffs} kickoff DMs go out with the next scheduling pass")
     return 0
 
 
@@ -100,6 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="run the whole loop against a local Slack simulator and print it")
     demo.add_argument("--database-url", default=None, help="where to store the demo (default: DATABASE_URL, or SQLite)")
     demo.set_defaults(run=_demo)
+    export = commands.add_parser("export", help="write the workbook of every initiative (or one) to an .xlsx file")
+    export.add_argument("--out", required=True, help="the .xlsx file to write")
+    export.add_argument("--initiative", help="only this initiative (by name)")
+    export.add_argument("--team", help="the workspace id, if the database holds several")
+    export.set_defaults(run=_export)
+    template = commands.add_parser("template", help="write a blank workbook to fill in and import")
+    template.add_argument("--out", required=True, help="the .xlsx file to write")
+    template.set_defaults(run=_template)
+    imports = commands.add_parser("import", help="import initiatives and stakeholders from a workbook (all or nothing)")
+    imports.add_argument("file", help="the .xlsx file, in the layout of `touchpoint template`")
+    imports.add_argument("--owner", help="the Slack user id owning initiatives whose Owner column is empty")
+    imports.add_argument("--team", help="the workspace id, if the database holds several")
+    imports.set_defaults(run=_import)
     args = parser.parse_args(argv)
     configure_logging()
     try:

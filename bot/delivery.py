@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -13,7 +15,9 @@ from bot.blocks import digest as digest_blocks
 from bot.blocks import shifts as shift_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
-from bot.services import digest, shifts, touchpoints
+from bot.blocks import exports as export_blocks
+from bot.exports import reading, template, workbook
+from bot.services import digest, exporting, importing, shifts, touchpoints
 from bot.services.answers import RecordedAnswers
 from bot.services.shifts import SummaryView
 from bot.services.touchpoints import Outgoing
@@ -36,6 +40,11 @@ _REASONS = {
 }
 
 
+def workbook_name(title: str, now: datetime) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "export"
+    return f"touchpoint-{slug}-{now:%Y-%m-%d}.xlsx"
+
+
 def _summary_metadata(view: SummaryView) -> dict:
     return {"event_type": MessageEvent.SHIFT_SUMMARY_POSTED, "event_payload": {"summary": view.summary_id}}
 
@@ -45,11 +54,13 @@ def reason(error: str) -> str:
 
 
 class Delivery:
-    def __init__(self, db: Database, slack: SlackGateway, clock: Callable[[], datetime], default_tz: str = "UTC") -> None:
+    def __init__(self, db: Database, slack: SlackGateway, clock: Callable[[], datetime], default_tz: str = "UTC",
+                 default_channel: str = "") -> None:
         self.db = db
         self.slack = slack
         self.clock = clock
         self.default_tz = default_tz
+        self.default_channel = default_channel  # the L&D channel: imported initiatives' summary channel by default
 
     def send(self, touchpoint_ids: Iterable[int]) -> dict[int, str]:
         """Claim and deliver the pending touchpoints among touchpoint_ids (a new initiative's kickoffs)."""
@@ -224,6 +235,37 @@ class Delivery:
         for message in messages[1:]:
             self.slack.post_with_channel(channel_id, message.text, message.blocks, thread_ts=thread_ts)
         return len(messages)
+
+    def export_to_dm(self, scope: exporting.Scope, user_id: str, tz: str) -> str:
+        """Build the workbook of `scope` and share it in the requester's DM; returns the file name."""
+        now = self.clock()
+        buffer = io.BytesIO()
+        with self.db.reading() as session:
+            workbook.write(exporting.collect(session, scope, now, tz), buffer)
+        filename = workbook_name(scope.title, now)
+        channel_id = self.slack.open_dm(user_id)
+        self.slack.upload(channel_id, filename, buffer.getvalue(), title=f"Touchpoint: {scope.title}",
+                          comment=f"Here is the workbook of {scope.title.lower() if scope.stakeholder_id else scope.title}.")
+        return filename
+
+    def import_from_slack(self, team_id: str, user_id: str, file_id: str) -> None:
+        """Import a workbook someone sent to the app's DM, and tell them how it went there (refusals raise)."""
+        info, content = self.slack.download(file_id, reading.SIZE_MAX)
+        name = str(info.get("name") or "workbook")
+        if content is None or len(content) > reading.SIZE_MAX:
+            raise reading.FileRefused(f"“{name}” is over 10 MB; workbooks up to 10 MB can be imported.")
+        reading.check(name, content)  # before asking Slack for the member list
+        directory = self.slack.directory()
+        with self.db.session() as session:
+            done = importing.run(session, team_id, name, content, directory, user_id, self.default_channel, self.clock())
+        message = export_blocks.imported(name, done)
+        self.slack.post(user_id, message.text, message.blocks)
+
+    def template_to_dm(self, user_id: str) -> None:
+        buffer = io.BytesIO()
+        template.write(buffer)
+        self.slack.upload(self.slack.open_dm(user_id), "touchpoint-import-template.xlsx", buffer.getvalue(),
+                          title="Touchpoint import template", comment=export_blocks.TEMPLATE_COMMENT)
 
     def _tell(self, user_id: str, message: Message) -> None:
         try:

@@ -14,6 +14,9 @@ class Subcommand(StrEnum):
     DIGEST = "digest"
     SHIFTS = "shifts"
     ALIGNMENT = "alignment"
+    MEASURES = "measures"
+    EXPORT = "export"
+    IMPORT = "import"
     HELP = "help"
 
 
@@ -22,6 +25,7 @@ class Callback(StrEnum):
     ANSWER = "touchpoint_answer"
     SCHEDULE = "initiative_schedule"
     DIGEST_SETTINGS = "digest_settings"
+    MEASURE = "measure_confirm"
 
 
 class Action(StrEnum):
@@ -60,6 +64,18 @@ class Block(StrEnum):
     QUIET_RANGES = "quiet_ranges"
     REMINDER_AFTER = "reminder_after"
     MISSED_AFTER = "missed_after"
+    # The measures modal
+    MEASURE_NAME = "measure_name"
+    MEASURE_OWNER = "measure_owner"
+    MEASURE_SOURCE = "measure_source"
+    MEASURE_UNIT = "measure_unit"
+    MEASURE_DIRECTION = "measure_direction"
+    BASELINE = "baseline"
+    BASELINE_ON = "baseline_on"
+    TARGET = "target"
+    TARGET_ON = "target_on"
+    # A check-in's reading of a measure: this prefix and the measure's id
+    READING_PREFIX = "reading_"
     # The digest settings modal
     DIGEST_WEEKDAY = "digest_weekday"
     DIGEST_TIME = "digest_time"
@@ -74,6 +90,11 @@ class Element(StrEnum):
 
 class Event(StrEnum):
     USER_CHANGE = "user_change"
+    MESSAGE = "message"  # in the app's DMs: a workbook sent for import
+
+
+# The event subscriptions manifest.json declares, for each event the app listens to.
+SUBSCRIPTIONS = {Event.USER_CHANGE: "user_change", Event.MESSAGE: "message.im"}
 
 
 class MessageEvent(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -177,6 +178,17 @@ def _call(api: Callable[..., SlackResponse], pacer: Pacer | None = None, **kwarg
     return response.data  # type: ignore[return-value]
 
 
+def _profile(user: dict) -> Profile:
+    profile = user.get("profile") or {}
+    user_id = user.get("id", "")
+    return Profile(
+        display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id,
+        tz=user.get("tz"),
+        is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+    )
+
+
 def _as_dicts(blocks: list[Block] | None) -> list[dict] | None:
     return None if blocks is None else [b.to_dict() for b in blocks]
 
@@ -187,14 +199,7 @@ class SlackGateway:
         self.pacer = pacer
 
     def profile(self, user_id: str) -> Profile:
-        user = _call(self.client.users_info, user=user_id)["user"]
-        profile = user.get("profile") or {}
-        return Profile(
-            display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id,
-            tz=user.get("tz"),
-            is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
-            deleted=bool(user.get("deleted")),
-        )
+        return _profile(_call(self.client.users_info, user=user_id)["user"])
 
     def profiles(self, user_ids: Iterable[str], budget_seconds: float) -> dict[str, Profile | None]:
         """Profiles looked up in parallel; None for any Slack did not give within the budget."""
@@ -264,6 +269,40 @@ class SlackGateway:
 
     def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
         _call(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=_as_dicts(blocks))
+
+    def upload(self, channel_id: str, filename: str, content: bytes, *, title: str, comment: str) -> None:
+        """Share a file in a channel with Slack's current upload flow (files_upload_v2: get an upload URL, send the
+        bytes there, complete the upload into the channel)."""
+        _call(self.client.files_upload_v2, channel=channel_id, filename=filename, content=content, title=title,
+              initial_comment=comment)
+
+    def download(self, file_id: str, limit: int) -> tuple[dict, bytes | None]:
+        """A file's details, and its bytes unless it is bigger than `limit` (then None: nothing is downloaded)."""
+        info = _call(self.client.files_info, file=file_id)["file"]
+        if int(info.get("size") or 0) > limit:
+            return info, None
+        request = urllib.request.Request(info["url_private_download"], headers={"Authorization": f"Bearer {self.client.token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return info, response.read(limit + 1)
+        except OSError as exc:
+            raise SlackCallFailed("files.download", type(exc).__name__) from exc
+
+    def directory(self) -> dict[str, Profile]:
+        """Every member of the workspace, from users.list (pages of 1,000): for checking many people at once."""
+        people: dict[str, Profile] = {}
+        cursor = None
+        while True:
+            page = _call(self.client.users_list, limit=1000, cursor=cursor)
+            for user in page.get("members") or []:
+                people[user["id"]] = _profile(user)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return people
+
+    def team_id(self) -> str:
+        """The workspace the bot token belongs to."""
+        return _call(self.client.auth_test)["team_id"]
 
     def usergroup_members(self, usergroup_id: str) -> frozenset[str]:
         return frozenset(_call(self.client.usergroups_users_list, usergroup=usergroup_id).get("users") or ())

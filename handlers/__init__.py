@@ -8,6 +8,7 @@ from handlers import (
     digest_settings,
     errors,
     events,
+    measures,
     new_initiative,
     schedule_modal,
     shift_actions,
@@ -17,6 +18,7 @@ from handlers import (
 
 def register(app: App) -> None:
     for feature in (
-        errors, commands, new_initiative, answers, touchpoint_actions, schedule_modal, shift_actions, digest_settings, events,
+        errors, commands, new_initiative, answers, touchpoint_actions, schedule_modal, shift_actions, digest_settings, measures,
+        events,
     ):
         feature.register(app)

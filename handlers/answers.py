@@ -36,13 +36,14 @@ def on_open(ack: Ack, action: dict, body: dict, client: WebClient, respond: Resp
 
 def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     touchpoint_id = blocks.read_touchpoint_id(view.get("private_metadata"))
-    texts = blocks.read_answers(view.get("state", {}).get("values", {}))
+    values = view.get("state", {}).get("values", {})
+    texts, readings = blocks.read_answers(values), blocks.read_readings(values)
     try:
         if touchpoint_id is None:
             raise TouchpointClosed("This form doesn't belong to a touchpoint I know.")
         with deps.db.session() as session:
             recorded = answers.record(session, context["team_id"], touchpoint_id, body["user"]["id"], texts,
-                                          deps.clock(), deps.settings.touchpoint_tz)
+                                          deps.clock(), deps.settings.touchpoint_tz, readings)
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     except TouchpointClosed as exc:

@@ -12,13 +12,15 @@ from slack_sdk import WebClient
 
 from bot.blocks import Message
 from bot.blocks import digest as digest_blocks
+from bot.blocks import exports as export_blocks
 from bot.blocks import initiatives as blocks
+from bot.blocks import measures as measure_blocks
 from bot.blocks import schedules as schedule_blocks
 from bot.blocks import shifts as shift_blocks
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND, Action, Subcommand
 from bot.runtime import Deps
-from bot.services import cadence, digest, initiatives, planning, shifts, touchpoints
+from bot.services import cadence, digest, exporting, initiatives, measures, planning, shifts, touchpoints
 from bot.services.calendar import parse_day
 from handlers.errors import after_ack
 
@@ -51,6 +53,8 @@ def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, con
     subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
     subcommand = subcommand.lower()
     call = _Call(ack, command, client, respond, deps, context["team_id"], unescape(rest.strip()))
+    if subcommand == Subcommand.EXPORT:  # anyone may export their own answers; the rest is for L&D members
+        return _export(call)
     run = _MANAGING.get(subcommand)
     if run is None:
         return call.reply(blocks.help_message(None if subcommand in ("", Subcommand.HELP) else subcommand))
@@ -115,6 +119,39 @@ def _alignment(call: _Call) -> None:
     call.reply(digest_blocks.alignment_report(report))
 
 
+def _export(call: _Call) -> None:
+    deps, user_id = call.deps, call.command.get("user_id", "")
+    with deps.db.reading() as session:
+        scope = exporting.scope_for(session, call.team_id, call.rest, user_id, is_ld_member=deps.ld_team.is_member(user_id))
+    call.ack(text=f"Building the workbook of {scope.title}… it will arrive in our DM in a moment.", response_type="ephemeral")
+
+    def export() -> None:
+        try:
+            deps.delivery.export_to_dm(scope, user_id, deps.settings.touchpoint_tz)
+        except Exception:
+            call.respond(text="Sorry, I couldn't deliver the workbook. Please try again in a minute.",
+                         response_type="ephemeral", replace_original=False)
+            raise
+
+    deps.background.submit(export)
+
+
+def _import(call: _Call) -> None:
+    if call.rest.lower() == "template":
+        call.ack(text="Sending you the blank import template in our DM…", response_type="ephemeral")
+        call.deps.background.submit(call.deps.delivery.template_to_dm, call.command.get("user_id", ""))
+        return
+    call.reply(export_blocks.import_instructions())
+
+
+def _measures(call: _Call) -> None:
+    if not call.rest:
+        raise UserError("Which initiative? For example: `/touchpoint measures Sales onboarding refresh`")
+    with call.deps.db.reading() as session:
+        form = measures.form(session, call.team_id, call.rest)
+    call.open_modal(measure_blocks.measure_modal(form))
+
+
 _MANAGING: dict[str, Callable[[_Call], None]] = {
     Subcommand.NEW: _new,
     Subcommand.LIST: _list_command,
@@ -124,6 +161,8 @@ _MANAGING: dict[str, Callable[[_Call], None]] = {
     Subcommand.DIGEST: _digest,
     Subcommand.SHIFTS: _shifts,
     Subcommand.ALIGNMENT: _alignment,
+    Subcommand.MEASURES: _measures,
+    Subcommand.IMPORT: _import,
 }
 _PAUSE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
 

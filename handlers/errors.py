@@ -48,6 +48,15 @@ def after_ack(deps: Deps, body: dict, respond: Respond, work: Callable[[], None]
     deps.interactive.submit(guarded)
 
 
+def tell_in_dm(deps: Deps, user_id: str, error: Exception) -> None:
+    """Report an error of work that has no request to answer (after an event) in the person's DM."""
+    message = _describe(error)
+    try:
+        deps.slack.post(user_id, message.text, message.blocks or None)
+    except Exception:  # noqa: BLE001 - the person could not be told; the cause is already logged
+        logger.exception("could not tell %s about an error", user_id)
+
+
 def _describe(error: Exception) -> Message:
     if isinstance(error, UserError):
         logger.info("refused: %s", error.message)

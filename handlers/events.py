@@ -1,4 +1,5 @@
-"""Events: keep stakeholders' names, time zones and active flags in step with Slack. Retried events are dropped."""
+"""Events: keep stakeholders' names, time zones and active flags in step with Slack, and take workbooks sent to the
+app's DM for import. Retried events are dropped."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
+from bot.errors import NotAllowed
 from bot.ids import Event
 from bot.runtime import Deps
 from bot.services import touchpoints
+from handlers.errors import tell_in_dm
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +19,7 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.middleware(drop_retried_events)
     app.event(Event.USER_CHANGE)(on_user_change)
+    app.event(Event.MESSAGE)(on_direct_message)
 
 
 def drop_retried_events(body: dict, context, next, deps: Deps):
@@ -45,3 +49,22 @@ def on_user_change(event: dict, context, deps: Deps) -> None:
             active=not user.get("deleted", False),
             now=deps.clock(),
         )
+
+
+def on_direct_message(event: dict, context, deps: Deps) -> None:
+    """A workbook dropped into the app's DM with the word "import": imported after the ack, the answer in the DM."""
+    files = event.get("files") or []
+    user_id = event.get("user") or ""
+    if event.get("channel_type") != "im" or event.get("bot_id") or not files or "import" not in (event.get("text") or "").lower():
+        return
+    team_id, file_id = context.get("team_id") or "", str(files[0].get("id") or "")
+
+    def run() -> None:
+        try:
+            if not deps.ld_team.is_member(user_id):
+                raise NotAllowed("Only L&D members can import initiatives.")
+            deps.delivery.import_from_slack(team_id, user_id, file_id)
+        except Exception as error:  # noqa: BLE001 - the person hears about it in the DM; unexpected ones are logged
+            tell_in_dm(deps, user_id, error)
+
+    deps.background.submit(run)

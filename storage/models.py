@@ -284,6 +284,56 @@ class AlignmentSnapshot(SQLModel, table=True):
     value: int
 
 
+class Direction(StrEnum):
+    HIGHER = "higher"  # higher is better
+    LOWER = "lower"
+
+
+class ReadingStatus(StrEnum):
+    VALUE = "value"
+    NO_CHANGE = "no_change"
+    DONT_KNOW = "dont_know"
+
+
+class Measure(SQLModel, table=True):
+    """A tracked measure: an indicator a stakeholder already watches, agreed as a success measure of an initiative."""
+
+    __table_args__ = (UniqueConstraint("initiative_id", "name_key", name="uq_measure_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    name: str = Field(max_length=150)
+    name_key: str = Field(max_length=150)
+    owner_id: int = Field(foreign_key="stakeholder.id", index=True)  # the stakeholder who reports its readings
+    source: str = Field(default="", max_length=200)  # where it lives: a system or a report
+    unit: str = Field(default="", max_length=40)
+    direction: str = Field(default=Direction.HIGHER, max_length=8)
+    baseline: float | None = None
+    baseline_on: date | None = None
+    target: float | None = None
+    target_on: date | None = None
+    confirmed_by: str = Field(max_length=32)
+    confirmed_at: datetime = _when()
+    active: bool = True
+
+
+class Reading(SQLModel, table=True):
+    """One reading of a measure: a value, "no change" or "don't know", with when and who gave it."""
+
+    __table_args__ = (Index("ix_reading_measure_on", "measure_id", "read_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    measure_id: int = Field(foreign_key="measure.id")
+    touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id")
+    status: str = Field(default=ReadingStatus.VALUE, max_length=16)
+    value: float | None = None
+    read_on: date
+    given_by: str = Field(max_length=32)  # the Slack user id of who gave it
+    recorded_at: datetime = _when()
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Event ids already handled, so that Slack's retries of an event are not handled twice."""
 

@@ -12,15 +12,18 @@ from sqlmodel import Session
 
 from storage.models import (
     RECURRING_KINDS,
-    Answer,
-    Initiative,
-    InitiativeStakeholder,
     AlignmentSnapshot,
+    Answer,
     DigestPost,
     DigestSettings,
+    Initiative,
+    InitiativeStakeholder,
+    Measure,
     PostStatus,
     ProcessedEvent,
     Question,
+    Reading,
+    ReadingStatus,
     Schedule,
     Shift,
     ShiftSummary,
@@ -723,3 +726,70 @@ def save_alignment_snapshots(session: Session, team_id: str, week: str, values: 
         {"team_id": team_id, "initiative_id": initiative_id, "week": week, "value": value}
         for initiative_id, value in values.items()
     ])
+
+
+# Measures and readings
+
+
+def initiative_by_id(session: Session, team_id: str, initiative_id: int) -> Initiative | None:
+    initiative = session.get(Initiative, initiative_id)
+    return initiative if initiative is not None and initiative.team_id == team_id else None
+
+
+def stakeholders_of(session: Session, initiative_id: int) -> list[Stakeholder]:
+    query = (
+        select(Stakeholder)
+        .join(InitiativeStakeholder, InitiativeStakeholder.stakeholder_id == Stakeholder.id)
+        .where(InitiativeStakeholder.initiative_id == initiative_id)
+        .order_by(InitiativeStakeholder.id)
+    )
+    return list(session.execute(query).scalars())
+
+
+def measures_of(session: Session, initiative_ids: Iterable[int]) -> list[tuple[Measure, str]]:
+    """Active measures of these initiatives, each with its owner's user id, in the order they were agreed."""
+    query = (
+        select(Measure, Stakeholder.user_id)
+        .join(Stakeholder, Stakeholder.id == Measure.owner_id)
+        .where(Measure.initiative_id.in_(list(initiative_ids)), Measure.active.is_(True))
+        .order_by(Measure.initiative_id, Measure.id)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def latest_readings(session: Session, measure_ids: Iterable[int]) -> dict[int, tuple[float, date]]:
+    """The latest value given for each measure ("no change" and "don't know" are not values)."""
+    ids = list(measure_ids)
+    if not ids:
+        return {}
+    newest = (
+        select(Reading.measure_id, func.max(Reading.id).label("id"))
+        .where(Reading.measure_id.in_(ids), Reading.status == ReadingStatus.VALUE)
+        .group_by(Reading.measure_id)
+        .subquery()
+    )
+    rows = session.execute(select(Reading.measure_id, Reading.value, Reading.read_on).join(newest, Reading.id == newest.c.id))
+    return {measure_id: (value, read_on) for measure_id, value, read_on in rows}
+
+
+def measure_name_taken(session: Session, initiative_id: int, name_key: str) -> bool:
+    query = select(Measure.id).where(Measure.initiative_id == initiative_id, Measure.name_key == name_key)
+    return session.execute(query).first() is not None
+
+
+def add_measure(session: Session, measure: Measure) -> None:
+    session.add(measure)
+    session.flush()
+
+
+def add_readings(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(Reading), rows)
+
+
+def set_initiative_active(session: Session, initiative_id: int, active: bool) -> None:
+    session.execute(update(Initiative).where(Initiative.id == initiative_id).values(active=active))
+
+
+def teams(session: Session) -> list[str]:
+    return list(session.execute(select(Initiative.team_id).distinct().order_by(Initiative.team_id)).scalars())

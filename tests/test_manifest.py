@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.ids import COMMAND, Event, Subcommand
+from bot.ids import COMMAND, SUBSCRIPTIONS, Event, Subcommand
 from bot.web import EVENTS_PATH
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
@@ -22,6 +22,9 @@ SCOPES_FOR_METHODS = {
     "conversations.join": ("channels:join",),
     "conversations.history": _READ_HISTORY,
     "conversations.replies": _READ_HISTORY,
+    "users.list": ("users:read",),
+    "files.upload.v2": ("files:write",),  # files.getUploadURLExternal and files.completeUploadExternal
+    "files.info": ("files:read",),  # a workbook sent for import, and its download
 }
 
 
@@ -39,7 +42,7 @@ def test_interactivity_and_events_point_at_the_events_endpoint():
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert settings["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
-    assert set(settings["event_subscriptions"]["bot_events"]) == {e.value for e in Event}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {SUBSCRIPTIONS[e] for e in Event}
     assert settings["socket_mode_enabled"] is False  # the README says how to switch for Socket Mode
 
 

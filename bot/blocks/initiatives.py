@@ -154,6 +154,10 @@ HELP = [
     (Subcommand.DIGEST, "a private preview of this week's digest (`digest settings`: its day, time and channel)"),
     (f"{Subcommand.SHIFTS} [initiative]", "priority shifts of the last 30 days"),
     (f"{Subcommand.ALIGNMENT} [initiative]", "the alignment index, and what it is made of"),
+    (f"{Subcommand.MEASURES} <initiative>", "confirm a success measure from what its stakeholders already track"),
+    (f"{Subcommand.EXPORT} [initiative | mine]", "the plan and everything said, as an Excel workbook in your DM "
+                                                "(`mine`: your own answers; anyone may ask for theirs)"),
+    (f"{Subcommand.IMPORT} [template]", "load initiatives and stakeholders from a workbook (`template`: a blank one)"),
     (Subcommand.HELP, "this list"),
 ]
 SHIFT_RULES = (

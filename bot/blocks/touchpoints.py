@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     HeaderBlock,
     InputBlock,
+    NumberInputElement,
     Option,
     OverflowMenuElement,
     PlainTextInputElement,
@@ -25,6 +26,7 @@ from bot.blocks.initiatives import state_text
 from bot.ids import Action, Block, Callback, Element
 from bot.limits import ANSWER_MAX
 from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
+from bot.services.measures import NO_CHANGE_OR_UNKNOWN, MeasureRow, reading_block, reading_status_block
 from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
 from storage.models import Question, TouchpointKind
 
@@ -177,6 +179,10 @@ def answer_modal(ctx: AnswerContext) -> View:
     if ctx.kind == TouchpointKind.CHECKIN and ctx.current.get(Question.IMPACT):
         blocks += quoted_sections("*The impact you said you want:*", ctx.current[Question.IMPACT])
     blocks += [_input(q, label, ctx.current.get(q) if prefill else None) for q, label in FORMS[ctx.kind].items()]
+    if ctx.measures:
+        blocks.append(section("*The measures you report* (optional: a new value, or say there is none)"))
+        for measure in ctx.measures:
+            blocks += _reading_inputs(measure)
     if ctx.kind == TouchpointKind.KICKOFF:
         blocks.append(context(
             "Your previous answers are kept; these become the new version."
@@ -191,6 +197,45 @@ def answer_modal(ctx: AnswerContext) -> View:
         close=PlainTextObject(text="Not now"),
         blocks=blocks,
     )
+
+
+def _reading_inputs(measure: MeasureRow) -> list[InputBlock]:
+    unit = f" ({measure.unit})" if measure.unit else ""
+    if measure.latest is not None:
+        hint = f"Last reading: {measure.latest:g}{unit} on {measure.latest_on:%d %b %Y}"
+    elif measure.baseline is not None:
+        hint = f"Baseline: {measure.baseline:g}{unit} on {measure.baseline_on:%d %b %Y}"
+    else:
+        hint = "No reading yet"
+    if measure.target is not None:
+        hint += f" · target {measure.target:g}{unit}"
+    options = [Option(text=PlainTextObject(text=label), value=status) for status, label in NO_CHANGE_OR_UNKNOWN.items()]
+    return [
+        InputBlock(
+            block_id=reading_block(measure.id), label=PlainTextObject(text=_fit(f"{measure.name}{unit}: latest value", 2000)),
+            element=NumberInputElement(action_id=Element.VALUE, is_decimal_allowed=True), optional=True,
+            hint=PlainTextObject(text=_fit(hint, 2000)),
+        ),
+        InputBlock(
+            block_id=reading_status_block(measure.id), label=PlainTextObject(text="…or"),
+            element=RadioButtonsElement(action_id=Element.VALUE, options=options), optional=True,
+        ),
+    ]
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_readings(values: Mapping) -> dict[int, tuple[str, str]]:
+    """For each measure asked about in a submitted check-in: (the number typed, the "no change"/"don't know" picked)."""
+    found: dict[int, tuple[str, str]] = {}
+    for block in values:
+        rest = block[len(Block.READING_PREFIX):] if block.startswith(Block.READING_PREFIX) else ""
+        if rest.isdigit():
+            measure_id = int(rest)
+            found[measure_id] = (state_text(values, block), state_text(values, reading_status_block(measure_id)))
+    return found
 
 
 def read_answers(values: Mapping) -> dict[str, str]:
@@ -228,6 +273,11 @@ def answer_summary(answers: RecordedAnswers) -> Message:
         footer = f"Quarterly review · {date(answers.answered_at)}"
     labels = QUESTIONS if answers.kind == TouchpointKind.KICKOFF else _SUMMARY_LABELS
     blocks = [section(heading)]
+    if answers.readings:
+        blocks.append(section(_fit("*Measures:* " + " · ".join(
+            f"{escape(name)}: *{value:g}*" if value is not None else f"{escape(name)}: {NO_CHANGE_OR_UNKNOWN[status].lower()}"
+            for name, status, value in answers.readings
+        ), 3000)))
     for question, text in items:
         label = labels[question]
         if question in answers.revised and answers.previous.get(question):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
-from bot.services import shift_rules, shifts, touchpoints
+from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
 from storage.models import RECURRING_KINDS, Question, TouchpointKind
@@ -56,6 +57,7 @@ class AnswerContext:
     business_goal: str
     opened_by: str
     current: dict[str, str]  # question -> latest answer text
+    measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in asks them the latest value of
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,13 @@ class RecordedAnswers:
     answered_at: datetime
     previous: dict[str, str]  # the latest answers before this one
     shifts: int = 0  # priority shifts these answers revealed
+    readings: tuple[tuple[str, str, float | None], ...] = ()  # (measure, status, value) given with a check-in
 
 
 def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
     touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     current = repo.latest_answers(session, initiative.id, stakeholder.id)
+    asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
     return AnswerContext(
         touchpoint_id=touchpoint.id,
         kind=touchpoint.kind,
@@ -88,6 +92,7 @@ def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: s
         business_goal=initiative.business_goal,
         opened_by=initiative.created_by,
         current={q: a.text for q, a in current.items()},
+        measures=asked,
     )
 
 
@@ -108,12 +113,16 @@ def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
 
 def record(
     session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime,
-    tz: str = "UTC",
+    tz: str = "UTC", readings: Mapping[int, tuple[str, str]] | None = None,
 ) -> RecordedAnswers:
-    """Store the answers as next versions, mark the touchpoint answered and record the priority shifts they reveal
-    (for the summary of the day, `tz`'s day), all in the caller's transaction."""
+    """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
+    answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
+    caller's. `readings` is what the form held for each measure: (number typed, "no change"/"don't know" chosen)."""
     touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     errors = validate(touchpoint.kind, texts)
+    asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
+    given, reading_errors = measures.validate_readings(asked, readings or {})
+    errors.update(reading_errors)
     if errors:
         raise FormInvalid(errors)
     latest = repo.latest_answers(session, initiative.id, stakeholder.id)
@@ -129,6 +138,12 @@ def record(
         touchpoint_id=touchpoint.id, texts=to_store, now=now, current=latest,
     )
     repo.mark_touchpoint_answered(session, touchpoint.id, now)
+    read_on = now.astimezone(ZoneInfo(tz)).date()
+    repo.add_readings(session, [
+        {"team_id": team_id, "measure_id": measure_id, "touchpoint_id": touchpoint.id, "status": status, "value": value,
+         "read_on": read_on, "given_by": user_id, "recorded_at": now}
+        for measure_id, (status, value) in given.items()
+    ])
     rating = next((int(clean[q]) for q in shift_rules.RATED if q in clean), None)
     repo.note_answered(session, initiative.id, stakeholder.id, has_impact=Question.IMPACT in clean,
                        has_tracking=Question.TRACKING in clean, rating=rating, now=now)
@@ -152,4 +167,5 @@ def record(
         answered_at=now,
         previous=previous,
         shifts=len(detected),
+        readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
     )

@@ -43,6 +43,7 @@ class Message:
     metadata: dict | None = None
     edits: int = 0
     thread_ts: str | None = None  # set on replies in a thread
+    files: list[str] = field(default_factory=list)  # ids of files shared with the message
 
 
 class FakeSlackApi:
@@ -59,6 +60,7 @@ class FakeSlackApi:
         self.messages: list[Message] = []
         self.views: dict[str, dict] = {}  # view id -> {"user": ..., "view": ...}
         self.responses: list[dict] = []  # bodies posted to response_urls
+        self.files: dict[str, dict] = {}  # file id -> {"name", "title", "content", "user", ...}
         self.triggers: dict[str, str] = {}  # trigger_id -> user id
         self.members: dict[str, set[str]] = {}  # channel -> user ids of members (the bot included)
         self._faults: list[_Fault] = []
@@ -161,11 +163,32 @@ class FakeSlackApi:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                if self.path.startswith("/files/"):  # a file's url_private: the bot token is required
+                    return self._download(self.path.removeprefix("/files/"))
                 path, _, query = self.path.partition("?")
                 self._api(path, {k: v[0] for k, v in parse_qs(query).items()})
 
+            def _download(self, file_id: str) -> None:
+                found = api.files.get(file_id)
+                if found is None or self.headers.get("Authorization", "") != f"Bearer {TOKEN}":
+                    return self._send(404 if found is None else 403, {"ok": False})
+                body = found["content"]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/upload/"):  # the upload URL files.getUploadURLExternal handed out
+                    with api._lock:
+                        pending = api.files.get(self.path.removeprefix("/upload/"))
+                        if pending is None:
+                            return self._send(404, {"ok": False})
+                        pending["content"] = body
+                    return self._send(200, {"ok": True})
+                raw = body.decode("utf-8")
                 if self.path.startswith("/respond/"):
                     with api._lock:
                         api.responses.append(json.loads(raw or "{}"))
@@ -262,6 +285,15 @@ class FakeSlackApi:
         user = self.users.get(args.get("user", ""))
         return {"user": user} if user else {"error": "user_not_found"}
 
+    def _users_list(self, args: dict) -> dict:
+        """Members a page at a time (at most 1,000, as Slack allows), with a cursor to the next page."""
+        limit = min(int(args.get("limit") or 1000), 1000)
+        start = int(args.get("cursor") or 0)
+        people = list(self.users.values())
+        page = people[start : start + limit]
+        more = start + limit < len(people)
+        return {"members": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+
     def _usergroups_users_list(self, args: dict) -> dict:
         group = self.usergroups.get(args.get("usergroup", ""))
         return {"users": group} if group is not None else {"error": "no_such_subteam"}
@@ -345,6 +377,47 @@ class FakeSlackApi:
     def _chat_postEphemeral(self, args: dict) -> dict:  # noqa: N802 - Slack's name
         self.responses.append({"ephemeral_to": args.get("user"), **args})
         return {"message_ts": self._ts()}
+
+    def _files_getUploadURLExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = {"id": file_id, "name": args["filename"], "title": args["filename"], "content": None,
+                               "user": self.BOT_USER, "length": int(args["length"])}
+        return {"upload_url": f"{self.url.removesuffix('/api/')}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+        listed = args.get("files")
+        listed = json.loads(listed) if isinstance(listed, str) else listed or []
+        found = [self.files.get(f.get("id", "")) for f in listed]
+        if not found or any(f is None or f["content"] is None for f in found):
+            return {"error": "file_upload_not_completed"}
+        for f, given in zip(found, listed):
+            f["title"] = given.get("title") or f["name"]
+        channel = args.get("channel_id") or args.get("channels")
+        if channel:
+            channel = self._writable_channel(str(channel))
+            if isinstance(channel, dict):
+                return channel
+            message = Message(channel, self._ts(), self.BOT_USER, args.get("initial_comment", ""), files=[f["id"] for f in found])
+            self.messages.append(message)
+        return {"files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in found]}
+
+    def _files_info(self, args: dict) -> dict:
+        found = self.files.get(str(args.get("file", "")))
+        if found is None or found["content"] is None:
+            return {"error": "file_not_found"}
+        return {"file": {"id": found["id"], "name": found["name"], "title": found["title"], "size": len(found["content"]),
+                         "filetype": found["name"].rsplit(".", 1)[-1].lower() if "." in found["name"] else "",
+                         "user": found["user"], "url_private_download": f"{self.url.removesuffix('/api/')}/files/{found['id']}"}}
+
+    def share_file(self, user_id: str, name: str, content: bytes, *, text: str = "") -> tuple[str, Message]:
+        """A person uploading a file into their DM with the app: the file, and the message that shares it."""
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = {"id": file_id, "name": name, "title": name, "content": content, "user": user_id}
+        message = Message(self.dm_channel(user_id), self._ts(), user_id, text, files=[file_id])
+        self.messages.append(message)
+        return file_id, message
 
     def _views_open(self, args: dict) -> dict:
         user = self.triggers.pop(str(args.get("trigger_id", "")), None)

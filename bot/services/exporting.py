@@ -1,0 +1,201 @@
+"""What goes into the workbook: the plan of each initiative as a business leader reads it, and every sheet's rows.
+
+Sheet rows are streamed from the database (storage.exporting), so the writer never holds a whole sheet; the plan is
+read in a fixed number of queries for all initiatives together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.errors import NotAllowed, UserError
+from bot.services import digest, measures
+from bot.services.answers import QUESTIONS
+from bot.services.initiatives import by_name
+from bot.services.measures import MeasureRow
+from storage import exporting as rows
+from storage import repositories as repo
+from storage.models import Question
+
+# The two sheets an import reads back, in this layout.
+INITIATIVE_COLUMNS = ("Name", "Business goal", "Description", "Summary channel", "Owner", "Active")
+STAKEHOLDER_COLUMNS = ("Initiative", "Slack user ID", "Name", "Time zone", "Paused until")
+SHORT_TERM = timedelta(days=366)  # a target within a year is a short-term objective; later ones are long-term
+OPEN_SHIFTS = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to export: the team's initiatives (or one), and for a stakeholder's own export, only their words."""
+
+    team_id: str
+    initiative_ids: list[int] | None = None  # None: every initiative of the team
+    stakeholder_id: int | None = None
+    title: str = "All initiatives"
+
+
+def scope_for(session: Session, team_id: str, what: str, user_id: str, *, is_ld_member: bool) -> Scope:
+    """The scope `/touchpoint export [initiative | mine]` asks for, if this person may have it."""
+    what = what.strip()
+    if what.casefold() == "mine":
+        stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
+        if stakeholder is None:
+            raise UserError("You are not a stakeholder of any initiative yet, so there is nothing of yours to export.")
+        return Scope(team_id, None, stakeholder.id, title="Your answers")
+    if not is_ld_member:
+        raise NotAllowed("Only L&D members can export initiatives. `/touchpoint export mine` gives you your own answers.")
+    if what:
+        initiative = by_name(session, team_id, what)
+        return Scope(team_id, [initiative.id], title=initiative.name)
+    return Scope(team_id)
+
+
+@dataclass(frozen=True)
+class PlanBlock:
+    """One initiative as an L&D plan: what a leader who never opens Slack needs to read."""
+
+    name: str
+    business_goal: str
+    description: str
+    stakeholders: tuple[str, ...]
+    impacts: tuple[tuple[str, str], ...]  # (stakeholder, their current impact statement)
+    measures: tuple[MeasureRow, ...]
+    short_term: tuple[str, ...]
+    long_term: tuple[str, ...]
+    obstacles: tuple[str, ...]
+    alignment: digest.Alignment | None
+
+
+@dataclass
+class Sheet:
+    """A sheet's header, column kinds, widths and rows (streamed)."""
+
+    title: str
+    header: tuple[str, ...]
+    widths: tuple[int, ...]
+    rows: Iterable[tuple]
+    wrap: frozenset[int] = frozenset()  # columns holding long text
+
+
+@dataclass
+class ExportData:
+    title: str
+    generated_at: datetime  # naive, in the team's zone
+    tz: str
+    plan: list[PlanBlock]
+    sheets: list[Sheet]
+    responses: list[tuple[str, int, int]]  # (month, sent, answered)
+    series: list[tuple[MeasureRow, list[tuple[date, float]]]] = field(default_factory=list)
+
+
+def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportData:
+    zone = ZoneInfo(tz)
+
+    def local(moment: datetime | None) -> datetime | None:
+        return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+    args = (session, scope.team_id, scope.initiative_ids)
+    mine = scope.stakeholder_id
+    initiatives = rows.initiatives(*args)
+    if mine is not None:  # only the initiatives they are a stakeholder of
+        theirs = {name for name, _ in rows.pairs(*args, mine)}
+        initiatives = [i for i in initiatives if i.name in theirs]
+    plan = _plan(session, scope, initiatives, now) if mine is None else []
+    series = _series(session, scope) if mine is None else []
+    question_label = {**{q.value: t for q, t in QUESTIONS.items()}, **{q.value: q.value.replace("_", " ") for q in Question
+                                                                         if q not in QUESTIONS}}
+    sheets = [
+        Sheet("Initiatives", INITIATIVE_COLUMNS, (34, 50, 60, 18, 14, 8),
+              [(i.name, i.business_goal, i.description, i.summary_channel_id, i.created_by, i.active) for i in initiatives],
+              wrap=frozenset({1, 2})),
+        Sheet("Stakeholders", STAKEHOLDER_COLUMNS, (34, 14, 24, 22, 14),
+              ((name, s.user_id, s.display_name, s.tz or "", s.paused_until) for name, s in rows.pairs(*args, mine))),
+        Sheet("Touchpoints", ("Initiative", "Stakeholder", "Slack user ID", "Kind", "Period", "Status", f"Due ({tz})",
+                              f"Sent ({tz})", f"Answered ({tz})"), (34, 24, 14, 10, 10, 10, 18, 18, 18),
+              ((name, who, user_id, t.kind, t.period, t.status, local(t.due_at), local(t.sent_at), local(t.answered_at))
+               for name, who, user_id, t in rows.touchpoints(*args, mine))),
+        Sheet("Answers", ("Initiative", "Stakeholder", "Slack user ID", "Question", "Version", "Answer", f"Answered ({tz})"),
+              (34, 24, 14, 28, 8, 80, 18),
+              ((name, who, user_id, question_label.get(q, q), version, text, local(at))
+               for name, who, user_id, q, version, text, at, _ in rows.answers(*args, mine)), wrap=frozenset({5})),
+        Sheet("Measures", ("Initiative", "Measure", "Owner", "Where it lives", "Unit", "Direction", "Baseline",
+                           "Baseline date", "Target", "Target date"), (34, 34, 24, 24, 10, 10, 10, 13, 10, 13),
+              [(name, m.name, who or user_id, m.source, m.unit, m.direction, m.baseline, m.baseline_on, m.target, m.target_on)
+               for name, m, who, user_id in rows.measures(*args, mine)]),
+        Sheet("Readings", ("Initiative", "Measure", "Date", "Status", "Value", "Given by"), (34, 34, 12, 11, 10, 14),
+              ((name, measure_name, r.read_on, r.status.replace("_", " "), r.value, r.given_by)
+               for name, _, measure_name, r in rows.readings(*args, mine))),
+        Sheet("Shifts", ("Initiative", "Stakeholder", "Slack user ID", f"Detected ({tz})", "Rule", "Question", "Strength",
+                         "Before", "After", "Evidence", "Followed up by", f"Followed up ({tz})"),
+              (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18),
+              ((name, who, user_id, local(s.detected_at), s.rule.replace("_", " "), s.question.replace("_", " "),
+                s.strength, s.before, s.after, s.evidence, s.followed_up_by or "", local(s.followed_up_at))
+               for name, who, user_id, s in rows.shifts(*args, mine)), wrap=frozenset({7, 8, 9})),
+    ]
+    return ExportData(scope.title, local(now), tz, plan, sheets, rows.responses_by_month(*args, mine), series)
+
+
+def _plan(session: Session, scope: Scope, initiatives: list, now: datetime) -> list[PlanBlock]:
+    ids = [i.id for i in initiatives]
+    people: dict[str, list] = {}
+    for name, stakeholder in rows.pairs(session, scope.team_id, scope.initiative_ids):
+        people.setdefault(name, []).append(stakeholder)
+    texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
+    agreed = measures.rows_of(session, ids)
+    week = now.date().isoformat()
+    found = {i.initiative_id: i for i in digest.build(session, scope.team_id, now, week).initiatives}
+    open_shifts = repo.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
+    blocks = []
+    for initiative in initiatives:
+        who = people.get(initiative.name, [])
+        names = {s.id: s.display_name or s.user_id for s in who}
+        impacts = tuple((names[s.id], texts[(initiative.id, s.id, Question.IMPACT)]) for s in who
+                        if (initiative.id, s.id, Question.IMPACT) in texts)
+        rows_here = tuple(agreed.get(initiative.id, ()))
+        short, long = [], []
+        for m in rows_here:
+            if m.target is None:
+                continue
+            line = _objective(m)
+            (short if m.target_on and m.target_on <= now.date() + SHORT_TERM else long).append(line)
+        long.append(f"The business goal: {initiative.business_goal}")
+        obstacles = [f"{names.get(s.stakeholder_id, '?')}: {s.rule.replace('_', ' ')} ({s.evidence})"
+                     for s, i, _ in open_shifts if i.id == initiative.id and not s.followed_up_by]
+        obstacles += [f"{names[s.id]} asks to adjust: {texts[(initiative.id, s.id, Question.ADJUST)]}" for s in who
+                      if (initiative.id, s.id, Question.ADJUST) in texts]
+        summary = found.get(initiative.id)
+        blocks.append(PlanBlock(
+            initiative.name, initiative.business_goal, initiative.description, tuple(names.values()), impacts, rows_here,
+            tuple(short), tuple(long), tuple(obstacles) or ("None recorded.",),
+            summary.alignment if summary else None,
+        ))
+    return blocks
+
+
+def _objective(m: MeasureRow) -> str:
+    unit = f" {m.unit}" if m.unit else ""
+    start = f" from {m.baseline:g}{unit}" if m.baseline is not None else ""
+    verb = "Raise" if m.direction == "higher" else "Lower"
+    by = f" by {m.target_on:%B %Y}" if m.target_on else ""
+    return f"{verb} {m.name}{start} to {m.target:g}{unit}{by}"
+
+
+SERIES_MAX = 50  # measures charted; the Readings sheet holds every reading of every measure
+
+
+def _series(session: Session, scope: Scope) -> list[tuple[MeasureRow, list[tuple[date, float]]]]:
+    found: dict[int, list[tuple[date, float]]] = {}
+    for _, measure_id, _, reading in rows.readings(session, scope.team_id, scope.initiative_ids):
+        if reading.value is not None and (measure_id in found or len(found) < SERIES_MAX):
+            found.setdefault(measure_id, []).append((reading.read_on, reading.value))
+    if not found:
+        return []
+    by_id = {m.id: m for ms in measures.rows_of(session, list(scope.initiative_ids or [])
+                                               or [i.id for i in rows.initiatives(session, scope.team_id, None)]).values()
+             for m in ms}
+    return [(by_id[mid], points) for mid, points in found.items() if mid in by_id]
