@@ -6,9 +6,11 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
@@ -152,3 +154,24 @@ def app(server, slack) -> Iterator[Running]:
     yield running
     running.settle()
     assert_everything_sent_is_valid(slack)
+
+
+CHECK_INS_OUT = datetime(2027, 2, 9, 15, tzinfo=timezone.utc)  # Olu's (London) and Sam's (New York) February check-ins
+
+
+@pytest.fixture
+def checked_in(server, slack, db):
+    """Sam and Olu, both with their impact stated, each with February's check-in in their DM."""
+    from tests.flows import answer, open_initiative
+    from tests.scheduling_world import World
+
+    start = datetime(2027, 1, 1, 9, tzinfo=timezone.utc)
+    with freeze_time(start, tick=True):
+        app = server.start()
+        open_initiative(app, LENA, stakeholders=[SAM, OLU])
+        answer(app, SAM, "New reps close a deal in their first month", "Time to first deal in Salesforce")
+        answer(app, OLU, "New reps close a deal in their first month", "Win rate in Salesforce")
+    world = World.make(slack, db)
+    world.run(start + timedelta(minutes=5))
+    world.run(CHECK_INS_OUT)
+    return app, world

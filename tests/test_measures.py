@@ -12,7 +12,8 @@ from storage.models import Measure, Reading, ReadingStatus
 from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
 from tests.flows import all_text, rows
 from tests.slack_contract import assert_everything_sent_is_valid
-from tests.test_shifts import CHECK_INS_OUT, START, checked_in  # noqa: F401 - the fixture
+from tests.conftest import CHECK_INS_OUT
+from tests.test_shifts import START
 
 MEASURE = "Time to first deal in Salesforce"
 

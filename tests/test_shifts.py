@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from freezegun import freeze_time
 from sqlmodel import select
 
@@ -16,30 +15,15 @@ from bot.services.shift_rules import STRONG, Detected
 from bot.services.shifts import PersonShifts, ShiftLine, SummaryView
 from storage import repositories as repo
 from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, ShiftSummary, Stakeholder
-from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
-from tests.flows import all_text, answer, open_initiative, rows
+from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, SAM
+from tests.flows import all_text, rows
 from tests.scheduling_world import World
 from tests.test_exactly_once import _tick
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message
 
 UTC = timezone.utc
 START = datetime(2027, 1, 1, 9, tzinfo=UTC)
-CHECK_INS_OUT = datetime(2027, 2, 9, 15, tzinfo=UTC)  # Olu's (London) and Sam's (New York) February check-ins
 NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)  # the same day for every shift below
-
-
-@pytest.fixture
-def checked_in(server, slack, db):
-    """Sam and Olu, both with their impact stated, each with February's check-in in their DM."""
-    with freeze_time(START, tick=True):
-        app = server.start()
-        open_initiative(app, LENA, stakeholders=[SAM, OLU])
-        answer(app, SAM, "New reps close a deal in their first month", "Time to first deal in Salesforce")
-        answer(app, OLU, "New reps close a deal in their first month", "Win rate in Salesforce")
-    world = World.make(slack, db)
-    world.run(START + timedelta(minutes=5))
-    world.run(CHECK_INS_OUT)
-    return app, world
 
 
 def _check_in(app, world, user_id, at, *, shifted="No", matters="New reps closing their first deal sooner", on_track="4"):

@@ -28,7 +28,7 @@ from storage.models import Answer, Initiative, InitiativeStakeholder, Measure, S
 from tests.conftest import APPBOT, CHRIS, GONE, LD_CHANNEL, LENA, MEI, OLU, SAM, SECRET, TEAM
 from tests.flows import rows
 from tests.test_measures import MEASURE, _confirm, _measures_modal
-from tests.test_shifts import CHECK_INS_OUT, checked_in  # noqa: F401 - the fixture
+from tests.conftest import CHECK_INS_OUT
 
 EVIL = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1 call me", "-2 people left", "@SUM(A1:A9)",
         "\tTabbed", "\rReturned"]
