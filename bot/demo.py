@@ -106,7 +106,10 @@ class Demo:
         self.out("  Only Olu sees:")
         self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
         self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
+        self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
+        self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
         self._months_later()
+        self.workbook()
 
     def _months_later(self) -> None:
         """Simulated time: the clock process's pass at the instants the check-ins and the review fall due."""
@@ -116,8 +119,10 @@ class Demo:
         self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
 
         self.passes_for_next("checkin")
-        self.checkin("U0SAM", "Sam", "Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3")
-        self.checkin("U0MEI", "Mei", "No", "Still the escalations from over-promising.", "4")
+        self.checkin("U0SAM", "Sam", "Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3",
+                     {"Time to first closed deal": "41"})
+        self.checkin("U0MEI", "Mei", "No", "Still the escalations from over-promising.", "4",
+                     {"Escalations tagged 'sales promise'": "17"})
         self.say("Sam's priorities moved. The next pass tells the L&D channel, once for the day:")
         self.pass_at(self.clock.now + timedelta(minutes=1))
         self.follow_up("U0LENA", "Lena")
@@ -140,6 +145,11 @@ class Demo:
         self.show_new()
         self.pass_at(self.clock.now + timedelta(minutes=1))
         self.pass_at(self.next_digest())
+        self.passes_for_next("checkin")
+        self.checkin("U0SAM", "Sam", "No", "Keeping new AEs past their first year.", "4", {"Time to first closed deal": "36"})
+        self.checkin("U0MEI", "Mei", "No", "Fewer escalations from over-promising.", "4",
+                     {"Escalations tagged 'sales promise'": "12"})
+        self.pass_at(self.clock.now + timedelta(minutes=1))
         self.say("The digest's alignment index moved with the review. Lena asks what it is made of:")
         self.step("Lena types", "/touchpoint alignment Sales onboarding refresh")
         reply = self.ws.slash("U0LENA", "alignment Sales onboarding refresh").json()
@@ -158,7 +168,39 @@ class Demo:
         monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(hour=9, minute=0, second=0, microsecond=0)
         return monday
 
-    def checkin(self, user_id: str, who: str, shifted: str, matters: str, on_track: str) -> None:
+    def measure(self, name: str, owner: str, source: str, unit: str, baseline: str, target: str) -> None:
+        """Lena confirms one of the things a stakeholder tracks as a success measure."""
+        self.step("Lena types", "/touchpoint measures Sales onboarding refresh")
+        before = len(self.slack.views_for("U0LENA"))
+        self.ws.slash("U0LENA", "measures Sales onboarding refresh")
+        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA")[before:])[0]
+        self.show_new()
+        owners = next(b for b in view["blocks"] if b.get("block_id") == Block.MEASURE_OWNER)["element"]["options"]
+        today = self.clock.now.date()
+        self.step("Lena confirms", f"{name} ({owner}, {source}): baseline {baseline} {unit}, target {target} {unit} in a year")
+        self.ws.submit("U0LENA", view, {
+            Block.MEASURE_NAME: name, Block.MEASURE_OWNER: next(o["value"] for o in owners if o["text"]["text"] == owner),
+            Block.MEASURE_SOURCE: source, Block.MEASURE_UNIT: unit, Block.MEASURE_DIRECTION: "lower",
+            Block.BASELINE: baseline, Block.BASELINE_ON: today.isoformat(), Block.TARGET: target,
+            Block.TARGET_ON: today.replace(year=today.year + 1).isoformat(),
+        })
+        self._seen = len(self.slack.calls)
+
+    def workbook(self) -> None:
+        """The demo ends as a quarter would: with the plan handed over as a workbook."""
+        from bot.exports import workbook
+        from bot.services import exporting
+
+        path = os.path.abspath("touchpoint-demo.xlsx")
+        with self.deps.db.reading() as session:
+            data = exporting.collect(session, exporting.Scope(self.slack.team_id), self.clock.now, "UTC")
+            workbook.write(data, path)
+        self.step("Lena types", "touchpoint export --out touchpoint-demo.xlsx")
+        self.out(f"  Wrote {path}: the sheets Plan, {', '.join(s.title for s in data.sheets)} and Charts "
+                 f"(response rate per month; each measure's readings against its baseline and target).")
+
+    def checkin(self, user_id: str, who: str, shifted: str, matters: str, on_track: str,
+                readings: dict[str, str] | None = None) -> None:
         dm = self.latest_touchpoint_dm(user_id)
         self.step(f"{who} clicks", "[ Answer ] in the monthly check-in")
         before = len(self.slack.views_for(user_id))
@@ -166,8 +208,13 @@ class Demo:
         view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
         self._seen = len(self.slack.calls)  # the check-in modal looks like the DM; skip printing it
         self.step(f"{who} answers", f"priorities shifted: {shifted} · on track: {on_track}/5")
-        self.out(indent([f"What matters most now: {matters}"]))
-        self.ws.submit(user_id, view, {Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track})
+        self.out(indent([f"What matters most now: {matters}", *(f"{name}: {value}" for name, value in (readings or {}).items())]))
+        values = {Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track}
+        for block in view["blocks"]:  # the measures they report, found by name in the form
+            name = next((n for n in readings or {} if block.get("label", {}).get("text", "").startswith(n)), None)
+            if name and block["element"]["type"] == "number_input":
+                values[block["block_id"]] = readings[name]
+        self.ws.submit(user_id, view, values)
         self.settle()
         self.show_new()
 

@@ -746,10 +746,10 @@ def stakeholders_of(session: Session, initiative_id: int) -> list[Stakeholder]:
     return list(session.execute(query).scalars())
 
 
-def measures_of(session: Session, initiative_ids: Iterable[int]) -> list[tuple[Measure, str]]:
-    """Active measures of these initiatives, each with its owner's user id, in the order they were agreed."""
+def measures_of(session: Session, initiative_ids: Iterable[int]) -> list[tuple[Measure, str, str]]:
+    """Active measures of these initiatives, each with its owner's user id and name, in the order they were agreed."""
     query = (
-        select(Measure, Stakeholder.user_id)
+        select(Measure, Stakeholder.user_id, Stakeholder.display_name)
         .join(Stakeholder, Stakeholder.id == Measure.owner_id)
         .where(Measure.initiative_id.in_(list(initiative_ids)), Measure.active.is_(True))
         .order_by(Measure.initiative_id, Measure.id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from openpyxl import load_workbook
+
 
 def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
     env = {"PATH": "", "HOME": str(tmp_path)}
@@ -31,6 +33,15 @@ def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
     assert out.count("Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon") >= 3
     assert "alignment 80 (first digest)" in out and "▼" in out
     assert "Agreed impact (weight 25)" in out
+    # Measures from what stakeholders track, read in check-ins; and the quarter handed over as a workbook.
+    assert "Lena confirms: Time to first closed deal (Sam, Salesforce)" in out
+    assert "Measures: Time to first closed deal: 41" in out and "Measures: Time to first closed deal: 36" in out
+    workbook = load_workbook(tmp_path / "touchpoint-demo.xlsx")
+    assert workbook.sheetnames == ["Plan", "Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures",
+                                   "Readings", "Shifts", "Charts"]
+    assert [r[2:5] for r in workbook["Plan"].iter_rows(values_only=True) if str(r[0]).strip().startswith("Time to first")] == [
+        (48, 36, 30)]
+    assert len(workbook["Charts"]._charts) == 3  # response rate, and each measure's readings
 
     again = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=120)

@@ -24,39 +24,29 @@ BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDE7EE")
 WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
-def safe_cell(ws, value, *, font: Font | None = None, wrap: bool = False):
-    """A cell for `value`: text that could be read as a formula is forced to text; dates get a date format."""
-    if isinstance(value, str):
-        risky = value.startswith(FORMULA_STARTS)
-        if not (risky or font or (wrap and len(value) > WRAP_OVER)):
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        if risky:
-            cell.data_type = "s"  # never a formula
-            cell.quotePrefix = True  # and Excel keeps showing it as text when the cell is edited
-        if wrap and len(value) > WRAP_OVER:
-            cell.alignment = WRAP
-        if font:
-            cell.font = font
-        return cell
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = DATETIME_FORMAT
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    if font is not None:
-        cell = WriteOnlyCell(ws, value=value)
+def safe_cell(ws, value, *, font: Font | None = None, wrap: bool = False, top: bool = False):
+    """A cell for `value`: text that could be read as a formula is forced to text, dates get a date format, long
+    text wraps (`wrap`), or every cell wraps and sits at the top (`top`). Plain values stay plain: that is fast."""
+    risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    long = wrap and isinstance(value, str) and len(value) > WRAP_OVER
+    number_format = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT if isinstance(value, date) else None
+    if not (risky or long or number_format or font or top):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if risky:
+        cell.data_type = "s"  # never a formula
+        cell.quotePrefix = True  # and Excel keeps showing it as text when the cell is edited
+    if number_format:
+        cell.number_format = number_format
+    if long or top:
+        cell.alignment = WRAP
+    if font:
         cell.font = font
-        return cell
-    return value
+    return cell
 
 
 def write(data: ExportData, out: str | IO[bytes]) -> None:
@@ -88,53 +78,74 @@ def table(wb: Workbook, sheet: Sheet) -> int:
     return count
 
 
+PLAN_WIDTHS = (36, 70, 12, 12, 12, 12)
+LINE_HEIGHT = 15
+
+
+class _PlanSheet:
+    """The Plan sheet, row by row; rows with wrapped text get a height that shows all of it (write-only mode
+    cannot size rows afterwards, and spreadsheet programs do not on opening)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.ws = wb.create_sheet("Plan", 0)
+        for n, width in enumerate(PLAN_WIDTHS, start=1):
+            self.ws.column_dimensions[get_column_letter(n)].width = width
+        self.row = 0
+
+    def add(self, *values, bold_first: bool = False, font: Font | None = None) -> None:
+        self.row += 1
+        lines = max((_lines(v, PLAN_WIDTHS[i]) for i, v in enumerate(values) if isinstance(v, str)), default=1)
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = LINE_HEIGHT * lines
+        cells = []
+        for i, value in enumerate(values):
+            first = i == 0 and (bold_first or font is not None)
+            cells.append(safe_cell(self.ws, value, font=(font or BOLD) if first else None, top=True))
+        self.ws.append(cells)
+
+
+def _lines(text: str, width: int) -> int:
+    """How many lines a wrapped cell of `width` characters needs for `text` (a generous estimate)."""
+    per_line = max(int(width * 1.15), 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
 def _plan(wb: Workbook, data: ExportData) -> None:
-    ws = wb.create_sheet("Plan")
-    ws.column_dimensions["A"].width = 30
-    for letter, width in zip("BCDEFG", (60, 16, 16, 16, 16, 14)):
-        ws.column_dimensions[letter].width = width
-    ws.append([safe_cell(ws, f"L&D plan: {data.title}", font=TITLE)])
-    ws.append([safe_cell(ws, f"Exported {data.generated_at:%d %B %Y %H:%M} ({data.tz}) from Touchpoint. "
-                             "Stakeholders' words are quoted as they wrote them.")])
+    sheet = _PlanSheet(wb)
+    sheet.add(f"L&D plan: {data.title}", font=TITLE)
+    sheet.add(f"Exported {data.generated_at:%d %B %Y %H:%M} ({data.tz}) from Touchpoint.",
+              "Stakeholders' words are quoted as they wrote them.")
     if not data.plan:
-        ws.append([])
-        ws.append(["Only your own answers are in this workbook: see the Answers sheet."])
+        sheet.add("")
+        sheet.add("Only your own answers are in this workbook: see the Answers sheet.")
     for block in data.plan:
-        _plan_block(ws, block)
+        _plan_block(sheet, block)
 
 
-def _label(ws, text: str, value=None, *more) -> list:
-    return [safe_cell(ws, text, font=BOLD), *(safe_cell(ws, v, wrap=True) for v in (value, *more) if v is not None)]
-
-
-def _plan_block(ws, block: PlanBlock) -> None:
-    ws.append([])
-    ws.append([safe_cell(ws, block.name, font=TITLE)])
-    ws.append(_label(ws, "Business goal", block.business_goal))
+def _plan_block(sheet: _PlanSheet, block: PlanBlock) -> None:
+    sheet.add("")
+    sheet.add(block.name, font=TITLE)
+    sheet.add("Business goal", block.business_goal, bold_first=True)
     if block.description:
-        ws.append(_label(ws, "Overview", block.description))
-    ws.append(_label(ws, "Audience and stakeholders", ", ".join(block.stakeholders) or "None yet"))
-    ws.append(_label(ws, "Agreed impact", *([] if block.impacts else ["No stakeholder has said yet."])))
+        sheet.add("Overview", block.description, bold_first=True)
+    sheet.add("Audience and stakeholders", ", ".join(block.stakeholders) or "None yet", bold_first=True)
+    sheet.add("Agreed impact", "" if block.impacts else "No stakeholder has said yet.", bold_first=True)
     for who, statement in block.impacts:
-        ws.append([safe_cell(ws, f"  {who}"), safe_cell(ws, statement, wrap=True)])
-    ws.append(_label(ws, "Success measures", *([] if block.measures else ["None agreed yet."])))
+        sheet.add(f"   {who}", statement)
+    sheet.add("Success measures", "" if block.measures else "None agreed yet.", bold_first=True)
     if block.measures:
-        ws.append([safe_cell(ws, v, font=BOLD) for v in ("  Measure (owner)", "Where it lives", "Baseline", "Latest", "Target", "Direction")])
+        sheet.add("   Measure (reported by)", "Where it lives", "Baseline", "Latest", "Target", "Better when", font=BOLD)
         for m in block.measures:
-            ws.append([
-                safe_cell(ws, f"  {m.name} ({m.owner_user_id})"), safe_cell(ws, m.source, wrap=True),
-                m.baseline, m.latest, m.target, m.direction,
-            ])
-    ws.append(_label(ws, "Short-term objectives (12 months)", "; ".join(block.short_term) or "No measure has a target in the next 12 months."))
-    ws.append(_label(ws, "Long-term objectives (2-3 years)", "; ".join(block.long_term)))
-    ws.append(_label(ws, "Obstacles and open priority shifts"))
-    for line in block.obstacles:
-        ws.append(["", safe_cell(ws, line, wrap=True)])
+            sheet.add(f"   {m.name} ({m.owner_name})", m.source, m.baseline, m.latest, m.target, m.direction)
+    sheet.add("Short-term objectives (12 months)",
+              "\n".join(block.short_term) or "No measure has a target in the next 12 months.", bold_first=True)
+    sheet.add("Long-term objectives (2-3 years)", "\n".join(block.long_term), bold_first=True)
+    sheet.add("Obstacles and open priority shifts", "\n".join(block.obstacles), bold_first=True)
     if block.alignment and block.alignment.value is not None:
-        parts = "; ".join(f"{p.label} {round(100 * p.score)}%" for p in block.alignment.parts if p.score is not None)
-        ws.append([safe_cell(ws, "Alignment index", font=BOLD), block.alignment.value, safe_cell(ws, parts)])
+        sheet.add("Alignment index (0-100)", block.alignment.value, bold_first=True)
+        sheet.add("", " · ".join(f"{p.label} {round(100 * p.score)}%" for p in block.alignment.parts if p.score is not None))
     else:
-        ws.append(_label(ws, "Alignment index", "No active stakeholders yet."))
+        sheet.add("Alignment index (0-100)", "No active stakeholders yet.", bold_first=True)
 
 
 def _trends(wb: Workbook, data: ExportData) -> None:

@@ -41,6 +41,7 @@ class MeasureRow:
     target_on: date | None
     latest: float | None = None
     latest_on: date | None = None
+    owner_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,14 @@ def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
 def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[MeasureRow]]:
     """Each initiative's active measures with their latest reading: two queries for any number of initiatives."""
     measures = repo.measures_of(session, initiative_ids)
-    latest = repo.latest_readings(session, [m.id for m, _ in measures])
+    latest = repo.latest_readings(session, [m.id for m, _, _ in measures])
     found: dict[int, list[MeasureRow]] = {}
-    for measure, owner_user_id in measures:
+    for measure, owner_user_id, owner_name in measures:
         value, on = latest.get(measure.id, (None, None))
         found.setdefault(measure.initiative_id, []).append(MeasureRow(
             measure.id, measure.name, owner_user_id, measure.source, measure.unit, measure.direction,
             measure.baseline, measure.baseline_on, measure.target, measure.target_on, value, on,
+            owner_name or owner_user_id,
         ))
     return found
 
@@ -165,7 +167,7 @@ NO_CHANGE_OR_UNKNOWN = {ReadingStatus.NO_CHANGE: "No change", ReadingStatus.DONT
 def owned(session: Session, initiative_id: int, stakeholder_id: int) -> tuple[MeasureRow, ...]:
     """The measures this stakeholder reports for this initiative, with their latest reading."""
     rows = rows_of(session, [initiative_id]).get(initiative_id, [])
-    ids = {m.id for m, _ in repo.measures_of(session, [initiative_id]) if m.owner_id == stakeholder_id}
+    ids = {m.id for m, _, _ in repo.measures_of(session, [initiative_id]) if m.owner_id == stakeholder_id}
     return tuple(r for r in rows if r.id in ids)
 
 
