@@ -126,7 +126,7 @@ def test_the_plan_sheet_reads_as_an_ld_plan(story):
     text = "\n".join(cells)
     for label in ("L&D plan: All initiatives", "Sales onboarding refresh", "Business goal", "Audience and stakeholders",
                   "Agreed impact", "Success measures", "Short-term objectives (12 months)",
-                  "Long-term objectives (2-3 years)", "Obstacles and open priority shifts", "Alignment index"):
+                  "Long-term objectives (2-3 years)", "Obstacles and open priority shifts", "Alignment index (0-100)"):
         assert label in cells, label
     assert "New reps reach quota in 4 months, not 6" in text  # the business goal
     assert "New reps close a deal in their first month" in text  # an agreed impact, in the stakeholder's words
