@@ -1,5 +1,5 @@
-"""The export's reads: one query per sheet, streamed in batches, so a workbook of any size is written in bounded
-memory. Each takes the initiatives to export (None: all of the team's) and, for `/touchpoint export mine`, the one
+"""The export's reads: one query per sheet, streamed in batches of plain rows (no ORM objects: they cost more than
+the writing), so a workbook of any size is written in bounded memory and time. Each takes the initiatives to export (None: all of the team's) and, for `/touchpoint export mine`, the one
 stakeholder whose own words are wanted."""
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stak
 def touchpoints(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
     """Every touchpoint that went out (pending ones are plans, not conversations)."""
     query = (
-        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Touchpoint)
+        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Touchpoint.kind, Touchpoint.period,
+               Touchpoint.status, Touchpoint.due_at, Touchpoint.sent_at, Touchpoint.answered_at)
         .join(Initiative, Initiative.id == Touchpoint.initiative_id)
         .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
         .where(Touchpoint.status.not_in((TouchpointStatus.PENDING, TouchpointStatus.SENDING)))
@@ -97,7 +98,7 @@ def measures(session: Session, team_id: str, initiative_ids: list[int] | None, s
 
 def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
     query = (
-        select(Initiative.name, Measure.id, Measure.name, Reading)
+        select(Initiative.name, Measure.id, Measure.name, Reading.read_on, Reading.status, Reading.value, Reading.given_by)
         .join(Measure, Measure.id == Reading.measure_id)
         .join(Initiative, Initiative.id == Measure.initiative_id)
         .order_by(Measure.initiative_id, Measure.id, Reading.read_on, Reading.id)
@@ -108,17 +109,16 @@ def readings(session: Session, team_id: str, initiative_ids: list[int] | None, s
     return _stream(session, query)
 
 
-def shifts(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def shifts(session: Session, team_id: str, initiative_ids: list[int] | None):
     query = (
-        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Shift)
+        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Shift.detected_at, Shift.rule,
+               Shift.question, Shift.strength, Shift.before, Shift.after, Shift.evidence, Shift.followed_up_by,
+               Shift.followed_up_at)
         .join(Initiative, Initiative.id == Shift.initiative_id)
         .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
         .order_by(Shift.detected_at, Shift.id)
     )
-    query = _scoped(query, Shift.initiative_id, Shift.team_id, team_id, initiative_ids)
-    if stakeholder_id is not None:
-        query = query.where(Shift.stakeholder_id == stakeholder_id)
-    return _stream(session, query)
+    return _stream(session, _scoped(query, Shift.initiative_id, Shift.team_id, team_id, initiative_ids))
 
 
 def responses_by_month(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from freezegun import freeze_time
 from sqlmodel import select
 
 from bot.ids import Action, Block
@@ -42,6 +43,22 @@ def answer(app: Running, user_id: str, impact: str, tracking: str, *, dm: Messag
     reply = app.workspace.submit(user_id, view, {Block.IMPACT: impact, Block.TRACKING: tracking})
     app.settle()
     return view, reply
+
+
+def open_form(app: Running, user_id: str, dm: Message, at) -> dict:
+    """Click Answer in a touchpoint's DM at `at` (a frozen, ticking clock); returns the modal Slack opened."""
+    with freeze_time(at, tick=True):
+        before = len(app.slack.views_for(user_id))
+        app.workspace.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
+        return app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
+
+
+def submit_form(app: Running, user_id: str, view: dict, values: dict, at):
+    """Submit an answer modal at `at` and wait for what follows; returns Slack's reply to the submission."""
+    with freeze_time(at, tick=True):
+        reply = app.workspace.submit(user_id, view, values)
+        app.settle()
+    return reply
 
 
 def rows(app: Running, model) -> list:

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
-from bot.ids import Action, Block
+from bot.ids import Block
 from bot.services.measures import reading_block, reading_status_block
 from storage.models import Measure, Reading, ReadingStatus
 from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
-from tests.flows import all_text, rows
+from tests.flows import all_text, open_form, rows, submit_form
 from tests.slack_contract import assert_everything_sent_is_valid
 from tests.conftest import CHECK_INS_OUT
 from tests.test_shifts import START
@@ -74,21 +74,14 @@ def test_a_measure_is_validated_field_by_field(checked_in):
 
 
 def _open_check_in(app, world, user_id, at):
-    dm = world.touchpoint_dms(user_id)[-1]
-    with freeze_time(at, tick=True):
-        before = len(app.slack.views_for(user_id))
-        app.workspace.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        return app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
+    return open_form(app, user_id, world.touchpoint_dms(user_id)[-1], at)
 
 
 def _submit(app, user_id, view, at, **values):
-    with freeze_time(at, tick=True):
-        reply = app.workspace.submit(user_id, view, {
-            Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "New reps closing their first deal sooner",
-            Block.ON_TRACK: "4", **values,
-        })
-        app.settle()
-    return reply
+    return submit_form(app, user_id, view, {
+        Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "New reps closing their first deal sooner",
+        Block.ON_TRACK: "4", **values,
+    }, at)
 
 
 def test_a_check_in_asks_the_owner_for_the_latest_value_and_keeps_every_reading(checked_in):

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from bot.ids import Action, Block
 from storage.models import Answer, Question, Stakeholder, TouchpointKind, TouchpointStatus
 from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
-from tests.flows import all_text, answer, open_initiative, rows
+from tests.flows import all_text, answer, open_form, open_initiative, rows, submit_form
 from tests.scheduling_world import World
 
 UTC = timezone.utc
@@ -34,13 +34,8 @@ def _latest_touchpoint_dm(world, user_id):
 
 
 def _open_and_submit(app, user_id, dm, values, at):
-    with freeze_time(at, tick=True):
-        before = len(app.slack.views_for(user_id))
-        app.workspace.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
-        reply = app.workspace.submit(user_id, view, values)
-        app.settle()
-    return view, reply
+    view = open_form(app, user_id, dm, at)
+    return view, submit_form(app, user_id, view, values, at)
 
 
 def test_a_monthly_check_in_shows_their_impact_and_is_answered_in_a_minute(started):

@@ -16,7 +16,7 @@ from bot.services.shifts import PersonShifts, ShiftLine, SummaryView
 from storage import repositories as repo
 from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, ShiftSummary, Stakeholder
 from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, SAM
-from tests.flows import all_text, rows
+from tests.flows import all_text, open_form, rows, submit_form
 from tests.scheduling_world import World
 from tests.test_exactly_once import _tick
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message
@@ -27,15 +27,10 @@ NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)  # 
 
 
 def _check_in(app, world, user_id, at, *, shifted="No", matters="New reps closing their first deal sooner", on_track="4"):
-    dm = world.touchpoint_dms(user_id)[-1]
-    with freeze_time(at, tick=True):
-        before = len(app.slack.views_for(user_id))
-        app.workspace.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
-        reply = app.workspace.submit(user_id, view, {
-            Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track,
-        })
-        app.settle()
+    view = open_form(app, user_id, world.touchpoint_dms(user_id)[-1], at)
+    reply = submit_form(app, user_id, view, {
+        Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track,
+    }, at)
     assert reply.status == 200 and reply.body == "", reply
 
 

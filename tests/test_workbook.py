@@ -11,13 +11,12 @@ import zipfile
 from datetime import datetime, timedelta
 
 import pytest
-from freezegun import freeze_time
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
 from bot.exports import reading, workbook
 from bot.exports.reading import FileRefused
-from bot.ids import Action, Block
+from bot.ids import Block
 from bot.services import exporting, importing
 from bot.services.importing import ImportRefused
 from bot.services.initiatives import Profile
@@ -26,7 +25,7 @@ from bot.simulator.webapi import TOKEN
 from storage.db import Database
 from storage.models import Answer, Initiative, InitiativeStakeholder, Measure, Shift, Touchpoint, TouchpointStatus
 from tests.conftest import APPBOT, CHRIS, GONE, LD_CHANNEL, LENA, MEI, OLU, SAM, SECRET, TEAM
-from tests.flows import rows
+from tests.flows import open_form, rows, submit_form
 from tests.test_measures import MEASURE, _confirm, _measures_modal
 from tests.conftest import CHECK_INS_OUT
 
@@ -36,14 +35,8 @@ DATA_SHEETS = ["Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measure
 
 
 def _check_in(app, world, user_id, at, **values):
-    dm = world.touchpoint_dms(user_id)[-1]
-    with freeze_time(at, tick=True):
-        before = len(app.slack.views_for(user_id))
-        app.workspace.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
-        reply = app.workspace.submit(user_id, view, values)
-        app.settle()
-    assert reply.body == "", reply
+    view = open_form(app, user_id, world.touchpoint_dms(user_id)[-1], at)
+    assert submit_form(app, user_id, view, values, at).body == ""
 
 
 @pytest.fixture

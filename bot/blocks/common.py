@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -56,6 +57,20 @@ def quoted_sections(heading: str, text: str) -> list[SectionBlock]:
         current = candidate
     chunks.append(current)
     return [section(chunk) for chunk in chunks if chunk]
+
+
+def metadata(**ids: int) -> str:
+    """A modal's private_metadata: the ids it was opened for."""
+    return json.dumps(ids)
+
+
+def read_metadata_id(private_metadata: str | None, key: str) -> int | None:
+    """An id a modal was opened for, from its private_metadata; None if it is not there (or was tampered with)."""
+    try:
+        value = json.loads(private_metadata or "{}").get(key)
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
 
 
 def state_of(values: Mapping, block: str) -> Mapping:

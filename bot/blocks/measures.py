@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from slack_sdk.models.blocks import (
     DatePickerElement,
@@ -16,7 +15,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import context, escape, mention, quoted_sections, section, state_of, state_text
+from bot.blocks.common import (
+    context,
+    escape,
+    mention,
+    metadata,
+    quoted_sections,
+    read_metadata_id,
+    section,
+    state_of,
+    state_text,
+)
 from bot.ids import Block, Callback, Element
 from bot.services.measures import NAME_MAX, SOURCE_MAX, UNIT_MAX, MeasureForm, MeasureRow
 from storage.models import Direction
@@ -88,18 +97,14 @@ def measure_modal(form: MeasureForm) -> View:
         _date_input(Block.TARGET_ON, "Target date"),
     ]
     return View(
-        type="modal", callback_id=Callback.MEASURE, private_metadata=json.dumps({"initiative": form.initiative_id}),
+        type="modal", callback_id=Callback.MEASURE, private_metadata=metadata(initiative=form.initiative_id),
         title=PlainTextObject(text="Success measure"), submit=PlainTextObject(text="Confirm"),
         close=PlainTextObject(text="Cancel"), blocks=blocks,
     )
 
 
 def read_initiative_id(private_metadata: str | None) -> int | None:
-    try:
-        value = json.loads(private_metadata or "{}").get("initiative")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) else None
+    return read_metadata_id(private_metadata, "initiative")
 
 
 def read_measure(values) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar as cal
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import escape, mention, section, state_of, state_text
+from bot.blocks.common import escape, mention, metadata, read_metadata_id, section, state_of, state_text
 from bot.blocks.common import date as slack_date
 from bot.ids import Block, Callback, Element
 from bot.services.cadence import ScheduleForm
@@ -60,7 +59,7 @@ def schedule_modal(initiative_id: int, initiative_name: str, schedule: Schedule)
     return View(
         type="modal",
         callback_id=Callback.SCHEDULE,
-        private_metadata=json.dumps({"initiative": initiative_id}),
+        private_metadata=metadata(initiative=initiative_id),
         title=PlainTextObject(text="Touchpoint schedule"),
         submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
@@ -107,11 +106,7 @@ def read_schedule(values: Mapping) -> ScheduleForm:
 
 
 def read_initiative_id(private_metadata: str | None) -> int | None:
-    try:
-        value = json.loads(private_metadata or "{}").get("initiative")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) else None
+    return read_metadata_id(private_metadata, "initiative")
 
 
 def upcoming_list(rows: list[UpcomingRow]) -> Message:

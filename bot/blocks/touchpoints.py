@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from slack_sdk.models.blocks import (
@@ -21,7 +20,17 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, date, escape, mention, quoted_sections, section
+from bot.blocks.common import (
+    channel,
+    context,
+    date,
+    escape,
+    mention,
+    metadata,
+    quoted_sections,
+    read_metadata_id,
+    section,
+)
 from bot.blocks.initiatives import state_text
 from bot.ids import Action, Block, Callback, Element
 from bot.limits import ANSWER_MAX
@@ -191,7 +200,7 @@ def answer_modal(ctx: AnswerContext) -> View:
     return View(
         type="modal",
         callback_id=Callback.ANSWER,
-        private_metadata=json.dumps({"touchpoint": ctx.touchpoint_id}),
+        private_metadata=metadata(touchpoint=ctx.touchpoint_id),
         title=PlainTextObject(text="Revise your answers" if revising else _TITLES.get(ctx.kind, "Touchpoint")),
         submit=PlainTextObject(text="Send"),
         close=PlainTextObject(text="Not now"),
@@ -244,11 +253,7 @@ def read_answers(values: Mapping) -> dict[str, str]:
 
 
 def read_touchpoint_id(private_metadata: str | None) -> int | None:
-    try:
-        value = json.loads(private_metadata or "{}").get("touchpoint")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) else None
+    return read_metadata_id(private_metadata, "touchpoint")
 
 
 def answer_summary(answers: RecordedAnswers) -> Message:

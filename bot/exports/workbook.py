@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from bot.services.exporting import ExportData, PlanBlock, Sheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_FIRST = frozenset(FORMULA_STARTS)
 WRAP_OVER = 60  # text longer than this wraps in its cell
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
@@ -72,7 +73,11 @@ def table(wb: Workbook, sheet: Sheet) -> int:
     count = 0
     wrap = sheet.wrap
     for row in sheet.rows:
-        ws.append([safe_cell(ws, v, wrap=i in wrap) for i, v in enumerate(row)])
+        cells = list(row)
+        for i, value in enumerate(cells):  # the fast path: only text that needs it becomes a styled cell
+            if value.__class__ is str and value and (value[0] in _RISKY_FIRST or (i in wrap and len(value) > WRAP_OVER)):
+                cells[i] = safe_cell(ws, value, wrap=i in wrap)
+        ws.append(cells)
         count += 1
     ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.header))}{count + 1}"
     return count

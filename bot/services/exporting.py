@@ -31,7 +31,8 @@ OPEN_SHIFTS = timedelta(days=90)
 
 @dataclass(frozen=True)
 class Scope:
-    """What to export: the team's initiatives (or one), and for a stakeholder's own export, only their words."""
+    """What to export: the team's initiatives (or one), and for a stakeholder's own export, only their words (their
+    answers, touchpoints and readings; not the L&D team's plan, nor the shifts it read into them)."""
 
     team_id: str
     initiative_ids: list[int] | None = None  # None: every initiative of the team
@@ -117,8 +118,8 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
               ((name, s.user_id, s.display_name, s.tz or "", s.paused_until) for name, s in rows.pairs(*args, mine))),
         Sheet("Touchpoints", ("Initiative", "Stakeholder", "Slack user ID", "Kind", "Period", "Status", f"Due ({tz})",
                               f"Sent ({tz})", f"Answered ({tz})"), (34, 24, 14, 10, 10, 10, 18, 18, 18),
-              ((name, who, user_id, t.kind, t.period, t.status, local(t.due_at), local(t.sent_at), local(t.answered_at))
-               for name, who, user_id, t in rows.touchpoints(*args, mine))),
+              ((name, who, user_id, kind, period, status, local(due), local(sent), local(answered))
+               for name, who, user_id, kind, period, status, due, sent, answered in rows.touchpoints(*args, mine))),
         Sheet("Answers", ("Initiative", "Stakeholder", "Slack user ID", "Question", "Version", "Answer", f"Answered ({tz})"),
               (34, 24, 14, 28, 8, 80, 18),
               ((name, who, user_id, question_label.get(q, q), version, text, local(at))
@@ -128,14 +129,15 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
               [(name, m.name, who or user_id, m.source, m.unit, m.direction, m.baseline, m.baseline_on, m.target, m.target_on)
                for name, m, who, user_id in rows.measures(*args, mine)]),
         Sheet("Readings", ("Initiative", "Measure", "Date", "Status", "Value", "Given by"), (34, 34, 12, 11, 10, 14),
-              ((name, measure_name, r.read_on, r.status.replace("_", " "), r.value, r.given_by)
-               for name, _, measure_name, r in rows.readings(*args, mine))),
+              ((name, measure_name, read_on, status.replace("_", " "), value, given_by)
+               for name, _, measure_name, read_on, status, value, given_by in rows.readings(*args, mine))),
         Sheet("Shifts", ("Initiative", "Stakeholder", "Slack user ID", f"Detected ({tz})", "Rule", "Question", "Strength",
                          "Before", "After", "Evidence", "Followed up by", f"Followed up ({tz})"),
               (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18),
-              ((name, who, user_id, local(s.detected_at), s.rule.replace("_", " "), s.question.replace("_", " "),
-                s.strength, s.before, s.after, s.evidence, s.followed_up_by or "", local(s.followed_up_at))
-               for name, who, user_id, s in rows.shifts(*args, mine)), wrap=frozenset({7, 8, 9})),
+              ((name, who, user_id, local(at), rule.replace("_", " "), question.replace("_", " "), strength, before,
+                after, evidence, by or "", local(by_at))
+               for name, who, user_id, at, rule, question, strength, before, after, evidence, by, by_at
+               in (rows.shifts(*args) if mine is None else ())), wrap=frozenset({7, 8, 9})),
     ]
     return ExportData(scope.title, local(now), tz, plan, sheets, rows.responses_by_month(*args, mine), series)
 
@@ -190,9 +192,9 @@ SERIES_MAX = 50  # measures charted; the Readings sheet holds every reading of e
 
 def _series(session: Session, scope: Scope) -> list[tuple[MeasureRow, list[tuple[date, float]]]]:
     found: dict[int, list[tuple[date, float]]] = {}
-    for _, measure_id, _, reading in rows.readings(session, scope.team_id, scope.initiative_ids):
-        if reading.value is not None and (measure_id in found or len(found) < SERIES_MAX):
-            found.setdefault(measure_id, []).append((reading.read_on, reading.value))
+    for _, measure_id, _, read_on, _, value, _ in rows.readings(session, scope.team_id, scope.initiative_ids):
+        if value is not None and (measure_id in found or len(found) < SERIES_MAX):
+            found.setdefault(measure_id, []).append((read_on, value))
     if not found:
         return []
     by_id = {m.id: m for ms in measures.rows_of(session, list(scope.initiative_ids or [])
