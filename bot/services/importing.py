@@ -97,17 +97,16 @@ def run(session: Session, team_id: str, file_name: str, content: bytes, director
             problems.append(Problem(INITIATIVES, item.row.number, _column(item.row, header) if header else "", message))
     if problems:
         raise ImportRefused(sorted(problems, key=lambda p: (p.sheet != INITIATIVES, p.sheet, p.row)))
-    kickoffs = 0
-    for item in planned.values():
-        form = NewInitiative(item.name, item.goal, item.description, tuple(item.people), item.channel)
-        created = initiatives.create(session, team_id, item.owner, form, item.people, default_channel, now)
-        kickoffs += len(created.touchpoint_ids)
+    items = list(planned.values())
+    people = {user_id: profile for item in items for user_id, profile in item.people.items()}
+    forms = [(i.owner, NewInitiative(i.name, i.goal, i.description, tuple(i.people), i.channel)) for i in items]
+    created = initiatives.store(session, team_id, forms, people, default_channel, now)
+    for item, made in zip(items, created):
         if not item.active:
-            repo.set_initiative_active(session, created.id, False)
+            repo.set_initiative_active(session, made.id, False)
         for user_id, until in item.paused.items():
-            stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
-            repo.pause_stakeholder(session, stakeholder.id, until, now)
-    return Imported(len(planned), sum(len(i.people) for i in planned.values()), kickoffs)
+            repo.pause_stakeholder(session, repo.stakeholder_by_user(session, team_id, user_id).id, until, now)
+    return Imported(len(items), sum(len(i.people) for i in items), sum(len(c.touchpoint_ids) for c in created))
 
 
 def _initiatives(session, team_id: str, rows: list[reading.Row], importer: str, problems: list[Problem]) -> dict[str, _Initiative]:

@@ -133,51 +133,69 @@ def create(
     errors = validate(session, team_id, form, people)
     if errors:
         raise FormInvalid(errors)
-    name = form.name.strip()
-    initiative = Initiative(
-        team_id=team_id,
-        name=name,
-        name_key=name_key(name),
-        business_goal=form.business_goal.strip(),
-        description=form.description.strip(),
-        summary_channel_id=form.summary_channel_id or default_channel_id,
-        created_by=opened_by,
-        created_at=now,
-    )
-    session.add(initiative)
+    [created] = store(session, team_id, [(opened_by, form)], people, default_channel_id, now)
+    return created
+
+
+def store(
+    session: Session,
+    team_id: str,
+    forms: list[tuple[str, NewInitiative]],
+    people: Mapping[str, Profile | None],
+    default_channel_id: str,
+    now: datetime,
+) -> list[CreatedInitiative]:
+    """Store validated initiatives (each with who opens it), their stakeholders and a kickoff per stakeholder, due
+    now: a few statements for any number of initiatives, in the caller's transaction."""
+    initiatives = [
+        Initiative(
+            team_id=team_id,
+            name=form.name.strip(),
+            name_key=name_key(form.name),
+            business_goal=form.business_goal.strip(),
+            description=form.description.strip(),
+            summary_channel_id=form.summary_channel_id or default_channel_id,
+            created_by=opened_by,
+            created_at=now,
+        )
+        for opened_by, form in forms
+    ]
+    session.add_all(initiatives)
     try:
         session.flush()
     except IntegrityError:
         # Another L&D member took the name between validation and now.
+        name = forms[0][1].name.strip() if len(forms) == 1 else "one of them"
         raise FormInvalid({Block.NAME: f"An initiative called “{name}” already exists. Choose another name."}) from None
-    stakeholders = repo.upsert_stakeholders(
-        session,
-        team_id,
-        {u: (p.display_name, p.tz, country_of(p.tz)) if p else None for u, p in people.items() if u in form.stakeholder_ids},
-        form.stakeholder_ids,
-        now,
-    )
-    touchpoints = []
-    for stakeholder in stakeholders:
-        session.add(
-            InitiativeStakeholder(
+    wanted = [u for _, form in forms for u in form.stakeholder_ids]
+    stakeholders = {
+        s.user_id: s
+        for s in repo.upsert_stakeholders(
+            session, team_id,
+            {u: (p.display_name, p.tz, country_of(p.tz)) if p else None for u, p in people.items() if u in set(wanted)},
+            wanted, now,
+        )
+    }
+    kickoffs: list[list[Touchpoint]] = []
+    for initiative, (_, form) in zip(initiatives, forms):
+        kickoffs.append([])
+        for user_id in dict.fromkeys(form.stakeholder_ids):
+            stakeholder = stakeholders[user_id]
+            session.add(InitiativeStakeholder(
                 team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id, added_at=now,
                 planned=True,  # nothing to plan until the kickoff reaches them
+            ))
+            touchpoint = Touchpoint(
+                team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
+                kind=TouchpointKind.KICKOFF, period=TouchpointKind.KICKOFF, status=TouchpointStatus.PENDING, due_at=now,
             )
-        )
-        touchpoint = Touchpoint(
-            team_id=team_id,
-            initiative_id=initiative.id,
-            stakeholder_id=stakeholder.id,
-            kind=TouchpointKind.KICKOFF,
-            period=TouchpointKind.KICKOFF,
-            status=TouchpointStatus.PENDING,
-            due_at=now,
-        )
-        session.add(touchpoint)
-        touchpoints.append(touchpoint)
+            session.add(touchpoint)
+            kickoffs[-1].append(touchpoint)
     session.flush()
-    return CreatedInitiative(initiative.id, initiative.name, tuple(t.id for t in touchpoints))
+    return [
+        CreatedInitiative(initiative.id, initiative.name, tuple(t.id for t in touchpoints))
+        for initiative, touchpoints in zip(initiatives, kickoffs)
+    ]
 
 
 @dataclass(frozen=True)
