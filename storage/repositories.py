@@ -34,6 +34,9 @@ from storage.models import (
 )
 
 
+CHUNK = 1000  # rows per multi-row statement, and ids per IN list
+
+
 def _insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any]]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING on either database, so concurrent writers of the same row both succeed.
     Returns how many rows were new."""
@@ -41,9 +44,12 @@ def _insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # RETURNING, not rowcount: drivers disagree on rowcount for multi-row inserts.
-    statement = insert(table).values(rows).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return len(session.execute(statement).all())
+    new = 0
+    for start in range(0, len(rows), CHUNK):  # within both databases' limits on bound parameters
+        # RETURNING, not rowcount: drivers disagree on rowcount for multi-row inserts.
+        statement = insert(table).values(rows[start : start + CHUNK]).on_conflict_do_nothing()
+        new += len(session.execute(statement.returning(*table.primary_key.columns)).all())
+    return new
 
 
 # Initiatives
@@ -126,8 +132,9 @@ def upsert_stakeholders(
     )
     rows = {
         s.user_id: s
+        for start in range(0, len(user_ids), CHUNK)
         for s in session.execute(
-            select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids))
+            select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK]))
         ).scalars()
     }
     for user_id, profile in profiles.items():
@@ -346,6 +353,19 @@ def pairs_to_plan(session: Session, limit: int) -> list[tuple[InitiativeStakehol
         ).all()
     )
     return [(pair, stakeholder, kickoffs.get(key), last_periods.get(key)) for (pair, stakeholder), key in zip(rows, keys)]
+
+
+def add_pairs(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(InitiativeStakeholder), rows)
+
+
+def add_touchpoints_returning(session: Session, rows: list[dict]) -> list[tuple[int, int]]:
+    """Insert touchpoints; (id, initiative id) of each, in one batched statement per thousand."""
+    if not rows:
+        return []
+    statement = insert(Touchpoint).returning(Touchpoint.id, Touchpoint.initiative_id, sort_by_parameter_order=True)
+    return [tuple(row) for row in session.execute(statement, rows).all()]
 
 
 def add_touchpoints(session: Session, rows: list[dict]) -> int:

@@ -15,7 +15,7 @@ from bot.services.calendar import country_of
 from bot.ids import Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from storage import repositories as repo
-from storage.models import Initiative, InitiativeStakeholder, Touchpoint, TouchpointKind, TouchpointStatus
+from storage.models import Initiative, TouchpointKind, TouchpointStatus
 
 
 @dataclass(frozen=True)
@@ -176,26 +176,19 @@ def store(
             wanted, now,
         )
     }
-    kickoffs: list[list[Touchpoint]] = []
+    pairs, kickoffs = [], []
     for initiative, (_, form) in zip(initiatives, forms):
-        kickoffs.append([])
         for user_id in dict.fromkeys(form.stakeholder_ids):
-            stakeholder = stakeholders[user_id]
-            session.add(InitiativeStakeholder(
-                team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id, added_at=now,
-                planned=True,  # nothing to plan until the kickoff reaches them
-            ))
-            touchpoint = Touchpoint(
-                team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
-                kind=TouchpointKind.KICKOFF, period=TouchpointKind.KICKOFF, status=TouchpointStatus.PENDING, due_at=now,
-            )
-            session.add(touchpoint)
-            kickoffs[-1].append(touchpoint)
-    session.flush()
-    return [
-        CreatedInitiative(initiative.id, initiative.name, tuple(t.id for t in touchpoints))
-        for initiative, touchpoints in zip(initiatives, kickoffs)
-    ]
+            # planned: nothing to plan until the kickoff reaches them
+            pair = {"team_id": team_id, "initiative_id": initiative.id, "stakeholder_id": stakeholders[user_id].id}
+            pairs.append({**pair, "added_at": now, "planned": True})
+            kickoffs.append({**pair, "kind": TouchpointKind.KICKOFF, "period": TouchpointKind.KICKOFF,
+                             "status": TouchpointStatus.PENDING, "due_at": now})
+    repo.add_pairs(session, pairs)
+    made: dict[int, list[int]] = {}
+    for touchpoint_id, initiative_id in repo.add_touchpoints_returning(session, kickoffs):
+        made.setdefault(initiative_id, []).append(touchpoint_id)
+    return [CreatedInitiative(i.id, i.name, tuple(sorted(made.get(i.id, ())))) for i in initiatives]
 
 
 @dataclass(frozen=True)
