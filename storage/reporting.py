@@ -14,6 +14,7 @@ from storage.models import (
     AlignmentSnapshot,
     Initiative,
     InitiativeStakeholder,
+    Measure,
     Shift,
     Stakeholder,
     Touchpoint,
@@ -139,6 +140,16 @@ def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tupl
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query).all()]
+
+
+def measure_counts(session: Session, team_id: str) -> dict[int, int]:
+    """How many success measures each initiative has agreed."""
+    query = (
+        select(Measure.initiative_id, func.count(Measure.id))
+        .where(Measure.team_id == team_id, Measure.active.is_(True))
+        .group_by(Measure.initiative_id)
+    )
+    return dict(session.execute(query).all())
 
 
 def previous_alignment(session: Session, team_id: str, before_week: str) -> dict[int, int]:

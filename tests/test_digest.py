@@ -132,14 +132,16 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
         found = digest.build(session, TEAM, NOW, WEEK)
     assert [(a.reason, a.initiative_name) for a in found.attention] == [
         ("strong_shift", "Leadership programme"), ("falling", "Leadership programme"),
-        ("silent", "Leadership programme"), ("no_impact", "Safety refresher"), ("low", "Safety refresher"),
+        ("silent", "Leadership programme"), ("no_impact", "Safety refresher"), ("no_measure", "Leadership programme"),
     ]
+    assert found.more_attention == 1  # Safety refresher's low index, said as "1 more below"
     [message] = digest_messages(found)
     text = _rendered(message)
     assert text.index("<@U0A2>'s priorities shifted strongly") < text.index("alignment fell from 75 to 59")
     assert "*Leadership programme* · alignment *59* ▼16" in text
     assert "Responses (30 days): 1 of 3 · new shifts: 1 (1 strong) · overdue: 1 · missed this week: 1" in text
-    assert "Agreed impact: 3 of 4 · something tracked: 2 of 4 · reviews in the next 14 days: 1" in text
+    assert "Agreed impact: 3 of 4 · something tracked: 2 of 4 · measures agreed: 0 · reviews in the next 14 days: 1" in text
+    assert "…and 1 more below" in text
     assert "Silent for two cycles or more: <@U0A3>" in text
     assert "Retired one" not in text
 

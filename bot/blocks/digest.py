@@ -36,6 +36,7 @@ def attention_line(item: Attention) -> str:
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
         "no_impact": lambda: f"{name}: no stakeholder has said what impact they want yet",
         "no_tracking": lambda: f"{name}: nothing tracked yet that would show it working",
+        "no_measure": lambda: f"{name}: no success measure agreed yet (`/touchpoint measures`)",
         "low": lambda: f"{name}: alignment index is {item.value}",
         "no_stakeholders": lambda: f"{name}: has no active stakeholders",
     }[item.reason]()
@@ -58,7 +59,7 @@ def initiative_text(i: InitiativeDigest) -> str:
         + (f" ({i.strong_shifts} strong)" if i.strong_shifts else "")
         + f" · overdue: {i.overdue} · missed this week: {i.missed}",
         f"Agreed impact: {i.with_impact} of {i.stakeholders} · something tracked: {i.with_tracking} of {i.stakeholders}"
-        f" · reviews in the next 14 days: {i.reviews_ahead}",
+        f" · measures agreed: {i.measures} · reviews in the next 14 days: {i.reviews_ahead}",
     ]
     if i.silent:
         lines.append(f"Silent for two cycles or more: {_people(i.silent_user_ids, i.silent, SILENT_NAMED)}")

@@ -93,6 +93,7 @@ class InitiativeDigest:
     silent_user_ids: tuple[str, ...]
     with_impact: int
     with_tracking: int
+    measures: int  # success measures agreed
     reviews_ahead: int
     alignment: Alignment
     trend: int | None  # change since the last digest; None if there was none
@@ -115,6 +116,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     strong = reporting.open_strong_shifts(session, team_id, now - PERIOD, limit=50)
     silent = reporting.silent_stakeholders(session, team_id, limit=SILENT_SHOWN)
     previous = reporting.previous_alignment(session, team_id, week)
+    measures = reporting.measure_counts(session, team_id)
     silent_by: dict[int, list[str]] = {}
     for initiative_id, user_id, _cycles in silent:
         silent_by.setdefault(initiative_id, []).append(user_id)
@@ -128,7 +130,8 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
             answered=t.period_answered, expected=t.period_expected, new_shifts=c.new, strong_shifts=c.new_strong,
             overdue=t.overdue, missed=t.missed_recently, silent=s.silent,
             silent_user_ids=tuple(silent_by.get(s.initiative_id, ())), with_impact=s.with_impact,
-            with_tracking=s.with_tracking, reviews_ahead=t.reviews_ahead, alignment=index,
+            with_tracking=s.with_tracking, measures=measures.get(s.initiative_id, 0), reviews_ahead=t.reviews_ahead,
+            alignment=index,
             trend=index.value - before if index.value is not None and before is not None else None,
         ))
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
@@ -148,12 +151,12 @@ class Attention:
     before: int | None = None  # and at the last digest
 
 
-REASONS = ("strong_shift", "falling", "silent", "no_impact", "no_tracking", "low", "no_stakeholders")
+REASONS = ("strong_shift", "falling", "silent", "no_impact", "no_tracking", "no_measure", "low", "no_stakeholders")
 
 
 def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str, str, int]]) -> list[Attention]:
     """What needs a conversation this week, most urgent first: strong shifts nobody follows up, falling alignment,
-    silent stakeholders, no agreed impact, nothing tracked, a low index, no stakeholders."""
+    silent stakeholders, no agreed impact, nothing tracked, no measure agreed, a low index, no stakeholders."""
     names = {i.initiative_id: i.name for i in initiatives}
     found: list[tuple[int, int, Attention]] = []
     seen: set[tuple[int, str]] = set()
@@ -171,10 +174,12 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
             found.append((3, 0, Attention("no_impact", i.name)))
         elif i.stakeholders and not i.with_tracking:
             found.append((4, 0, Attention("no_tracking", i.name)))
+        elif i.stakeholders and not i.measures:
+            found.append((5, 0, Attention("no_measure", i.name)))
         if value is not None and value < LOW:
-            found.append((5, value, Attention("low", i.name, value=value)))
+            found.append((6, value, Attention("low", i.name, value=value)))
         if not i.stakeholders:
-            found.append((6, 0, Attention("no_stakeholders", i.name)))
+            found.append((7, 0, Attention("no_stakeholders", i.name)))
     found.sort(key=lambda f: (f[0], f[1]))
     return [item for _, _, item in found]
 
