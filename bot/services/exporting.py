@@ -106,8 +106,9 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
     if mine is not None:  # only the initiatives they are a stakeholder of
         theirs = {name for name, _ in rows.pairs(*args, mine)}
         initiatives = [i for i in initiatives if i.name in theirs]
-    plan = _plan(session, scope, initiatives, now) if mine is None else []
-    series = _series(session, scope) if mine is None else []
+    agreed = measures.rows_of(session, [i.id for i in initiatives]) if mine is None else {}
+    plan = _plan(session, scope, initiatives, agreed, now) if mine is None else []
+    series = _series(session, scope, agreed) if mine is None else []
     question_label = {**{q.value: t for q, t in QUESTIONS.items()}, **{q.value: q.value.replace("_", " ") for q in Question
                                                                          if q not in QUESTIONS}}
     sheets = [
@@ -142,13 +143,12 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
     return ExportData(scope.title, local(now), tz, plan, sheets, rows.responses_by_month(*args, mine), series)
 
 
-def _plan(session: Session, scope: Scope, initiatives: list, now: datetime) -> list[PlanBlock]:
-    ids = [i.id for i in initiatives]
+def _plan(session: Session, scope: Scope, initiatives: list, agreed: dict[int, list[MeasureRow]],
+          now: datetime) -> list[PlanBlock]:
     people: dict[str, list] = {}
     for name, stakeholder in rows.pairs(session, scope.team_id, scope.initiative_ids):
         people.setdefault(name, []).append(stakeholder)
     texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
-    agreed = measures.rows_of(session, ids)
     week = now.date().isoformat()
     found = {i.initiative_id: i for i in digest.build(session, scope.team_id, now, week).initiatives}
     open_shifts = repo.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
@@ -190,14 +190,11 @@ def _objective(m: MeasureRow) -> str:
 SERIES_MAX = 50  # measures charted; the Readings sheet holds every reading of every measure
 
 
-def _series(session: Session, scope: Scope) -> list[tuple[MeasureRow, list[tuple[date, float]]]]:
+def _series(session: Session, scope: Scope, agreed: dict[int, list[MeasureRow]]) -> list[tuple[MeasureRow, list]]:
+    """The readings of the first SERIES_MAX measures that have any, for charting against baseline and target."""
+    by_id = {m.id: m for ms in agreed.values() for m in ms}
     found: dict[int, list[tuple[date, float]]] = {}
     for _, measure_id, _, read_on, _, value, _ in rows.readings(session, scope.team_id, scope.initiative_ids):
-        if value is not None and (measure_id in found or len(found) < SERIES_MAX):
+        if value is not None and measure_id in by_id and (measure_id in found or len(found) < SERIES_MAX):
             found.setdefault(measure_id, []).append((read_on, value))
-    if not found:
-        return []
-    by_id = {m.id: m for ms in measures.rows_of(session, list(scope.initiative_ids or [])
-                                               or [i.id for i in rows.initiatives(session, scope.team_id, None)]).values()
-             for m in ms}
-    return [(by_id[mid], points) for mid, points in found.items() if mid in by_id]
+    return [(by_id[measure_id], points) for measure_id, points in found.items()]
