@@ -197,17 +197,17 @@ class DigestTime:
         return f"every {WEEKDAYS[self.weekday]} at {self.send_time}"
 
 
-def digest_time(session: Session, team_id: str) -> DigestTime:
-    found = repo.digest_settings(session, team_id)
+def _time_of(found) -> DigestTime:
     return DigestTime(found.weekday, found.send_time, found.channel_id) if found else DigestTime()
+
+
+def digest_time(session: Session, team_id: str) -> DigestTime:
+    return _time_of(repo.digest_settings(session, team_id))
 
 
 def teams(session: Session) -> list[tuple[str, DigestTime]]:
     """Every team that has an active initiative, with when its digest goes out."""
-    return [
-        (team_id, DigestTime(found.weekday, found.send_time, found.channel_id) if found else DigestTime())
-        for team_id, found in repo.digest_teams(session)
-    ]
+    return [(team_id, _time_of(found)) for team_id, found in repo.digest_teams(session)]
 
 
 def due_week(now: datetime, when: DigestTime, tz: str) -> str | None:
