@@ -87,6 +87,8 @@ def test_the_workbook_has_every_sheet_with_real_types_headers_and_filters(story)
     with zipfile.ZipFile(io.BytesIO(content)) as package:  # charts: response rate, and the measure's readings
         assert len([n for n in package.namelist() if n.startswith("xl/charts/chart")]) == 2
     assert len(wb["Charts"]._charts) == 2
+    starts = sorted(chart.anchor._from.row for chart in wb["Charts"]._charts)
+    assert starts[1] - starts[0] >= 15  # one under the other, not overlapping (a chart is about 14 rows tall)
 
 
 def test_text_people_typed_is_never_a_formula(story):

@@ -27,6 +27,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE7EE")
 WRAP = Alignment(wrap_text=True, vertical="top")
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+CHART_ROWS = 16  # rows a chart of 7 cm covers, with a margin
 
 
 def safe_cell(ws, value, *, font: Font | None = None, wrap: bool = False, top: bool = False):
@@ -173,8 +174,9 @@ def _trends(wb: Workbook, data: ExportData) -> None:
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=row - 1))
         chart.height, chart.width = 7, 16
         ws.add_chart(chart, "F1")
-    ws.append([])
-    row += 1
+    for _ in range(max(1, CHART_ROWS + 1 - row)):  # the next chart starts below this one, however few months
+        ws.append([])
+        row += 1
     for measure, points in data.series:
         ws.append([safe_cell(ws, f"{measure.name}" + (f" ({measure.unit})" if measure.unit else ""), font=BOLD)])
         ws.append([safe_cell(ws, v, font=BOLD) for v in ("Date", "Reading", "Baseline", "Target")])
@@ -188,7 +190,7 @@ def _trends(wb: Workbook, data: ExportData) -> None:
         chart.set_categories(Reference(ws, min_col=1, min_row=start, max_row=end))
         chart.height, chart.width = 7, 16
         ws.add_chart(chart, f"F{row}")
-        rows_used = max(len(points) + 3, 15)  # leave room for the chart before the next measure
+        rows_used = max(len(points) + 3, CHART_ROWS)  # leave room for the chart before the next measure
         for _ in range(rows_used - len(points) - 2):
             ws.append([])
         row += rows_used
