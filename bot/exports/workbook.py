@@ -168,7 +168,7 @@ def _trends(wb: Workbook, data: ExportData) -> None:
     row = first + len(data.responses)
     if data.responses:
         chart = BarChart()
-        chart.title, chart.y_axis.title, chart.y_axis.number_format = "Response rate per month", "answered", "0%"
+        chart.title, chart.y_axis.title, chart.y_axis.number_format = "Response rate per month", "share answered", "0%"
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
         chart.add_data(Reference(ws, min_col=4, min_row=first - 1, max_row=row - 1), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=row - 1))
