@@ -807,8 +807,18 @@ def add_readings(session: Session, rows: list[dict]) -> None:
         session.execute(insert(Reading), rows)
 
 
-def set_initiative_active(session: Session, initiative_id: int, active: bool) -> None:
-    session.execute(update(Initiative).where(Initiative.id == initiative_id).values(active=active))
+def deactivate_initiatives(session: Session, initiative_ids: list[int]) -> None:
+    for start in range(0, len(initiative_ids), CHUNK):
+        session.execute(update(Initiative).where(Initiative.id.in_(initiative_ids[start : start + CHUNK])).values(active=False))
+
+
+def pause_users(session: Session, team_id: str, user_ids: list[str], until: date, now: datetime) -> None:
+    for start in range(0, len(user_ids), CHUNK):
+        session.execute(
+            update(Stakeholder)
+            .where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK]))
+            .values(paused_until=until, updated_at=now)
+        )
 
 
 def teams(session: Session) -> list[str]:

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -23,7 +23,16 @@ from bot.services.initiatives import Profile
 from bot.services.measures import reading_block
 from bot.simulator.webapi import TOKEN
 from storage.db import Database
-from storage.models import Answer, Initiative, InitiativeStakeholder, Measure, Shift, Touchpoint, TouchpointStatus
+from storage.models import (
+    Answer,
+    Initiative,
+    InitiativeStakeholder,
+    Measure,
+    Shift,
+    Stakeholder,
+    Touchpoint,
+    TouchpointStatus,
+)
 from tests.conftest import APPBOT, CHRIS, GONE, LD_CHANNEL, LENA, MEI, OLU, SAM, SECRET, TEAM
 from tests.flows import open_form, rows, submit_form
 from tests.test_measures import MEASURE, _confirm, _measures_modal
@@ -205,6 +214,8 @@ def test_a_clean_import_creates_initiatives_stakeholders_and_kickoffs_in_one_go(
         made = {i.name: i for i in session.exec(select(Initiative))}
         assert made["Safety refresher"].active is False and made["Leadership"].created_by == LENA
         assert {t.status for t in session.exec(select(Touchpoint))} == {TouchpointStatus.PENDING}  # the pass sends them
+        paused = {s.user_id: s.paused_until for s in session.exec(select(Stakeholder))}
+        assert paused == {SAM: date(2027, 4, 1), OLU: None}
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:

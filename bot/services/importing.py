@@ -101,11 +101,13 @@ def run(session: Session, team_id: str, file_name: str, content: bytes, director
     people = {user_id: profile for item in items for user_id, profile in item.people.items()}
     forms = [(i.owner, NewInitiative(i.name, i.goal, i.description, tuple(i.people), i.channel)) for i in items]
     created = initiatives.store(session, team_id, forms, people, default_channel, now)
-    for item, made in zip(items, created):
-        if not item.active:
-            repo.set_initiative_active(session, made.id, False)
+    repo.deactivate_initiatives(session, [made.id for item, made in zip(items, created) if not item.active])
+    paused: dict[date, list[str]] = {}
+    for item in items:
         for user_id, until in item.paused.items():
-            repo.pause_stakeholder(session, repo.stakeholder_by_user(session, team_id, user_id).id, until, now)
+            paused.setdefault(until, []).append(user_id)
+    for until, user_ids in paused.items():  # one statement per date, not per person
+        repo.pause_users(session, team_id, user_ids, until, now)
     return Imported(len(items), sum(len(i.people) for i in items), sum(len(c.touchpoint_ids) for c in created))
 
 

@@ -42,6 +42,7 @@ class MeasureRow:
     latest: float | None = None
     latest_on: date | None = None
     owner_name: str = ""
+    owner_id: int | None = None  # the stakeholder row of its owner
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[Measu
         found.setdefault(measure.initiative_id, []).append(MeasureRow(
             measure.id, measure.name, owner_user_id, measure.source, measure.unit, measure.direction,
             measure.baseline, measure.baseline_on, measure.target, measure.target_on, value, on,
-            owner_name or owner_user_id,
+            owner_name or owner_user_id, measure.owner_id,
         ))
     return found
 
@@ -166,9 +167,7 @@ NO_CHANGE_OR_UNKNOWN = {ReadingStatus.NO_CHANGE: "No change", ReadingStatus.DONT
 
 def owned(session: Session, initiative_id: int, stakeholder_id: int) -> tuple[MeasureRow, ...]:
     """The measures this stakeholder reports for this initiative, with their latest reading."""
-    rows = rows_of(session, [initiative_id]).get(initiative_id, [])
-    ids = {m.id for m, _, _ in repo.measures_of(session, [initiative_id]) if m.owner_id == stakeholder_id}
-    return tuple(r for r in rows if r.id in ids)
+    return tuple(m for m in rows_of(session, [initiative_id]).get(initiative_id, []) if m.owner_id == stakeholder_id)
 
 
 def validate_readings(measures: tuple[MeasureRow, ...], given: Mapping[int, tuple[str, str]]) -> tuple[dict, dict]:
