@@ -61,7 +61,7 @@ def claim_all(db: Database) -> tuple[float, int]:
     claimed = 0
     while True:
         with db.session() as session:
-            batch = touchpoints.claim_due(session, NOW, timedelta(hours=6))
+            batch, _ = touchpoints.claim_due(session, NOW, timedelta(hours=6), "UTC")
         if not batch:
             return time.perf_counter() - started, claimed
         claimed += len(batch)

@@ -147,7 +147,8 @@ def _import(args: argparse.Namespace) -> int:
         team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
         with db.session() as session:
             owner = args.owner or next(iter(settings.ld_admin_user_ids), "")
-            done = importing.run(session, team_id, path.name, content, directory, owner, settings.ld_channel_id, utcnow())
+            done = importing.run(session, team_id, path.name, content, directory, owner, settings.ld_channel_id, utcnow(),
+                                settings.touchpoint_tz)
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.blocks import Message
 from bot.blocks import digest as digest_blocks
+from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import shifts as shift_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
@@ -19,6 +20,7 @@ from bot.blocks import exports as export_blocks
 from bot.exports import reading, template, workbook
 from bot.services import digest, exporting, importing, shifts, touchpoints
 from bot.services.answers import RecordedAnswers
+from bot.services.initiatives import CreatedInitiative
 from bot.services.shifts import SummaryView
 from bot.services.touchpoints import Outgoing
 from bot.slack import SlackCallFailed, SlackGateway
@@ -62,10 +64,17 @@ class Delivery:
         self.default_tz = default_tz
         self.default_channel = default_channel  # the L&D channel: imported initiatives' summary channel by default
 
+    def open_initiative(self, created: CreatedInitiative) -> dict[int, str]:
+        """A new initiative's kickoffs: those due now are sent, the rest wait for the scheduling pass; the L&D member
+        who opened it is told when each stakeholder will be asked."""
+        failures = self.send(created.touchpoint_ids)
+        self._tell(created.opened_by, initiative_blocks.first_asks(created.name, created.asks, self.clock()))
+        return failures
+
     def send(self, touchpoint_ids: Iterable[int]) -> dict[int, str]:
-        """Claim and deliver the pending touchpoints among touchpoint_ids (a new initiative's kickoffs)."""
+        """Claim and deliver the touchpoints among touchpoint_ids that are pending and due."""
         with self.db.session() as session:
-            items = touchpoints.claim(session, touchpoint_ids, self.clock())
+            items = touchpoints.claim(session, touchpoint_ids, self.clock(), self.default_tz)
         return self.deliver(items)
 
     def deliver(self, items: list[Outgoing], *, recovering: bool = False) -> dict[int, str]:
@@ -257,7 +266,8 @@ class Delivery:
         reading.check(name, content)  # before asking Slack for the member list
         directory = self.slack.directory()
         with self.db.session() as session:
-            done = importing.run(session, team_id, name, content, directory, user_id, self.default_channel, self.clock())
+            done = importing.run(session, team_id, name, content, directory, user_id, self.default_channel, self.clock(),
+                                    self.default_tz)
         message = export_blocks.imported(name, done)
         self.slack.post(user_id, message.text, message.blocks)
 

@@ -173,7 +173,7 @@ def _pause(deps: Deps, team_id: str, text: str) -> Message:
         raise UserError("Say who and until when, for example: `/touchpoint pause @sam until 2027-01-15`")
     user_id, until = match.group(1), parse_day(match.group(2), deps.clock())
     with deps.db.session() as session:
-        moved = touchpoints.pause(session, team_id, user_id, until, deps.clock())
+        moved = touchpoints.pause(session, team_id, user_id, until, deps.clock(), deps.settings.touchpoint_tz)
     return schedule_blocks.paused(user_id, until, moved, self_service=False)
 
 

@@ -1,4 +1,5 @@
-"""Submitting the "new initiative" modal: validate inline, store in one transaction, then DM the stakeholders."""
+"""Submitting the "new initiative" modal: validate inline, store in one transaction, then DM the stakeholders who
+are in working hours (the pass asks the others at a sensible hour of their day) and tell the opener when."""
 
 from __future__ import annotations
 
@@ -28,9 +29,10 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     try:
         with deps.db.session() as session:
             created = initiatives.create(
-                session, context["team_id"], user_id, form, people, deps.settings.ld_channel_id, deps.clock()
+                session, context["team_id"], user_id, form, people, deps.settings.ld_channel_id, deps.clock(),
+                deps.settings.touchpoint_tz,
             )
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack()
-    deps.background.submit(deps.delivery.send, created.touchpoint_ids)
+    deps.background.submit(deps.delivery.open_initiative, created)

@@ -52,7 +52,7 @@ def on_away(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
     until = parse_day(str(action.get("selected_date") or ""), now)
     with deps.db.session() as session:
         item = touchpoints.skip(session, context["team_id"], touchpoint_id, user_id)
-        moved = touchpoints.pause(session, context["team_id"], user_id, until, now)
+        moved = touchpoints.pause(session, context["team_id"], user_id, until, now, deps.settings.touchpoint_tz)
     message = schedule_blocks.paused(user_id, until, moved, self_service=True)
     closed = blocks.closed_message(item, TouchpointStatus.SKIPPED)
     respond(text=closed.text, blocks=closed.blocks + message.blocks, replace_original=True)

@@ -44,8 +44,11 @@ class PassReport:
 def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Callable[[], datetime]) -> PassReport:
     """One pass. Each step runs on its own, so one step's failure (logged) does not stop the others."""
     report = PassReport()
+    # Closing what is past its answer-by time comes first, so that a pass after a long downtime never reminds anyone
+    # of a touchpoint that is already over; planning comes before sending, so what falls due at this very pass (or
+    # fell due within the grace period) is sent by it.
     steps = (
-        ("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind), ("expire", _expire),
+        ("expire", _expire), ("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind),
         ("shift summaries", _summaries), ("recover summaries", _recover_summaries),
         ("digest", post_due_digests), ("recover digests", recover_digests),
     )
@@ -63,7 +66,7 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
 def _plan(db, delivery, settings, now, report) -> None:
     while True:
         with db.session() as session:
-            looked_at = planning.plan(session, now(), settings.default_tz)
+            looked_at = planning.plan(session, now(), settings.default_tz, since=now() - settings.grace)
         report.planned += looked_at
         if looked_at < planning.PLAN_BATCH:
             return
@@ -72,8 +75,8 @@ def _plan(db, delivery, settings, now, report) -> None:
 def _send(db, delivery, settings, now, report) -> None:
     while True:
         with db.session() as session:
-            items = touchpoints.claim_due(session, now(), settings.grace)
-        if not items:
+            items, claimed = touchpoints.claim_due(session, now(), settings.grace, settings.default_tz)
+        if not claimed:
             return
         failures = delivery.deliver(items)
         report.sent += len(items) - len(failures)
@@ -91,7 +94,7 @@ def _recover(db, delivery, settings, now, report) -> None:
 
 def _remind(db, delivery, settings, now, report) -> None:
     with db.session() as session:
-        items = touchpoints.claim_reminders(session, now())
+        items = touchpoints.claim_reminders(session, now(), settings.default_tz)
     delivery.remind(items)
     report.reminded += len(items)
 

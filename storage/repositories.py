@@ -130,18 +130,22 @@ def upsert_stakeholders(
             for u in user_ids
         ],
     )
-    rows = {
-        s.user_id: s
-        for start in range(0, len(user_ids), CHUNK)
-        for s in session.execute(
-            select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK]))
-        ).scalars()
-    }
+    rows = {s.user_id: s for s in stakeholders_by_users(session, team_id, user_ids)}
     for user_id, profile in profiles.items():
         if profile is not None and user_id in rows:
             row = rows[user_id]
             row.display_name, row.tz, row.country, row.active, row.updated_at = (*profile, True, now)
     return [rows[u] for u in user_ids]
+
+
+def stakeholders_by_users(session: Session, team_id: str, user_ids: list[str]) -> list[Stakeholder]:
+    return [
+        s
+        for start in range(0, len(user_ids), CHUNK)
+        for s in session.execute(
+            select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK]))
+        ).scalars()
+    ]
 
 
 def stakeholder_by_user(session: Session, team_id: str, user_id: str) -> Stakeholder | None:
@@ -181,13 +185,44 @@ def unplan_pair(session: Session, initiative_id: int, stakeholder_id: int) -> No
 # Touchpoints
 
 
+def _deliverable() -> list:
+    """Touchpoints of an active initiative and an active stakeholder: nothing else is ever sent or reminded."""
+    return [
+        Touchpoint.initiative_id.in_(select(Initiative.id).where(Initiative.active.is_(True))),
+        Touchpoint.stakeholder_id.in_(select(Stakeholder.id).where(Stakeholder.active.is_(True))),
+    ]
+
+
 def claim_touchpoints(session: Session, touchpoint_ids: Iterable[int], now: datetime) -> list[int]:
-    """Move the given pending touchpoints to sending, atomically: of two concurrent claimers only one gets each row."""
+    """Move the given pending touchpoints that are due to sending, atomically: of two concurrent claimers only one
+    gets each row."""
     ids = list(touchpoint_ids)
     if not ids:
         return []
-    where = [Touchpoint.id.in_(ids), Touchpoint.status == TouchpointStatus.PENDING]
+    where = [Touchpoint.id.in_(ids), Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.due_at <= now,
+             *_deliverable()]
     return _claim(session, where, _sending(now), len(ids))
+
+
+def hold_touchpoint(session: Session, touchpoint_id: int, due_at: datetime) -> None:
+    """A claimed touchpoint that may not go out yet (its stakeholder is away) goes back to pending, due later."""
+    session.execute(
+        update(Touchpoint).where(Touchpoint.id == touchpoint_id)
+        .values(status=TouchpointStatus.PENDING, due_at=due_at, claimed_at=None)
+    )
+
+
+def open_touchpoints_of(session: Session, stakeholder_ids: Iterable[int]) -> list[Touchpoint]:
+    """The stakeholders' touchpoints that are still to be sent or answered."""
+    ids = list(stakeholder_ids)
+    if not ids:
+        return []
+    return list(session.execute(
+        select(Touchpoint).where(
+            Touchpoint.stakeholder_id.in_(ids),
+            Touchpoint.status.in_((TouchpointStatus.PENDING, TouchpointStatus.SENT)),
+        )
+    ).scalars())
 
 
 def _sending(now: datetime) -> dict:
@@ -414,6 +449,7 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
         Touchpoint.status == TouchpointStatus.PENDING,
         Touchpoint.due_at <= now,
         or_(Touchpoint.kind == TouchpointKind.KICKOFF, Touchpoint.due_at >= recurring_since),
+        *_deliverable(),
     ]
     return _claim(session, where, _sending(now), limit, order=Touchpoint.due_at)
 
@@ -434,7 +470,12 @@ def claim_stale_sending(session: Session, now: datetime, lease_before: datetime,
 
 
 def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
-    where = [Touchpoint.status == TouchpointStatus.SENT, Touchpoint.remind_at <= now, Touchpoint.reminded_at.is_(None)]
+    """Open touchpoints whose reminder is due, and that are still open to an answer: a touchpoint past its answer-by
+    time is closed as missed, never reminded (a clock that was down for weeks wakes up to what is current)."""
+    where = [
+        Touchpoint.status == TouchpointStatus.SENT, Touchpoint.remind_at <= now, Touchpoint.reminded_at.is_(None),
+        or_(Touchpoint.expires_at.is_(None), Touchpoint.expires_at > now), *_deliverable(),
+    ]
     return _claim(session, where, {"reminded_at": now}, limit, order=Touchpoint.remind_at)
 
 

@@ -148,11 +148,17 @@ def server(slack, db) -> Iterator[AppServer]:
     app_server.stop()
 
 
+# Tests of the app through its front door run on a fixed working afternoon (Tuesday 5 January 2027, 15:00 UTC:
+# working hours in London, Paris and New York), never on the day the suite happens to run.
+WORKING_AFTERNOON = datetime(2027, 1, 5, 15, tzinfo=timezone.utc)
+
+
 @pytest.fixture
 def app(server, slack) -> Iterator[Running]:
-    running = server.start()
-    yield running
-    running.settle()
+    with freeze_time(WORKING_AFTERNOON, tick=True):
+        running = server.start()
+        yield running
+        running.settle()
     assert_everything_sent_is_valid(slack)
 
 
@@ -165,7 +171,7 @@ def checked_in(server, slack, db):
     from tests.flows import answer, open_initiative
     from tests.scheduling_world import World
 
-    start = datetime(2027, 1, 1, 9, tzinfo=timezone.utc)
+    start = datetime(2027, 1, 5, 15, tzinfo=timezone.utc)  # working hours in London and New York: first DMs at once
     with freeze_time(start, tick=True):
         app = server.start()
         open_initiative(app, LENA, stakeholders=[SAM, OLU])

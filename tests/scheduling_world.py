@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app import patient_gateway
 from bot.delivery import Delivery
@@ -47,6 +47,12 @@ class World:
             if send:
                 self.delivery.send(created.touchpoint_ids)
         return list(created.touchpoint_ids)
+
+    def make_due(self, touchpoint_ids: list[int], at: datetime) -> None:
+        """Seed: these touchpoints fall due at `at` (for passes run by real processes on the real clock, whatever
+        hour of whose day that is)."""
+        with self.db.session() as session:
+            session.execute(update(Touchpoint).where(Touchpoint.id.in_(touchpoint_ids)).values(due_at=at))
 
     def run(self, at: datetime) -> PassReport:
         with freeze_time(at):

@@ -17,7 +17,7 @@ def test_a_claim_takes_at_most_its_limit_and_the_next_claim_takes_the_rest(slack
     for k in range(0, 60, 20):
         world.open(opened, {u: people[u] for u in names[k:k + 20]}, name=f"Initiative {k}", send=False)
     other = Database(db.url)  # a second claimer with its own connections
-    now = opened + timedelta(minutes=1)
+    now = opened + timedelta(hours=11)  # Monday 11:00 in London: every first DM is due
     batches = []
     for claimer in (db, other, db, other):
         with claimer.session() as session:

@@ -44,6 +44,9 @@ def test_a_simulated_year_sends_every_touchpoint_once_at_ten_local_across_dst(sl
     assert all(t.reminded_at is not None and t.reminded_at < t.expires_at for t in recurring)
 
 
+OPENED = datetime(2027, 1, 5, 11, tzinfo=UTC)  # a Tuesday morning in London: first DMs go at once
+
+
 def _rows(world, model):
     from sqlmodel import select
 
@@ -53,8 +56,8 @@ def _rows(world, model):
 
 def test_what_fell_due_while_down_is_sent_once_within_the_grace_period_and_missed_after_it(slack, db):
     world = World.make(slack, db, grace=timedelta(hours=6))
-    world.open(datetime(2027, 1, 1, tzinfo=UTC), {"U0LATE": "Europe/London"})
-    world.run(datetime(2027, 1, 1, 0, 1, tzinfo=UTC))  # plans the February check-in
+    world.open(OPENED, {"U0LATE": "Europe/London"})
+    world.run(OPENED + timedelta(minutes=1))  # plans the February check-in
     [_, checkin] = world.touchpoints()
     assert checkin.due_at == datetime(2027, 2, 9, 10, tzinfo=UTC)
 
@@ -63,8 +66,8 @@ def test_what_fell_due_while_down_is_sent_once_within_the_grace_period_and_misse
     assert len(world.touchpoint_dms("U0LATE")) == 2
     assert world.touchpoints()[1].status == TouchpointStatus.SENT
 
-    world.open(datetime(2027, 1, 1, tzinfo=UTC), {"U0DOWN": "Europe/London"}, name="Leadership")
-    world.run(datetime(2027, 1, 1, 0, 1, tzinfo=UTC))
+    world.open(OPENED, {"U0DOWN": "Europe/London"}, name="Leadership")
+    world.run(OPENED + timedelta(minutes=1))
     world.run(datetime(2027, 2, 9, 17, tzinfo=UTC))  # seven hours late: past the grace period
     missed = [t for t in world.touchpoints() if t.period == "2027-02" and t.status == TouchpointStatus.MISSED]
     assert len(missed) == 1 and "not running" in missed[0].last_error
@@ -77,8 +80,8 @@ def test_what_fell_due_while_down_is_sent_once_within_the_grace_period_and_misse
 def test_slack_failures_during_a_pass_retry_report_and_never_stop_it(slack, db):
     world = World.make(slack, db)
     people = {f"U0P{n}": "Europe/London" for n in range(6)}
-    world.open(datetime(2027, 1, 1, tzinfo=UTC), people)
-    world.run(datetime(2027, 1, 1, 0, 1, tzinfo=UTC))
+    world.open(OPENED, people)
+    world.run(OPENED + timedelta(minutes=1))
     slack.rate_limit("chat.postMessage", times=4, retry_after=1)  # a 429 storm
     slack.fail("chat.postMessage", "internal_error", status=500, times=2)
     slack.fail("chat.postMessage", "user_not_found", times=5, when=lambda a: a["channel"] in ("U0P3", "D0P3"))

@@ -22,7 +22,7 @@ from tests.test_exactly_once import _tick
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message
 
 UTC = timezone.utc
-START = datetime(2027, 1, 1, 9, tzinfo=UTC)
+START = datetime(2027, 1, 5, 15, tzinfo=UTC)  # Tue: working hours in London and New York, so first DMs go at once
 NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)  # the same day for every shift below
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,7 +23,7 @@ from bot.blocks import Message
 from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
-from bot.services.initiatives import Listing, NewInitiative
+from bot.services.initiatives import FirstAsk, Listing, NewInitiative
 
 
 def _text_input(block: Block, label: str, *, max_length: int, multiline: bool, optional: bool, hint: str, placeholder: str) -> InputBlock:
@@ -184,3 +186,18 @@ def help_message(unknown: str | None = None) -> Message:
 
 def not_allowed(message: str) -> Message:
     return Message(text=message, blocks=[section(escape(message))])
+
+
+def first_asks(initiative_name: str, asks: Sequence[FirstAsk], now: datetime) -> Message:
+    """The L&D member who opened an initiative learns when each stakeholder gets the first two questions."""
+    lines = []
+    for ask in asks:
+        if ask.due_at <= now:
+            lines.append(f"• {mention(ask.user_id)}: now")
+        else:
+            local = ask.due_at.astimezone(ZoneInfo(ask.tz))
+            lines.append(f"• {mention(ask.user_id)}: {local:%a %d %b} at {local:%H:%M} their time ({ask.tz}), "
+                         "the next working hours of their day")
+    text = (f"*{escape(initiative_name)}* is open. Its stakeholders get the first two questions at a sensible hour of "
+            "their own day:\n" + "\n".join(lines))
+    return Message(text=f"{escape(initiative_name)} is open: when each stakeholder is asked", blocks=[section(text)])

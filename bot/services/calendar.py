@@ -21,6 +21,7 @@ from bot.errors import UserError
 from storage.models import Schedule, TouchpointKind
 
 FIRST_TOUCHPOINT_GAP = timedelta(days=14)  # no check-in or review this soon after the kickoff
+WORKING_HOURS = (time(9, 0), time(17, 0))  # a first DM sent at once only inside these local hours
 MONTHS_AHEAD = 24  # how far the planner looks before concluding a cadence never fires
 
 IsHoliday = Callable[[date], bool]
@@ -224,8 +225,12 @@ def plan_next(
     first_asked: datetime,
     after_period: str | None,
     paused_until: date | None,
+    since: datetime | None = None,
 ) -> Planned | None:
-    """The stakeholder's next check-in or review after after_period that is still ahead of now, or None."""
+    """The stakeholder's next check-in or review after after_period that is due after `since` (default: now), or
+    None. A `since` before now lets a pass that runs late (a cron every few hours, a clock that was down) plan, and
+    then send, what fell due since then instead of skipping a month."""
+    since = now if since is None else since
     local_now = now.astimezone(tz)
     year, month = local_now.year, local_now.month
     if after_period:
@@ -240,7 +245,7 @@ def plan_next(
             if paused_until and day <= paused_until:
                 day = next_allowed(cadence, paused_until + timedelta(days=1), is_holiday)
             due = at_local(day, cadence.send_time, tz)
-            if due > now and due >= earliest:
+            if due > since and due >= earliest:
                 return Planned(kind, f"{year:04d}-{month:02d}", due)
         year, month = (year, month + 1) if month < 12 else (year + 1, 1)
     return None
@@ -252,3 +257,38 @@ def follow_ups(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, sent_at: d
     remind = add_working_days(cadence, local.date(), cadence.reminder_after, is_holiday)
     missed = add_working_days(cadence, local.date(), cadence.missed_after, is_holiday)
     return at_local(remind, local.timetz().replace(tzinfo=None), tz), at_local(missed, local.timetz().replace(tzinfo=None), tz)
+
+
+def resume_day(cadence: Cadence, paused_until: date, is_holiday: IsHoliday) -> date:
+    """The first day a touchpoint may land on after a pause that lasts through paused_until."""
+    return next_allowed(cadence, paused_until + timedelta(days=1), is_holiday)
+
+
+def is_paused(paused_until: date | None, tz: ZoneInfo, now: datetime) -> bool:
+    """A pause lasts through its last day in the person's own time zone."""
+    return paused_until is not None and now.astimezone(tz).date() <= paused_until
+
+
+def first_ask(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, now: datetime, paused_until: date | None) -> datetime:
+    """When a stakeholder gets the first two questions: now, if it is working hours on a working day in their zone
+    (not a holiday, not a quiet period, not paused); otherwise the next allowed day at the schedule's send time."""
+    local = now.astimezone(tz)
+    if is_paused(paused_until, tz, now):
+        return at_local(resume_day(cadence, paused_until, is_holiday), cadence.send_time, tz)
+    start, end = WORKING_HOURS
+    if allowed(cadence, local.date(), is_holiday) and start <= local.time() < end:
+        return now
+    day = next_allowed(cadence, local.date(), is_holiday)
+    if at_local(day, cadence.send_time, tz) <= now:
+        day = next_allowed(cadence, day + timedelta(days=1), is_holiday)
+    return at_local(day, cadence.send_time, tz)
+
+
+def moved_follow_ups(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, day: date,
+                     expires_at: datetime | None) -> tuple[datetime, datetime]:
+    """An open touchpoint's reminder moved to `day` (snoozed, or held through a pause), and an answer-by time that
+    leaves two working days after it."""
+    day = next_allowed(cadence, day, is_holiday)
+    remind_at = at_local(day, cadence.send_time, tz)
+    closes = at_local(add_working_days(cadence, day, 2, is_holiday), cadence.send_time, tz)
+    return remind_at, max(expires_at or closes, closes)

@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.exports import reading
 from bot.ids import Block
 from bot.limits import STAKEHOLDERS_MAX
-from bot.services import initiatives
+from bot.services import initiatives, touchpoints
 from bot.services.exporting import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS
 from bot.services.initiatives import NewInitiative, Profile, name_key
 from storage import repositories as repo
@@ -80,7 +80,7 @@ def _column(row: reading.Row, header: str) -> str:
 
 
 def run(session: Session, team_id: str, file_name: str, content: bytes, directory: Mapping[str, Profile],
-        importer: str, default_channel: str, now: datetime) -> Imported:
+        importer: str, default_channel: str, now: datetime, default_tz: str = "UTC") -> Imported:
     reading.check(file_name, content)
     sheets, read_problems = reading.read(content, REQUIRED)
     problems = [Problem(*p) for p in read_problems]
@@ -100,14 +100,14 @@ def run(session: Session, team_id: str, file_name: str, content: bytes, director
     items = list(planned.values())
     people = {user_id: profile for item in items for user_id, profile in item.people.items()}
     forms = [(i.owner, NewInitiative(i.name, i.goal, i.description, tuple(i.people), i.channel)) for i in items]
-    created = initiatives.store(session, team_id, forms, people, default_channel, now)
+    created = initiatives.store(session, team_id, forms, people, default_channel, now, default_tz)
     repo.deactivate_initiatives(session, [made.id for item, made in zip(items, created) if not item.active])
     paused: dict[date, list[str]] = {}
     for item in items:
         for user_id, until in item.paused.items():
             paused.setdefault(until, []).append(user_id)
     for until, user_ids in paused.items():  # one statement per date, not per person
-        repo.pause_users(session, team_id, user_ids, until, now)
+        touchpoints.pause_many(session, team_id, user_ids, until, now, default_tz)
     return Imported(len(items), sum(len(i.people) for i in items), sum(len(c.touchpoint_ids) for c in created))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.errors import UserError
+from bot.services import calendar
 from bot.services.calendar import country_of
 from bot.ids import Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
@@ -40,10 +41,21 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class FirstAsk:
+    """When a stakeholder of a new initiative gets the first two questions."""
+
+    user_id: str
+    due_at: datetime
+    tz: str
+
+
+@dataclass(frozen=True)
 class CreatedInitiative:
     id: int
     name: str
     touchpoint_ids: tuple[int, ...]
+    asks: tuple[FirstAsk, ...] = ()
+    opened_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,12 +140,13 @@ def create(
     people: Mapping[str, Profile | None],
     default_channel_id: str,
     now: datetime,
+    default_tz: str = "UTC",
 ) -> CreatedInitiative:
-    """Store the initiative, its stakeholders and one kickoff touchpoint per stakeholder, due now."""
+    """Store the initiative, its stakeholders and one kickoff touchpoint per stakeholder (see `store`)."""
     errors = validate(session, team_id, form, people)
     if errors:
         raise FormInvalid(errors)
-    [created] = store(session, team_id, [(opened_by, form)], people, default_channel_id, now)
+    [created] = store(session, team_id, [(opened_by, form)], people, default_channel_id, now, default_tz)
     return created
 
 
@@ -144,9 +157,11 @@ def store(
     people: Mapping[str, Profile | None],
     default_channel_id: str,
     now: datetime,
+    default_tz: str = "UTC",
 ) -> list[CreatedInitiative]:
-    """Store validated initiatives (each with who opens it), their stakeholders and a kickoff per stakeholder, due
-    now: a few statements for any number of initiatives, in the caller's transaction."""
+    """Store validated initiatives (each with who opens it), their stakeholders and a kickoff per stakeholder: a few
+    statements for any number of initiatives, in the caller's transaction. Each kickoff is due at a sensible hour of
+    its stakeholder's day (`calendar.first_ask`): now during their working hours, else their next working day."""
     initiatives = [
         Initiative(
             team_id=team_id,
@@ -176,6 +191,12 @@ def store(
             wanted, now,
         )
     }
+    cadence = calendar.Cadence()  # a new initiative has the default schedule
+    asks = {}
+    for user_id, person in stakeholders.items():
+        tz = calendar.zone(person.tz, default_tz)
+        asks[user_id] = FirstAsk(user_id, calendar.first_ask(
+            cadence, tz, calendar.holidays_in(person.country), now, person.paused_until), tz.key)
     pairs, kickoffs = [], []
     for initiative, (_, form) in zip(initiatives, forms):
         for user_id in dict.fromkeys(form.stakeholder_ids):
@@ -183,12 +204,16 @@ def store(
             pair = {"team_id": team_id, "initiative_id": initiative.id, "stakeholder_id": stakeholders[user_id].id}
             pairs.append({**pair, "added_at": now, "planned": True})
             kickoffs.append({**pair, "kind": TouchpointKind.KICKOFF, "period": TouchpointKind.KICKOFF,
-                             "status": TouchpointStatus.PENDING, "due_at": now})
+                             "status": TouchpointStatus.PENDING, "due_at": asks[user_id].due_at})
     repo.add_pairs(session, pairs)
     made: dict[int, list[int]] = {}
     for touchpoint_id, initiative_id in repo.add_touchpoints_returning(session, kickoffs):
         made.setdefault(initiative_id, []).append(touchpoint_id)
-    return [CreatedInitiative(i.id, i.name, tuple(sorted(made.get(i.id, ())))) for i in initiatives]
+    return [
+        CreatedInitiative(i.id, i.name, tuple(sorted(made.get(i.id, ()))),
+                          tuple(asks[u] for u in dict.fromkeys(form.stakeholder_ids)), i.created_by)
+        for i, (_, form) in zip(initiatives, forms)
+    ]
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from storage.models import TouchpointStatus
 PLAN_BATCH = 1_000
 
 
-def plan(session: Session, now: datetime, default_tz: str, limit: int = PLAN_BATCH) -> int:
-    """Plan the next touchpoint of up to `limit` pairs that need one; returns how many pairs were looked at."""
+def plan(session: Session, now: datetime, default_tz: str, limit: int = PLAN_BATCH, *, since: datetime | None = None) -> int:
+    """Plan the next touchpoint of up to `limit` pairs that need one, due after `since` (default: now); returns how
+    many pairs were looked at."""
     rows = repo.pairs_to_plan(session, limit)
     schedules = repo.schedules_for(session, {pair.initiative_id for pair, _, _, _ in rows})
     new = []
@@ -31,6 +32,7 @@ def plan(session: Session, now: datetime, default_tz: str, limit: int = PLAN_BAT
             first_asked=first_asked,
             after_period=last_period,
             paused_until=stakeholder.paused_until,
+            since=since,
         )
         if planned is not None:
             new.append({

@@ -38,6 +38,7 @@ class Outgoing:
     sent_channel_id: str | None = None
     message_ts: str | None = None
     current: dict[str, str] = field(default_factory=dict)  # their latest impact and tracking answers
+    paused_until: date | None = None
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
@@ -52,21 +53,40 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             summary_channel_id=i.summary_channel_id, stakeholder_id=s.id, user_id=s.user_id,
             dm_channel_id=s.dm_channel_id, tz=s.tz, country=s.country, due_at=t.due_at,
             sent_channel_id=t.channel_id, message_ts=t.message_ts,
-            current=current.get((t.initiative_id, t.stakeholder_id), {}),
+            current=current.get((t.initiative_id, t.stakeholder_id), {}), paused_until=s.paused_until,
         )
         for t, i, s in rows
     ]
 
 
-def claim(session: Session, touchpoint_ids: Iterable[int], now: datetime) -> list[Outgoing]:
-    """The given touchpoints that were pending, now claimed by the caller alone."""
-    return _outgoing(session, repo.claim_touchpoints(session, touchpoint_ids, now))
+def claim(session: Session, touchpoint_ids: Iterable[int], now: datetime, default_tz: str) -> list[Outgoing]:
+    """The given touchpoints that were pending and are due, now claimed by the caller alone (a new initiative's
+    kickoffs: those whose stakeholders are in working hours go out at once, the others wait for the pass)."""
+    return _sendable(session, _outgoing(session, repo.claim_touchpoints(session, touchpoint_ids, now)), now, default_tz)
 
 
-def claim_due(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
-    """What is due now, claimed; check-ins and reviews that fell due before the grace period are marked missed."""
+def claim_due(session: Session, now: datetime, grace: timedelta, default_tz: str,
+              limit: int = CLAIM_BATCH) -> tuple[list[Outgoing], int]:
+    """What is due now, claimed, and how many rows the claim took (held ones included); check-ins and reviews that
+    fell due before the grace period are marked missed."""
     repo.miss_stale_pending(session, now - grace)
-    return _outgoing(session, repo.claim_due(session, now, recurring_since=now - grace, limit=limit))
+    claimed = _outgoing(session, repo.claim_due(session, now, recurring_since=now - grace, limit=limit))
+    return _sendable(session, claimed, now, default_tz), len(claimed)
+
+
+def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz: str) -> list[Outgoing]:
+    """The claimed touchpoints that may go out now; those of a stakeholder who is away go back to pending, due on
+    the first allowed day after the pause (the pause is usually applied ahead, by `pause`; this holds any other)."""
+    sendable, away = _split_away(items, now, default_tz)
+    for item in away:
+        cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+        repo.hold_touchpoint(session, item.touchpoint_id, calendar.first_ask(cadence, tz, is_holiday, now, item.paused_until))
+    return sendable
+
+
+def _split_away(items: list[Outgoing], now: datetime, default_tz: str) -> tuple[list[Outgoing], list[Outgoing]]:
+    away = [i for i in items if calendar.is_paused(i.paused_until, calendar.zone(i.tz, default_tz), now)]
+    return [i for i in items if i not in away], away
 
 
 def reclaim_stale(session: Session, now: datetime, lease: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
@@ -86,10 +106,10 @@ def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: dateti
         repo.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
     # The next check-in or review can be planned now that this one is out.
     repo.unplan_pair(session, item.initiative_id, item.stakeholder_id)
-    if item.kind != TouchpointKind.KICKOFF:
-        cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
-        remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
-        repo.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
+    # Every touchpoint, the first two questions included, gets one reminder and then closes.
+    cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+    remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
+    repo.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
 
 
 def failed(session: Session, item: Outgoing, error: str, *, user_unreachable: bool, now: datetime) -> None:
@@ -158,24 +178,52 @@ def snooze(session: Session, team_id: str, touchpoint_id: int, user_id: str, day
     """Remind again after `days` (on the next working day from then, at the same local time); returns when."""
     touchpoint, initiative, stakeholder = owned(session, team_id, touchpoint_id, user_id)
     cadence, tz, is_holiday = _calendar(session, initiative.id, stakeholder.tz, stakeholder.country, default_tz)
-    local = now.astimezone(tz)
-    day = calendar.next_allowed(cadence, local.date() + timedelta(days=days), is_holiday)
-    remind_at = calendar.at_local(day, cadence.send_time, tz)
-    expires_at = max(touchpoint.expires_at or remind_at, calendar.at_local(
-        calendar.add_working_days(cadence, day, 2, is_holiday), cadence.send_time, tz))
+    remind_at, expires_at = calendar.moved_follow_ups(
+        cadence, tz, is_holiday, now.astimezone(tz).date() + timedelta(days=days), touchpoint.expires_at)
     repo.set_follow_ups(session, touchpoint_id, remind_at, expires_at)
     repo.clear_reminded(session, touchpoint_id)
     return _as_open(touchpoint, initiative, stakeholder), remind_at
 
 
-def pause(session: Session, team_id: str, user_id: str, until: date, now: datetime) -> int:
-    """Send nothing to this person up to and including `until`; touchpoints due meanwhile move to after it.
-    Returns how many touchpoints were moved; raises TouchpointClosed if they are no stakeholder."""
+def pause(session: Session, team_id: str, user_id: str, until: date, now: datetime, default_tz: str) -> int:
+    """Send nothing to this person up to and including `until` (their local date); returns how many touchpoints
+    were moved; raises TouchpointClosed if they are no stakeholder."""
     stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
     if stakeholder is None:
         raise TouchpointClosed(f"<@{user_id}> is not a stakeholder of any initiative.")
     repo.pause_stakeholder(session, stakeholder.id, until, now)
-    return repo.unplan(session, stakeholder_id=stakeholder.id)
+    return repo.unplan(session, stakeholder_id=stakeholder.id) + _hold_through(session, [stakeholder], until, default_tz)
+
+
+def pause_many(session: Session, team_id: str, user_ids: list[str], until: date, now: datetime, default_tz: str) -> None:
+    """The same pause for several people at once (an import's "Paused until" column)."""
+    repo.pause_users(session, team_id, user_ids, until, now)
+    stakeholders = repo.stakeholders_by_users(session, team_id, user_ids)
+    for stakeholder in stakeholders:
+        repo.unplan(session, stakeholder_id=stakeholder.id)
+    _hold_through(session, stakeholders, until, default_tz)
+
+
+def _hold_through(session: Session, stakeholders: list, until: date, default_tz: str) -> int:
+    """What would reach these people during their pause moves to the first allowed day after it: a first DM still
+    to send is sent then; an open touchpoint's reminder comes then, and it stays open two working days after it.
+    (Check-ins and reviews still to send were dropped by unplan and are planned afresh, after the pause.)"""
+    by_id = {s.id: s for s in stakeholders}
+    moved = 0
+    for touchpoint in repo.open_touchpoints_of(session, by_id):
+        stakeholder = by_id[touchpoint.stakeholder_id]
+        cadence, tz, is_holiday = _calendar(session, touchpoint.initiative_id, stakeholder.tz, stakeholder.country, default_tz)
+        resume = calendar.resume_day(cadence, until, is_holiday)
+        if touchpoint.status == TouchpointStatus.PENDING:
+            if touchpoint.due_at.astimezone(tz).date() <= until:
+                repo.hold_touchpoint(session, touchpoint.id, calendar.at_local(resume, cadence.send_time, tz))
+                moved += 1
+        elif any(at is not None and at.astimezone(tz).date() <= until for at in (touchpoint.remind_at, touchpoint.expires_at)):
+            remind_at, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
+            repo.set_follow_ups(session, touchpoint.id, remind_at, expires_at)
+            repo.clear_reminded(session, touchpoint.id)
+            moved += 1
+    return moved
 
 
 def refresh_person(
@@ -198,8 +246,15 @@ def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime
     return repo.first_time_seen(session, team_id, event_id, now)
 
 
-def claim_reminders(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[Outgoing]:
-    return _outgoing(session, repo.claim_reminders(session, now, limit))
+def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int = CLAIM_BATCH) -> list[Outgoing]:
+    """Reminders due now, claimed; one whose stakeholder is away is moved to after the pause instead."""
+    sendable, away = _split_away(_outgoing(session, repo.claim_reminders(session, now, limit)), now, default_tz)
+    for item in away:
+        cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+        resume = calendar.resume_day(cadence, item.paused_until, is_holiday)
+        repo.set_follow_ups(session, item.touchpoint_id, *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, None))
+        repo.clear_reminded(session, item.touchpoint_id)
+    return sendable
 
 
 def expire(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[Outgoing]:
