@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime, timezone
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
@@ -163,10 +164,19 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instant(text: str) -> datetime:
+    """An ISO 8601 instant; one without a zone is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not an instant like 2027-03-31T23:30Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(database_url=args.database_url)
+    return run_demo(database_url=args.database_url, start=args.start)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("clock", help="run the scheduling pass every minute (the Procfile's clock process)").set_defaults(run=_clock)
     demo = commands.add_parser("demo", help="run the whole loop against a local Slack simulator and print it")
     demo.add_argument("--database-url", default=None, help="where to store the demo (default: DATABASE_URL, or SQLite)")
+    demo.add_argument("--start", type=_instant, default=None,
+                      help="the simulated clock's first instant, ISO 8601 (e.g. 2027-03-31T23:30Z; default: now)")
     demo.set_defaults(run=_demo)
     export = commands.add_parser("export", help="write the workbook of every initiative (or one) to an .xlsx file")
     export.add_argument("--out", required=True, help="the .xlsx file to write")

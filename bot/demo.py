@@ -40,13 +40,15 @@ class SimulatedClock:
 
 
 class Demo:
-    def __init__(self, database_url: str, out: Callable[[str], None]) -> None:
+    def __init__(self, database_url: str, out: Callable[[str], None], start: datetime | None = None) -> None:
         self.out = out
+        self.start = start or utcnow()
         self.slack = FakeSlackApi(team_id="T" + uuid.uuid4().hex[:10].upper())  # a fresh workspace each run
         for user_id, (name, tz, _) in PEOPLE.items():
             self.slack.add_user(user_id, name, tz=tz)
         self.slack.add_channel(LD_CHANNEL)
         self.names = {u: p[0] for u, p in PEOPLE.items()} | {LD_CHANNEL: "learning-and-development"}
+        self.followed_up = False
         self.database_url = database_url
         self._seen = 0
 
@@ -58,7 +60,7 @@ class Demo:
             slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=self.slack.url,
             database_url=self.database_url, ld_channel_id=LD_CHANNEL, ld_admin_user_ids="U0LENA",
         )
-        self.clock = SimulatedClock(utcnow())
+        self.clock = SimulatedClock(self.start)
         touchpoint = create_app(settings, db=open_database(settings.database_url), clock=self.clock)
         self.deps = touchpoint.deps
         server = ServerThread(touchpoint).start()
@@ -72,7 +74,8 @@ class Demo:
             self.slack.stop()
 
     def _story(self) -> None:
-        self.say(f"Touchpoint demo: a simulated Slack workspace ({self.slack.team_id}), database {self.database_url}")
+        self.say(f"Touchpoint demo: a simulated Slack workspace ({self.slack.team_id}), database {self.database_url}, "
+                 f"starting {self.start:%a %d %b %Y %H:%M} UTC")
         self.say("People: " + "; ".join(f"{n} ({r}, {tz})" for n, tz, r in PEOPLE.values()))
 
         self.step("Lena (L&D) types", "/touchpoint new")
@@ -88,6 +91,7 @@ class Demo:
         })
         self.settle()
         self.show_new()
+        self.first_asks()
 
         self.answer("U0SAM", "Sam", "New AEs closing their first deal inside 30 days, and fewer of them leaving in year one.",
                     "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.")
@@ -106,30 +110,51 @@ class Demo:
         self.out("  Only Olu sees:")
         self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
         self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
+        self.pass_at(self.next_reminder())  # Olu's first DM: one reminder, three working days on
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
         self._months_later()
         self.workbook()
 
+    # What stakeholders say in the check-ins the demo shows, in order: Sam's priorities move in the first one.
+    CHECKINS = (
+        (("Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3", "41"),
+         ("No", "Still the escalations from over-promising.", "4", "17")),
+        (("No", "Keeping new AEs past their first year.", "4", "36"),
+         ("No", "Fewer escalations from over-promising.", "4", "12")),
+    )
+
     def _months_later(self) -> None:
-        """Simulated time: the clock process's pass at the instants the check-ins and the review fall due."""
-        self.pass_at(self.clock.now + timedelta(minutes=1))  # plans each stakeholder's first check-in
+        """Simulated time: the clock process's pass at the instants the check-ins and reviews fall due, as many
+        rounds as it takes to show two check-ins and a quarterly review (whichever comes first on this start day)."""
+        self.pass_at(self.clock.now + timedelta(minutes=1))  # plans each stakeholder's first check-in or review
         self.step("Lena types", "/touchpoint upcoming")
         reply = self.ws.slash("U0LENA", "upcoming").json()
         self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
 
-        self.passes_for_next("checkin")
-        self.checkin("U0SAM", "Sam", "Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3",
-                     {"Time to first closed deal": "41"})
-        self.checkin("U0MEI", "Mei", "No", "Still the escalations from over-promising.", "4",
-                     {"Escalations tagged 'sales promise'": "17"})
-        self.say("Sam's priorities moved. The next pass tells the L&D channel, once for the day:")
-        self.pass_at(self.clock.now + timedelta(minutes=1))
-        self.follow_up("U0LENA", "Lena")
-        self.pass_at(self.next_reminder())  # Olu has not answered: one reminder, three working days on
-        self.pass_at(self.next_digest())  # Monday 09:00: the weekly digest
+        checkins = reviews = 0
+        while checkins < len(self.CHECKINS) or not reviews:
+            kind = self.passes_for_next_round()
+            if kind == "review":
+                reviews += 1
+                self.review() if reviews == 1 else self.say("Nobody answers this review: the demo has shown one.")
+            elif checkins < len(self.CHECKINS):
+                (sam, mei) = self.CHECKINS[checkins]
+                checkins += 1
+                self.checkin("U0SAM", "Sam", *sam[:3], {"Time to first closed deal": sam[3]})
+                self.checkin("U0MEI", "Mei", *mei[:3], {"Escalations tagged 'sales promise'": mei[3]})
+                if checkins == 1:
+                    self.say("Sam's priorities moved. The next pass tells the L&D channel, once for the day:")
+            self.pass_at(self.clock.now + timedelta(minutes=1))
+            if checkins == 1 and not self.followed_up:
+                self.follow_up("U0LENA", "Lena")
+            self.pass_at(self.next_digest())  # the weekly digest
+        self.say("The digest's alignment index moves with what stakeholders say. Lena asks what it is made of:")
+        self.step("Lena types", "/touchpoint alignment Sales onboarding refresh")
+        reply = self.ws.slash("U0LENA", "alignment Sales onboarding refresh").json()
+        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
 
-        self.passes_for_next("review")
+    def review(self) -> None:
         dm = self.latest_touchpoint_dm("U0SAM")
         self.step("Sam clicks", "[ Answer ] in the quarterly review")
         before = len(self.slack.views_for("U0SAM"))
@@ -143,19 +168,14 @@ class Demo:
         })
         self.settle()
         self.show_new()
-        self.pass_at(self.clock.now + timedelta(minutes=1))
-        self.pass_at(self.next_digest())
-        self.passes_for_next("checkin")
-        self.checkin("U0SAM", "Sam", "No", "Keeping new AEs past their first year.", "4", {"Time to first closed deal": "36"})
-        self.checkin("U0MEI", "Mei", "No", "Fewer escalations from over-promising.", "4",
-                     {"Escalations tagged 'sales promise'": "12"})
-        self.pass_at(self.clock.now + timedelta(minutes=1))
-        self.say("The digest's alignment index moved with the review. Lena asks what it is made of:")
-        self.step("Lena types", "/touchpoint alignment Sales onboarding refresh")
-        reply = self.ws.slash("U0LENA", "alignment Sales onboarding refresh").json()
-        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+
+    def first_asks(self) -> None:
+        """Run the pass when each first DM that waits for its stakeholder's working hours falls due."""
+        while (when := self.next_due(kinds=("kickoff",))) is not None:
+            self.pass_at(when)
 
     def follow_up(self, user_id: str, who: str) -> None:
+        self.followed_up = True
         summary = [m for m in self.slack.messages_in(LD_CHANNEL) if (m.metadata or {}).get("event_type") == "shift_summary_posted"][-1]
         self.step(f"{who} clicks", "[ Follow up ] on the priority-shift summary")
         self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
@@ -228,13 +248,22 @@ class Demo:
                  f"digests {report.digests}")
         self.show_new()
 
-    def passes_for_next(self, kind: str) -> None:
-        """Run the pass at each instant the next round of `kind` falls due (each stakeholder's 10:00)."""
+    def next_due(self, kinds: tuple[str, ...]) -> datetime | None:
         with self.deps.db.reading() as session:
-            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind == kind]
-        first = min(r.due_at for r in rows)
-        for when in sorted({r.due_at for r in rows if r.due_at - first < timedelta(days=2)}):
+            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind in kinds]
+        return min((r.due_at for r in rows), default=None)
+
+    def passes_for_next_round(self) -> str:
+        """Run the pass at each instant the next round falls due (each stakeholder's 10:00, moved off their
+        weekends and holidays); returns the round's kind, a check-in or a review, as planned for this calendar."""
+        with self.deps.db.reading() as session:
+            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind != "kickoff"]
+        if not rows:
+            raise RuntimeError("nothing is planned: the demo's schedule sends no check-in or review")
+        first = min(rows, key=lambda r: r.due_at)
+        for when in sorted({r.due_at for r in rows if r.period == first.period}):
             self.pass_at(when)
+        return first.kind
 
     def next_reminder(self) -> datetime:
         with self.deps.db.reading() as session:
@@ -284,9 +313,9 @@ class Demo:
         self.out(f"\n{text}")
 
 
-def run_demo(database_url: str | None = None) -> int:
+def run_demo(database_url: str | None = None, start: datetime | None = None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    Demo(url, lambda line: print(line, flush=True)).run()
+    Demo(url, lambda line: print(line, flush=True), start).run()
     print("\nDone. Run `touchpoint demo` again for a fresh simulated workspace; the database keeps every run.", file=sys.stderr)
     return 0

@@ -142,6 +142,23 @@ def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tupl
     return [tuple(row) for row in session.execute(query).all()]
 
 
+def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tuple[int, str]]:
+    """(initiative id, user id) of active stakeholders whose first two questions went out and were never answered
+    (still open, or closed without an answer) and who have stated no impact since, oldest first."""
+    query = (
+        select(Touchpoint.initiative_id, Stakeholder.user_id)
+        .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
+        .join(InitiativeStakeholder, and_(InitiativeStakeholder.initiative_id == Touchpoint.initiative_id,
+                                          InitiativeStakeholder.stakeholder_id == Touchpoint.stakeholder_id))
+        .where(Touchpoint.team_id == team_id, Touchpoint.kind == TouchpointKind.KICKOFF,
+               Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
+               InitiativeStakeholder.has_impact.is_(False), Stakeholder.active.is_(True))
+        .order_by(Touchpoint.sent_at, Touchpoint.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
 def measure_counts(session: Session, team_id: str) -> dict[int, int]:
     """How many success measures each initiative has agreed."""
     query = (

@@ -1,41 +1,73 @@
-"""`touchpoint demo` runs the loop on its own and prints a conversation a newcomer can follow."""
+"""`touchpoint demo` tells the whole story on its own, whatever day it starts on, and a newcomer can follow it."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 
+import pytest
 from openpyxl import load_workbook
 
+from bot.demo import Demo
 
-def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
-    env = {"PATH": "", "HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert (tmp_path / "touchpoint.db").exists()  # the default DATABASE_URL, in the working directory
+# One start in every month of a year, with the awkward ones: a public holiday, a weekend, a Monday morning before
+# the digest, the last day of a quarter late at night, the last evening of the year.
+STARTS = [
+    "2027-01-01T00:05Z",  # New Year's Day
+    "2027-02-13T12:00Z",  # a Saturday
+    "2027-03-31T23:30Z",  # a quarter's last day, late evening
+    "2027-04-05T08:45Z",  # Easter Monday, before the digest
+    "2027-05-03T09:30Z",  # a Monday morning, just after the digest's time
+    "2027-06-30T16:59Z",  # a quarter's last day, end of the working day in London
+    "2027-07-15T03:00Z",
+    "2027-08-29T22:00Z",  # a Sunday night
+    "2027-09-30T12:00Z",
+    "2027-10-11T14:00Z",
+    "2027-11-25T18:00Z",  # Thanksgiving in New York
+    "2027-12-31T23:30Z",  # the last evening of the year
+    "2026-12-01T15:00Z",  # the day the demo first failed
+]
+
+
+def assert_whole_story(out: str) -> None:
+    """Everything the demo is there to show, from the first DM to the workbook."""
     assert out.count("What impact do you want this initiative to have?") >= 3
-    assert "Touchpoint posts in a DM to Sam Okafor" in out
+    for person in ("Sam Okafor", "Mei Tanaka", "Olu Adeyemi"):
+        assert f"Touchpoint posts in a DM to {person}:\n    │ Hi @{person}!" in out  # each gets the first two questions
+    assert "Sales onboarding refresh is open. Its stakeholders get the first two questions" in out  # Lena is told when
     assert "Touchpoint posts in #learning-and-development" in out and "@Sam Okafor answered" in out
     assert "@Sam Okafor updated their answers" in out and "version 2" in out
     assert "Sales onboarding refresh · 2/3 answered" in out
     assert "only the L&D team" in out
-    # Simulated months: check-ins at 10:00 in each stakeholder's zone, a reminder, and a quarterly review.
-    assert "monthly check-in · @Mei Tanaka" in out and "10:00 in Asia/Tokyo" in out
+    assert "A gentle reminder: the two questions about Sales onboarding refresh" in out  # Olu, three working days on
+    # Check-ins at 10:00 in each stakeholder's zone and a quarterly review, in whichever order the calendar has them.
+    assert re.search(r"(monthly check-in|quarterly review) · @Mei Tanaka", out) and "10:00 in Asia/Tokyo" in out
     assert "checked in on Sales onboarding refresh: priorities shifted: Somewhat · on track: 3/5" in out
-    assert "A gentle reminder: your monthly check-in" in out
     assert "Quarterly review: Sales onboarding refresh" in out and "reviewed Sales onboarding refresh: alignment 4/5" in out
     # Sam's priorities shift: the channel is told once, and Lena takes the follow-up.
     assert out.count("Priority shifts in Sales onboarding refresh") == 2  # posted, then updated by the follow-up
     assert "Said their priorities shifted · moderate" in out and "@Lena Park is following up" in out
-    # Weekly digests, with the alignment index and its trend, and the index explained on request.
-    assert out.count("Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon") >= 3
-    assert "alignment 80 (first digest)" in out and "▼" in out
+    # Weekly digests with the alignment index and its trend, and the index explained on request.
+    digests = re.findall(r"Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon", out)
+    assert len(digests) >= 3
+    assert re.search(r"alignment \d+ \(first digest\)", out) and re.search(r"alignment \d+ (▲|▼)\d+", out)
     assert "Agreed impact (weight 25)" in out
-    # Measures from what stakeholders track, read in check-ins; and the quarter handed over as a workbook.
+    # Measures from what stakeholders track, read in two check-ins; the quarter handed over as a workbook.
     assert "Lena confirms: Time to first closed deal (Sam, Salesforce)" in out
     assert "Measures: Time to first closed deal: 41" in out and "Measures: Time to first closed deal: 36" in out
+    assert "Wrote " in out and "touchpoint-demo.xlsx" in out
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    lines: list[str] = []
+    Demo(f"sqlite:///{tmp_path / 'demo.db'}", lines.append, datetime.fromisoformat(start)).run()
+    out = "\n".join(lines)
+    assert f"starting {datetime.fromisoformat(start).astimezone(timezone.utc):%a %d %b %Y %H:%M} UTC" in out
+    assert_whole_story(out)
     workbook = load_workbook(tmp_path / "touchpoint-demo.xlsx")
     assert workbook.sheetnames == ["Plan", "Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures",
                                    "Readings", "Shifts", "Charts"]
@@ -43,6 +75,20 @@ def test_demo_runs_the_whole_loop_on_the_default_sqlite_database(tmp_path):
         (48, 36, 30)]
     assert len(workbook["Charts"]._charts) == 3  # response rate, and each measure's readings
 
-    again = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
-                           text=True, timeout=120)
+
+def test_the_readme_command_runs_the_demo_on_the_default_sqlite_database_now(tmp_path):
+    env = {"PATH": "", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "touchpoint.db").exists()  # the default DATABASE_URL, in the working directory
+    assert_whole_story(result.stdout)
+
+    again = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--start", "2027-03-31T23:30Z"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "2/3 answered" in again.stdout  # a second run starts a fresh workspace
+    assert "starting Wed 31 Mar 2027 23:30 UTC" in again.stdout
+
+    refused = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--start", "next tuesday"], cwd=tmp_path,
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "is not an instant like 2027-03-31T23:30Z" in refused.stderr

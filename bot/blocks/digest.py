@@ -34,6 +34,8 @@ def attention_line(item: Attention) -> str:
         "strong_shift": lambda: f"{name}: {_people(item.user_ids, 1, 1)}'s priorities shifted strongly and nobody has taken the follow-up",
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
+        "first_unanswered": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} "
+                                    f"{'has' if item.count == 1 else 'have'} not answered the first two questions",
         "no_impact": lambda: f"{name}: no stakeholder has said what impact they want yet",
         "no_tracking": lambda: f"{name}: nothing tracked yet that would show it working",
         "no_measure": lambda: f"{name}: no success measure agreed yet (`/touchpoint measures`)",
@@ -61,6 +63,9 @@ def initiative_text(i: InitiativeDigest) -> str:
         f"Agreed impact: {i.with_impact} of {i.stakeholders} · something tracked: {i.with_tracking} of {i.stakeholders}"
         f" · measures agreed: {i.measures} · reviews in the next 14 days: {i.reviews_ahead}",
     ]
+    if i.first_unanswered_user_ids:
+        people = i.first_unanswered_user_ids
+        lines.append(f"First two questions not answered: {_people(people, len(people), SILENT_NAMED)}")
     if i.silent:
         lines.append(f"Silent for two cycles or more: {_people(i.silent_user_ids, i.silent, SILENT_NAMED)}")
     return "\n".join(lines)

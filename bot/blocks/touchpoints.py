@@ -127,6 +127,11 @@ def touchpoint_message(item: Outgoing) -> Message:
 
 
 def reminder_message(item: Outgoing) -> Message:
+    if item.kind == TouchpointKind.KICKOFF:  # the first two questions cannot be skipped, so no skip is offered
+        text = (f"A gentle reminder: the two questions about *{escape(item.initiative_name)}* are still waiting for "
+                "you: what impact you want it to have, and what you already track. A few words are enough.")
+        return Message(text=f"Reminder: two questions about {escape(item.initiative_name)} are waiting for you",
+                       blocks=[section(text), _answer_button(item.touchpoint_id, "Answer", primary=True)])
     text = f"A gentle reminder: your {describe(item.kind)} for *{escape(item.initiative_name)}* is still open."
     return Message(
         text=f"Reminder: your {describe(item.kind)} for {item.initiative_name} is still open",

@@ -92,6 +92,7 @@ class InitiativeDigest:
     silent: int
     silent_user_ids: tuple[str, ...]
     with_impact: int
+    first_unanswered_user_ids: tuple[str, ...]  # the first two questions went out and were never answered
     with_tracking: int
     measures: int  # success measures agreed
     reviews_ahead: int
@@ -120,6 +121,9 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     silent_by: dict[int, list[str]] = {}
     for initiative_id, user_id, _cycles in silent:
         silent_by.setdefault(initiative_id, []).append(user_id)
+    unanswered_by: dict[int, list[str]] = {}
+    for initiative_id, user_id in reporting.unanswered_first_asks(session, team_id, limit=SILENT_SHOWN):
+        unanswered_by.setdefault(initiative_id, []).append(user_id)
     initiatives = []
     for s in standings:
         t, c = traffic.get(s.initiative_id, reporting.Traffic()), shift_counts.get(s.initiative_id, reporting.ShiftCounts())
@@ -130,6 +134,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
             answered=t.period_answered, expected=t.period_expected, new_shifts=c.new, strong_shifts=c.new_strong,
             overdue=t.overdue, missed=t.missed_recently, silent=s.silent,
             silent_user_ids=tuple(silent_by.get(s.initiative_id, ())), with_impact=s.with_impact,
+            first_unanswered_user_ids=tuple(unanswered_by.get(s.initiative_id, ())),
             with_tracking=s.with_tracking, measures=measures.get(s.initiative_id, 0), reviews_ahead=t.reviews_ahead,
             alignment=index,
             trend=index.value - before if index.value is not None and before is not None else None,
@@ -151,12 +156,14 @@ class Attention:
     before: int | None = None  # and at the last digest
 
 
-REASONS = ("strong_shift", "falling", "silent", "no_impact", "no_tracking", "no_measure", "low", "no_stakeholders")
+REASONS = ("strong_shift", "falling", "silent", "first_unanswered", "no_impact", "no_tracking", "no_measure", "low",
+           "no_stakeholders")
 
 
 def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str, str, int]]) -> list[Attention]:
     """What needs a conversation this week, most urgent first: strong shifts nobody follows up, falling alignment,
-    silent stakeholders, no agreed impact, nothing tracked, no measure agreed, a low index, no stakeholders."""
+    silent stakeholders, first two questions unanswered, no agreed impact, nothing tracked, no measure agreed, a low
+    index, no stakeholders."""
     names = {i.initiative_id: i.name for i in initiatives}
     found: list[tuple[int, int, Attention]] = []
     seen: set[tuple[int, str]] = set()
@@ -170,6 +177,9 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
             found.append((1, i.trend, Attention("falling", i.name, value=value, before=value - i.trend)))
         if i.silent:
             found.append((2, -i.silent, Attention("silent", i.name, i.silent_user_ids, count=i.silent)))
+        if i.first_unanswered_user_ids:
+            people = i.first_unanswered_user_ids
+            found.append((3, -len(people), Attention("first_unanswered", i.name, people, count=len(people))))
         if i.stakeholders and not i.with_impact:
             found.append((3, 0, Attention("no_impact", i.name)))
         elif i.stakeholders and not i.with_tracking:

@@ -52,10 +52,11 @@ class UpcomingRow:
     initiative_name: str
     user_id: str
     tz: str
+    period: str
 
 
 def upcoming(session: Session, team_id: str, default_tz: str, limit: int = 15) -> list[UpcomingRow]:
     return [
-        UpcomingRow(t.due_at, t.kind, i.name, s.user_id, s.tz or default_tz)
+        UpcomingRow(t.due_at, t.kind, i.name, s.user_id, s.tz or default_tz, t.period)
         for t, i, s in repo.upcoming(session, team_id, limit)
     ]
