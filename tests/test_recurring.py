@@ -19,7 +19,7 @@ START = datetime(2027, 1, 5, 15, tzinfo=UTC)  # Tue: working hours in London and
 
 @pytest.fixture
 def started(server, slack, db):
-    """An initiative opened on 1 January 2027 for Sam (New York) and Olu (London), Sam's kickoff answered."""
+    """An initiative opened on 5 January 2027 for Sam (New York) and Olu (London), Sam's kickoff answered."""
     with freeze_time(START, tick=True):
         app = server.start()
         open_initiative(app, LENA, stakeholders=[SAM, OLU])

@@ -146,6 +146,6 @@ def snoozed(until: datetime) -> Message:
 
 def paused(user_id: str, until: date, moved: int, *, self_service: bool) -> Message:
     who = "you" if self_service else mention(user_id)
-    text = (f"Got it: no touchpoints for {who} until after {until:%A %d %B %Y}. They resume by themselves"
+    text = (f"Got it: no touchpoints for {who} until after {until:%A} {until.day} {until:%B %Y}. They resume by themselves"
             + (f"; {moved} coming touchpoint{'s' if moved != 1 else ''} moved to after that." if moved else "."))
     return Message(text=text, blocks=[section(text)])
