@@ -7,10 +7,9 @@ import logging
 import sys
 
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import SettingsError, load_settings
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 
 EXIT_CONFIG = 2
 
@@ -23,12 +22,12 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 def open_database(url: str) -> Database:
-    """The database, migrated to the current schema; a SettingsError naming DATABASE_URL if it cannot be reached."""
-    db = Database(url)
+    """The database, migrated to the current schema; a SettingsError naming DATABASE_URL if it cannot be used."""
     try:
+        db = Database(url)
         db.migrate()
-    except SQLAlchemyError as exc:
-        raise SettingsError("DATABASE_URL", f"cannot open the database ({type(exc.orig or exc).__name__})") from None
+    except DatabaseUnavailable as exc:
+        raise SettingsError("DATABASE_URL", str(exc)) from None
     return db
 
 
