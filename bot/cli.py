@@ -196,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
+    except DatabaseUnavailable as exc:  # a database opened other than by open_database (the demo's --database-url)
+        print(f"DATABASE_URL: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         return 0
 

@@ -140,3 +140,16 @@ def test_the_end_of_session_check_names_refusals_unknown_methods_and_unused_scop
     assert not any("chat:write" in p for p in whole[2:])
     everything = SlackUsage(methods=set(METHOD_SCOPES), scopes=set(manifest.bot_scopes))
     assert everything.problems(manifest, whole_run=True) == []
+
+
+def test_a_message_posted_in_a_private_summary_channel_is_found_again_by_its_metadata(slack):
+    # What a poster taking over does for a shift summary or digest in a private channel: it needs groups:history.
+    from datetime import datetime, timedelta, timezone
+
+    slack.add_channel("G0PRIVATE")
+    gateway = SlackGateway(WebClient(token=TOKEN, base_url=slack.url))
+    metadata = {"event_type": "digest_posted", "event_payload": {"digest_part": "7:0"}}
+    ts = gateway.post("G0PRIVATE", "The week in L&D", metadata=metadata)
+    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    assert gateway.find_by_metadata("G0PRIVATE", "digest_posted", "digest_part", "7:0", since) == ts
+    assert slack.usage.scopes >= {"groups:history", "chat:write"}
