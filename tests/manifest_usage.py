@@ -39,7 +39,8 @@ def check_usage_against_manifest(session: pytest.Session) -> None:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     heading = "The app and manifest.json disagree" + (" (tests failed, which may be why):" if session.testsfailed else ":")
-    for problem in [heading, *problems]:
-        if reporter is not None:
+    if reporter is not None:
+        reporter.line("")  # after the progress line, which has no newline of its own yet
+        for problem in [heading, *problems]:
             reporter.write_line(problem, red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
