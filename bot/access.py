@@ -44,7 +44,8 @@ class LdTeam:
             return frozenset()
         with self._lock:
             due = not self._reading and (self._next_read_at is None or self._monotonic() >= self._next_read_at)
-            self._reading = self._reading or due
+            if due:
+                self._reading = True  # this caller reads; any other until it is done uses what is known
             known = self._group
         if not due:
             return known
