@@ -57,13 +57,14 @@ def create_app(
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url)
-    slack = patient_gateway(settings)
+    slack, slack_now = patient_gateway(settings), SlackGateway(client)
     deps = Deps(
         settings=settings,
         db=db,
         slack=slack,
-        slack_now=SlackGateway(client),
-        ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack),
+        slack_now=slack_now,
+        # Checked inside a listener's 3 seconds, before the ack (the import from a DM asks it after, which is fine).
+        ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack_now),
         delivery=Delivery(db, slack, clock, settings.touchpoint_tz, settings.ld_channel_id),
         # One worker: summaries and fan-outs may lag a little under load, but each extra thread doing them would take
         # interpreter time from the requests that must be acknowledged within Slack's 3 seconds.

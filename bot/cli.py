@@ -8,10 +8,9 @@ import sys
 from datetime import datetime, timezone
 
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import SettingsError, load_settings
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 
 EXIT_CONFIG = 2
 
@@ -24,12 +23,12 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 def open_database(url: str) -> Database:
-    """The database, migrated to the current schema; a SettingsError naming DATABASE_URL if it cannot be reached."""
-    db = Database(url)
+    """The database, migrated to the current schema; a SettingsError naming DATABASE_URL if it cannot be used."""
     try:
+        db = Database(url)
         db.migrate()
-    except SQLAlchemyError as exc:
-        raise SettingsError("DATABASE_URL", f"cannot open the database ({type(exc.orig or exc).__name__})") from None
+    except DatabaseUnavailable as exc:
+        raise SettingsError("DATABASE_URL", str(exc)) from None
     return db
 
 
@@ -209,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args) if hasattr(args, "run") else _serve(args)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseUnavailable as exc:  # a database opened other than by open_database (the demo's --database-url)
+        print(f"DATABASE_URL: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
+
+from storage.db import url_problem
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///touchpoint.db"
@@ -18,11 +20,16 @@ _USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
 
 class SettingsError(Exception):
-    """A missing or malformed setting, named by its environment variable."""
+    """Missing or malformed settings, each named by its environment variable: one line per setting."""
 
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}")
+    def __init__(self, variable: str, problem: str, *more: tuple[str, str]) -> None:
+        self.problems = ((variable, problem), *more)
+        super().__init__("\n".join(f"{v}: {p}" for v, p in self.problems))
         self.variable = variable
+
+    @classmethod
+    def every(cls, problems: list[tuple[str, str]]) -> "SettingsError":
+        return cls(*problems[0], *problems[1:])
 
 
 class Settings(BaseSettings):
@@ -81,6 +88,9 @@ class Settings(BaseSettings):
             v = "postgresql+psycopg://" + v[len("postgresql://"):]
         if not (v.startswith("sqlite://") or v.startswith("postgresql+")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        problem = url_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("ld_channel_id")
@@ -116,28 +126,40 @@ class Settings(BaseSettings):
             raise ValueError("must be an IANA time zone such as Europe/London") from None
         return v
 
-    @model_validator(mode="after")
-    def _mode(self) -> "Settings":
-        if self.slack_app_token is None and self.slack_signing_secret is None:
-            raise SettingsError("SLACK_SIGNING_SECRET", "required when SLACK_APP_TOKEN is unset (HTTP mode)")
-        if not self.ld_admin_user_ids and not self.ld_usergroup_id:
-            raise SettingsError("LD_ADMIN_USER_IDS", "set it (or LD_USERGROUP_ID) so someone may manage initiatives")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem(cls, data: Any, handler) -> "Settings":
+        # Settings that are required only together are checked on what was given, before the fields are validated,
+        # so that a person fixing their environment hears of every problem at once, not one per start.
+        given = {k: v for k, v in data.items() if v not in (None, "", ())} if isinstance(data, dict) else {}
+        missing = []
+        if "slack_app_token" not in given and "slack_signing_secret" not in given:
+            missing.append(("SLACK_SIGNING_SECRET", "required when SLACK_APP_TOKEN is unset (HTTP mode)"))
+        if "ld_admin_user_ids" not in given and "ld_usergroup_id" not in given:
+            missing.append(("LD_ADMIN_USER_IDS", "set it (or LD_USERGROUP_ID) so someone may manage initiatives"))
+        try:
+            settings = handler(data)
+        except ValidationError as exc:
+            raise SettingsError.every(_problems(exc) + missing) from None
+        if missing:
+            raise SettingsError.every(missing)
+        return settings
 
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning pydantic's report into one SettingsError that names the variable."""
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        ctx_error = (error.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, SettingsError):
-            raise ctx_error from None
+def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Pydantic's report as (variable, problem) pairs, without the values given (they may be secrets)."""
+    problems = []
+    for error in exc.errors():
         variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
         problem = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
-        raise SettingsError(variable, problem) from None
+        problems.append((variable, problem))
+    return problems
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; a SettingsError naming every missing or malformed variable if they are wrong."""
+    return Settings(**overrides)

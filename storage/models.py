@@ -341,4 +341,5 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     team_id: str = Field(max_length=32)
-    received_at: datetime = _when()
+    # Indexed: every insert forgets the ids older than a day (see repositories.first_time_seen).
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

@@ -328,10 +328,14 @@ def add_answer_versions(
 # Events
 
 
-def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
-    """Record an event id; False when it was recorded before (Slack retried the event)."""
+def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime, forget_before: datetime) -> bool:
+    """Record an event id; False when it was recorded before (Slack retried the event). Ids received before
+    forget_before are deleted in the same transaction (an index range that is empty but for a day's first event),
+    so the table holds what Slack may still retry, not every event the workspace ever sent."""
     row = {"event_id": event_id, "team_id": team_id, "received_at": now}
-    return _insert_ignoring_conflicts(session, ProcessedEvent.__table__, [row]) == 1
+    first = _insert_ignoring_conflicts(session, ProcessedEvent.__table__, [row]) == 1
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < forget_before))
+    return first
 
 
 # Schedules and planning

@@ -20,6 +20,7 @@ from bot.settings import Settings, load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
 from storage.db import Database
+from tests.manifest_usage import SLACK_USAGE, check_usage_against_manifest, note_collected, note_deselected
 from tests.slack_contract import assert_everything_sent_is_valid
 
 SECRET = "simulated-signing-secret"
@@ -31,6 +32,18 @@ CHRIS = "U0CHRIS"  # neither
 APPBOT, GONE = "U0APPBOT", "U0GONE"
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_collection_finish(session):
+    note_collected(session)
+
+
+def pytest_deselected(items):
+    note_deselected(items)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    check_usage_against_manifest(session)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +91,7 @@ def db(request, tmp_path, sqlite_template) -> Iterator[Database]:
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlackApi]:
-    api = FakeSlackApi(TEAM)
+    api = FakeSlackApi(TEAM, usage=SLACK_USAGE)
     api.add_user(LENA, "Lena Park", tz="Europe/London")
     api.add_user(PRIYA, "Priya Shah", tz="Europe/London")
     api.add_user(SAM, "Sam Okafor", tz="America/New_York")

@@ -53,10 +53,46 @@ def test_a_missing_or_malformed_setting_is_one_line_naming_it_and_exit_2(tmp_pat
     assert "Traceback" not in result.stderr
 
 
-def test_an_unreachable_database_is_named_too(tmp_path):
-    result = _run(tmp_path, **BASE_ENV, DATABASE_URL=f"sqlite:///{tmp_path}/no/such/folder/t.db")
-    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1].startswith("DATABASE_URL: ")
-    assert "Traceback" not in result.stderr
+def test_every_missing_or_malformed_setting_is_named_at_once(tmp_path):
+    result = _run(tmp_path, SLACK_BOT_TOKEN=TOKEN, LD_ADMIN_USER_IDS="lena@example.com", PORT="eighty")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    named = sorted(line.split(":", 1)[0] for line in lines)
+    assert named == ["LD_ADMIN_USER_IDS", "LD_CHANNEL_ID", "PORT", "SLACK_SIGNING_SECRET"], result.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "pa55-w0rd-never-printed"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("mysql://u:{password}@db/touchpoint", "must be a sqlite:/// or postgresql:// URL"),
+        ("postgresql+nosuchdriver://u:{password}@db/touchpoint", "names no database driver"),
+        ("postgresql://u:{password}@db:port/touchpoint", "is not a database URL"),
+        ("postgresql://u:{password}@[::1/touchpoint", "is not a database URL"),
+        ("postgresql://postgres:{password}@127.0.0.1:{closed}/touchpoint", "Connection refused"),
+        ("sqlite:///{tmp}/no/such/folder/t.db", "unable to open database file"),
+        pytest.param("{postgres}_no_such_database", 'database "{name}_no_such_database" does not exist',
+                     marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL is not set")),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_one_line_naming_database_url_and_why(tmp_path, url, reason):
+    postgres = (POSTGRES or "").replace("://postgres@", f"://postgres:{PASSWORD}@")  # trust auth ignores it
+    values = dict(password=PASSWORD, closed=_closed_port(), tmp=tmp_path, postgres=postgres, name=(POSTGRES or "").rsplit("/", 1)[-1])
+    result = _run(tmp_path, **BASE_ENV, DATABASE_URL=url.format(**values))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("DATABASE_URL: "), result.stderr
+    assert reason.format(**values) in lines[0]
+    assert "Traceback" not in result.stderr and PASSWORD not in result.stderr
 
 
 def test_settings_rewrite_heroku_postgres_urls_and_read_a_dotenv_file(tmp_path, monkeypatch):

@@ -242,8 +242,10 @@ def refresh_person(
     return True
 
 
-def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
-    return repo.first_time_seen(session, team_id, event_id, now)
+def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime,
+                    remembered: timedelta = timedelta(days=1)) -> bool:
+    """Whether this is the first delivery of an event. Slack retries within minutes, so a day of ids is plenty."""
+    return repo.first_time_seen(session, team_id, event_id, now, forget_before=now - remembered)
 
 
 def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int = CLAIM_BATCH) -> list[Outgoing]:

@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from bot.simulator.manifest import Manifest, SlackRefused, SlackUsage, scopes_for
+
 TOKEN = "xoxb-simulated-token"
 
 
@@ -47,13 +49,19 @@ class Message:
 
 
 class FakeSlackApi:
-    """Slack's Web API as the app sees it. Start with `start()`; point the app's SLACK_API_URL at `url`."""
+    """Slack's Web API as the app sees it. Start with `start()`; point the app's SLACK_API_URL at `url`.
+
+    It holds the app to its manifest (the repository's manifest.json unless told otherwise) as Slack does: a method
+    the bot's scopes do not allow is refused with missing_scope, and `usage` collects what was called."""
 
     BOT_USER = "UTOUCHBOT"
 
-    def __init__(self, team_id: str = "T0SIMULATED", *, any_trigger: bool = False) -> None:
+    def __init__(self, team_id: str = "T0SIMULATED", *, any_trigger: bool = False, manifest: Manifest | None = None,
+                 usage: SlackUsage | None = None) -> None:
         self.team_id = team_id
         self.any_trigger = any_trigger  # benchmarks make trigger ids in another process
+        self.manifest = manifest or Manifest.load()
+        self.usage = usage if usage is not None else SlackUsage()
         self.calls: list[SlackCall] = []
         self.users: dict[str, dict] = {}
         self.usergroups: dict[str, list[str]] = {}
@@ -259,6 +267,12 @@ class FakeSlackApi:
             self.calls.append(SlackCall(method, args, time.monotonic()))
             if authorization != f"Bearer {TOKEN}":
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
+            refused = self.manifest.refusal(method, args)
+            if refused is not None:
+                self.usage.refused.append(f"{method}: {refused['error']} (needed {refused['needed']})")
+                return 200, {"ok": False, **refused}, {}
+            self.usage.methods.add(method)
+            self.usage.scopes.update(set(scopes_for(method, args) or ()) & self.manifest.bot_scopes)
             wait = self._over_limit(method)
             if wait is not None:
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, math.ceil(wait)))}
@@ -413,6 +427,8 @@ class FakeSlackApi:
 
     def share_file(self, user_id: str, name: str, content: bytes, *, text: str = "") -> tuple[str, Message]:
         """A person uploading a file into their DM with the app: the file, and the message that shares it."""
+        if not self.manifest.people_can_message_the_app:
+            raise SlackRefused("people cannot send the app files: its messages tab is off or read-only")
         file_id = f"F{next(self._ids):08d}"
         self.files[file_id] = {"id": file_id, "name": name, "title": name, "content": content, "user": user_id}
         message = Message(self.dm_channel(user_id), self._ts(), user_id, text, files=[file_id])

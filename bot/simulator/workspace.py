@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.ids import COMMAND
+from bot.simulator.manifest import EVENT_SCOPES
 from bot.simulator.webapi import FakeSlackApi
 
 
@@ -33,7 +35,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
 
 
 class Workspace:
-    """A Slack workspace whose members use the app at app_url."""
+    """A Slack workspace whose members use the app at app_url, as far as the app's manifest lets them (through
+    api.manifest: a command it does not create, a click with interactivity off, an event it does not subscribe to or a
+    DM its messages tab does not accept raise SlackRefused)."""
 
     def __init__(self, api: FakeSlackApi, app_url: str, signing_secret: str) -> None:
         self.api = api
@@ -43,17 +47,20 @@ class Workspace:
 
     # What people do
 
-    def slash(self, user_id: str, text: str, *, channel_id: str = "C0GENERAL") -> Reply:
+    def slash(self, user_id: str, text: str, *, channel_id: str = "C0GENERAL", command: str = COMMAND) -> Reply:
+        self.api.manifest.check_command(command)
+        self.api.usage.scopes.add("commands")
         form = {
             "token": "deprecated", "team_id": self.team_id, "team_domain": "simulated", "channel_id": channel_id,
             "channel_name": "general", "user_id": user_id, "user_name": self.api.users.get(user_id, {}).get("name", user_id),
-            "command": "/touchpoint", "text": text, "api_app_id": "ATOUCHPOINT", "is_enterprise_install": "false",
+            "command": command, "text": text, "api_app_id": "ATOUCHPOINT", "is_enterprise_install": "false",
             "response_url": self.api.response_url(), "trigger_id": self.api.new_trigger(user_id),
         }
         return self.post_form(form)
 
     def submit(self, user_id: str, view: dict, values: dict[str, Any]) -> Reply:
         """Submit a modal as Slack would, with values keyed by block id (text, a list of users, or a channel id)."""
+        self.api.manifest.check_interactivity()
         state: dict[str, dict] = {}
         for block in view.get("blocks", []):
             if block.get("type") != "input":
@@ -73,6 +80,7 @@ class Workspace:
               day: str | None = None) -> Reply:
         """Use the element with action_id in the message at (channel, ts): click a button, pick an overflow
         menu's option (by value) or a date (YYYY-MM-DD)."""
+        self.api.manifest.check_interactivity()
         message = self.api.message(channel, ts)
         assert message is not None, f"no message {ts} in {channel}"
         for block in message.blocks:
@@ -96,6 +104,8 @@ class Workspace:
         raise AssertionError(f"no button {action_id} in message {ts}")
 
     def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> Reply:
+        subscription = self.api.manifest.check_delivery(event)
+        self.api.usage.scopes.update({EVENT_SCOPES.get(subscription, "")} & self.api.manifest.bot_scopes)
         body = {
             "token": "deprecated", "team_id": self.team_id, "api_app_id": "ATOUCHPOINT", "event": event,
             "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
