@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -35,6 +35,7 @@ from storage.models import (
 )
 from tests.conftest import APPBOT, CHRIS, GONE, LD_CHANNEL, LENA, MEI, OLU, SAM, SECRET, TEAM
 from tests.flows import open_form, rows, submit_form
+from tests.scheduling_world import World
 from tests.test_measures import MEASURE, _confirm, _measures_modal
 from tests.conftest import CHECK_INS_OUT
 
@@ -204,18 +205,26 @@ def test_an_import_with_any_bad_row_is_refused_whole_with_every_problem_by_sheet
         assert not session.exec(select(Initiative)).all() and not session.exec(select(InitiativeStakeholder)).all()
 
 
-def test_a_clean_import_creates_initiatives_stakeholders_and_kickoffs_in_one_go(db):
+def test_a_clean_import_creates_initiatives_stakeholders_and_kickoffs_in_one_go(db, slack):
     content = _filled([("Safety refresher", "Fewer injuries", "", "", "", False), ("Leadership", "Better managers")],
-                      [("Safety refresher", SAM, "Samuel", "", "2027-04-01"), ("leadership", OLU)])
+                      [("Safety refresher", SAM, "Samuel", "", "2027-04-01"), ("leadership", OLU),
+                       ("leadership", SAM, "Samuel", "", "2027-04-01"), ("Safety refresher", MEI)])
     with db.session() as session:
         done = importing.run(session, TEAM, "plan.xlsx", content, DIRECTORY, LENA, LD_CHANNEL, NOW)
-    assert (done.initiatives, done.stakeholders, done.kickoffs) == (2, 2, 2)
+    assert (done.initiatives, done.stakeholders, done.kickoffs) == (2, 4, 4)
     with db.reading() as session:
         made = {i.name: i for i in session.exec(select(Initiative))}
         assert made["Safety refresher"].active is False and made["Leadership"].created_by == LENA
         assert {t.status for t in session.exec(select(Touchpoint))} == {TouchpointStatus.PENDING}  # the pass sends them
         paused = {s.user_id: s.paused_until for s in session.exec(select(Stakeholder))}
-        assert paused == {SAM: date(2027, 4, 1), OLU: None}
+        assert paused == {SAM: date(2027, 4, 1), OLU: None, MEI: None}
+    # The passes until the pause is over: Olu is asked; Sam (paused) and Mei (only in an inactive initiative) are not.
+    world = World.make(slack, db)
+    world.run_until(NOW, datetime(2027, 4, 1, 23, tzinfo=timezone.utc))
+    assert len(world.touchpoint_dms(OLU)) >= 1
+    assert slack.messages_in(slack.dm_channel(SAM)) == [] and slack.messages_in(slack.dm_channel(MEI)) == []
+    world.run(datetime(2027, 4, 2, 14, tzinfo=timezone.utc))  # Friday 2 April, 10:00 in New York: Leadership asks Sam
+    assert len(world.touchpoint_dms(SAM)) == 1 and slack.messages_in(slack.dm_channel(MEI)) == []
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:
