@@ -32,6 +32,14 @@ CHRIS = "U0CHRIS"  # neither
 APPBOT, GONE = "U0APPBOT", "U0GONE"
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# What a moved wall clock (libfaketime, as `../shared/tools/at` sets it) travels in: child processes keep it.
+CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_FORCE_MONOTONIC_FIX")
+
+
+def process_env(*keep: str, **values: str) -> dict[str, str]:
+    """A small environment for a child process: the named variables of ours, the clock's, and `values`."""
+    env = {k: v for k, v in os.environ.items() if k in keep or k in CLOCK_VARIABLES}
+    return env | values
 
 
 def pytest_collection_finish(session):

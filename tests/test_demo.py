@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.demo import Demo
+from tests.conftest import process_env
 
 # One start in every month of a year, with the awkward ones: a public holiday, a weekend, a Monday morning before
 # the digest, the last day of a quarter late at night, the last evening of the year.
@@ -77,7 +78,7 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
 
 
 def test_the_readme_command_runs_the_demo_on_the_default_sqlite_database_now(tmp_path):
-    env = {"PATH": "", "HOME": str(tmp_path)}
+    env = process_env(PATH="", HOME=str(tmp_path))
     result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr

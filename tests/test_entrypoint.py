@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import SettingsError, load_settings
 from bot.simulator.webapi import TOKEN
-from tests.conftest import SECRET
+from tests.conftest import SECRET, process_env
 
 BASE_ENV = {
     "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "LD_CHANNEL_ID": "C0LDTEAM", "LD_ADMIN_USER_IDS": "U0LENA",
@@ -21,7 +21,7 @@ BASE_ENV = {
 
 
 def _env(**values) -> dict:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT", "VIRTUAL_ENV")}
+    keep = process_env("PATH", "HOME", "LANG", "SYSTEMROOT", "VIRTUAL_ENV")
     return {**keep, **{k: v for k, v in values.items() if v is not None}}
 
 

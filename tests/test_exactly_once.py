@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -11,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 from bot.services.touchpoints import CLAIM_BATCH
 from bot.simulator.webapi import TOKEN
 from storage.models import TouchpointKind, TouchpointStatus
-from tests.conftest import LD_CHANNEL, LENA, SECRET
+from tests.conftest import LD_CHANNEL, LENA, SECRET, process_env
 from tests.scheduling_world import World
 
 
 def _tick(slack, db, **extra) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env = process_env("PATH", "HOME", "LANG")
     env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url, DATABASE_URL=db.url,
                LD_CHANNEL_ID=LD_CHANNEL, LD_ADMIN_USER_IDS=LENA, **extra)
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "tick"], env=env, stdout=subprocess.PIPE,

@@ -4,7 +4,6 @@ round trip, every refusal, and the Slack side (files_upload_v2, a workbook sent 
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import sys
 import zipfile
@@ -37,7 +36,7 @@ from tests.conftest import APPBOT, CHRIS, GONE, LD_CHANNEL, LENA, MEI, OLU, SAM,
 from tests.flows import open_form, rows, submit_form
 from tests.scheduling_world import World
 from tests.test_measures import MEASURE, _confirm, _measures_modal
-from tests.conftest import CHECK_INS_OUT
+from tests.conftest import CHECK_INS_OUT, process_env
 
 EVIL = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1 call me", "-2 people left", "@SUM(A1:A9)",
         "\tTabbed", "\rReturned"]
@@ -326,7 +325,7 @@ def test_a_workbook_sent_to_the_dm_is_imported_all_or_nothing(app, slack):
 
 
 def _cli(slack, db, *args, cwd) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    env = process_env("PATH", "HOME", "LANG")
     env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url, DATABASE_URL=db.url,
                LD_CHANNEL_ID=LD_CHANNEL, LD_ADMIN_USER_IDS=LENA)
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
