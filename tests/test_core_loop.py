@@ -201,6 +201,7 @@ def test_the_list_buttons_page_through_in_place(app):
     [next_button] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
     payload = {
         "type": "block_actions", "team": {"id": TEAM}, "user": {"id": LENA}, "response_url": app.slack.response_url(),
+        "trigger_id": app.slack.new_trigger(LENA),
         "container": {"type": "message", "is_ephemeral": True}, "actions": [{**next_button, "block_id": "initiative_list_page"}],
     }
     assert app.workspace.post_payload(payload).status == 200
