@@ -35,6 +35,7 @@ MAX_REQUEST_AGE_SECONDS = 5 * 60
 MAX_JSON_DEPTH = 64
 MAX_FORM_FIELDS = 50  # a slash command has about fifteen
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+_URL = re.compile(r"https?://[!-~]+")  # where Bolt's respond() posts: an http(s) URL of visible ASCII
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
@@ -79,11 +80,11 @@ class WebApp:
         # Parsed already: Bolt must not parse the raw text again (its parser takes any body that contains the word
         # "payload" for an interactivity payload). Bolt's "socket_mode" is how it accepts a parsed body; it only
         # skips Bolt's own signature check, which _signed has done over the raw bytes.
-        request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers, mode="socket_mode")
         try:
+            request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers, mode="socket_mode")
             response = self.bolt.dispatch(request)
         except (KeyError, TypeError, AttributeError, ValueError):
-            # Our listeners' errors go to the app's error handler; what escapes dispatch is Bolt failing on a shape
+            # Our listeners' errors go to the app's error handler; what escapes here is Bolt failing on a shape
             # read_body let through: a gap in read_body, logged in full so that it gets closed.
             logger.warning("unreadable payload", exc_info=True)
             return _reply(start_response, 400, "malformed payload")
@@ -221,7 +222,8 @@ def _may(mapping: dict, key: str, kind: type | tuple[type, ...]) -> Any:
 
 def _need_id(mapping: dict, key: str) -> None:
     """An object with a string "id", as Slack sends `user` and `team` in interactivity payloads."""
-    _need(_need(mapping, key, dict), "id", str)
+    if not _need(_need(mapping, key, dict), "id", str):
+        raise Malformed(f"{key} with an empty id")
 
 
 def _list_of_dicts(mapping: dict, key: str, *, required: bool = False) -> list[dict]:
@@ -229,6 +231,11 @@ def _list_of_dicts(mapping: dict, key: str, *, required: bool = False) -> list[d
     if required and not items or not all(isinstance(item, dict) for item in items):
         raise Malformed(f"{key} is not a list of objects")
     return items
+
+
+def _may_url(mapping: dict, key: str) -> None:
+    if key in mapping and not (isinstance(mapping[key], str) and _URL.fullmatch(mapping[key])):
+        raise Malformed(f"{key} is not a URL")
 
 
 def _bolt_context(body: dict) -> None:
@@ -240,12 +247,15 @@ def _bolt_context(body: dict) -> None:
             holder = _may(part, key, (str, dict))
             if isinstance(holder, dict):
                 _may(holder, "id", str)
-        for key in ("team_id", "user_id", "channel_id", "enterprise_id", "thread_ts", "response_url", "user_team"):
+        for key in ("team_id", "user_id", "channel_id", "enterprise_id", "thread_ts", "user_team"):
             _may(part, key, str)
+        _may_url(part, "response_url")
         _may(part, "is_ext_shared_channel", bool)
+        if "response_urls" in part:  # Bolt takes its length when the key is there at all
+            _need(part, "response_urls", list)
         for key in ("response_urls", "authorizations"):
             for item in _list_of_dicts(part, key):
-                _may(item, "response_url", str)
+                _may_url(item, "response_url")
                 pending.append(item)
         pending.extend(inner for key in _NESTED if isinstance(inner := _may(part, key, dict), dict))
 
@@ -265,17 +275,21 @@ def _element_state(element: dict) -> None:
 
 
 def _slash_command(form: dict[str, str]) -> dict[str, str]:
-    for key in ("command", "text", "team_id", "user_id", "channel_id", "trigger_id", "response_url"):
-        if key not in form:
+    if "text" not in form:
+        raise Malformed("a slash command without text")
+    for key in ("command", "team_id", "user_id", "channel_id", "trigger_id", "response_url"):
+        if not form.get(key):
             raise Malformed(f"a slash command without {key}")
     if not form["command"].startswith("/"):
         raise Malformed("a slash command that does not start with /")
+    _may_url(form, "response_url")
     return form
 
 
 def _block_actions(payload: dict) -> None:
     _need(payload, "trigger_id", str)
-    _need(_need(payload, "container", dict), "type", str)
+    if _need(_need(payload, "container", dict), "type", str) == "message":
+        _need(payload, "response_url", str)  # what Slack always sends with a message's buttons, and respond() uses
     for action in _list_of_dicts(payload, "actions", required=True):
         _need(action, "action_id", str)
         _may(action, "block_id", str)
@@ -285,6 +299,7 @@ def _block_actions(payload: dict) -> None:
 def _view_submission(payload: dict) -> None:
     view = _need(payload, "view", dict)
     _need(view, "callback_id", str)
+    _may(view, "app_installed_team_id", str)  # Bolt takes the team from here first
     _may(view, "private_metadata", str)
     for block in _list_of_dicts(view, "blocks"):
         _may(block, "type", str)
@@ -368,7 +383,8 @@ def _events_api(body: dict[str, Any]) -> dict[str, Any]:
     if kind != "event_callback":
         raise Malformed("not an Events API body Slack sends")
     for key in ("team_id", "api_app_id", "event_id"):
-        _need(body, key, str)
+        if not _need(body, key, str):
+            raise Malformed(f"an event with an empty {key}")
     _need(body, "event_time", int)
     event = _need(body, "event", dict)
     _EVENTS.get(_need(event, "type", str), lambda _: None)(event)
