@@ -121,7 +121,7 @@ def test_shifts_lists_the_recent_shifts_for_ld_members(checked_in):
         assert "Priority shifts in *Sales onboarding refresh* in the last 30 days" in listing
         assert "Said their priorities shifted" in listing and "no follow-up yet" in listing
         assert "I can't find an initiative called" in str(app.workspace.slash(LENA, "shifts Nothing like it").json())
-        assert "only the L&D team" in str(app.workspace.slash(CHRIS, "shifts").json())
+        assert "only the L&amp;D team" in str(app.workspace.slash(CHRIS, "shifts").json())
     with freeze_time(CHECK_INS_OUT + timedelta(days=40), tick=True):
         assert "No priority shifts in the last 30 days" in str(app.workspace.slash(LENA, "shifts").json())
 

@@ -20,9 +20,10 @@ def import_instructions() -> Message:
 
 
 def imported(file_name: str, done: Imported) -> Message:
-    text = (f"Imported *{escape(file_name)}*: {done.initiatives} initiative{'s' if done.initiatives != 1 else ''} "
-            f"and {done.stakeholders} stakeholder{'s' if done.stakeholders != 1 else ''}.")
-    return Message(text=text.replace("*", ""), blocks=[
+    counts = (f"{done.initiatives} initiative{'s' if done.initiatives != 1 else ''} "
+              f"and {done.stakeholders} stakeholder{'s' if done.stakeholders != 1 else ''}.")
+    text = f"Imported *{escape(file_name)}*: {counts}"
+    return Message(text=f"Imported {escape(file_name)}: {counts}", blocks=[
         section(text),
         context(f"Each stakeholder gets the two alignment questions in a DM with the next scheduling pass "
                 f"({done.kickoffs} DMs). `/touchpoint list` shows the initiatives."),

@@ -141,7 +141,7 @@ def initiative_list(listing: Listing) -> Message:
         buttons.append(ButtonElement(text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=str(page + 1)))
     if buttons:
         blocks.append(ActionsBlock(block_id=Action.LIST_PAGE, elements=buttons))
-    lines = "\n".join(f"{r.name}: {r.answered}/{r.stakeholders} answered" for r in rows)
+    lines = "\n".join(f"{escape(r.name)}: {r.answered}/{r.stakeholders} answered" for r in rows)
     return Message(text=f"Initiatives ({total}), page {page} of {pages}:\n{lines}", blocks=blocks)
 
 
@@ -183,4 +183,4 @@ def help_message(unknown: str | None = None) -> Message:
 
 
 def not_allowed(message: str) -> Message:
-    return Message(text=message, blocks=[section(escape(message))])
+    return Message(text=escape(message), blocks=[section(escape(message))])

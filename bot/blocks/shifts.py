@@ -98,14 +98,16 @@ def shift_summary(view: SummaryView) -> Message:
                               f"`/touchpoint shifts {escape(view.initiative_name)}` lists every shift."))
     blocks.append(context("Shifts are found by rules on the answers; each says what it saw. `/touchpoint help` explains them."))
     people = ", ".join(mention(p.user_id) for p in view.people[:10])
-    return Message(text=f"{view.initiative_name}: {count} priority shift(s) from {people}", blocks=blocks)
+    return Message(text=f"{escape(view.initiative_name)}: {count} priority shift(s) from {people}", blocks=blocks)
 
 
 def recent_shifts(found: RecentShifts) -> Message:
-    where = f" in *{escape(found.initiative_name)}*" if found.initiative_name else ""
+    name = escape(found.initiative_name or "")
+    where = f" in *{name}*" if name else ""
     if not found.shifts:
-        text = f"No priority shifts{where} in the last 30 days."
-        return Message(text=text.replace("*", ""), blocks=[section(text)])
+        plain = f" in {name}" if name else ""
+        return Message(text=f"No priority shifts{plain} in the last 30 days.",
+                       blocks=[section(f"No priority shifts{where} in the last 30 days.")])
     blocks = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
     for shift in found.shifts:
         status = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else "no follow-up yet"
