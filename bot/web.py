@@ -34,7 +34,7 @@ MAX_REQUEST_AGE_SECONDS = 5 * 60
 # above that refuses absurd nesting before the JSON parser, or Bolt after it, could run out of stack.
 MAX_JSON_DEPTH = 64
 MAX_FORM_FIELDS = 50  # a slash command has about fifteen
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+_DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
 _URL = re.compile(r"https?://[!-~]+")  # where Bolt's respond() posts: an http(s) URL of visible ASCII
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _FORM = "application/x-www-form-urlencoded"
@@ -64,7 +64,7 @@ class WebApp:
 
     def _slack(self, environ: dict, start_response) -> Iterable[bytes]:
         length_header = str(environ.get("CONTENT_LENGTH") or "0").strip()
-        if not _TIMESTAMP.fullmatch(length_header):
+        if not _DIGITS.fullmatch(length_header):
             return _refuse(start_response, 400, "bad content length")
         length = int(length_header)
         if length > MAX_BODY_BYTES:
@@ -94,7 +94,7 @@ class WebApp:
     def _signed(self, raw: bytes, headers: dict[str, str]) -> bool:
         """Slack's v0 signature over the raw bytes, from the last five minutes (older ones may be replays)."""
         timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
-        if not _TIMESTAMP.fullmatch(timestamp) or abs(time.time() - int(timestamp)) > MAX_REQUEST_AGE_SECONDS:
+        if not _DIGITS.fullmatch(timestamp) or abs(time.time() - int(timestamp)) > MAX_REQUEST_AGE_SECONDS:
             return False
         expected = hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
         # compare_digest refuses a str that is not ASCII; a header can hold any byte.

@@ -98,7 +98,7 @@ def test_an_ld_member_takes_the_follow_up_and_everyone_sees_it(checked_in):
     refused = app.workspace.click(CHRIS, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
     app.settle()
     assert refused.status == 200
-    assert "Only L&D members" in app.slack.responses[-1]["text"]
+    assert "Only L&amp;D members" in app.slack.responses[-1]["text"]
     assert all(s.followed_up_by is None for s in rows(app, Shift)) and summary.edits == 0
 
     app.workspace.click(LENA, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)  # the first button: Sam's

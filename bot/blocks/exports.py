@@ -28,3 +28,9 @@ def imported(file_name: str, done: Imported) -> Message:
         context(f"Each stakeholder gets the two alignment questions in a DM with the next scheduling pass "
                 f"({done.kickoffs} DMs). `/touchpoint list` shows the initiatives."),
     ])
+
+
+def workbook_shared(title: str, *, own: bool) -> Message:
+    """The comment on an exported workbook in the requester's DM; `title` is an initiative's name, or "Your answers"
+    for a person's own (lower-cased in the sentence)."""
+    return Message(text=f"Here is the workbook of {escape(title.lower() if own else title)}.")

@@ -101,6 +101,12 @@ def read_new_initiative(values: Mapping) -> NewInitiative:
     )
 
 
+def refusal(message: str) -> Message:
+    """What a person is told when Touchpoint will not do something (a UserError's plain text, which may quote what
+    they typed), as a message."""
+    return Message(text=escape(message))
+
+
 def refusal_view(message: str) -> View:
     """A modal saying `message` (plain text, as typed)."""
     return notice_view(escape(message))
