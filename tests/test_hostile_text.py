@@ -221,3 +221,23 @@ def test_hostile_text_reaches_the_fallback_of_the_summary_and_the_kickoff_as_typ
                     touchpoints.kickoff_message(construct(Outgoing, 0))):
         assert escape(HOSTILE) in message.text
         assert "{{7*7}}" in message.text and "*Q3*" in message.text
+
+
+def test_end_to_end_an_answer_and_a_name_holding_mentions_ping_nobody(app):
+    """The issue's own cases over the real app: the summary posted in the L&D channel, and the kickoff DM and its
+    "answered" update, carry the stakeholder's answer and the initiative's name escaped in their `text`."""
+    from tests.conftest import LD_CHANNEL, LENA, SAM
+    from tests.flows import answer, open_initiative
+
+    name = "Q3 <!here> {{7*7}} *ramp* & <@U0EVIL>"
+    said = "Tell <!channel> & <@U0EVIL>: {{7*7}} *more* deals"
+    open_initiative(app, LENA, name=name, stakeholders=[SAM])
+    answer(app, SAM, said, "Win rate in <#C0EVIL>")
+    sent = [c for c in app.slack.calls if c.method in ("chat.postMessage", "chat.update")]
+    to_channel = [c for c in sent if c.args.get("channel") == LD_CHANNEL]
+    to_sam = [c for c in sent if c.args.get("channel") != LD_CHANNEL]
+    assert to_channel and len(to_sam) >= 2  # the summary; the kickoff DM and its update
+    for call in sent:
+        assert_text_stays_text(call.args["text"], call.method)
+    assert escape(said) in to_channel[-1].args["text"] and escape(name) in to_channel[-1].args["text"]
+    assert all(escape(name) in c.args["text"] for c in to_sam)
