@@ -220,6 +220,16 @@ def _may(mapping: dict, key: str, kind: type | tuple[type, ...]) -> Any:
     return value
 
 
+def _ours(mapping: dict, key: str) -> None:
+    """A value Touchpoint put in its own blocks (an action's id or value, an option's value, a block id, a modal's
+    callback id or metadata): always ASCII. Listeners read numbers out of these, and "²".isdigit() holds while
+    int("²") fails, so anything else is refused here. (Touchpoint has no input that dispatches actions, so an action's
+    value is never a person's words.)"""
+    value = mapping.get(key)
+    if isinstance(value, str) and not value.isascii():
+        raise Malformed(f"{key} holds characters Touchpoint never puts there")
+
+
 def _need_id(mapping: dict, key: str) -> None:
     """An object with a string "id", as Slack sends `user` and `team` in interactivity payloads."""
     if not _need(_need(mapping, key, dict), "id", str):
@@ -269,6 +279,7 @@ def _element_state(element: dict) -> None:
     options += _list_of_dicts(element, "selected_options")
     for option in options:
         _need(option, "value", str)
+        _ours(option, "value")
     for key in ("selected_users", "selected_channels", "selected_conversations"):
         if not all(isinstance(item, str) for item in _may(element, key, list) or []):
             raise Malformed(f"{key} is not a list of ids")
@@ -293,6 +304,8 @@ def _block_actions(payload: dict) -> None:
     for action in _list_of_dicts(payload, "actions", required=True):
         _need(action, "action_id", str)
         _may(action, "block_id", str)
+        for key in ("action_id", "block_id", "value"):
+            _ours(action, key)
         _element_state(action)
 
 
@@ -301,6 +314,8 @@ def _view_submission(payload: dict) -> None:
     _need(view, "callback_id", str)
     _may(view, "app_installed_team_id", str)  # Bolt takes the team from here first
     _may(view, "private_metadata", str)
+    _ours(view, "callback_id")
+    _ours(view, "private_metadata")
     for block in _list_of_dicts(view, "blocks"):
         _may(block, "type", str)
         _may(block, "block_id", str)

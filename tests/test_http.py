@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
-from bot.ids import Action
+from bot.ids import Action, Block, Callback, Element
 from bot.web import MAX_BODY_BYTES, WebApp
 from bot.simulator.workspace import sign
 from storage.db import Database
@@ -193,7 +193,8 @@ def test_signed_bodies_of_no_slack_shape_get_400_and_do_nothing(app, caplog):
     before = side_effects(app)
     deep = "[" * 100_000 + "]" * 100_000
     block_actions = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": SAM}, "trigger_id": "1",
-                     "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"}}
+                     "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"},
+                     "response_url": app.slack.response_url()}
     cases = [
         (b"", FORM),
         (b"", "application/json"),
@@ -204,6 +205,15 @@ def test_signed_bodies_of_no_slack_shape_get_400_and_do_nothing(app, caplog):
         (('{"type": "event_callback", "event": ' + "{\"a\": " * 100_000 + "1" + "}" * 100_001).encode(), "application/json"),
         (urlencode({"payload": '{"type": "block_actions", "x": ' + deep + "}"}).encode(), FORM),
         (urlencode({"payload": json.dumps({**block_actions, "actions": [{"action_id": Action.SKIP, "value": "\x00"}]})}).encode(), FORM),
+        # "²".isdigit() is true but int("²") fails: a number Touchpoint put in a button or an option is ASCII.
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [{"action_id": Action.SKIP, "value": "²"}]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [
+            {"action_id": Action.SNOOZE, "selected_option": {"value": "١:7"}}]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [
+            {"action_id": Action.AWAY, "block_id": "touchpoint-²", "selected_date": "2030-01-01"}]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({"type": "view_submission", "team": {"id": TEAM}, "user": {"id": LENA}, "view": {
+            "callback_id": Callback.DIGEST_SETTINGS, "state": {"values": {Block.DIGEST_WEEKDAY: {
+                Element.VALUE: {"type": "static_select", "selected_option": {"value": "٣"}}}}}}})}).encode(), FORM),
         (urlencode({**slash_form(LENA, "list"), "payload": "{}"}).encode(), FORM),  # a command is not also a payload
         (urlencode(slash_form(LENA, "new")).encode() + b"&text=list", FORM),  # which text is meant?
         (urlencode(slash_form(LENA, "new")).encode(), "text/plain"),
@@ -236,3 +246,14 @@ def test_a_well_formed_request_nobody_handles_gets_404(app):
     shortcut = {"type": "shortcut", "team": {"id": TEAM}, "user": {"id": LENA}, "callback_id": "nobody", "trigger_id": "1"}
     assert app.workspace.post_payload(shortcut).status == 404
     assert app.workspace.post_form(slash_form(LENA, "x", command="/elsewhere")).status == 404
+
+
+def test_numbers_read_back_from_buttons_and_block_ids_are_ascii_digits_only():
+    from bot.blocks.shifts import read_follow_up_value
+    from bot.blocks.touchpoints import read_actions_block_id, read_readings
+
+    assert read_actions_block_id("touchpoint-12") == 12 and read_follow_up_value("3:4") == (3, 4)
+    for text in ("²", "١٢", "٣", "1²"):  # isdigit() holds for each, int() refuses some: neither reads them
+        assert read_actions_block_id(f"touchpoint-{text}") is None
+        assert read_follow_up_value(f"{text}:1") is None and read_follow_up_value(f"1:{text}") is None
+        assert read_readings({f"reading_{text}": {}}) == {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ButtonElement, SectionBlock
 
 from bot.blocks import Message
-from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, section
+from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section
 from bot.ids import Action
 from bot.services.digest import day_label
 from bot.services.shift_rules import STRENGTHS
@@ -72,7 +72,8 @@ def follow_up_value(summary_id: int, stakeholder_id: int) -> str:
 
 def read_follow_up_value(value: object) -> tuple[int, int] | None:
     first, _, second = str(value or "").partition(":")
-    return (int(first), int(second)) if first.isdigit() and second.isdigit() else None
+    summary_id, stakeholder_id = read_number(first), read_number(second)
+    return None if summary_id is None or stakeholder_id is None else (summary_id, stakeholder_id)
 
 
 def _person_block(view: SummaryView, person: PersonShifts) -> SectionBlock:

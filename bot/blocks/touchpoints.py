@@ -29,6 +29,7 @@ from bot.blocks.common import (
     metadata,
     quoted_sections,
     read_metadata_id,
+    read_number,
     section,
 )
 from bot.blocks.initiatives import state_text
@@ -60,7 +61,7 @@ def actions_block_id(touchpoint_id: int) -> str:
 
 def read_actions_block_id(block_id: str | None) -> int | None:
     suffix = (block_id or "").removeprefix("touchpoint-")
-    return int(suffix) if suffix.isdigit() else None
+    return read_number(suffix)
 
 
 def _answer_button(touchpoint_id: int, label: str, primary: bool, *, with_snooze: bool = False) -> ActionsBlock:
@@ -240,9 +241,8 @@ def read_readings(values: Mapping) -> dict[int, tuple[str, str]]:
     """For each measure asked about in a submitted check-in: (the number typed, the "no change"/"don't know" picked)."""
     found: dict[int, tuple[str, str]] = {}
     for block in values:
-        rest = block[len(Block.READING_PREFIX):] if block.startswith(Block.READING_PREFIX) else ""
-        if rest.isdigit():
-            measure_id = int(rest)
+        measure_id = read_number(block[len(Block.READING_PREFIX):]) if block.startswith(Block.READING_PREFIX) else None
+        if measure_id is not None:
             found[measure_id] = (state_text(values, block), state_text(values, reading_status_block(measure_id)))
     return found
 
