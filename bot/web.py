@@ -36,6 +36,7 @@ MAX_JSON_DEPTH = 64
 MAX_FORM_FIELDS = 50  # a slash command has about fifteen
 _DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
 _URL = re.compile(r"https?://[!-~]+")  # where Bolt's respond() posts: an http(s) URL of visible ASCII
+# A JSON string (skipped whole, so that brackets a person typed do not count) or a bracket.
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _FORM = "application/x-www-form-urlencoded"
 _JSON = "application/json"
@@ -150,14 +151,15 @@ def _form(text: str) -> dict[str, str]:
 
 
 def _json_object(text: str) -> dict[str, Any]:
+    """A JSON object no deeper than MAX_JSON_DEPTH, its depth measured before the parser (which recurses) sees it."""
     depth = 0
     for token in _JSON_TOKENS.finditer(text):
         bracket = token.group()
-        if bracket in "[{":
+        if bracket in ("[", "{"):
             depth += 1
             if depth > MAX_JSON_DEPTH:
                 raise Malformed("JSON nested too deep")
-        elif bracket in "]}":
+        elif bracket in ("]", "}"):
             depth -= 1
     try:
         value = json.loads(text)
