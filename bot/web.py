@@ -314,6 +314,7 @@ def _block_actions(payload: dict) -> None:
 def _view_submission(payload: dict) -> None:
     view = _need(payload, "view", dict)
     _need(view, "callback_id", str)
+    _need(view, "type", str)  # Bolt reads it to tell a workflow step from a modal
     _may(view, "app_installed_team_id", str)  # Bolt takes the team from here first
     _may(view, "private_metadata", str)
     _ours(view, "callback_id")

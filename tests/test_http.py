@@ -214,6 +214,8 @@ def test_signed_bodies_of_no_slack_shape_get_400_and_do_nothing(app, caplog):
         (urlencode({"payload": json.dumps({"type": "view_submission", "team": {"id": TEAM}, "user": {"id": LENA}, "view": {
             "callback_id": Callback.DIGEST_SETTINGS, "state": {"values": {Block.DIGEST_WEEKDAY: {
                 Element.VALUE: {"type": "static_select", "selected_option": {"value": "٣"}}}}}}})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({"type": "view_submission", "team": {"id": TEAM}, "user": {"id": LENA}, "view": {
+            "callback_id": Callback.NEW_INITIATIVE, "state": {"values": {}}}})}).encode(), FORM),  # no view type
         (urlencode({**slash_form(LENA, "list"), "payload": "{}"}).encode(), FORM),  # a command is not also a payload
         (urlencode(slash_form(LENA, "new")).encode() + b"&text=list", FORM),  # which text is meant?
         (urlencode(slash_form(LENA, "new")).encode(), "text/plain"),
