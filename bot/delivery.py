@@ -254,7 +254,7 @@ class Delivery:
         filename = workbook_name(scope.title, now)
         channel_id = self.slack.open_dm(user_id)
         self.slack.upload(channel_id, filename, buffer.getvalue(), title=f"Touchpoint: {scope.title}",
-                          comment=f"Here is the workbook of {scope.title.lower() if scope.stakeholder_id else scope.title}.")
+                          comment=export_blocks.workbook_shared(scope.title, own=bool(scope.stakeholder_id)).text)
         return filename
 
     def import_from_slack(self, team_id: str, user_id: str, file_id: str) -> None:

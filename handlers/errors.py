@@ -14,7 +14,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltResponse, Respond
 
 from bot.blocks import Message
-from bot.blocks.initiatives import refusal_view
+from bot.blocks.initiatives import notice_view, refusal
 from bot.blocks.touchpoints import unexpected_error
 from bot.errors import UserError
 from bot.runtime import Deps
@@ -60,7 +60,7 @@ def tell_in_dm(deps: Deps, user_id: str, error: Exception) -> None:
 def _describe(error: Exception) -> Message:
     if isinstance(error, UserError):
         logger.info("refused: %s", error.message)
-        return Message(text=error.message)
+        return refusal(error.message)
     error_id = uuid.uuid4().hex[:10]
     logger.error("unexpected error %s", error_id, exc_info=error)
     return unexpected_error(error_id)
@@ -68,7 +68,7 @@ def _describe(error: Exception) -> Message:
 
 def _as_ack(body: dict, message: Message) -> BoltResponse:
     if body.get("type") == "view_submission":
-        payload = {"response_action": "update", "view": refusal_view(message.text).to_dict()}
+        payload = {"response_action": "update", "view": notice_view(message.text).to_dict()}  # text: mrkdwn already
     elif body.get("command"):
         payload = {"response_type": "ephemeral", "text": message.text}
     else:

@@ -139,7 +139,7 @@ def test_help_and_unknown_subcommands_show_the_commands(app):
 def test_people_outside_the_ld_team_are_refused_politely_and_nothing_is_stored(app):
     for command in ("new", "list"):
         body = app.workspace.slash(CHRIS, command).json()
-        assert body["response_type"] == "ephemeral" and "only the L&D team" in body["text"]
+        assert body["response_type"] == "ephemeral" and "only the L&amp;D team" in body["text"]  # mrkdwn: Slack shows "L&D"
     assert not app.slack.calls_to("views.open")
 
     # A forged submission of the modal, as if CHRIS had got hold of it.
@@ -201,6 +201,7 @@ def test_the_list_buttons_page_through_in_place(app):
     [next_button] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
     payload = {
         "type": "block_actions", "team": {"id": TEAM}, "user": {"id": LENA}, "response_url": app.slack.response_url(),
+        "trigger_id": app.slack.new_trigger(LENA),
         "container": {"type": "message", "is_ephemeral": True}, "actions": [{**next_button, "block_id": "initiative_list_page"}],
     }
     assert app.workspace.post_payload(payload).status == 200
@@ -208,4 +209,4 @@ def test_the_list_buttons_page_through_in_place(app):
     assert page_two["replace_original"] is True and "Page 2 of 2" in str(page_two["blocks"])
     assert "Initiative 00" in str(page_two["blocks"]) and "Initiative 11" not in str(page_two["blocks"])
     app.workspace.post_payload({**payload, "user": {"id": CHRIS}})
-    assert "only the L&D team" in app.slack.responses[-1]["text"]
+    assert "only the L&amp;D team" in app.slack.responses[-1]["text"]

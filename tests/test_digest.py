@@ -198,7 +198,7 @@ def test_the_alignment_index_explains_its_parts(hand_built, server, slack):
         every = str(app.workspace.slash(LENA, "alignment").json())
         assert every.index("Safety refresher") < every.index("Leadership programme")
         assert "can't find an active initiative" in str(app.workspace.slash(LENA, "alignment Nope").json())
-        assert "only the L&D team" in str(app.workspace.slash(CHRIS, "alignment").json())
+        assert "only the L&amp;D team" in str(app.workspace.slash(CHRIS, "alignment").json())
 
 
 # When it goes out
@@ -299,7 +299,7 @@ def test_an_ld_member_previews_the_digest_in_a_dm(hand_built, server, slack):
     assert "sent you a preview" in slack.responses[-1]["text"]
     assert _digests(slack, LD_CHANNEL) == [] and slack.messages_in(LD_CHANNEL) == []
     refused = app.workspace.slash(CHRIS, "digest")
-    assert "only the L&D team" in str(refused.json())
+    assert "only the L&amp;D team" in str(refused.json())
     assert_everything_sent_is_valid(slack)
 
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
+import logging
 import time
 import urllib.request
+from urllib.parse import urlencode, urlsplit
 
-from bot.web import WebApp
+from sqlalchemy import func, select
+from sqlmodel import SQLModel
+
+from bot.ids import Action, Block, Callback, Element
+from bot.web import MAX_BODY_BYTES, WebApp
 from bot.simulator.workspace import sign
 from storage.db import Database
 from storage.models import Stakeholder
-from tests.conftest import LENA, SAM, SECRET
+from tests.conftest import LENA, SAM, SECRET, TEAM
 from tests.flows import open_initiative, rows, stored_counts
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -20,6 +30,51 @@ def _get(url: str) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def call_wsgi(app, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    """One request to the app's WSGI callable in this process: headers may hold any text, as an attacker's can."""
+    environ = {
+        "PATH_INFO": "/slack/events", "REQUEST_METHOD": "POST", "QUERY_STRING": "", "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
+    statuses: list[str] = []
+    reply = b"".join(app.touchpoint.wsgi()(environ, lambda status, _headers: statuses.append(status)))
+    return int(statuses[0].split()[0]), reply.decode("utf-8", "replace")
+
+
+def post_raw_headers(app, body: bytes, headers: dict[str, bytes]) -> int:
+    """A POST over real HTTP whose header values are raw bytes (urllib would refuse some of them)."""
+    url = urlsplit(app.workspace.app_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.putrequest("POST", url.path)
+        for name, value in {"Content-Type": FORM.encode(), "Content-Length": str(len(body)).encode(), **headers}.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def side_effects(app) -> tuple:
+    """Rows in every table and calls made to Slack: what a refused request must leave unchanged."""
+    app.settle()
+    with app.db.session() as session:
+        counts = tuple(session.execute(select(func.count()).select_from(t)).scalar_one() for t in SQLModel.metadata.sorted_tables)
+    return counts, len([c for c in app.slack.calls if c.method != "auth.test"]), len(app.slack.responses)
+
+
+def slash_form(user_id: str, text: str, **fields: str) -> dict[str, str]:
+    return {
+        "token": "deprecated", "team_id": TEAM, "team_domain": "simulated", "channel_id": "C0GENERAL",
+        "channel_name": "general", "user_id": user_id, "user_name": user_id, "command": "/touchpoint", "text": text,
+        "api_app_id": "ATOUCHPOINT", "is_enterprise_install": "false", "response_url": "http://127.0.0.1:9/respond/1",
+        "trigger_id": "1.2.3", **fields,
+    }
 
 
 def test_unsigned_badly_signed_and_stale_requests_get_401_and_do_nothing(app):
@@ -100,3 +155,114 @@ def test_a_retried_event_is_handled_once(app):
 
     app.workspace.event({"type": "user_change", "user": {**user, "deleted": True}}, event_id="Ev0002")
     assert rows(app, Stakeholder)[0].active is False
+
+
+def _hostile_log(records) -> list[logging.LogRecord]:
+    return [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+def test_headers_holding_any_bytes_get_401_with_one_warning_and_no_traceback(app, caplog):
+    body = urlencode(slash_form(LENA, "new")).encode()
+    before = side_effects(app)
+    now = str(int(time.time()))
+    # Over real HTTP: "²" is one latin-1 byte, which the server reads back as "²" (isdigit() but not int()).
+    for headers in (
+        {"X-Slack-Request-Timestamp": "²".encode("latin-1"), "X-Slack-Signature": b"v0=" + b"0" * 64},
+        {"X-Slack-Request-Timestamp": now.encode(), "X-Slack-Signature": "v0=é".encode("latin-1")},
+        {"X-Slack-Request-Timestamp": now.encode(), "X-Slack-Signature": "v0=ж".encode("utf-8")},
+        {"X-Slack-Request-Timestamp": b"9" * 5000, "X-Slack-Signature": b"v0=" + b"0" * 64},
+    ):
+        caplog.clear()
+        assert post_raw_headers(app, body, headers) == 401, headers
+        assert _hostile_log(caplog.records) == []
+        assert len([r for r in caplog.records if r.levelno == logging.WARNING and r.name == "bot.web"]) == 1
+    # In the process, where a header can hold any text at all.
+    for timestamp, signature in (("²", "v0=1"), ("١٢٣", "v0=1"), (now, "v0=€" + "0" * 61), (now, "\udc80"), ("", "")):
+        caplog.clear()
+        assert call_wsgi(app, body, {"Content-Type": FORM, "X-Slack-Request-Timestamp": timestamp,
+                                     "X-Slack-Signature": signature})[0] == 401
+        assert _hostile_log(caplog.records) == []
+    assert side_effects(app) == before
+
+
+def _signed(app, body: bytes, content_type: str = FORM) -> int:
+    return app.workspace.post(body, content_type).status
+
+
+def test_signed_bodies_of_no_slack_shape_get_400_and_do_nothing(app, caplog):
+    before = side_effects(app)
+    deep = "[" * 100_000 + "]" * 100_000
+    block_actions = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": SAM}, "trigger_id": "1",
+                     "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"},
+                     "response_url": app.slack.response_url()}
+    cases = [
+        (b"", FORM),
+        (b"", "application/json"),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": []})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": ["touchpoint_skip"]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps(block_actions)}).encode(), FORM),
+        (deep.encode(), "application/json"),
+        (('{"type": "event_callback", "event": ' + "{\"a\": " * 100_000 + "1" + "}" * 100_001).encode(), "application/json"),
+        (urlencode({"payload": '{"type": "block_actions", "x": ' + deep + "}"}).encode(), FORM),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [{"action_id": Action.SKIP, "value": "\x00"}]})}).encode(), FORM),
+        # "²".isdigit() is true but int("²") fails: a number Touchpoint put in a button or an option is ASCII.
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [{"action_id": Action.SKIP, "value": "²"}]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [
+            {"action_id": Action.SNOOZE, "selected_option": {"value": "١:7"}}]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({**block_actions, "actions": [
+            {"action_id": Action.AWAY, "block_id": "touchpoint-²", "selected_date": "2030-01-01"}]})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({"type": "view_submission", "team": {"id": TEAM}, "user": {"id": LENA}, "view": {
+            "callback_id": Callback.DIGEST_SETTINGS, "state": {"values": {Block.DIGEST_WEEKDAY: {
+                Element.VALUE: {"type": "static_select", "selected_option": {"value": "٣"}}}}}}})}).encode(), FORM),
+        (urlencode({"payload": json.dumps({"type": "view_submission", "team": {"id": TEAM}, "user": {"id": LENA}, "view": {
+            "callback_id": Callback.NEW_INITIATIVE, "state": {"values": {}}}})}).encode(), FORM),  # no view type
+        (urlencode({**slash_form(LENA, "list"), "payload": "{}"}).encode(), FORM),  # a command is not also a payload
+        (urlencode(slash_form(LENA, "new")).encode() + b"&text=list", FORM),  # which text is meant?
+        (urlencode(slash_form(LENA, "new")).encode(), "text/plain"),
+        (json.dumps({"type": "event_callback", "event": "user_change"}).encode(), "application/json"),
+        (json.dumps({"type": "something_new"}).encode(), "application/json"),
+    ]
+    for body, content_type in cases:
+        caplog.clear()
+        assert _signed(app, body, content_type) == 400, body[:200]
+        assert _hostile_log(caplog.records) == [], body[:200]
+    assert side_effects(app) == before
+
+
+def test_a_word_in_what_a_person_typed_never_changes_how_a_request_is_read(app):
+    # Bolt's own parser took any form containing "payload" for an interactivity payload, and answered 404.
+    for form in (slash_form(LENA, "help payload"), slash_form(LENA, "help", channel_name="payload-team"),
+                 slash_form(LENA, "help {\"payload\": 1}")):
+        reply = app.workspace.post_form(form)
+        assert reply.status == 200, form
+        assert "/touchpoint" in reply.json()["text"]
+
+
+def test_an_oversized_body_gets_413_before_it_is_read(app):
+    body = b"x" * (MAX_BODY_BYTES + 1)
+    assert _signed(app, body) == 413
+    assert post_raw_headers(app, body, {}) == 413
+
+
+def test_a_well_formed_request_nobody_handles_gets_404(app):
+    shortcut = {"type": "shortcut", "team": {"id": TEAM}, "user": {"id": LENA}, "callback_id": "nobody", "trigger_id": "1"}
+    assert app.workspace.post_payload(shortcut).status == 404
+    assert app.workspace.post_form(slash_form(LENA, "x", command="/elsewhere")).status == 404
+
+
+def test_numbers_read_back_from_buttons_and_block_ids_are_ascii_digits_only():
+    from bot.blocks.shifts import read_follow_up_value
+    from bot.blocks.touchpoints import read_actions_block_id, read_readings
+
+    assert read_actions_block_id("touchpoint-12") == 12 and read_follow_up_value("3:4") == (3, 4)
+    for text in ("²", "١٢", "٣", "1²"):  # isdigit() holds for each, int() refuses some: neither reads them
+        assert read_actions_block_id(f"touchpoint-{text}") is None
+        assert read_follow_up_value(f"{text}:1") is None and read_follow_up_value(f"1:{text}") is None
+        assert read_readings({f"reading_{text}": {}}) == {}
+
+
+def test_brackets_in_what_a_person_typed_are_text_not_nesting(app):
+    event = {"type": "message", "channel": "D0LENA", "channel_type": "im", "user": LENA, "text": "[{" * 500 + '\\"]'}
+    assert app.workspace.event(event, event_id="Ev0100").status == 200
+    deep = {"type": "message", "channel": "D0LENA", "user": LENA, "x": json.loads("[" * 70 + "]" * 70)}
+    assert app.workspace.event(deep, event_id="Ev0101").status == 400

@@ -69,7 +69,7 @@ def test_a_measure_is_validated_field_by_field(checked_in):
     _confirm(app, view)
     errors = _confirm(app, _measures_modal(app), **{Block.MEASURE_NAME: MEASURE.upper()}).json()["errors"]
     assert "already has a measure with that name" in errors[Block.MEASURE_NAME]
-    assert "only the L&D team" in str(app.workspace.slash(CHRIS, "measures sales onboarding refresh").json())
+    assert "only the L&amp;D team" in str(app.workspace.slash(CHRIS, "measures sales onboarding refresh").json())
     assert "can't find an initiative" in str(app.workspace.slash(LENA, "measures nope").json())
 
 

@@ -159,7 +159,7 @@ def test_ld_pauses_a_stakeholder_with_a_command(started):
         assert "until after Wednesday 31 March 2027" in reply["text"] and "2 coming touchpoints moved" in reply["text"]
         assert "Say who and until when" in app.workspace.slash(LENA, "pause olu").json()["text"]
         assert "already passed" in app.workspace.slash(LENA, f"pause <@{OLU}> 2026-12-01").json()["text"]
-        assert "only the L&D team" in app.workspace.slash(CHRIS, f"pause <@{OLU}> 2027-03-01").json()["text"]
+        assert "only the L&amp;D team" in app.workspace.slash(CHRIS, f"pause <@{OLU}> 2027-03-01").json()["text"]
     world.run(datetime(2027, 1, 20, 0, 1, tzinfo=UTC))
     olu_id = next(s.id for s in rows(app, Stakeholder) if s.user_id == OLU)
     [pending] = [t for t in world.touchpoints() if t.stakeholder_id == olu_id and t.status == TouchpointStatus.PENDING]

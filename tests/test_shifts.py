@@ -98,7 +98,7 @@ def test_an_ld_member_takes_the_follow_up_and_everyone_sees_it(checked_in):
     refused = app.workspace.click(CHRIS, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
     app.settle()
     assert refused.status == 200
-    assert "Only L&D members" in app.slack.responses[-1]["text"]
+    assert "Only L&amp;D members" in app.slack.responses[-1]["text"]
     assert all(s.followed_up_by is None for s in rows(app, Shift)) and summary.edits == 0
 
     app.workspace.click(LENA, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)  # the first button: Sam's
@@ -121,7 +121,7 @@ def test_shifts_lists_the_recent_shifts_for_ld_members(checked_in):
         assert "Priority shifts in *Sales onboarding refresh* in the last 30 days" in listing
         assert "Said their priorities shifted" in listing and "no follow-up yet" in listing
         assert "I can't find an initiative called" in str(app.workspace.slash(LENA, "shifts Nothing like it").json())
-        assert "only the L&D team" in str(app.workspace.slash(CHRIS, "shifts").json())
+        assert "only the L&amp;D team" in str(app.workspace.slash(CHRIS, "shifts").json())
     with freeze_time(CHECK_INS_OUT + timedelta(days=40), tick=True):
         assert "No priority shifts in the last 30 days" in str(app.workspace.slash(LENA, "shifts").json())
 

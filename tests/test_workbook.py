@@ -289,7 +289,7 @@ def test_a_stakeholder_exports_only_their_own_answers_and_others_are_refused(sto
     assert answers and {r[2] for r in answers} == {SAM}
     assert {r[1] for r in wb["Stakeholders"].iter_rows(min_row=2, values_only=True)} == {SAM}
     assert EVIL[3] not in str([c for ws in wb.worksheets for c in ws.values])  # nothing Olu said
-    assert "Only L&D members can export" in str(app.workspace.slash(CHRIS, "export").json())
+    assert "Only L&amp;D members can export" in str(app.workspace.slash(CHRIS, "export").json())
     assert "not a stakeholder of any initiative" in str(app.workspace.slash(CHRIS, "export mine").json())
 
 
@@ -320,7 +320,7 @@ def test_a_workbook_sent_to_the_dm_is_imported_all_or_nothing(app, slack):
     file_id, message = slack.share_file(CHRIS, "plan.xlsx", good, text="import")
     app.workspace.event({**event, "user": CHRIS, "channel": message.channel, "files": [{"id": file_id}]}, event_id="Ev0IMPORT3")
     app.settle()
-    assert "Only L&D members can import" in slack.messages_in(slack.dm_channel(CHRIS))[-1].text
+    assert "Only L&amp;D members can import" in slack.messages_in(slack.dm_channel(CHRIS))[-1].text
     assert len(rows(app, Initiative)) == 1
 
 

@@ -18,6 +18,12 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def read_number(text: str) -> int | None:
+    """A whole number Touchpoint wrote into an id, a value or a block id, read back; None for anything else ("²" too:
+    str.isdigit() accepts it, int() does not)."""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 

@@ -113,7 +113,7 @@ def alignment_report(report: AlignmentReport) -> Message:
             for p in i.alignment.parts
         ) or "No active stakeholders, so there is nothing to measure yet."
         text = f"*{escape(i.name)}* · {index_text(i)}\n{parts}"
-        return Message(text=f"{i.name}: alignment {i.alignment.value}", blocks=[section(text), context(how)])
+        return Message(text=f"{escape(i.name)}: alignment {i.alignment.value}", blocks=[section(text), context(how)])
     if not report.initiatives:
         return Message(text="No active initiatives yet.", blocks=[section("No active initiatives yet. `/touchpoint new` opens one.")])
     shown = report.initiatives[:BLOCKS_PER_MESSAGE - 3]

@@ -20,10 +20,17 @@ def import_instructions() -> Message:
 
 
 def imported(file_name: str, done: Imported) -> Message:
-    text = (f"Imported *{escape(file_name)}*: {done.initiatives} initiative{'s' if done.initiatives != 1 else ''} "
-            f"and {done.stakeholders} stakeholder{'s' if done.stakeholders != 1 else ''}.")
-    return Message(text=text.replace("*", ""), blocks=[
+    counts = (f"{done.initiatives} initiative{'s' if done.initiatives != 1 else ''} "
+              f"and {done.stakeholders} stakeholder{'s' if done.stakeholders != 1 else ''}.")
+    text = f"Imported *{escape(file_name)}*: {counts}"
+    return Message(text=f"Imported {escape(file_name)}: {counts}", blocks=[
         section(text),
         context(f"Each stakeholder gets the two alignment questions in a DM with the next scheduling pass "
                 f"({done.kickoffs} DMs). `/touchpoint list` shows the initiatives."),
     ])
+
+
+def workbook_shared(title: str, *, own: bool) -> Message:
+    """The comment on an exported workbook in the requester's DM; `title` is an initiative's name, or "Your answers"
+    for a person's own (lower-cased in the sentence)."""
+    return Message(text=f"Here is the workbook of {escape(title.lower() if own else title)}.")

@@ -103,6 +103,12 @@ def read_new_initiative(values: Mapping) -> NewInitiative:
     )
 
 
+def refusal(message: str) -> Message:
+    """What a person is told when Touchpoint will not do something (a UserError's plain text, which may quote what
+    they typed), as a message."""
+    return Message(text=escape(message))
+
+
 def refusal_view(message: str) -> View:
     """A modal saying `message` (plain text, as typed)."""
     return notice_view(escape(message))
@@ -143,7 +149,7 @@ def initiative_list(listing: Listing) -> Message:
         buttons.append(ButtonElement(text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=str(page + 1)))
     if buttons:
         blocks.append(ActionsBlock(block_id=Action.LIST_PAGE, elements=buttons))
-    lines = "\n".join(f"{r.name}: {r.answered}/{r.stakeholders} answered" for r in rows)
+    lines = "\n".join(f"{escape(r.name)}: {r.answered}/{r.stakeholders} answered" for r in rows)
     return Message(text=f"Initiatives ({total}), page {page} of {pages}:\n{lines}", blocks=blocks)
 
 
@@ -185,7 +191,7 @@ def help_message(unknown: str | None = None) -> Message:
 
 
 def not_allowed(message: str) -> Message:
-    return Message(text=message, blocks=[section(escape(message))])
+    return Message(text=escape(message), blocks=[section(escape(message))])
 
 
 def first_asks(initiative_name: str, asks: Sequence[FirstAsk], now: datetime) -> Message:

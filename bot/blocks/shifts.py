@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ButtonElement, SectionBlock
 
 from bot.blocks import Message
-from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, section
+from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section
 from bot.ids import Action
 from bot.services.digest import day_label
 from bot.services.shift_rules import STRENGTHS
@@ -72,7 +72,8 @@ def follow_up_value(summary_id: int, stakeholder_id: int) -> str:
 
 def read_follow_up_value(value: object) -> tuple[int, int] | None:
     first, _, second = str(value or "").partition(":")
-    return (int(first), int(second)) if first.isdigit() and second.isdigit() else None
+    summary_id, stakeholder_id = read_number(first), read_number(second)
+    return None if summary_id is None or stakeholder_id is None else (summary_id, stakeholder_id)
 
 
 def _person_block(view: SummaryView, person: PersonShifts) -> SectionBlock:
@@ -98,14 +99,16 @@ def shift_summary(view: SummaryView) -> Message:
                               f"`/touchpoint shifts {escape(view.initiative_name)}` lists every shift."))
     blocks.append(context("Shifts are found by rules on the answers; each says what it saw. `/touchpoint help` explains them."))
     people = ", ".join(mention(p.user_id) for p in view.people[:10])
-    return Message(text=f"{view.initiative_name}: {count} priority shift(s) from {people}", blocks=blocks)
+    return Message(text=f"{escape(view.initiative_name)}: {count} priority shift(s) from {people}", blocks=blocks)
 
 
 def recent_shifts(found: RecentShifts) -> Message:
-    where = f" in *{escape(found.initiative_name)}*" if found.initiative_name else ""
+    name = escape(found.initiative_name or "")
+    where = f" in *{name}*" if name else ""
     if not found.shifts:
-        text = f"No priority shifts{where} in the last 30 days."
-        return Message(text=text.replace("*", ""), blocks=[section(text)])
+        plain = f" in {name}" if name else ""
+        return Message(text=f"No priority shifts{plain} in the last 30 days.",
+                       blocks=[section(f"No priority shifts{where} in the last 30 days.")])
     blocks = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
     for shift in found.shifts:
         status = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else "no follow-up yet"

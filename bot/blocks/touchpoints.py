@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -29,6 +29,7 @@ from bot.blocks.common import (
     metadata,
     quoted_sections,
     read_metadata_id,
+    read_number,
     section,
 )
 from bot.blocks.initiatives import state_text
@@ -60,7 +61,7 @@ def actions_block_id(touchpoint_id: int) -> str:
 
 def read_actions_block_id(block_id: str | None) -> int | None:
     suffix = (block_id or "").removeprefix("touchpoint-")
-    return int(suffix) if suffix.isdigit() else None
+    return read_number(suffix)
 
 
 def _answer_button(touchpoint_id: int, label: str, primary: bool, *, with_snooze: bool = False) -> ActionsBlock:
@@ -90,7 +91,7 @@ def _answer_button(touchpoint_id: int, label: str, primary: bool, *, with_snooze
 def kickoff_message(item: Outgoing) -> Message:
     questions = "\n".join(f"• *{q}*" for q in QUESTIONS.values())
     return Message(
-        text=f"{item.initiative_name}: two questions from the L&D team before they plan anything",
+        text=f"{escape(item.initiative_name)}: two questions from the L&D team before they plan anything",
         blocks=[
             *_intro(item),
             section(f"Before we plan anything, we'd like to hear from you:\n{questions}"),
@@ -123,7 +124,7 @@ def touchpoint_message(item: Outgoing) -> Message:
         context(f"Shared with the L&D team in {channel(item.summary_channel_id)}. Not now? Snooze it, skip it, "
                 "or tell us you're away."),
     ]
-    return Message(text=f"{title} for {item.initiative_name}: a few quick questions from the L&D team", blocks=blocks)
+    return Message(text=f"{title} for {escape(item.initiative_name)}: a few quick questions from the L&D team", blocks=blocks)
 
 
 def reminder_message(item: Outgoing) -> Message:
@@ -134,7 +135,7 @@ def reminder_message(item: Outgoing) -> Message:
                        blocks=[section(text), _answer_button(item.touchpoint_id, "Answer", primary=True)])
     text = f"A gentle reminder: your {describe(item.kind)} for *{escape(item.initiative_name)}* is still open."
     return Message(
-        text=f"Reminder: your {describe(item.kind)} for {item.initiative_name} is still open",
+        text=f"Reminder: your {describe(item.kind)} for {escape(item.initiative_name)} is still open",
         blocks=[section(text), _answer_button(item.touchpoint_id, "Answer", primary=True, with_snooze=True)],
     )
 
@@ -142,7 +143,7 @@ def reminder_message(item: Outgoing) -> Message:
 def closed_message(item: Outgoing | OpenTouchpoint, status: str) -> Message:
     how = {"missed": "has closed without an answer", "skipped": "was skipped"}.get(status, "is closed")
     text = f"This {describe(item.kind)} for *{escape(item.initiative_name)}* {how}. The next one will come as usual."
-    return Message(text=f"{item.initiative_name}: {describe(item.kind)} {how}", blocks=[section(text)])
+    return Message(text=f"{escape(item.initiative_name)}: {describe(item.kind)} {how}", blocks=[section(text)])
 
 
 def answered_message(answers: RecordedAnswers) -> Message:
@@ -150,7 +151,7 @@ def answered_message(answers: RecordedAnswers) -> Message:
     if answers.kind == TouchpointKind.KICKOFF:
         return kickoff_answered_message(answers)
     text = f"✅ Thanks {mention(answers.user_id)}: your {describe(answers.kind)} for *{escape(answers.initiative_name)}* is with the L&D team."
-    return Message(text=f"{answers.initiative_name}: thanks, your answers are with the L&D team",
+    return Message(text=f"{escape(answers.initiative_name)}: thanks, your answers are with the L&D team",
                    blocks=[section(text), context(f"Answered {date(answers.answered_at)}")])
 
 
@@ -163,7 +164,7 @@ def kickoff_answered_message(answers: RecordedAnswers) -> Message:
         context(f"✅ Answered {date(answers.answered_at)} · version {answers.version} · thank you!"),
         _answer_button(answers.touchpoint_id, "Revise answers", primary=False),
     ]
-    return Message(text=f"{answers.initiative_name}: thanks, your answers are with the L&D team", blocks=blocks)
+    return Message(text=f"{escape(answers.initiative_name)}: thanks, your answers are with the L&D team", blocks=blocks)
 
 
 def _input(question: Question, label: str, initial: str | None) -> InputBlock:
@@ -245,9 +246,8 @@ def read_readings(values: Mapping) -> dict[int, tuple[str, str]]:
     """For each measure asked about in a submitted check-in: (the number typed, the "no change"/"don't know" picked)."""
     found: dict[int, tuple[str, str]] = {}
     for block in values:
-        rest = block[len(Block.READING_PREFIX):] if block.startswith(Block.READING_PREFIX) else ""
-        if rest.isdigit():
-            measure_id = int(rest)
+        measure_id = read_number(block[len(Block.READING_PREFIX):]) if block.startswith(Block.READING_PREFIX) else None
+        if measure_id is not None:
             found[measure_id] = (state_text(values, block), state_text(values, reading_status_block(measure_id)))
     return found
 
@@ -261,28 +261,44 @@ def read_touchpoint_id(private_metadata: str | None) -> int | None:
     return read_metadata_id(private_metadata, "touchpoint")
 
 
+def _bold(text: str) -> str:
+    return f"*{text}*"
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def _summary_heading(answers: RecordedAnswers, emphasis: Callable[[str], str]) -> str:
+    """The summary's first line; `emphasis` bolds it for the blocks, or leaves it plain for the notification text (so
+    the fallback loses none of the characters a person typed, as stripping the `*` of the bold version would)."""
+    name, texts, who = emphasis(escape(answers.initiative_name)), answers.texts, mention(answers.user_id)
+    if answers.kind == TouchpointKind.KICKOFF:
+        verb = "answered" if answers.version == 1 else "updated their answers" if answers.revised else "confirmed their answers"
+        return f"{who} {verb} for {name}"
+    if answers.kind == TouchpointKind.CHECKIN:
+        return (f"{who} checked in on {name}: priorities shifted: "
+                f"{emphasis(escape(texts.get(Question.PRIORITIES_SHIFTED, '?')))} · "
+                f"on track: {emphasis(escape(texts.get(Question.ON_TRACK, '?')) + '/5')}")
+    confirmed = [q for q in (Question.IMPACT, Question.TRACKING) if q not in answers.revised]
+    return (f"{who} reviewed {name}: alignment {emphasis(escape(texts.get(Question.ALIGNMENT, '?')) + '/5')}"
+            + (" · confirmed what they want and track" if len(confirmed) == 2 else ""))
+
+
 def answer_summary(answers: RecordedAnswers) -> Message:
     """What the summary channel sees when a stakeholder answers."""
     if answers.kind == TouchpointKind.KICKOFF:
-        verb = "answered" if answers.version == 1 else "updated their answers" if answers.revised else "confirmed their answers"
-        heading = f"{mention(answers.user_id)} {verb} for *{escape(answers.initiative_name)}*"
         items = list(answers.texts.items())
         footer = f"Version {answers.version} · {date(answers.answered_at)} · goal: {escape(answers.business_goal)}"
     elif answers.kind == TouchpointKind.CHECKIN:
-        heading = (f"{mention(answers.user_id)} checked in on *{escape(answers.initiative_name)}*: priorities shifted: "
-                   f"*{answers.texts.get(Question.PRIORITIES_SHIFTED, '?')}* · on track: *{answers.texts.get(Question.ON_TRACK, '?')}/5*")
         items = [(q, answers.texts[q]) for q in (Question.MATTERS_MOST, Question.NOTES) if answers.texts.get(q)]
         footer = f"Monthly check-in · {date(answers.answered_at)}"
     else:
-        confirmed = [q for q in (Question.IMPACT, Question.TRACKING) if q not in answers.revised]
-        heading = (f"{mention(answers.user_id)} reviewed *{escape(answers.initiative_name)}*: alignment "
-                   f"*{answers.texts.get(Question.ALIGNMENT, '?')}/5*"
-                   + (" · confirmed what they want and track" if len(confirmed) == 2 else ""))
         items = [(q, answers.texts[q]) for q in (Question.IMPACT, Question.TRACKING) if q in answers.revised]
         items += [(Question.ADJUST, answers.texts[Question.ADJUST])] if answers.texts.get(Question.ADJUST) else []
         footer = f"Quarterly review · {date(answers.answered_at)}"
     labels = QUESTIONS if answers.kind == TouchpointKind.KICKOFF else _SUMMARY_LABELS
-    blocks = [section(heading)]
+    blocks = [section(_summary_heading(answers, _bold))]
     if answers.readings:
         blocks.append(section(_fit("*Measures:* " + " · ".join(
             f"{escape(name)}: *{value:g}*" if value is not None else f"{escape(name)}: {NO_CHANGE_OR_UNKNOWN[status].lower()}"
@@ -295,9 +311,10 @@ def answer_summary(answers: RecordedAnswers) -> Message:
         else:
             blocks += quoted_sections(f"*{label}*", text)
     blocks.append(context(footer))
-    fallback = "\n".join(f"{labels[q]} {t}" for q, t in items)
-    plain_heading = heading.replace("*", "")
-    return Message(text=f"{answers.initiative_name}: {plain_heading}\n{fallback}"[:3000], blocks=blocks)
+    # The notification text is mrkdwn too (a phone and a screen reader show it): escaped like the blocks.
+    fallback = "\n".join(f"{labels[q]} {escape(t)}" for q, t in items)
+    heading = _summary_heading(answers, _plain)
+    return Message(text=f"{escape(answers.initiative_name)}: {heading}\n{fallback}"[:3000], blocks=blocks)
 
 
 _SUMMARY_LABELS = {
@@ -321,7 +338,7 @@ def delivery_report(initiative_name: str, problems: list[tuple[str, str]]) -> Me
         f"{len(problems)} stakeholder{'s' if len(problems) != 1 else ''}:"
     )
     return Message(
-        text=f"{initiative_name}: {len(problems)} stakeholder(s) could not be reached",
+        text=f"{escape(initiative_name)}: {len(problems)} stakeholder(s) could not be reached",
         blocks=[
             section(intro),
             section(lines),
@@ -336,7 +353,7 @@ def summary_not_posted(initiative_name: str, channel_id: str, reason: str) -> Me
         f"{channel(channel_id)} ({escape(reason)}). Invite me to that channel with `/invite @Touchpoint`. "
         "The answers are stored."
     )
-    return Message(text=f"{initiative_name}: summary could not be posted", blocks=[section(text)])
+    return Message(text=f"{escape(initiative_name)}: summary could not be posted", blocks=[section(text)])
 
 
 def unexpected_error(error_id: str) -> Message:
