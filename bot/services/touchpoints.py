@@ -190,7 +190,7 @@ def pause(session: Session, team_id: str, user_id: str, until: date, now: dateti
     were moved; raises TouchpointClosed if they are no stakeholder."""
     stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
     if stakeholder is None:
-        raise TouchpointClosed(f"<@{user_id}> is not a stakeholder of any initiative.")
+        raise TouchpointClosed("That person is not a stakeholder of any initiative, so there is nothing to pause.")
     repo.pause_stakeholder(session, stakeholder.id, until, now)
     return repo.unplan(session, stakeholder_id=stakeholder.id) + _hold_through(session, [stakeholder], until, default_tz)
 
