@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -194,7 +194,7 @@ def not_allowed(message: str) -> Message:
     return Message(text=escape(message), blocks=[section(escape(message))])
 
 
-def first_asks(initiative_name: str, asks: Sequence[FirstAsk], now: datetime) -> Message:
+def first_asks(initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime) -> Message:
     """The L&D member who opened an initiative learns when each stakeholder gets the first two questions."""
     lines = []
     for ask in asks:
