@@ -264,5 +264,5 @@ def test_numbers_read_back_from_buttons_and_block_ids_are_ascii_digits_only():
 def test_brackets_in_what_a_person_typed_are_text_not_nesting(app):
     event = {"type": "message", "channel": "D0LENA", "channel_type": "im", "user": LENA, "text": "[{" * 500 + '\\"]'}
     assert app.workspace.event(event, event_id="Ev0100").status == 200
-    deep = {"type": "message", "channel": "D0LENA", "user": LENA, "x": json.loads("[" * 70 + "]" * 70)}
+    deep = {"type": "message", "channel": "D0LENA", "channel_type": "im", "user": LENA, "x": json.loads("[" * 70 + "]" * 70)}
     assert app.workspace.event(deep, event_id="Ev0101").status == 400
