@@ -14,6 +14,7 @@ from storage.models import (
     RECURRING_KINDS,
     AlignmentSnapshot,
     Answer,
+    AnswerPost,
     DigestPost,
     DigestSettings,
     Initiative,
@@ -823,3 +824,55 @@ def pause_users(session: Session, team_id: str, user_ids: list[str], until: date
 
 def teams(session: Session) -> list[str]:
     return list(session.execute(select(Initiative.team_id).distinct().order_by(Initiative.team_id)).scalars())
+
+
+# The outbox of answers' Slack messages
+
+
+def add_answer_post(session: Session, row: Mapping[str, Any]) -> int:
+    return session.execute(insert(AnswerPost).values(**row).returning(AnswerPost.id)).scalar_one()
+
+
+def claim_answer_posts(session: Session, now: datetime, limit: int) -> list[int]:
+    """Posts handed back by a web process that stopped before it could make them."""
+    where = [AnswerPost.status == PostStatus.PENDING]
+    return _claim(session, where, _posting_answers(now), limit, AnswerPost.id, AnswerPost)
+
+
+def claim_stale_answer_posts(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
+    """Posts whose poster stopped part-way (or met a passing Slack failure), to check and make again."""
+    where = [AnswerPost.status == PostStatus.SENDING, AnswerPost.claimed_at < lease_before]
+    return _claim(session, where, _posting_answers(now), limit, AnswerPost.claimed_at, AnswerPost)
+
+
+def _posting_answers(now: datetime) -> dict:
+    return {"status": PostStatus.SENDING, "claimed_at": now, "attempts": AnswerPost.attempts + 1}
+
+
+def answer_posts(session: Session, post_ids: Iterable[int]) -> list[AnswerPost]:
+    ids = list(post_ids)
+    if not ids:
+        return []
+    return list(session.execute(select(AnswerPost).where(AnswerPost.id.in_(ids)).order_by(AnswerPost.id)).scalars())
+
+
+def record_answer_posts(session: Session, outcomes: list[dict[str, Any]]) -> None:
+    """Each post's outcome (`id` and the columns that changed), only while it is still being sent: a post handed
+    back or taken over meanwhile is its new poster's to record."""
+    for outcome in outcomes:
+        values = {k: v for k, v in outcome.items() if k != "id"}
+        session.execute(
+            update(AnswerPost).where(AnswerPost.id == outcome["id"], AnswerPost.status == PostStatus.SENDING).values(**values)
+        )
+
+
+def hand_back_answer_posts(session: Session, post_ids: Iterable[int]) -> int:
+    """Posts a stopping web process never started: the next scheduling pass takes them at once, without a lease."""
+    ids = list(post_ids)
+    if not ids:
+        return 0
+    return session.execute(
+        update(AnswerPost)
+        .where(AnswerPost.id.in_(ids), AnswerPost.status == PostStatus.SENDING, AnswerPost.message_ts.is_(None))
+        .values(status=PostStatus.PENDING, claimed_at=None)
+    ).rowcount

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -14,7 +16,7 @@ from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
-from storage.models import RECURRING_KINDS, Question, TouchpointKind
+from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
 
 QUESTIONS: dict[Question, str] = {
     Question.IMPACT: "What impact do you want this initiative to have?",
@@ -79,6 +81,7 @@ class RecordedAnswers:
     previous: dict[str, str]  # the latest answers before this one
     shifts: int = 0  # priority shifts these answers revealed
     readings: tuple[tuple[str, str, float | None], ...] = ()  # (measure, status, value) given with a check-in
+    post_id: int = 0  # the outbox row that gets its summary posted and its DM shown answered
 
 
 def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
@@ -150,7 +153,7 @@ def record(
     detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS else []
     shifts.record(session, team_id=team_id, initiative=initiative, stakeholder_id=stakeholder.id,
                   touchpoint_id=touchpoint.id, detected=detected, now=now, tz=tz)
-    return RecordedAnswers(
+    recorded = RecordedAnswers(
         touchpoint_id=touchpoint.id,
         kind=touchpoint.kind,
         initiative_name=initiative.name,
@@ -169,3 +172,89 @@ def record(
         shifts=len(detected),
         readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
     )
+    # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
+    post_id = repo.add_answer_post(session, {
+        "team_id": team_id, "touchpoint_id": touchpoint.id, "channel_id": initiative.summary_channel_id,
+        "payload": _to_json(recorded), "status": PostStatus.SENDING, "created_at": now, "claimed_at": now,
+        "attempts": 1, "dm_done": False,
+    })
+    return dataclasses.replace(recorded, post_id=post_id)
+
+
+# The outbox: the summary and the DM of each recorded answer, made by the web process right after the ack, or by
+# the scheduling pass when the web process stopped first.
+
+POST_BATCH = 100
+
+
+@dataclass(frozen=True)
+class AnswerPostView:
+    post_id: int
+    answers: RecordedAnswers
+    created_at: datetime
+    claimed_at: datetime | None
+    attempts: int
+    message_ts: str | None  # the summary's, once Slack has it
+    dm_done: bool
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    post_id: int
+    message_ts: str | None
+    dm_done: bool
+    status: str  # PostStatus: still SENDING after a passing failure, to be tried again once the lease has passed
+    error: str | None = None
+
+
+def outgoing(recorded: RecordedAnswers) -> AnswerPostView:
+    """The post `record` stored and claimed, for its caller to make right away."""
+    return AnswerPostView(recorded.post_id, recorded, recorded.answered_at, recorded.answered_at, 1, None, False)
+
+
+def claim_posts(session: Session, now: datetime) -> list[AnswerPostView]:
+    """Posts handed back by a web process that stopped, each claimed by the caller alone."""
+    return _views(session, repo.claim_answer_posts(session, now, POST_BATCH))
+
+
+def reclaim_stale_posts(session: Session, now: datetime, lease: timedelta) -> list[AnswerPostView]:
+    """Posts whose poster stopped part-way: whether Slack has the summary must be checked before posting it."""
+    return _views(session, repo.claim_stale_answer_posts(session, now, now - lease, POST_BATCH))
+
+
+def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: datetime) -> None:
+    repo.record_answer_posts(session, [
+        {"id": o.post_id, "message_ts": o.message_ts, "dm_done": o.dm_done, "status": o.status,
+         "last_error": o.error[:500] if o.error else None,
+         **({"posted_at": now} if o.status == PostStatus.POSTED else {})}
+        for o in outcomes
+    ])
+
+
+def hand_back(session: Session, post_ids: Iterable[int]) -> int:
+    return repo.hand_back_answer_posts(session, post_ids)
+
+
+def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
+    return [_view(row) for row in repo.answer_posts(session, post_ids)]
+
+
+def _view(row: AnswerPost) -> AnswerPostView:
+    return AnswerPostView(row.id, _from_json(row.payload, row.id), row.created_at, row.claimed_at, row.attempts,
+                          row.message_ts, row.dm_done)
+
+
+def _to_json(recorded: RecordedAnswers) -> str:
+    data = dataclasses.asdict(recorded)
+    data["revised"] = sorted(recorded.revised)
+    data["answered_at"] = recorded.answered_at.isoformat()
+    del data["post_id"]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _from_json(payload: str, post_id: int) -> RecordedAnswers:
+    data = json.loads(payload)
+    data["revised"] = frozenset(data["revised"])
+    data["answered_at"] = datetime.fromisoformat(data["answered_at"])
+    data["readings"] = tuple(tuple(r) for r in data["readings"])
+    return RecordedAnswers(**data, post_id=post_id)
