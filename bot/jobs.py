@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
+
+QUEUE_SHARE = 0.7  # of a stop's time, what the queued jobs get before those not started are handed back
 
 
 class BackgroundJobs:
@@ -51,24 +54,25 @@ class BackgroundJobs:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
     def stop(self, timeout: float) -> bool:
-        """Take no more jobs, give the queued and running ones up to `timeout` seconds, then cancel those not yet
-        started, handing back the ones that can be. True if nothing was left running."""
-        idle = self.wait_idle(timeout)
+        """Take no more jobs and finish or hand back the rest within `timeout` seconds: the queue gets most of that
+        time to drain, then the jobs not yet started are cancelled (the ones stored are handed back) and the running
+        ones get what is left. True if nothing was left running."""
+        deadline = time.monotonic() + timeout
         self._stopped = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._idle:
-            cancelled = [hand_back for future, hand_back in self._queued.items() if future.cancelled()]
-            self._queued.clear()
-            self._pending -= len(cancelled)  # a cancelled job never ran, so it was still counted
-            self._idle.notify_all()
-        for hand_back in filter(None, cancelled):
-            try:
-                hand_back()
-            except Exception:  # noqa: BLE001 - what was not handed back is still taken over once its lease passes
-                logger.exception("could not hand back a job")
-        if cancelled:
-            logger.info("%d jobs not started were cancelled (the ones stored handed back)", len(cancelled))
-        return idle or self.wait_idle(0)
+        if not self.wait_idle(timeout * QUEUE_SHARE):
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            with self._idle:
+                cancelled = [hand_back for future, hand_back in self._queued.items() if future.cancelled()]
+                self._pending -= len(cancelled)  # a cancelled job never ran, so it was still counted
+                self._idle.notify_all()
+            for hand_back in filter(None, cancelled):
+                try:
+                    hand_back()
+                except Exception:  # noqa: BLE001 - what is not handed back is taken over once its lease passes
+                    logger.exception("could not hand back a job")
+            logger.info("%d jobs not started were cancelled (the stored ones handed back)", len(cancelled))
+        self._pool.shutdown(wait=False)
+        return self.wait_idle(max(0.0, deadline - time.monotonic()))
 
     def shutdown(self) -> None:
         if not self._stopped:  # after stop(), what still runs is abandoned, not waited for
