@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 # holds SQLite's write lock gives up the interpreter at every query; with the default it then waits behind the other
 # threads for up to 5 ms each time, and every writer queued behind it waits too. A shorter slice keeps a transaction
 # short in wall-clock time under load.
-SWITCH_INTERVAL_SECONDS = 0.0005
+SWITCH_INTERVAL_SECONDS = 0.0001
 
 # After SIGTERM a platform waits about 30 s before it kills (Heroku 30 s, Kubernetes' default grace 30 s): the requests
 # in flight get up to REQUESTS_DRAIN_SECONDS to be answered, then the work after their acks up to JOBS_DRAIN_SECONDS.

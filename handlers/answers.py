@@ -43,9 +43,8 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     try:
         if touchpoint_id is None:
             raise TouchpointClosed("This form doesn't belong to a touchpoint I know.")
-        with deps.db.session() as session:
-            recorded = answers.record(session, context["team_id"], touchpoint_id, body["user"]["id"], texts,
-                                          deps.clock(), deps.settings.touchpoint_tz, readings)
+        recorded = answers.submit(deps.db, context["team_id"], touchpoint_id, body["user"]["id"], texts, deps.clock(),
+                                  deps.settings.touchpoint_tz, readings)
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     except TouchpointClosed as exc:

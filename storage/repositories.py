@@ -234,6 +234,17 @@ def mark_touchpoint_answered(session: Session, touchpoint_id: int, now: datetime
     )
 
 
+def answer_touchpoint_as_read(session: Session, touchpoint_id: int, status: str, now: datetime) -> bool:
+    """Mark the touchpoint answered (keeping a revised kickoff's first answer time) if it still has the status its
+    answers were checked against; False if it moved meanwhile."""
+    return session.execute(
+        update(Touchpoint)
+        .where(Touchpoint.id == touchpoint_id, Touchpoint.status == status)
+        .values(status=TouchpointStatus.ANSWERED, answered_at=func.coalesce(Touchpoint.answered_at, now))
+        .returning(Touchpoint.id)
+    ).first() is not None
+
+
 # Answers
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.ids import Block
@@ -16,6 +18,7 @@ from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
+from storage.db import Database
 from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
 
 QUESTIONS: dict[Question, str] = {
@@ -121,6 +124,47 @@ def record(
     """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
     answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
     caller's. `readings` is what the form held for each measure: (number typed, "no change"/"don't know" chosen)."""
+    return _write(session, _read(session, team_id, touchpoint_id, user_id, texts, readings), texts, now, tz)
+
+
+def submit(
+    db: Database, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime,
+    tz: str = "UTC", readings: Mapping[int, tuple[str, str]] | None = None,
+) -> RecordedAnswers:
+    """`record` in its own transaction, holding the database's single writer (SQLite's) only for the writes: what
+    the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
+    still as it was read (and the answers' unique versions catch a concurrent answer of the same person); if
+    anything moved meanwhile, `record` runs whole in one writing transaction, as if the snapshot had not been taken.
+    Under a crowd this keeps each writer's turn short, and the queue behind it with it."""
+    with db.reading() as session:
+        read = _read(session, team_id, touchpoint_id, user_id, texts, readings)
+    try:
+        with db.session() as session:
+            return _write(session, read, texts, now, tz, as_read=True)
+    except (_Moved, IntegrityError):
+        with db.session() as session:
+            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+
+
+class _Moved(Exception):
+    """The touchpoint changed between the snapshot an answer was checked against and its write."""
+
+
+@dataclass(frozen=True)
+class _Read:
+    team_id: str
+    user_id: str
+    touchpoint: Any
+    initiative: Any
+    stakeholder: Any
+    asked: tuple
+    given: dict
+    latest: dict
+
+
+def _read(session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str],
+          readings: Mapping[int, tuple[str, str]] | None) -> _Read:
+    """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
     touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     errors = validate(touchpoint.kind, texts)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
@@ -129,6 +173,14 @@ def record(
     if errors:
         raise FormInvalid(errors)
     latest = repo.latest_answers(session, initiative.id, stakeholder.id)
+    return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, latest)
+
+
+def _write(session: Session, read: _Read, texts: Mapping[str, str], now: datetime, tz: str, *,
+           as_read: bool = False) -> RecordedAnswers:
+    team_id, user_id, touchpoint, initiative, stakeholder = (read.team_id, read.user_id, read.touchpoint,
+                                                             read.initiative, read.stakeholder)
+    asked, given, latest = read.asked, read.given, read.latest
     previous = {q: a.text for q, a in latest.items()}
     clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
@@ -136,11 +188,15 @@ def record(
         q: t for q, t in clean.items()
         if touchpoint.kind == TouchpointKind.KICKOFF or q not in REVISABLE or previous.get(q) != t
     }
+    if as_read:
+        if not repo.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
+            raise _Moved()
+    else:
+        repo.mark_touchpoint_answered(session, touchpoint.id, now)
     added = repo.add_answer_versions(
         session, team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
         touchpoint_id=touchpoint.id, texts=to_store, now=now, current=latest,
     )
-    repo.mark_touchpoint_answered(session, touchpoint.id, now)
     read_on = now.astimezone(ZoneInfo(tz)).date()
     repo.add_readings(session, [
         {"team_id": team_id, "measure_id": measure_id, "touchpoint_id": touchpoint.id, "status": status, "value": value,
