@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -237,12 +237,20 @@ def mark_touchpoint_answered(session: Session, touchpoint_id: int, now: datetime
 def answer_touchpoint_as_read(session: Session, touchpoint_id: int, status: str, now: datetime) -> bool:
     """Mark the touchpoint answered (keeping a revised kickoff's first answer time) if it still has the status its
     answers were checked against; False if it moved meanwhile."""
-    return session.execute(
-        update(Touchpoint)
-        .where(Touchpoint.id == touchpoint_id, Touchpoint.status == status)
-        .values(status=TouchpointStatus.ANSWERED, answered_at=func.coalesce(Touchpoint.answered_at, now))
-        .returning(Touchpoint.id)
-    ).first() is not None
+    row = {"touchpoint_id": touchpoint_id, "seen": status, "now": now}
+    return session.connection().execute(_ANSWER_AS_READ, row).first() is not None
+
+
+# Built once and run on the connection: this runs inside the single writer's turn of every answer, where the ORM's
+# statement building and session synchronising would cost more than the database's own work.
+_touchpoint = Touchpoint.__table__.c
+_ANSWER_AS_READ = (
+    update(Touchpoint.__table__)
+    .where(_touchpoint.id == bindparam("touchpoint_id"), _touchpoint.status == bindparam("seen"))
+    .values(status=TouchpointStatus.ANSWERED,
+            answered_at=func.coalesce(_touchpoint.answered_at, bindparam("now", type_=_touchpoint.answered_at.type)))
+    .returning(_touchpoint.id)
+)
 
 
 # Answers
@@ -841,7 +849,10 @@ def teams(session: Session) -> list[str]:
 
 
 def add_answer_post(session: Session, row: Mapping[str, Any]) -> int:
-    return session.execute(insert(AnswerPost).values(**row).returning(AnswerPost.id)).scalar_one()
+    return session.connection().execute(_ADD_ANSWER_POST, dict(row)).scalar_one()
+
+
+_ADD_ANSWER_POST = insert(AnswerPost.__table__).returning(AnswerPost.__table__.c.id)  # built once, as _ANSWER_AS_READ
 
 
 def claim_answer_posts(session: Session, now: datetime, limit: int) -> list[int]:
