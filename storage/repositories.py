@@ -879,13 +879,21 @@ def answer_posts(session: Session, post_ids: Iterable[int]) -> list[AnswerPost]:
 
 
 def record_answer_posts(session: Session, outcomes: list[dict[str, Any]]) -> None:
-    """Each post's outcome (`id` and the columns that changed), only while it is still being sent: a post handed
-    back or taken over meanwhile is its new poster's to record."""
-    for outcome in outcomes:
-        values = {k: v for k, v in outcome.items() if k != "id"}
-        session.execute(
-            update(AnswerPost).where(AnswerPost.id == outcome["id"], AnswerPost.status == PostStatus.SENDING).values(**values)
-        )
+    """Each post's outcome (`id`, message_ts, dm_done, status, last_error, posted_at), only while it is still being
+    sent: a post handed back meanwhile is its new poster's to record."""
+    if outcomes:
+        rows = [{"post_id": o["id"], "posted_now": o.get("posted_at"), **{k: o[k] for k in _OUTCOME}} for o in outcomes]
+        session.connection().execute(_RECORD_ANSWER_POST, rows)
+
+
+_OUTCOME = ("message_ts", "dm_done", "status", "last_error")
+_post = AnswerPost.__table__.c
+_RECORD_ANSWER_POST = (  # built once, as _ANSWER_AS_READ: the web process runs it after every answer
+    update(AnswerPost.__table__)
+    .where(_post.id == bindparam("post_id"), _post.status == PostStatus.SENDING)
+    .values(**{k: bindparam(k) for k in _OUTCOME},
+            posted_at=func.coalesce(bindparam("posted_now", type_=_post.posted_at.type), _post.posted_at))
+)
 
 
 def hand_back_answer_posts(session: Session, post_ids: Iterable[int]) -> int:
