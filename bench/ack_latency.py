@@ -13,6 +13,7 @@ import http.client
 import json
 import multiprocessing as mp
 import statistics
+import sys
 import threading
 import time
 from urllib.parse import urlencode, urlparse
@@ -43,12 +44,13 @@ def _touchpoint_process(database_url: str, slack_url: str, conn) -> None:
     import logging
 
     from bot.app import create_app
-    from bot.server import ServerThread
+    from bot.server import SWITCH_INTERVAL_SECONDS, ServerThread
     from bot.settings import load_settings
     from bot.simulator.webapi import TOKEN
     from storage.db import Database
 
     logging.basicConfig(level=logging.ERROR)  # waitress warns of every queued task under load
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)  # as serve() sets it in production
     settings = load_settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url,
                              database_url=database_url, ld_channel_id="C0BENCH", ld_admin_user_ids=LD_ADMIN)
     touchpoint = create_app(settings, db=Database(settings.database_url))

@@ -72,7 +72,7 @@ def _tick(_: argparse.Namespace) -> int:
     report = _pass_runner(settings, open_database(settings.database_url))()
     print(f"planned {report.planned}, sent {report.sent}, failed {report.failed}, recovered {report.recovered}, "
           f"reminded {report.reminded}, missed {report.missed}, shift summaries {report.summaries}, "
-          f"digests {report.digests}")
+          f"digests {report.digests}, answer summaries {report.answers}")
     return 1 if report.errors else 0
 
 

@@ -18,13 +18,13 @@ from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
 from bot.blocks import exports as export_blocks
 from bot.exports import reading, template, workbook
-from bot.services import digest, exporting, importing, shifts, touchpoints
-from bot.services.answers import RecordedAnswers
+from bot.services import answers, digest, exporting, importing, shifts, touchpoints
 from bot.services.initiatives import CreatedInitiative
 from bot.services.shifts import SummaryView
 from bot.services.touchpoints import Outgoing
 from bot.slack import SlackCallFailed, SlackGateway
 from storage.db import Database
+from storage.models import PostStatus
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ _REASONS = {
     "ratelimited": "Slack was too busy to take the message; it will be retried",
     "channel_not_found": "their DM could not be opened",
 }
+
+
+# A DM update that fails with these will never succeed: the DM's message is gone or cannot be edited.
+_DM_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
 def workbook_name(title: str, now: datetime) -> str:
@@ -135,23 +139,62 @@ class Delivery:
                 except SlackCallFailed as exc:
                     logger.warning("could not show touchpoint %s as %s: %s", item.touchpoint_id, status, exc)
 
-    def publish_answers(self, answers: RecordedAnswers) -> None:
-        """Show the stakeholder their DM as answered and post the summary; answers are already stored."""
-        if answers.dm_channel_id and answers.dm_ts:
-            message = blocks.answered_message(answers)
+    def publish_answers(self, posts: list[answers.AnswerPostView], *, recovering: bool = False,
+                        fresh_for: timedelta | None = None) -> int:
+        """Show each stakeholder their DM as answered and post the answers' summary; returns how many summaries
+        went out. The answers are stored already, and so is each post (the outbox row, claimed by the caller).
+
+        The summary carries the post's id in its metadata, so a poster taking over from one that died after Slack
+        took the message (`recovering`) finds it instead of posting twice. A passing failure leaves the post
+        claimed, to be tried again once the lease has passed; one that needs a person, or the last attempt, gives up
+        and tells the initiative's owner. `fresh_for`: posts claimed longer ago than this are left to the scheduling
+        pass (a web process running late must not race the pass that takes them over)."""
+        now = self.clock()
+        outcomes = [self._publish_answer(p, recovering) for p in posts
+                    if fresh_for is None or p.claimed_at is None or now - p.claimed_at <= fresh_for]
+        if not outcomes:
+            return 0
+        with self.db.session() as session:
+            answers.record_outcomes(session, outcomes, self.clock())
+        before = {p.post_id: p for p in posts}
+        for outcome in outcomes:
+            if outcome.status == PostStatus.FAILED:
+                found = before[outcome.post_id].answers
+                self._tell(found.opened_by, blocks.summary_not_posted(found.initiative_name, found.summary_channel_id, outcome.error or ""))
+        return sum(1 for o in outcomes if o.message_ts and not before[o.post_id].message_ts)
+
+    def _publish_answer(self, post: answers.AnswerPostView, recovering: bool) -> answers.PostOutcome:
+        found, last_try = post.answers, post.attempts >= ATTEMPTS_MAX
+        dm_done = post.dm_done or not (found.dm_channel_id and found.dm_ts)
+        if not dm_done:
+            message = blocks.answered_message(found)
             try:
-                self.slack.update(answers.dm_channel_id, answers.dm_ts, message.text, message.blocks)
+                self.slack.update(found.dm_channel_id, found.dm_ts, message.text, message.blocks)
+                dm_done = True
             except SlackCallFailed as exc:
-                logger.warning("could not mark touchpoint %s answered in its DM: %s", answers.touchpoint_id, exc)
-        summary = blocks.answer_summary(answers)
-        try:
-            self.slack.post(answers.summary_channel_id, summary.text, summary.blocks)
-        except SlackCallFailed as exc:
-            logger.warning("summary for touchpoint %s not posted: %s", answers.touchpoint_id, exc)
-            self._tell(
-                answers.opened_by,
-                blocks.summary_not_posted(answers.initiative_name, answers.summary_channel_id, exc.error),
-            )
+                logger.warning("could not mark touchpoint %s answered in its DM: %s", found.touchpoint_id, exc)
+                dm_done = last_try or exc.needs_a_person or exc.error in _DM_GONE
+        ts = post.message_ts
+        if ts is None:
+            summary = blocks.answer_summary(found)
+            try:
+                if recovering:
+                    ts = self._find_in_channel(found.summary_channel_id, MessageEvent.ANSWER_SUMMARY_POSTED, "answer_post",
+                                               post.post_id, post.created_at - timedelta(minutes=5))
+                if ts is None:
+                    metadata = {"event_type": MessageEvent.ANSWER_SUMMARY_POSTED, "event_payload": {"answer_post": post.post_id}}
+                    ts = self.slack.post(found.summary_channel_id, summary.text, summary.blocks, metadata=metadata)
+            except SlackCallFailed as exc:
+                logger.warning("summary for touchpoint %s not posted: %s", found.touchpoint_id, exc)
+                gives_up = exc.needs_a_person or last_try
+                return answers.PostOutcome(post.post_id, None, dm_done or gives_up,
+                                           PostStatus.FAILED if gives_up else PostStatus.SENDING, exc.error)
+        return answers.PostOutcome(post.post_id, ts, dm_done, PostStatus.POSTED if dm_done else PostStatus.SENDING)
+
+    def hand_back_answers(self, posts: list[answers.AnswerPostView]) -> None:
+        """Posts this process will not make after all (it is stopping): the next scheduling pass makes them."""
+        with self.db.session() as session:
+            answers.hand_back(session, [p.post_id for p in posts])
 
     def post_shift_summaries(self, items: list[SummaryView], *, recovering: bool = False) -> int:
         """Post each claimed summary, or update its message with the day's newer shifts; returns how many went out.
@@ -191,8 +234,11 @@ class Delivery:
 
     def _find_summary(self, view: SummaryView) -> str | None:
         since = self.clock() - timedelta(days=2)
+        return self._find_in_channel(view.channel_id, MessageEvent.SHIFT_SUMMARY_POSTED, "summary", view.summary_id, since)
+
+    def _find_in_channel(self, channel_id: str, event_type: str, key: str, value: object, since: datetime) -> str | None:
         try:
-            return self.slack.find_by_metadata(view.channel_id, MessageEvent.SHIFT_SUMMARY_POSTED, "summary", view.summary_id, since)
+            return self.slack.find_by_metadata(channel_id, event_type, key, value, since)
         except SlackCallFailed as exc:
             if exc.error in ("not_in_channel", "channel_not_found"):  # it cannot have posted there
                 return None

@@ -103,3 +103,4 @@ class MessageEvent(StrEnum):
     TOUCHPOINT_SENT = "touchpoint_sent"
     SHIFT_SUMMARY_POSTED = "shift_summary_posted"
     DIGEST_POSTED = "digest_posted"
+    ANSWER_SUMMARY_POSTED = "answer_summary_posted"

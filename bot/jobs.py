@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
+
+QUEUE_SHARE = 0.7  # of a stop's time, what the queued jobs get before those not started are handed back
 
 
 class BackgroundJobs:
@@ -15,11 +18,24 @@ class BackgroundJobs:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="touchpoint-job")
         self._pending = 0
         self._idle = threading.Condition()
+        self._queued: dict[Future, Callable[[], object] | None] = {}  # jobs not yet finished, and their hand-backs
+        self._stopped = False
 
-    def submit(self, fn: Callable, *args, **kwargs) -> Future:
+    def submit(self, fn: Callable, *args, hand_back: Callable[[], object] | None = None, **kwargs) -> Future:
+        """Run fn(*args, **kwargs) on the pool. `hand_back` is called instead if the pool stops before fn starts
+        (the job's work is stored, and something else will do it)."""
         with self._idle:
             self._pending += 1
-        return self._pool.submit(self._run, fn, args, kwargs)
+        future = self._pool.submit(self._run, fn, args, kwargs)
+        with self._idle:
+            self._queued[future] = hand_back
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future) -> None:
+        if not future.cancelled():  # a cancelled one is stop()'s to hand back
+            with self._idle:
+                self._queued.pop(future, None)
 
     def _run(self, fn: Callable, args: tuple, kwargs: dict) -> object:
         try:
@@ -37,5 +53,27 @@ class BackgroundJobs:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
+    def stop(self, timeout: float) -> bool:
+        """Take no more jobs and finish or hand back the rest within `timeout` seconds: the queue gets most of that
+        time to drain, then the jobs not yet started are cancelled (the ones stored are handed back) and the running
+        ones get what is left. True if nothing was left running."""
+        deadline = time.monotonic() + timeout
+        self._stopped = True
+        if not self.wait_idle(timeout * QUEUE_SHARE):
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            with self._idle:
+                cancelled = [hand_back for future, hand_back in self._queued.items() if future.cancelled()]
+                self._pending -= len(cancelled)  # a cancelled job never ran, so it was still counted
+                self._idle.notify_all()
+            for hand_back in filter(None, cancelled):
+                try:
+                    hand_back()
+                except Exception:  # noqa: BLE001 - what is not handed back is taken over once its lease passes
+                    logger.exception("could not hand back a job")
+            logger.info("%d jobs not started were cancelled (the stored ones handed back)", len(cancelled))
+        self._pool.shutdown(wait=False)
+        return self.wait_idle(max(0.0, deadline - time.monotonic()))
+
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
+        if not self._stopped:  # after stop(), what still runs is abandoned, not waited for
+            self._pool.shutdown(wait=True)

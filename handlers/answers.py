@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
@@ -41,13 +43,16 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     try:
         if touchpoint_id is None:
             raise TouchpointClosed("This form doesn't belong to a touchpoint I know.")
-        with deps.db.session() as session:
-            recorded = answers.record(session, context["team_id"], touchpoint_id, body["user"]["id"], texts,
-                                          deps.clock(), deps.settings.touchpoint_tz, readings)
+        recorded = answers.submit(deps.db, context["team_id"], touchpoint_id, body["user"]["id"], texts, deps.clock(),
+                                  deps.settings.touchpoint_tz, readings)
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     except TouchpointClosed as exc:
         first_input = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), Block.IMPACT)
         return ack(response_action="errors", errors={first_input: exc.message})
     ack()
-    deps.background.submit(deps.delivery.publish_answers, recorded)
+    # The post is stored with the answers: if this process stops before making it, the scheduling pass does.
+    post = [answers.outgoing(recorded)]
+    fresh_for = timedelta(seconds=deps.settings.touchpoint_sending_lease_seconds / 2)
+    deps.background.submit(deps.delivery.publish_answers, post, fresh_for=fresh_for,
+                           hand_back=lambda: deps.delivery.hand_back_answers(post))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
 from bot.services import planning, shifts, touchpoints
+from schedules.answers import publish_answers
 from schedules.digest import post_due_digests, recover_digests
 from storage.db import Database
 from storage.models import TouchpointStatus
@@ -38,6 +39,7 @@ class PassReport:
     missed: int = 0
     summaries: int = 0
     digests: int = 0
+    answers: int = 0  # answers' summaries posted that the web process had not got out
     errors: list[str] = field(default_factory=list)
 
 
@@ -51,6 +53,7 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
         ("expire", _expire), ("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind),
         ("shift summaries", _summaries), ("recover summaries", _recover_summaries),
         ("digest", post_due_digests), ("recover digests", recover_digests),
+        ("publish answers", publish_answers),
     )
     for name, step in steps:
         try:
@@ -58,7 +61,7 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
         except Exception:  # noqa: BLE001 - logged with its traceback; the next step and the next pass go on
             logger.exception("scheduling pass: step %s failed", name)
             report.errors.append(name)
-    if report.sent or report.failed or report.recovered or report.reminded or report.missed or report.summaries or report.digests:
+    if report.sent or report.failed or report.recovered or report.reminded or report.missed or report.summaries or report.digests or report.answers:
         logger.info("scheduling pass: %s", report)
     return report
 

@@ -105,6 +105,7 @@ class Database:
         # SQLite has one writer at a time, and its busy handler sleeps in growing steps while it waits: queue this
         # process's writers on a lock instead, which hands over the moment a transaction ends.
         self._write_lock = threading.Lock() if sqlite else contextlib.nullcontext()
+        self.single_writer = sqlite  # writers take turns: the shorter each writing transaction, the shorter the queue
 
     @contextmanager
     def session(self) -> Iterator[Session]:

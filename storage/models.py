@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -235,6 +235,32 @@ class ShiftSummary(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     posted_at: datetime | None = _when(nullable=True)
     attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class AnswerPost(SQLModel, table=True):
+    """The Slack side of one submission of answers: its summary in the summary channel and its DM shown as
+    answered. Stored in the answers' own transaction, so that a crash or a deploy after the acknowledgement loses
+    neither; the row is the claim that makes the summary go out exactly once, like a shift summary's.
+
+    `payload` is what the messages show (the recorded answers, as JSON): they tell what was answered then, whatever
+    is answered later."""
+
+    __tablename__ = "answer_post"
+    __table_args__ = (Index("ix_answer_post_status_claimed", "status", "claimed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    touchpoint_id: int = Field(foreign_key="touchpoint.id", index=True)
+    channel_id: str = Field(max_length=32)
+    payload: str = Field(sa_type=Text)
+    status: str = Field(default=PostStatus.SENDING, max_length=16)  # claimed by the web process that stored it
+    created_at: datetime = _when()
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 1
+    message_ts: str | None = Field(default=None, max_length=32)  # the summary's, once Slack has it
+    dm_done: bool = False  # the DM shows the touchpoint answered (or cannot: its message is gone)
+    posted_at: datetime | None = _when(nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
 
 

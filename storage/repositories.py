@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from storage.models import (
     RECURRING_KINDS,
     AlignmentSnapshot,
     Answer,
+    AnswerPost,
     DigestPost,
     DigestSettings,
     Initiative,
@@ -266,6 +267,25 @@ def mark_touchpoint_answered(session: Session, touchpoint_id: int, now: datetime
         .where(Touchpoint.id == touchpoint_id, Touchpoint.answered_at.is_(None))
         .values(status=TouchpointStatus.ANSWERED, answered_at=now)
     )
+
+
+def answer_touchpoint_as_read(session: Session, touchpoint_id: int, status: str, now: datetime) -> bool:
+    """Mark the touchpoint answered (keeping a revised kickoff's first answer time) if it still has the status its
+    answers were checked against; False if it moved meanwhile."""
+    row = {"touchpoint_id": touchpoint_id, "seen": status, "now": now}
+    return session.connection().execute(_ANSWER_AS_READ, row).first() is not None
+
+
+# Built once and run on the connection: this runs inside the single writer's turn of every answer, where the ORM's
+# statement building and session synchronising would cost more than the database's own work.
+_touchpoint = Touchpoint.__table__.c
+_ANSWER_AS_READ = (
+    update(Touchpoint.__table__)
+    .where(_touchpoint.id == bindparam("touchpoint_id"), _touchpoint.status == bindparam("seen"))
+    .values(status=TouchpointStatus.ANSWERED,
+            answered_at=func.coalesce(_touchpoint.answered_at, bindparam("now", type_=_touchpoint.answered_at.type)))
+    .returning(_touchpoint.id)
+)
 
 
 # Answers
@@ -868,3 +888,66 @@ def pause_users(session: Session, team_id: str, user_ids: list[str], until: date
 
 def teams(session: Session) -> list[str]:
     return list(session.execute(select(Initiative.team_id).distinct().order_by(Initiative.team_id)).scalars())
+
+
+# The outbox of answers' Slack messages
+
+
+def add_answer_post(session: Session, row: Mapping[str, Any]) -> int:
+    return session.connection().execute(_ADD_ANSWER_POST, dict(row)).scalar_one()
+
+
+_ADD_ANSWER_POST = insert(AnswerPost.__table__).returning(AnswerPost.__table__.c.id)  # built once, as _ANSWER_AS_READ
+
+
+def claim_answer_posts(session: Session, now: datetime, limit: int) -> list[int]:
+    """Posts handed back by a web process that stopped before it could make them."""
+    where = [AnswerPost.status == PostStatus.PENDING]
+    return _claim(session, where, _posting_answers(now), limit, AnswerPost.id, AnswerPost)
+
+
+def claim_stale_answer_posts(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
+    """Posts whose poster stopped part-way (or met a passing Slack failure), to check and make again."""
+    where = [AnswerPost.status == PostStatus.SENDING, AnswerPost.claimed_at < lease_before]
+    return _claim(session, where, _posting_answers(now), limit, AnswerPost.claimed_at, AnswerPost)
+
+
+def _posting_answers(now: datetime) -> dict:
+    return {"status": PostStatus.SENDING, "claimed_at": now, "attempts": AnswerPost.attempts + 1}
+
+
+def answer_posts(session: Session, post_ids: Iterable[int]) -> list[AnswerPost]:
+    ids = list(post_ids)
+    if not ids:
+        return []
+    return list(session.execute(select(AnswerPost).where(AnswerPost.id.in_(ids)).order_by(AnswerPost.id)).scalars())
+
+
+def record_answer_posts(session: Session, outcomes: list[dict[str, Any]]) -> None:
+    """Each post's outcome (`id`, message_ts, dm_done, status, last_error, posted_at), only while it is still being
+    sent: a post handed back meanwhile is its new poster's to record."""
+    if outcomes:
+        rows = [{"post_id": o["id"], "posted_now": o.get("posted_at"), **{k: o[k] for k in _OUTCOME}} for o in outcomes]
+        session.connection().execute(_RECORD_ANSWER_POST, rows)
+
+
+_OUTCOME = ("message_ts", "dm_done", "status", "last_error")
+_post = AnswerPost.__table__.c
+_RECORD_ANSWER_POST = (  # built once, as _ANSWER_AS_READ: the web process runs it after every answer
+    update(AnswerPost.__table__)
+    .where(_post.id == bindparam("post_id"), _post.status == PostStatus.SENDING)
+    .values(**{k: bindparam(k) for k in _OUTCOME},
+            posted_at=func.coalesce(bindparam("posted_now", type_=_post.posted_at.type), _post.posted_at))
+)
+
+
+def hand_back_answer_posts(session: Session, post_ids: Iterable[int]) -> int:
+    """Posts a stopping web process never started: the next scheduling pass takes them at once, without a lease."""
+    ids = list(post_ids)
+    if not ids:
+        return 0
+    return session.execute(
+        update(AnswerPost)
+        .where(AnswerPost.id.in_(ids), AnswerPost.status == PostStatus.SENDING, AnswerPost.message_ts.is_(None))
+        .values(status=PostStatus.PENDING, claimed_at=None)
+    ).rowcount

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.ids import Block
@@ -14,7 +18,8 @@ from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
-from storage.models import RECURRING_KINDS, Question, TouchpointKind
+from storage.db import Database
+from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
 
 QUESTIONS: dict[Question, str] = {
     Question.IMPACT: "What impact do you want this initiative to have?",
@@ -79,6 +84,7 @@ class RecordedAnswers:
     previous: dict[str, str]  # the latest answers before this one
     shifts: int = 0  # priority shifts these answers revealed
     readings: tuple[tuple[str, str, float | None], ...] = ()  # (measure, status, value) given with a check-in
+    post_id: int = 0  # the outbox row that gets its summary posted and its DM shown answered
 
 
 def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
@@ -118,6 +124,51 @@ def record(
     """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
     answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
     caller's. `readings` is what the form held for each measure: (number typed, "no change"/"don't know" chosen)."""
+    return _write(session, _read(session, team_id, touchpoint_id, user_id, texts, readings), texts, now, tz)
+
+
+def submit(
+    db: Database, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime,
+    tz: str = "UTC", readings: Mapping[int, tuple[str, str]] | None = None,
+) -> RecordedAnswers:
+    """`record` in its own transaction, holding the database's single writer (SQLite's) only for the writes: what
+    the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
+    still as it was read (and the answers' unique versions catch a concurrent answer of the same person); if
+    anything moved meanwhile, `record` runs whole in one writing transaction, as if the snapshot had not been taken.
+    Under a crowd this keeps each writer's turn short, and the queue behind it with it. Where writers do not take
+    turns (PostgreSQL), the snapshot would only add a round trip: `record` runs in one transaction."""
+    if not db.single_writer:
+        with db.session() as session:
+            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+    with db.reading() as session:
+        read = _read(session, team_id, touchpoint_id, user_id, texts, readings)
+    try:
+        with db.session() as session:
+            return _write(session, read, texts, now, tz, as_read=True)
+    except (_Moved, IntegrityError):
+        with db.session() as session:
+            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+
+
+class _Moved(Exception):
+    """The touchpoint changed between the snapshot an answer was checked against and its write."""
+
+
+@dataclass(frozen=True)
+class _Read:
+    team_id: str
+    user_id: str
+    touchpoint: Any
+    initiative: Any
+    stakeholder: Any
+    asked: tuple
+    given: dict
+    latest: dict
+
+
+def _read(session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str],
+          readings: Mapping[int, tuple[str, str]] | None) -> _Read:
+    """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
     touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
     errors = validate(touchpoint.kind, texts)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
@@ -126,6 +177,14 @@ def record(
     if errors:
         raise FormInvalid(errors)
     latest = repo.latest_answers(session, initiative.id, stakeholder.id)
+    return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, latest)
+
+
+def _write(session: Session, read: _Read, texts: Mapping[str, str], now: datetime, tz: str, *,
+           as_read: bool = False) -> RecordedAnswers:
+    team_id, user_id, touchpoint, initiative, stakeholder = (read.team_id, read.user_id, read.touchpoint,
+                                                             read.initiative, read.stakeholder)
+    asked, given, latest = read.asked, read.given, read.latest
     previous = {q: a.text for q, a in latest.items()}
     clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
@@ -133,11 +192,15 @@ def record(
         q: t for q, t in clean.items()
         if touchpoint.kind == TouchpointKind.KICKOFF or q not in REVISABLE or previous.get(q) != t
     }
+    if as_read:
+        if not repo.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
+            raise _Moved()
+    else:
+        repo.mark_touchpoint_answered(session, touchpoint.id, now)
     added = repo.add_answer_versions(
         session, team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
         touchpoint_id=touchpoint.id, texts=to_store, now=now, current=latest,
     )
-    repo.mark_touchpoint_answered(session, touchpoint.id, now)
     read_on = now.astimezone(ZoneInfo(tz)).date()
     repo.add_readings(session, [
         {"team_id": team_id, "measure_id": measure_id, "touchpoint_id": touchpoint.id, "status": status, "value": value,
@@ -150,7 +213,7 @@ def record(
     detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS else []
     shifts.record(session, team_id=team_id, initiative=initiative, stakeholder_id=stakeholder.id,
                   touchpoint_id=touchpoint.id, detected=detected, now=now, tz=tz)
-    return RecordedAnswers(
+    recorded = RecordedAnswers(
         touchpoint_id=touchpoint.id,
         kind=touchpoint.kind,
         initiative_name=initiative.name,
@@ -169,3 +232,89 @@ def record(
         shifts=len(detected),
         readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
     )
+    # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
+    post_id = repo.add_answer_post(session, {
+        "team_id": team_id, "touchpoint_id": touchpoint.id, "channel_id": initiative.summary_channel_id,
+        "payload": _to_json(recorded), "status": PostStatus.SENDING, "created_at": now, "claimed_at": now,
+        "attempts": 1, "dm_done": False,
+    })
+    return dataclasses.replace(recorded, post_id=post_id)
+
+
+# The outbox: the summary and the DM of each recorded answer, made by the web process right after the ack, or by
+# the scheduling pass when the web process stopped first.
+
+POST_BATCH = 100
+
+
+@dataclass(frozen=True)
+class AnswerPostView:
+    post_id: int
+    answers: RecordedAnswers
+    created_at: datetime
+    claimed_at: datetime | None
+    attempts: int
+    message_ts: str | None  # the summary's, once Slack has it
+    dm_done: bool
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    post_id: int
+    message_ts: str | None
+    dm_done: bool
+    status: str  # PostStatus: still SENDING after a passing failure, to be tried again once the lease has passed
+    error: str | None = None
+
+
+def outgoing(recorded: RecordedAnswers) -> AnswerPostView:
+    """The post `record` stored and claimed, for its caller to make right away."""
+    return AnswerPostView(recorded.post_id, recorded, recorded.answered_at, recorded.answered_at, 1, None, False)
+
+
+def claim_posts(session: Session, now: datetime) -> list[AnswerPostView]:
+    """Posts handed back by a web process that stopped, each claimed by the caller alone."""
+    return _views(session, repo.claim_answer_posts(session, now, POST_BATCH))
+
+
+def reclaim_stale_posts(session: Session, now: datetime, lease: timedelta) -> list[AnswerPostView]:
+    """Posts whose poster stopped part-way: whether Slack has the summary must be checked before posting it."""
+    return _views(session, repo.claim_stale_answer_posts(session, now, now - lease, POST_BATCH))
+
+
+def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: datetime) -> None:
+    repo.record_answer_posts(session, [
+        {"id": o.post_id, "message_ts": o.message_ts, "dm_done": o.dm_done, "status": o.status,
+         "last_error": o.error[:500] if o.error else None,
+         **({"posted_at": now} if o.status == PostStatus.POSTED else {})}
+        for o in outcomes
+    ])
+
+
+def hand_back(session: Session, post_ids: Iterable[int]) -> int:
+    return repo.hand_back_answer_posts(session, post_ids)
+
+
+def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
+    return [_view(row) for row in repo.answer_posts(session, post_ids)]
+
+
+def _view(row: AnswerPost) -> AnswerPostView:
+    return AnswerPostView(row.id, _from_json(row.payload, row.id), row.created_at, row.claimed_at, row.attempts,
+                          row.message_ts, row.dm_done)
+
+
+def _to_json(recorded: RecordedAnswers) -> str:
+    data = dataclasses.asdict(recorded)
+    data["revised"] = sorted(recorded.revised)
+    data["answered_at"] = recorded.answered_at.isoformat()
+    del data["post_id"]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _from_json(payload: str, post_id: int) -> RecordedAnswers:
+    data = json.loads(payload)
+    data["revised"] = frozenset(data["revised"])
+    data["answered_at"] = datetime.fromisoformat(data["answered_at"])
+    data["readings"] = tuple(tuple(r) for r in data["readings"])
+    return RecordedAnswers(**data, post_id=post_id)
