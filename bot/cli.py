@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("tick", help="run one scheduling pass and exit (for an external cron)").set_defaults(run=_tick)
     commands.add_parser("clock", help="run the scheduling pass every minute (the Procfile's clock process)").set_defaults(run=_clock)
     demo = commands.add_parser("demo", help="run the whole loop against a local Slack simulator and print it")
-    demo.add_argument("--database-url", default=None, help="where to store the demo (default: DATABASE_URL, or SQLite)")
+    demo.add_argument("--database-url", default=None, help="an empty database of the demo's own (default: a fresh touchpoint-demo.db here; never DATABASE_URL)")
     demo.add_argument("--start", type=_instant, default=None,
                       help="the simulated clock's first instant, ISO 8601 (e.g. 2027-03-31T23:30Z; default: now)")
     demo.set_defaults(run=_demo)

@@ -86,16 +86,18 @@ class Delivery:
 
         Each DM is recorded in its own transaction right after Slack accepts it, so a failure or a crash part-way
         loses neither the DMs already sent nor the ones still to send. A sender that died between Slack's answer and
-        that record leaves the touchpoint "sending"; `recovering` first looks in the DM for the message (by its
-        metadata) so that such a touchpoint is recorded, not sent twice.
+        that record leaves the touchpoint "sending"; `recovering` looks in the DM for the message (by its metadata)
+        so that such a touchpoint is recorded, not sent twice, and gives back to the send step one Slack never had.
         """
         failures: dict[int, str] = {}
         problems: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for item in items:
             try:
-                channel_id, ts = self._find(item) if recovering else (None, None)
-                if ts is None:
-                    channel_id, ts = self._post(item)
+                channel_id, ts = self._find(item) if recovering else self._post(item)
+                if ts is None:  # the dead sender never got it to Slack: send it as if new, with every check
+                    with self.db.session() as session:
+                        touchpoints.release(session, item)
+                    continue
             except SlackCallFailed as exc:
                 logger.warning("touchpoint %s to %s not delivered: %s", item.touchpoint_id, item.user_id, exc)
                 with self.db.session() as session:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot.app import create_app
 from bot.ids import Action, Block
 from bot.server import ServerThread
-from bot.settings import DEFAULT_DATABASE_URL, load_settings
+from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, render_blocks, render_view
 from bot.simulator.webapi import TOKEN
@@ -97,7 +97,7 @@ class Demo:
                     "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.")
         self.answer("U0MEI", "Mei", "Fewer escalations caused by over-promising during the sale.",
                     "Escalations tagged 'sales promise' in Zendesk, and CSAT for accounts in their first 90 days.")
-        self.answer("U0SAM", "Sam (a week later, revising)",
+        self.answer("U0SAM", "Sam, revising his answers",
                     "New AEs closing their first deal inside 30 days, fewer leaving in year one, and cleaner handovers to CS.",
                     "Time to first closed deal and quota attainment by tenure (Salesforce); regretted attrition (HR).")
 
@@ -313,9 +313,18 @@ class Demo:
         self.out(f"\n{text}")
 
 
+DEMO_DATABASE = "touchpoint-demo.db"
+
+
 def run_demo(database_url: str | None = None, start: datetime | None = None) -> int:
+    """The demo on a database of its own: its passes move a simulated clock over every team the database holds, so
+    it never runs on DATABASE_URL. Without --database-url, a fresh SQLite file in the working directory each run."""
     logging.getLogger().setLevel(logging.WARNING)
-    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    Demo(url, lambda line: print(line, flush=True), start).run()
-    print("\nDone. Run `touchpoint demo` again for a fresh simulated workspace; the database keeps every run.", file=sys.stderr)
+    if database_url is None:
+        for leftover in (DEMO_DATABASE, DEMO_DATABASE + "-wal", DEMO_DATABASE + "-shm"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        database_url = f"sqlite:///{DEMO_DATABASE}"
+    Demo(database_url, lambda line: print(line, flush=True), start).run()
+    print(f"\nDone. The demo's database is {database_url}; `touchpoint demo` again starts a fresh one.", file=sys.stderr)
     return 0

@@ -12,6 +12,8 @@ import time
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
+from bot.web import MAX_BODY_BYTES
+
 from bot.app import Touchpoint
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ JOBS_DRAIN_SECONDS = 12.0
 
 def http_server(touchpoint: Touchpoint, host: str, port: int, threads: int, **waitress_options):
     """A waitress server, not yet running: call .run() (blocks) and .close() to stop."""
+    # Waitress itself cuts off a body far over the app's limit instead of buffering up to its own 1 GB default; one
+    # just over it is still read, so that the app answers it with a clean 413.
+    waitress_options.setdefault("max_request_body_size", 10 * MAX_BODY_BYTES)
     return create_server(touchpoint.wsgi(), host=host, port=port, threads=threads, ident="touchpoint", **waitress_options)
 
 

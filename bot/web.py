@@ -301,8 +301,11 @@ def _slash_command(form: dict[str, str]) -> dict[str, str]:
 
 def _block_actions(payload: dict) -> None:
     _need(payload, "trigger_id", str)
-    if _need(_need(payload, "container", dict), "type", str) == "message":
-        _need(payload, "response_url", str)  # what Slack always sends with a message's buttons, and respond() uses
+    # Every Touchpoint button lives in a message (none in a modal or a Home tab yet), and its listener answers through
+    # the response URL Slack always sends with a message's buttons: an action from anywhere else is none of ours.
+    if _need(_need(payload, "container", dict), "type", str) != "message":
+        raise Malformed("a button that is not in a message")
+    _need(payload, "response_url", str)
     for action in _list_of_dicts(payload, "actions", required=True):
         _need(action, "action_id", str)
         _may(action, "block_id", str)

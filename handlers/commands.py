@@ -50,9 +50,10 @@ class _Call:
 
 
 def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
-    subcommand, _, rest = (command.get("text") or "").strip().partition(" ")
+    # Slack sends the text with &, < and > escaped; read it as typed (builders escape it again where it is shown).
+    subcommand, _, rest = unescape((command.get("text") or "").strip()).partition(" ")
     subcommand = subcommand.lower()
-    call = _Call(ack, command, client, respond, deps, context["team_id"], unescape(rest.strip()))
+    call = _Call(ack, command, client, respond, deps, context["team_id"], rest.strip())
     if subcommand == Subcommand.EXPORT:  # anyone may export their own answers; the rest is for L&D members
         return _export(call)
     run = _MANAGING.get(subcommand)

@@ -46,11 +46,12 @@ class PassReport:
 def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Callable[[], datetime]) -> PassReport:
     """One pass. Each step runs on its own, so one step's failure (logged) does not stop the others."""
     report = PassReport()
-    # Closing what is past its answer-by time comes first, so that a pass after a long downtime never reminds anyone
-    # of a touchpoint that is already over; planning comes before sending, so what falls due at this very pass (or
-    # fell due within the grace period) is sent by it.
+    # What a dead sender never got to Slack goes back to pending first, so that it meets every check of what follows.
+    # Closing what is past its answer-by time or its grace period comes next, so that a pass after a long downtime
+    # never reminds anyone of a touchpoint that is already over, and plans the current one instead; planning comes
+    # before sending, so what falls due at this very pass (or fell due within the grace period) is sent by it.
     steps = (
-        ("expire", _expire), ("plan", _plan), ("send", _send), ("recover", _recover), ("remind", _remind),
+        ("recover", _recover), ("expire", _expire), ("plan", _plan), ("send", _send), ("remind", _remind),
         ("shift summaries", _summaries), ("recover summaries", _recover_summaries),
         ("digest", post_due_digests), ("recover digests", recover_digests),
         ("publish answers", publish_answers),
@@ -104,7 +105,7 @@ def _remind(db, delivery, settings, now, report) -> None:
 
 def _expire(db, delivery, settings, now, report) -> None:
     with db.session() as session:
-        items = touchpoints.expire(session, now())
+        items = touchpoints.expire(session, now(), settings.grace)
     delivery.close(items, TouchpointStatus.MISSED)
     report.missed += len(items)
 

@@ -479,12 +479,17 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
 
 
 def miss_stale_pending(session: Session, before: datetime) -> int:
-    """Check-ins and reviews that fell due too long ago (the app was down) are missed, not sent late."""
-    return session.execute(
+    """Check-ins and reviews that fell due too long ago (the app was down) are missed, not sent late; their pairs'
+    next ones are to be planned."""
+    missed = session.execute(
         update(Touchpoint)
         .where(Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), Touchpoint.due_at < before)
         .values(status=TouchpointStatus.MISSED, last_error="fell due while Touchpoint was not running")
-    ).rowcount
+        .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
+    ).all()
+    for initiative_id, stakeholder_id in set(missed):
+        unplan_pair(session, initiative_id, stakeholder_id)
+    return len(missed)
 
 
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:

@@ -87,3 +87,8 @@ def all_text(message: Message) -> str:
 
     walk(message.blocks)
     return "\n".join(parts)
+
+
+def notices_to(slack, user_id: str) -> list:
+    """What an L&D member was told in their DM, besides the usual note of when each stakeholder is asked."""
+    return [m for m in slack.messages_in(slack.dm_channel(user_id)) if "is open. Its stakeholders get" not in all_text(m)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from freezegun import freeze_time
 from sqlalchemy import func, select, update
@@ -15,7 +15,7 @@ from bot.services.initiatives import NewInitiative, Profile
 from bot.simulator import FakeSlackApi
 from schedules.touchpoint_pass import PassReport, PassSettings, run_pass
 from storage.db import Database
-from storage.models import Touchpoint, TouchpointStatus
+from storage.models import Schedule, Stakeholder, Touchpoint, TouchpointStatus
 from storage.types import utcnow
 from tests.conftest import LD_CHANNEL, LENA, TEAM, make_settings
 
@@ -49,10 +49,18 @@ class World:
         return list(created.touchpoint_ids)
 
     def make_due(self, touchpoint_ids: list[int], at: datetime) -> None:
-        """Seed: these touchpoints fall due at `at` (for passes run by real processes on the real clock, whatever
-        hour of whose day that is)."""
+        """Seed, for passes run by real processes on the real clock: these touchpoints fall due at `at`, and their
+        stakeholders are somewhere it is the middle of a working day then (a zone at a fixed offset, so no holidays,
+        and a schedule open every day), whatever day and hour `at` is."""
+        offset = 12 - at.astimezone(timezone.utc).hour  # local noon, give or take the minutes
+        zone = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # the tz database's signs are reversed
         with self.db.session() as session:
-            session.execute(update(Touchpoint).where(Touchpoint.id.in_(touchpoint_ids)).values(due_at=at))
+            rows = session.execute(update(Touchpoint).where(Touchpoint.id.in_(touchpoint_ids)).values(due_at=at)
+                                   .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)).all()
+            session.execute(update(Stakeholder).where(Stakeholder.id.in_({s for _, s in rows})).values(tz=zone, country=None))
+            for initiative_id in {i for i, _ in rows}:
+                session.add(Schedule(team_id=TEAM, initiative_id=initiative_id, working_days="0,1,2,3,4,5,6",
+                                     updated_at=at))
 
     def run(self, at: datetime) -> PassReport:
         with freeze_time(at):

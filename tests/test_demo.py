@@ -77,18 +77,22 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
     assert len(workbook["Charts"]._charts) == 3  # response rate, and each measure's readings
 
 
-def test_the_readme_command_runs_the_demo_on_the_default_sqlite_database_now(tmp_path):
+def test_the_readme_command_runs_the_demo_on_a_database_of_its_own_now(tmp_path):
     env = process_env(PATH="", HOME=str(tmp_path))
     result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "touchpoint.db").exists()  # the default DATABASE_URL, in the working directory
+    assert (tmp_path / "touchpoint-demo.db").exists()  # a database of its own, in the working directory
     assert_whole_story(result.stdout)
 
     again = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--start", "2027-03-31T23:30Z"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0 and "2/3 answered" in again.stdout  # a second run starts a fresh workspace
+    assert again.returncode == 0 and "2/3 answered" in again.stdout
     assert "starting Wed 31 Mar 2027 23:30 UTC" in again.stdout
+    # A second run starts afresh: its digests are its own, one a week (an earlier run's team would add its own).
+    weeks = re.findall(r"Weekly digest · (Mon \d\d \w+ \d{4})", again.stdout)
+    assert weeks and len(weeks) == len(set(weeks)), weeks
+    assert "WARNING" not in again.stderr, again.stderr
 
     refused = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--start", "next tuesday"], cwd=tmp_path,
                              env=env, capture_output=True, text=True, timeout=60)

@@ -12,7 +12,7 @@ from bot.delivery import ATTEMPTS_MAX
 from bot.ids import MessageEvent
 from storage.models import Answer, AnswerPost, PostStatus
 from tests.conftest import LD_CHANNEL, LENA, SAM
-from tests.flows import all_text, answer, open_initiative, rows
+from tests.flows import all_text, answer, notices_to, open_initiative, rows
 from tests.scheduling_world import World
 from tests.web_process import WebProcess, tick
 
@@ -83,7 +83,7 @@ def test_a_passing_failure_of_the_summary_is_tried_again_by_the_pass(app, slack,
     [summary] = slack.messages_in(LD_CHANNEL)
     [post] = rows(app, AnswerPost)
     assert (post.status, post.attempts, post.message_ts) == (PostStatus.POSTED, 3, summary.ts)
-    assert not slack.messages_in(slack.dm_channel(LENA))  # nothing for the owner to do
+    assert not notices_to(slack, LENA)  # nothing for the owner to do
     assert len(slack.calls_to("chat.update")) == 1  # the DM was shown answered once, by the web process
 
 
@@ -97,5 +97,5 @@ def test_a_summary_that_keeps_failing_is_given_up_after_five_attempts_and_the_ow
     [post] = rows(app, AnswerPost)
     assert (post.status, post.attempts) == (PostStatus.FAILED, ATTEMPTS_MAX)
     assert len([c for c in slack.calls_to("chat.postMessage") if c.args["channel"] == LD_CHANNEL]) == ATTEMPTS_MAX
-    [notice] = slack.messages_in(slack.dm_channel(LENA))
+    [notice] = notices_to(slack, LENA)
     assert "couldn't post the summary" in all_text(notice)

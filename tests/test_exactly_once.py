@@ -8,17 +8,14 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from bot.services.touchpoints import CLAIM_BATCH
-from bot.simulator.webapi import TOKEN
 from storage.models import TouchpointKind, TouchpointStatus
-from tests.conftest import LD_CHANNEL, LENA, SECRET, process_env
+from tests.conftest import LD_CHANNEL
+from tests.web_process import env
 from tests.scheduling_world import World
 
 
 def _tick(slack, db, **extra) -> subprocess.Popen:
-    env = process_env("PATH", "HOME", "LANG")
-    env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url, DATABASE_URL=db.url,
-               LD_CHANNEL_ID=LD_CHANNEL, LD_ADMIN_USER_IDS=LENA, **extra)
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "tick"], env=env, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "tick"], env=env(slack, db, **extra), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 

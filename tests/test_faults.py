@@ -10,17 +10,12 @@ from sqlalchemy import text
 from bot.ids import Block
 from storage.models import Answer, Initiative, Stakeholder, Touchpoint, TouchpointStatus
 from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
-from tests.flows import all_text, answer, kickoff_dm, open_initiative, rows
+from tests.flows import all_text, answer, kickoff_dm, notices_to, open_initiative, rows
 
 
 def _to(slack, user_id):
     """Whether a chat.postMessage call's arguments address user_id's DM (by their user id or the DM's id)."""
     return lambda args: args.get("channel") in (user_id, slack.dm_channel(user_id))
-
-
-def _notices_to_lena(slack):
-    """What Lena was told besides the usual note of when each stakeholder is asked."""
-    return [m for m in slack.messages_in(slack.dm_channel(LENA)) if "is open. Its stakeholders get" not in all_text(m)]
 
 
 def _dm_posts_to(slack, user_id):
@@ -38,7 +33,7 @@ def test_a_stakeholder_who_cannot_be_reached_is_reported_and_the_others_still_ge
     olu = next(s for s in rows(app, Stakeholder) if s.user_id == OLU)
     assert statuses[olu.id] == (TouchpointStatus.FAILED, "user_not_found") and olu.active is False
 
-    [report] = _notices_to_lena(slack)
+    [report] = notices_to(slack, LENA)
     assert f"<@{OLU}>: isn't in this workspace any more" in all_text(report)
     assert "Sales onboarding refresh" in all_text(report)
 
@@ -66,7 +61,7 @@ def test_a_dm_that_keeps_failing_is_recorded_and_reported(app, slack):
     [touchpoint] = [t for t in rows(app, Touchpoint) if t.status == TouchpointStatus.FAILED]
     assert touchpoint.last_error == "msg_too_long"
     assert len(slack.messages_in(slack.dm_channel(OLU))) == 1
-    [report] = _notices_to_lena(slack)
+    [report] = notices_to(slack, LENA)
     assert "Slack answered “msg_too_long”" in all_text(report)
     assert next(s for s in rows(app, Stakeholder) if s.user_id == SAM).active  # not the person's fault
 
@@ -77,7 +72,7 @@ def test_answers_are_kept_when_the_summary_cannot_be_posted(app, slack):
     answer(app, SAM, "Faster ramp", "Quota attainment")
     assert len(rows(app, Answer)) == 2
     assert not slack.messages_in(LD_CHANNEL)
-    [notice] = _notices_to_lena(slack)
+    [notice] = notices_to(slack, LENA)
     assert "couldn't post the summary" in all_text(notice) and "The answers are stored" in all_text(notice)
 
 

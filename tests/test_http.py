@@ -54,7 +54,11 @@ def post_raw_headers(app, body: bytes, headers: dict[str, bytes]) -> int:
         connection.putrequest("POST", url.path)
         for name, value in {"Content-Type": FORM.encode(), "Content-Length": str(len(body)).encode(), **headers}.items():
             connection.putheader(name, value)
-        connection.endheaders(body)
+        connection.endheaders()
+        try:
+            connection.send(body)
+        except (BrokenPipeError, ConnectionResetError):  # the server answered (413) before taking a body that big
+            pass
         return connection.getresponse().status
     finally:
         connection.close()
@@ -259,6 +263,31 @@ def test_numbers_read_back_from_buttons_and_block_ids_are_ascii_digits_only():
         assert read_actions_block_id(f"touchpoint-{text}") is None
         assert read_follow_up_value(f"{text}:1") is None and read_follow_up_value(f"1:{text}") is None
         assert read_readings({f"reading_{text}": {}}) == {}
+    too_big = "9" * 23  # digits, but no row id: the databases' integers stop at 2**31 - 1 here
+    assert read_actions_block_id(f"touchpoint-{too_big}") is None and read_follow_up_value(f"{too_big}:1") is None
+    assert read_actions_block_id(f"touchpoint-{2**31}") is None and read_actions_block_id(f"touchpoint-{2**31 - 1}") == 2**31 - 1
+
+
+def test_a_button_from_outside_a_message_is_refused_with_one_line_and_no_traceback(app, caplog):
+    before = side_effects(app)
+    action = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": SAM}, "trigger_id": "1",
+              "container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1", "type": "modal"},
+              "actions": [{"action_id": Action.SKIP, "block_id": "touchpoint-1", "value": "1", "type": "button"}]}
+    with caplog.at_level(logging.WARNING):
+        assert app.workspace.post_payload(action).status == 400
+    assert side_effects(app) == before
+    assert not [r for r in caplog.records if r.exc_info], "no traceback for a hostile request"
+
+
+def test_a_body_far_over_the_limit_is_cut_off_without_waiting_for_it(app):
+    started = time.monotonic()
+    status = post_raw_headers(app, b"x" * 10, {"Content-Length": b"50000000"})  # says 50 MB, sends ten bytes
+    assert status == 413 and time.monotonic() - started < 5
+
+
+def test_an_unknown_subcommand_is_quoted_as_typed(app):
+    reply = app.workspace.slash(LENA, "r&amp;d &lt;!channel&gt;").json()  # as Slack sends "r&d <!channel>"
+    assert "I don't know `r&amp;d`" in reply["text"] and "&amp;amp;" not in reply["text"]
 
 
 def test_brackets_in_what_a_person_typed_are_text_not_nesting(app):

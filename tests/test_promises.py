@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from freezegun import freeze_time
 from sqlmodel import select
 
-from bot.services import touchpoints
+from bot.errors import UserError
+from bot.ids import Block
+from bot.services import cadence, calendar, touchpoints
+from bot.services.cadence import ScheduleForm
+from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
 from storage.models import Initiative, Stakeholder, TouchpointKind, TouchpointStatus
 from tests.conftest import LENA, OLU, SAM, TEAM
@@ -179,3 +184,71 @@ def test_a_pass_run_hours_late_plans_and_sends_what_fell_due_in_the_same_run(sla
     assert checkin.due_at == datetime(2027, 2, 9, 10, tzinfo=UTC)
     world.run(datetime(2027, 2, 9, 13, 1, tzinfo=UTC))
     assert len(world.touchpoint_dms("U0CRON")) == 2  # once
+
+
+def test_a_first_dm_found_late_by_a_pass_waits_for_the_next_working_morning(slack, db):
+    world = World.make(slack, db)
+    opened = datetime(2027, 3, 16, 1, tzinfo=UTC)  # Tuesday 10:00 in Tokyo: the first DM is due at once
+    world.open(opened, {"U0TOKYO": "Asia/Tokyo"}, send=False)
+    world.run(datetime(2027, 3, 16, 15, tzinfo=UTC))  # the first pass since then: midnight in Tokyo
+    assert world.touchpoint_dms("U0TOKYO") == []
+    [kickoff] = _kickoffs(world)
+    assert kickoff.status == TouchpointStatus.PENDING and kickoff.due_at == datetime(2027, 3, 17, 1, tzinfo=UTC)
+    world.run(kickoff.due_at)
+    assert len(world.touchpoint_dms("U0TOKYO")) == 1
+
+
+def test_a_dead_senders_touchpoints_are_recovered_through_the_pause_and_the_grace_period(slack, db):
+    world = World.make(slack, db, lease=timedelta(minutes=5))
+    opened = datetime(2027, 1, 5, 11, tzinfo=UTC)
+    world.open(opened, {"U0KICK": "Europe/London"}, send=False)
+    with db.session() as session:  # a sender dies after claiming the first DM, before Slack had it
+        assert touchpoints.claim_due(session, opened, timedelta(hours=6), "UTC")[1] == 1
+    world.open(opened, {"U0FEB": "Europe/London"}, name="Leadership")
+    world.run(opened + timedelta(minutes=1))  # plans U0FEB's February check-in
+    with db.session() as session:  # and another after claiming that check-in
+        assert touchpoints.claim_due(session, datetime(2027, 2, 9, 10, tzinfo=UTC), timedelta(hours=6), "UTC")[1] == 1
+        touchpoints.pause(session, TEAM, "U0KICK", datetime(2027, 1, 29).date(), opened, "UTC")
+    world.run(opened + timedelta(hours=1))  # the lease has passed: the first DM is not sent into the pause
+    assert world.touchpoint_dms("U0KICK") == []
+    kickoff = next(t for t in _kickoffs(world) if t.status != TouchpointStatus.SENT)
+    assert kickoff.status == TouchpointStatus.PENDING and kickoff.due_at == datetime(2027, 2, 1, 10, tzinfo=UTC)
+    world.run(datetime(2027, 4, 13, 9, tzinfo=UTC))  # down for two months: February's is past its grace period
+    february = next(t for t in world.touchpoints() if t.period == "2027-02")
+    assert february.status == TouchpointStatus.MISSED
+    assert len(world.touchpoint_dms("U0FEB")) == 2  # the first DM, then April's review; never February's
+    assert len(world.touchpoint_dms("U0KICK")) == 1  # the first DM, by the first pass after the pause
+
+
+def test_a_reminder_already_sent_is_not_sent_again_after_a_pause(slack, db):
+    world = World.make(slack, db)
+    opened = datetime(2027, 1, 5, 11, tzinfo=UTC)
+    world.open(opened, {"U0ONCE": "Europe/London"})
+    world.run(opened + timedelta(minutes=1))
+    world.run(datetime(2027, 2, 9, 10, tzinfo=UTC))  # February's check-in
+    world.run(datetime(2027, 2, 12, 10, tzinfo=UTC))  # and its reminder
+    february = next(t for t in world.touchpoints() if t.period == "2027-02")
+    assert february.reminded_at is not None
+    with db.session() as session:
+        touchpoints.pause(session, TEAM, "U0ONCE", datetime(2027, 2, 23).date(), datetime(2027, 2, 15, tzinfo=UTC), "UTC")
+    february = next(t for t in world.touchpoints() if t.period == "2027-02")
+    assert february.reminded_at is not None and february.expires_at == datetime(2027, 2, 26, 10, tzinfo=UTC)
+    reminders = lambda: [m for m in slack.messages_in(slack.dm_channel("U0ONCE")) if "gentle reminder" in all_text(m)]
+    world.run_until(datetime(2027, 2, 15, tzinfo=UTC), datetime(2027, 2, 27, tzinfo=UTC))
+    assert len(reminders()) == 1
+    assert next(t for t in world.touchpoints() if t.period == "2027-02").status == TouchpointStatus.MISSED
+
+
+def test_a_schedule_that_leaves_no_day_open_is_refused_in_the_form():
+    form = ScheduleForm(True, True, "weekday", "2", "1", "10:00", "1", ("0", "1", "2", "3", "4"), "0",
+                        "2027-01-01..2028-12-31", "3", "10")
+    with pytest.raises(FormInvalid) as refused:
+        cadence.parse(form, TEAM, 1, datetime(2027, 3, 1, tzinfo=UTC))
+    assert "no day in the next year is open" in refused.value.errors[Block.QUIET_RANGES]
+
+
+def test_away_until_today_is_accepted_late_in_the_evening_west_of_utc():
+    evening_in_honolulu = datetime(2027, 3, 2, 6, tzinfo=UTC)  # 20:00 on 1 March in Honolulu
+    assert calendar.parse_day("2027-03-01", evening_in_honolulu) == datetime(2027, 3, 1).date()
+    with pytest.raises(UserError, match="already passed"):
+        calendar.parse_day("2027-02-28", evening_in_honolulu)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -14,11 +13,11 @@ from bot.ids import Block, Callback
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
 from storage.db import Database
-from tests.conftest import LD_CHANNEL, LENA, SECRET, TEAM
+from tests.conftest import LD_CHANNEL, LENA, SECRET, TEAM, process_env
 
 
 def env(slack: FakeSlackApi, db: Database, **extra) -> dict:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    keep = process_env("PATH", "HOME", "LANG")
     return {**keep, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url,
             "DATABASE_URL": db.url, "LD_CHANNEL_ID": LD_CHANNEL, "LD_ADMIN_USER_IDS": LENA, **extra}
 

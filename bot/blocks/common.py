@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from bot.ids import Element
 
 SECTION_TEXT_MAX = 3000
+ID_MAX = 2**31 - 1  # the largest row id either database keeps; a bigger "id" is nobody's
 
 
 def escape(text: str) -> str:
@@ -20,8 +21,8 @@ def escape(text: str) -> str:
 
 def read_number(text: str) -> int | None:
     """A whole number Touchpoint wrote into an id, a value or a block id, read back; None for anything else ("²" too:
-    str.isdigit() accepts it, int() does not)."""
-    return int(text) if text.isascii() and text.isdigit() else None
+    str.isdigit() accepts it, int() does not; and a number too big to be a row id)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= ID_MAX else None
 
 
 def mention(user_id: str) -> str:
@@ -45,6 +46,12 @@ def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
+def _entity_safe(text: str, cut: int) -> int:
+    """`cut`, or where an escaped character (&amp; &lt; &gt;) that it would split begins."""
+    amp = text.rfind("&", max(0, cut - 4), cut)
+    return amp if amp > 0 and ";" not in text[amp:cut] else cut
+
+
 def quoted_sections(heading: str, text: str) -> list[SectionBlock]:
     """A heading and a person's words as a block quote, split over as many sections as Slack's limit needs."""
     lines = [f">{line}" if line.strip() else ">" for line in escape(text).splitlines() or [""]]
@@ -54,8 +61,9 @@ def quoted_sections(heading: str, text: str) -> list[SectionBlock]:
         while len(line) > SECTION_TEXT_MAX - 1:  # one line longer than a section: cut it, keeping every character
             if current:
                 chunks.append(current)
-            chunks.append(line[: SECTION_TEXT_MAX - 1])
-            line, current = ">" + line[SECTION_TEXT_MAX - 1 :], ""
+            cut = _entity_safe(line, SECTION_TEXT_MAX - 1)
+            chunks.append(line[:cut])
+            line, current = ">" + line[cut:], ""
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > SECTION_TEXT_MAX:
             chunks.append(current)

@@ -98,8 +98,8 @@ def parse_day(text: str, now: datetime) -> date:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"“{text}” is not a date like 2027-01-15.") from None
-    if day < now.date():
-        raise UserError(f"{day:%d %B %Y} has already passed.")
+    if day < (now - timedelta(hours=12)).date():  # today somewhere still: a person far west of UTC may mean theirs
+        raise UserError(f"{day.day} {day:%B %Y} has already passed.")
     if day > now.date() + timedelta(days=366):
         raise UserError("Pauses can be up to a year long.")
     return day

@@ -39,6 +39,7 @@ class Outgoing:
     message_ts: str | None = None
     current: dict[str, str] = field(default_factory=dict)  # their latest impact and tracking answers
     paused_until: date | None = None
+    expires_at: datetime | None = None
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
@@ -54,6 +55,7 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             dm_channel_id=s.dm_channel_id, tz=s.tz, country=s.country, due_at=t.due_at,
             sent_channel_id=t.channel_id, message_ts=t.message_ts,
             current=current.get((t.initiative_id, t.stakeholder_id), {}), paused_until=s.paused_until,
+            expires_at=t.expires_at,
         )
         for t, i, s in rows
     ]
@@ -75,13 +77,34 @@ def claim_due(session: Session, now: datetime, grace: timedelta, default_tz: str
 
 
 def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz: str) -> list[Outgoing]:
-    """The claimed touchpoints that may go out now; those of a stakeholder who is away go back to pending, due on
-    the first allowed day after the pause (the pause is usually applied ahead, by `pause`; this holds any other)."""
-    sendable, away = _split_away(items, now, default_tz)
-    for item in away:
-        cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
-        repo.hold_touchpoint(session, item.touchpoint_id, calendar.first_ask(cadence, tz, is_holiday, now, item.paused_until))
-    return sendable
+    """The claimed touchpoints that may go out now. The others go back to pending, due when they may: a first DM
+    outside its stakeholder's working hours (a pass that ran late) at their next working hours; anything of a
+    stakeholder who is away on the first allowed day after the pause (pauses are usually applied ahead, by `pause`;
+    this holds any other). One whose schedule leaves no day open is recorded as failed, not retried forever."""
+    checked = [i for i in items
+               if i.kind == TouchpointKind.KICKOFF or calendar.is_paused(i.paused_until, calendar.zone(i.tz, default_tz), now)]
+    schedules = repo.schedules_for(session, {i.initiative_id for i in checked})
+    held = {i.touchpoint_id for i in checked}
+    sendable = [i for i in items if i.touchpoint_id not in held]  # the common case: a check-in or review, not away
+    for item in checked:
+        cadence = calendar.Cadence.of(schedules.get(item.initiative_id))
+        tz, is_holiday = calendar.zone(item.tz, default_tz), calendar.holidays_in(item.country)
+        try:
+            when = calendar.first_ask(cadence, tz, is_holiday, now, item.paused_until)
+        except ValueError as exc:
+            repo.mark_touchpoint_failed(session, item.touchpoint_id, str(exc))
+            continue
+        if when <= now:
+            sendable.append(item)
+        else:
+            repo.hold_touchpoint(session, item.touchpoint_id, when)
+    return sorted(sendable, key=lambda i: i.touchpoint_id)
+
+
+def release(session: Session, item: Outgoing) -> None:
+    """A touchpoint whose sender died before Slack had it goes back to pending, to be sent by the send step with
+    all its checks (the grace period, pauses, inactive initiatives, working hours)."""
+    repo.hold_touchpoint(session, item.touchpoint_id, item.due_at)
 
 
 def _split_away(items: list[Outgoing], now: datetime, default_tz: str) -> tuple[list[Outgoing], list[Outgoing]]:
@@ -195,6 +218,10 @@ def pause(session: Session, team_id: str, user_id: str, until: date, now: dateti
     return repo.unplan(session, stakeholder_id=stakeholder.id) + _hold_through(session, [stakeholder], until, default_tz)
 
 
+def _within(moment: datetime | None, tz, until: date) -> bool:
+    return moment is not None and moment.astimezone(tz).date() <= until
+
+
 def pause_many(session: Session, team_id: str, user_ids: list[str], until: date, now: datetime, default_tz: str) -> None:
     """The same pause for several people at once (an import's "Paused until" column)."""
     repo.pause_users(session, team_id, user_ids, until, now)
@@ -218,10 +245,14 @@ def _hold_through(session: Session, stakeholders: list, until: date, default_tz:
             if touchpoint.due_at.astimezone(tz).date() <= until:
                 repo.hold_touchpoint(session, touchpoint.id, calendar.at_local(resume, cadence.send_time, tz))
                 moved += 1
-        elif any(at is not None and at.astimezone(tz).date() <= until for at in (touchpoint.remind_at, touchpoint.expires_at)):
+        elif touchpoint.reminded_at is None and _within(touchpoint.remind_at, tz, until):
+            # Its reminder comes after the pause, and it stays open a little after that.
             remind_at, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
             repo.set_follow_ups(session, touchpoint.id, remind_at, expires_at)
-            repo.clear_reminded(session, touchpoint.id)
+            moved += 1
+        elif _within(touchpoint.expires_at, tz, until):  # already reminded: it only stays open past the pause
+            _, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
+            repo.set_follow_ups(session, touchpoint.id, touchpoint.remind_at, expires_at)
             moved += 1
     return moved
 
@@ -254,13 +285,16 @@ def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int
     for item in away:
         cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
         resume = calendar.resume_day(cadence, item.paused_until, is_holiday)
-        repo.set_follow_ups(session, item.touchpoint_id, *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, None))
+        repo.set_follow_ups(session, item.touchpoint_id,
+                            *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, item.expires_at))
         repo.clear_reminded(session, item.touchpoint_id)
     return sendable
 
 
-def expire(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[Outgoing]:
-    """Open touchpoints past their answer-by time, now missed: one more cycle of silence for their stakeholders."""
+def expire(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
+    """Open touchpoints past their answer-by time, now missed: one more cycle of silence for their stakeholders.
+    Check-ins and reviews never sent that fell due before the grace period are missed too (nobody's silence)."""
+    repo.miss_stale_pending(session, now - grace)
     missed = repo.expire_unanswered(session, now, limit)
     repo.note_missed(session, missed)
     return _outgoing(session, missed)
