@@ -645,18 +645,24 @@ def add_shifts(session: Session, rows: list[dict]) -> None:
 
 def claim_shift_summaries(session: Session, now: datetime, limit: int) -> list[int]:
     """Summaries to post, or to update with the day's newer shifts."""
-    where = [ShiftSummary.status == PostStatus.PENDING]
-    return _claim(session, where, _posting(now), limit, ShiftSummary.id, ShiftSummary)
+    return _claim_posts(session, ShiftSummary, now, limit)
 
 
 def claim_stale_shift_summaries(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Summaries whose poster stopped part-way (or met a passing Slack failure), to check and post again."""
-    where = [ShiftSummary.status == PostStatus.SENDING, ShiftSummary.claimed_at < lease_before]
-    return _claim(session, where, _posting(now), limit, ShiftSummary.id, ShiftSummary)
+    return _claim_posts(session, ShiftSummary, now, limit, lease_before=lease_before, order=ShiftSummary.id)
 
 
-def _posting(now: datetime) -> dict:
-    return {"status": PostStatus.SENDING, "claimed_at": now, "attempts": ShiftSummary.attempts + 1}
+def _claim_posts(session: Session, table, now: datetime, limit: int, *, lease_before: datetime | None = None,
+                 order=None) -> list[int]:
+    """Posts (a table with status, claimed_at and attempts) to make: pending ones, or with lease_before those whose
+    poster took them before then and never finished."""
+    if lease_before is None:
+        where = [table.status == PostStatus.PENDING]
+    else:
+        where = [table.status == PostStatus.SENDING, table.claimed_at < lease_before]
+    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": table.attempts + 1}
+    return _claim(session, where, values, limit, order if order is not None else table.id, table)
 
 
 def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[ShiftSummary, Initiative]]:
@@ -907,18 +913,12 @@ _ADD_ANSWER_POST = insert(AnswerPost.__table__).returning(AnswerPost.__table__.c
 
 def claim_answer_posts(session: Session, now: datetime, limit: int) -> list[int]:
     """Posts handed back by a web process that stopped before it could make them."""
-    where = [AnswerPost.status == PostStatus.PENDING]
-    return _claim(session, where, _posting_answers(now), limit, AnswerPost.id, AnswerPost)
+    return _claim_posts(session, AnswerPost, now, limit)
 
 
 def claim_stale_answer_posts(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Posts whose poster stopped part-way (or met a passing Slack failure), to check and make again."""
-    where = [AnswerPost.status == PostStatus.SENDING, AnswerPost.claimed_at < lease_before]
-    return _claim(session, where, _posting_answers(now), limit, AnswerPost.claimed_at, AnswerPost)
-
-
-def _posting_answers(now: datetime) -> dict:
-    return {"status": PostStatus.SENDING, "claimed_at": now, "attempts": AnswerPost.attempts + 1}
+    return _claim_posts(session, AnswerPost, now, limit, lease_before=lease_before, order=AnswerPost.claimed_at)
 
 
 def answer_posts(session: Session, post_ids: Iterable[int]) -> list[AnswerPost]:
