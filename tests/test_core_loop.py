@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from freezegun import freeze_time
+
 from bot.ids import Action, Block
 from bot.services.answers import QUESTIONS
 from storage.models import Answer, Initiative, InitiativeStakeholder, Question, Stakeholder, Touchpoint, TouchpointStatus
-from tests.conftest import CHRIS, LD_CHANNEL, LENA, MEI, OLU, SAM, TEAM
+from tests.conftest import CHRIS, LD_CHANNEL, LENA, MEI, OLU, SAM, TEAM, WORKING_AFTERNOON
 from tests.flows import all_text, answer, kickoff_dm, open_initiative, rows, stored_counts
 
 IMPACT_Q = "What impact do you want this initiative to have?"
@@ -163,14 +165,15 @@ def test_members_of_the_ld_user_group_may_manage(server, slack):
 
 
 def test_the_loop_survives_a_restart_on_the_same_database(server, slack):
-    app = server.start()
-    open_initiative(app, LENA, stakeholders=[SAM, OLU])
-    answer(app, SAM, "Faster ramp", "Quota attainment")
-    server.stop()
+    with freeze_time(WORKING_AFTERNOON, tick=True):  # so that the first DMs go at once
+        app = server.start()
+        open_initiative(app, LENA, stakeholders=[SAM, OLU])
+        answer(app, SAM, "Faster ramp", "Quota attainment")
+        server.stop()
 
-    app = server.start()  # a new process would see exactly this: the same database, a new app
-    answer(app, OLU, "Fewer escalations", "Escalations per week")
-    body = app.workspace.slash(LENA, "list").json()
+        app = server.start()  # a new process would see exactly this: the same database, a new app
+        answer(app, OLU, "Fewer escalations", "Escalations per week")
+        body = app.workspace.slash(LENA, "list").json()
     assert "2/2 answered" in str(body["blocks"])
     assert len(slack.messages_in(LD_CHANNEL)) == 2
     assert len(rows(app, Answer)) == 4
