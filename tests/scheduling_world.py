@@ -48,6 +48,15 @@ class World:
                 self.delivery.send(created.touchpoint_ids)
         return list(created.touchpoint_ids)
 
+    def open_now(self, people: list[str], name: str = "Sales onboarding refresh") -> list[int]:
+        """Open an initiative on the real clock (for real processes) with its first DMs sent at once, to people
+        somewhere it is working hours now."""
+        opened = datetime.now(timezone.utc) - timedelta(minutes=1)
+        ids = self.open(opened, {u: "UTC" for u in people}, name=name, send=False)
+        self.make_due(ids, opened)
+        self.delivery.send(ids)
+        return ids
+
     def make_due(self, touchpoint_ids: list[int], at: datetime) -> None:
         """Seed, for passes run by real processes on the real clock: these touchpoints fall due at `at`, and their
         stakeholders are somewhere it is the middle of a working day then (a zone at a fixed offset, so no holidays,

@@ -39,7 +39,7 @@ class Racing(Database):
 def _kickoff(slack, db) -> int:
     if not db.single_writer:
         pytest.skip("where writers do not take turns (PostgreSQL) an answer is checked and written in one transaction")
-    [touchpoint_id] = World.make(slack, db).open(datetime.now(timezone.utc) - timedelta(minutes=1), {OLU: "Europe/London"})
+    [touchpoint_id] = World.make(slack, db).open_now([OLU])
     return touchpoint_id
 
 

@@ -34,7 +34,7 @@ def test_a_web_process_killed_after_the_answer_is_stored_gets_its_summary_posted
     slack, db, tmp_path, killed_during
 ):
     world = World.make(slack, db)
-    [touchpoint_id] = world.open(datetime.now(timezone.utc) - timedelta(minutes=1), {OLU: "Europe/London"})
+    [touchpoint_id] = world.open_now([OLU])
     [dm] = slack.messages_in(slack.dm_channel(OLU))
     # Slack takes the call at once but answers slowly: the kill lands after the DM's update (or the summary's post)
     # reached Slack, before the web process could record it.

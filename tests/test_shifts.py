@@ -23,7 +23,9 @@ from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_m
 
 UTC = timezone.utc
 START = datetime(2027, 1, 5, 15, tzinfo=UTC)  # Tue: working hours in London and New York, so first DMs go at once
-NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)  # the same day for every shift below
+NOON = datetime(2027, 3, 10, 12, tzinfo=UTC)  # a Wednesday: the same day for every shift below, and no digest due
+# Shifts for the real `touchpoint tick` processes, which run on the real clock: recorded on its day.
+TODAY = datetime.now(UTC)
 
 
 def _check_in(app, world, user_id, at, *, shifted="No", matters="New reps closing their first deal sooner", on_track="4"):
@@ -129,23 +131,23 @@ def test_shifts_lists_the_recent_shifts_for_ld_members(checked_in):
 # Posting exactly once, with the services and real processes
 
 
-def _pending_summaries(world, count: int) -> None:
-    """`count` initiatives, each with one shift waiting for its summary."""
+def _pending_summaries(world, count: int, at: datetime = NOON) -> None:
+    """`count` initiatives, each with one shift of `at`'s day waiting for its summary."""
     people = {f"U0S{n:03d}": "Europe/London" for n in range(count)}
     for n, user_id in enumerate(people):
-        [touchpoint_id] = world.open(START, {user_id: "Europe/London"}, name=f"Initiative {n}", send=False)
+        [touchpoint_id] = world.open(START, {user_id: "Europe/London"}, name=f"Initiative {n}")  # first DM out
         with world.db.session() as session:
             initiative = session.get(Initiative, n + 1)
             shifts.record(session, team_id=initiative.team_id, initiative=initiative,
                           stakeholder_id=repo.stakeholder_by_user(session, initiative.team_id, user_id).id,
-                          touchpoint_id=touchpoint_id, now=NOON, tz="UTC",
+                          touchpoint_id=touchpoint_id, now=at, tz="UTC",
                           detected=[Detected(ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED, "No", "Significantly",
                                              "answered “Significantly”", STRONG)])
 
 
 def test_a_summary_is_never_posted_twice_when_its_poster_dies_after_slack_took_it(slack, db):
     world = World.make(slack, db)
-    _pending_summaries(world, 6)
+    _pending_summaries(world, 6, TODAY)
     slack.slow("chat.postMessage", 0.4)  # Slack keeps each message at once but answers late: the kill lands there
     killed = _tick(slack, db)
     slack.wait_for(lambda: len(_summaries(slack)) >= 2, timeout=30)
@@ -166,7 +168,7 @@ def test_a_summary_is_never_posted_twice_when_its_poster_dies_after_slack_took_i
 
 def test_two_schedulers_at_once_post_each_summary_once(slack, db):
     world = World.make(slack, db)
-    _pending_summaries(world, 3 * shifts.SUMMARY_BATCH)
+    _pending_summaries(world, 3 * shifts.SUMMARY_BATCH, TODAY)
     slack.slow("chat.postMessage", 0.01)
     passes = [_tick(slack, db) for _ in range(2)]
     reports = [p.communicate(timeout=180) for p in passes]

@@ -32,8 +32,7 @@ def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_pu
     people = [f"U0T{n:03d}" for n in range(PEOPLE)]
     ids: list[int] = []
     for k in range(0, PEOPLE, 20):
-        ids += world.open(datetime.now(timezone.utc) - timedelta(minutes=1), {u: "Europe/London" for u in people[k:k + 20]},
-                          name=f"Initiative {k}")
+        ids += world.open_now(people[k:k + 20], name=f"Initiative {k}")
     with db.reading() as session:
         touchpoint_of = {t.id: t for t in session.exec(select(Touchpoint))}
     web = WebProcess(slack, db, tmp_path)
@@ -82,7 +81,8 @@ def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_pu
 def test_sigterm_lets_the_clocks_pass_finish_and_exits_0(slack, db):
     world = World.make(slack, db)
     people = {f"U0K{n:02d}": "Europe/London" for n in range(10)}
-    world.open(datetime.now(timezone.utc) - timedelta(minutes=1), people, send=False)
+    opened = datetime.now(timezone.utc) - timedelta(minutes=1)
+    world.make_due(world.open(opened, people, send=False), opened)
     slack.slow("chat.postMessage", 0.3)  # the pass is still sending kickoffs when SIGTERM arrives
     clock = subprocess.Popen([sys.executable, "-m", "bot.cli", "clock"], env=env(slack, db), stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
