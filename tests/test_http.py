@@ -279,6 +279,19 @@ def test_a_button_from_outside_a_message_is_refused_with_one_line_and_no_traceba
     assert not [r for r in caplog.records if r.exc_info], "no traceback for a hostile request"
 
 
+def test_a_modal_submission_with_several_response_urls_is_refused_without_a_traceback(app, caplog):
+    """Slack sends response URLs for a modal's conversation selects that ask for them; Touchpoint's ask for none, and
+    Bolt fails on more than one (found by the property test on a moved clock)."""
+    submission = {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": LENA}, "api_app_id": "ATOUCHPOINT",
+                  "trigger_id": "1", "view": {"id": "V1", "type": "modal", "callback_id": Callback.NEW_INITIATIVE,
+                                              "private_metadata": "", "state": {"values": {}}},
+                  "response_urls": [{"response_url": app.slack.response_url(), "channel_id": "C1", "block_id": "b",
+                                     "action_id": "a"}] * 2}
+    with caplog.at_level(logging.WARNING):
+        assert app.workspace.post_payload(submission).status == 400
+    assert not [r for r in caplog.records if r.exc_info]
+
+
 def test_a_body_far_over_the_limit_is_cut_off_without_waiting_for_it(app):
     started = time.monotonic()
     status = post_raw_headers(app, b"x" * 10, {"Content-Length": b"50000000"})  # says 50 MB, sends ten bytes
