@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
-from bot.services import planning, shifts, touchpoints
-from schedules.answers import publish_answers
+from bot.services import answers, planning, shifts, touchpoints
 from schedules.digest import post_due_digests, recover_digests
 from storage.db import Database
 from storage.models import TouchpointStatus
@@ -54,7 +53,7 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
         ("recover", _recover), ("expire", _expire), ("plan", _plan), ("send", _send), ("remind", _remind),
         ("shift summaries", _summaries), ("recover summaries", _recover_summaries),
         ("digest", post_due_digests), ("recover digests", recover_digests),
-        ("publish answers", publish_answers),
+        ("answers", _answers), ("recover answers", _recover_answers),
     )
     for name, step in steps:
         try:
@@ -110,15 +109,36 @@ def _expire(db, delivery, settings, now, report) -> None:
     report.missed += len(items)
 
 
-def _summaries(db, delivery, settings, now, report) -> None:
+def _drain(db, claim: Callable, post: Callable[[list], int], batch: int) -> int:
+    """Claim and post batch after batch until a claim comes back short; returns how many went out."""
+    done = 0
     while True:
         with db.session() as session:
-            items = shifts.claim_summaries(session, now())
-        if not items:
-            return
-        report.summaries += delivery.post_shift_summaries(items)
-        if len(items) < shifts.SUMMARY_BATCH:
-            return
+            items = claim(session)
+        if items:
+            done += post(items)
+        if len(items) < batch:
+            return done
+
+
+def _summaries(db, delivery, settings, now, report) -> None:
+    report.summaries += _drain(db, lambda session: shifts.claim_summaries(session, now()),
+                               delivery.post_shift_summaries, shifts.SUMMARY_BATCH)
+
+
+def _answers(db, delivery, settings, now, report) -> None:
+    """Answers' summaries and DMs a stopping web process handed back."""
+    report.answers += _drain(db, lambda session: answers.claim_posts(session, now()), delivery.publish_answers,
+                             answers.POST_BATCH)
+
+
+def _recover_answers(db, delivery, settings, now, report) -> None:
+    """Posts whose poster died or met a passing Slack failure (their lease passed): Slack's history is checked first,
+    so that no summary goes out twice."""
+    with db.session() as session:
+        stale = answers.reclaim_stale_posts(session, now(), settings.lease)
+    if stale:
+        report.answers += delivery.publish_answers(stale, recovering=True)
 
 
 def _recover_summaries(db, delivery, settings, now, report) -> None:

@@ -216,14 +216,14 @@ def hold_touchpoint(session: Session, touchpoint_id: int, due_at: datetime) -> N
 def open_touchpoints_of(session: Session, stakeholder_ids: Iterable[int]) -> list[Touchpoint]:
     """The stakeholders' touchpoints that are still to be sent or answered."""
     ids = list(stakeholder_ids)
-    if not ids:
-        return []
-    return list(session.execute(
-        select(Touchpoint).where(
-            Touchpoint.stakeholder_id.in_(ids),
+    return [
+        t
+        for start in range(0, len(ids), CHUNK)
+        for t in session.execute(select(Touchpoint).where(
+            Touchpoint.stakeholder_id.in_(ids[start : start + CHUNK]),
             Touchpoint.status.in_((TouchpointStatus.PENDING, TouchpointStatus.SENT)),
-        )
-    ).scalars())
+        )).scalars()
+    ]
 
 
 def _sending(now: datetime) -> dict:
@@ -437,18 +437,22 @@ def set_planned(session: Session, pair_ids: Iterable[int], planned: bool) -> Non
         session.execute(update(InitiativeStakeholder).where(InitiativeStakeholder.id.in_(ids)).values(planned=planned))
 
 
-def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id: int | None = None) -> int:
-    """Drop the not-yet-sent recurring touchpoints of an initiative or a stakeholder, so they are planned afresh."""
-    touchpoint_filter = [Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS)]
-    pair_filter = []
+def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_ids: Iterable[int] = ()) -> int:
+    """Drop the not-yet-sent recurring touchpoints of an initiative or of stakeholders, so they are planned afresh."""
     if initiative_id is not None:
-        touchpoint_filter.append(Touchpoint.initiative_id == initiative_id)
-        pair_filter.append(InitiativeStakeholder.initiative_id == initiative_id)
-    if stakeholder_id is not None:
-        touchpoint_filter.append(Touchpoint.stakeholder_id == stakeholder_id)
-        pair_filter.append(InitiativeStakeholder.stakeholder_id == stakeholder_id)
-    dropped = session.execute(delete(Touchpoint).where(*touchpoint_filter)).rowcount
-    session.execute(update(InitiativeStakeholder).where(*pair_filter).values(planned=False))
+        return _unplan(session, Touchpoint.initiative_id == initiative_id,
+                       InitiativeStakeholder.initiative_id == initiative_id)
+    ids = list(stakeholder_ids)
+    return sum(
+        _unplan(session, Touchpoint.stakeholder_id.in_(chunk), InitiativeStakeholder.stakeholder_id.in_(chunk))
+        for chunk in (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
+    )
+
+
+def _unplan(session: Session, touchpoints_of, pairs_of) -> int:
+    dropped = session.execute(delete(Touchpoint).where(
+        Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), touchpoints_of)).rowcount
+    session.execute(update(InitiativeStakeholder).where(pairs_of).values(planned=False))
     return dropped
 
 

@@ -215,7 +215,7 @@ def pause(session: Session, team_id: str, user_id: str, until: date, now: dateti
     if stakeholder is None:
         raise TouchpointClosed("That person is not a stakeholder of any initiative, so there is nothing to pause.")
     repo.pause_stakeholder(session, stakeholder.id, until, now)
-    return repo.unplan(session, stakeholder_id=stakeholder.id) + _hold_through(session, [stakeholder], until, default_tz)
+    return repo.unplan(session, stakeholder_ids=[stakeholder.id]) + _hold_through(session, [stakeholder], until, default_tz)
 
 
 def _within(moment: datetime | None, tz, until: date) -> bool:
@@ -226,8 +226,7 @@ def pause_many(session: Session, team_id: str, user_ids: list[str], until: date,
     """The same pause for several people at once (an import's "Paused until" column)."""
     repo.pause_users(session, team_id, user_ids, until, now)
     stakeholders = repo.stakeholders_by_users(session, team_id, user_ids)
-    for stakeholder in stakeholders:
-        repo.unplan(session, stakeholder_id=stakeholder.id)
+    repo.unplan(session, stakeholder_ids=[s.id for s in stakeholders])
     _hold_through(session, stakeholders, until, default_tz)
 
 
@@ -236,10 +235,13 @@ def _hold_through(session: Session, stakeholders: list, until: date, default_tz:
     to send is sent then; an open touchpoint's reminder comes then, and it stays open two working days after it.
     (Check-ins and reviews still to send were dropped by unplan and are planned afresh, after the pause.)"""
     by_id = {s.id: s for s in stakeholders}
+    open_ones = repo.open_touchpoints_of(session, by_id)
+    schedules = repo.schedules_for(session, {t.initiative_id for t in open_ones})
     moved = 0
-    for touchpoint in repo.open_touchpoints_of(session, by_id):
+    for touchpoint in open_ones:
         stakeholder = by_id[touchpoint.stakeholder_id]
-        cadence, tz, is_holiday = _calendar(session, touchpoint.initiative_id, stakeholder.tz, stakeholder.country, default_tz)
+        cadence = calendar.Cadence.of(schedules.get(touchpoint.initiative_id))
+        tz, is_holiday = calendar.zone(stakeholder.tz, default_tz), calendar.holidays_in(stakeholder.country)
         resume = calendar.resume_day(cadence, until, is_holiday)
         if touchpoint.status == TouchpointStatus.PENDING:
             if touchpoint.due_at.astimezone(tz).date() <= until:
@@ -269,7 +271,7 @@ def refresh_person(
     repo.refresh_stakeholder(session, team_id, user_id, display_name=display_name, tz=tz,
                              country=calendar.country_of(tz), active=active, now=now)
     if moved:
-        repo.unplan(session, stakeholder_id=stakeholder.id)
+        repo.unplan(session, stakeholder_ids=[stakeholder.id])
     return True
 
 
