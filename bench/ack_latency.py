@@ -51,8 +51,14 @@ def _touchpoint_process(database_url: str, slack_url: str, conn) -> None:
 
     logging.basicConfig(level=logging.ERROR)  # waitress warns of every queued task under load
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)  # as serve() sets it in production
-    settings = load_settings(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack_url,
-                             database_url=database_url, ld_channel_id="C0BENCH", ld_admin_user_ids=LD_ADMIN)
+    settings = load_settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_url,
+        database_url=database_url,
+        ld_channel_id="C0BENCH",
+        ld_admin_user_ids=LD_ADMIN,
+    )
     touchpoint = create_app(settings, db=Database(settings.database_url))
     server = ServerThread(touchpoint, threads=settings.web_threads).start()
     conn.send(server.url)
@@ -75,8 +81,12 @@ def _bare_process(slack_url: str, conn) -> None:
     from bot.simulator.webapi import TOKEN
 
     logging.basicConfig(level=logging.ERROR)
-    app = App(client=WebClient(token=TOKEN, base_url=slack_url), signing_secret=SECRET,
-              token_verification_enabled=False, process_before_response=True)
+    app = App(
+        client=WebClient(token=TOKEN, base_url=slack_url),
+        signing_secret=SECRET,
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
     app.command("/touchpoint")(lambda ack: ack())
     app.action("touchpoint_open_answer")(lambda ack: ack())
     app.view("touchpoint_answer")(lambda ack: ack())
@@ -102,27 +112,68 @@ def _form(form: dict) -> tuple[bytes, str]:
 
 
 def _command(text: str) -> tuple[bytes, str]:
-    return _form({"team_id": TEAM, "user_id": LD_ADMIN, "command": "/touchpoint", "text": text,
-                  "trigger_id": "1.2.bench", "response_url": "http://127.0.0.1:9/respond", "channel_id": "C0BENCH"})
+    return _form(
+        {
+            "team_id": TEAM,
+            "user_id": LD_ADMIN,
+            "command": "/touchpoint",
+            "text": text,
+            "trigger_id": "1.2.bench",
+            "response_url": "http://127.0.0.1:9/respond",
+            "channel_id": "C0BENCH",
+        }
+    )
 
 
 def _button(n: int) -> tuple[bytes, str]:
-    return _form({"payload": json.dumps({
-        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": f"U{n:09d}"}, "trigger_id": "1.2.bench",
-        "container": {"type": "message"}, "response_url": "http://127.0.0.1:9/respond",
-        "actions": [{"type": "button", "action_id": "touchpoint_open_answer", "block_id": "touchpoint_open_answer",
-                     "value": str(n + 1), "action_ts": "1"}],
-    })})
+    return _form(
+        {
+            "payload": json.dumps(
+                {
+                    "type": "block_actions",
+                    "team": {"id": TEAM},
+                    "user": {"id": f"U{n:09d}"},
+                    "trigger_id": "1.2.bench",
+                    "container": {"type": "message"},
+                    "response_url": "http://127.0.0.1:9/respond",
+                    "actions": [
+                        {
+                            "type": "button",
+                            "action_id": "touchpoint_open_answer",
+                            "block_id": "touchpoint_open_answer",
+                            "value": str(n + 1),
+                            "action_ts": "1",
+                        }
+                    ],
+                }
+            )
+        }
+    )
 
 
 def _submission(n: int) -> tuple[bytes, str]:
-    values = {"impact": {"value": {"type": "plain_text_input", "value": f"Faster ramp, take {n}"}},
-              "tracking": {"value": {"type": "plain_text_input", "value": "Quota attainment in Salesforce"}}}
-    return _form({"payload": json.dumps({
-        "type": "view_submission", "team": {"id": TEAM}, "user": {"id": f"U{n:09d}"},
-        "view": {"id": "V1", "type": "modal", "callback_id": "touchpoint_answer", "private_metadata": json.dumps({"touchpoint": n + 1}),
-                 "state": {"values": values}},
-    })})
+    values = {
+        "impact": {"value": {"type": "plain_text_input", "value": f"Faster ramp, take {n}"}},
+        "tracking": {"value": {"type": "plain_text_input", "value": "Quota attainment in Salesforce"}},
+    }
+    return _form(
+        {
+            "payload": json.dumps(
+                {
+                    "type": "view_submission",
+                    "team": {"id": TEAM},
+                    "user": {"id": f"U{n:09d}"},
+                    "view": {
+                        "id": "V1",
+                        "type": "modal",
+                        "callback_id": "touchpoint_answer",
+                        "private_metadata": json.dumps({"touchpoint": n + 1}),
+                        "state": {"values": values},
+                    },
+                }
+            )
+        }
+    )
 
 
 BUILDERS = {
@@ -199,10 +250,12 @@ def main() -> None:
     db.dispose()
     print(f"seeded {counts} in {url.split('://')[0]}")
 
-    slack_proc, slack_conn, slack_url = _start(_slack_process)
+    _slack_proc, slack_conn, slack_url = _start(_slack_process)
     rows = []
     for kind in ("touchpoint", "bare"):
-        proc, conn, app_url = _start(_touchpoint_process, url, slack_url) if kind == "touchpoint" else _start(_bare_process, slack_url)
+        proc, conn, app_url = (
+            _start(_touchpoint_process, url, slack_url) if kind == "touchpoint" else _start(_bare_process, slack_url)
+        )
         for name in args.only or BUILDERS:
             # Each stakeholder answers once per run: the warm-up takes the last 1,000, the measured runs the others.
             measure(app_url, name, 50, WARM_UP_FROM, count=1_000)
@@ -213,8 +266,11 @@ def main() -> None:
                 result = measure(app_url, name, concurrency, offset)
                 offset += REQUESTS[concurrency]
                 rows.append({"app": kind, "request": name, "concurrency": concurrency, **result})
-                print(f"{kind:10} {name:18} c={concurrency:<3} median {result['median_ms']:6.2f} ms  "
-                      f"p99 {result['p99_ms']:6.2f} ms  {result['throughput']:7.0f} req/s", flush=True)
+                print(
+                    f"{kind:10} {name:18} c={concurrency:<3} median {result['median_ms']:6.2f} ms  "
+                    f"p99 {result['p99_ms']:6.2f} ms  {result['throughput']:7.0f} req/s",
+                    flush=True,
+                )
         conn.send("stop")
         proc.join(timeout=10)
     slack_conn.send("stop")
@@ -226,8 +282,10 @@ def main() -> None:
         if r["app"] != "touchpoint":
             continue
         b = bare[(r["request"], r["concurrency"])]
-        print(f"| {r['request']} | {r['concurrency']} | {r['median_ms']:.1f} | {r['p99_ms']:.1f} | {r['throughput']:.0f} | "
-              f"{b['median_ms']:.1f} | {r['median_ms'] / b['median_ms']:.2f}x |")
+        print(
+            f"| {r['request']} | {r['concurrency']} | {r['median_ms']:.1f} | {r['p99_ms']:.1f} | {r['throughput']:.0f} | "
+            f"{b['median_ms']:.1f} | {r['median_ms'] / b['median_ms']:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

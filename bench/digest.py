@@ -13,7 +13,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
 
@@ -26,7 +26,7 @@ from storage.models import Answer, Initiative, InitiativeStakeholder, Shift, Shi
 PER_INITIATIVE = 10
 MONTHS = 25  # touchpoints per stakeholder: a kickoff and two years of check-ins and reviews
 QUESTIONS = ("priorities_shifted", "matters_most", "on_track", "notes")
-NOW = datetime(2027, 3, 8, 9, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 8, 9, tzinfo=UTC)
 
 
 def _bulk(db: Database, table, rows: Iterable[dict]) -> int:
@@ -75,29 +75,84 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
         return s // PER_INITIATIVE + 1
 
     counts = {
-        "initiatives": _bulk(db, Initiative.__table__, (
-            dict(id=i + 1, team_id=TEAM, name=f"Initiative {i:06d}", name_key=f"initiative {i:06d}",
-                 business_goal="Grow revenue per rep by 10% this year", description="", summary_channel_id="C0BENCH",
-                 created_by=LD_ADMIN, created_at=start, active=True) for i in range(initiatives))),
-        "stakeholders": _bulk(db, Stakeholder.__table__, (
-            dict(id=s + 1, team_id=TEAM, user_id=f"U{s:09d}", display_name=f"Person {s}", tz="Europe/London",
-                 country="GB", dm_channel_id=f"D{s:09d}", active=True, updated_at=start) for s in range(people))),
+        "initiatives": _bulk(
+            db,
+            Initiative.__table__,
+            (
+                dict(
+                    id=i + 1,
+                    team_id=TEAM,
+                    name=f"Initiative {i:06d}",
+                    name_key=f"initiative {i:06d}",
+                    business_goal="Grow revenue per rep by 10% this year",
+                    description="",
+                    summary_channel_id="C0BENCH",
+                    created_by=LD_ADMIN,
+                    created_at=start,
+                    active=True,
+                )
+                for i in range(initiatives)
+            ),
+        ),
+        "stakeholders": _bulk(
+            db,
+            Stakeholder.__table__,
+            (
+                dict(
+                    id=s + 1,
+                    team_id=TEAM,
+                    user_id=f"U{s:09d}",
+                    display_name=f"Person {s}",
+                    tz="Europe/London",
+                    country="GB",
+                    dm_channel_id=f"D{s:09d}",
+                    active=True,
+                    updated_at=start,
+                )
+                for s in range(people)
+            ),
+        ),
     }
-    _bulk(db, InitiativeStakeholder.__table__, (
-        dict(id=s + 1, team_id=TEAM, initiative_id=pair_of(s), stakeholder_id=s + 1, added_at=start, planned=True,
-             has_impact=s % 5 != 0, has_tracking=s % 3 != 0, rating=1 + s % 5, silent_cycles=(s % 17 == 0) * 2,
-             last_answered_at=NOW - timedelta(days=s % 60)) for s in range(people)))
+    _bulk(
+        db,
+        InitiativeStakeholder.__table__,
+        (
+            dict(
+                id=s + 1,
+                team_id=TEAM,
+                initiative_id=pair_of(s),
+                stakeholder_id=s + 1,
+                added_at=start,
+                planned=True,
+                has_impact=s % 5 != 0,
+                has_tracking=s % 3 != 0,
+                rating=1 + s % 5,
+                silent_cycles=(s % 17 == 0) * 2,
+                last_answered_at=NOW - timedelta(days=s % 60),
+            )
+            for s in range(people)
+        ),
+    )
 
     def touchpoints() -> Iterator[dict]:
         for s in range(people):
             for m in range(MONTHS + 1):
                 due = start + timedelta(days=30 * m, hours=s % 24)
                 status = "pending" if due > NOW else ("missed" if (s + m) % 7 == 0 else "answered")
-                yield dict(id=s * (MONTHS + 1) + m + 1, team_id=TEAM, initiative_id=pair_of(s), stakeholder_id=s + 1,
-                           kind="kickoff" if m == 0 else ("review" if m % 3 == 0 else "checkin"),
-                           period=f"m{m}", status=status, due_at=due, sent_at=due if status != "pending" else None,
-                           answered_at=due + timedelta(hours=5) if status == "answered" else None,
-                           expires_at=due + timedelta(days=14), attempts=1)
+                yield dict(
+                    id=s * (MONTHS + 1) + m + 1,
+                    team_id=TEAM,
+                    initiative_id=pair_of(s),
+                    stakeholder_id=s + 1,
+                    kind="kickoff" if m == 0 else ("review" if m % 3 == 0 else "checkin"),
+                    period=f"m{m}",
+                    status=status,
+                    due_at=due,
+                    sent_at=due if status != "pending" else None,
+                    answered_at=due + timedelta(hours=5) if status == "answered" else None,
+                    expires_at=due + timedelta(days=14),
+                    attempts=1,
+                )
 
     counts["touchpoints"] = _bulk(db, Touchpoint.__table__, touchpoints())
 
@@ -105,21 +160,60 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
         for s in range(people):
             for m in range(MONTHS):  # the last month's are not answered yet
                 touchpoint = s * (MONTHS + 1) + m + 1
-                for q, question in enumerate(QUESTIONS):
-                    yield dict(team_id=TEAM, initiative_id=pair_of(s), stakeholder_id=s + 1, touchpoint_id=touchpoint,
-                               question=question, text=f"Answer {question} {s} {m}", version=m + 1,
-                               answered_at=start + timedelta(days=30 * m, hours=5))
+                for _q, question in enumerate(QUESTIONS):
+                    yield dict(
+                        team_id=TEAM,
+                        initiative_id=pair_of(s),
+                        stakeholder_id=s + 1,
+                        touchpoint_id=touchpoint,
+                        question=question,
+                        text=f"Answer {question} {s} {m}",
+                        version=m + 1,
+                        answered_at=start + timedelta(days=30 * m, hours=5),
+                    )
 
     counts["answers"] = _bulk(db, Answer.__table__, answers())
-    _bulk(db, ShiftSummary.__table__, (
-        dict(id=i + 1, team_id=TEAM, initiative_id=i + 1, day="2027-03-05", channel_id="C0BENCH", status="posted",
-             revision=1, posted_revision=1, attempts=1) for i in range(initiatives)))
-    counts["shifts"] = _bulk(db, Shift.__table__, (
-        dict(team_id=TEAM, initiative_id=pair_of(s), stakeholder_id=s + 1, touchpoint_id=s * (MONTHS + 1) + m + 1,
-             summary_id=pair_of(s), rule="said_shifted", question="priorities_shifted", before="No", after="Somewhat",
-             evidence="answered “Somewhat”", strength=2 + (s % 2), detected_at=start + timedelta(days=30 * m),
-             followed_up_by=None if m > MONTHS - 3 else LD_ADMIN)
-        for s in range(0, people, 3) for m in range(1, MONTHS, 4)))
+    _bulk(
+        db,
+        ShiftSummary.__table__,
+        (
+            dict(
+                id=i + 1,
+                team_id=TEAM,
+                initiative_id=i + 1,
+                day="2027-03-05",
+                channel_id="C0BENCH",
+                status="posted",
+                revision=1,
+                posted_revision=1,
+                attempts=1,
+            )
+            for i in range(initiatives)
+        ),
+    )
+    counts["shifts"] = _bulk(
+        db,
+        Shift.__table__,
+        (
+            dict(
+                team_id=TEAM,
+                initiative_id=pair_of(s),
+                stakeholder_id=s + 1,
+                touchpoint_id=s * (MONTHS + 1) + m + 1,
+                summary_id=pair_of(s),
+                rule="said_shifted",
+                question="priorities_shifted",
+                before="No",
+                after="Somewhat",
+                evidence="answered “Somewhat”",
+                strength=2 + (s % 2),
+                detected_at=start + timedelta(days=30 * m),
+                followed_up_by=None if m > MONTHS - 3 else LD_ADMIN,
+            )
+            for s in range(0, people, 3)
+            for m in range(1, MONTHS, 4)
+        ),
+    )
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
             for table in ("initiative", "stakeholder", "touchpoint", "initiative_stakeholder", "shift_summary"):
@@ -150,7 +244,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL to measure on too (its schema public is replaced)")
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10], help="data sizes: 1 is 1,000 initiatives")
     args = parser.parse_args()
-    print("| database | initiatives | stakeholders | answers | touchpoints | seed s | digest compute s | render s | messages |")
+    print(
+        "| database | initiatives | stakeholders | answers | touchpoints | seed s | digest compute s | render s | messages |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for url in [None] + ([args.postgres] if args.postgres else []):
         for scale in args.scale:
@@ -160,9 +256,11 @@ def main() -> None:
             seeded = time.perf_counter() - started
             compute, render, messages = measure(db)
             name = db.engine.dialect.name
-            print(f"| {'SQLite' if name == 'sqlite' else 'PostgreSQL'} | {counts['initiatives']:,} | {counts['stakeholders']:,} "
-                  f"| {counts['answers']:,} | {counts['touchpoints']:,} | {seeded:.0f} | {compute:.3f} | {render:.3f} | {messages} |",
-                  flush=True)
+            print(
+                f"| {'SQLite' if name == 'sqlite' else 'PostgreSQL'} | {counts['initiatives']:,} | {counts['stakeholders']:,} "
+                f"| {counts['answers']:,} | {counts['touchpoints']:,} | {seeded:.0f} | {compute:.3f} | {render:.3f} | {messages} |",
+                flush=True,
+            )
             db.dispose()
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -23,34 +23,95 @@ from bot.services import touchpoints
 from storage.db import Database
 from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
 
-NOW = datetime(2027, 2, 9, 10, tzinfo=timezone.utc)
+NOW = datetime(2027, 2, 9, 10, tzinfo=UTC)
 
 
 def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) -> None:
     """`pairs` pairs, each with a sent kickoff and a planned check-in; `due` of the check-ins are due at NOW."""
     with db.engine.begin() as conn:
-        conn.execute(insert(Initiative.__table__), [
-            dict(id=i + 1, team_id=TEAM, name=f"I{i}", name_key=f"i{i}", business_goal="g", description="",
-                 summary_channel_id="C0BENCH", created_by="U0BENCHLD", created_at=NOW, active=True)
-            for i in range(pairs // per_initiative + 1)])
+        conn.execute(
+            insert(Initiative.__table__),
+            [
+                dict(
+                    id=i + 1,
+                    team_id=TEAM,
+                    name=f"I{i}",
+                    name_key=f"i{i}",
+                    business_goal="g",
+                    description="",
+                    summary_channel_id="C0BENCH",
+                    created_by="U0BENCHLD",
+                    created_at=NOW,
+                    active=True,
+                )
+                for i in range(pairs // per_initiative + 1)
+            ],
+        )
         for start in range(0, pairs, 10_000):
             chunk = range(start, min(pairs, start + 10_000))
-            conn.execute(insert(Stakeholder.__table__), [
-                dict(id=i + 1, team_id=TEAM, user_id=f"U{i:09d}", display_name="", tz="Europe/London",
-                     dm_channel_id=f"D{i:09d}", active=True, updated_at=NOW) for i in chunk])
-            conn.execute(insert(InitiativeStakeholder.__table__), [
-                dict(team_id=TEAM, initiative_id=i // per_initiative + 1, stakeholder_id=i + 1, added_at=NOW,
-                     planned=True) for i in chunk])
-            conn.execute(insert(Touchpoint.__table__), [
-                dict(team_id=TEAM, initiative_id=i // per_initiative + 1, stakeholder_id=i + 1, kind="kickoff",
-                     period="kickoff", status="sent", due_at=NOW - timedelta(days=60), sent_at=NOW - timedelta(days=60),
-                     attempts=1) for i in chunk])
+            conn.execute(
+                insert(Stakeholder.__table__),
+                [
+                    dict(
+                        id=i + 1,
+                        team_id=TEAM,
+                        user_id=f"U{i:09d}",
+                        display_name="",
+                        tz="Europe/London",
+                        dm_channel_id=f"D{i:09d}",
+                        active=True,
+                        updated_at=NOW,
+                    )
+                    for i in chunk
+                ],
+            )
+            conn.execute(
+                insert(InitiativeStakeholder.__table__),
+                [
+                    dict(
+                        team_id=TEAM,
+                        initiative_id=i // per_initiative + 1,
+                        stakeholder_id=i + 1,
+                        added_at=NOW,
+                        planned=True,
+                    )
+                    for i in chunk
+                ],
+            )
+            conn.execute(
+                insert(Touchpoint.__table__),
+                [
+                    dict(
+                        team_id=TEAM,
+                        initiative_id=i // per_initiative + 1,
+                        stakeholder_id=i + 1,
+                        kind="kickoff",
+                        period="kickoff",
+                        status="sent",
+                        due_at=NOW - timedelta(days=60),
+                        sent_at=NOW - timedelta(days=60),
+                        attempts=1,
+                    )
+                    for i in chunk
+                ],
+            )
             # Due ones spread over the last hour; the others over the coming month.
-            conn.execute(insert(Touchpoint.__table__), [
-                dict(team_id=TEAM, initiative_id=i // per_initiative + 1, stakeholder_id=i + 1, kind="checkin",
-                     period="2027-02", status="pending", attempts=0,
-                     due_at=NOW - timedelta(seconds=i % 3600) if i < due else NOW + timedelta(hours=1 + i % 700))
-                for i in chunk])
+            conn.execute(
+                insert(Touchpoint.__table__),
+                [
+                    dict(
+                        team_id=TEAM,
+                        initiative_id=i // per_initiative + 1,
+                        stakeholder_id=i + 1,
+                        kind="checkin",
+                        period="2027-02",
+                        status="pending",
+                        attempts=0,
+                        due_at=NOW - timedelta(seconds=i % 3600) if i < due else NOW + timedelta(hours=1 + i % 700),
+                    )
+                    for i in chunk
+                ],
+            )
     if db.engine.dialect.name == "postgresql":  # as autovacuum would have left a table that is in use
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
@@ -95,8 +156,14 @@ def bench_fanout(rate: int, count: int = 1_000) -> str:
     seed_pairs(db, count, count)
     slack = FakeSlackApi(TEAM).start()
     slack.limit_rate("chat.postMessage", rate)
-    settings = load_settings(slack_bot_token=TOKEN, slack_signing_secret="x", slack_api_url=slack.url,
-                             database_url=db.url, ld_channel_id="C0BENCH", ld_admin_user_ids="U0BENCHLD")
+    settings = load_settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret="x",
+        slack_api_url=slack.url,
+        database_url=db.url,
+        ld_channel_id="C0BENCH",
+        ld_admin_user_ids="U0BENCHLD",
+    )
     clock = lambda: NOW  # noqa: E731 - one frozen "now" for the pass and for what it records
     delivery = Delivery(db, patient_gateway(settings), clock, "UTC")
     started = time.perf_counter()
@@ -108,8 +175,10 @@ def bench_fanout(rate: int, count: int = 1_000) -> str:
     throttled = sum(1 for c in slack.calls_to("chat.postMessage")) - len(slack.messages)
     ideal = count / rate
     slack.stop()
-    line = (f"| {count:,} | {rate}/s | {ideal:.1f} | {seconds:.1f} | {seconds / ideal:.2f}x | {throttled} | "
-            f"{duplicates} | {lost} |")
+    line = (
+        f"| {count:,} | {rate}/s | {ideal:.1f} | {seconds:.1f} | {seconds / ideal:.2f}x | {throttled} | "
+        f"{duplicates} | {lost} |"
+    )
     print(line, flush=True)
     assert report.sent == count and report.reminded == 0
     return line
@@ -123,7 +192,9 @@ def main() -> None:
     bench_claims(None, "SQLite")
     if args.postgres:
         bench_claims(args.postgres, "PostgreSQL")
-    print("\n| DMs | Slack's limit | ideal (s) | took (s) | ratio | 429s | duplicates | lost |\n|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| DMs | Slack's limit | ideal (s) | took (s) | ratio | 429s | duplicates | lost |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for rate in (50, 100):
         bench_fanout(rate)
 

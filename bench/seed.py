@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, text
 
@@ -19,8 +19,13 @@ def fresh_database(url: str | None) -> Database:
     from bot.settings import load_settings
 
     url = url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    url = load_settings(slack_bot_token="xoxb-x", slack_signing_secret="x", ld_channel_id="C0BENCH",
-                        ld_admin_user_ids=LD_ADMIN, database_url=url).database_url
+    url = load_settings(
+        slack_bot_token="xoxb-x",
+        slack_signing_secret="x",
+        ld_channel_id="C0BENCH",
+        ld_admin_user_ids=LD_ADMIN,
+        database_url=url,
+    ).database_url
     db = Database(url)
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
@@ -37,40 +42,89 @@ def _batches(rows: list[dict], size: int = 5000):
 
 def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, answered_share: float = 0.5) -> dict:
     """Initiatives, each with its own stakeholders, kickoffs sent, and a share of them answered."""
-    now = datetime.now(timezone.utc) - timedelta(days=30)
+    now = datetime.now(UTC) - timedelta(days=30)
     with db.engine.begin() as conn:
-        for batch in _batches([
-            dict(id=i + 1, team_id=TEAM, name=f"Initiative {i:05d}", name_key=f"initiative {i:05d}",
-                 business_goal="Grow revenue per rep by 10% this year", description="", summary_channel_id="C0BENCH",
-                 created_by=LD_ADMIN, created_at=now, active=True)
-            for i in range(initiatives)
-        ]):
+        for batch in _batches(
+            [
+                dict(
+                    id=i + 1,
+                    team_id=TEAM,
+                    name=f"Initiative {i:05d}",
+                    name_key=f"initiative {i:05d}",
+                    business_goal="Grow revenue per rep by 10% this year",
+                    description="",
+                    summary_channel_id="C0BENCH",
+                    created_by=LD_ADMIN,
+                    created_at=now,
+                    active=True,
+                )
+                for i in range(initiatives)
+            ]
+        ):
             conn.execute(insert(Initiative.__table__), batch)
         total = initiatives * stakeholders_per_initiative
-        for batch in _batches([
-            dict(id=s + 1, team_id=TEAM, user_id=f"U{s:09d}", display_name=f"Person {s}", tz="Europe/London",
-                 dm_channel_id=f"D{s:09d}", active=True, updated_at=now)
-            for s in range(total)
-        ]):
+        for batch in _batches(
+            [
+                dict(
+                    id=s + 1,
+                    team_id=TEAM,
+                    user_id=f"U{s:09d}",
+                    display_name=f"Person {s}",
+                    tz="Europe/London",
+                    dm_channel_id=f"D{s:09d}",
+                    active=True,
+                    updated_at=now,
+                )
+                for s in range(total)
+            ]
+        ):
             conn.execute(insert(Stakeholder.__table__), batch)
-        for batch in _batches([
-            dict(team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1, added_at=now)
-            for s in range(total)
-        ]):
+        for batch in _batches(
+            [
+                dict(
+                    team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1, added_at=now
+                )
+                for s in range(total)
+            ]
+        ):
             conn.execute(insert(InitiativeStakeholder.__table__), batch)
-        for batch in _batches([
-            dict(id=s + 1, team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1,
-                 kind="kickoff", period="kickoff", status="sent", due_at=now, sent_at=now, channel_id=f"D{s:09d}",
-                 message_ts=f"1700000000.{s:06d}", attempts=1)
-            for s in range(total)
-        ]):
+        for batch in _batches(
+            [
+                dict(
+                    id=s + 1,
+                    team_id=TEAM,
+                    initiative_id=s // stakeholders_per_initiative + 1,
+                    stakeholder_id=s + 1,
+                    kind="kickoff",
+                    period="kickoff",
+                    status="sent",
+                    due_at=now,
+                    sent_at=now,
+                    channel_id=f"D{s:09d}",
+                    message_ts=f"1700000000.{s:06d}",
+                    attempts=1,
+                )
+                for s in range(total)
+            ]
+        ):
             conn.execute(insert(Touchpoint.__table__), batch)
         answered = int(total * answered_share)
-        for batch in _batches([
-            dict(team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1,
-                 touchpoint_id=s + 1, question=q, text=f"Answer {q} {s}", version=1, answered_at=now)
-            for s in range(answered) for q in ("impact", "tracking")
-        ]):
+        for batch in _batches(
+            [
+                dict(
+                    team_id=TEAM,
+                    initiative_id=s // stakeholders_per_initiative + 1,
+                    stakeholder_id=s + 1,
+                    touchpoint_id=s + 1,
+                    question=q,
+                    text=f"Answer {q} {s}",
+                    version=1,
+                    answered_at=now,
+                )
+                for s in range(answered)
+                for q in ("impact", "tracking")
+            ]
+        ):
             conn.execute(insert(Answer.__table__), batch)
         if db.engine.dialect.name == "postgresql":  # explicit ids above: move the sequences past them
             for table in ("initiative", "stakeholder", "touchpoint"):

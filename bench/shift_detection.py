@@ -54,7 +54,9 @@ def main() -> None:
                 for pair in pairs:
                     c = compare(pair["before"], pair["after"])
                     if verdict(c) != (pair["label"] == "shifted"):
-                        print(f"    {pair['label']:8} sim={c.similarity:.2f} nov={c.novelty:.2f} {pair['before']!r} -> {pair['after']!r}: {c.evidence()}")
+                        print(
+                            f"    {pair['label']:8} sim={c.similarity:.2f} nov={c.novelty:.2f} {pair['before']!r} -> {pair['after']!r}: {c.evidence()}"
+                        )
 
 
 if __name__ == "__main__":

@@ -33,16 +33,49 @@ MEASURES_PER_INITIATIVE, READINGS_PER_MEASURE = 2, 100
 
 def seed(db: Database) -> dict[str, int]:
     counts = seed_history(db, 100)  # 1,000 stakeholders, 100,000 answers
-    counts["measures"] = _bulk(db, Measure.__table__, (
-        dict(id=m + 1, team_id=TEAM, initiative_id=m // MEASURES_PER_INITIATIVE + 1, name=f"Measure {m}",
-             name_key=f"measure {m}", owner_id=(m // MEASURES_PER_INITIATIVE) * 10 + 1, source="Salesforce", unit="%",
-             direction="higher", baseline=40.0, baseline_on=date(2025, 1, 1), target=60.0, target_on=date(2027, 12, 31),
-             confirmed_by=LD_ADMIN, confirmed_at=NOW, active=True)
-        for m in range(100 * MEASURES_PER_INITIATIVE)))
-    counts["readings"] = _bulk(db, Reading.__table__, (
-        dict(team_id=TEAM, measure_id=m + 1, touchpoint_id=None, status="value", value=40.0 + r * 0.2,
-             read_on=date(2025, 1, 1) + timedelta(days=7 * r), given_by="U000000001", recorded_at=NOW)
-        for m in range(100 * MEASURES_PER_INITIATIVE) for r in range(READINGS_PER_MEASURE)))
+    counts["measures"] = _bulk(
+        db,
+        Measure.__table__,
+        (
+            dict(
+                id=m + 1,
+                team_id=TEAM,
+                initiative_id=m // MEASURES_PER_INITIATIVE + 1,
+                name=f"Measure {m}",
+                name_key=f"measure {m}",
+                owner_id=(m // MEASURES_PER_INITIATIVE) * 10 + 1,
+                source="Salesforce",
+                unit="%",
+                direction="higher",
+                baseline=40.0,
+                baseline_on=date(2025, 1, 1),
+                target=60.0,
+                target_on=date(2027, 12, 31),
+                confirmed_by=LD_ADMIN,
+                confirmed_at=NOW,
+                active=True,
+            )
+            for m in range(100 * MEASURES_PER_INITIATIVE)
+        ),
+    )
+    counts["readings"] = _bulk(
+        db,
+        Reading.__table__,
+        (
+            dict(
+                team_id=TEAM,
+                measure_id=m + 1,
+                touchpoint_id=None,
+                status="value",
+                value=40.0 + r * 0.2,
+                read_on=date(2025, 1, 1) + timedelta(days=7 * r),
+                given_by="U000000001",
+                recorded_at=NOW,
+            )
+            for m in range(100 * MEASURES_PER_INITIATIVE)
+            for r in range(READINGS_PER_MEASURE)
+        ),
+    )
     return counts
 
 
@@ -56,7 +89,10 @@ def export_seconds(db: Database) -> float:
 def openpyxl_seconds(db: Database) -> tuple[float, int]:
     """openpyxl's write-only mode writing the data sheets' cells, already in memory: the floor for any export."""
     with db.reading() as session:
-        sheets = [(s.title, s.header, [tuple(r) for r in s.rows]) for s in exporting.collect(session, exporting.Scope(TEAM), NOW, "UTC").sheets]
+        sheets = [
+            (s.title, s.header, [tuple(r) for r in s.rows])
+            for s in exporting.collect(session, exporting.Scope(TEAM), NOW, "UTC").sheets
+        ]
     cells = sum(len(rows) * len(header) for _, header, rows in sheets)
     started = time.perf_counter()
     wb = Workbook(write_only=True)
@@ -71,9 +107,11 @@ def openpyxl_seconds(db: Database) -> tuple[float, int]:
 
 def peak_memory_mb(url: str) -> float:
     """Max RSS of a fresh process that does the export and nothing else."""
-    code = ("import io,resource;from bench.workbook import *;from storage.db import Database;"
-            f"db=Database({url!r});export_seconds(db);"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        "import io,resource;from bench.workbook import *;from storage.db import Database;"
+        f"db=Database({url!r});export_seconds(db);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return int(out.strip().splitlines()[-1]) / 1024
 
@@ -102,7 +140,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="a PostgreSQL URL to measure on too (its schema public is replaced)")
     args = parser.parse_args()
-    print("| database | answers | readings | cells | openpyxl alone s | export s | ratio | export peak MB | import 10,000 rows s |")
+    print(
+        "| database | answers | readings | cells | openpyxl alone s | export s | ratio | export peak MB | import 10,000 rows s |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for url in [None] + ([args.postgres] if args.postgres else []):
         db = fresh_database(url)
@@ -114,8 +154,11 @@ def main() -> None:
         empty = fresh_database(url if url else None)
         imported = import_seconds(empty)
         name = "SQLite" if db.engine.dialect.name == "sqlite" else "PostgreSQL"
-        print(f"| {name} | {counts['answers']:,} | {counts['readings']:,} | {cells:,} | {floor:.2f} | {ours:.2f} "
-              f"| {ours / floor:.2f}x | {memory:.0f} | {imported:.2f} |", flush=True)
+        print(
+            f"| {name} | {counts['answers']:,} | {counts['readings']:,} | {cells:,} | {floor:.2f} | {ours:.2f} "
+            f"| {ours / floor:.2f}x | {memory:.0f} | {imported:.2f} |",
+            flush=True,
+        )
         db.dispose()
         empty.dispose()
 

@@ -42,7 +42,9 @@ class Touchpoint:
 def patient_gateway(settings: Settings) -> SlackGateway:
     """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors."""
     pacer = Pacer()
-    return SlackGateway(make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer=pacer), pacer)
+    return SlackGateway(
+        make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer=pacer), pacer
+    )
 
 
 def create_app(

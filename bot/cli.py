@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -41,7 +41,9 @@ def _serve(_: argparse.Namespace) -> int:
     try:
         touchpoint = create_app(settings, db=db)
     except SlackApiError as exc:
-        raise SettingsError("SLACK_BOT_TOKEN", f"Slack did not accept the token ({exc.response.get('error')})") from None
+        raise SettingsError(
+            "SLACK_BOT_TOKEN", f"Slack did not accept the token ({exc.response.get('error')})"
+        ) from None
     except (SlackClientError, OSError) as exc:
         raise SettingsError("SLACK_API_URL", f"cannot reach {settings.slack_api_url} ({type(exc).__name__})") from None
     serve(touchpoint)
@@ -70,9 +72,11 @@ def _pass_runner(settings, db: Database):
 def _tick(_: argparse.Namespace) -> int:
     settings = load_settings()
     report = _pass_runner(settings, open_database(settings.database_url))()
-    print(f"planned {report.planned}, sent {report.sent}, failed {report.failed}, recovered {report.recovered}, "
-          f"reminded {report.reminded}, missed {report.missed}, shift summaries {report.summaries}, "
-          f"digests {report.digests}, answer summaries {report.answers}")
+    print(
+        f"planned {report.planned}, sent {report.sent}, failed {report.failed}, recovered {report.recovered}, "
+        f"reminded {report.reminded}, missed {report.missed}, shift summaries {report.summaries}, "
+        f"digests {report.digests}, answer summaries {report.answers}"
+    )
     return 1 if report.errors else 0
 
 
@@ -82,7 +86,10 @@ def _clock(_: argparse.Namespace) -> int:
     from schedules.clock import run_clock
 
     settings = load_settings()
-    run_clock(_pass_runner(settings, open_database(settings.database_url)), timedelta(seconds=settings.touchpoint_pass_seconds))
+    run_clock(
+        _pass_runner(settings, open_database(settings.database_url)),
+        timedelta(seconds=settings.touchpoint_pass_seconds),
+    )
     return 0
 
 
@@ -95,8 +102,12 @@ def _team(db: Database, given: str | None) -> str:
     with db.reading() as session:
         teams = repo.teams(session)
     if len(teams) != 1:
-        raise SettingsError("--team", "the database holds no workspace yet" if not teams else
-                            f"the database holds {len(teams)} workspaces ({', '.join(teams)}): say which with --team")
+        raise SettingsError(
+            "--team",
+            "the database holds no workspace yet"
+            if not teams
+            else f"the database holds {len(teams)} workspaces ({', '.join(teams)}): say which with --team",
+        )
     return teams[0]
 
 
@@ -147,8 +158,17 @@ def _import(args: argparse.Namespace) -> int:
         team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
         with db.session() as session:
             owner = args.owner or next(iter(settings.ld_admin_user_ids), "")
-            done = importing.run(session, team_id, path.name, content, directory, owner, settings.ld_channel_id, utcnow(),
-                                settings.touchpoint_tz)
+            done = importing.run(
+                session,
+                team_id,
+                path.name,
+                content,
+                directory,
+                owner,
+                settings.ld_channel_id,
+                utcnow(),
+                settings.touchpoint_tz,
+            )
     except OSError as exc:
         print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -158,8 +178,10 @@ def _import(args: argparse.Namespace) -> int:
     except UserError as exc:
         print(exc.message, file=sys.stderr)
         return 1
-    print(f"imported {done.initiatives} initiatives and {done.stakeholders} stakeholders; "
-          f"{done.kickoffs} kickoff DMs go out with the next scheduling pass")
+    print(
+        f"imported {done.initiatives} initiatives and {done.stakeholders} stakeholders; "
+        f"{done.kickoffs} kickoff DMs go out with the next scheduling pass"
+    )
     return 0
 
 
@@ -169,7 +191,7 @@ def _instant(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}” is not an instant like 2027-03-31T23:30Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -181,13 +203,25 @@ def _demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="touchpoint", description="Keep L&D aligned with the business, in Slack.")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("serve", help="serve the Slack app over HTTP or Socket Mode (the default)").set_defaults(run=_serve)
+    commands.add_parser("serve", help="serve the Slack app over HTTP or Socket Mode (the default)").set_defaults(
+        run=_serve
+    )
     commands.add_parser("tick", help="run one scheduling pass and exit (for an external cron)").set_defaults(run=_tick)
-    commands.add_parser("clock", help="run the scheduling pass every minute (the Procfile's clock process)").set_defaults(run=_clock)
+    commands.add_parser(
+        "clock", help="run the scheduling pass every minute (the Procfile's clock process)"
+    ).set_defaults(run=_clock)
     demo = commands.add_parser("demo", help="run the whole loop against a local Slack simulator and print it")
-    demo.add_argument("--database-url", default=None, help="an empty database of the demo's own (default: a fresh touchpoint-demo.db here; never DATABASE_URL)")
-    demo.add_argument("--start", type=_instant, default=None,
-                      help="the simulated clock's first instant, ISO 8601 (e.g. 2027-03-31T23:30Z; default: now)")
+    demo.add_argument(
+        "--database-url",
+        default=None,
+        help="an empty database of the demo's own (default: a fresh touchpoint-demo.db here; never DATABASE_URL)",
+    )
+    demo.add_argument(
+        "--start",
+        type=_instant,
+        default=None,
+        help="the simulated clock's first instant, ISO 8601 (e.g. 2027-03-31T23:30Z; default: now)",
+    )
     demo.set_defaults(run=_demo)
     export = commands.add_parser("export", help="write the workbook of every initiative (or one) to an .xlsx file")
     export.add_argument("--out", required=True, help="the .xlsx file to write")

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from bot.blocks import Message
 from bot.blocks import digest as digest_blocks
+from bot.blocks import exports as export_blocks
 from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import shifts as shift_blocks
 from bot.blocks import touchpoints as blocks
-from bot.ids import MessageEvent
-from bot.blocks import exports as export_blocks
 from bot.exports import reading, template, workbook
+from bot.ids import MessageEvent
 from bot.services import answers, digest, exporting, importing, shifts, touchpoints
 from bot.services.initiatives import CreatedInitiative
 from bot.services.shifts import SummaryView
@@ -60,8 +60,14 @@ def reason(error: str) -> str:
 
 
 class Delivery:
-    def __init__(self, db: Database, slack: SlackGateway, clock: Callable[[], datetime], default_tz: str = "UTC",
-                 default_channel: str = "") -> None:
+    def __init__(
+        self,
+        db: Database,
+        slack: SlackGateway,
+        clock: Callable[[], datetime],
+        default_tz: str = "UTC",
+        default_channel: str = "",
+    ) -> None:
         self.db = db
         self.slack = slack
         self.clock = clock
@@ -101,7 +107,9 @@ class Delivery:
             except SlackCallFailed as exc:
                 logger.warning("touchpoint %s to %s not delivered: %s", item.touchpoint_id, item.user_id, exc)
                 with self.db.session() as session:
-                    touchpoints.failed(session, item, exc.error, user_unreachable=exc.user_unreachable, now=self.clock())
+                    touchpoints.failed(
+                        session, item, exc.error, user_unreachable=exc.user_unreachable, now=self.clock()
+                    )
                 failures[item.touchpoint_id] = exc.error
                 problems[(item.opened_by, item.initiative_name)].append((item.user_id, reason(exc.error)))
                 continue
@@ -115,12 +123,16 @@ class Delivery:
         message = blocks.touchpoint_message(item)
         # Posting to the user id opens the DM if need be, without conversations.open (which is rate-limited harder).
         metadata = {"event_type": MessageEvent.TOUCHPOINT_SENT, "event_payload": {"touchpoint": item.touchpoint_id}}
-        return self.slack.post_with_channel(item.dm_channel_id or item.user_id, message.text, message.blocks, metadata=metadata)
+        return self.slack.post_with_channel(
+            item.dm_channel_id or item.user_id, message.text, message.blocks, metadata=metadata
+        )
 
     def _find(self, item: Outgoing) -> tuple[str | None, str | None]:
         channel_id = item.dm_channel_id or self.slack.open_dm(item.user_id)
         since = (item.due_at or self.clock()) - timedelta(minutes=5)
-        ts = self.slack.find_by_metadata(channel_id, MessageEvent.TOUCHPOINT_SENT, "touchpoint", item.touchpoint_id, since)
+        ts = self.slack.find_by_metadata(
+            channel_id, MessageEvent.TOUCHPOINT_SENT, "touchpoint", item.touchpoint_id, since
+        )
         return channel_id, ts
 
     def remind(self, items: list[Outgoing]) -> None:
@@ -141,8 +153,9 @@ class Delivery:
                 except SlackCallFailed as exc:
                     logger.warning("could not show touchpoint %s as %s: %s", item.touchpoint_id, status, exc)
 
-    def publish_answers(self, posts: list[answers.AnswerPostView], *, recovering: bool = False,
-                        fresh_for: timedelta | None = None) -> int:
+    def publish_answers(
+        self, posts: list[answers.AnswerPostView], *, recovering: bool = False, fresh_for: timedelta | None = None
+    ) -> int:
         """Show each stakeholder their DM as answered and post the answers' summary; returns how many summaries
         went out. The answers are stored already, and so is each post (the outbox row, claimed by the caller).
 
@@ -152,8 +165,11 @@ class Delivery:
         and tells the initiative's owner. `fresh_for`: posts claimed longer ago than this are left to the scheduling
         pass (a web process running late must not race the pass that takes them over)."""
         now = self.clock()
-        outcomes = [self._publish_answer(p, recovering) for p in posts
-                    if fresh_for is None or p.claimed_at is None or now - p.claimed_at <= fresh_for]
+        outcomes = [
+            self._publish_answer(p, recovering)
+            for p in posts
+            if fresh_for is None or p.claimed_at is None or now - p.claimed_at <= fresh_for
+        ]
         if not outcomes:
             return 0
         with self.db.session() as session:
@@ -162,7 +178,10 @@ class Delivery:
         for outcome in outcomes:
             if outcome.status == PostStatus.FAILED:
                 found = before[outcome.post_id].answers
-                self._tell(found.opened_by, blocks.summary_not_posted(found.initiative_name, found.summary_channel_id, outcome.error or ""))
+                self._tell(
+                    found.opened_by,
+                    blocks.summary_not_posted(found.initiative_name, found.summary_channel_id, outcome.error or ""),
+                )
         return sum(1 for o in outcomes if o.message_ts and not before[o.post_id].message_ts)
 
     def _publish_answer(self, post: answers.AnswerPostView, recovering: bool) -> answers.PostOutcome:
@@ -181,16 +200,29 @@ class Delivery:
             summary = blocks.answer_summary(found)
             try:
                 if recovering:
-                    ts = self._find_in_channel(found.summary_channel_id, MessageEvent.ANSWER_SUMMARY_POSTED, "answer_post",
-                                               post.post_id, post.created_at - timedelta(minutes=5))
+                    ts = self._find_in_channel(
+                        found.summary_channel_id,
+                        MessageEvent.ANSWER_SUMMARY_POSTED,
+                        "answer_post",
+                        post.post_id,
+                        post.created_at - timedelta(minutes=5),
+                    )
                 if ts is None:
-                    metadata = {"event_type": MessageEvent.ANSWER_SUMMARY_POSTED, "event_payload": {"answer_post": post.post_id}}
+                    metadata = {
+                        "event_type": MessageEvent.ANSWER_SUMMARY_POSTED,
+                        "event_payload": {"answer_post": post.post_id},
+                    }
                     ts = self.slack.post(found.summary_channel_id, summary.text, summary.blocks, metadata=metadata)
             except SlackCallFailed as exc:
                 logger.warning("summary for touchpoint %s not posted: %s", found.touchpoint_id, exc)
                 gives_up = exc.needs_a_person or last_try
-                return answers.PostOutcome(post.post_id, None, dm_done or gives_up,
-                                           PostStatus.FAILED if gives_up else PostStatus.SENDING, exc.error)
+                return answers.PostOutcome(
+                    post.post_id,
+                    None,
+                    dm_done or gives_up,
+                    PostStatus.FAILED if gives_up else PostStatus.SENDING,
+                    exc.error,
+                )
         return answers.PostOutcome(post.post_id, ts, dm_done, PostStatus.POSTED if dm_done else PostStatus.SENDING)
 
     def hand_back_answers(self, posts: list[answers.AnswerPostView]) -> None:
@@ -212,13 +244,18 @@ class Delivery:
                 if ts is not None:
                     ts = self._update_or_repost(view, ts, message)
                 else:
-                    ts = self.slack.post(view.channel_id, message.text, message.blocks, metadata=_summary_metadata(view))
+                    ts = self.slack.post(
+                        view.channel_id, message.text, message.blocks, metadata=_summary_metadata(view)
+                    )
             except SlackCallFailed as exc:
                 logger.warning("shift summary %s not posted: %s", view.summary_id, exc)
                 if exc.needs_a_person or view.attempts >= ATTEMPTS_MAX:
                     with self.db.session() as session:
                         shifts.failed(session, view, exc.error)
-                    self._tell(view.opened_by, blocks.summary_not_posted(view.initiative_name, view.channel_id, reason(exc.error)))
+                    self._tell(
+                        view.opened_by,
+                        blocks.summary_not_posted(view.initiative_name, view.channel_id, reason(exc.error)),
+                    )
                 continue
             with self.db.session() as session:
                 shifts.posted(session, view, ts, self.clock())
@@ -236,9 +273,13 @@ class Delivery:
 
     def _find_summary(self, view: SummaryView) -> str | None:
         since = self.clock() - timedelta(days=2)
-        return self._find_in_channel(view.channel_id, MessageEvent.SHIFT_SUMMARY_POSTED, "summary", view.summary_id, since)
+        return self._find_in_channel(
+            view.channel_id, MessageEvent.SHIFT_SUMMARY_POSTED, "summary", view.summary_id, since
+        )
 
-    def _find_in_channel(self, channel_id: str, event_type: str, key: str, value: object, since: datetime) -> str | None:
+    def _find_in_channel(
+        self, channel_id: str, event_type: str, key: str, value: object, since: datetime
+    ) -> str | None:
         try:
             return self.slack.find_by_metadata(channel_id, event_type, key, value, since)
         except SlackCallFailed as exc:
@@ -281,7 +322,9 @@ class Delivery:
 
     def _find_part(self, channel_id: str, key: str, thread_ts: str | None) -> str | None:
         since = self.clock() - timedelta(days=8)
-        return self.slack.find_by_metadata(channel_id, MessageEvent.DIGEST_POSTED, "digest_part", key, since, thread_ts=thread_ts)
+        return self.slack.find_by_metadata(
+            channel_id, MessageEvent.DIGEST_POSTED, "digest_part", key, since, thread_ts=thread_ts
+        )
 
     def preview_digest(self, team_id: str, user_id: str, week: str) -> int:
         """Send the digest as it stands to one L&D member's DM, laid out as the channel would get it."""
@@ -301,8 +344,13 @@ class Delivery:
             workbook.write(exporting.collect(session, scope, now, tz), buffer)
         filename = workbook_name(scope.title, now)
         channel_id = self.slack.open_dm(user_id)
-        self.slack.upload(channel_id, filename, buffer.getvalue(), title=f"Touchpoint: {scope.title}",
-                          comment=export_blocks.workbook_shared(scope.title, own=bool(scope.stakeholder_id)).text)
+        self.slack.upload(
+            channel_id,
+            filename,
+            buffer.getvalue(),
+            title=f"Touchpoint: {scope.title}",
+            comment=export_blocks.workbook_shared(scope.title, own=bool(scope.stakeholder_id)).text,
+        )
         return filename
 
     def import_from_slack(self, team_id: str, user_id: str, file_id: str) -> None:
@@ -314,16 +362,22 @@ class Delivery:
         reading.check(name, content)  # before asking Slack for the member list
         directory = self.slack.directory()
         with self.db.session() as session:
-            done = importing.run(session, team_id, name, content, directory, user_id, self.default_channel, self.clock(),
-                                    self.default_tz)
+            done = importing.run(
+                session, team_id, name, content, directory, user_id, self.default_channel, self.clock(), self.default_tz
+            )
         message = export_blocks.imported(name, done)
         self.slack.post(user_id, message.text, message.blocks)
 
     def template_to_dm(self, user_id: str) -> None:
         buffer = io.BytesIO()
         template.write(buffer)
-        self.slack.upload(self.slack.open_dm(user_id), "touchpoint-import-template.xlsx", buffer.getvalue(),
-                          title="Touchpoint import template", comment=export_blocks.TEMPLATE_COMMENT)
+        self.slack.upload(
+            self.slack.open_dm(user_id),
+            "touchpoint-import-template.xlsx",
+            buffer.getvalue(),
+            title="Touchpoint import template",
+            comment=export_blocks.TEMPLATE_COMMENT,
+        )
 
     def _tell(self, user_id: str, message: Message) -> None:
         try:

@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from bot.app import create_app
 from bot.ids import Action, Block
 from bot.server import ServerThread
+from bot.services import planning, touchpoints
 from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, render_blocks, render_view
 from bot.simulator.webapi import TOKEN
-from bot.services import planning, touchpoints
 from storage.types import utcnow
 
 SECRET = "demo-signing-secret"
@@ -57,8 +57,12 @@ class Demo:
 
         self.slack.start()
         settings = load_settings(
-            slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=self.slack.url,
-            database_url=self.database_url, ld_channel_id=LD_CHANNEL, ld_admin_user_ids="U0LENA",
+            slack_bot_token=TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=self.slack.url,
+            database_url=self.database_url,
+            ld_channel_id=LD_CHANNEL,
+            ld_admin_user_ids="U0LENA",
         )
         self.clock = SimulatedClock(self.start)
         touchpoint = create_app(settings, db=open_database(settings.database_url), clock=self.clock)
@@ -74,8 +78,10 @@ class Demo:
             self.slack.stop()
 
     def _story(self) -> None:
-        self.say(f"Touchpoint demo: a simulated Slack workspace ({self.slack.team_id}), database {self.database_url}, "
-                 f"starting {self.start:%a %d %b %Y %H:%M} UTC")
+        self.say(
+            f"Touchpoint demo: a simulated Slack workspace ({self.slack.team_id}), database {self.database_url}, "
+            f"starting {self.start:%a %d %b %Y %H:%M} UTC"
+        )
         self.say("People: " + "; ".join(f"{n} ({r}, {tz})" for n, tz, r in PEOPLE.values()))
 
         self.step("Lena (L&D) types", "/touchpoint new")
@@ -83,23 +89,38 @@ class Demo:
         view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA"))[-1]
         self.show_new()
         self.step("Lena fills in the modal and submits it", "Sales onboarding refresh · stakeholders Sam, Mei, Olu")
-        self.ws.submit("U0LENA", view, {
-            Block.NAME: "Sales onboarding refresh",
-            Block.GOAL: "New account executives reach full quota in 4 months instead of 6",
-            Block.DESCRIPTION: "A six-week blended programme for every new AE, with coaching from their manager.",
-            Block.STAKEHOLDERS: ["U0SAM", "U0MEI", "U0OLU"],
-        })
+        self.ws.submit(
+            "U0LENA",
+            view,
+            {
+                Block.NAME: "Sales onboarding refresh",
+                Block.GOAL: "New account executives reach full quota in 4 months instead of 6",
+                Block.DESCRIPTION: "A six-week blended programme for every new AE, with coaching from their manager.",
+                Block.STAKEHOLDERS: ["U0SAM", "U0MEI", "U0OLU"],
+            },
+        )
         self.settle()
         self.show_new()
         self.first_asks()
 
-        self.answer("U0SAM", "Sam", "New AEs closing their first deal inside 30 days, and fewer of them leaving in year one.",
-                    "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.")
-        self.answer("U0MEI", "Mei", "Fewer escalations caused by over-promising during the sale.",
-                    "Escalations tagged 'sales promise' in Zendesk, and CSAT for accounts in their first 90 days.")
-        self.answer("U0SAM", "Sam, revising his answers",
-                    "New AEs closing their first deal inside 30 days, fewer leaving in year one, and cleaner handovers to CS.",
-                    "Time to first closed deal and quota attainment by tenure (Salesforce); regretted attrition (HR).")
+        self.answer(
+            "U0SAM",
+            "Sam",
+            "New AEs closing their first deal inside 30 days, and fewer of them leaving in year one.",
+            "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.",
+        )
+        self.answer(
+            "U0MEI",
+            "Mei",
+            "Fewer escalations caused by over-promising during the sale.",
+            "Escalations tagged 'sales promise' in Zendesk, and CSAT for accounts in their first 90 days.",
+        )
+        self.answer(
+            "U0SAM",
+            "Sam, revising his answers",
+            "New AEs closing their first deal inside 30 days, fewer leaving in year one, and cleaner handovers to CS.",
+            "Time to first closed deal and quota attainment by tenure (Salesforce); regretted attrition (HR).",
+        )
 
         self.step("Lena types", "/touchpoint list")
         reply = self.ws.slash("U0LENA", "list").json()
@@ -118,10 +139,19 @@ class Demo:
 
     # What stakeholders say in the check-ins the demo shows, in order: Sam's priorities move in the first one.
     CHECKINS = (
-        (("Somewhat", "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.", "3", "41"),
-         ("No", "Still the escalations from over-promising.", "4", "17")),
-        (("No", "Keeping new AEs past their first year.", "4", "36"),
-         ("No", "Fewer escalations from over-promising.", "4", "12")),
+        (
+            (
+                "Somewhat",
+                "Ramp time, but also keeping new AEs past their first year: we lost four last quarter.",
+                "3",
+                "41",
+            ),
+            ("No", "Still the escalations from over-promising.", "4", "17"),
+        ),
+        (
+            ("No", "Keeping new AEs past their first year.", "4", "36"),
+            ("No", "Fewer escalations from over-promising.", "4", "12"),
+        ),
     )
 
     def _months_later(self) -> None:
@@ -162,10 +192,15 @@ class Demo:
         view = self.slack.wait_for(lambda: self.slack.views_for("U0SAM")[before:])[0]
         self.show_new()
         self.step("Sam revises what he wants, confirms what he tracks, rates alignment 4/5", "")
-        self.ws.submit("U0SAM", view, {
-            Block.IMPACT: "New AEs closing their first deal inside 30 days and still with us after a year.",
-            Block.ALIGNMENT: "4", Block.ADJUST: "More practice on discovery calls; less product training.",
-        })
+        self.ws.submit(
+            "U0SAM",
+            view,
+            {
+                Block.IMPACT: "New AEs closing their first deal inside 30 days and still with us after a year.",
+                Block.ALIGNMENT: "4",
+                Block.ADJUST: "More practice on discovery calls; less product training.",
+            },
+        )
         self.settle()
         self.show_new()
 
@@ -176,7 +211,11 @@ class Demo:
 
     def follow_up(self, user_id: str, who: str) -> None:
         self.followed_up = True
-        summary = [m for m in self.slack.messages_in(LD_CHANNEL) if (m.metadata or {}).get("event_type") == "shift_summary_posted"][-1]
+        summary = [
+            m
+            for m in self.slack.messages_in(LD_CHANNEL)
+            if (m.metadata or {}).get("event_type") == "shift_summary_posted"
+        ][-1]
         self.step(f"{who} clicks", "[ Follow up ] on the priority-shift summary")
         self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
         self.settle()
@@ -197,13 +236,24 @@ class Demo:
         self.show_new()
         owners = next(b for b in view["blocks"] if b.get("block_id") == Block.MEASURE_OWNER)["element"]["options"]
         today = self.clock.now.date()
-        self.step("Lena confirms", f"{name} ({owner}, {source}): baseline {baseline} {unit}, target {target} {unit} in a year")
-        self.ws.submit("U0LENA", view, {
-            Block.MEASURE_NAME: name, Block.MEASURE_OWNER: next(o["value"] for o in owners if o["text"]["text"] == owner),
-            Block.MEASURE_SOURCE: source, Block.MEASURE_UNIT: unit, Block.MEASURE_DIRECTION: "lower",
-            Block.BASELINE: baseline, Block.BASELINE_ON: today.isoformat(), Block.TARGET: target,
-            Block.TARGET_ON: today.replace(year=today.year + 1).isoformat(),
-        })
+        self.step(
+            "Lena confirms", f"{name} ({owner}, {source}): baseline {baseline} {unit}, target {target} {unit} in a year"
+        )
+        self.ws.submit(
+            "U0LENA",
+            view,
+            {
+                Block.MEASURE_NAME: name,
+                Block.MEASURE_OWNER: next(o["value"] for o in owners if o["text"]["text"] == owner),
+                Block.MEASURE_SOURCE: source,
+                Block.MEASURE_UNIT: unit,
+                Block.MEASURE_DIRECTION: "lower",
+                Block.BASELINE: baseline,
+                Block.BASELINE_ON: today.isoformat(),
+                Block.TARGET: target,
+                Block.TARGET_ON: today.replace(year=today.year + 1).isoformat(),
+            },
+        )
         self._seen = len(self.slack.calls)
 
     def workbook(self) -> None:
@@ -216,11 +266,14 @@ class Demo:
             data = exporting.collect(session, exporting.Scope(self.slack.team_id), self.clock.now, "UTC")
             workbook.write(data, path)
         self.step("Lena types", "touchpoint export --out touchpoint-demo.xlsx")
-        self.out(f"  Wrote {path}: the sheets Plan, {', '.join(s.title for s in data.sheets)} and Charts "
-                 f"(response rate per month; each measure's readings against its baseline and target).")
+        self.out(
+            f"  Wrote {path}: the sheets Plan, {', '.join(s.title for s in data.sheets)} and Charts "
+            f"(response rate per month; each measure's readings against its baseline and target)."
+        )
 
-    def checkin(self, user_id: str, who: str, shifted: str, matters: str, on_track: str,
-                readings: dict[str, str] | None = None) -> None:
+    def checkin(
+        self, user_id: str, who: str, shifted: str, matters: str, on_track: str, readings: dict[str, str] | None = None
+    ) -> None:
         dm = self.latest_touchpoint_dm(user_id)
         self.step(f"{who} clicks", "[ Answer ] in the monthly check-in")
         before = len(self.slack.views_for(user_id))
@@ -228,7 +281,11 @@ class Demo:
         view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
         self._seen = len(self.slack.calls)  # the check-in modal looks like the DM; skip printing it
         self.step(f"{who} answers", f"priorities shifted: {shifted} · on track: {on_track}/5")
-        self.out(indent([f"What matters most now: {matters}", *(f"{name}: {value}" for name, value in (readings or {}).items())]))
+        self.out(
+            indent(
+                [f"What matters most now: {matters}", *(f"{name}: {value}" for name, value in (readings or {}).items())]
+            )
+        )
         values = {Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track}
         for block in view["blocks"]:  # the measures they report, found by name in the form
             name = next((n for n in readings or {} if block.get("label", {}).get("text", "").startswith(n)), None)
@@ -242,10 +299,14 @@ class Demo:
         from schedules.touchpoint_pass import PassSettings, run_pass
 
         self.clock.now = when
-        report = run_pass(self.deps.db, self.deps.delivery, PassSettings(default_tz="UTC", ld_channel_id=LD_CHANNEL), self.clock)
-        self.say(f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
-                 f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "
-                 f"digests {report.digests}")
+        report = run_pass(
+            self.deps.db, self.deps.delivery, PassSettings(default_tz="UTC", ld_channel_id=LD_CHANNEL), self.clock
+        )
+        self.say(
+            f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
+            f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "
+            f"digests {report.digests}"
+        )
         self.show_new()
 
     def next_due(self, kinds: tuple[str, ...]) -> datetime | None:
@@ -288,7 +349,7 @@ class Demo:
 
     def show_new(self) -> None:
         """Print what the app did in Slack since last time."""
-        for call in self.slack.calls[self._seen:]:
+        for call in self.slack.calls[self._seen :]:
             args = call.args
             if call.method == "views.open":
                 self.out("  Touchpoint opens a modal:")
@@ -326,5 +387,7 @@ def run_demo(database_url: str | None = None, start: datetime | None = None) -> 
                 os.remove(leftover)
         database_url = f"sqlite:///{DEMO_DATABASE}"
     Demo(database_url, lambda line: print(line, flush=True), start).run()
-    print(f"\nDone. The demo's database is {database_url}; `touchpoint demo` again starts a fresh one.", file=sys.stderr)
+    print(
+        f"\nDone. The demo's database is {database_url}; `touchpoint demo` again starts a fresh one.", file=sys.stderr
+    )
     return 0

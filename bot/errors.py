@@ -14,7 +14,8 @@ class NotAllowed(UserError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
-            message or "Sorry, only the L&D team can manage initiatives. If you think you should be able to, "
+            message
+            or "Sorry, only the L&D team can manage initiatives. If you think you should be able to, "
             "ask an L&D team member to add you."
         )
 

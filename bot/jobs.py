@@ -68,7 +68,7 @@ class BackgroundJobs:
             for hand_back in filter(None, cancelled):
                 try:
                     hand_back()
-                except Exception:  # noqa: BLE001 - what is not handed back is taken over once its lease passes
+                except Exception:
                     logger.exception("could not hand back a job")
             logger.info("%d jobs not started were cancelled (the stored ones handed back)", len(cancelled))
         self._pool.shutdown(wait=False)

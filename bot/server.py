@@ -12,9 +12,8 @@ import time
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from bot.web import MAX_BODY_BYTES
-
 from bot.app import Touchpoint
+from bot.web import MAX_BODY_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,9 @@ def http_server(touchpoint: Touchpoint, host: str, port: int, threads: int, **wa
     # Waitress itself cuts off a body far over the app's limit instead of buffering up to its own 1 GB default; one
     # just over it is still read, so that the app answers it with a clean 413.
     waitress_options.setdefault("max_request_body_size", 10 * MAX_BODY_BYTES)
-    return create_server(touchpoint.wsgi(), host=host, port=port, threads=threads, ident="touchpoint", **waitress_options)
+    return create_server(
+        touchpoint.wsgi(), host=host, port=port, threads=threads, ident="touchpoint", **waitress_options
+    )
 
 
 def serve(touchpoint: Touchpoint) -> None:
@@ -56,8 +57,9 @@ def serve(touchpoint: Touchpoint) -> None:
         logger.info("stopping: no new events")
         handler.close()
     else:
-        server = ServerThread(touchpoint, host="0.0.0.0", port=settings.port, threads=settings.web_threads,
-                              loop_timeout=None).start()
+        server = ServerThread(
+            touchpoint, host="0.0.0.0", port=settings.port, threads=settings.web_threads, loop_timeout=None
+        ).start()
         logger.info("listening on port %s: POST /slack/events, GET /healthz", settings.port)
         stop.wait()
         logger.info("stopping: no new requests; answering those in flight")
@@ -83,8 +85,15 @@ def stop_gracefully(touchpoint: Touchpoint, timeout: float = JOBS_DRAIN_SECONDS)
 class ServerThread:
     """The app's HTTP server on a thread of this process (demo, tests, benchmarks): start(), url, stop()."""
 
-    def __init__(self, touchpoint: Touchpoint, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-                 loop_timeout: float | None = 0.05) -> None:
+    def __init__(
+        self,
+        touchpoint: Touchpoint,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+        loop_timeout: float | None = 0.05,
+    ) -> None:
         # A short loop timeout makes stop() prompt; production's serve() keeps waitress's default (None).
         options = {} if loop_timeout is None else {"asyncore_loop_timeout": loop_timeout}
         self._server = http_server(touchpoint, host, port, threads, **options)
@@ -99,7 +108,7 @@ class ServerThread:
             if not self._stopping.is_set():  # closing the socket under select() is how waitress stops from outside
                 raise
 
-    def start(self) -> "ServerThread":
+    def start(self) -> ServerThread:
         self._thread.start()
         return self
 

@@ -28,7 +28,7 @@ class SettingsError(Exception):
         self.variable = variable
 
     @classmethod
-    def every(cls, problems: list[tuple[str, str]]) -> "SettingsError":
+    def every(cls, problems: list[tuple[str, str]]) -> SettingsError:
         return cls(*problems[0], *problems[1:])
 
 
@@ -83,9 +83,9 @@ class Settings(BaseSettings):
     def _database_url(cls, v: str) -> str:
         # Heroku and others still hand out postgres://, which SQLAlchemy no longer accepts.
         if v.startswith("postgres://"):
-            v = "postgresql://" + v[len("postgres://"):]
+            v = "postgresql://" + v[len("postgres://") :]
         if v.startswith("postgresql://"):
-            v = "postgresql+psycopg://" + v[len("postgresql://"):]
+            v = "postgresql+psycopg://" + v[len("postgresql://") :]
         if not (v.startswith("sqlite://") or v.startswith("postgresql+")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         problem = url_problem(v)
@@ -128,7 +128,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _every_problem(cls, data: Any, handler) -> "Settings":
+    def _every_problem(cls, data: Any, handler) -> Settings:
         # Settings that are required only together are checked on what was given, before the fields are validated,
         # so that a person fixing their environment hears of every problem at once, not one per start.
         given = {k: v for k, v in data.items() if v not in (None, "", ())} if isinstance(data, dict) else {}

@@ -8,16 +8,16 @@ import time
 import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.web import SlackResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.models.blocks import Block
+from slack_sdk.web import SlackResponse
 
 from bot.services.initiatives import Profile
 
@@ -41,7 +41,9 @@ class Pacer:
     WINDOW = 1.0
     QUIET = 60.0
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -89,8 +91,13 @@ class PatientRetryHandler(RetryHandler):
     jitter, which a single paced sender does not need), and retries 500/503 with backoff. Each kind keeps its own
     count, so a burst of 429s does not use up the retries a later 500 deserves."""
 
-    def __init__(self, pacer: Pacer, max_rate_limited: int = 30, max_server_errors: int = 3,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        pacer: Pacer,
+        max_rate_limited: int = 30,
+        max_server_errors: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         super().__init__(max_retry_count=max_rate_limited + max_server_errors)
         self.pacer = pacer
         self.limits = {"ratelimited": max_rate_limited, "server": max_server_errors}
@@ -100,16 +107,30 @@ class PatientRetryHandler(RetryHandler):
     def _kind(response: HttpResponse | None) -> str | None:
         if response is None:
             return None
-        return "ratelimited" if response.status_code == 429 else "server" if response.status_code in (500, 503) else None
+        return (
+            "ratelimited" if response.status_code == 429 else "server" if response.status_code in (500, 503) else None
+        )
 
-    def can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                  error: Exception | None = None) -> bool:
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         kind = self._kind(response)
         counts = state.custom_values if state.custom_values is not None else {}
         return kind is not None and counts.get(kind, 0) < self.limits[kind]
 
-    def prepare_for_next_attempt(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                                 error: Exception | None = None) -> None:
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
         kind = self._kind(response)
         if state.custom_values is None:
             state.custom_values = {}
@@ -138,11 +159,25 @@ def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> Web
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
 
 
-NEEDS_A_PERSON = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "restricted_action", "invalid_auth", "not_authed",
-    "account_inactive", "token_revoked", "missing_scope", "invalid_blocks", "msg_too_long", "no_text",
-    "ekm_access_denied", "team_access_not_granted", "method_not_supported_for_channel_type",
-})
+NEEDS_A_PERSON = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "ekm_access_denied",
+        "team_access_not_granted",
+        "method_not_supported_for_channel_type",
+    }
+)
 
 
 class SlackCallFailed(Exception):
@@ -216,7 +251,9 @@ class SlackGateway:
                 found[user_id] = future.result()
             else:
                 found[user_id] = None
-                logger.info("no profile for %s in time: %s", user_id, future.exception() if future.done() else "timeout")
+                logger.info(
+                    "no profile for %s in time: %s", user_id, future.exception() if future.done() else "timeout"
+                )
         return found
 
     def open_dm(self, user_id: str) -> str:
@@ -227,7 +264,12 @@ class SlackGateway:
         return self.post_with_channel(channel, text, blocks, metadata=metadata)[1]
 
     def post_with_channel(
-        self, channel: str, text: str, blocks: list[Block] | None = None, *, metadata: dict | None = None,
+        self,
+        channel: str,
+        text: str,
+        blocks: list[Block] | None = None,
+        *,
+        metadata: dict | None = None,
         thread_ts: str | None = None,
     ) -> tuple[str, str]:
         """Post a message (a reply, given thread_ts); returns the channel it landed in (a user id becomes their DM's
@@ -246,18 +288,32 @@ class SlackGateway:
             response = _call(self.client.chat_postMessage, self.pacer, **args)
         return response["channel"], response["ts"]
 
-    def find_by_metadata(self, channel: str, event_type: str, key: str, value: object, since: datetime,
-                         *, thread_ts: str | None = None) -> str | None:
+    def find_by_metadata(
+        self, channel: str, event_type: str, key: str, value: object, since: datetime, *, thread_ts: str | None = None
+    ) -> str | None:
         """The ts of the app's message in channel (or in the thread of thread_ts), since `since`, whose metadata
         says key == value."""
         cursor = None
         for _ in range(10):  # a DM or a thread holds few messages in a few minutes; ten pages is far more than enough
             if thread_ts:
-                page = _call(self.client.conversations_replies, channel=channel, ts=thread_ts,
-                             oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=200, cursor=cursor)
+                page = _call(
+                    self.client.conversations_replies,
+                    channel=channel,
+                    ts=thread_ts,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
             else:
-                page = _call(self.client.conversations_history, channel=channel, oldest=f"{since.timestamp():.6f}",
-                             include_all_metadata=True, limit=200, cursor=cursor)
+                page = _call(
+                    self.client.conversations_history,
+                    channel=channel,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
             for message in page.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
@@ -273,15 +329,23 @@ class SlackGateway:
     def upload(self, channel_id: str, filename: str, content: bytes, *, title: str, comment: str) -> None:
         """Share a file in a channel with Slack's current upload flow (files_upload_v2: get an upload URL, send the
         bytes there, complete the upload into the channel)."""
-        _call(self.client.files_upload_v2, channel=channel_id, filename=filename, content=content, title=title,
-              initial_comment=comment)
+        _call(
+            self.client.files_upload_v2,
+            channel=channel_id,
+            filename=filename,
+            content=content,
+            title=title,
+            initial_comment=comment,
+        )
 
     def download(self, file_id: str, limit: int) -> tuple[dict, bytes | None]:
         """A file's details, and its bytes unless it is bigger than `limit` (then None: nothing is downloaded)."""
         info = _call(self.client.files_info, file=file_id)["file"]
         if int(info.get("size") or 0) > limit:
             return info, None
-        request = urllib.request.Request(info["url_private_download"], headers={"Authorization": f"Bearer {self.client.token}"})
+        request = urllib.request.Request(
+            info["url_private_download"], headers={"Authorization": f"Bearer {self.client.token}"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return info, response.read(limit + 1)

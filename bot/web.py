@@ -104,7 +104,9 @@ class WebApp:
 
 def _headers(environ: dict) -> dict[str, str]:
     """The request's headers as Bolt takes them: lower-case names, one value each."""
-    headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")}
+    headers = {
+        key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items() if key.startswith("HTTP_")
+    }
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if key in environ:
             headers[key.replace("_", "-").lower()] = str(environ[key])
@@ -139,7 +141,9 @@ def read_body(raw: bytes, content_type: str) -> dict[str, Any]:
 
 def _form(text: str) -> dict[str, str]:
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict", max_num_fields=MAX_FORM_FIELDS)
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=True, errors="strict", max_num_fields=MAX_FORM_FIELDS
+        )
     except ValueError:  # also an empty body, and percent-escapes that are not UTF-8
         raise Malformed("not a form") from None
     form = dict(pairs)
@@ -173,7 +177,7 @@ def _json_object(text: str) -> dict[str, Any]:
 
 def _check_text(value: str) -> None:
     """Slack never sends NUL or half a surrogate pair, and PostgreSQL can store neither: refused at the door."""
-    if "\x00" in value or not value.isascii() and _has_lone_surrogate(value):
+    if "\x00" in value or (not value.isascii() and _has_lone_surrogate(value)):
         raise Malformed("text Slack does not send")
 
 
@@ -210,7 +214,7 @@ _NESTED = ("event", "message", "previous_message", "item", "assistant_thread", "
 
 def _need(mapping: dict, key: str, kind: type | tuple[type, ...]) -> Any:
     value = mapping.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise Malformed(f"{key} missing or of the wrong type")
     return value
 
@@ -240,7 +244,7 @@ def _need_id(mapping: dict, key: str) -> None:
 
 def _list_of_dicts(mapping: dict, key: str, *, required: bool = False) -> list[dict]:
     items = (_need if required else _may)(mapping, key, list) or []
-    if required and not items or not all(isinstance(item, dict) for item in items):
+    if (required and not items) or not all(isinstance(item, dict) for item in items):
         raise Malformed(f"{key} is not a list of objects")
     return items
 
@@ -263,10 +267,10 @@ def _bolt_context(body: dict) -> None:
             _may(part, key, str)
         _may_url(part, "response_url")
         _may(part, "is_ext_shared_channel", bool)
-        if "response_urls" in part:  # Bolt takes its length when the key is there at all
-            # and, given more than one, fails logging it (Touchpoint's modals ask Slack for none)
-            if len(_need(part, "response_urls", list)) > 1:
-                raise Malformed("more than one response URL")
+        # Bolt takes response_urls' length when the key is there at all and, given more than one, fails logging it
+        # (Touchpoint's modals ask Slack for none)
+        if "response_urls" in part and len(_need(part, "response_urls", list)) > 1:
+            raise Malformed("more than one response URL")
         for key in ("response_urls", "authorizations"):
             for item in _list_of_dicts(part, key):
                 _may_url(item, "response_url")
@@ -277,9 +281,16 @@ def _bolt_context(body: dict) -> None:
 def _element_state(element: dict) -> None:
     """An element's value as Slack sends it in a block action or a view's state."""
     _may(element, "type", str)
-    for key in ("value", "selected_date", "selected_time", "selected_user", "selected_channel", "selected_conversation"):
+    for key in (
+        "value",
+        "selected_date",
+        "selected_time",
+        "selected_user",
+        "selected_channel",
+        "selected_conversation",
+    ):
         _may(element, key, str)
-    options = ([_may(element, "selected_option", dict)] if element.get("selected_option") is not None else [])
+    options = [_may(element, "selected_option", dict)] if element.get("selected_option") is not None else []
     options += _list_of_dicts(element, "selected_options")
     for option in options:
         _need(option, "value", str)

@@ -18,7 +18,15 @@ from handlers import (
 
 def register(app: App) -> None:
     for feature in (
-        errors, commands, new_initiative, answers, touchpoint_actions, schedule_modal, shift_actions, digest_settings, measures,
+        errors,
+        commands,
+        new_initiative,
+        answers,
+        touchpoint_actions,
+        schedule_modal,
+        shift_actions,
+        digest_settings,
+        measures,
         events,
     ):
         feature.register(app)

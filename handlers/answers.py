@@ -43,8 +43,16 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     try:
         if touchpoint_id is None:
             raise TouchpointClosed("This form doesn't belong to a touchpoint I know.")
-        recorded = answers.submit(deps.db, context["team_id"], touchpoint_id, body["user"]["id"], texts, deps.clock(),
-                                  deps.settings.touchpoint_tz, readings)
+        recorded = answers.submit(
+            deps.db,
+            context["team_id"],
+            touchpoint_id,
+            body["user"]["id"],
+            texts,
+            deps.clock(),
+            deps.settings.touchpoint_tz,
+            readings,
+        )
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     except TouchpointClosed as exc:
@@ -54,5 +62,9 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     # The post is stored with the answers: if this process stops before making it, the scheduling pass does.
     post = [answers.outgoing(recorded)]
     fresh_for = timedelta(seconds=deps.settings.touchpoint_sending_lease_seconds / 2)
-    deps.background.submit(deps.delivery.publish_answers, post, fresh_for=fresh_for,
-                           hand_back=lambda: deps.delivery.hand_back_answers(post))
+    deps.background.submit(
+        deps.delivery.publish_answers,
+        post,
+        fresh_for=fresh_for,
+        hand_back=lambda: deps.delivery.hand_back_answers(post),
+    )

@@ -45,8 +45,12 @@ class _Call:
 
     def open_modal(self, view) -> None:
         self.ack()
-        after_ack(self.deps, self.command, self.respond,
-                  lambda: self.client.views_open(trigger_id=self.command["trigger_id"], view=view))
+        after_ack(
+            self.deps,
+            self.command,
+            self.respond,
+            lambda: self.client.views_open(trigger_id=self.command["trigger_id"], view=view),
+        )
 
 
 def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
@@ -93,8 +97,10 @@ def _digest(call: _Call) -> None:
     if call.rest.lower() == "settings":
         return call.open_modal(digest_blocks.digest_settings_modal(when, deps.settings.ld_channel_id))
     if call.rest:
-        raise UserError("`/touchpoint digest` sends you a preview of this week's digest; "
-                        "`/touchpoint digest settings` sets when and where it goes.")
+        raise UserError(
+            "`/touchpoint digest` sends you a preview of this week's digest; "
+            "`/touchpoint digest settings` sets when and where it goes."
+        )
     call.ack(text="Putting your preview together…", response_type="ephemeral")
     week = digest.current_week(deps.clock(), when, deps.settings.touchpoint_tz)
 
@@ -123,15 +129,22 @@ def _alignment(call: _Call) -> None:
 def _export(call: _Call) -> None:
     deps, user_id = call.deps, call.command.get("user_id", "")
     with deps.db.reading() as session:
-        scope = exporting.scope_for(session, call.team_id, call.rest, user_id, is_ld_member=deps.ld_team.is_member(user_id))
-    call.ack(text=f"Building the workbook of {scope.title}… it will arrive in our DM in a moment.", response_type="ephemeral")
+        scope = exporting.scope_for(
+            session, call.team_id, call.rest, user_id, is_ld_member=deps.ld_team.is_member(user_id)
+        )
+    call.ack(
+        text=f"Building the workbook of {scope.title}… it will arrive in our DM in a moment.", response_type="ephemeral"
+    )
 
     def export() -> None:
         try:
             deps.delivery.export_to_dm(scope, user_id, deps.settings.touchpoint_tz)
         except Exception:
-            call.respond(text="Sorry, I couldn't deliver the workbook. Please try again in a minute.",
-                         response_type="ephemeral", replace_original=False)
+            call.respond(
+                text="Sorry, I couldn't deliver the workbook. Please try again in a minute.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             raise
 
     deps.background.submit(export)
@@ -200,5 +213,3 @@ def _list(deps: Deps, team_id: str, page: int) -> Message:
     with deps.db.reading() as session:
         listing = initiatives.list_page(session, team_id, page)
     return blocks.initiative_list(listing)
-
-

@@ -27,9 +27,15 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     channel_id = state_of(values, Block.DIGEST_CHANNEL).get("selected_channel")
     try:
         with deps.db.session() as session:
-            when = digest.save_time(session, context["team_id"], user_id, state_text(values, Block.DIGEST_WEEKDAY),
-                                    send_time if isinstance(send_time, str) else "",
-                                    channel_id if isinstance(channel_id, str) else "", deps.clock())
+            when = digest.save_time(
+                session,
+                context["team_id"],
+                user_id,
+                state_text(values, Block.DIGEST_WEEKDAY),
+                send_time if isinstance(send_time, str) else "",
+                channel_id if isinstance(channel_id, str) else "",
+                deps.clock(),
+            )
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack(response_action="update", view=notice_view(blocks.digest_settings_saved(when).text))

@@ -53,7 +53,7 @@ def tell_in_dm(deps: Deps, user_id: str, error: Exception) -> None:
     message = _describe(error)
     try:
         deps.slack.post(user_id, message.text, message.blocks or None)
-    except Exception:  # noqa: BLE001 - the person could not be told; the cause is already logged
+    except Exception:
         logger.exception("could not tell %s about an error", user_id)
 
 
@@ -73,7 +73,9 @@ def _as_ack(body: dict, message: Message) -> BoltResponse:
         payload = {"response_type": "ephemeral", "text": message.text}
     else:
         payload = {}
-    return BoltResponse(status=200, body=json.dumps(payload) if payload else "", headers={"content-type": "application/json"})
+    return BoltResponse(
+        status=200, body=json.dumps(payload) if payload else "", headers={"content-type": "application/json"}
+    )
 
 
 def _tell(body: dict, message: Message, respond: Respond, deps: Deps | None) -> None:
@@ -84,5 +86,5 @@ def _tell(body: dict, message: Message, respond: Respond, deps: Deps | None) -> 
         user_id = (body.get("user") or {}).get("id") or body.get("user_id")
         if user_id and deps is not None:
             deps.slack_now.post(user_id, message.text, message.blocks or None)
-    except Exception:  # noqa: BLE001 - the user could not be told; the cause is already logged above
+    except Exception:
         logger.exception("could not tell the user about an error")

@@ -55,7 +55,12 @@ def on_direct_message(event: dict, context, deps: Deps) -> None:
     """A workbook dropped into the app's DM with the word "import": imported after the ack, the answer in the DM."""
     files = event.get("files") or []
     user_id = event.get("user") or ""
-    if event.get("channel_type") != "im" or event.get("bot_id") or not files or "import" not in (event.get("text") or "").lower():
+    if (
+        event.get("channel_type") != "im"
+        or event.get("bot_id")
+        or not files
+        or "import" not in (event.get("text") or "").lower()
+    ):
         return
     team_id, file_id = context.get("team_id") or "", str(files[0].get("id") or "")
 

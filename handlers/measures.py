@@ -27,7 +27,9 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
         if initiative_id is None:
             raise FormInvalid({Block.MEASURE_NAME: "This form doesn't belong to an initiative I know."})
         with deps.db.session() as session:
-            initiative_name, name = measures.save(session, context["team_id"], initiative_id, user_id, values, deps.clock())
+            initiative_name, name = measures.save(
+                session, context["team_id"], initiative_id, user_id, values, deps.clock()
+            )
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack(response_action="update", view=notice_view(blocks.measure_saved(initiative_name, name).text))

@@ -29,7 +29,13 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     try:
         with deps.db.session() as session:
             created = initiatives.create(
-                session, context["team_id"], user_id, form, people, deps.settings.ld_channel_id, deps.clock(),
+                session,
+                context["team_id"],
+                user_id,
+                form,
+                people,
+                deps.settings.ld_channel_id,
+                deps.clock(),
                 deps.settings.touchpoint_tz,
             )
     except FormInvalid as exc:

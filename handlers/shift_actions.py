@@ -30,6 +30,8 @@ def on_follow_up(ack: Ack, action: dict, body: dict, respond: Respond, context, 
             view = shifts.follow_up(session, context["team_id"], *target, user_id, deps.clock())
         message = blocks.shift_summary(view)
         # The message itself shows who took it, for everyone in the channel (the first click keeps it).
-        deps.slack.update(view.channel_id, view.message_ts or body["container"]["message_ts"], message.text, message.blocks)
+        deps.slack.update(
+            view.channel_id, view.message_ts or body["container"]["message_ts"], message.text, message.blocks
+        )
 
     after_ack(deps, body, respond, take)

@@ -26,8 +26,15 @@ def on_snooze(ack: Ack, action: dict, body: dict, respond: Respond, context, dep
     if not (touchpoint_id.isdigit() and days in ("1", "7")):
         raise TouchpointClosed("That snooze doesn't belong to a touchpoint I know.")
     with deps.db.session() as session:
-        _, until = touchpoints.snooze(session, context["team_id"], int(touchpoint_id), body["user"]["id"], int(days),
-                                      deps.clock(), deps.settings.touchpoint_tz)
+        _, until = touchpoints.snooze(
+            session,
+            context["team_id"],
+            int(touchpoint_id),
+            body["user"]["id"],
+            int(days),
+            deps.clock(),
+            deps.settings.touchpoint_tz,
+        )
     message = schedule_blocks.snoozed(until)
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 

@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -22,11 +22,11 @@ STOP_SECONDS = 20.0
 def build_scheduler(run_once: Callable[[], object], every: timedelta, now: datetime | None = None) -> BlockingScheduler:
     """A scheduler whose one job runs a pass now and then every `every`; a late or overlapping run is merged
     into one (the pass catches up on its own, from the database)."""
-    start = now or datetime.now(timezone.utc)
-    scheduler = BlockingScheduler(timezone=timezone.utc)
+    start = now or datetime.now(UTC)
+    scheduler = BlockingScheduler(timezone=UTC)
     scheduler.add_job(
         run_once,
-        IntervalTrigger(seconds=int(every.total_seconds()), start_date=start, timezone=timezone.utc),
+        IntervalTrigger(seconds=int(every.total_seconds()), start_date=start, timezone=UTC),
         id=PASS_JOB_ID,
         max_instances=1,
         coalesce=True,
@@ -61,7 +61,9 @@ def run_clock(run_once: Callable[[], object], every: timedelta, stop_seconds: fl
     logger.info("clock: a scheduling pass every %s", every)
     scheduler.start()
     if not idle.wait(stop_seconds):
-        logger.warning("clock: the pass under way did not finish in %.0f s; the next pass takes its work over", stop_seconds)
+        logger.warning(
+            "clock: the pass under way did not finish in %.0f s; the next pass takes its work over", stop_seconds
+        )
         logging.shutdown()
         os._exit(0)  # the pass's thread would otherwise be waited for at exit
     logger.info("clock: stopped")

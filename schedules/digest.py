@@ -28,6 +28,8 @@ def recover_digests(db, delivery, settings, now, report) -> None:
     with db.session() as session:
         stale = digest.reclaim_stale(session, now(), settings.lease)
     for posting in stale:
-        logger.warning("going on with the digest of %s for team %s (part %d)", posting.week, posting.team_id, posting.parts_posted)
+        logger.warning(
+            "going on with the digest of %s for team %s (part %d)", posting.week, posting.team_id, posting.parts_posted
+        )
         if delivery.post_digest(posting, recovering=True):
             report.digests += 1

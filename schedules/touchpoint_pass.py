@@ -50,18 +50,34 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
     # never reminds anyone of a touchpoint that is already over, and plans the current one instead; planning comes
     # before sending, so what falls due at this very pass (or fell due within the grace period) is sent by it.
     steps = (
-        ("recover", _recover), ("expire", _expire), ("plan", _plan), ("send", _send), ("remind", _remind),
-        ("shift summaries", _summaries), ("recover summaries", _recover_summaries),
-        ("digest", post_due_digests), ("recover digests", recover_digests),
-        ("answers", _answers), ("recover answers", _recover_answers),
+        ("recover", _recover),
+        ("expire", _expire),
+        ("plan", _plan),
+        ("send", _send),
+        ("remind", _remind),
+        ("shift summaries", _summaries),
+        ("recover summaries", _recover_summaries),
+        ("digest", post_due_digests),
+        ("recover digests", recover_digests),
+        ("answers", _answers),
+        ("recover answers", _recover_answers),
     )
     for name, step in steps:
         try:
             step(db, delivery, settings, now, report)
-        except Exception:  # noqa: BLE001 - logged with its traceback; the next step and the next pass go on
+        except Exception:
             logger.exception("scheduling pass: step %s failed", name)
             report.errors.append(name)
-    if report.sent or report.failed or report.recovered or report.reminded or report.missed or report.summaries or report.digests or report.answers:
+    if (
+        report.sent
+        or report.failed
+        or report.recovered
+        or report.reminded
+        or report.missed
+        or report.summaries
+        or report.digests
+        or report.answers
+    ):
         logger.info("scheduling pass: %s", report)
     return report
 
@@ -122,14 +138,16 @@ def _drain(db, claim: Callable, post: Callable[[list], int], batch: int) -> int:
 
 
 def _summaries(db, delivery, settings, now, report) -> None:
-    report.summaries += _drain(db, lambda session: shifts.claim_summaries(session, now()),
-                               delivery.post_shift_summaries, shifts.SUMMARY_BATCH)
+    report.summaries += _drain(
+        db, lambda session: shifts.claim_summaries(session, now()), delivery.post_shift_summaries, shifts.SUMMARY_BATCH
+    )
 
 
 def _answers(db, delivery, settings, now, report) -> None:
     """Answers' summaries and DMs a stopping web process handed back."""
-    report.answers += _drain(db, lambda session: answers.claim_posts(session, now()), delivery.publish_answers,
-                             answers.POST_BATCH)
+    report.answers += _drain(
+        db, lambda session: answers.claim_posts(session, now()), delivery.publish_answers, answers.POST_BATCH
+    )
 
 
 def _recover_answers(db, delivery, settings, now, report) -> None:

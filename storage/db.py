@@ -149,4 +149,4 @@ class Database:
 
 def sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
-    return Path(url[len(prefix):]) if url.startswith(prefix) and len(url) > len(prefix) else None
+    return Path(url[len(prefix) :]) if url.startswith(prefix) and len(url) > len(prefix) else None

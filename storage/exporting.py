@@ -55,8 +55,17 @@ def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stak
 def touchpoints(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
     """Every touchpoint that went out (pending ones are plans, not conversations)."""
     query = (
-        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Touchpoint.kind, Touchpoint.period,
-               Touchpoint.status, Touchpoint.due_at, Touchpoint.sent_at, Touchpoint.answered_at)
+        select(
+            Initiative.name,
+            Stakeholder.display_name,
+            Stakeholder.user_id,
+            Touchpoint.kind,
+            Touchpoint.period,
+            Touchpoint.status,
+            Touchpoint.due_at,
+            Touchpoint.sent_at,
+            Touchpoint.answered_at,
+        )
         .join(Initiative, Initiative.id == Touchpoint.initiative_id)
         .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
         .where(Touchpoint.status.not_in((TouchpointStatus.PENDING, TouchpointStatus.SENDING)))
@@ -70,8 +79,16 @@ def touchpoints(session: Session, team_id: str, initiative_ids: list[int] | None
 
 def answers(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
     query = (
-        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Answer.question, Answer.version,
-               Answer.text, Answer.answered_at, Answer.touchpoint_id)
+        select(
+            Initiative.name,
+            Stakeholder.display_name,
+            Stakeholder.user_id,
+            Answer.question,
+            Answer.version,
+            Answer.text,
+            Answer.answered_at,
+            Answer.touchpoint_id,
+        )
         .join(Initiative, Initiative.id == Answer.initiative_id)
         .join(Stakeholder, Stakeholder.id == Answer.stakeholder_id)
         .order_by(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.version)
@@ -98,7 +115,9 @@ def measures(session: Session, team_id: str, initiative_ids: list[int] | None, s
 
 def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
     query = (
-        select(Initiative.name, Measure.id, Measure.name, Reading.read_on, Reading.status, Reading.value, Reading.given_by)
+        select(
+            Initiative.name, Measure.id, Measure.name, Reading.read_on, Reading.status, Reading.value, Reading.given_by
+        )
         .join(Measure, Measure.id == Reading.measure_id)
         .join(Initiative, Initiative.id == Measure.initiative_id)
         .order_by(Measure.initiative_id, Measure.id, Reading.read_on, Reading.id)
@@ -111,9 +130,20 @@ def readings(session: Session, team_id: str, initiative_ids: list[int] | None, s
 
 def shifts(session: Session, team_id: str, initiative_ids: list[int] | None):
     query = (
-        select(Initiative.name, Stakeholder.display_name, Stakeholder.user_id, Shift.detected_at, Shift.rule,
-               Shift.question, Shift.strength, Shift.before, Shift.after, Shift.evidence, Shift.followed_up_by,
-               Shift.followed_up_at)
+        select(
+            Initiative.name,
+            Stakeholder.display_name,
+            Stakeholder.user_id,
+            Shift.detected_at,
+            Shift.rule,
+            Shift.question,
+            Shift.strength,
+            Shift.before,
+            Shift.after,
+            Shift.evidence,
+            Shift.followed_up_by,
+            Shift.followed_up_at,
+        )
         .join(Initiative, Initiative.id == Shift.initiative_id)
         .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
         .order_by(Shift.detected_at, Shift.id)
@@ -121,7 +151,9 @@ def shifts(session: Session, team_id: str, initiative_ids: list[int] | None):
     return _stream(session, _scoped(query, Shift.initiative_id, Shift.team_id, team_id, initiative_ids))
 
 
-def responses_by_month(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def responses_by_month(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+):
     """(YYYY-MM of the due date in UTC, touchpoints that went out, answered) per month, oldest first."""
     if session.get_bind().dialect.name == "postgresql":
         month = func.to_char(func.timezone("UTC", Touchpoint.due_at), "YYYY-MM")
@@ -136,8 +168,13 @@ def responses_by_month(session: Session, team_id: str, initiative_ids: list[int]
     return [(m, int(sent), int(done or 0)) for m, sent, done in session.execute(query).all()]
 
 
-def latest_texts(session: Session, team_id: str, initiative_ids: list[int] | None, questions: list[str],
-                 stakeholder_id: int | None = None) -> dict[tuple[int, int, str], str]:
+def latest_texts(
+    session: Session,
+    team_id: str,
+    initiative_ids: list[int] | None,
+    questions: list[str],
+    stakeholder_id: int | None = None,
+) -> dict[tuple[int, int, str], str]:
     """The current text of each (initiative, stakeholder, question) among `questions`, in one query."""
     newest = (
         select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, func.max(Answer.version).label("version"))
@@ -148,8 +185,13 @@ def latest_texts(session: Session, team_id: str, initiative_ids: list[int] | Non
     if stakeholder_id is not None:
         newest = newest.where(Answer.stakeholder_id == stakeholder_id)
     newest = newest.subquery()
-    query = select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.text).join(newest, and_(
-        Answer.initiative_id == newest.c.initiative_id, Answer.stakeholder_id == newest.c.stakeholder_id,
-        Answer.question == newest.c.question, Answer.version == newest.c.version,
-    ))
+    query = select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.text).join(
+        newest,
+        and_(
+            Answer.initiative_id == newest.c.initiative_id,
+            Answer.stakeholder_id == newest.c.stakeholder_id,
+            Answer.question == newest.c.question,
+            Answer.version == newest.c.version,
+        ),
+    )
     return {(i, s, q): t for i, s, q, t in session.execute(query).all()}

@@ -69,9 +69,13 @@ def standings(session: Session, team_id: str) -> list[Standing]:
     )
     query = (
         select(
-            Initiative.id, Initiative.name, func.count(active_pairs.c.id),
-            _count(active_pairs.c.has_impact.is_(True)), _count(active_pairs.c.has_tracking.is_(True)),
-            func.count(active_pairs.c.rating), func.coalesce(func.sum(active_pairs.c.rating), 0),
+            Initiative.id,
+            Initiative.name,
+            func.count(active_pairs.c.id),
+            _count(active_pairs.c.has_impact.is_(True)),
+            _count(active_pairs.c.has_tracking.is_(True)),
+            func.count(active_pairs.c.rating),
+            func.coalesce(func.sum(active_pairs.c.rating), 0),
             _count(active_pairs.c.silent_cycles >= SILENT_CYCLES),
         )
         .outerjoin(active_pairs, active_pairs.c.initiative_id == Initiative.id)
@@ -82,8 +86,16 @@ def standings(session: Session, team_id: str) -> list[Standing]:
     return [Standing(*(int(v or 0) if i > 1 else v for i, v in enumerate(row))) for row in session.execute(query).all()]
 
 
-def traffic(session: Session, team_id: str, now: datetime, *, period: timedelta, window: timedelta,
-            recent: timedelta, ahead: timedelta) -> dict[int, Traffic]:
+def traffic(
+    session: Session,
+    team_id: str,
+    now: datetime,
+    *,
+    period: timedelta,
+    window: timedelta,
+    recent: timedelta,
+    ahead: timedelta,
+) -> dict[int, Traffic]:
     status, due = Touchpoint.status, Touchpoint.due_at
     went_out = status.in_((TouchpointStatus.SENT, TouchpointStatus.ANSWERED, TouchpointStatus.MISSED))
     closed_at = func.coalesce(Touchpoint.expires_at, due)
@@ -96,8 +108,14 @@ def traffic(session: Session, team_id: str, now: datetime, *, period: timedelta,
             _count(and_(due >= now - window, status == TouchpointStatus.ANSWERED)),
             _count(and_(status == TouchpointStatus.SENT, Touchpoint.remind_at <= now)),
             _count(and_(status == TouchpointStatus.MISSED, closed_at >= now - recent)),
-            _count(and_(Touchpoint.kind == TouchpointKind.REVIEW, status == TouchpointStatus.PENDING,
-                        due >= now, due <= now + ahead)),
+            _count(
+                and_(
+                    Touchpoint.kind == TouchpointKind.REVIEW,
+                    status == TouchpointStatus.PENDING,
+                    due >= now,
+                    due <= now + ahead,
+                )
+            ),
         )
         .where(Touchpoint.team_id == team_id, due >= now - window, due <= now + ahead)
         .group_by(Touchpoint.initiative_id)
@@ -105,12 +123,18 @@ def traffic(session: Session, team_id: str, now: datetime, *, period: timedelta,
     return {row[0]: Traffic(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
 
 
-def shift_counts(session: Session, team_id: str, now: datetime, *, recent: timedelta, open_window: timedelta) -> dict[int, ShiftCounts]:
+def shift_counts(
+    session: Session, team_id: str, now: datetime, *, recent: timedelta, open_window: timedelta
+) -> dict[int, ShiftCounts]:
     is_new = Shift.detected_at >= now - recent
     open_stakeholder = case((Shift.followed_up_by.is_(None), Shift.stakeholder_id), else_=None)
     query = (
-        select(Shift.initiative_id, _count(is_new), _count(and_(is_new, Shift.strength >= 3)),
-               func.count(func.distinct(open_stakeholder)))
+        select(
+            Shift.initiative_id,
+            _count(is_new),
+            _count(and_(is_new, Shift.strength >= 3)),
+            func.count(func.distinct(open_stakeholder)),
+        )
         .where(Shift.team_id == team_id, Shift.detected_at >= now - open_window)
         .group_by(Shift.initiative_id)
     )
@@ -122,7 +146,9 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
     query = (
         select(Shift.initiative_id, Stakeholder.user_id, Shift.rule, Shift.strength)
         .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
-        .where(Shift.team_id == team_id, Shift.detected_at >= since, Shift.followed_up_by.is_(None), Shift.strength >= 3)
+        .where(
+            Shift.team_id == team_id, Shift.detected_at >= since, Shift.followed_up_by.is_(None), Shift.strength >= 3
+        )
         .order_by(Shift.detected_at.desc(), Shift.id.desc())
         .limit(limit)
     )
@@ -134,8 +160,11 @@ def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tupl
     query = (
         select(InitiativeStakeholder.initiative_id, Stakeholder.user_id, InitiativeStakeholder.silent_cycles)
         .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .where(InitiativeStakeholder.team_id == team_id, InitiativeStakeholder.silent_cycles >= SILENT_CYCLES,
-               Stakeholder.active.is_(True))
+        .where(
+            InitiativeStakeholder.team_id == team_id,
+            InitiativeStakeholder.silent_cycles >= SILENT_CYCLES,
+            Stakeholder.active.is_(True),
+        )
         .order_by(InitiativeStakeholder.silent_cycles.desc(), InitiativeStakeholder.id)
         .limit(limit)
     )
@@ -148,11 +177,20 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
     query = (
         select(Touchpoint.initiative_id, Stakeholder.user_id)
         .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
-        .join(InitiativeStakeholder, and_(InitiativeStakeholder.initiative_id == Touchpoint.initiative_id,
-                                          InitiativeStakeholder.stakeholder_id == Touchpoint.stakeholder_id))
-        .where(Touchpoint.team_id == team_id, Touchpoint.kind == TouchpointKind.KICKOFF,
-               Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
-               InitiativeStakeholder.has_impact.is_(False), Stakeholder.active.is_(True))
+        .join(
+            InitiativeStakeholder,
+            and_(
+                InitiativeStakeholder.initiative_id == Touchpoint.initiative_id,
+                InitiativeStakeholder.stakeholder_id == Touchpoint.stakeholder_id,
+            ),
+        )
+        .where(
+            Touchpoint.team_id == team_id,
+            Touchpoint.kind == TouchpointKind.KICKOFF,
+            Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
+            InitiativeStakeholder.has_impact.is_(False),
+            Stakeholder.active.is_(True),
+        )
         .order_by(Touchpoint.sent_at, Touchpoint.id)
         .limit(limit)
     )

@@ -34,7 +34,6 @@ from storage.models import (
     TouchpointStatus,
 )
 
-
 CHUNK = 1000  # rows per multi-row statement, and ids per IN list
 
 
@@ -67,13 +66,17 @@ def count_initiatives(session: Session, team_id: str) -> int:
 
 def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: int, limit: int) -> list[dict]:
     """A page of initiatives with their stakeholder count and how many of them have answered: three queries."""
-    page = session.execute(
-        select(Initiative)
-        .where(Initiative.team_id == team_id)
-        .order_by(Initiative.created_at.desc(), Initiative.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).scalars().all()
+    page = (
+        session.execute(
+            select(Initiative)
+            .where(Initiative.team_id == team_id)
+            .order_by(Initiative.created_at.desc(), Initiative.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     ids = [i.id for i in page]
     stakeholders = dict(
         session.execute(
@@ -144,7 +147,9 @@ def stakeholders_by_users(session: Session, team_id: str, user_ids: list[str]) -
         s
         for start in range(0, len(user_ids), CHUNK)
         for s in session.execute(
-            select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK]))
+            select(Stakeholder).where(
+                Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK])
+            )
         ).scalars()
     ]
 
@@ -163,8 +168,15 @@ def deactivate_stakeholder(session: Session, stakeholder_id: int, now: datetime)
 
 
 def refresh_stakeholder(
-    session: Session, team_id: str, user_id: str, *, display_name: str, tz: str | None, country: str | None,
-    active: bool, now: datetime,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    *,
+    display_name: str,
+    tz: str | None,
+    country: str | None,
+    active: bool,
+    now: datetime,
 ) -> bool:
     result = session.execute(
         update(Stakeholder)
@@ -178,7 +190,9 @@ def unplan_pair(session: Session, initiative_id: int, stakeholder_id: int) -> No
     """Mark one pair's next check-in or review as still to plan."""
     session.execute(
         update(InitiativeStakeholder)
-        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id)
+        .where(
+            InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+        )
         .values(planned=False)
     )
 
@@ -200,15 +214,20 @@ def claim_touchpoints(session: Session, touchpoint_ids: Iterable[int], now: date
     ids = list(touchpoint_ids)
     if not ids:
         return []
-    where = [Touchpoint.id.in_(ids), Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.due_at <= now,
-             *_deliverable()]
+    where = [
+        Touchpoint.id.in_(ids),
+        Touchpoint.status == TouchpointStatus.PENDING,
+        Touchpoint.due_at <= now,
+        *_deliverable(),
+    ]
     return _claim(session, where, _sending(now), len(ids))
 
 
 def hold_touchpoint(session: Session, touchpoint_id: int, due_at: datetime) -> None:
     """A claimed touchpoint that may not go out yet (its stakeholder is away) goes back to pending, due later."""
     session.execute(
-        update(Touchpoint).where(Touchpoint.id == touchpoint_id)
+        update(Touchpoint)
+        .where(Touchpoint.id == touchpoint_id)
         .values(status=TouchpointStatus.PENDING, due_at=due_at, claimed_at=None)
     )
 
@@ -219,10 +238,12 @@ def open_touchpoints_of(session: Session, stakeholder_ids: Iterable[int]) -> lis
     return [
         t
         for start in range(0, len(ids), CHUNK)
-        for t in session.execute(select(Touchpoint).where(
-            Touchpoint.stakeholder_id.in_(ids[start : start + CHUNK]),
-            Touchpoint.status.in_((TouchpointStatus.PENDING, TouchpointStatus.SENT)),
-        )).scalars()
+        for t in session.execute(
+            select(Touchpoint).where(
+                Touchpoint.stakeholder_id.in_(ids[start : start + CHUNK]),
+                Touchpoint.status.in_((TouchpointStatus.PENDING, TouchpointStatus.SENT)),
+            )
+        ).scalars()
     ]
 
 
@@ -230,7 +251,9 @@ def _sending(now: datetime) -> dict:
     return {"status": TouchpointStatus.SENDING, "claimed_at": now, "attempts": Touchpoint.attempts + 1}
 
 
-def touchpoint_context(session: Session, touchpoint_ids: Iterable[int]) -> list[tuple[Touchpoint, Initiative, Stakeholder]]:
+def touchpoint_context(
+    session: Session, touchpoint_ids: Iterable[int]
+) -> list[tuple[Touchpoint, Initiative, Stakeholder]]:
     """Each touchpoint with its initiative and stakeholder, in one query."""
     ids = list(touchpoint_ids)
     if not ids:
@@ -282,8 +305,10 @@ _touchpoint = Touchpoint.__table__.c
 _ANSWER_AS_READ = (
     update(Touchpoint.__table__)
     .where(_touchpoint.id == bindparam("touchpoint_id"), _touchpoint.status == bindparam("seen"))
-    .values(status=TouchpointStatus.ANSWERED,
-            answered_at=func.coalesce(_touchpoint.answered_at, bindparam("now", type_=_touchpoint.answered_at.type)))
+    .values(
+        status=TouchpointStatus.ANSWERED,
+        answered_at=func.coalesce(_touchpoint.answered_at, bindparam("now", type_=_touchpoint.answered_at.type)),
+    )
     .returning(_touchpoint.id)
 )
 
@@ -365,7 +390,9 @@ def schedules_for(session: Session, initiative_ids: Iterable[int]) -> dict[int, 
     ids = list(set(initiative_ids))
     if not ids:
         return {}
-    return {s.initiative_id: s for s in session.execute(select(Schedule).where(Schedule.initiative_id.in_(ids))).scalars()}
+    return {
+        s.initiative_id: s for s in session.execute(select(Schedule).where(Schedule.initiative_id.in_(ids))).scalars()
+    }
 
 
 def initiative_by_name(session: Session, team_id: str, name_key: str) -> Initiative | None:
@@ -374,16 +401,20 @@ def initiative_by_name(session: Session, team_id: str, name_key: str) -> Initiat
 
 
 def save_schedule(session: Session, schedule: Schedule) -> None:
-    existing = session.execute(select(Schedule).where(Schedule.initiative_id == schedule.initiative_id)).scalars().first()
+    existing = (
+        session.execute(select(Schedule).where(Schedule.initiative_id == schedule.initiative_id)).scalars().first()
+    )
     if existing is None:
         session.add(schedule)
         return
-    for column in Schedule.__table__.columns.keys():
+    for column in Schedule.__table__.columns:
         if column != "id":
             setattr(existing, column, getattr(schedule, column))
 
 
-def pairs_to_plan(session: Session, limit: int) -> list[tuple[InitiativeStakeholder, Stakeholder, datetime | None, str | None]]:
+def pairs_to_plan(
+    session: Session, limit: int
+) -> list[tuple[InitiativeStakeholder, Stakeholder, datetime | None, str | None]]:
     """Pairs whose next check-in or review is not planned yet, with each stakeholder, when the kickoff reached them,
     and the last recurring period already planned: three queries, whatever the number of pairs."""
     rows = session.execute(
@@ -398,20 +429,26 @@ def pairs_to_plan(session: Session, limit: int) -> list[tuple[InitiativeStakehol
         return []
     keys = [(pair.initiative_id, pair.stakeholder_id) for pair, _ in rows]
     pair_filter = tuple_(Touchpoint.initiative_id, Touchpoint.stakeholder_id).in_(keys)
-    kickoffs = dict(
-        ((i, s), sent) for i, s, sent in session.execute(
-            select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, Touchpoint.sent_at)
-            .where(pair_filter, Touchpoint.kind == TouchpointKind.KICKOFF)
+    kickoffs = {
+        (i, s): sent
+        for i, s, sent in session.execute(
+            select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, Touchpoint.sent_at).where(
+                pair_filter, Touchpoint.kind == TouchpointKind.KICKOFF
+            )
         ).all()
-    )
-    last_periods = dict(
-        ((i, s), period) for i, s, period in session.execute(
+    }
+    last_periods = {
+        (i, s): period
+        for i, s, period in session.execute(
             select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, func.max(Touchpoint.period))
             .where(pair_filter, Touchpoint.kind.in_(RECURRING_KINDS))
             .group_by(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
         ).all()
-    )
-    return [(pair, stakeholder, kickoffs.get(key), last_periods.get(key)) for (pair, stakeholder), key in zip(rows, keys)]
+    }
+    return [
+        (pair, stakeholder, kickoffs.get(key), last_periods.get(key))
+        for (pair, stakeholder), key in zip(rows, keys, strict=True)
+    ]
 
 
 def add_pairs(session: Session, rows: list[dict]) -> None:
@@ -440,8 +477,9 @@ def set_planned(session: Session, pair_ids: Iterable[int], planned: bool) -> Non
 def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_ids: Iterable[int] = ()) -> int:
     """Drop the not-yet-sent recurring touchpoints of an initiative or of stakeholders, so they are planned afresh."""
     if initiative_id is not None:
-        return _unplan(session, Touchpoint.initiative_id == initiative_id,
-                       InitiativeStakeholder.initiative_id == initiative_id)
+        return _unplan(
+            session, Touchpoint.initiative_id == initiative_id, InitiativeStakeholder.initiative_id == initiative_id
+        )
     ids = list(stakeholder_ids)
     return sum(
         _unplan(session, Touchpoint.stakeholder_id.in_(chunk), InitiativeStakeholder.stakeholder_id.in_(chunk))
@@ -450,8 +488,11 @@ def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id
 
 
 def _unplan(session: Session, touchpoints_of, pairs_of) -> int:
-    dropped = session.execute(delete(Touchpoint).where(
-        Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), touchpoints_of)).rowcount
+    dropped = session.execute(
+        delete(Touchpoint).where(
+            Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), touchpoints_of
+        )
+    ).rowcount
     session.execute(update(InitiativeStakeholder).where(pairs_of).values(planned=False))
     return dropped
 
@@ -467,7 +508,9 @@ def _claim(session: Session, where: list, values: dict, limit: int, order=Touchp
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     claimable = candidates.cte("claimable")
-    result = session.execute(update(table).where(table.id == claimable.c.id, *where).values(**values).returning(table.id))
+    result = session.execute(
+        update(table).where(table.id == claimable.c.id, *where).values(**values).returning(table.id)
+    )
     return sorted(result.scalars().all())
 
 
@@ -487,7 +530,11 @@ def miss_stale_pending(session: Session, before: datetime) -> int:
     next ones are to be planned."""
     missed = session.execute(
         update(Touchpoint)
-        .where(Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), Touchpoint.due_at < before)
+        .where(
+            Touchpoint.status == TouchpointStatus.PENDING,
+            Touchpoint.kind.in_(RECURRING_KINDS),
+            Touchpoint.due_at < before,
+        )
         .values(status=TouchpointStatus.MISSED, last_error="fell due while Touchpoint was not running")
         .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
     ).all()
@@ -506,8 +553,11 @@ def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
     """Open touchpoints whose reminder is due, and that are still open to an answer: a touchpoint past its answer-by
     time is closed as missed, never reminded (a clock that was down for weeks wakes up to what is current)."""
     where = [
-        Touchpoint.status == TouchpointStatus.SENT, Touchpoint.remind_at <= now, Touchpoint.reminded_at.is_(None),
-        or_(Touchpoint.expires_at.is_(None), Touchpoint.expires_at > now), *_deliverable(),
+        Touchpoint.status == TouchpointStatus.SENT,
+        Touchpoint.remind_at <= now,
+        Touchpoint.reminded_at.is_(None),
+        or_(Touchpoint.expires_at.is_(None), Touchpoint.expires_at > now),
+        *_deliverable(),
     ]
     return _claim(session, where, {"reminded_at": now}, limit, order=Touchpoint.remind_at)
 
@@ -517,7 +567,9 @@ def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
     return _claim(session, where, {"status": TouchpointStatus.MISSED}, limit, order=Touchpoint.expires_at)
 
 
-def set_follow_ups(session: Session, touchpoint_id: int, remind_at: datetime | None, expires_at: datetime | None) -> None:
+def set_follow_ups(
+    session: Session, touchpoint_id: int, remind_at: datetime | None, expires_at: datetime | None
+) -> None:
     session.execute(
         update(Touchpoint).where(Touchpoint.id == touchpoint_id).values(remind_at=remind_at, expires_at=expires_at)
     )
@@ -527,7 +579,9 @@ def clear_reminded(session: Session, touchpoint_id: int) -> None:
     session.execute(update(Touchpoint).where(Touchpoint.id == touchpoint_id).values(reminded_at=None))
 
 
-def close_touchpoint(session: Session, touchpoint_id: int, status: str, *, only_if: str = TouchpointStatus.SENT) -> bool:
+def close_touchpoint(
+    session: Session, touchpoint_id: int, status: str, *, only_if: str = TouchpointStatus.SENT
+) -> bool:
     result = session.execute(
         update(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.status == only_if).values(status=status)
     )
@@ -547,10 +601,14 @@ def upcoming(session: Session, team_id: str, limit: int) -> list[tuple[Touchpoin
 
 
 def pause_stakeholder(session: Session, stakeholder_id: int, until: date | None, now: datetime) -> None:
-    session.execute(update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(paused_until=until, updated_at=now))
+    session.execute(
+        update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(paused_until=until, updated_at=now)
+    )
 
 
-def latest_answers_for(session: Session, pairs: Iterable[tuple[int, int]], questions: Iterable[str]) -> dict[tuple[int, int], dict[str, str]]:
+def latest_answers_for(
+    session: Session, pairs: Iterable[tuple[int, int]], questions: Iterable[str]
+) -> dict[tuple[int, int], dict[str, str]]:
     """The newest text of each question for many (initiative, stakeholder) pairs, in one query."""
     keys = list(set(pairs))
     if not keys:
@@ -590,8 +648,14 @@ def next_reminder(session: Session, team_id: str) -> datetime | None:
 
 
 def note_answered(
-    session: Session, initiative_id: int, stakeholder_id: int, *, has_impact: bool, has_tracking: bool,
-    rating: int | None, now: datetime,
+    session: Session,
+    initiative_id: int,
+    stakeholder_id: int,
+    *,
+    has_impact: bool,
+    has_tracking: bool,
+    rating: int | None,
+    now: datetime,
 ) -> None:
     values: dict[str, Any] = {"last_answered_at": now, "silent_cycles": 0}
     if has_impact:
@@ -602,7 +666,9 @@ def note_answered(
         values["rating"] = rating
     session.execute(
         update(InitiativeStakeholder)
-        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id)
+        .where(
+            InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+        )
         .values(**values)
     )
 
@@ -627,10 +693,22 @@ def note_missed(session: Session, touchpoint_ids: Iterable[int]) -> None:
 
 def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int, day: str, channel_id: str) -> int:
     """The initiative's summary for `day`, created if need be, with one more revision to show."""
-    _insert_ignoring_conflicts(session, ShiftSummary.__table__, [{
-        "team_id": team_id, "initiative_id": initiative_id, "day": day, "channel_id": channel_id,
-        "status": PostStatus.PENDING, "revision": 0, "posted_revision": 0, "attempts": 0,
-    }])
+    _insert_ignoring_conflicts(
+        session,
+        ShiftSummary.__table__,
+        [
+            {
+                "team_id": team_id,
+                "initiative_id": initiative_id,
+                "day": day,
+                "channel_id": channel_id,
+                "status": PostStatus.PENDING,
+                "revision": 0,
+                "posted_revision": 0,
+                "attempts": 0,
+            }
+        ],
+    )
     # A posted message goes back to pending to be updated, and one that failed is tried again (its channel may be
     # fixed by now); one being sent is left to its sender, which sees the newer revision when it records its post.
     again = ShiftSummary.status.in_((PostStatus.POSTED, PostStatus.FAILED))
@@ -657,8 +735,9 @@ def claim_stale_shift_summaries(session: Session, now: datetime, lease_before: d
     return _claim_posts(session, ShiftSummary, now, limit, lease_before=lease_before, order=ShiftSummary.id)
 
 
-def _claim_posts(session: Session, table, now: datetime, limit: int, *, lease_before: datetime | None = None,
-                 order=None) -> list[int]:
+def _claim_posts(
+    session: Session, table, now: datetime, limit: int, *, lease_before: datetime | None = None, order=None
+) -> list[int]:
     """Posts (a table with status, claimed_at and attempts) to make: pending ones, or with lease_before those whose
     poster took them before then and never finished."""
     if lease_before is None:
@@ -707,16 +786,22 @@ def mark_summary_posted(session: Session, summary_id: int, revision: int, ts: st
 
 def mark_summary_failed(session: Session, summary_id: int, error: str) -> None:
     session.execute(
-        update(ShiftSummary).where(ShiftSummary.id == summary_id).values(status=PostStatus.FAILED, last_error=error[:500])
+        update(ShiftSummary)
+        .where(ShiftSummary.id == summary_id)
+        .values(status=PostStatus.FAILED, last_error=error[:500])
     )
 
 
-def follow_up_shifts(session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime) -> int:
+def follow_up_shifts(
+    session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime
+) -> int:
     """Record who takes the follow-up of a stakeholder's shifts in one summary; shifts already taken keep theirs."""
     return session.execute(
         update(Shift)
         .where(
-            Shift.team_id == team_id, Shift.summary_id == summary_id, Shift.stakeholder_id == stakeholder_id,
+            Shift.team_id == team_id,
+            Shift.summary_id == summary_id,
+            Shift.stakeholder_id == stakeholder_id,
             Shift.followed_up_by.is_(None),
         )
         .values(followed_up_by=user_id, followed_up_at=now)
@@ -773,21 +858,36 @@ def digest_teams(session: Session) -> list[tuple[str, DigestSettings | None]]:
 
 def claim_digest(session: Session, team_id: str, week: str, channel_id: str, now: datetime) -> int | None:
     """The week's digest row, if this caller created it (and so owns posting it); None if it exists already."""
-    statement_rows = [{"team_id": team_id, "week": week, "channel_id": channel_id, "status": PostStatus.SENDING,
-                       "claimed_at": now, "parts_posted": 0, "attempts": 1}]
+    statement_rows = [
+        {
+            "team_id": team_id,
+            "week": week,
+            "channel_id": channel_id,
+            "status": PostStatus.SENDING,
+            "claimed_at": now,
+            "parts_posted": 0,
+            "attempts": 1,
+        }
+    ]
     if not _insert_ignoring_conflicts(session, DigestPost.__table__, statement_rows):
         return None
-    return session.execute(select(DigestPost.id).where(DigestPost.team_id == team_id, DigestPost.week == week)).scalar_one()
+    return session.execute(
+        select(DigestPost.id).where(DigestPost.team_id == team_id, DigestPost.week == week)
+    ).scalar_one()
 
 
 def reclaim_stale_digests(session: Session, now: datetime, lease_before: datetime) -> list[DigestPost]:
     """Digests whose poster stopped part-way, taken over by the caller."""
-    ids = session.execute(
-        update(DigestPost)
-        .where(DigestPost.status == PostStatus.SENDING, DigestPost.claimed_at < lease_before)
-        .values(claimed_at=now, attempts=DigestPost.attempts + 1)
-        .returning(DigestPost.id)
-    ).scalars().all()
+    ids = (
+        session.execute(
+            update(DigestPost)
+            .where(DigestPost.status == PostStatus.SENDING, DigestPost.claimed_at < lease_before)
+            .values(claimed_at=now, attempts=DigestPost.attempts + 1)
+            .returning(DigestPost.id)
+        )
+        .scalars()
+        .all()
+    )
     return list(session.execute(select(DigestPost).where(DigestPost.id.in_(ids))).scalars()) if ids else []
 
 
@@ -808,7 +908,9 @@ def record_digest_part(session: Session, post_id: int, part: int, ts: str, now: 
     values: dict[str, Any] = {"parts_posted": part + 1, "claimed_at": now}
     if part == 0:
         values["thread_ts"] = ts
-    session.execute(update(DigestPost).where(DigestPost.id == post_id, DigestPost.parts_posted == part).values(**values))
+    session.execute(
+        update(DigestPost).where(DigestPost.id == post_id, DigestPost.parts_posted == part).values(**values)
+    )
 
 
 def mark_digest_posted(session: Session, post_id: int, now: datetime) -> None:
@@ -822,10 +924,14 @@ def mark_digest_failed(session: Session, post_id: int, error: str) -> None:
 
 
 def save_alignment_snapshots(session: Session, team_id: str, week: str, values: Mapping[int, int]) -> None:
-    _insert_ignoring_conflicts(session, AlignmentSnapshot.__table__, [
-        {"team_id": team_id, "initiative_id": initiative_id, "week": week, "value": value}
-        for initiative_id, value in values.items()
-    ])
+    _insert_ignoring_conflicts(
+        session,
+        AlignmentSnapshot.__table__,
+        [
+            {"team_id": team_id, "initiative_id": initiative_id, "week": week, "value": value}
+            for initiative_id, value in values.items()
+        ],
+    )
 
 
 # Measures and readings
@@ -868,7 +974,9 @@ def latest_readings(session: Session, measure_ids: Iterable[int]) -> dict[int, t
         .group_by(Reading.measure_id)
         .subquery()
     )
-    rows = session.execute(select(Reading.measure_id, Reading.value, Reading.read_on).join(newest, Reading.id == newest.c.id))
+    rows = session.execute(
+        select(Reading.measure_id, Reading.value, Reading.read_on).join(newest, Reading.id == newest.c.id)
+    )
     return {measure_id: (value, read_on) for measure_id, value, read_on in rows}
 
 
@@ -889,7 +997,9 @@ def add_readings(session: Session, rows: list[dict]) -> None:
 
 def deactivate_initiatives(session: Session, initiative_ids: list[int]) -> None:
     for start in range(0, len(initiative_ids), CHUNK):
-        session.execute(update(Initiative).where(Initiative.id.in_(initiative_ids[start : start + CHUNK])).values(active=False))
+        session.execute(
+            update(Initiative).where(Initiative.id.in_(initiative_ids[start : start + CHUNK])).values(active=False)
+        )
 
 
 def pause_users(session: Session, team_id: str, user_ids: list[str], until: date, now: datetime) -> None:
@@ -945,8 +1055,10 @@ _post = AnswerPost.__table__.c
 _RECORD_ANSWER_POST = (  # built once, as _ANSWER_AS_READ: the web process runs it after every answer
     update(AnswerPost.__table__)
     .where(_post.id == bindparam("post_id"), _post.status == PostStatus.SENDING)
-    .values(**{k: bindparam(k) for k in _OUTCOME},
-            posted_at=func.coalesce(bindparam("posted_now", type_=_post.posted_at.type), _post.posted_at))
+    .values(
+        **{k: bindparam(k) for k in _OUTCOME},
+        posted_at=func.coalesce(bindparam("posted_now", type_=_post.posted_at.type), _post.posted_at),
+    )
 )
 
 

@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,7 +69,10 @@ def postgres_database() -> Iterator[Database]:
     if not POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped (.ci/run sets it)")
     settings_url = load_settings(
-        slack_bot_token=TOKEN, slack_signing_secret=SECRET, ld_channel_id=LD_CHANNEL, ld_admin_user_ids=LENA,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        ld_channel_id=LD_CHANNEL,
+        ld_admin_user_ids=LENA,
         database_url=POSTGRES_URL,
     ).database_url
     db = Database(settings_url)
@@ -116,8 +119,12 @@ def slack() -> Iterator[FakeSlackApi]:
 
 def make_settings(slack: FakeSlackApi, db: Database, **overrides) -> Settings:
     values = dict(
-        slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=slack.url, database_url=db.url,
-        ld_channel_id=LD_CHANNEL, ld_admin_user_ids=f"{LENA},{PRIYA}",
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+        database_url=db.url,
+        ld_channel_id=LD_CHANNEL,
+        ld_admin_user_ids=f"{LENA},{PRIYA}",
     )
     return load_settings(**{**values, **overrides})
 
@@ -171,7 +178,7 @@ def server(slack, db) -> Iterator[AppServer]:
 
 # Tests of the app through its front door run on a fixed working afternoon (Tuesday 5 January 2027, 15:00 UTC:
 # working hours in London, Paris and New York), never on the day the suite happens to run.
-WORKING_AFTERNOON = datetime(2027, 1, 5, 15, tzinfo=timezone.utc)
+WORKING_AFTERNOON = datetime(2027, 1, 5, 15, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -183,7 +190,7 @@ def app(server, slack) -> Iterator[Running]:
     assert_everything_sent_is_valid(slack)
 
 
-CHECK_INS_OUT = datetime(2027, 2, 9, 15, tzinfo=timezone.utc)  # Olu's (London) and Sam's (New York) February check-ins
+CHECK_INS_OUT = datetime(2027, 2, 9, 15, tzinfo=UTC)  # Olu's (London) and Sam's (New York) February check-ins
 
 
 @pytest.fixture
@@ -192,7 +199,7 @@ def checked_in(server, slack, db):
     from tests.flows import answer, open_initiative
     from tests.scheduling_world import World
 
-    start = datetime(2027, 1, 5, 15, tzinfo=timezone.utc)  # working hours in London and New York: first DMs at once
+    start = datetime(2027, 1, 5, 15, tzinfo=UTC)  # working hours in London and New York: first DMs at once
     with freeze_time(start, tick=True):
         app = server.start()
         open_initiative(app, LENA, stakeholders=[SAM, OLU])

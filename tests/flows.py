@@ -11,9 +11,16 @@ from storage.models import Answer, Initiative, Touchpoint
 from tests.conftest import Running
 
 
-def open_initiative(app: Running, user_id: str, *, name: str = "Sales onboarding refresh",
-                    goal: str = "New reps reach quota in 4 months, not 6", stakeholders: list[str],
-                    description: str = "", channel: str | None = None):
+def open_initiative(
+    app: Running,
+    user_id: str,
+    *,
+    name: str = "Sales onboarding refresh",
+    goal: str = "New reps reach quota in 4 months, not 6",
+    stakeholders: list[str],
+    description: str = "",
+    channel: str | None = None,
+):
     """`/touchpoint new`, fill the modal, submit; returns the submission's reply."""
     before = len(app.slack.views_for(user_id))
     reply = app.workspace.slash(user_id, "new")
@@ -91,4 +98,6 @@ def all_text(message: Message) -> str:
 
 def notices_to(slack, user_id: str) -> list:
     """What an L&D member was told in their DM, besides the usual note of when each stakeholder is asked."""
-    return [m for m in slack.messages_in(slack.dm_channel(user_id)) if "is open. Its stakeholders get" not in all_text(m)]
+    return [
+        m for m in slack.messages_in(slack.dm_channel(user_id)) if "is open. Its stakeholders get" not in all_text(m)
+    ]

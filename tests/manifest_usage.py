@@ -38,7 +38,9 @@ def check_usage_against_manifest(session: pytest.Session) -> None:
     if not problems:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    heading = "The app and manifest.json disagree" + (" (tests failed, which may be why):" if session.testsfailed else ":")
+    heading = "The app and manifest.json disagree" + (
+        " (tests failed, which may be why):" if session.testsfailed else ":"
+    )
     if reporter is not None:
         reporter.line("")  # after the progress line, which has no newline of its own yet
         for problem in [heading, *problems]:

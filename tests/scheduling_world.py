@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 from sqlalchemy import func, select, update
@@ -28,11 +28,13 @@ class World:
     settings: PassSettings
 
     @classmethod
-    def make(cls, slack: FakeSlackApi, db: Database, **pass_settings) -> "World":
+    def make(cls, slack: FakeSlackApi, db: Database, **pass_settings) -> World:
         settings = make_settings(slack, db)
         return cls(db, slack, Delivery(db, patient_gateway(settings), utcnow, "UTC"), PassSettings(**pass_settings))
 
-    def open(self, at: datetime, people: dict[str, str], name: str = "Sales onboarding refresh", send: bool = True) -> list[int]:
+    def open(
+        self, at: datetime, people: dict[str, str], name: str = "Sales onboarding refresh", send: bool = True
+    ) -> list[int]:
         """Open an initiative at `at` with these stakeholders (user id -> time zone), DMing the kickoffs if `send`."""
         for user_id, tz in people.items():
             if user_id not in self.slack.users:
@@ -40,9 +42,13 @@ class World:
         with freeze_time(at):
             with self.db.session() as session:
                 created = initiatives.create(
-                    session, TEAM, LENA,
+                    session,
+                    TEAM,
+                    LENA,
                     NewInitiative(name, "Grow revenue per rep", "", tuple(people), None),
-                    {u: Profile(f"Person {u}", tz, False, False) for u, tz in people.items()}, LD_CHANNEL, utcnow(),
+                    {u: Profile(f"Person {u}", tz, False, False) for u, tz in people.items()},
+                    LD_CHANNEL,
+                    utcnow(),
                 )
             if send:
                 self.delivery.send(created.touchpoint_ids)
@@ -51,8 +57,8 @@ class World:
     def open_now(self, people: list[str], name: str = "Sales onboarding refresh") -> list[int]:
         """Open an initiative on the real clock (for real processes) with its first DMs sent at once, to people
         somewhere it is working hours now."""
-        opened = datetime.now(timezone.utc) - timedelta(minutes=1)
-        ids = self.open(opened, {u: "UTC" for u in people}, name=name, send=False)
+        opened = datetime.now(UTC) - timedelta(minutes=1)
+        ids = self.open(opened, dict.fromkeys(people, "UTC"), name=name, send=False)
         self.make_due(ids, opened)
         self.delivery.send(ids)
         return ids
@@ -61,15 +67,22 @@ class World:
         """Seed, for passes run by real processes on the real clock: these touchpoints fall due at `at`, and their
         stakeholders are somewhere it is the middle of a working day then (a zone at a fixed offset, so no holidays,
         and a schedule open every day), whatever day and hour `at` is."""
-        offset = 12 - at.astimezone(timezone.utc).hour  # local noon, give or take the minutes
+        offset = 12 - at.astimezone(UTC).hour  # local noon, give or take the minutes
         zone = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # the tz database's signs are reversed
         with self.db.session() as session:
-            rows = session.execute(update(Touchpoint).where(Touchpoint.id.in_(touchpoint_ids)).values(due_at=at)
-                                   .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)).all()
-            session.execute(update(Stakeholder).where(Stakeholder.id.in_({s for _, s in rows})).values(tz=zone, country=None))
+            rows = session.execute(
+                update(Touchpoint)
+                .where(Touchpoint.id.in_(touchpoint_ids))
+                .values(due_at=at)
+                .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
+            ).all()
+            session.execute(
+                update(Stakeholder).where(Stakeholder.id.in_({s for _, s in rows})).values(tz=zone, country=None)
+            )
             for initiative_id in {i for i, _ in rows}:
-                session.add(Schedule(team_id=TEAM, initiative_id=initiative_id, working_days="0,1,2,3,4,5,6",
-                                     updated_at=at))
+                session.add(
+                    Schedule(team_id=TEAM, initiative_id=initiative_id, working_days="0,1,2,3,4,5,6", updated_at=at)
+                )
 
     def run(self, at: datetime) -> PassReport:
         with freeze_time(at):
@@ -80,13 +93,23 @@ class World:
         later = (lambda column: column > after) if after is not None else (lambda column: column.is_not(None))
         with self.db.reading() as session:
             candidates = [
-                session.execute(select(func.min(Touchpoint.due_at)).where(
-                    Touchpoint.status == TouchpointStatus.PENDING, later(Touchpoint.due_at))).scalar(),
-                session.execute(select(func.min(Touchpoint.remind_at)).where(
-                    Touchpoint.status == TouchpointStatus.SENT, Touchpoint.reminded_at.is_(None),
-                    later(Touchpoint.remind_at))).scalar(),
-                session.execute(select(func.min(Touchpoint.expires_at)).where(
-                    Touchpoint.status == TouchpointStatus.SENT, later(Touchpoint.expires_at))).scalar(),
+                session.execute(
+                    select(func.min(Touchpoint.due_at)).where(
+                        Touchpoint.status == TouchpointStatus.PENDING, later(Touchpoint.due_at)
+                    )
+                ).scalar(),
+                session.execute(
+                    select(func.min(Touchpoint.remind_at)).where(
+                        Touchpoint.status == TouchpointStatus.SENT,
+                        Touchpoint.reminded_at.is_(None),
+                        later(Touchpoint.remind_at),
+                    )
+                ).scalar(),
+                session.execute(
+                    select(func.min(Touchpoint.expires_at)).where(
+                        Touchpoint.status == TouchpointStatus.SENT, later(Touchpoint.expires_at)
+                    )
+                ).scalar(),
             ]
         found = [c for c in candidates if c is not None]
         return min(found) if found else None

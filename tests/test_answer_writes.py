@@ -4,7 +4,7 @@ what moved in between is caught."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -57,14 +57,14 @@ def test_a_touchpoint_closed_between_the_check_and_the_write_takes_no_answer(sla
 
     racing = Racing(db.url, closed_meanwhile)
     with pytest.raises(TouchpointClosed):
-        answers.submit(racing, TEAM, touchpoint_id, OLU, TEXTS, datetime.now(timezone.utc))
+        answers.submit(racing, TEAM, touchpoint_id, OLU, TEXTS, datetime.now(UTC))
     racing.dispose()
     assert _rows(db, Answer) == [] and _rows(db, AnswerPost) == []
 
 
 def test_two_sends_of_one_form_at_once_store_two_versions_without_colliding(slack, db):
     touchpoint_id = _kickoff(slack, db)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def sent_twice(database):  # the same person's other submission lands between this one's check and write
         answers.submit(database, TEAM, touchpoint_id, OLU, TEXTS, now)
@@ -74,5 +74,9 @@ def test_two_sends_of_one_form_at_once_store_two_versions_without_colliding(slac
     racing.dispose()
     assert second.version == 2 and second.previous["impact"] == TEXTS["impact"]
     assert sorted((a.question, a.version) for a in _rows(db, Answer)) == [
-        ("impact", 1), ("impact", 2), ("tracking", 1), ("tracking", 2)]
+        ("impact", 1),
+        ("impact", 2),
+        ("tracking", 1),
+        ("tracking", 2),
+    ]
     assert len(_rows(db, AnswerPost)) == 2

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,16 +15,25 @@ from bot.services.initiatives import InitiativeRow, Listing
 from bot.services.touchpoints import Outgoing
 from tests.slack_contract import assert_valid_message, assert_valid_view
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 NASTY = "<!channel> & <@U0SAM> *bold* `code` <https://evil.example|click> ✨ ünïcødé"
 LONG_ANSWER = ("line\n" * (ANSWER_MAX // 5))[:ANSWER_MAX]  # a thousand lines: the worst case for quoting
 
 
 def _outgoing(**overrides) -> Outgoing:
     values = dict(
-        touchpoint_id=1, kind="kickoff", team_id="T1", initiative_id=1, initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX,
-        description="D" * DESCRIPTION_MAX, opened_by="U0LENA", summary_channel_id="C0LD", stakeholder_id=1,
-        user_id="U0SAM", dm_channel_id=None,
+        touchpoint_id=1,
+        kind="kickoff",
+        team_id="T1",
+        initiative_id=1,
+        initiative_name="N" * NAME_MAX,
+        business_goal="G" * GOAL_MAX,
+        description="D" * DESCRIPTION_MAX,
+        opened_by="U0LENA",
+        summary_channel_id="C0LD",
+        stakeholder_id=1,
+        user_id="U0SAM",
+        dm_channel_id=None,
     )
     return Outgoing(**{**values, **overrides})
 
@@ -32,10 +41,21 @@ def _outgoing(**overrides) -> Outgoing:
 def _recorded(texts: dict[str, str], version: int = 1, kind: str = "kickoff") -> RecordedAnswers:
     revised = frozenset(q for q in ("impact", "tracking") if q in texts and version > 1)
     return RecordedAnswers(
-        touchpoint_id=1, kind=kind, initiative_name="N" * NAME_MAX, business_goal="G" * GOAL_MAX,
-        description="D" * DESCRIPTION_MAX, opened_by="U0LENA", user_id="U0SAM", summary_channel_id="C0LD",
-        dm_channel_id="D0SAM", dm_ts="1.2", texts=texts, revised=revised, version=version, answered_at=NOW,
-        previous={q: "p" * ANSWER_MAX for q in texts},
+        touchpoint_id=1,
+        kind=kind,
+        initiative_name="N" * NAME_MAX,
+        business_goal="G" * GOAL_MAX,
+        description="D" * DESCRIPTION_MAX,
+        opened_by="U0LENA",
+        user_id="U0SAM",
+        summary_channel_id="C0LD",
+        dm_channel_id="D0SAM",
+        dm_ts="1.2",
+        texts=texts,
+        revised=revised,
+        version=version,
+        answered_at=NOW,
+        previous=dict.fromkeys(texts, "p" * ANSWER_MAX),
     )
 
 
@@ -43,7 +63,9 @@ def _recorded(texts: dict[str, str], version: int = 1, kind: str = "kickoff") ->
 def test_answer_messages_are_valid_at_every_size(answer):
     recorded = [
         _recorded({"impact": answer, "tracking": answer}, version=7),
-        _recorded({"priorities_shifted": "Somewhat", "matters_most": answer, "on_track": "2", "notes": answer}, kind="checkin"),
+        _recorded(
+            {"priorities_shifted": "Somewhat", "matters_most": answer, "on_track": "2", "notes": answer}, kind="checkin"
+        ),
         _recorded({"impact": answer, "tracking": answer, "alignment": "4", "adjust": answer}, version=3, kind="review"),
     ]
     for answers in recorded:
@@ -64,13 +86,20 @@ def test_touchpoint_dms_reminders_and_modals_are_valid_for_every_kind(kind):
 def test_kickoff_dm_and_modals_are_valid_at_the_limits():
     message = tb.kickoff_message(_outgoing())
     assert_valid_message(message.text, message.blocks)
-    assert_valid_view(tb.answer_modal(AnswerContext(1, "kickoff", NASTY, NASTY, "U0LENA", {"impact": "x" * ANSWER_MAX, "tracking": LONG_ANSWER})))
+    assert_valid_view(
+        tb.answer_modal(
+            AnswerContext(1, "kickoff", NASTY, NASTY, "U0LENA", {"impact": "x" * ANSWER_MAX, "tracking": LONG_ANSWER})
+        )
+    )
     assert_valid_view(ib.new_initiative_modal("C0LD"))
     assert_valid_view(ib.refusal_view(NASTY))
 
 
 def test_the_list_is_valid_with_a_full_page_of_the_longest_initiatives():
-    rows = [InitiativeRow(n, "N" * NAME_MAX, "G" * GOAL_MAX, "C0LD", "U0LENA", STAKEHOLDERS_MAX, 3) for n in range(LIST_PAGE_SIZE)]
+    rows = [
+        InitiativeRow(n, "N" * NAME_MAX, "G" * GOAL_MAX, "C0LD", "U0LENA", STAKEHOLDERS_MAX, 3)
+        for n in range(LIST_PAGE_SIZE)
+    ]
     for page in (1, 2, 50):
         message = ib.initiative_list(Listing(rows, page, 50, 50 * LIST_PAGE_SIZE))
         assert_valid_message(message.text, message.blocks)

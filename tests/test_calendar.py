@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,27 +20,36 @@ from bot.services.calendar import (
     quarter_end,
 )
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _plan_year(cadence: Cadence, tz: str, first_asked: datetime, now: datetime, months: int = 13):
     zone, is_holiday = ZoneInfo(tz), holidays_in(country_of(tz))
     planned, period = [], None
     for _ in range(months):
-        step = plan_next(cadence, zone, is_holiday, now=now, first_asked=first_asked, after_period=period, paused_until=None)
+        step = plan_next(
+            cadence, zone, is_holiday, now=now, first_asked=first_asked, after_period=period, paused_until=None
+        )
         planned.append((step.kind, step.period, step.due_at))
         period, now = step.period, step.due_at
     return planned
 
 
 def test_countries_come_from_the_time_zone():
-    assert [country_of(tz) for tz in ("Europe/London", "America/New_York", "Asia/Tokyo", "Australia/Sydney")] == ["GB", "US", "JP", "AU"]
+    assert [country_of(tz) for tz in ("Europe/London", "America/New_York", "Asia/Tokyo", "Australia/Sydney")] == [
+        "GB",
+        "US",
+        "JP",
+        "AU",
+    ]
     assert country_of(None) is None and country_of("Not/AZone") is None
 
 
 def test_a_year_of_defaults_in_london_keeps_ten_oclock_across_both_dst_changes():
     # Asked on 1 Dec 2026: 8 Dec (2nd Tuesday) is within 14 days, so the first touchpoint is January's review.
-    planned = _plan_year(Cadence(), "Europe/London", datetime(2026, 12, 1, 12, tzinfo=UTC), datetime(2026, 12, 1, 12, tzinfo=UTC))
+    planned = _plan_year(
+        Cadence(), "Europe/London", datetime(2026, 12, 1, 12, tzinfo=UTC), datetime(2026, 12, 1, 12, tzinfo=UTC)
+    )
     # BST runs from 28 March to 31 October 2027: 10:00 local is 09:00 UTC then, 10:00 UTC otherwise.
     assert planned == [
         ("review", "2027-01", datetime(2027, 1, 12, 10, tzinfo=UTC)),
@@ -69,25 +78,41 @@ def test_a_year_of_defaults_in_london_keeps_ten_oclock_across_both_dst_changes()
     ],
 )
 def test_a_year_in_new_york_and_tokyo(tz, hours):
-    planned = _plan_year(Cadence(), tz, datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC), months=12)
+    planned = _plan_year(
+        Cadence(), tz, datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC), months=12
+    )
     days = [12, 9, 9, 13, 11, 8, 13, 10, 14, 12, 9, 14]
-    assert [p[2] for p in planned] == [datetime(2027, m + 1, d, h, tzinfo=UTC) for m, (d, h) in enumerate(zip(days, hours))]
+    assert [p[2] for p in planned] == [
+        datetime(2027, m + 1, d, h, tzinfo=UTC) for m, (d, h) in enumerate(zip(days, hours, strict=False))
+    ]
 
 
 def test_a_year_in_sydney_where_the_send_falls_on_the_previous_utc_day_in_summer():
-    planned = _plan_year(Cadence(), "Australia/Sydney", datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC), months=12)
+    planned = _plan_year(
+        Cadence(), "Australia/Sydney", datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC), months=12
+    )
     # AEDT (UTC+11) until 4 April 2027 and again from 3 October; AEST (UTC+10) in between.
     assert [p[2] for p in planned] == [
-        datetime(2027, 1, 11, 23, tzinfo=UTC), datetime(2027, 2, 8, 23, tzinfo=UTC), datetime(2027, 3, 8, 23, tzinfo=UTC),
-        datetime(2027, 4, 13, 0, tzinfo=UTC), datetime(2027, 5, 11, 0, tzinfo=UTC), datetime(2027, 6, 8, 0, tzinfo=UTC),
-        datetime(2027, 7, 13, 0, tzinfo=UTC), datetime(2027, 8, 10, 0, tzinfo=UTC), datetime(2027, 9, 14, 0, tzinfo=UTC),
-        datetime(2027, 10, 11, 23, tzinfo=UTC), datetime(2027, 11, 8, 23, tzinfo=UTC), datetime(2027, 12, 13, 23, tzinfo=UTC),
+        datetime(2027, 1, 11, 23, tzinfo=UTC),
+        datetime(2027, 2, 8, 23, tzinfo=UTC),
+        datetime(2027, 3, 8, 23, tzinfo=UTC),
+        datetime(2027, 4, 13, 0, tzinfo=UTC),
+        datetime(2027, 5, 11, 0, tzinfo=UTC),
+        datetime(2027, 6, 8, 0, tzinfo=UTC),
+        datetime(2027, 7, 13, 0, tzinfo=UTC),
+        datetime(2027, 8, 10, 0, tzinfo=UTC),
+        datetime(2027, 9, 14, 0, tzinfo=UTC),
+        datetime(2027, 10, 11, 23, tzinfo=UTC),
+        datetime(2027, 11, 8, 23, tzinfo=UTC),
+        datetime(2027, 12, 13, 23, tzinfo=UTC),
     ]
 
 
 def test_a_public_holiday_moves_the_touchpoint_to_the_next_working_day():
     first_monday = Cadence(nth=1, weekday=0)
-    us = _plan_year(first_monday, "America/New_York", datetime(2027, 8, 1, tzinfo=UTC), datetime(2027, 8, 20, tzinfo=UTC), 1)
+    us = _plan_year(
+        first_monday, "America/New_York", datetime(2027, 8, 1, tzinfo=UTC), datetime(2027, 8, 20, tzinfo=UTC), 1
+    )
     assert us[0][1:] == ("2027-09", datetime(2027, 9, 7, 14, tzinfo=UTC))  # Labor Day, Monday 6 September
     last_monday = Cadence(nth=-1, weekday=0)
     gb = _plan_year(last_monday, "Europe/London", datetime(2027, 4, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC), 1)
@@ -96,7 +121,9 @@ def test_a_public_holiday_moves_the_touchpoint_to_the_next_working_day():
 
 def test_the_nth_working_day_skips_weekends_and_holidays():
     third_working_day = Cadence(day_rule="working_day", nth=3)
-    planned = _plan_year(third_working_day, "Europe/London", datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC), 2)
+    planned = _plan_year(
+        third_working_day, "Europe/London", datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC), 2
+    )
     # January 2027: Fri 1 is New Year's Day; Mon 4, Tue 5, Wed 6 are the working days. February: Mon 1, Tue 2, Wed 3.
     assert [p[2] for p in planned] == [datetime(2027, 1, 6, 10, tzinfo=UTC), datetime(2027, 2, 3, 10, tzinfo=UTC)]
 
@@ -111,7 +138,9 @@ def test_quiet_periods_and_non_working_days_move_touchpoints_never_drop_them():
     assert planned[2][:2] == ("review", "2027-04")
 
     holiday_week = Cadence(quiet_ranges=parse_ranges("2027-02-08..2027-02-12"), working_days=frozenset({1, 2, 3}))
-    planned = _plan_year(holiday_week, "Europe/London", datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC), 1)
+    planned = _plan_year(
+        holiday_week, "Europe/London", datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC), 1
+    )
     assert planned[0][2] == datetime(2027, 2, 16, 10, tzinfo=UTC)  # next working Tuesday after the quiet week
 
 
@@ -125,8 +154,15 @@ def test_a_fiscal_year_moves_the_review_months():
 
 def test_a_pause_moves_the_next_touchpoint_to_the_first_open_day_after_it():
     zone = ZoneInfo("Europe/London")
-    step = plan_next(Cadence(), zone, holidays_in("GB"), now=datetime(2027, 2, 1, tzinfo=UTC),
-                     first_asked=datetime(2026, 1, 1, tzinfo=UTC), after_period=None, paused_until=date(2027, 2, 19))
+    step = plan_next(
+        Cadence(),
+        zone,
+        holidays_in("GB"),
+        now=datetime(2027, 2, 1, tzinfo=UTC),
+        first_asked=datetime(2026, 1, 1, tzinfo=UTC),
+        after_period=None,
+        paused_until=date(2027, 2, 19),
+    )
     assert step.period == "2027-02" and step.due_at == datetime(2027, 2, 22, 10, tzinfo=UTC)  # Mon after Fri 19th
 
 

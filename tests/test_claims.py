@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from storage import repositories as repo
 from storage.db import Database
@@ -13,9 +13,9 @@ def test_a_claim_takes_at_most_its_limit_and_the_next_claim_takes_the_rest(slack
     world = World.make(slack, db)
     people = {f"U0L{n:03d}": "Europe/London" for n in range(60)}
     names = list(people)
-    opened = datetime(2027, 1, 4, tzinfo=timezone.utc)
+    opened = datetime(2027, 1, 4, tzinfo=UTC)
     for k in range(0, 60, 20):
-        world.open(opened, {u: people[u] for u in names[k:k + 20]}, name=f"Initiative {k}", send=False)
+        world.open(opened, {u: people[u] for u in names[k : k + 20]}, name=f"Initiative {k}", send=False)
     other = Database(db.url)  # a second claimer with its own connections
     now = opened + timedelta(hours=11)  # Monday 11:00 in London: every first DM is due
     batches = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from schedules.clock import PASS_JOB_ID, build_scheduler
@@ -13,7 +13,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def test_the_pass_runs_at_start_then_every_interval_never_overlapping():
-    start = datetime(2027, 3, 28, 0, 59, 30, tzinfo=timezone.utc)  # across London's clocks going forward
+    start = datetime(2027, 3, 28, 0, 59, 30, tzinfo=UTC)  # across London's clocks going forward
     scheduler = build_scheduler(lambda: None, timedelta(seconds=60), now=start)
     job = scheduler.get_job(PASS_JOB_ID)
     assert job.next_run_time == start

@@ -6,7 +6,15 @@ from freezegun import freeze_time
 
 from bot.ids import Action, Block
 from bot.services.answers import QUESTIONS
-from storage.models import Answer, Initiative, InitiativeStakeholder, Question, Stakeholder, Touchpoint, TouchpointStatus
+from storage.models import (
+    Answer,
+    Initiative,
+    InitiativeStakeholder,
+    Question,
+    Stakeholder,
+    Touchpoint,
+    TouchpointStatus,
+)
 from tests.conftest import CHRIS, LD_CHANNEL, LENA, MEI, OLU, SAM, TEAM, WORKING_AFTERNOON
 from tests.flows import all_text, answer, kickoff_dm, open_initiative, rows, stored_counts
 
@@ -141,7 +149,9 @@ def test_help_and_unknown_subcommands_show_the_commands(app):
 def test_people_outside_the_ld_team_are_refused_politely_and_nothing_is_stored(app):
     for command in ("new", "list"):
         body = app.workspace.slash(CHRIS, command).json()
-        assert body["response_type"] == "ephemeral" and "only the L&amp;D team" in body["text"]  # mrkdwn: Slack shows "L&D"
+        assert (
+            body["response_type"] == "ephemeral" and "only the L&amp;D team" in body["text"]
+        )  # mrkdwn: Slack shows "L&D"
     assert not app.slack.calls_to("views.open")
 
     # A forged submission of the modal, as if CHRIS had got hold of it.
@@ -203,9 +213,13 @@ def test_the_list_buttons_page_through_in_place(app):
     first = app.workspace.slash(LENA, "list").json()
     [next_button] = [e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"]]
     payload = {
-        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": LENA}, "response_url": app.slack.response_url(),
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": LENA},
+        "response_url": app.slack.response_url(),
         "trigger_id": app.slack.new_trigger(LENA),
-        "container": {"type": "message", "is_ephemeral": True}, "actions": [{**next_button, "block_id": "initiative_list_page"}],
+        "container": {"type": "message", "is_ephemeral": True},
+        "actions": [{**next_button, "block_id": "initiative_list_page"}],
     }
     assert app.workspace.post_payload(payload).status == 200
     page_two = app.slack.responses[-1]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from storage.db import Database, without_password
+from storage.db import without_password
 from storage.migrate import alembic_config
 from storage.models import ProcessedEvent
 from tests.conftest import POSTGRES_URL
@@ -41,8 +41,13 @@ print("migrated")
 def _start_together(url: str, tmp_path: Path) -> list[subprocess.CompletedProcess]:
     go, ready = tmp_path / "go", [tmp_path / f"ready-{n}" for n in range(STARTERS)]
     processes = [
-        subprocess.Popen([sys.executable, "-c", _START, str(go), url, str(r)], cwd=ROOT, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", _START, str(go), url, str(r)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for r in ready
     ]
     deadline = time.monotonic() + 30
@@ -61,7 +66,11 @@ def _assert_migrated(engine, schema: str | None = None) -> None:
     tables = set(inspect(engine).get_table_names(schema=schema))
     assert tables == {t.name for t in SQLModel.metadata.sorted_tables} | {"alembic_version"}
     with engine.connect() as conn:
-        versions = conn.execute(text(f"SELECT version_num FROM {schema + '.' if schema else ''}alembic_version")).scalars().all()
+        versions = (
+            conn.execute(text(f"SELECT version_num FROM {schema + '.' if schema else ''}alembic_version"))
+            .scalars()
+            .all()
+        )
     assert versions == [head]
 
 
@@ -93,10 +102,10 @@ def test_processes_starting_together_on_a_fresh_postgres_schema_all_migrate_it(t
 
 
 def test_a_write_inside_reading_fails_loudly_and_writing_still_works_after(db):
-    row = ProcessedEvent(event_id="Ev0READONLY", team_id="T0SIMULATED", received_at=datetime(2027, 1, 1, tzinfo=timezone.utc))
-    with pytest.raises(DBAPIError, match="read-only|readonly"):
-        with db.reading() as session:
-            session.add(row)
+    row = ProcessedEvent(event_id="Ev0READONLY", team_id="T0SIMULATED", received_at=datetime(2027, 1, 1, tzinfo=UTC))
+    with db.reading() as session:
+        session.add(row)
+        with pytest.raises(DBAPIError, match=r"read-only|readonly"):
             session.flush()
     for _ in range(3):  # the pool hands the same connections out again: they must write as before
         with db.session() as session:
@@ -107,6 +116,8 @@ def test_a_write_inside_reading_fails_loudly_and_writing_still_works_after(db):
 
 def test_a_password_the_database_echoes_is_not_repeated():
     url = "postgresql+psycopg://touchpoint:s3cr%40t@db.example:5432/tp"
-    message = 'password authentication failed for user "touchpoint" (tried s3cr@t) via postgresql://touchpoint:s3cr@t@db'
+    message = (
+        'password authentication failed for user "touchpoint" (tried s3cr@t) via postgresql://touchpoint:s3cr@t@db'
+    )
     cleaned = without_password(message, url)
     assert "s3cr" not in cleaned and 'user "touchpoint"' in cleaned

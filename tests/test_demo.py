@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -46,7 +46,10 @@ def assert_whole_story(out: str) -> None:
     # Check-ins at 10:00 in each stakeholder's zone and a quarterly review, in whichever order the calendar has them.
     assert re.search(r"(monthly check-in|quarterly review) · @Mei Tanaka", out) and "10:00 in Asia/Tokyo" in out
     assert "checked in on Sales onboarding refresh: priorities shifted: Somewhat · on track: 3/5" in out
-    assert "Quarterly review: Sales onboarding refresh" in out and "reviewed Sales onboarding refresh: alignment 4/5" in out
+    assert (
+        "Quarterly review: Sales onboarding refresh" in out
+        and "reviewed Sales onboarding refresh: alignment 4/5" in out
+    )
     # Sam's priorities shift: the channel is told once, and Lena takes the follow-up.
     assert out.count("Priority shifts in Sales onboarding refresh") == 2  # posted, then updated by the follow-up
     assert "Said their priorities shifted · moderate" in out and "@Lena Park is following up" in out
@@ -67,26 +70,43 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
     lines: list[str] = []
     Demo(f"sqlite:///{tmp_path / 'demo.db'}", lines.append, datetime.fromisoformat(start)).run()
     out = "\n".join(lines)
-    assert f"starting {datetime.fromisoformat(start).astimezone(timezone.utc):%a %d %b %Y %H:%M} UTC" in out
+    assert f"starting {datetime.fromisoformat(start).astimezone(UTC):%a %d %b %Y %H:%M} UTC" in out
     assert_whole_story(out)
     workbook = load_workbook(tmp_path / "touchpoint-demo.xlsx")
-    assert workbook.sheetnames == ["Plan", "Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures",
-                                   "Readings", "Shifts", "Charts"]
-    assert [r[2:5] for r in workbook["Plan"].iter_rows(values_only=True) if str(r[0]).strip().startswith("Time to first")] == [
-        (48, 36, 30)]
+    assert workbook.sheetnames == [
+        "Plan",
+        "Initiatives",
+        "Stakeholders",
+        "Touchpoints",
+        "Answers",
+        "Measures",
+        "Readings",
+        "Shifts",
+        "Charts",
+    ]
+    assert [
+        r[2:5] for r in workbook["Plan"].iter_rows(values_only=True) if str(r[0]).strip().startswith("Time to first")
+    ] == [(48, 36, 30)]
     assert len(workbook["Charts"]._charts) == 3  # response rate, and each measure's readings
 
 
 def test_the_readme_command_runs_the_demo_on_a_database_of_its_own_now(tmp_path):
     env = process_env(PATH="", HOME=str(tmp_path))
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "touchpoint-demo.db").exists()  # a database of its own, in the working directory
     assert_whole_story(result.stdout)
 
-    again = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--start", "2027-03-31T23:30Z"], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--start", "2027-03-31T23:30Z"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0 and "2/3 answered" in again.stdout
     assert "starting Wed 31 Mar 2027 23:30 UTC" in again.stdout
     # A second run starts afresh: its digests are its own, one a week (an earlier run's team would add its own).
@@ -94,6 +114,12 @@ def test_the_readme_command_runs_the_demo_on_a_database_of_its_own_now(tmp_path)
     assert weeks and len(weeks) == len(set(weeks)), weeks
     assert "WARNING" not in again.stderr, again.stderr
 
-    refused = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--start", "next tuesday"], cwd=tmp_path,
-                             env=env, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--start", "next tuesday"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "is not an instant like 2027-03-31T23:30Z" in refused.stderr

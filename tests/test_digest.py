@@ -3,7 +3,7 @@ limits with 200 initiatives, posting exactly once per week (restarts, two schedu
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -36,15 +36,21 @@ from tests.scheduling_world import World
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message
 from tests.test_exactly_once import _tick
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2027, 3, 8, 9, tzinfo=UTC)  # a Monday, 09:00 UTC: the default digest time
 WEEK = "2027-03-08"
 
 
 def _add_initiative(session, name: str, people: list[dict]) -> int:
     """An initiative with stakeholders standing as described, their touchpoints and their shifts."""
-    initiative = Initiative(team_id=TEAM, name=name, name_key=name.casefold(), business_goal="A goal",
-                            summary_channel_id=LD_CHANNEL, created_by=LENA)
+    initiative = Initiative(
+        team_id=TEAM,
+        name=name,
+        name_key=name.casefold(),
+        business_goal="A goal",
+        summary_channel_id=LD_CHANNEL,
+        created_by=LENA,
+    )
     session.add(initiative)
     session.flush()
     summary = None
@@ -54,42 +60,87 @@ def _add_initiative(session, name: str, people: list[dict]) -> int:
             stakeholder = Stakeholder(team_id=TEAM, user_id=person["user"], active=person.get("active", True))
             session.add(stakeholder)
             session.flush()
-        session.add(InitiativeStakeholder(
-            team_id=TEAM, initiative_id=initiative.id, stakeholder_id=stakeholder.id, planned=True,
-            has_impact=person.get("impact", False), has_tracking=person.get("tracking", False),
-            rating=person.get("rating"), silent_cycles=person.get("silent", 0),
-        ))
+        session.add(
+            InitiativeStakeholder(
+                team_id=TEAM,
+                initiative_id=initiative.id,
+                stakeholder_id=stakeholder.id,
+                planned=True,
+                has_impact=person.get("impact", False),
+                has_tracking=person.get("tracking", False),
+                rating=person.get("rating"),
+                silent_cycles=person.get("silent", 0),
+            )
+        )
         touchpoint_ids = []
         for n, (kind, status, due, extra) in enumerate(person.get("touchpoints", [])):
-            touchpoint = Touchpoint(team_id=TEAM, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
-                                    kind=kind, period=f"p{n}", status=status, due_at=NOW + due, **extra)
+            touchpoint = Touchpoint(
+                team_id=TEAM,
+                initiative_id=initiative.id,
+                stakeholder_id=stakeholder.id,
+                kind=kind,
+                period=f"p{n}",
+                status=status,
+                due_at=NOW + due,
+                **extra,
+            )
             session.add(touchpoint)
             session.flush()
             touchpoint_ids.append(touchpoint.id)
         for strength, detected, followed_up_by in person.get("shifts", []):
             if summary is None:
-                summary = ShiftSummary(team_id=TEAM, initiative_id=initiative.id, day="2027-03-06", channel_id=LD_CHANNEL)
+                summary = ShiftSummary(
+                    team_id=TEAM, initiative_id=initiative.id, day="2027-03-06", channel_id=LD_CHANNEL
+                )
                 session.add(summary)
                 session.flush()
-            session.add(Shift(team_id=TEAM, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
-                              touchpoint_id=touchpoint_ids[0], summary_id=summary.id, rule="said_shifted",
-                              question="priorities_shifted", strength=strength, detected_at=NOW + detected,
-                              followed_up_by=followed_up_by))
+            session.add(
+                Shift(
+                    team_id=TEAM,
+                    initiative_id=initiative.id,
+                    stakeholder_id=stakeholder.id,
+                    touchpoint_id=touchpoint_ids[0],
+                    summary_id=summary.id,
+                    rule="said_shifted",
+                    question="priorities_shifted",
+                    strength=strength,
+                    detected_at=NOW + detected,
+                    followed_up_by=followed_up_by,
+                )
+            )
     session.flush()
     return initiative.id
 
 
 D = timedelta(days=1)
 LEADERSHIP = [
-    {"user": "U0A1", "impact": True, "tracking": True, "rating": 4, "touchpoints": [
-        (TouchpointKind.CHECKIN, TouchpointStatus.ANSWERED, -10 * D, {}),
-        (TouchpointKind.CHECKIN, TouchpointStatus.ANSWERED, -40 * D, {})]},
-    {"user": "U0A2", "impact": True, "tracking": True, "rating": 2, "touchpoints": [
-        (TouchpointKind.CHECKIN, TouchpointStatus.MISSED, -20 * D, {"expires_at": NOW - 3 * D})],
-     "shifts": [(3, -2 * D, None)]},
-    {"user": "U0A3", "impact": True, "silent": 2, "touchpoints": [
-        (TouchpointKind.CHECKIN, TouchpointStatus.MISSED, -50 * D, {"expires_at": NOW - 35 * D}),
-        (TouchpointKind.CHECKIN, TouchpointStatus.SENT, -5 * D, {"remind_at": NOW - D})]},
+    {
+        "user": "U0A1",
+        "impact": True,
+        "tracking": True,
+        "rating": 4,
+        "touchpoints": [
+            (TouchpointKind.CHECKIN, TouchpointStatus.ANSWERED, -10 * D, {}),
+            (TouchpointKind.CHECKIN, TouchpointStatus.ANSWERED, -40 * D, {}),
+        ],
+    },
+    {
+        "user": "U0A2",
+        "impact": True,
+        "tracking": True,
+        "rating": 2,
+        "touchpoints": [(TouchpointKind.CHECKIN, TouchpointStatus.MISSED, -20 * D, {"expires_at": NOW - 3 * D})],
+        "shifts": [(3, -2 * D, None)],
+    },
+    {
+        "user": "U0A3",
+        "impact": True,
+        "silent": 2,
+        "touchpoints": [
+            (TouchpointKind.CHECKIN, TouchpointStatus.MISSED, -50 * D, {"expires_at": NOW - 35 * D}),
+            (TouchpointKind.CHECKIN, TouchpointStatus.SENT, -5 * D, {"remind_at": NOW - D}),
+        ],
+    },
     {"user": "U0A4", "touchpoints": [(TouchpointKind.REVIEW, TouchpointStatus.PENDING, 10 * D, {})]},
 ]
 
@@ -107,7 +158,7 @@ def hand_built(db):
 
 
 def test_the_digest_counts_what_happened_for_each_initiative(hand_built):
-    db, leadership, safety = hand_built
+    db, _leadership, _safety = hand_built
     with db.reading() as session:
         found = digest.build(session, TEAM, NOW, WEEK)
     assert [i.name for i in found.initiatives] == ["Safety refresher", "Leadership programme"]  # lowest index first
@@ -117,8 +168,13 @@ def test_the_digest_counts_what_happened_for_each_initiative(hand_built):
     assert (lead.with_impact, lead.with_tracking, lead.stakeholders, lead.reviews_ahead) == (3, 2, 4, 1)
     assert (lead.silent, lead.silent_user_ids) == (1, ("U0A3",))
     parts = {p.key: (p.score, p.weight) for p in lead.alignment.parts}
-    assert parts == {"impact": (0.75, 25), "measures": (0.5, 20), "responses": (0.5, 20), "ratings": (0.5, 25),
-                     "follow_up": (0.75, 10)}
+    assert parts == {
+        "impact": (0.75, 25),
+        "measures": (0.5, 20),
+        "responses": (0.5, 20),
+        "ratings": (0.5, 25),
+        "follow_up": (0.75, 10),
+    }
     assert lead.alignment.value == 59 and lead.trend == 59 - 75  # against the latest earlier digest
     safety_digest = found.initiatives[0]
     # No responses and no ratings yet: those parts are left out, not counted as zero.
@@ -131,8 +187,11 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
     with db.reading() as session:
         found = digest.build(session, TEAM, NOW, WEEK)
     assert [(a.reason, a.initiative_name) for a in found.attention] == [
-        ("strong_shift", "Leadership programme"), ("falling", "Leadership programme"),
-        ("silent", "Leadership programme"), ("no_impact", "Safety refresher"), ("no_measure", "Leadership programme"),
+        ("strong_shift", "Leadership programme"),
+        ("falling", "Leadership programme"),
+        ("silent", "Leadership programme"),
+        ("no_impact", "Safety refresher"),
+        ("no_measure", "Leadership programme"),
     ]
     assert found.more_attention == 1  # Safety refresher's low index, said as "1 more below"
     [message] = digest_messages(found)
@@ -140,7 +199,10 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
     assert text.index("<@U0A2>'s priorities shifted strongly") < text.index("alignment fell from 75 to 59")
     assert "*Leadership programme* · alignment *59* ▼16" in text
     assert "Responses (30 days): 1 of 3 · new shifts: 1 (1 strong) · overdue: 1 · missed this week: 1" in text
-    assert "Agreed impact: 3 of 4 · something tracked: 2 of 4 · measures agreed: 0 · reviews in the next 14 days: 1" in text
+    assert (
+        "Agreed impact: 3 of 4 · something tracked: 2 of 4 · measures agreed: 0 · reviews in the next 14 days: 1"
+        in text
+    )
     assert "…and 1 more below" in text
     assert "Silent for two cycles or more: <@U0A3>" in text
     assert "Retired one" not in text
@@ -167,7 +229,9 @@ def test_the_digest_reads_a_fixed_number_of_queries_however_much_data(hand_built
     few = queries()
     with db.session() as session:
         for n in range(30):
-            _add_initiative(session, f"More {n}", [{**person, "user": f"U{n:03d}{person['user']}"} for person in LEADERSHIP])
+            _add_initiative(
+                session, f"More {n}", [{**person, "user": f"U{n:03d}{person['user']}"} for person in LEADERSHIP]
+            )
     assert queries() == few
 
 
@@ -183,7 +247,12 @@ def test_two_hundred_initiatives_fit_slacks_limits_in_a_thread_and_none_is_lost(
     assert len(messages) > 1
     for message in messages:
         assert_valid_message(message.text, [b.to_dict() for b in message.blocks])
-    shown = [b.text.text.split("*")[1] for m in messages for b in m.blocks if b.type == "section" and b.text.text.startswith("*N")]
+    shown = [
+        b.text.text.split("*")[1]
+        for m in messages
+        for b in m.blocks
+        if b.type == "section" and b.text.text.startswith("*N")
+    ]
     assert sorted(shown) == sorted(n.strip()[:80] for n in names)  # every initiative exactly once
     assert "continued, part 2 of" in messages[1].text
 
@@ -204,12 +273,15 @@ def test_the_alignment_index_explains_its_parts(hand_built, server, slack):
 # When it goes out
 
 
-@pytest.mark.parametrize("now, expected", [
-    (datetime(2027, 3, 8, 8, 59, tzinfo=UTC), None),  # last week's is more than three days old
-    (datetime(2027, 3, 8, 9, 0, tzinfo=UTC), "2027-03-08"),
-    (datetime(2027, 3, 10, 9, 0, tzinfo=UTC), "2027-03-08"),  # two days late (nothing ran): still this week's
-    (datetime(2027, 3, 11, 9, 1, tzinfo=UTC), None),  # too late: it waits for next week
-])
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2027, 3, 8, 8, 59, tzinfo=UTC), None),  # last week's is more than three days old
+        (datetime(2027, 3, 8, 9, 0, tzinfo=UTC), "2027-03-08"),
+        (datetime(2027, 3, 10, 9, 0, tzinfo=UTC), "2027-03-08"),  # two days late (nothing ran): still this week's
+        (datetime(2027, 3, 11, 9, 1, tzinfo=UTC), None),  # too late: it waits for next week
+    ],
+)
 def test_due_week(now, expected):
     assert due_week(now, DigestTime(), "UTC") == expected
 
@@ -245,7 +317,9 @@ def _digests(slack, channel):
 def _due_now(db):
     """Today's digest time has passed, in UTC (the settings' default zone)."""
     with db.session() as session:
-        session.add(DigestSettings(team_id=TEAM, weekday=datetime.now(UTC).weekday(), send_time="00:00", channel_id=LD_CHANNEL))
+        session.add(
+            DigestSettings(team_id=TEAM, weekday=datetime.now(UTC).weekday(), send_time="00:00", channel_id=LD_CHANNEL)
+        )
 
 
 def test_two_schedulers_at_once_post_the_digest_once(slack, db):
@@ -271,7 +345,7 @@ def test_a_long_digest_killed_part_way_goes_on_from_the_last_part_slack_has(slac
     killed.wait(timeout=10)
     slack.slow("chat.postMessage", 0)
     finished = _tick(slack, db, TOUCHPOINT_SENDING_LEASE_SECONDS="0")
-    out, err = finished.communicate(timeout=60)
+    _out, err = finished.communicate(timeout=60)
     assert finished.returncode == 0, err
 
     posted = _digests(slack, LD_CHANNEL)
@@ -312,8 +386,9 @@ def test_the_ld_team_sets_the_digests_day_time_and_channel(slack, db, server):
     assert initial[Block.DIGEST_WEEKDAY]["initial_option"]["value"] == "0"
     assert initial[Block.DIGEST_TIME]["initial_time"] == "09:00"
     assert initial[Block.DIGEST_CHANNEL]["initial_channel"] == LD_CHANNEL
-    saved = app.workspace.submit(LENA, view, {Block.DIGEST_WEEKDAY: "2", Block.DIGEST_TIME: "14:30",
-                                              Block.DIGEST_CHANNEL: "C0SALES"})
+    saved = app.workspace.submit(
+        LENA, view, {Block.DIGEST_WEEKDAY: "2", Block.DIGEST_TIME: "14:30", Block.DIGEST_CHANNEL: "C0SALES"}
+    )
     assert "every Wednesday at 14:30 in <#C0SALES>" in str(saved.json())
     app.settle()
 
@@ -326,7 +401,6 @@ def test_the_ld_team_sets_the_digests_day_time_and_channel(slack, db, server):
 
 
 def test_digest_settings_are_validated(db):
-    with db.session() as session:
-        with pytest.raises(FormInvalid) as caught:
-            digest.save_time(session, TEAM, LENA, "7", "25:00", "", NOW)
+    with db.session() as session, pytest.raises(FormInvalid) as caught:
+        digest.save_time(session, TEAM, LENA, "7", "25:00", "", NOW)
     assert set(caught.value.errors) == {Block.DIGEST_WEEKDAY, Block.DIGEST_TIME, Block.DIGEST_CHANNEL}

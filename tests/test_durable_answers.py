@@ -3,7 +3,7 @@ processes, `python -m bot` killed between the answer's commit and the post, then
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -20,8 +20,11 @@ OLU = "U0DOLU"
 
 
 def _summaries(slack) -> list:
-    return [m for m in slack.messages_in(LD_CHANNEL)
-            if (m.metadata or {}).get("event_type") == MessageEvent.ANSWER_SUMMARY_POSTED]
+    return [
+        m
+        for m in slack.messages_in(LD_CHANNEL)
+        if (m.metadata or {}).get("event_type") == MessageEvent.ANSWER_SUMMARY_POSTED
+    ]
 
 
 def _posts(db) -> list[AnswerPost]:
@@ -66,7 +69,7 @@ def test_a_web_process_killed_after_the_answer_is_stored_gets_its_summary_posted
 
 
 def _pass_after(world, seconds: int):
-    return world.run(datetime.now(timezone.utc) + timedelta(seconds=seconds))  # past the lease of 0
+    return world.run(datetime.now(UTC) + timedelta(seconds=seconds))  # past the lease of 0
 
 
 def test_a_passing_failure_of_the_summary_is_tried_again_by_the_pass(app, slack, db):

@@ -16,7 +16,10 @@ from bot.simulator.webapi import TOKEN
 from tests.conftest import SECRET, process_env
 
 BASE_ENV = {
-    "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "LD_CHANNEL_ID": "C0LDTEAM", "LD_ADMIN_USER_IDS": "U0LENA",
+    "SLACK_BOT_TOKEN": TOKEN,
+    "SLACK_SIGNING_SECRET": SECRET,
+    "LD_CHANNEL_ID": "C0LDTEAM",
+    "LD_ADMIN_USER_IDS": "U0LENA",
 }
 
 
@@ -26,8 +29,9 @@ def _env(**values) -> dict:
 
 
 def _run(tmp_path, timeout=20, **values) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=_env(**values), capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=_env(**values), capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,13 +84,22 @@ PASSWORD = "pa55-w0rd-never-printed"
         ("postgresql://u:{password}@[::1/touchpoint", "is not a database URL"),
         ("postgresql://postgres:{password}@127.0.0.1:{closed}/touchpoint", "Connection refused"),
         ("sqlite:///{tmp}/no/such/folder/t.db", "unable to open database file"),
-        pytest.param("{postgres}_no_such_database", 'database "{name}_no_such_database" does not exist',
-                     marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL is not set")),
+        pytest.param(
+            "{postgres}_no_such_database",
+            'database "{name}_no_such_database" does not exist',
+            marks=pytest.mark.skipif(not POSTGRES, reason="TEST_DATABASE_URL is not set"),
+        ),
     ],
 )
 def test_a_database_that_cannot_be_used_is_one_line_naming_database_url_and_why(tmp_path, url, reason):
     postgres = (POSTGRES or "").replace("://postgres@", f"://postgres:{PASSWORD}@")  # trust auth ignores it
-    values = dict(password=PASSWORD, closed=_closed_port(), tmp=tmp_path, postgres=postgres, name=(POSTGRES or "").rsplit("/", 1)[-1])
+    values = dict(
+        password=PASSWORD,
+        closed=_closed_port(),
+        tmp=tmp_path,
+        postgres=postgres,
+        name=(POSTGRES or "").rsplit("/", 1)[-1],
+    )
     result = _run(tmp_path, **BASE_ENV, DATABASE_URL=url.format(**values))
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -96,7 +109,7 @@ def test_a_database_that_cannot_be_used_is_one_line_naming_database_url_and_why(
 
 
 def test_settings_rewrite_heroku_postgres_urls_and_read_a_dotenv_file(tmp_path, monkeypatch):
-    for name in list(BASE_ENV) + ["DATABASE_URL", "SLACK_APP_TOKEN"]:
+    for name in [*list(BASE_ENV), "DATABASE_URL", "SLACK_APP_TOKEN"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text(
@@ -148,8 +161,13 @@ def test_python_m_bot_serves_http_on_port_with_waitress_and_never_logs_secrets(t
 
 def test_with_an_app_token_it_connects_in_socket_mode_instead(tmp_path, slack):
     port = _free_port()
-    env = _env(**BASE_ENV, SLACK_APP_TOKEN="xapp-1-simulated", SLACK_API_URL=slack.url, PORT=str(port),
-               DATABASE_URL=f"sqlite:///{tmp_path}/tp.db")
+    env = _env(
+        **BASE_ENV,
+        SLACK_APP_TOKEN="xapp-1-simulated",
+        SLACK_API_URL=slack.url,
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path}/tp.db",
+    )
     process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
     try:
         slack.wait_for(lambda: slack.calls_to("apps.connections.open"), timeout=20)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect
 from sqlmodel import select
@@ -11,7 +11,7 @@ from bot.services.touchpoints import first_time_seen
 from storage.models import ProcessedEvent
 from tests.conftest import TEAM
 
-MONDAY = datetime(2027, 1, 4, 9, tzinfo=timezone.utc)
+MONDAY = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 
 def _seen(db, event_id: str, at: datetime) -> bool:

@@ -14,13 +14,13 @@ import inspect
 import pkgutil
 import types
 import typing
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlmodel import SQLModel
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.views import View
+from sqlmodel import SQLModel
 
 import bot.blocks
 from bot.blocks import Message
@@ -53,11 +53,15 @@ _VOCABULARY = {
     # A parameter named mrkdwn takes the caller's mrkdwn, escaped by whoever built it (notice_view's contract).
     "mrkdwn": [escape(HOSTILE)],
 }
-WHEN = datetime(2027, 3, 1, 9, tzinfo=timezone.utc)
+WHEN = datetime(2027, 3, 1, 9, tzinfo=UTC)
 
 
 def _is_id(name: str) -> bool:
-    return name in _IDS or name.endswith(("_id", "_ids", "_ts", "_by", "_channel")) or name in ("opened_by", "user", "channel")
+    return (
+        name in _IDS
+        or name.endswith(("_id", "_ids", "_ts", "_by", "_channel"))
+        or name in ("opened_by", "user", "channel")
+    )
 
 
 def make(hint: Any, name: str, variant: int) -> Any:
@@ -168,9 +172,11 @@ def assert_text_stays_text(text: str, where: str) -> None:
     readable = _unescape(text)
     start = readable.find(MARKER)
     while start != -1:
-        shown = readable[start: start + len(HOSTILE)]
+        shown = readable[start : start + len(HOSTILE)]
         # Shown in full, or cut short with an ellipsis where a builder shortens; never altered.
-        assert shown == HOSTILE or "…" in shown and HOSTILE.startswith(shown[: shown.index("…")]), f"{where}: {shown!r}"
+        assert shown == HOSTILE or ("…" in shown and HOSTILE.startswith(shown[: shown.index("…")])), (
+            f"{where}: {shown!r}"
+        )
         start = readable.find(MARKER, start + 1)
 
 
@@ -195,8 +201,17 @@ BUILDERS = builders()
 def test_the_walk_finds_every_builder():
     names = {b.__name__ for b in BUILDERS}
     # A few that must be there: if the walk stopped finding builders, every test below would pass on nothing.
-    assert {"answer_summary", "kickoff_message", "kickoff_answered_message", "initiative_list", "shift_summary",
-            "digest_messages", "measure_modal", "schedule_modal", "help_message"} <= names
+    assert {
+        "answer_summary",
+        "kickoff_message",
+        "kickoff_answered_message",
+        "initiative_list",
+        "shift_summary",
+        "digest_messages",
+        "measure_modal",
+        "schedule_modal",
+        "help_message",
+    } <= names
     assert len(BUILDERS) >= 30
 
 
@@ -217,8 +232,11 @@ def test_hostile_text_reaches_the_fallback_of_the_summary_and_the_kickoff_as_typ
 
     answers = construct(RecordedAnswers, 0)
     assert answers.kind == TouchpointKind.KICKOFF
-    for message in (touchpoints.answer_summary(answers), touchpoints.kickoff_answered_message(answers),
-                    touchpoints.kickoff_message(construct(Outgoing, 0))):
+    for message in (
+        touchpoints.answer_summary(answers),
+        touchpoints.kickoff_answered_message(answers),
+        touchpoints.kickoff_message(construct(Outgoing, 0)),
+    ):
         assert escape(HOSTILE) in message.text
         assert "{{7*7}}" in message.text and "*Q3*" in message.text
 

@@ -29,39 +29,77 @@ REFUSED = (400, 401, 413)
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError, RecursionError, UnicodeError)
 
 PROPERTY = settings(
-    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-HOSTILE_TEXT = st.sampled_from([
-    "", " ", "²", "١٢٣", "9" * 5000, "-1", "1e9", "payload", "payload={}", "<!channel>", "<@U0LENA>", "{{7*7}}",
-    "\x00", "\ud800", "é", "ж", "\u202e", "%", "&", "=", "{", "[", "null",
-])
+HOSTILE_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "²",
+        "١٢٣",
+        "9" * 5000,
+        "-1",
+        "1e9",
+        "payload",
+        "payload={}",
+        "<!channel>",
+        "<@U0LENA>",
+        "{{7*7}}",
+        "\x00",
+        "\ud800",
+        "é",
+        "ж",
+        "\u202e",
+        "%",
+        "&",
+        "=",
+        "{",
+        "[",
+        "null",
+    ]
+)
 ANY_TEXT = st.one_of(HOSTILE_TEXT, st.text(max_size=40))
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), ANY_TEXT)
 ANY_JSON = st.recursive(
-    JSON_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(ANY_TEXT, inner, max_size=4)),
+    JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(ANY_TEXT, inner, max_size=4)),
     max_leaves=12,
 )
 CONTENT_TYPES = st.one_of(
-    st.sampled_from([FORM, JSON, f"{JSON}; charset=utf-8", f"{FORM}; charset=utf-8", "text/plain", "", "multipart/form-data"]),
+    st.sampled_from(
+        [FORM, JSON, f"{JSON}; charset=utf-8", f"{FORM}; charset=utf-8", "text/plain", "", "multipart/form-data"]
+    ),
     ANY_TEXT,
 )
 
 
 # Valid requests of every shape Slack sends Touchpoint, to mutate
 
+
 def _state(*blocks: str) -> dict:
     return {block: {Element.VALUE: {"type": "plain_text_input", "value": "Sales onboarding"}} for block in blocks}
 
 
 def _interactive(kind: str, **fields: Any) -> dict:
-    return {"type": kind, "team": {"id": TEAM, "domain": "simulated"}, "user": {"id": LENA, "team_id": TEAM},
-            "api_app_id": "ATOUCHPOINT", "trigger_id": TRIGGER, **fields}
+    return {
+        "type": kind,
+        "team": {"id": TEAM, "domain": "simulated"},
+        "user": {"id": LENA, "team_id": TEAM},
+        "api_app_id": "ATOUCHPOINT",
+        "trigger_id": TRIGGER,
+        **fields,
+    }
 
 
 def _action(action_id: str, **fields: Any) -> dict:
     return _interactive(
-        "block_actions", response_url=RESPONSE_URL, channel={"id": "D0LENA"},
+        "block_actions",
+        response_url=RESPONSE_URL,
+        channel={"id": "D0LENA"},
         container={"type": "message", "message_ts": "1700000000.000100", "channel_id": "D0LENA", "is_ephemeral": False},
         message={"ts": "1700000000.000100", "text": "hi", "blocks": [{"type": "section", "block_id": "b"}]},
         actions=[{"type": "button", "action_id": action_id, "block_id": "touchpoint_1", "action_ts": "1.0", **fields}],
@@ -69,44 +107,96 @@ def _action(action_id: str, **fields: Any) -> dict:
 
 
 def _view(callback_id: str, state: dict, private_metadata: str = "{}") -> dict:
-    blocks = [{"type": "input", "block_id": block, "element": {"type": "plain_text_input", "action_id": Element.VALUE}}
-              for block in state]
-    return _interactive("view_submission", view={
-        "id": "V1", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata, "blocks": blocks,
-        "state": {"values": state}, "hash": "h",
-    }, response_urls=[])
+    blocks = [
+        {"type": "input", "block_id": block, "element": {"type": "plain_text_input", "action_id": Element.VALUE}}
+        for block in state
+    ]
+    return _interactive(
+        "view_submission",
+        view={
+            "id": "V1",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "blocks": blocks,
+            "state": {"values": state},
+            "hash": "h",
+        },
+        response_urls=[],
+    )
 
 
 def _event(event: dict) -> dict:
-    return {"token": "deprecated", "team_id": TEAM, "api_app_id": "ATOUCHPOINT", "type": "event_callback",
-            "event_id": "Ev1", "event_time": int(time.time()), "event": event,
-            "authorizations": [{"team_id": TEAM, "user_id": "U0APPBOT", "is_bot": True}]}
+    return {
+        "token": "deprecated",
+        "team_id": TEAM,
+        "api_app_id": "ATOUCHPOINT",
+        "type": "event_callback",
+        "event_id": "Ev1",
+        "event_time": int(time.time()),
+        "event": event,
+        "authorizations": [{"team_id": TEAM, "user_id": "U0APPBOT", "is_bot": True}],
+    }
 
 
 PAYLOADS = [
     _action(Action.OPEN_ANSWER, value="1"),
     _action(Action.SKIP, value="1"),
-    _action(Action.SNOOZE, type="overflow", selected_option={"text": {"type": "plain_text", "text": "1"}, "value": "1:7"}),
+    _action(
+        Action.SNOOZE, type="overflow", selected_option={"text": {"type": "plain_text", "text": "1"}, "value": "1:7"}
+    ),
     _action(Action.AWAY, type="datepicker", selected_date="2030-01-01"),
     _action(f"{Action.LIST_PAGE}_2", value="2"),
     _action(Action.FOLLOW_UP, value="1:1"),
-    _view(Callback.NEW_INITIATIVE, {**_state(Block.NAME, Block.GOAL), Block.STAKEHOLDERS: {
-        Element.VALUE: {"type": "multi_users_select", "selected_users": [SAM]}}, Block.CHANNEL: {
-        Element.VALUE: {"type": "conversations_select", "selected_conversation": LD_CHANNEL}}}),
+    _view(
+        Callback.NEW_INITIATIVE,
+        {
+            **_state(Block.NAME, Block.GOAL),
+            Block.STAKEHOLDERS: {Element.VALUE: {"type": "multi_users_select", "selected_users": [SAM]}},
+            Block.CHANNEL: {Element.VALUE: {"type": "conversations_select", "selected_conversation": LD_CHANNEL}},
+        },
+    ),
     _view(Callback.ANSWER, _state(Block.IMPACT, Block.TRACKING), '{"touchpoint_id": 1}'),
     _view(Callback.SCHEDULE, _state(Block.NTH), '{"initiative_id": 1}'),
     _view(Callback.MEASURE, _state(Block.MEASURE_NAME, Block.BASELINE), '{"initiative_id": 1}'),
-    _view(Callback.DIGEST_SETTINGS, {Block.DIGEST_WEEKDAY: {Element.VALUE: {
-        "type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": "Monday"}, "value": "0"}}}}),
+    _view(
+        Callback.DIGEST_SETTINGS,
+        {
+            Block.DIGEST_WEEKDAY: {
+                Element.VALUE: {
+                    "type": "static_select",
+                    "selected_option": {"text": {"type": "plain_text", "text": "Monday"}, "value": "0"},
+                }
+            }
+        },
+    ),
     _interactive("view_closed", view={"id": "V1", "callback_id": Callback.ANSWER}, is_cleared=False),
     _interactive("shortcut", callback_id="nobody"),
 ]
 EVENTS = [
     {"type": "url_verification", "challenge": "abc", "token": "x"},
-    _event({"type": Event.USER_CHANGE, "user": {"id": SAM, "team_id": TEAM, "tz": "Europe/Berlin", "deleted": False,
-                                                 "profile": {"display_name": "Sam O"}}}),
-    _event({"type": Event.MESSAGE, "channel": "D0LENA", "channel_type": "im", "user": LENA, "text": "import",
-            "files": [{"id": "F1", "name": "plan.xlsx"}]}),
+    _event(
+        {
+            "type": Event.USER_CHANGE,
+            "user": {
+                "id": SAM,
+                "team_id": TEAM,
+                "tz": "Europe/Berlin",
+                "deleted": False,
+                "profile": {"display_name": "Sam O"},
+            },
+        }
+    ),
+    _event(
+        {
+            "type": Event.MESSAGE,
+            "channel": "D0LENA",
+            "channel_type": "im",
+            "user": LENA,
+            "text": "import",
+            "files": [{"id": "F1", "name": "plan.xlsx"}],
+        }
+    ),
     _event({"type": "app_mention", "user": LENA, "text": "<@U0APPBOT> hi", "channel": LD_CHANNEL}),
 ]
 FORMS = [slash_form(LENA, text) for text in ("help", "list", "new", "upcoming", "export", "help payload")] + [
@@ -136,7 +226,7 @@ def slack_shaped(draw) -> tuple[bytes, str]:
     if kind == "form":
         form = dict(draw(st.sampled_from(FORMS)))
         if draw(st.booleans()):
-            key = draw(st.sampled_from(sorted(form) + ["payload", "extra"]))
+            key = draw(st.sampled_from([*sorted(form), "payload", "extra"]))
             if draw(st.booleans()) and key in form:
                 del form[key]
             else:
@@ -161,8 +251,11 @@ def _no_shape_errors(records: list[logging.LogRecord]) -> None:
 def _live(app, body: bytes) -> bytes:
     """The request with its stand-ins replaced by a response URL and a trigger the fake Slack knows."""
     url = app.slack.response_url()
-    return (body.replace(quote_plus(RESPONSE_URL).encode(), quote_plus(url).encode())
-            .replace(RESPONSE_URL.encode(), url.encode()).replace(TRIGGER.encode(), app.slack.new_trigger(LENA).encode()))
+    return (
+        body.replace(quote_plus(RESPONSE_URL).encode(), quote_plus(url).encode())
+        .replace(RESPONSE_URL.encode(), url.encode())
+        .replace(TRIGGER.encode(), app.slack.new_trigger(LENA).encode())
+    )
 
 
 def _send(app, caplog, body: bytes, headers: dict[str, str]) -> int:
@@ -190,11 +283,14 @@ def warnings_logged(caplog):
     body=st.one_of(st.binary(max_size=300), st.builds(lambda shaped: shaped[0], slack_shaped())),
     content_type=CONTENT_TYPES,
     timestamp=st.one_of(ANY_TEXT, st.builds(lambda: str(int(time.time())))),
-    signature=st.one_of(ANY_TEXT, st.builds(lambda h: "v0=" + h, st.text("0123456789abcdef", min_size=64, max_size=64))),
+    signature=st.one_of(
+        ANY_TEXT, st.builds(lambda h: "v0=" + h, st.text("0123456789abcdef", min_size=64, max_size=64))
+    ),
     wrong_secret=st.booleans(),
 )
-def test_an_unsigned_or_badly_signed_request_gets_401_and_does_nothing(app, warnings_logged, body, content_type, timestamp,
-                                                                          signature, wrong_secret):
+def test_an_unsigned_or_badly_signed_request_gets_401_and_does_nothing(
+    app, warnings_logged, body, content_type, timestamp, signature, wrong_secret
+):
     headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
     if wrong_secret:
         headers.update(sign("another-secret", body))
@@ -206,13 +302,16 @@ def test_an_unsigned_or_badly_signed_request_gets_401_and_does_nothing(app, warn
     body=st.one_of(
         st.binary(max_size=300),
         st.builds(lambda v: json.dumps(v).encode("utf-8", "surrogatepass"), ANY_JSON),
-        st.builds(lambda d: urlencode(d, errors="surrogatepass").encode(), st.dictionaries(ANY_TEXT, ANY_TEXT, max_size=5)),
+        st.builds(
+            lambda d: urlencode(d, errors="surrogatepass").encode(), st.dictionaries(ANY_TEXT, ANY_TEXT, max_size=5)
+        ),
         st.builds(lambda v: urlencode({"payload": json.dumps(v)}, errors="surrogatepass").encode(), ANY_JSON),
     ),
     content_type=CONTENT_TYPES,
 )
-def test_a_signed_body_of_no_slack_shape_never_gets_5xx_and_a_refused_one_does_nothing(app, warnings_logged, body,
-                                                                                         content_type):
+def test_a_signed_body_of_no_slack_shape_never_gets_5xx_and_a_refused_one_does_nothing(
+    app, warnings_logged, body, content_type
+):
     _send(app, warnings_logged, body, {"Content-Type": content_type, **sign(SECRET, body)})
 
 

@@ -8,6 +8,7 @@ the session if a call was refused or a scope was never needed.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from bot.slack import SlackCallFailed, SlackGateway
 from bot.web import EVENTS_PATH
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
+
 
 def test_the_slash_command_is_the_one_the_app_listens_for():
     [command] = MANIFEST["features"]["slash_commands"]
@@ -106,8 +108,10 @@ def test_a_read_only_messages_tab_lets_nobody_message_the_app_or_send_it_a_file(
         with pytest.raises(SlackRefused, match="messages tab"):
             api.share_file("U0LENA", "plan.xlsx", b"PK...")
         with pytest.raises(SlackRefused, match="messages tab"):
-            workspace.event({"type": "message", "channel_type": "im", "channel": "D0LENA", "user": "U0LENA",
-                             "text": "import"}, event_id="Ev0DM")
+            workspace.event(
+                {"type": "message", "channel_type": "im", "channel": "D0LENA", "user": "U0LENA", "text": "import"},
+                event_id="Ev0DM",
+            )
     assert not read_only.people_can_message_the_app
     assert not Manifest.from_dict(_manifest(features__app_home__messages_tab_enabled=False)).people_can_message_the_app
 
@@ -116,8 +120,10 @@ def test_only_subscribed_events_listed_commands_and_enabled_surfaces_reach_the_a
     manifest = Manifest.from_dict(_manifest(settings__interactivity__is_enabled=False))
     with FakeSlackApi(manifest=manifest) as api:
         workspace = Workspace(api, "http://127.0.0.1:9/never", "secret")
-        with pytest.raises(SlackRefused, match="message.channels"):
-            workspace.event({"type": "message", "channel_type": "channel", "channel": "C0X", "user": "U0LENA"}, event_id="Ev1")
+        with pytest.raises(SlackRefused, match=r"message\.channels"):
+            workspace.event(
+                {"type": "message", "channel_type": "channel", "channel": "C0X", "user": "U0LENA"}, event_id="Ev1"
+            )
         with pytest.raises(SlackRefused, match="app_home_opened"):
             workspace.event({"type": "app_home_opened", "user": "U0LENA", "tab": "home"}, event_id="Ev2")
         with pytest.raises(SlackRefused, match="/other"):
@@ -130,11 +136,16 @@ def test_only_subscribed_events_listed_commands_and_enabled_surfaces_reach_the_a
 
 def test_the_end_of_session_check_names_refusals_unknown_methods_and_unused_scopes():
     manifest = Manifest.load()
-    usage = SlackUsage(methods={"chat.postMessage", "reactions.add"}, scopes={"chat:write"},
-                       refused=["files.info: missing_scope (needed files:read)"])
+    usage = SlackUsage(
+        methods={"chat.postMessage", "reactions.add"},
+        scopes={"chat:write"},
+        refused=["files.info: missing_scope (needed files:read)"],
+    )
     partial = usage.problems(manifest, whole_run=False)
-    assert partial == ["Slack refused files.info: missing_scope (needed files:read)",
-                       "reactions.add has no entry in the simulator's METHOD_SCOPES"]
+    assert partial == [
+        "Slack refused files.info: missing_scope (needed files:read)",
+        "reactions.add has no entry in the simulator's METHOD_SCOPES",
+    ]
     whole = usage.problems(manifest, whole_run=True)
     assert "the manifest asks for im:write, which nothing the app did needed" in whole
     assert not any("chat:write" in p for p in whole[2:])
@@ -144,12 +155,12 @@ def test_the_end_of_session_check_names_refusals_unknown_methods_and_unused_scop
 
 def test_a_message_posted_in_a_private_summary_channel_is_found_again_by_its_metadata(slack):
     # What a poster taking over does for a shift summary or digest in a private channel: it needs groups:history.
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     slack.add_channel("G0PRIVATE")
     gateway = SlackGateway(WebClient(token=TOKEN, base_url=slack.url))
     metadata = {"event_type": "digest_posted", "event_payload": {"digest_part": "7:0"}}
     ts = gateway.post("G0PRIVATE", "The week in L&D", metadata=metadata)
-    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    since = datetime.now(UTC) - timedelta(minutes=5)
     assert gateway.find_by_metadata("G0PRIVATE", "digest_posted", "digest_part", "7:0", since) == ts
     assert slack.usage.scopes >= {"groups:history", "chat:write"}

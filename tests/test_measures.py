@@ -9,10 +9,9 @@ from freezegun import freeze_time
 from bot.ids import Block
 from bot.services.measures import reading_block, reading_status_block
 from storage.models import Measure, Reading, ReadingStatus
-from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
+from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, SAM
 from tests.flows import all_text, open_form, rows, submit_form
 from tests.slack_contract import assert_everything_sent_is_valid
-from tests.conftest import CHECK_INS_OUT
 from tests.test_shifts import START
 
 MEASURE = "Time to first deal in Salesforce"
@@ -28,11 +27,20 @@ def _measures_modal(app, user_id=LENA, text="measures sales onboarding refresh")
 
 def _confirm(app, view, **values):
     with freeze_time(START + timedelta(days=2), tick=True):
-        return app.workspace.submit(LENA, view, {
-            Block.MEASURE_SOURCE: "Salesforce dashboard", Block.MEASURE_UNIT: "days",
-            Block.MEASURE_DIRECTION: "lower", Block.BASELINE: "45", Block.BASELINE_ON: "2027-01-01",
-            Block.TARGET: "30", Block.TARGET_ON: "2027-12-31", **values,
-        })
+        return app.workspace.submit(
+            LENA,
+            view,
+            {
+                Block.MEASURE_SOURCE: "Salesforce dashboard",
+                Block.MEASURE_UNIT: "days",
+                Block.MEASURE_DIRECTION: "lower",
+                Block.BASELINE: "45",
+                Block.BASELINE_ON: "2027-01-01",
+                Block.TARGET: "30",
+                Block.TARGET_ON: "2027-12-31",
+                **values,
+            },
+        )
 
 
 def test_the_measures_modal_starts_from_what_the_stakeholders_said_they_track(checked_in):
@@ -47,9 +55,16 @@ def test_the_measures_modal_starts_from_what_the_stakeholders_said_they_track(ch
     reply = _confirm(app, view)
     assert "is now a success measure of *Sales onboarding refresh*" in str(reply.json())
     [measure] = rows(app, Measure)
-    assert (measure.name, measure.unit, measure.direction, measure.baseline, measure.baseline_on, measure.target,
-            measure.target_on, measure.confirmed_by) == (MEASURE, "days", "lower", 45.0, date(2027, 1, 1), 30.0,
-                                                         date(2027, 12, 31), LENA)
+    assert (
+        measure.name,
+        measure.unit,
+        measure.direction,
+        measure.baseline,
+        measure.baseline_on,
+        measure.target,
+        measure.target_on,
+        measure.confirmed_by,
+    ) == (MEASURE, "days", "lower", 45.0, date(2027, 1, 1), 30.0, date(2027, 12, 31), LENA)
     # The next suggestion is what someone tracks that is not a measure yet.
     again = {b["block_id"]: b["element"] for b in _measures_modal(app)["blocks"] if b["type"] == "input"}
     assert again[Block.MEASURE_NAME]["initial_value"] == "Win rate in Salesforce"
@@ -59,8 +74,9 @@ def test_the_measures_modal_starts_from_what_the_stakeholders_said_they_track(ch
 def test_a_measure_is_validated_field_by_field(checked_in):
     app, _ = checked_in
     view = _measures_modal(app)
-    errors = _confirm(app, view, **{Block.MEASURE_NAME: " ", Block.BASELINE: "about forty", Block.TARGET: "30",
-                                    Block.TARGET_ON: None}).json()["errors"]
+    errors = _confirm(
+        app, view, **{Block.MEASURE_NAME: " ", Block.BASELINE: "about forty", Block.TARGET: "30", Block.TARGET_ON: None}
+    ).json()["errors"]
     assert set(errors) == {Block.MEASURE_NAME, Block.BASELINE, Block.TARGET_ON}
     assert "a number" in errors[Block.BASELINE] and "together" in errors[Block.TARGET_ON]
     errors = _confirm(app, view, **{Block.TARGET_ON: "2026-06-01"}).json()["errors"]
@@ -78,10 +94,18 @@ def _open_check_in(app, world, user_id, at):
 
 
 def _submit(app, user_id, view, at, **values):
-    return submit_form(app, user_id, view, {
-        Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "New reps closing their first deal sooner",
-        Block.ON_TRACK: "4", **values,
-    }, at)
+    return submit_form(
+        app,
+        user_id,
+        view,
+        {
+            Block.PRIORITIES_SHIFTED: "No",
+            Block.MATTERS_MOST: "New reps closing their first deal sooner",
+            Block.ON_TRACK: "4",
+            **values,
+        },
+        at,
+    )
 
 
 def test_a_check_in_asks_the_owner_for_the_latest_value_and_keeps_every_reading(checked_in):
@@ -97,12 +121,19 @@ def test_a_check_in_asks_the_owner_for_the_latest_value_and_keeps_every_reading(
     assert [o["text"]["text"] for o in status["element"]["options"]] == ["No change", "Don't know"]
     assert reading_block(measure.id) not in str(_open_check_in(app, world, OLU, at)["blocks"])  # Olu does not own it
 
-    both = _submit(app, SAM, view, at, **{reading_block(measure.id): "38", reading_status_block(measure.id): "no_change"})
+    both = _submit(
+        app, SAM, view, at, **{reading_block(measure.id): "38", reading_status_block(measure.id): "no_change"}
+    )
     assert "not both" in both.json()["errors"][reading_block(measure.id)]
     assert _submit(app, SAM, view, at, **{reading_block(measure.id): "38"}).body == ""
     [reading] = rows(app, Reading)
     assert (reading.measure_id, reading.status, reading.value, reading.read_on, reading.given_by) == (
-        measure.id, ReadingStatus.VALUE, 38.0, at.date(), SAM)
+        measure.id,
+        ReadingStatus.VALUE,
+        38.0,
+        at.date(),
+        SAM,
+    )
     summary = [m for m in app.slack.messages_in(LD_CHANNEL) if "checked in" in all_text(m)][-1]
     assert f"*Measures:* {MEASURE}: *38*" in all_text(summary)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from bot.slack import Pacer
 
 
@@ -40,7 +42,7 @@ def test_after_a_429_calls_are_spaced_under_the_rate_reached():
         pacer.wait_turn("chat.postMessage")
         starts.append(t.now)
         pacer.record("chat.postMessage")
-    gaps = {round(b - a, 6) for a, b in zip(starts, starts[1:])}
+    gaps = {round(b - a, 6) for a, b in itertools.pairwise(starts)}
     assert gaps == {round(1 / 98, 6)}  # 98 a second: just under the 100 that drew the 429
     pacer.wait_turn("users.info")  # other methods are not held back
     assert t.now == starts[-1]

@@ -3,7 +3,7 @@ inactive initiatives that send nothing, and what fell due while nothing ran."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -20,7 +20,7 @@ from tests.conftest import LENA, OLU, SAM, TEAM
 from tests.flows import all_text, answer, kickoff_dm, open_initiative, rows
 from tests.scheduling_world import World
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _about(moment: datetime, expected: datetime) -> bool:
@@ -89,7 +89,8 @@ def test_a_paused_person_named_in_a_new_initiative_gets_nothing_until_the_pause_
         reply = app.workspace.slash(LENA, f"pause <@{SAM}> until 2027-04-09").json()
         assert "until after Friday 9 April 2027" in reply["text"]
         open_initiative(app, LENA, stakeholders=[SAM, OLU], name="Sales onboarding refresh")
-    assert len(world_dms := World.make(slack, db).touchpoint_dms(SAM)) == 1, world_dms  # the first initiative's only
+    world_dms = World.make(slack, db).touchpoint_dms(SAM)
+    assert len(world_dms) == 1, world_dms  # the first initiative's only
     assert len(World.make(slack, db).touchpoint_dms(OLU)) == 1
     notice = slack.messages_in(slack.dm_channel(LENA))[-1]
     assert f"<@{SAM}>: Mon 12 Apr at 10:00 their time (America/New_York)" in all_text(notice)
@@ -230,18 +231,35 @@ def test_a_reminder_already_sent_is_not_sent_again_after_a_pause(slack, db):
     february = next(t for t in world.touchpoints() if t.period == "2027-02")
     assert february.reminded_at is not None
     with db.session() as session:
-        touchpoints.pause(session, TEAM, "U0ONCE", datetime(2027, 2, 23).date(), datetime(2027, 2, 15, tzinfo=UTC), "UTC")
+        touchpoints.pause(
+            session, TEAM, "U0ONCE", datetime(2027, 2, 23).date(), datetime(2027, 2, 15, tzinfo=UTC), "UTC"
+        )
     february = next(t for t in world.touchpoints() if t.period == "2027-02")
     assert february.reminded_at is not None and february.expires_at == datetime(2027, 2, 26, 10, tzinfo=UTC)
-    reminders = lambda: [m for m in slack.messages_in(slack.dm_channel("U0ONCE")) if "gentle reminder" in all_text(m)]
+
+    def reminders():
+        return [m for m in slack.messages_in(slack.dm_channel("U0ONCE")) if "gentle reminder" in all_text(m)]
+
     world.run_until(datetime(2027, 2, 15, tzinfo=UTC), datetime(2027, 2, 27, tzinfo=UTC))
     assert len(reminders()) == 1
     assert next(t for t in world.touchpoints() if t.period == "2027-02").status == TouchpointStatus.MISSED
 
 
 def test_a_schedule_that_leaves_no_day_open_is_refused_in_the_form():
-    form = ScheduleForm(True, True, "weekday", "2", "1", "10:00", "1", ("0", "1", "2", "3", "4"), "0",
-                        "2027-01-01..2028-12-31", "3", "10")
+    form = ScheduleForm(
+        True,
+        True,
+        "weekday",
+        "2",
+        "1",
+        "10:00",
+        "1",
+        ("0", "1", "2", "3", "4"),
+        "0",
+        "2027-01-01..2028-12-31",
+        "3",
+        "10",
+    )
     with pytest.raises(FormInvalid) as refused:
         cadence.parse(form, TEAM, 1, datetime(2027, 3, 1, tzinfo=UTC))
     assert "no day in the next year is open" in refused.value.errors[Block.QUIET_RANGES]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -13,7 +13,7 @@ from tests.conftest import CHRIS, LD_CHANNEL, LENA, OLU, SAM
 from tests.flows import all_text, answer, open_form, open_initiative, rows, submit_form
 from tests.scheduling_world import World
 
-UTC = timezone.utc
+UTC = UTC
 START = datetime(2027, 1, 5, 15, tzinfo=UTC)  # Tue: working hours in London and New York, so first DMs go at once
 
 
@@ -46,14 +46,26 @@ def test_a_monthly_check_in_shows_their_impact_and_is_answered_in_a_minute(start
     elements = {e["action_id"] for b in dm.blocks if b["type"] == "actions" for e in b["elements"]}
     assert elements == {Action.OPEN_ANSWER, Action.SNOOZE, Action.SKIP, Action.AWAY}
 
-    view, reply = _open_and_submit(app, SAM, dm, {
-        Block.PRIORITIES_SHIFTED: "Somewhat", Block.MATTERS_MOST: "Retention of new reps past 90 days",
-        Block.ON_TRACK: "3", Block.NOTES: "",
-    }, datetime(2027, 2, 9, 15, 10, tzinfo=UTC))
+    view, reply = _open_and_submit(
+        app,
+        SAM,
+        dm,
+        {
+            Block.PRIORITIES_SHIFTED: "Somewhat",
+            Block.MATTERS_MOST: "Retention of new reps past 90 days",
+            Block.ON_TRACK: "3",
+            Block.NOTES: "",
+        },
+        datetime(2027, 2, 9, 15, 10, tzinfo=UTC),
+    )
     assert reply.body == ""
     assert "New reps close a deal in their first month" in str(view["blocks"])  # answered in context
     stored = {(a.question, a.text) for a in rows(app, Answer) if a.question not in (Question.IMPACT, Question.TRACKING)}
-    assert stored == {("priorities_shifted", "Somewhat"), ("matters_most", "Retention of new reps past 90 days"), ("on_track", "3")}
+    assert stored == {
+        ("priorities_shifted", "Somewhat"),
+        ("matters_most", "Retention of new reps past 90 days"),
+        ("on_track", "3"),
+    }
     summary = app.slack.messages_in(LD_CHANNEL)[-1]
     assert "checked in" in all_text(summary) and "Somewhat" in all_text(summary) and "3/5" in all_text(summary)
     assert "Retention of new reps past 90 days" in all_text(summary)
@@ -62,7 +74,9 @@ def test_a_monthly_check_in_shows_their_impact_and_is_answered_in_a_minute(start
     assert "actions" not in {b["type"] for b in updated.blocks} and "Thanks" in all_text(updated)  # no buttons left
     # The same form submitted again (a double tap, or a stale modal): refused, nothing more stored.
     with freeze_time(datetime(2027, 2, 9, 15, 20, tzinfo=UTC), tick=True):
-        again = app.workspace.submit(SAM, view, {Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "x", Block.ON_TRACK: "5"})
+        again = app.workspace.submit(
+            SAM, view, {Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "x", Block.ON_TRACK: "5"}
+        )
     assert "already answered" in again.json()["errors"][Block.PRIORITIES_SHIFTED]
     assert len([a for a in rows(app, Answer) if a.question == Question.MATTERS_MOST]) == 1
 
@@ -70,8 +84,9 @@ def test_a_monthly_check_in_shows_their_impact_and_is_answered_in_a_minute(start
 def test_a_check_in_form_needs_its_choices(started):
     app, world = started
     world.run(datetime(2027, 2, 9, 15, tzinfo=UTC))
-    _, reply = _open_and_submit(app, SAM, _latest_touchpoint_dm(world, SAM), {Block.MATTERS_MOST: " "},
-                                datetime(2027, 2, 9, 15, 10, tzinfo=UTC))
+    _, reply = _open_and_submit(
+        app, SAM, _latest_touchpoint_dm(world, SAM), {Block.MATTERS_MOST: " "}, datetime(2027, 2, 9, 15, 10, tzinfo=UTC)
+    )
     errors = reply.json()["errors"]
     assert set(errors) == {Block.PRIORITIES_SHIFTED, Block.MATTERS_MOST, Block.ON_TRACK}
 
@@ -83,15 +98,24 @@ def test_a_quarterly_review_confirms_or_revises_the_impact_statement(started):
     world.run(datetime(2027, 4, 13, 14, tzinfo=UTC))  # April's review, 10:00 EDT
     dm = _latest_touchpoint_dm(world, SAM)
     assert "Quarterly review" in all_text(dm) and "Time to first deal in Salesforce" in all_text(dm)
-    view, _ = _open_and_submit(app, SAM, dm, {
-        Block.IMPACT: "New reps close a deal in their first month, and stay past a year",
-        Block.ALIGNMENT: "4", Block.ADJUST: "More role-play on discovery calls",
-    }, datetime(2027, 4, 13, 14, 30, tzinfo=UTC))
+    view, _ = _open_and_submit(
+        app,
+        SAM,
+        dm,
+        {
+            Block.IMPACT: "New reps close a deal in their first month, and stay past a year",
+            Block.ALIGNMENT: "4",
+            Block.ADJUST: "More role-play on discovery calls",
+        },
+        datetime(2027, 4, 13, 14, 30, tzinfo=UTC),
+    )
     prefilled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
     assert prefilled[Block.IMPACT] == "New reps close a deal in their first month"
     assert prefilled[Block.TRACKING] == "Time to first deal in Salesforce"
 
-    versions = sorted((a.question, a.version, a.text) for a in rows(app, Answer) if a.question in ("impact", "tracking"))
+    versions = sorted(
+        (a.question, a.version, a.text) for a in rows(app, Answer) if a.question in ("impact", "tracking")
+    )
     assert versions == [
         ("impact", 1, "New reps close a deal in their first month"),
         ("impact", 2, "New reps close a deal in their first month, and stay past a year"),
@@ -107,11 +131,15 @@ def test_snooze_reminds_later_and_skip_closes_it(started):
     world.run(datetime(2027, 2, 9, 15, tzinfo=UTC))
     dm = _latest_touchpoint_dm(world, SAM)
     with freeze_time(datetime(2027, 2, 9, 16, tzinfo=UTC), tick=True):
-        app.workspace.click(SAM, dm.channel, dm.ts, Action.SNOOZE, option=dm.blocks[-2]["elements"][1]["options"][1]["value"])
+        app.workspace.click(
+            SAM, dm.channel, dm.ts, Action.SNOOZE, option=dm.blocks[-2]["elements"][1]["options"][1]["value"]
+        )
         app.settle()
     assert "Snoozed" in app.slack.responses[-1]["text"]
     sam_touchpoint = [t for t in world.touchpoints() if t.period == "2027-02" and t.status == TouchpointStatus.SENT]
-    [snoozed] = [t for t in sam_touchpoint if t.remind_at == datetime(2027, 2, 16, 15, tzinfo=UTC)]  # next week, 10:00 NY
+    [_snoozed] = [
+        t for t in sam_touchpoint if t.remind_at == datetime(2027, 2, 16, 15, tzinfo=UTC)
+    ]  # next week, 10:00 NY
     reminders_before = len(app.slack.messages_in(app.slack.dm_channel(SAM)))
     world.run(datetime(2027, 2, 12, 15, tzinfo=UTC))  # three working days on: the snooze holds the reminder back
     world.run(datetime(2027, 2, 16, 15, tzinfo=UTC))
@@ -142,7 +170,10 @@ def test_im_away_pauses_everything_until_then_and_it_resumes_by_itself(started):
     with freeze_time(datetime(2027, 2, 9, 16, tzinfo=UTC), tick=True):
         app.workspace.click(SAM, dm.channel, dm.ts, Action.AWAY, day="2027-04-20")
         app.settle()
-    assert "no touchpoints for you until after Tuesday 20 April 2027" in app.slack.responses[-1]["blocks"][1]["text"]["text"]
+    assert (
+        "no touchpoints for you until after Tuesday 20 April 2027"
+        in app.slack.responses[-1]["blocks"][1]["text"]["text"]
+    )
     world.run(datetime(2027, 2, 9, 16, 1, tzinfo=UTC))  # re-plans Sam around the pause
     sams = [t for t in world.touchpoints() if t.status == TouchpointStatus.PENDING and t.kind != TouchpointKind.KICKOFF]
     sam_id = next(s.id for s in rows(app, Stakeholder) if s.user_id == SAM)
@@ -173,8 +204,12 @@ def test_the_schedule_modal_changes_the_cadence_and_upcoming_shows_it(started):
     app, world = started
     with freeze_time(datetime(2027, 1, 20, tzinfo=UTC), tick=True):
         app.workspace.slash(LENA, "schedule sales onboarding REFRESH")
-        view = app.slack.wait_for(lambda: [v for v in app.slack.views_for(LENA) if v.get("callback_id") == "initiative_schedule"])[0]
-        bad = app.workspace.submit(LENA, view, {Block.WORKING_DAYS: [], Block.MISSED_AFTER: "2", Block.QUIET_RANGES: "xmas"})
+        view = app.slack.wait_for(
+            lambda: [v for v in app.slack.views_for(LENA) if v.get("callback_id") == "initiative_schedule"]
+        )[0]
+        bad = app.workspace.submit(
+            LENA, view, {Block.WORKING_DAYS: [], Block.MISSED_AFTER: "2", Block.QUIET_RANGES: "xmas"}
+        )
         assert set(bad.json()["errors"]) == {Block.WORKING_DAYS, Block.MISSED_AFTER, Block.QUIET_RANGES}
         good = app.workspace.submit(LENA, view, {Block.NTH: "1", Block.WEEKDAY: "0", Block.SEND_TIME: "14:30"})
         assert good.json()["response_action"] == "update"
@@ -189,8 +224,14 @@ def test_the_schedule_modal_changes_the_cadence_and_upcoming_shows_it(started):
 
 def test_a_new_time_zone_in_slack_moves_their_coming_touchpoints_to_the_new_local_hour(started):
     app, world = started
-    sam = {"id": SAM, "team_id": "T0SIMULATED", "name": "sam", "tz": "Europe/Berlin", "deleted": False,
-           "profile": {"display_name": "Sam"}}
+    sam = {
+        "id": SAM,
+        "team_id": "T0SIMULATED",
+        "name": "sam",
+        "tz": "Europe/Berlin",
+        "deleted": False,
+        "profile": {"display_name": "Sam"},
+    }
     with freeze_time(datetime(2027, 1, 20, tzinfo=UTC), tick=True):
         assert app.workspace.event({"type": "user_change", "user": sam}, event_id="EvMOVED").status == 200
     world.run(datetime(2027, 1, 20, 0, 1, tzinfo=UTC))

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from storage.models import Stakeholder, TouchpointKind, TouchpointStatus
 from tests.flows import all_text
 from tests.scheduling_world import World
 
-UTC = timezone.utc
-PEOPLE = {"U0LONDON": "Europe/London", "U0NEWYORK": "America/New_York", "U0TOKYO": "Asia/Tokyo", "U0SYDNEY": "Australia/Sydney"}
+UTC = UTC
+PEOPLE = {
+    "U0LONDON": "Europe/London",
+    "U0NEWYORK": "America/New_York",
+    "U0TOKYO": "Asia/Tokyo",
+    "U0SYDNEY": "Australia/Sydney",
+}
 DAYS_2027 = [12, 9, 9, 13, 11, 8, 13, 10, 14, 12, 9, 14]  # second Tuesdays
 HOURS_UTC = {  # 10:00 local, month by month, worked out from each zone's 2027 daylight-saving dates
     "U0LONDON": [10, 10, 10, 9, 9, 9, 9, 9, 9, 9, 10, 10],
@@ -21,7 +26,10 @@ HOURS_UTC = {  # 10:00 local, month by month, worked out from each zone's 2027 d
 
 
 def _expected(user_id: str) -> list[datetime]:
-    return [datetime(2027, m + 1, d, tzinfo=UTC) + timedelta(hours=h) for m, (d, h) in enumerate(zip(DAYS_2027, HOURS_UTC[user_id]))]
+    return [
+        datetime(2027, m + 1, d, tzinfo=UTC) + timedelta(hours=h)
+        for m, (d, h) in enumerate(zip(DAYS_2027, HOURS_UTC[user_id], strict=False))
+    ]
 
 
 def test_a_simulated_year_sends_every_touchpoint_once_at_ten_local_across_dst(slack, db):
@@ -93,7 +101,7 @@ def test_slack_failures_during_a_pass_retry_report_and_never_stop_it(slack, db):
         assert len(world.touchpoint_dms(user_id)) == (1 if user_id in ("U0P3", "U0P5") else 2)
     gone = next(s for s in _rows(world, Stakeholder) if s.user_id == "U0P3")
     assert gone.active is False
-    [report_dm] = [m for m in slack.messages_in(slack.dm_channel("U0LENA"))]
+    [report_dm] = list(slack.messages_in(slack.dm_channel("U0LENA")))
     assert "U0P3" in all_text(report_dm) and "isn't in this workspace" in all_text(report_dm)
     assert "U0P5" in all_text(report_dm) and "msg_too_long" in all_text(report_dm)
     world.run(datetime(2027, 2, 9, 10, 1, tzinfo=UTC))

@@ -16,29 +16,37 @@ def _rules(found):
     return [(d.rule, d.question) for d in found]
 
 
-@pytest.mark.parametrize("said, strength", [("Somewhat", MODERATE), ("Significantly", STRONG)])
+@pytest.mark.parametrize(("said", "strength"), [("Somewhat", MODERATE), ("Significantly", STRONG)])
 def test_saying_priorities_shifted_is_a_shift_with_what_matters_now_as_evidence(said, strength):
-    [found] = detect({Question.PRIORITIES_SHIFTED: said, Question.MATTERS_MOST: "Ramp-up time for new AEs"},
-                     {Question.IMPACT: IMPACT})
+    [found] = detect(
+        {Question.PRIORITIES_SHIFTED: said, Question.MATTERS_MOST: "Ramp-up time for new AEs"},
+        {Question.IMPACT: IMPACT},
+    )
     assert (found.rule, found.strength, found.after) == (ShiftRule.SAID_SHIFTED, strength, said)
     assert f"answered “{said}”" in found.evidence and "Ramp-up time for new AEs" in found.evidence
 
 
 def test_saying_no_is_not_a_shift():
-    assert detect({Question.PRIORITIES_SHIFTED: "No", Question.MATTERS_MOST: "ramp-up time"}, {Question.IMPACT: IMPACT}) == []
+    assert (
+        detect({Question.PRIORITIES_SHIFTED: "No", Question.MATTERS_MOST: "ramp-up time"}, {Question.IMPACT: IMPACT})
+        == []
+    )
 
 
-@pytest.mark.parametrize("before, after, fires, strength", [
-    ("5", "3", True, MODERATE),  # down by 2
-    ("4", "1", True, STRONG),  # down by 3, and to 1
-    ("3", "2", True, MODERATE),  # to 2 or less
-    ("5", "4", False, None),
-    ("4", "3", False, None),
-    ("2", "2", False, None),  # still low is not a new drop
-    ("1", "2", False, None),  # a rise
-    (None, "2", True, MODERATE),  # a first rating that low
-    (None, "4", False, None),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "fires", "strength"),
+    [
+        ("5", "3", True, MODERATE),  # down by 2
+        ("4", "1", True, STRONG),  # down by 3, and to 1
+        ("3", "2", True, MODERATE),  # to 2 or less
+        ("5", "4", False, None),
+        ("4", "3", False, None),
+        ("2", "2", False, None),  # still low is not a new drop
+        ("1", "2", False, None),  # a rise
+        (None, "2", True, MODERATE),  # a first rating that low
+        (None, "4", False, None),
+    ],
+)
 def test_a_rating_drop_of_two_or_to_two_or_less_is_a_shift(before, after, fires, strength):
     for question in (Question.ON_TRACK, Question.ALIGNMENT):
         previous = {question: before} if before else {}
@@ -57,14 +65,21 @@ def test_a_materially_revised_impact_statement_is_a_shift_with_the_changed_words
 
 
 def test_a_reworded_impact_statement_is_not_a_shift():
-    assert detect({Question.IMPACT: "New AEs reach full productivity in four months instead of six."},
-                  {Question.IMPACT: IMPACT}) == []
+    assert (
+        detect(
+            {Question.IMPACT: "New AEs reach full productivity in four months instead of six."},
+            {Question.IMPACT: IMPACT},
+        )
+        == []
+    )
     assert detect({Question.IMPACT: IMPACT}, {Question.IMPACT: IMPACT}) == []
 
 
 def test_tracked_measures_added_and_dropped_are_shifts():
-    found = detect({Question.TRACKING: "Win rate, time to first deal and NPS"},
-                   {Question.TRACKING: "Win rate and average deal size in Salesforce; time to first deal"})
+    found = detect(
+        {Question.TRACKING: "Win rate, time to first deal and NPS"},
+        {Question.TRACKING: "Win rate and average deal size in Salesforce; time to first deal"},
+    )
     assert {(d.rule, d.before, d.after, d.strength) for d in found} == {
         (ShiftRule.MEASURE_ADDED, "", "NPS", MILD),
         (ShiftRule.MEASURE_DROPPED, "average deal size in Salesforce", "", MODERATE),
@@ -87,16 +102,24 @@ def test_what_matters_most_about_something_new_is_a_shift_but_the_same_concern_i
 
 def test_several_rules_fire_on_one_check_in():
     found = detect(
-        {Question.PRIORITIES_SHIFTED: "Significantly", Question.MATTERS_MOST: "Keeping our biggest customers",
-         Question.ON_TRACK: "2"},
+        {
+            Question.PRIORITIES_SHIFTED: "Significantly",
+            Question.MATTERS_MOST: "Keeping our biggest customers",
+            Question.ON_TRACK: "2",
+        },
         {Question.IMPACT: IMPACT, Question.ON_TRACK: "4"},
     )
-    assert _rules(found) == [(ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED), (ShiftRule.RATING_DROP, Question.ON_TRACK),
-                             (ShiftRule.NEW_FOCUS, Question.MATTERS_MOST)]
+    assert _rules(found) == [
+        (ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED),
+        (ShiftRule.RATING_DROP, Question.ON_TRACK),
+        (ShiftRule.NEW_FOCUS, Question.MATTERS_MOST),
+    ]
 
 
 def test_the_judge_explains_itself_in_the_persons_words():
-    compared = compare("Fewer escalations to second-line support.", "Reduce how many tickets get escalated to the second-line team.")
+    compared = compare(
+        "Fewer escalations to second-line support.", "Reduce how many tickets get escalated to the second-line team."
+    )
     assert not compared.material
     assert compared.evidence().startswith(f"{len(compared.shared)} of ")
     assert "escalat" not in " ".join(compared.added)  # "escalations" and "escalated" are one concept

@@ -3,7 +3,7 @@ in the summary channel, followed up by an L&D member, listed with `/touchpoint s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 from sqlmodel import select
@@ -18,21 +18,31 @@ from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, S
 from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, SAM
 from tests.flows import all_text, open_form, rows, submit_form
 from tests.scheduling_world import World
-from tests.test_exactly_once import _tick
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message
+from tests.test_exactly_once import _tick
 
-UTC = timezone.utc
+UTC = UTC
 START = datetime(2027, 1, 5, 15, tzinfo=UTC)  # Tue: working hours in London and New York, so first DMs go at once
 NOON = datetime(2027, 3, 10, 12, tzinfo=UTC)  # a Wednesday: the same day for every shift below, and no digest due
 # Shifts for the real `touchpoint tick` processes, which run on the real clock: recorded on its day.
 TODAY = datetime.now(UTC)
 
 
-def _check_in(app, world, user_id, at, *, shifted="No", matters="New reps closing their first deal sooner", on_track="4"):
+def _check_in(
+    app, world, user_id, at, *, shifted="No", matters="New reps closing their first deal sooner", on_track="4"
+):
     view = open_form(app, user_id, world.touchpoint_dms(user_id)[-1], at)
-    reply = submit_form(app, user_id, view, {
-        Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track,
-    }, at)
+    reply = submit_form(
+        app,
+        user_id,
+        view,
+        {
+            Block.PRIORITIES_SHIFTED: shifted,
+            Block.MATTERS_MOST: matters,
+            Block.ON_TRACK: on_track,
+        },
+        at,
+    )
     assert reply.status == 200 and reply.body == "", reply
 
 
@@ -42,8 +52,15 @@ def _summaries(slack):
 
 def test_a_shift_is_told_to_the_summary_channel_with_before_after_and_a_follow_up_button(checked_in):
     app, world = checked_in
-    _check_in(app, world, SAM, CHECK_INS_OUT + timedelta(minutes=10), shifted="Significantly",
-              matters="Keeping our biggest customers from churning to a competitor", on_track="2")
+    _check_in(
+        app,
+        world,
+        SAM,
+        CHECK_INS_OUT + timedelta(minutes=10),
+        shifted="Significantly",
+        matters="Keeping our biggest customers from churning to a competitor",
+        on_track="2",
+    )
     assert _summaries(app.slack) == [], "summaries are posted by the scheduling pass, not the web process"
     world.run(CHECK_INS_OUT + timedelta(minutes=11))
 
@@ -138,11 +155,25 @@ def _pending_summaries(world, count: int, at: datetime = NOON) -> None:
         [touchpoint_id] = world.open(START, {user_id: "Europe/London"}, name=f"Initiative {n}")  # first DM out
         with world.db.session() as session:
             initiative = session.get(Initiative, n + 1)
-            shifts.record(session, team_id=initiative.team_id, initiative=initiative,
-                          stakeholder_id=repo.stakeholder_by_user(session, initiative.team_id, user_id).id,
-                          touchpoint_id=touchpoint_id, now=at, tz="UTC",
-                          detected=[Detected(ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED, "No", "Significantly",
-                                             "answered “Significantly”", STRONG)])
+            shifts.record(
+                session,
+                team_id=initiative.team_id,
+                initiative=initiative,
+                stakeholder_id=repo.stakeholder_by_user(session, initiative.team_id, user_id).id,
+                touchpoint_id=touchpoint_id,
+                now=at,
+                tz="UTC",
+                detected=[
+                    Detected(
+                        ShiftRule.SAID_SHIFTED,
+                        Question.PRIORITIES_SHIFTED,
+                        "No",
+                        "Significantly",
+                        "answered “Significantly”",
+                        STRONG,
+                    )
+                ],
+            )
 
 
 def test_a_summary_is_never_posted_twice_when_its_poster_dies_after_slack_took_it(slack, db):
@@ -158,7 +189,7 @@ def test_a_summary_is_never_posted_twice_when_its_poster_dies_after_slack_took_i
 
     slack.slow("chat.postMessage", 0)
     finished = _tick(slack, db, TOUCHPOINT_SENDING_LEASE_SECONDS="0")
-    out, err = finished.communicate(timeout=60)
+    _out, err = finished.communicate(timeout=60)
     assert finished.returncode == 0, err
     posted = [m.metadata["event_payload"]["summary"] for m in _summaries(slack)]
     assert sorted(posted) == list(range(1, 7)), posted  # each exactly once
@@ -189,9 +220,16 @@ def test_a_channel_the_app_cannot_post_in_fails_the_summary_and_tells_its_owner(
     # Once the channel is fixed, the day's next shift brings the summary back, with every shift of the day.
     with world.db.session() as session:
         initiative = session.get(Initiative, 1)
-        shifts.record(session, team_id=initiative.team_id, initiative=initiative, stakeholder_id=1, touchpoint_id=1,
-                      now=NOON + timedelta(minutes=5), tz="UTC",
-                      detected=[Detected(ShiftRule.RATING_DROP, Question.ON_TRACK, "4", "2", "rated 2", 2)])
+        shifts.record(
+            session,
+            team_id=initiative.team_id,
+            initiative=initiative,
+            stakeholder_id=1,
+            touchpoint_id=1,
+            now=NOON + timedelta(minutes=5),
+            tz="UTC",
+            detected=[Detected(ShiftRule.RATING_DROP, Question.ON_TRACK, "4", "2", "rated 2", 2)],
+        )
     world.run(NOON + timedelta(minutes=6))
     [summary] = _summaries(slack)
     assert "2 shifts from 1 stakeholder" in all_text(summary)
@@ -215,9 +253,16 @@ def test_shifts_on_another_day_get_a_message_of_their_own(slack, db):
     world.run(NOON)
     with world.db.session() as session:
         initiative = session.get(Initiative, 1)
-        tomorrow = shifts.record(session, team_id=initiative.team_id, initiative=initiative, stakeholder_id=1,
-                                 touchpoint_id=1, now=NOON + timedelta(days=1), tz="UTC",
-                                 detected=[Detected(ShiftRule.RATING_DROP, Question.ON_TRACK, "4", "2", "rated 2", 2)])
+        tomorrow = shifts.record(
+            session,
+            team_id=initiative.team_id,
+            initiative=initiative,
+            stakeholder_id=1,
+            touchpoint_id=1,
+            now=NOON + timedelta(days=1),
+            tz="UTC",
+            detected=[Detected(ShiftRule.RATING_DROP, Question.ON_TRACK, "4", "2", "rated 2", 2)],
+        )
     assert tomorrow == 2
     world.run(NOON + timedelta(days=1))
     assert len(_summaries(slack)) == 2

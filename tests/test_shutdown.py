@@ -8,7 +8,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
@@ -23,8 +23,11 @@ STOP_BOUND_SECONDS = 30  # what a platform gives after SIGTERM before it kills
 
 
 def _summaries(slack) -> Counter:
-    return Counter((m.metadata or {}).get("event_payload", {}).get("answer_post") for m in slack.messages_in(LD_CHANNEL)
-                   if (m.metadata or {}).get("event_type") == MessageEvent.ANSWER_SUMMARY_POSTED)
+    return Counter(
+        (m.metadata or {}).get("event_payload", {}).get("answer_post")
+        for m in slack.messages_in(LD_CHANNEL)
+        if (m.metadata or {}).get("event_type") == MessageEvent.ANSWER_SUMMARY_POSTED
+    )
 
 
 def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_published_once(slack, db, tmp_path):
@@ -32,7 +35,7 @@ def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_pu
     people = [f"U0T{n:03d}" for n in range(PEOPLE)]
     ids: list[int] = []
     for k in range(0, PEOPLE, 20):
-        ids += world.open_now(people[k:k + 20], name=f"Initiative {k}")
+        ids += world.open_now(people[k : k + 20], name=f"Initiative {k}")
     with db.reading() as session:
         touchpoint_of = {t.id: t for t in session.exec(select(Touchpoint))}
     web = WebProcess(slack, db, tmp_path)
@@ -48,7 +51,7 @@ def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_pu
             replies[touchpoint_id] = 0
 
     pool = ThreadPoolExecutor(max_workers=20)
-    futures = [pool.submit(send, pair) for pair in zip(people, ids)]
+    futures = [pool.submit(send, pair) for pair in zip(people, ids, strict=False)]
     slack.wait_for(lambda: sum(1 for s in replies.values() if s == 200) >= PEOPLE // 2, timeout=60)
     signalled = time.monotonic()
     web.process.send_signal(signal.SIGTERM)
@@ -63,7 +66,9 @@ def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_pu
 
     with db.reading() as session:
         posts = list(session.exec(select(AnswerPost)))
-        answered = {t.id for t in session.exec(select(Touchpoint).where(Touchpoint.status == TouchpointStatus.ANSWERED))}
+        answered = {
+            t.id for t in session.exec(select(Touchpoint).where(Touchpoint.status == TouchpointStatus.ANSWERED))
+        }
     acknowledged = {t for t, status in replies.items() if status == 200}
     assert acknowledged <= answered and len(acknowledged) >= PEOPLE // 2  # nothing acknowledged was lost
     assert {p.touchpoint_id for p in posts} == answered  # each stored answer has its post
@@ -81,15 +86,21 @@ def test_sigterm_under_a_crowd_of_answers_exits_0_in_time_and_every_answer_is_pu
 def test_sigterm_lets_the_clocks_pass_finish_and_exits_0(slack, db):
     world = World.make(slack, db)
     people = {f"U0K{n:02d}": "Europe/London" for n in range(10)}
-    opened = datetime.now(timezone.utc) - timedelta(minutes=1)
+    opened = datetime.now(UTC) - timedelta(minutes=1)
     world.make_due(world.open(opened, people, send=False), opened)
     slack.slow("chat.postMessage", 0.3)  # the pass is still sending kickoffs when SIGTERM arrives
-    clock = subprocess.Popen([sys.executable, "-m", "bot.cli", "clock"], env=env(slack, db), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "clock"],
+        env=env(slack, db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 2, timeout=30)
     clock.send_signal(signal.SIGTERM)
     _, stderr = clock.communicate(timeout=STOP_BOUND_SECONDS)
     assert clock.returncode == 0, stderr
     assert "clock: stopped" in stderr
     assert sorted(m.channel for m in slack.messages if m.channel.startswith("D")) == sorted(
-        slack.dm_channel(u) for u in people)  # the pass under way sent every kickoff before the clock stopped
+        slack.dm_channel(u) for u in people
+    )  # the pass under way sent every kickoff before the clock stopped

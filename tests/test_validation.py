@@ -22,7 +22,9 @@ def test_name_goal_and_stakeholders_are_required(app):
 
 def test_over_long_values_are_refused_with_the_limit(app):
     # Slack's max_length stops this in the client; a request that skips the client still gets an answer.
-    errors = _errors(open_initiative(app, LENA, name="N" * 81, goal="G" * 301, description="D" * 2001, stakeholders=[SAM]))
+    errors = _errors(
+        open_initiative(app, LENA, name="N" * 81, goal="G" * 301, description="D" * 2001, stakeholders=[SAM])
+    )
     assert "80 characters (it has 81)" in errors[Block.NAME]
     assert "300 characters" in errors[Block.GOAL]
     assert "2000 characters" in errors[Block.DESCRIPTION]

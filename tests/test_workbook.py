@@ -7,7 +7,7 @@ import io
 import subprocess
 import sys
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -32,14 +32,32 @@ from storage.models import (
     Touchpoint,
     TouchpointStatus,
 )
-from tests.conftest import APPBOT, CHRIS, GONE, LD_CHANNEL, LENA, MEI, OLU, SAM, SECRET, TEAM
+from tests.conftest import (
+    APPBOT,
+    CHECK_INS_OUT,
+    CHRIS,
+    GONE,
+    LD_CHANNEL,
+    LENA,
+    MEI,
+    OLU,
+    SAM,
+    SECRET,
+    TEAM,
+    process_env,
+)
 from tests.flows import open_form, rows, submit_form
 from tests.scheduling_world import World
 from tests.test_measures import MEASURE, _confirm, _measures_modal
-from tests.conftest import CHECK_INS_OUT, process_env
 
-EVIL = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1 call me", "-2 people left", "@SUM(A1:A9)",
-        "\tTabbed", "\rReturned"]
+EVIL = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+1 call me",
+    "-2 people left",
+    "@SUM(A1:A9)",
+    "\tTabbed",
+    "\rReturned",
+]
 DATA_SHEETS = ["Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures", "Readings", "Shifts"]
 
 
@@ -55,10 +73,26 @@ def story(checked_in):
     _confirm(app, _measures_modal(app))
     [measure_id] = [m.id for m in rows(app, Measure)]
     at = CHECK_INS_OUT + timedelta(minutes=10)
-    _check_in(app, world, SAM, at, **{Block.PRIORITIES_SHIFTED: "Significantly", Block.MATTERS_MOST: EVIL[0],
-                                      Block.ON_TRACK: "2", Block.NOTES: EVIL[1], reading_block(measure_id): "38"})
-    _check_in(app, world, OLU, at, **{Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: EVIL[3],
-                                      Block.ON_TRACK: "4", Block.NOTES: EVIL[2]})
+    _check_in(
+        app,
+        world,
+        SAM,
+        at,
+        **{
+            Block.PRIORITIES_SHIFTED: "Significantly",
+            Block.MATTERS_MOST: EVIL[0],
+            Block.ON_TRACK: "2",
+            Block.NOTES: EVIL[1],
+            reading_block(measure_id): "38",
+        },
+    )
+    _check_in(
+        app,
+        world,
+        OLU,
+        at,
+        **{Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: EVIL[3], Block.ON_TRACK: "4", Block.NOTES: EVIL[2]},
+    )
     world.run(at + timedelta(minutes=1))
     return app, world
 
@@ -128,9 +162,18 @@ def test_the_plan_sheet_reads_as_an_ld_plan(story):
     _, wb = _workbook(app.db, exporting.Scope(TEAM), NOW)
     cells = [str(c) for row in wb["Plan"].iter_rows(values_only=True) for c in row if c is not None]
     text = "\n".join(cells)
-    for label in ("L&D plan: All initiatives", "Sales onboarding refresh", "Business goal", "Audience and stakeholders",
-                  "Agreed impact", "Success measures", "Short-term objectives (12 months)",
-                  "Long-term objectives (2-3 years)", "Obstacles and open priority shifts", "Alignment index (0-100)"):
+    for label in (
+        "L&D plan: All initiatives",
+        "Sales onboarding refresh",
+        "Business goal",
+        "Audience and stakeholders",
+        "Agreed impact",
+        "Success measures",
+        "Short-term objectives (12 months)",
+        "Long-term objectives (2-3 years)",
+        "Obstacles and open priority shifts",
+        "Alignment index (0-100)",
+    ):
         assert label in cells, label
     assert "New reps reach quota in 4 months, not 6" in text  # the business goal
     assert "New reps close a deal in their first month" in text  # an agreed impact, in the stakeholder's words
@@ -172,28 +215,53 @@ def _filled(initiatives: list[tuple], stakeholders: list[tuple]) -> bytes:
 
 
 DIRECTORY = {
-    SAM: Profile("Sam", "America/New_York", False, False), OLU: Profile("Olu", "Europe/London", False, False),
-    MEI: Profile("Mei", "Asia/Tokyo", False, False), APPBOT: Profile("Bot", None, True, False),
-    GONE: Profile("Gone", None, False, True), LENA: Profile("Lena", "Europe/London", False, False),
+    SAM: Profile("Sam", "America/New_York", False, False),
+    OLU: Profile("Olu", "Europe/London", False, False),
+    MEI: Profile("Mei", "Asia/Tokyo", False, False),
+    APPBOT: Profile("Bot", None, True, False),
+    GONE: Profile("Gone", None, False, True),
+    LENA: Profile("Lena", "Europe/London", False, False),
 }
 
 
 def test_an_import_with_any_bad_row_is_refused_whole_with_every_problem_by_sheet_row_and_column(db):
     content = _filled(
-        [("", "A goal"), ("Safety refresher", "Fewer injuries"), ("safety REFRESHER", "Again"),
-         ("Bad channel", "A goal", "", "#general"), ("Nobody", "A goal"), ("Fine one", "A goal")],
-        [("Safety refresher", "U0NOBODY"), ("Safety refresher", SAM), ("Safety refresher", SAM),
-         ("Unknown initiative", OLU), ("Safety refresher", OLU, "", "Mars/Base"),
-         ("Safety refresher", MEI, "", "", "next week"), ("Safety refresher", APPBOT), ("Safety refresher", GONE),
-         ("Fine one", OLU), ("Bad channel", SAM)],
+        [
+            ("", "A goal"),
+            ("Safety refresher", "Fewer injuries"),
+            ("safety REFRESHER", "Again"),
+            ("Bad channel", "A goal", "", "#general"),
+            ("Nobody", "A goal"),
+            ("Fine one", "A goal"),
+        ],
+        [
+            ("Safety refresher", "U0NOBODY"),
+            ("Safety refresher", SAM),
+            ("Safety refresher", SAM),
+            ("Unknown initiative", OLU),
+            ("Safety refresher", OLU, "", "Mars/Base"),
+            ("Safety refresher", MEI, "", "", "next week"),
+            ("Safety refresher", APPBOT),
+            ("Safety refresher", GONE),
+            ("Fine one", OLU),
+            ("Bad channel", SAM),
+        ],
     )
     with db.session() as session, pytest.raises(ImportRefused) as refused:
         importing.run(session, TEAM, "plan.xlsx", content, DIRECTORY, LENA, LD_CHANNEL, NOW)
     found = {(p.sheet, p.row, p.column.split(" ")[1] if p.column else "") for p in refused.value.problems}
     assert found == {
-        ("Initiatives", 2, "A"), ("Initiatives", 4, "A"), ("Initiatives", 5, "D"), ("Initiatives", 6, ""),
-        ("Stakeholders", 2, "B"), ("Stakeholders", 4, "B"), ("Stakeholders", 5, "A"), ("Stakeholders", 6, "D"),
-        ("Stakeholders", 7, "E"), ("Stakeholders", 8, "B"), ("Stakeholders", 9, "B"),
+        ("Initiatives", 2, "A"),
+        ("Initiatives", 4, "A"),
+        ("Initiatives", 5, "D"),
+        ("Initiatives", 6, ""),
+        ("Stakeholders", 2, "B"),
+        ("Stakeholders", 4, "B"),
+        ("Stakeholders", 5, "A"),
+        ("Stakeholders", 6, "D"),
+        ("Stakeholders", 7, "E"),
+        ("Stakeholders", 8, "B"),
+        ("Stakeholders", 9, "B"),
     }
     message = refused.value.message
     assert "nothing was changed. 11 problems" in message
@@ -205,9 +273,15 @@ def test_an_import_with_any_bad_row_is_refused_whole_with_every_problem_by_sheet
 
 
 def test_a_clean_import_creates_initiatives_stakeholders_and_kickoffs_in_one_go(db, slack):
-    content = _filled([("Safety refresher", "Fewer injuries", "", "", "", False), ("Leadership", "Better managers")],
-                      [("Safety refresher", SAM, "Samuel", "", "2027-04-01"), ("leadership", OLU),
-                       ("leadership", SAM, "Samuel", "", "2027-04-01"), ("Safety refresher", MEI)])
+    content = _filled(
+        [("Safety refresher", "Fewer injuries", "", "", "", False), ("Leadership", "Better managers")],
+        [
+            ("Safety refresher", SAM, "Samuel", "", "2027-04-01"),
+            ("leadership", OLU),
+            ("leadership", SAM, "Samuel", "", "2027-04-01"),
+            ("Safety refresher", MEI),
+        ],
+    )
     with db.session() as session:
         done = importing.run(session, TEAM, "plan.xlsx", content, DIRECTORY, LENA, LD_CHANNEL, NOW)
     assert (done.initiatives, done.stakeholders, done.kickoffs) == (2, 4, 4)
@@ -219,10 +293,10 @@ def test_a_clean_import_creates_initiatives_stakeholders_and_kickoffs_in_one_go(
         assert paused == {SAM: date(2027, 4, 1), OLU: None, MEI: None}
     # The passes until the pause is over: Olu is asked; Sam (paused) and Mei (only in an inactive initiative) are not.
     world = World.make(slack, db)
-    world.run_until(NOW, datetime(2027, 4, 1, 23, tzinfo=timezone.utc))
+    world.run_until(NOW, datetime(2027, 4, 1, 23, tzinfo=UTC))
     assert len(world.touchpoint_dms(OLU)) >= 1
     assert slack.messages_in(slack.dm_channel(SAM)) == [] and slack.messages_in(slack.dm_channel(MEI)) == []
-    world.run(datetime(2027, 4, 2, 14, tzinfo=timezone.utc))  # Friday 2 April, 10:00 in New York: Leadership asks Sam
+    world.run(datetime(2027, 4, 2, 14, tzinfo=UTC))  # Friday 2 April, 10:00 in New York: Leadership asks Sam
     assert len(world.touchpoint_dms(SAM)) == 1 and slack.messages_in(slack.dm_channel(MEI)) == []
 
 
@@ -244,15 +318,21 @@ def _rows(n: int) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name, content, says", [
-    ("plan.csv", b"Name,Business goal\n", "is not an .xlsx workbook"),
-    ("plan.xlsx", b"Name,Business goal\n", "not a valid .xlsx file"),
-    ("plan.xlsx", b"PK" + b"\0" * (10 * 1024 * 1024), "workbooks up to 10 MB"),
-    ("bomb.xlsx", _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * (60 * 1024 * 1024)}),
-     "expands suspiciously"),
-    ("odd.xlsx", _zip({"word/document.xml": b"<document/>"}), "not an Excel workbook"),
-    ("big.xlsx", _rows(100_001), "holds 100,001 rows"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("plan.csv", b"Name,Business goal\n", "is not an .xlsx workbook"),
+        ("plan.xlsx", b"Name,Business goal\n", "not a valid .xlsx file"),
+        ("plan.xlsx", b"PK" + b"\0" * (10 * 1024 * 1024), "workbooks up to 10 MB"),
+        (
+            "bomb.xlsx",
+            _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\0" * (60 * 1024 * 1024)}),
+            "expands suspiciously",
+        ),
+        ("odd.xlsx", _zip({"word/document.xml": b"<document/>"}), "not an Excel workbook"),
+        ("big.xlsx", _rows(100_001), "holds 100,001 rows"),
+    ],
+)
 def test_unsafe_files_are_refused_before_parsing(name, content, says):
     with pytest.raises(FileRefused) as refused:
         reading.check(name, content)
@@ -274,7 +354,9 @@ def test_an_ld_member_gets_the_workbook_in_their_dm(story):
     app.settle()
     assert "Building the workbook of All initiatives" in reply.json()["text"]
     assert [c.method for c in app.slack.calls if c.method.startswith("files.")] == [
-        "files.getUploadURLExternal", "files.completeUploadExternal"]
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
     shared = _file_in_dm(app, LENA)
     assert shared["name"].startswith("touchpoint-all-initiatives-") and shared["name"].endswith(".xlsx")
     assert load_workbook(io.BytesIO(shared["content"])).sheetnames[0] == "Plan"
@@ -302,8 +384,16 @@ def test_a_workbook_sent_to_the_dm_is_imported_all_or_nothing(app, slack):
 
     bad = _filled([("Safety refresher", "Fewer injuries")], [("Safety refresher", "U0NOBODY")])
     file_id, message = slack.share_file(LENA, "plan.xlsx", bad, text="import")
-    event = {"type": "message", "subtype": "file_share", "channel_type": "im", "channel": message.channel,
-             "user": LENA, "text": "import", "ts": message.ts, "files": [{"id": file_id, "name": "plan.xlsx"}]}
+    event = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel_type": "im",
+        "channel": message.channel,
+        "user": LENA,
+        "text": "import",
+        "ts": message.ts,
+        "files": [{"id": file_id, "name": "plan.xlsx"}],
+    }
     app.workspace.event(event, event_id="Ev0IMPORT1")
     app.settle()
     told = slack.messages_in(slack.dm_channel(LENA))[-1]
@@ -318,7 +408,9 @@ def test_a_workbook_sent_to_the_dm_is_imported_all_or_nothing(app, slack):
     assert [i.name for i in rows(app, Initiative)] == ["Safety refresher"]
 
     file_id, message = slack.share_file(CHRIS, "plan.xlsx", good, text="import")
-    app.workspace.event({**event, "user": CHRIS, "channel": message.channel, "files": [{"id": file_id}]}, event_id="Ev0IMPORT3")
+    app.workspace.event(
+        {**event, "user": CHRIS, "channel": message.channel, "files": [{"id": file_id}]}, event_id="Ev0IMPORT3"
+    )
     app.settle()
     assert "Only L&amp;D members can import" in slack.messages_in(slack.dm_channel(CHRIS))[-1].text
     assert len(rows(app, Initiative)) == 1
@@ -326,9 +418,17 @@ def test_a_workbook_sent_to_the_dm_is_imported_all_or_nothing(app, slack):
 
 def _cli(slack, db, *args, cwd) -> subprocess.CompletedProcess:
     env = process_env("PATH", "HOME", "LANG")
-    env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=slack.url, DATABASE_URL=db.url,
-               LD_CHANNEL_ID=LD_CHANNEL, LD_ADMIN_USER_IDS=LENA)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    env.update(
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack.url,
+        DATABASE_URL=db.url,
+        LD_CHANNEL_ID=LD_CHANNEL,
+        LD_ADMIN_USER_IDS=LENA,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_template_import_and_export_from_the_command_line(slack, db, tmp_path):

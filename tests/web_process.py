@@ -18,8 +18,16 @@ from tests.conftest import LD_CHANNEL, LENA, SECRET, TEAM, process_env
 
 def env(slack: FakeSlackApi, db: Database, **extra) -> dict:
     keep = process_env("PATH", "HOME", "LANG")
-    return {**keep, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.url,
-            "DATABASE_URL": db.url, "LD_CHANNEL_ID": LD_CHANNEL, "LD_ADMIN_USER_IDS": LENA, **extra}
+    return {
+        **keep,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+        "DATABASE_URL": db.url,
+        "LD_CHANNEL_ID": LD_CHANNEL,
+        "LD_ADMIN_USER_IDS": LENA,
+        **extra,
+    }
 
 
 def _free_port() -> int:
@@ -33,8 +41,14 @@ class WebProcess:
 
     def __init__(self, slack: FakeSlackApi, db: Database, tmp_path) -> None:
         self.port = _free_port()
-        self.process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env(slack, db, PORT=str(self.port)),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            cwd=tmp_path,
+            env=env(slack, db, PORT=str(self.port)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.workspace = Workspace(slack, f"http://127.0.0.1:{self.port}/slack/events", SECRET)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -48,13 +62,24 @@ class WebProcess:
 
     def submit_answer(self, user_id: str, touchpoint_id: int, impact: str):
         """A stakeholder pressing Send on the kickoff's answer modal, signed as Slack signs it."""
-        values = {Block.IMPACT: {"value": {"type": "plain_text_input", "value": impact}},
-                  Block.TRACKING: {"value": {"type": "plain_text_input", "value": "Win rate in Salesforce"}}}
-        return self.workspace.post_payload({
-            "type": "view_submission", "team": {"id": TEAM}, "user": {"id": user_id},
-            "view": {"id": "V1", "type": "modal", "callback_id": Callback.ANSWER,
-                     "private_metadata": json.dumps({"touchpoint": touchpoint_id}), "state": {"values": values}},
-        })
+        values = {
+            Block.IMPACT: {"value": {"type": "plain_text_input", "value": impact}},
+            Block.TRACKING: {"value": {"type": "plain_text_input", "value": "Win rate in Salesforce"}},
+        }
+        return self.workspace.post_payload(
+            {
+                "type": "view_submission",
+                "team": {"id": TEAM},
+                "user": {"id": user_id},
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": Callback.ANSWER,
+                    "private_metadata": json.dumps({"touchpoint": touchpoint_id}),
+                    "state": {"values": values},
+                },
+            }
+        )
 
     def kill(self) -> None:
         self.process.kill()
@@ -63,5 +88,10 @@ class WebProcess:
 
 def tick(slack: FakeSlackApi, db: Database, **extra) -> subprocess.CompletedProcess:
     """One scheduling pass, as the clock or cron runs it."""
-    return subprocess.run([sys.executable, "-m", "bot.cli", "tick"], env=env(slack, db, **extra), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "tick"],
+        env=env(slack, db, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

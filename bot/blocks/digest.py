@@ -31,11 +31,15 @@ def _people(user_ids: tuple[str, ...], count: int, limit: int) -> str:
 def attention_line(item: Attention) -> str:
     name = f"*{escape(item.initiative_name)}*"
     return {
-        "strong_shift": lambda: f"{name}: {_people(item.user_ids, 1, 1)}'s priorities shifted strongly and nobody has taken the follow-up",
+        "strong_shift": lambda: (
+            f"{name}: {_people(item.user_ids, 1, 1)}'s priorities shifted strongly and nobody has taken the follow-up"
+        ),
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
-        "first_unanswered": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} "
-                                    f"{'has' if item.count == 1 else 'have'} not answered the first two questions",
+        "first_unanswered": lambda: (
+            f"{name}: {_people(item.user_ids, item.count, 3)} "
+            f"{'has' if item.count == 1 else 'have'} not answered the first two questions"
+        ),
         "no_impact": lambda: f"{name}: no stakeholder has said what impact they want yet",
         "no_tracking": lambda: f"{name}: nothing tracked yet that would show it working",
         "no_measure": lambda: f"{name}: no success measure agreed yet (`/touchpoint measures`)",
@@ -86,50 +90,65 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
     bodies = [section(initiative_text(i)) for i in digest.initiatives]
     first_room = BLOCKS_PER_MESSAGE - len(head)
     chunks = [bodies[:first_room]] + [
-        bodies[start : start + BLOCKS_PER_MESSAGE - 1] for start in range(first_room, len(bodies), BLOCKS_PER_MESSAGE - 1)
+        bodies[start : start + BLOCKS_PER_MESSAGE - 1]
+        for start in range(first_room, len(bodies), BLOCKS_PER_MESSAGE - 1)
     ]
     total = len(chunks)
     summary = f"{title}: {len(digest.initiatives)} initiatives, {len(digest.attention) + digest.more_attention} need attention"
     messages = [Message(text=summary, blocks=head + chunks[0])]
     for number, chunk in enumerate(chunks[1:], start=2):
-        messages.append(Message(
-            text=f"{title} (continued, part {number} of {total})",
-            blocks=[context(f"{title} · continued, part {number} of {total}"), *chunk],
-        ))
+        messages.append(
+            Message(
+                text=f"{title} (continued, part {number} of {total})",
+                blocks=[context(f"{title} · continued, part {number} of {total}"), *chunk],
+            )
+        )
     return messages
 
 
 def alignment_report(report: AlignmentReport) -> Message:
     """The index of one initiative with each part, or of all, lowest first."""
-    how = ("The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
-           "something tracked 20, responses 20, ratings 25, shifts followed up 10. A part with nothing to judge yet is "
-           "left out rather than counted as 0.")
+    how = (
+        "The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
+        "something tracked 20, responses 20, ratings 25, shifts followed up 10. A part with nothing to judge yet is "
+        "left out rather than counted as 0."
+    )
     if report.named:
         [i] = report.initiatives
-        parts = "\n".join(
-            f"• *{p.label}* (weight {p.weight}): "
-            + (f"{round(100 * p.score)}%" if p.score is not None else "left out")
-            + f" · {escape(p.detail)}"
-            for p in i.alignment.parts
-        ) or "No active stakeholders, so there is nothing to measure yet."
+        parts = (
+            "\n".join(
+                f"• *{p.label}* (weight {p.weight}): "
+                + (f"{round(100 * p.score)}%" if p.score is not None else "left out")
+                + f" · {escape(p.detail)}"
+                for p in i.alignment.parts
+            )
+            or "No active stakeholders, so there is nothing to measure yet."
+        )
         text = f"*{escape(i.name)}* · {index_text(i)}\n{parts}"
         return Message(text=f"{escape(i.name)}: alignment {i.alignment.value}", blocks=[section(text), context(how)])
     if not report.initiatives:
-        return Message(text="No active initiatives yet.", blocks=[section("No active initiatives yet. `/touchpoint new` opens one.")])
-    shown = report.initiatives[:BLOCKS_PER_MESSAGE - 3]
+        return Message(
+            text="No active initiatives yet.",
+            blocks=[section("No active initiatives yet. `/touchpoint new` opens one.")],
+        )
+    shown = report.initiatives[: BLOCKS_PER_MESSAGE - 3]
     lines = [f"• *{escape(i.name)}* · {index_text(i)}" for i in shown]
     blocks = [section("*Alignment index by initiative* (lowest first)")]
     for start in range(0, len(lines), 20):  # 20 short lines per section stay far below 3000 characters
         blocks.append(section("\n".join(lines[start : start + 20])))
     if len(report.initiatives) > len(shown):
-        blocks.append(context(f"Showing the lowest {len(shown)} of {len(report.initiatives)}; the weekly digest lists them all."))
+        blocks.append(
+            context(f"Showing the lowest {len(shown)} of {len(report.initiatives)}; the weekly digest lists them all.")
+        )
     blocks.append(context(how + " `/touchpoint alignment <initiative>` shows one initiative's parts."))
     return Message(text="Alignment index by initiative", blocks=blocks)
 
 
 def preview_sent(parts: int) -> Message:
-    text = (f"I've sent you a preview of this week's digest in our DM ({parts} message{'s' if parts != 1 else ''}). "
-            "It is what the channel would see if it went out now.")
+    text = (
+        f"I've sent you a preview of this week's digest in our DM ({parts} message{'s' if parts != 1 else ''}). "
+        "It is what the channel would see if it went out now."
+    )
     return Message(text=text, blocks=[section(text)])
 
 
@@ -143,13 +162,25 @@ def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
         close=PlainTextObject(text="Cancel"),
         blocks=[
             section("When and where the weekly digest goes. Times are in the L&D team's time zone."),
-            InputBlock(block_id=Block.DIGEST_WEEKDAY, label="Day",
-                       element=StaticSelectElement(action_id=Element.VALUE, options=days, initial_option=days[current.weekday])),
-            InputBlock(block_id=Block.DIGEST_TIME, label="Time",
-                       element=TimePickerElement(action_id=Element.VALUE, initial_time=current.send_time)),
-            InputBlock(block_id=Block.DIGEST_CHANNEL, label="Channel",
-                       element=ChannelSelectElement(action_id=Element.VALUE,
-                                                    initial_channel=current.channel_id or default_channel)),
+            InputBlock(
+                block_id=Block.DIGEST_WEEKDAY,
+                label="Day",
+                element=StaticSelectElement(
+                    action_id=Element.VALUE, options=days, initial_option=days[current.weekday]
+                ),
+            ),
+            InputBlock(
+                block_id=Block.DIGEST_TIME,
+                label="Time",
+                element=TimePickerElement(action_id=Element.VALUE, initial_time=current.send_time),
+            ),
+            InputBlock(
+                block_id=Block.DIGEST_CHANNEL,
+                label="Channel",
+                element=ChannelSelectElement(
+                    action_id=Element.VALUE, initial_channel=current.channel_id or default_channel
+                ),
+            ),
         ],
     )
 

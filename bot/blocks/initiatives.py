@@ -26,7 +26,9 @@ from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services.initiatives import FirstAsk, Listing, NewInitiative
 
 
-def _text_input(block: Block, label: str, *, max_length: int, multiline: bool, optional: bool, hint: str, placeholder: str) -> InputBlock:
+def _text_input(
+    block: Block, label: str, *, max_length: int, multiline: bool, optional: bool, hint: str, placeholder: str
+) -> InputBlock:
     return InputBlock(
         block_id=block,
         label=PlainTextObject(text=label),
@@ -54,16 +56,31 @@ def new_initiative_modal(ld_channel_id: str) -> View:
                 "they want and what they already track."
             ),
             _text_input(
-                Block.NAME, "Initiative name", max_length=NAME_MAX, multiline=False, optional=False,
-                hint="Unique within your workspace.", placeholder="e.g. Sales onboarding refresh",
+                Block.NAME,
+                "Initiative name",
+                max_length=NAME_MAX,
+                multiline=False,
+                optional=False,
+                hint="Unique within your workspace.",
+                placeholder="e.g. Sales onboarding refresh",
             ),
             _text_input(
-                Block.GOAL, "Business goal it serves", max_length=GOAL_MAX, multiline=False, optional=False,
-                hint="In the business's words, not L&D's.", placeholder="e.g. New reps reach quota in 4 months, not 6",
+                Block.GOAL,
+                "Business goal it serves",
+                max_length=GOAL_MAX,
+                multiline=False,
+                optional=False,
+                hint="In the business's words, not L&D's.",
+                placeholder="e.g. New reps reach quota in 4 months, not 6",
             ),
             _text_input(
-                Block.DESCRIPTION, "Short description", max_length=DESCRIPTION_MAX, multiline=True, optional=True,
-                hint="Who it is for and what it involves.", placeholder="What the initiative is",
+                Block.DESCRIPTION,
+                "Short description",
+                max_length=DESCRIPTION_MAX,
+                multiline=True,
+                optional=True,
+                hint="Who it is for and what it involves.",
+                placeholder="What the initiative is",
             ),
             InputBlock(
                 block_id=Block.STAKEHOLDERS,
@@ -144,9 +161,15 @@ def initiative_list(listing: Listing) -> Message:
     blocks.append(context(f"Page {page} of {pages}"))
     buttons = []
     if page > 1:
-        buttons.append(ButtonElement(text=PlainTextObject(text="Previous"), action_id=f"{Action.LIST_PAGE}_prev", value=str(page - 1)))
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text="Previous"), action_id=f"{Action.LIST_PAGE}_prev", value=str(page - 1)
+            )
+        )
     if page < pages:
-        buttons.append(ButtonElement(text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=str(page + 1)))
+        buttons.append(
+            ButtonElement(text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=str(page + 1))
+        )
     if buttons:
         blocks.append(ActionsBlock(block_id=Action.LIST_PAGE, elements=buttons))
     lines = "\n".join(f"{escape(r.name)}: {r.answered}/{r.stakeholders} answered" for r in rows)
@@ -163,8 +186,11 @@ HELP = [
     (f"{Subcommand.SHIFTS} [initiative]", "priority shifts of the last 30 days"),
     (f"{Subcommand.ALIGNMENT} [initiative]", "the alignment index, and what it is made of"),
     (f"{Subcommand.MEASURES} <initiative>", "confirm a success measure from what its stakeholders already track"),
-    (f"{Subcommand.EXPORT} [initiative | mine]", "the plan and everything said, as an Excel workbook in your DM "
-                                                "(`mine`: your own answers; anyone may ask for theirs)"),
+    (
+        f"{Subcommand.EXPORT} [initiative | mine]",
+        "the plan and everything said, as an Excel workbook in your DM "
+        "(`mine`: your own answers; anyone may ask for theirs)",
+    ),
     (f"{Subcommand.IMPORT} [template]", "load initiatives and stakeholders from a workbook (`template`: a blank one)"),
     (Subcommand.HELP, "this list"),
 ]
@@ -183,7 +209,8 @@ def _shorten(text: str, limit: int) -> str:
 
 def help_message(unknown: str | None = None) -> Message:
     intro = (
-        f"I don't know `{escape(_shorten(unknown, 40))}`. Here is what I can do:" if unknown
+        f"I don't know `{escape(_shorten(unknown, 40))}`. Here is what I can do:"
+        if unknown
         else "Touchpoint keeps your L&D team in step with the business people each initiative serves."
     )
     lines = "\n".join(f"• `{COMMAND} {sub}`: {what}" for sub, what in HELP)
@@ -202,8 +229,12 @@ def first_asks(initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime) 
             lines.append(f"• {mention(ask.user_id)}: now")
         else:
             local = ask.due_at.astimezone(ZoneInfo(ask.tz))
-            lines.append(f"• {mention(ask.user_id)}: {local:%a %d %b} at {local:%H:%M} their time ({ask.tz}), "
-                         "the next working hours of their day")
-    text = (f"*{escape(initiative_name)}* is open. Its stakeholders get the first two questions at a sensible hour of "
-            "their own day:\n" + "\n".join(lines))
+            lines.append(
+                f"• {mention(ask.user_id)}: {local:%a %d %b} at {local:%H:%M} their time ({ask.tz}), "
+                "the next working hours of their day"
+            )
+    text = (
+        f"*{escape(initiative_name)}* is open. Its stakeholders get the first two questions at a sensible hour of "
+        "their own day:\n" + "\n".join(lines)
+    )
     return Message(text=f"{escape(initiative_name)} is open: when each stakeholder is asked", blocks=[section(text)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
@@ -34,29 +33,44 @@ _DIRECTIONS = {Direction.HIGHER: "Higher is better", Direction.LOWER: "Lower is 
 SHOWN_MAX = 10  # stakeholders' answers quoted in the modal
 
 
-def _text_input(block: str, label: str, limit: int, initial: str = "", *, optional: bool = False, hint: str = "") -> InputBlock:
+def _text_input(
+    block: str, label: str, limit: int, initial: str = "", *, optional: bool = False, hint: str = ""
+) -> InputBlock:
     return InputBlock(
-        block_id=block, label=PlainTextObject(text=label), optional=optional,
+        block_id=block,
+        label=PlainTextObject(text=label),
+        optional=optional,
         element=PlainTextInputElement(action_id=Element.VALUE, max_length=limit, initial_value=initial or None),
         hint=PlainTextObject(text=hint) if hint else None,
     )
 
 
 def _number_input(block: str, label: str) -> InputBlock:
-    return InputBlock(block_id=block, label=PlainTextObject(text=label), optional=True,
-                      element=PlainTextInputElement(action_id=Element.VALUE, max_length=30),
-                      hint=PlainTextObject(text="A number, like 42, 3.5, 1,200 or 85%"))
+    return InputBlock(
+        block_id=block,
+        label=PlainTextObject(text=label),
+        optional=True,
+        element=PlainTextInputElement(action_id=Element.VALUE, max_length=30),
+        hint=PlainTextObject(text="A number, like 42, 3.5, 1,200 or 85%"),
+    )
 
 
 def _date_input(block: str, label: str) -> InputBlock:
-    return InputBlock(block_id=block, label=PlainTextObject(text=label), optional=True,
-                      element=DatePickerElement(action_id=Element.VALUE))
+    return InputBlock(
+        block_id=block,
+        label=PlainTextObject(text=label),
+        optional=True,
+        element=DatePickerElement(action_id=Element.VALUE),
+    )
 
 
 def describe(measure: MeasureRow) -> str:
     unit = f" {escape(measure.unit)}" if measure.unit else ""
-    parts = [f"*{escape(measure.name)}* ({mention(measure.owner_user_id)}"
-             + (f", {escape(measure.source)}" if measure.source else "") + ")"]
+    parts = [
+        f"*{escape(measure.name)}* ({mention(measure.owner_user_id)}"
+        + (f", {escape(measure.source)}" if measure.source else "")
+        + ")"
+    ]
     if measure.baseline is not None:
         parts.append(f"baseline {measure.baseline:g}{unit} ({measure.baseline_on:%b %Y})")
     if measure.latest is not None:
@@ -68,8 +82,12 @@ def describe(measure: MeasureRow) -> str:
 
 
 def measure_modal(form: MeasureForm) -> View:
-    blocks: list = [section(f"*{escape(form.initiative_name)}*: confirm one success measure, in the words of the "
-                            "stakeholder who already tracks it.")]
+    blocks: list = [
+        section(
+            f"*{escape(form.initiative_name)}*: confirm one success measure, in the words of the "
+            "stakeholder who already tracks it."
+        )
+    ]
     for item in form.tracking[:SHOWN_MAX]:
         blocks += quoted_sections(f"{mention(item.user_id)} tracks:", item.said)[:2]
     if len(form.tracking) > SHOWN_MAX:
@@ -79,27 +97,39 @@ def measure_modal(form: MeasureForm) -> View:
     if form.measures:
         agreed = "\n".join(f"• {describe(m)}" for m in form.measures[:20])
         blocks.append(section(f"*Already agreed:*\n{agreed}"[:3000]))
-    owners = [Option(text=PlainTextObject(text=name[:75]), value=str(stakeholder_id))
-              for stakeholder_id, name in form.stakeholders][:100]
+    owners = [
+        Option(text=PlainTextObject(text=name[:75]), value=str(stakeholder_id))
+        for stakeholder_id, name in form.stakeholders
+    ][:100]
     initial_owner = next((o for o in owners if o.value == str(form.suggested_owner)), None)
     directions = [Option(text=PlainTextObject(text=label), value=value) for value, label in _DIRECTIONS.items()]
     blocks += [
         _text_input(Block.MEASURE_NAME, "Measure", NAME_MAX, form.suggested_name),
-        InputBlock(block_id=Block.MEASURE_OWNER, label=PlainTextObject(text="Reported by"),
-                   element=StaticSelectElement(action_id=Element.VALUE, options=owners, initial_option=initial_owner)),
+        InputBlock(
+            block_id=Block.MEASURE_OWNER,
+            label=PlainTextObject(text="Reported by"),
+            element=StaticSelectElement(action_id=Element.VALUE, options=owners, initial_option=initial_owner),
+        ),
         _text_input(Block.MEASURE_SOURCE, "Where it lives (a system or a report)", SOURCE_MAX, optional=True),
         _text_input(Block.MEASURE_UNIT, "Unit", UNIT_MAX, optional=True, hint="%, days, deals, £…"),
-        InputBlock(block_id=Block.MEASURE_DIRECTION, label=PlainTextObject(text="Direction"),
-                   element=RadioButtonsElement(action_id=Element.VALUE, options=directions, initial_option=directions[0])),
+        InputBlock(
+            block_id=Block.MEASURE_DIRECTION,
+            label=PlainTextObject(text="Direction"),
+            element=RadioButtonsElement(action_id=Element.VALUE, options=directions, initial_option=directions[0]),
+        ),
         _number_input(Block.BASELINE, "Baseline"),
         _date_input(Block.BASELINE_ON, "Baseline date"),
         _number_input(Block.TARGET, "Target"),
         _date_input(Block.TARGET_ON, "Target date"),
     ]
     return View(
-        type="modal", callback_id=Callback.MEASURE, private_metadata=metadata(initiative=form.initiative_id),
-        title=PlainTextObject(text="Success measure"), submit=PlainTextObject(text="Confirm"),
-        close=PlainTextObject(text="Cancel"), blocks=blocks,
+        type="modal",
+        callback_id=Callback.MEASURE,
+        private_metadata=metadata(initiative=form.initiative_id),
+        title=PlainTextObject(text="Success measure"),
+        submit=PlainTextObject(text="Confirm"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
     )
 
 
@@ -108,9 +138,18 @@ def read_initiative_id(private_metadata: str | None) -> int | None:
 
 
 def read_measure(values) -> dict[str, str]:
-    found = {block: state_text(values, block) for block in (
-        Block.MEASURE_NAME, Block.MEASURE_OWNER, Block.MEASURE_SOURCE, Block.MEASURE_UNIT, Block.MEASURE_DIRECTION,
-        Block.BASELINE, Block.TARGET)}
+    found = {
+        block: state_text(values, block)
+        for block in (
+            Block.MEASURE_NAME,
+            Block.MEASURE_OWNER,
+            Block.MEASURE_SOURCE,
+            Block.MEASURE_UNIT,
+            Block.MEASURE_DIRECTION,
+            Block.BASELINE,
+            Block.TARGET,
+        )
+    }
     for block in (Block.BASELINE_ON, Block.TARGET_ON):
         day = state_of(values, block).get("selected_date")
         found[block] = day if isinstance(day, str) else ""
@@ -118,6 +157,8 @@ def read_measure(values) -> dict[str, str]:
 
 
 def measure_saved(initiative_name: str, name: str) -> Message:
-    text = (f"*{escape(name)}* is now a success measure of *{escape(initiative_name)}*. Its owner will be asked for "
-            f"the latest value in each monthly check-in. `/touchpoint measures {escape(initiative_name)}` adds another.")
+    text = (
+        f"*{escape(name)}* is now a success measure of *{escape(initiative_name)}*. Its owner will be asked for "
+        f"the latest value in each monthly check-in. `/touchpoint measures {escape(initiative_name)}` adds another."
+    )
     return Message(text=text, blocks=[section(text)])

@@ -25,7 +25,11 @@ _RATINGS = {Question.ON_TRACK: "On-track rating dropped", Question.ALIGNMENT: "A
 
 
 def label(line: ShiftLine) -> str:
-    return _RATINGS.get(line.question, "Rating dropped") if line.rule == ShiftRule.RATING_DROP else _LABELS.get(line.rule, line.rule)
+    return (
+        _RATINGS.get(line.question, "Rating dropped")
+        if line.rule == ShiftRule.RATING_DROP
+        else _LABELS.get(line.rule, line.rule)
+    )
 
 
 def _quote(text: str, limit: int) -> str:
@@ -44,8 +48,10 @@ def describe_line(line: ShiftLine, limit: int = 280) -> str:
         return f"{head}: {_quote(line.before, limit)}"
     if line.rule == ShiftRule.SAID_SHIFTED:
         return f"{head}\n      _{escape(_shorten(line.evidence, limit * 2))}_"
-    return (f"{head}\n      was: {_quote(line.before, limit)}\n      now: {_quote(line.after, limit)}"
-            f"\n      _{escape(_shorten(line.evidence, limit))}_")
+    return (
+        f"{head}\n      was: {_quote(line.before, limit)}\n      now: {_quote(line.after, limit)}"
+        f"\n      _{escape(_shorten(line.evidence, limit))}_"
+    )
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -88,16 +94,24 @@ def _person_block(view: SummaryView, person: PersonShifts) -> SectionBlock:
 def shift_summary(view: SummaryView) -> Message:
     """The day's priority-shift summary of one initiative, for its summary channel."""
     count = sum(len(p.lines) for p in view.people)
-    heading = (f"*Priority shifts in {escape(view.initiative_name)}* · {day_label(view.day)}\n"
-               f"{count} shift{'s' if count != 1 else ''} from {len(view.people)} stakeholder"
-               f"{'s' if len(view.people) != 1 else ''}. Take the follow-up to talk it through with them.")
+    heading = (
+        f"*Priority shifts in {escape(view.initiative_name)}* · {day_label(view.day)}\n"
+        f"{count} shift{'s' if count != 1 else ''} from {len(view.people)} stakeholder"
+        f"{'s' if len(view.people) != 1 else ''}. Take the follow-up to talk it through with them."
+    )
     blocks = [section(heading)]
     shown = view.people[:PEOPLE_MAX]
     blocks += [_person_block(view, person) for person in shown]
     if len(view.people) > len(shown):
-        blocks.append(context(f"…and {len(view.people) - len(shown)} more stakeholders: "
-                              f"`/touchpoint shifts {escape(view.initiative_name)}` lists every shift."))
-    blocks.append(context("Shifts are found by rules on the answers; each says what it saw. `/touchpoint help` explains them."))
+        blocks.append(
+            context(
+                f"…and {len(view.people) - len(shown)} more stakeholders: "
+                f"`/touchpoint shifts {escape(view.initiative_name)}` lists every shift."
+            )
+        )
+    blocks.append(
+        context("Shifts are found by rules on the answers; each says what it saw. `/touchpoint help` explains them.")
+    )
     people = ", ".join(mention(p.user_id) for p in view.people[:10])
     return Message(text=f"{escape(view.initiative_name)}: {count} priority shift(s) from {people}", blocks=blocks)
 
@@ -107,16 +121,24 @@ def recent_shifts(found: RecentShifts) -> Message:
     where = f" in *{name}*" if name else ""
     if not found.shifts:
         plain = f" in {name}" if name else ""
-        return Message(text=f"No priority shifts{plain} in the last 30 days.",
-                       blocks=[section(f"No priority shifts{where} in the last 30 days.")])
+        return Message(
+            text=f"No priority shifts{plain} in the last 30 days.",
+            blocks=[section(f"No priority shifts{where} in the last 30 days.")],
+        )
     blocks = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
     for shift in found.shifts:
         status = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else "no follow-up yet"
-        blocks.append(section(
-            f"*{escape(shift.initiative_name)}* · {mention(shift.user_id)} · {date(shift.detected_at)} · {status}\n"
-            f"• {describe_line(shift.line, 200)}"
-        ))
+        blocks.append(
+            section(
+                f"*{escape(shift.initiative_name)}* · {mention(shift.user_id)} · {date(shift.detected_at)} · {status}\n"
+                f"• {describe_line(shift.line, 200)}"
+            )
+        )
     if found.total > len(found.shifts):
-        hint = "" if found.initiative_name else " Name an initiative to see only its shifts: `/touchpoint shifts <initiative>`."
+        hint = (
+            ""
+            if found.initiative_name
+            else " Name an initiative to see only its shifts: `/touchpoint shifts <initiative>`."
+        )
         blocks.append(context(f"Showing the latest {len(found.shifts)} of {found.total}.{hint}"))
     return Message(text=f"{found.total} priority shift(s) in the last 30 days", blocks=blocks)

@@ -41,7 +41,6 @@ from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
 from storage.models import Question, TouchpointKind
 
 
-
 def _intro(about: Outgoing | RecordedAnswers) -> list:
     goal = f"*Business goal:* {escape(about.business_goal)}"
     if about.description:
@@ -96,7 +95,9 @@ def kickoff_message(item: Outgoing) -> Message:
             *_intro(item),
             section(f"Before we plan anything, we'd like to hear from you:\n{questions}"),
             _answer_button(item.touchpoint_id, "Answer", primary=True),
-            context(f"Takes about a minute. Your answers are shared with the L&D team in {channel(item.summary_channel_id)}."),
+            context(
+                f"Takes about a minute. Your answers are shared with the L&D team in {channel(item.summary_channel_id)}."
+            ),
         ],
     )
 
@@ -111,8 +112,11 @@ def touchpoint_message(item: Outgoing) -> Message:
         HeaderBlock(text=PlainTextObject(text=f"{title}: {item.initiative_name}"[:150])),
         section(
             f"Hi {mention(item.user_id)}! Time for the {describe(item.kind)} on *{escape(item.initiative_name)}*. "
-            + ("A look back at the quarter: is what you told us still true, and what should change?"
-               if review else "Four quick questions, under a minute.")
+            + (
+                "A look back at the quarter: is what you told us still true, and what should change?"
+                if review
+                else "Four quick questions, under a minute."
+            )
         ),
     ]
     if item.current.get(Question.IMPACT):
@@ -121,18 +125,26 @@ def touchpoint_message(item: Outgoing) -> Message:
         blocks += quoted_sections("*What you said you already track:*", item.current[Question.TRACKING])
     blocks += [
         _answer_button(item.touchpoint_id, "Answer", primary=True, with_snooze=True),
-        context(f"Shared with the L&D team in {channel(item.summary_channel_id)}. Not now? Snooze it, skip it, "
-                "or tell us you're away."),
+        context(
+            f"Shared with the L&D team in {channel(item.summary_channel_id)}. Not now? Snooze it, skip it, "
+            "or tell us you're away."
+        ),
     ]
-    return Message(text=f"{title} for {escape(item.initiative_name)}: a few quick questions from the L&D team", blocks=blocks)
+    return Message(
+        text=f"{title} for {escape(item.initiative_name)}: a few quick questions from the L&D team", blocks=blocks
+    )
 
 
 def reminder_message(item: Outgoing) -> Message:
     if item.kind == TouchpointKind.KICKOFF:  # the first two questions cannot be skipped, so no skip is offered
-        text = (f"A gentle reminder: the two questions about *{escape(item.initiative_name)}* are still waiting for "
-                "you: what impact you want it to have, and what you already track. A few words are enough.")
-        return Message(text=f"Reminder: two questions about {escape(item.initiative_name)} are waiting for you",
-                       blocks=[section(text), _answer_button(item.touchpoint_id, "Answer", primary=True)])
+        text = (
+            f"A gentle reminder: the two questions about *{escape(item.initiative_name)}* are still waiting for "
+            "you: what impact you want it to have, and what you already track. A few words are enough."
+        )
+        return Message(
+            text=f"Reminder: two questions about {escape(item.initiative_name)} are waiting for you",
+            blocks=[section(text), _answer_button(item.touchpoint_id, "Answer", primary=True)],
+        )
     text = f"A gentle reminder: your {describe(item.kind)} for *{escape(item.initiative_name)}* is still open."
     return Message(
         text=f"Reminder: your {describe(item.kind)} for {escape(item.initiative_name)} is still open",
@@ -151,8 +163,10 @@ def answered_message(answers: RecordedAnswers) -> Message:
     if answers.kind == TouchpointKind.KICKOFF:
         return kickoff_answered_message(answers)
     text = f"✅ Thanks {mention(answers.user_id)}: your {describe(answers.kind)} for *{escape(answers.initiative_name)}* is with the L&D team."
-    return Message(text=f"{escape(answers.initiative_name)}: thanks, your answers are with the L&D team",
-                   blocks=[section(text), context(f"Answered {date(answers.answered_at)}")])
+    return Message(
+        text=f"{escape(answers.initiative_name)}: thanks, your answers are with the L&D team",
+        blocks=[section(text), context(f"Answered {date(answers.answered_at)}")],
+    )
 
 
 def kickoff_answered_message(answers: RecordedAnswers) -> Message:
@@ -177,13 +191,18 @@ def _input(question: Question, label: str, initial: str | None) -> InputBlock:
             action_id=Element.VALUE, multiline=True, max_length=ANSWER_MAX, initial_value=initial or None
         )
     return InputBlock(
-        block_id=Block(question.value), label=PlainTextObject(text=label), element=element,
+        block_id=Block(question.value),
+        label=PlainTextObject(text=label),
+        element=element,
         optional=question in OPTIONAL,
     )
 
 
-_TITLES = {TouchpointKind.KICKOFF: "Two questions", TouchpointKind.CHECKIN: "Monthly check-in",
-           TouchpointKind.REVIEW: "Quarterly review"}
+_TITLES = {
+    TouchpointKind.KICKOFF: "Two questions",
+    TouchpointKind.CHECKIN: "Monthly check-in",
+    TouchpointKind.REVIEW: "Quarterly review",
+}
 
 
 def answer_modal(ctx: AnswerContext) -> View:
@@ -199,10 +218,13 @@ def answer_modal(ctx: AnswerContext) -> View:
         for measure in ctx.measures:
             blocks += _reading_inputs(measure)
     if ctx.kind == TouchpointKind.KICKOFF:
-        blocks.append(context(
-            "Your previous answers are kept; these become the new version."
-            if revising else "A few words are enough. You can revise them later from the DM."
-        ))
+        blocks.append(
+            context(
+                "Your previous answers are kept; these become the new version."
+                if revising
+                else "A few words are enough. You can revise them later from the DM."
+            )
+        )
     return View(
         type="modal",
         callback_id=Callback.ANSWER,
@@ -227,13 +249,17 @@ def _reading_inputs(measure: MeasureRow) -> list[InputBlock]:
     options = [Option(text=PlainTextObject(text=label), value=status) for status, label in NO_CHANGE_OR_UNKNOWN.items()]
     return [
         InputBlock(
-            block_id=reading_block(measure.id), label=PlainTextObject(text=_fit(f"{measure.name}{unit}: latest value", 2000)),
-            element=NumberInputElement(action_id=Element.VALUE, is_decimal_allowed=True), optional=True,
+            block_id=reading_block(measure.id),
+            label=PlainTextObject(text=_fit(f"{measure.name}{unit}: latest value", 2000)),
+            element=NumberInputElement(action_id=Element.VALUE, is_decimal_allowed=True),
+            optional=True,
             hint=PlainTextObject(text=_fit(hint, 2000)),
         ),
         InputBlock(
-            block_id=reading_status_block(measure.id), label=PlainTextObject(text="…or"),
-            element=RadioButtonsElement(action_id=Element.VALUE, options=options), optional=True,
+            block_id=reading_status_block(measure.id),
+            label=PlainTextObject(text="…or"),
+            element=RadioButtonsElement(action_id=Element.VALUE, options=options),
+            optional=True,
         ),
     ]
 
@@ -246,7 +272,7 @@ def read_readings(values: Mapping) -> dict[int, tuple[str, str]]:
     """For each measure asked about in a submitted check-in: (the number typed, the "no change"/"don't know" picked)."""
     found: dict[int, tuple[str, str]] = {}
     for block in values:
-        measure_id = read_number(block[len(Block.READING_PREFIX):]) if block.startswith(Block.READING_PREFIX) else None
+        measure_id = read_number(block[len(Block.READING_PREFIX) :]) if block.startswith(Block.READING_PREFIX) else None
         if measure_id is not None:
             found[measure_id] = (state_text(values, block), state_text(values, reading_status_block(measure_id)))
     return found
@@ -274,15 +300,24 @@ def _summary_heading(answers: RecordedAnswers, emphasis: Callable[[str], str]) -
     the fallback loses none of the characters a person typed, as stripping the `*` of the bold version would)."""
     name, texts, who = emphasis(escape(answers.initiative_name)), answers.texts, mention(answers.user_id)
     if answers.kind == TouchpointKind.KICKOFF:
-        verb = "answered" if answers.version == 1 else "updated their answers" if answers.revised else "confirmed their answers"
+        verb = (
+            "answered"
+            if answers.version == 1
+            else "updated their answers"
+            if answers.revised
+            else "confirmed their answers"
+        )
         return f"{who} {verb} for {name}"
     if answers.kind == TouchpointKind.CHECKIN:
-        return (f"{who} checked in on {name}: priorities shifted: "
-                f"{emphasis(escape(texts.get(Question.PRIORITIES_SHIFTED, '?')))} · "
-                f"on track: {emphasis(escape(texts.get(Question.ON_TRACK, '?')) + '/5')}")
+        return (
+            f"{who} checked in on {name}: priorities shifted: "
+            f"{emphasis(escape(texts.get(Question.PRIORITIES_SHIFTED, '?')))} · "
+            f"on track: {emphasis(escape(texts.get(Question.ON_TRACK, '?')) + '/5')}"
+        )
     confirmed = [q for q in (Question.IMPACT, Question.TRACKING) if q not in answers.revised]
-    return (f"{who} reviewed {name}: alignment {emphasis(escape(texts.get(Question.ALIGNMENT, '?')) + '/5')}"
-            + (" · confirmed what they want and track" if len(confirmed) == 2 else ""))
+    return f"{who} reviewed {name}: alignment {emphasis(escape(texts.get(Question.ALIGNMENT, '?')) + '/5')}" + (
+        " · confirmed what they want and track" if len(confirmed) == 2 else ""
+    )
 
 
 def answer_summary(answers: RecordedAnswers) -> Message:
@@ -300,14 +335,26 @@ def answer_summary(answers: RecordedAnswers) -> Message:
     labels = QUESTIONS if answers.kind == TouchpointKind.KICKOFF else _SUMMARY_LABELS
     blocks = [section(_summary_heading(answers, _bold))]
     if answers.readings:
-        blocks.append(section(_fit("*Measures:* " + " · ".join(
-            f"{escape(name)}: *{value:g}*" if value is not None else f"{escape(name)}: {NO_CHANGE_OR_UNKNOWN[status].lower()}"
-            for name, status, value in answers.readings
-        ), 3000)))
+        blocks.append(
+            section(
+                _fit(
+                    "*Measures:* "
+                    + " · ".join(
+                        f"{escape(name)}: *{value:g}*"
+                        if value is not None
+                        else f"{escape(name)}: {NO_CHANGE_OR_UNKNOWN[status].lower()}"
+                        for name, status, value in answers.readings
+                    ),
+                    3000,
+                )
+            )
+        )
     for question, text in items:
         label = labels[question]
         if question in answers.revised and answers.previous.get(question):
-            blocks += quoted_sections(f"*{label}* (revised; it was: “{escape(_short(answers.previous[question]))}”)", text)
+            blocks += quoted_sections(
+                f"*{label}* (revised; it was: “{escape(_short(answers.previous[question]))}”)", text
+            )
         else:
             blocks += quoted_sections(f"*{label}*", text)
     blocks.append(context(footer))

@@ -40,14 +40,19 @@ def check(name: str, content: bytes) -> None:
         if len(parts) > PARTS_MAX:
             raise FileRefused(f"“{name}” holds {len(parts)} parts, far more than a workbook does; it was not opened.")
         if sum(p.file_size for p in parts) > UNZIPPED_MAX:
-            raise FileRefused(f"“{name}” would expand to more than {UNZIPPED_MAX // 1024 // 1024} MB; it was not opened.")
+            raise FileRefused(
+                f"“{name}” would expand to more than {UNZIPPED_MAX // 1024 // 1024} MB; it was not opened."
+            )
         for part in parts:
             if part.file_size > 1024 * 1024 and part.file_size > RATIO_MAX * max(part.compress_size, 1):
                 raise FileRefused(f"“{name}” expands suspiciously when unzipped (like a zip bomb); it was not opened.")
         if "xl/workbook.xml" not in {p.filename for p in parts}:
             raise FileRefused(f"“{name}” is not an Excel workbook (it has no xl/workbook.xml).")
-        rows = sum(_count_rows(package, p) for p in parts
-                   if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml"))
+        rows = sum(
+            _count_rows(package, p)
+            for p in parts
+            if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml")
+        )
         if rows > ROWS_MAX:
             raise FileRefused(f"“{name}” holds {rows:,} rows; up to {ROWS_MAX:,} can be imported at once.")
 
@@ -74,7 +79,9 @@ class Row:
     columns: dict[str, str]  # header (lower-cased) -> column letter
 
 
-def read(content: bytes, sheets: dict[str, tuple[str, ...]]) -> tuple[dict[str, list[Row]], list[tuple[str, int, str, str]]]:
+def read(
+    content: bytes, sheets: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, list[Row]], list[tuple[str, int, str, str]]]:
     """The rows of each wanted sheet (by its header), and the problems found reading them (sheet, row, column,
     message). Counts rows as it goes, in case a sheet did not declare its size."""
     from openpyxl.utils import get_column_letter
@@ -86,7 +93,9 @@ def read(content: bytes, sheets: dict[str, tuple[str, ...]]) -> tuple[dict[str, 
     try:
         for title, wanted in sheets.items():
             if title not in workbook.sheetnames:
-                problems.append((title, 0, "", f"the workbook has no “{title}” sheet (start from `touchpoint template`)"))
+                problems.append(
+                    (title, 0, "", f"the workbook has no “{title}” sheet (start from `touchpoint template`)")
+                )
                 continue
             rows = workbook[title].iter_rows(values_only=True)
             header = [str(h).strip().lower() if h is not None else "" for h in next(rows, ())]
@@ -102,7 +111,9 @@ def read(content: bytes, sheets: dict[str, tuple[str, ...]]) -> tuple[dict[str, 
                     raise FileRefused(f"The workbook holds more than {ROWS_MAX:,} rows; split it and import the parts.")
                 if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                     continue
-                found[title].append(Row(title, number, {h: v for h, v in zip(header, values) if h}, columns))
+                found[title].append(
+                    Row(title, number, {h: v for h, v in zip(header, values, strict=False) if h}, columns)
+                )
     finally:
         workbook.close()
     return found, problems

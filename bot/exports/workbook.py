@@ -76,7 +76,11 @@ def table(wb: Workbook, sheet: Sheet) -> int:
     for row in sheet.rows:
         cells = list(row)
         for i, value in enumerate(cells):  # the fast path: only text that needs it becomes a styled cell
-            if value.__class__ is str and value and (value[0] in _RISKY_FIRST or (i in wrap and len(value) > WRAP_OVER)):
+            if (
+                value.__class__ is str
+                and value
+                and (value[0] in _RISKY_FIRST or (i in wrap and len(value) > WRAP_OVER))
+            ):
                 cells[i] = safe_cell(ws, value, wrap=i in wrap)
         ws.append(cells)
         count += 1
@@ -119,8 +123,10 @@ def _lines(text: str, width: int) -> int:
 def _plan(wb: Workbook, data: ExportData) -> None:
     sheet = _PlanSheet(wb)
     sheet.add(f"L&D plan: {data.title}", font=TITLE)
-    sheet.add(f"Exported {data.generated_at:%d %B %Y %H:%M} ({data.tz}) from Touchpoint.",
-              "Stakeholders' words are quoted as they wrote them.")
+    sheet.add(
+        f"Exported {data.generated_at:%d %B %Y %H:%M} ({data.tz}) from Touchpoint.",
+        "Stakeholders' words are quoted as they wrote them.",
+    )
     if not data.plan:
         sheet.add("")
         sheet.add("Only your own answers are in this workbook: see the Answers sheet.")
@@ -140,16 +146,23 @@ def _plan_block(sheet: _PlanSheet, block: PlanBlock) -> None:
         sheet.add(f"   {who}", statement)
     sheet.add("Success measures", "" if block.measures else "None agreed yet.", bold_first=True)
     if block.measures:
-        sheet.add("   Measure (reported by)", "Where it lives", "Baseline", "Latest", "Target", "Better when", font=BOLD)
+        sheet.add(
+            "   Measure (reported by)", "Where it lives", "Baseline", "Latest", "Target", "Better when", font=BOLD
+        )
         for m in block.measures:
             sheet.add(f"   {m.name} ({m.owner_name})", m.source, m.baseline, m.latest, m.target, m.direction)
-    sheet.add("Short-term objectives (12 months)",
-              "\n".join(block.short_term) or "No measure has a target in the next 12 months.", bold_first=True)
+    sheet.add(
+        "Short-term objectives (12 months)",
+        "\n".join(block.short_term) or "No measure has a target in the next 12 months.",
+        bold_first=True,
+    )
     sheet.add("Long-term objectives (2-3 years)", "\n".join(block.long_term), bold_first=True)
     sheet.add("Obstacles and open priority shifts", "\n".join(block.obstacles), bold_first=True)
     if block.alignment and block.alignment.value is not None:
         sheet.add("Alignment index (0-100)", block.alignment.value, bold_first=True)
-        sheet.add("", " · ".join(f"{p.label} {round(100 * p.score)}%" for p in block.alignment.parts if p.score is not None))
+        sheet.add(
+            "", " · ".join(f"{p.label} {round(100 * p.score)}%" for p in block.alignment.parts if p.score is not None)
+        )
     else:
         sheet.add("Alignment index (0-100)", "No active stakeholders yet.", bold_first=True)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -88,7 +88,9 @@ class RecordedAnswers:
 
 
 def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
-    touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
+    touchpoint, initiative, stakeholder = touchpoints.owned(
+        session, team_id, touchpoint_id, user_id, revisable_kickoff=True
+    )
     current = repo.latest_answers(session, initiative.id, stakeholder.id)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
     return AnswerContext(
@@ -118,8 +120,14 @@ def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
 
 
 def record(
-    session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime,
-    tz: str = "UTC", readings: Mapping[int, tuple[str, str]] | None = None,
+    session: Session,
+    team_id: str,
+    touchpoint_id: int,
+    user_id: str,
+    texts: Mapping[str, str],
+    now: datetime,
+    tz: str = "UTC",
+    readings: Mapping[int, tuple[str, str]] | None = None,
 ) -> RecordedAnswers:
     """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
     answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
@@ -128,8 +136,14 @@ def record(
 
 
 def submit(
-    db: Database, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str], now: datetime,
-    tz: str = "UTC", readings: Mapping[int, tuple[str, str]] | None = None,
+    db: Database,
+    team_id: str,
+    touchpoint_id: int,
+    user_id: str,
+    texts: Mapping[str, str],
+    now: datetime,
+    tz: str = "UTC",
+    readings: Mapping[int, tuple[str, str]] | None = None,
 ) -> RecordedAnswers:
     """`record` in its own transaction, holding the database's single writer (SQLite's) only for the writes: what
     the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
@@ -166,10 +180,18 @@ class _Read:
     latest: dict
 
 
-def _read(session: Session, team_id: str, touchpoint_id: int, user_id: str, texts: Mapping[str, str],
-          readings: Mapping[int, tuple[str, str]] | None) -> _Read:
+def _read(
+    session: Session,
+    team_id: str,
+    touchpoint_id: int,
+    user_id: str,
+    texts: Mapping[str, str],
+    readings: Mapping[int, tuple[str, str]] | None,
+) -> _Read:
     """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
-    touchpoint, initiative, stakeholder = touchpoints.owned(session, team_id, touchpoint_id, user_id, revisable_kickoff=True)
+    touchpoint, initiative, stakeholder = touchpoints.owned(
+        session, team_id, touchpoint_id, user_id, revisable_kickoff=True
+    )
     errors = validate(touchpoint.kind, texts)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
     given, reading_errors = measures.validate_readings(asked, readings or {})
@@ -180,16 +202,23 @@ def _read(session: Session, team_id: str, touchpoint_id: int, user_id: str, text
     return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, latest)
 
 
-def _write(session: Session, read: _Read, texts: Mapping[str, str], now: datetime, tz: str, *,
-           as_read: bool = False) -> RecordedAnswers:
-    team_id, user_id, touchpoint, initiative, stakeholder = (read.team_id, read.user_id, read.touchpoint,
-                                                             read.initiative, read.stakeholder)
+def _write(
+    session: Session, read: _Read, texts: Mapping[str, str], now: datetime, tz: str, *, as_read: bool = False
+) -> RecordedAnswers:
+    team_id, user_id, touchpoint, initiative, stakeholder = (
+        read.team_id,
+        read.user_id,
+        read.touchpoint,
+        read.initiative,
+        read.stakeholder,
+    )
     asked, given, latest = read.asked, read.given, read.latest
     previous = {q: a.text for q, a in latest.items()}
     clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
     to_store = {
-        q: t for q, t in clean.items()
+        q: t
+        for q, t in clean.items()
         if touchpoint.kind == TouchpointKind.KICKOFF or q not in REVISABLE or previous.get(q) != t
     }
     if as_read:
@@ -198,21 +227,53 @@ def _write(session: Session, read: _Read, texts: Mapping[str, str], now: datetim
     else:
         repo.mark_touchpoint_answered(session, touchpoint.id, now)
     added = repo.add_answer_versions(
-        session, team_id=team_id, initiative_id=initiative.id, stakeholder_id=stakeholder.id,
-        touchpoint_id=touchpoint.id, texts=to_store, now=now, current=latest,
+        session,
+        team_id=team_id,
+        initiative_id=initiative.id,
+        stakeholder_id=stakeholder.id,
+        touchpoint_id=touchpoint.id,
+        texts=to_store,
+        now=now,
+        current=latest,
     )
     read_on = now.astimezone(ZoneInfo(tz)).date()
-    repo.add_readings(session, [
-        {"team_id": team_id, "measure_id": measure_id, "touchpoint_id": touchpoint.id, "status": status, "value": value,
-         "read_on": read_on, "given_by": user_id, "recorded_at": now}
-        for measure_id, (status, value) in given.items()
-    ])
+    repo.add_readings(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "measure_id": measure_id,
+                "touchpoint_id": touchpoint.id,
+                "status": status,
+                "value": value,
+                "read_on": read_on,
+                "given_by": user_id,
+                "recorded_at": now,
+            }
+            for measure_id, (status, value) in given.items()
+        ],
+    )
     rating = next((int(clean[q]) for q in shift_rules.RATED if q in clean), None)
-    repo.note_answered(session, initiative.id, stakeholder.id, has_impact=Question.IMPACT in clean,
-                       has_tracking=Question.TRACKING in clean, rating=rating, now=now)
+    repo.note_answered(
+        session,
+        initiative.id,
+        stakeholder.id,
+        has_impact=Question.IMPACT in clean,
+        has_tracking=Question.TRACKING in clean,
+        rating=rating,
+        now=now,
+    )
     detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS else []
-    shifts.record(session, team_id=team_id, initiative=initiative, stakeholder_id=stakeholder.id,
-                  touchpoint_id=touchpoint.id, detected=detected, now=now, tz=tz)
+    shifts.record(
+        session,
+        team_id=team_id,
+        initiative=initiative,
+        stakeholder_id=stakeholder.id,
+        touchpoint_id=touchpoint.id,
+        detected=detected,
+        now=now,
+        tz=tz,
+    )
     recorded = RecordedAnswers(
         touchpoint_id=touchpoint.id,
         kind=touchpoint.kind,
@@ -233,11 +294,20 @@ def _write(session: Session, read: _Read, texts: Mapping[str, str], now: datetim
         readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
     )
     # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
-    post_id = repo.add_answer_post(session, {
-        "team_id": team_id, "touchpoint_id": touchpoint.id, "channel_id": initiative.summary_channel_id,
-        "payload": _to_json(recorded), "status": PostStatus.SENDING, "created_at": now, "claimed_at": now,
-        "attempts": 1, "dm_done": False,
-    })
+    post_id = repo.add_answer_post(
+        session,
+        {
+            "team_id": team_id,
+            "touchpoint_id": touchpoint.id,
+            "channel_id": initiative.summary_channel_id,
+            "payload": _to_json(recorded),
+            "status": PostStatus.SENDING,
+            "created_at": now,
+            "claimed_at": now,
+            "attempts": 1,
+            "dm_done": False,
+        },
+    )
     return dataclasses.replace(recorded, post_id=post_id)
 
 
@@ -283,12 +353,20 @@ def reclaim_stale_posts(session: Session, now: datetime, lease: timedelta) -> li
 
 
 def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: datetime) -> None:
-    repo.record_answer_posts(session, [
-        {"id": o.post_id, "message_ts": o.message_ts, "dm_done": o.dm_done, "status": o.status,
-         "last_error": o.error[:500] if o.error else None,
-         **({"posted_at": now} if o.status == PostStatus.POSTED else {})}
-        for o in outcomes
-    ])
+    repo.record_answer_posts(
+        session,
+        [
+            {
+                "id": o.post_id,
+                "message_ts": o.message_ts,
+                "dm_done": o.dm_done,
+                "status": o.status,
+                "last_error": o.error[:500] if o.error else None,
+                **({"posted_at": now} if o.status == PostStatus.POSTED else {}),
+            }
+            for o in outcomes
+        ],
+    )
 
 
 def hand_back(session: Session, post_ids: Iterable[int]) -> int:
@@ -300,8 +378,15 @@ def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
 
 
 def _view(row: AnswerPost) -> AnswerPostView:
-    return AnswerPostView(row.id, _from_json(row.payload, row.id), row.created_at, row.claimed_at, row.attempts,
-                          row.message_ts, row.dm_done)
+    return AnswerPostView(
+        row.id,
+        _from_json(row.payload, row.id),
+        row.created_at,
+        row.claimed_at,
+        row.attempts,
+        row.message_ts,
+        row.dm_done,
+    )
 
 
 def _to_json(recorded: RecordedAnswers) -> str:

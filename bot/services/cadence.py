@@ -84,16 +84,31 @@ def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -
     if errors:
         raise FormInvalid(errors)
     schedule = Schedule(
-        team_id=team_id, initiative_id=initiative_id, checkins=form.checkins, reviews=form.reviews,
-        day_rule=form.day_rule, nth=nth, weekday=weekday if weekday is not None else 1, send_time=form.send_time,
-        fiscal_year_start=fiscal, working_days=",".join(str(d) for d in working), quiet_last_days=quiet,
-        quiet_ranges=(form.quiet_ranges or "").strip(), reminder_after=reminder, missed_after=missed, updated_at=now,
+        team_id=team_id,
+        initiative_id=initiative_id,
+        checkins=form.checkins,
+        reviews=form.reviews,
+        day_rule=form.day_rule,
+        nth=nth,
+        weekday=weekday if weekday is not None else 1,
+        send_time=form.send_time,
+        fiscal_year_start=fiscal,
+        working_days=",".join(str(d) for d in working),
+        quiet_last_days=quiet,
+        quiet_ranges=(form.quiet_ranges or "").strip(),
+        reminder_after=reminder,
+        missed_after=missed,
+        updated_at=now,
     )
     try:  # a touchpoint is moved off closed days, never dropped: some day must stay open
         calendar.next_allowed(calendar.Cadence.of(schedule), now.date(), lambda day: False)
     except ValueError:
-        raise FormInvalid({Block.QUIET_RANGES: "With these quiet periods and working days no day in the next year is "
-                                               "open for touchpoints. Shorten the quiet periods."}) from None
+        raise FormInvalid(
+            {
+                Block.QUIET_RANGES: "With these quiet periods and working days no day in the next year is "
+                "open for touchpoints. Shorten the quiet periods."
+            }
+        ) from None
     return schedule
 
 

@@ -10,7 +10,7 @@ import calendar as cal
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError
@@ -43,7 +43,7 @@ class Cadence:
     missed_after: int = 10
 
     @classmethod
-    def of(cls, schedule: Schedule | None) -> "Cadence":
+    def of(cls, schedule: Schedule | None) -> Cadence:
         if schedule is None:
             return cls()
         hour, minute = (int(x) for x in schedule.send_time.split(":"))
@@ -77,7 +77,7 @@ _RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*(?:\.\.|to|–|-\s)\s*(\d{4}-\d{
 
 
 def parse_ranges(text: str) -> tuple[tuple[date, date], ...]:
-    """"2026-12-21..2027-01-02" lines; raises ValueError naming a line that is not one."""
+    """ "2026-12-21..2027-01-02" lines; raises ValueError naming a line that is not one."""
     ranges = []
     for line in text.splitlines():
         if not line.strip():
@@ -184,17 +184,22 @@ def base_day(cadence: Cadence, year: int, month: int, is_holiday: IsHoliday) -> 
     """The day the rule names in that month, before moving off non-working, holiday and quiet days."""
     days_in_month = cal.monthrange(year, month)[1]
     if cadence.day_rule == "working_day":
-        working = [d for d in (date(year, month, n) for n in range(1, days_in_month + 1))
-                   if is_working_day(cadence, d, is_holiday)]
+        working = [
+            d
+            for d in (date(year, month, n) for n in range(1, days_in_month + 1))
+            if is_working_day(cadence, d, is_holiday)
+        ]
         if not working:
             return date(year, month, days_in_month)
         return working[min(cadence.nth, len(working)) - 1] if cadence.nth > 0 else working[-1]
-    matching = [d for d in (date(year, month, n) for n in range(1, days_in_month + 1)) if d.weekday() == cadence.weekday]
+    matching = [
+        d for d in (date(year, month, n) for n in range(1, days_in_month + 1)) if d.weekday() == cadence.weekday
+    ]
     return matching[-1] if cadence.nth < 0 or cadence.nth > len(matching) else matching[cadence.nth - 1]
 
 
 def at_local(day: date, when: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, when, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, when, tzinfo=tz).astimezone(UTC)
 
 
 def add_working_days(cadence: Cadence, day: date, count: int, is_holiday: IsHoliday) -> date:
@@ -256,7 +261,9 @@ def follow_ups(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, sent_at: d
     local = sent_at.astimezone(tz)
     remind = add_working_days(cadence, local.date(), cadence.reminder_after, is_holiday)
     missed = add_working_days(cadence, local.date(), cadence.missed_after, is_holiday)
-    return at_local(remind, local.timetz().replace(tzinfo=None), tz), at_local(missed, local.timetz().replace(tzinfo=None), tz)
+    return at_local(remind, local.timetz().replace(tzinfo=None), tz), at_local(
+        missed, local.timetz().replace(tzinfo=None), tz
+    )
 
 
 def resume_day(cadence: Cadence, paused_until: date, is_holiday: IsHoliday) -> date:
@@ -269,7 +276,9 @@ def is_paused(paused_until: date | None, tz: ZoneInfo, now: datetime) -> bool:
     return paused_until is not None and now.astimezone(tz).date() <= paused_until
 
 
-def first_ask(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, now: datetime, paused_until: date | None) -> datetime:
+def first_ask(
+    cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, now: datetime, paused_until: date | None
+) -> datetime:
     """When a stakeholder gets the first two questions: now, if it is working hours on a working day in their zone
     (not a holiday, not a quiet period, not paused); otherwise the next allowed day at the schedule's send time."""
     local = now.astimezone(tz)
@@ -284,8 +293,9 @@ def first_ask(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, now: dateti
     return at_local(day, cadence.send_time, tz)
 
 
-def moved_follow_ups(cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, day: date,
-                     expires_at: datetime | None) -> tuple[datetime, datetime]:
+def moved_follow_ups(
+    cadence: Cadence, tz: ZoneInfo, is_holiday: IsHoliday, day: date, expires_at: datetime | None
+) -> tuple[datetime, datetime]:
     """An open touchpoint's reminder moved to `day` (snoozed, or held through a pause), and an answer-by time that
     leaves two working days after it."""
     day = next_allowed(cadence, day, is_holiday)

@@ -59,19 +59,45 @@ def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: 
     open_people = min(shifts.open_stakeholders, n)
     average = standing.rating_sum / standing.rated if standing.rated else None
     parts = (
-        Part("impact", "Agreed impact", WEIGHTS["impact"], standing.with_impact / n,
-             f"{standing.with_impact} of {n} stakeholders have said what impact they want"),
-        Part("measures", "Something tracked", WEIGHTS["measures"], standing.with_tracking / n,
-             f"{standing.with_tracking} of {n} have said what they already track"),
-        Part("responses", "Responses", WEIGHTS["responses"],
-             traffic.window_answered / traffic.window_closed if traffic.window_closed else None,
-             f"{traffic.window_answered} of {traffic.window_closed} touchpoints answered in the last 90 days"
-             if traffic.window_closed else "no touchpoint has closed in the last 90 days"),
-        Part("ratings", "Ratings", WEIGHTS["ratings"], (average - 1) / 4 if average is not None else None,
-             f"latest on-track or alignment ratings average {average:.1f} of 5 ({standing.rated} stakeholders)"
-             if average is not None else "no ratings yet"),
-        Part("follow_up", "Shifts followed up", WEIGHTS["follow_up"], 1 - open_people / n,
-             f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of"),
+        Part(
+            "impact",
+            "Agreed impact",
+            WEIGHTS["impact"],
+            standing.with_impact / n,
+            f"{standing.with_impact} of {n} stakeholders have said what impact they want",
+        ),
+        Part(
+            "measures",
+            "Something tracked",
+            WEIGHTS["measures"],
+            standing.with_tracking / n,
+            f"{standing.with_tracking} of {n} have said what they already track",
+        ),
+        Part(
+            "responses",
+            "Responses",
+            WEIGHTS["responses"],
+            traffic.window_answered / traffic.window_closed if traffic.window_closed else None,
+            f"{traffic.window_answered} of {traffic.window_closed} touchpoints answered in the last 90 days"
+            if traffic.window_closed
+            else "no touchpoint has closed in the last 90 days",
+        ),
+        Part(
+            "ratings",
+            "Ratings",
+            WEIGHTS["ratings"],
+            (average - 1) / 4 if average is not None else None,
+            f"latest on-track or alignment ratings average {average:.1f} of 5 ({standing.rated} stakeholders)"
+            if average is not None
+            else "no ratings yet",
+        ),
+        Part(
+            "follow_up",
+            "Shifts followed up",
+            WEIGHTS["follow_up"],
+            1 - open_people / n,
+            f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of",
+        ),
     )
     scored = [p for p in parts if p.score is not None]
     value = round(100 * sum(p.weight * p.score for p in scored) / sum(p.weight for p in scored))
@@ -105,7 +131,7 @@ class Digest:
     team_id: str
     week: str  # the digest day, YYYY-MM-DD
     initiatives: tuple[InitiativeDigest, ...]
-    attention: tuple["Attention", ...]  # most urgent first
+    attention: tuple[Attention, ...]  # most urgent first
     more_attention: int  # further things needing attention, not listed
 
 
@@ -126,22 +152,39 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
         unanswered_by.setdefault(initiative_id, []).append(user_id)
     initiatives = []
     for s in standings:
-        t, c = traffic.get(s.initiative_id, reporting.Traffic()), shift_counts.get(s.initiative_id, reporting.ShiftCounts())
+        t, c = (
+            traffic.get(s.initiative_id, reporting.Traffic()),
+            shift_counts.get(s.initiative_id, reporting.ShiftCounts()),
+        )
         index = alignment(s, t, c)
         before = previous.get(s.initiative_id)
-        initiatives.append(InitiativeDigest(
-            initiative_id=s.initiative_id, name=s.name, stakeholders=s.stakeholders,
-            answered=t.period_answered, expected=t.period_expected, new_shifts=c.new, strong_shifts=c.new_strong,
-            overdue=t.overdue, missed=t.missed_recently, silent=s.silent,
-            silent_user_ids=tuple(silent_by.get(s.initiative_id, ())), with_impact=s.with_impact,
-            first_unanswered_user_ids=tuple(unanswered_by.get(s.initiative_id, ())),
-            with_tracking=s.with_tracking, measures=measures.get(s.initiative_id, 0), reviews_ahead=t.reviews_ahead,
-            alignment=index,
-            trend=index.value - before if index.value is not None and before is not None else None,
-        ))
+        initiatives.append(
+            InitiativeDigest(
+                initiative_id=s.initiative_id,
+                name=s.name,
+                stakeholders=s.stakeholders,
+                answered=t.period_answered,
+                expected=t.period_expected,
+                new_shifts=c.new,
+                strong_shifts=c.new_strong,
+                overdue=t.overdue,
+                missed=t.missed_recently,
+                silent=s.silent,
+                silent_user_ids=tuple(silent_by.get(s.initiative_id, ())),
+                with_impact=s.with_impact,
+                first_unanswered_user_ids=tuple(unanswered_by.get(s.initiative_id, ())),
+                with_tracking=s.with_tracking,
+                measures=measures.get(s.initiative_id, 0),
+                reviews_ahead=t.reviews_ahead,
+                alignment=index,
+                trend=index.value - before if index.value is not None and before is not None else None,
+            )
+        )
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
     attention = _attention(initiatives, strong)
-    return Digest(team_id, week, tuple(initiatives), tuple(attention[:ATTENTION_MAX]), max(0, len(attention) - ATTENTION_MAX))
+    return Digest(
+        team_id, week, tuple(initiatives), tuple(attention[:ATTENTION_MAX]), max(0, len(attention) - ATTENTION_MAX)
+    )
 
 
 @dataclass(frozen=True)
@@ -156,8 +199,17 @@ class Attention:
     before: int | None = None  # and at the last digest
 
 
-REASONS = ("strong_shift", "falling", "silent", "first_unanswered", "no_impact", "no_tracking", "no_measure", "low",
-           "no_stakeholders")
+REASONS = (
+    "strong_shift",
+    "falling",
+    "silent",
+    "first_unanswered",
+    "no_impact",
+    "no_tracking",
+    "no_measure",
+    "low",
+    "no_stakeholders",
+)
 
 
 def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str, str, int]]) -> list[Attention]:
@@ -242,8 +294,9 @@ def current_week(now: datetime, when: DigestTime, tz: str) -> str:
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-def save_time(session: Session, team_id: str, user_id: str, weekday: str, send_time: str, channel_id: str,
-              now: datetime) -> DigestTime:
+def save_time(
+    session: Session, team_id: str, user_id: str, weekday: str, send_time: str, channel_id: str, now: datetime
+) -> DigestTime:
     """Validate and store when and where the team's digest goes."""
     errors = {}
     if not (weekday.isdigit() and 0 <= int(weekday) <= 6):
@@ -254,7 +307,13 @@ def save_time(session: Session, team_id: str, user_id: str, weekday: str, send_t
         errors[Block.DIGEST_CHANNEL] = "Pick the channel the digest goes to."
     if errors:
         raise FormInvalid(errors)
-    values = {"weekday": int(weekday), "send_time": send_time, "channel_id": channel_id, "updated_by": user_id, "updated_at": now}
+    values = {
+        "weekday": int(weekday),
+        "send_time": send_time,
+        "channel_id": channel_id,
+        "updated_by": user_id,
+        "updated_at": now,
+    }
     repo.save_digest_settings(session, team_id, values)
     return DigestTime(int(weekday), send_time, channel_id)
 
@@ -304,9 +363,12 @@ def record_part(session: Session, posting: Posting, part: int, ts: str, now: dat
     """Record one posted part; with the first, the index values it showed (the next digest's trend)."""
     repo.record_digest_part(session, posting.post_id, part, ts, now)
     if part == 0:
-        repo.save_alignment_snapshots(session, digest.team_id, digest.week, {
-            i.initiative_id: i.alignment.value for i in digest.initiatives if i.alignment.value is not None
-        })
+        repo.save_alignment_snapshots(
+            session,
+            digest.team_id,
+            digest.week,
+            {i.initiative_id: i.alignment.value for i in digest.initiatives if i.alignment.value is not None},
+        )
 
 
 def finished(session: Session, posting: Posting, now: datetime) -> None:

@@ -49,7 +49,9 @@ def scope_for(session: Session, team_id: str, what: str, user_id: str, *, is_ld_
             raise UserError("You are not a stakeholder of any initiative yet, so there is nothing of yours to export.")
         return Scope(team_id, None, stakeholder.id, title="Your answers")
     if not is_ld_member:
-        raise NotAllowed("Only L&D members can export initiatives. `/touchpoint export mine` gives you your own answers.")
+        raise NotAllowed(
+            "Only L&D members can export initiatives. `/touchpoint export mine` gives you your own answers."
+        )
     if what:
         initiative = by_name(session, team_id, what)
         return Scope(team_id, [initiative.id], title=initiative.name)
@@ -109,42 +111,141 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
     agreed = measures.rows_of(session, [i.id for i in initiatives]) if mine is None else {}
     plan = _plan(session, scope, initiatives, agreed, now) if mine is None else []
     series = _series(session, scope, agreed) if mine is None else []
-    question_label = {**{q.value: t for q, t in QUESTIONS.items()}, **{q.value: q.value.replace("_", " ") for q in Question
-                                                                         if q not in QUESTIONS}}
+    question_label = {
+        **{q.value: t for q, t in QUESTIONS.items()},
+        **{q.value: q.value.replace("_", " ") for q in Question if q not in QUESTIONS},
+    }
     sheets = [
-        Sheet("Initiatives", INITIATIVE_COLUMNS, (34, 50, 60, 18, 14, 8),
-              [(i.name, i.business_goal, i.description, i.summary_channel_id, i.created_by, i.active) for i in initiatives],
-              wrap=frozenset({1, 2})),
-        Sheet("Stakeholders", STAKEHOLDER_COLUMNS, (34, 14, 24, 22, 14),
-              ((name, s.user_id, s.display_name, s.tz or "", s.paused_until) for name, s in rows.pairs(*args, mine))),
-        Sheet("Touchpoints", ("Initiative", "Stakeholder", "Slack user ID", "Kind", "Period", "Status", f"Due ({tz})",
-                              f"Sent ({tz})", f"Answered ({tz})"), (34, 24, 14, 10, 10, 10, 18, 18, 18),
-              ((name, who, user_id, kind, period, status, local(due), local(sent), local(answered))
-               for name, who, user_id, kind, period, status, due, sent, answered in rows.touchpoints(*args, mine))),
-        Sheet("Answers", ("Initiative", "Stakeholder", "Slack user ID", "Question", "Version", "Answer", f"Answered ({tz})"),
-              (34, 24, 14, 28, 8, 80, 18),
-              ((name, who, user_id, question_label.get(q, q), version, text, local(at))
-               for name, who, user_id, q, version, text, at, _ in rows.answers(*args, mine)), wrap=frozenset({5})),
-        Sheet("Measures", ("Initiative", "Measure", "Owner", "Where it lives", "Unit", "Direction", "Baseline",
-                           "Baseline date", "Target", "Target date"), (34, 34, 24, 24, 10, 10, 10, 13, 10, 13),
-              [(name, m.name, who or user_id, m.source, m.unit, m.direction, m.baseline, m.baseline_on, m.target, m.target_on)
-               for name, m, who, user_id in rows.measures(*args, mine)]),
-        Sheet("Readings", ("Initiative", "Measure", "Date", "Status", "Value", "Given by"), (34, 34, 12, 11, 10, 14),
-              ((name, measure_name, read_on, status.replace("_", " "), value, given_by)
-               for name, _, measure_name, read_on, status, value, given_by in rows.readings(*args, mine))),
-        Sheet("Shifts", ("Initiative", "Stakeholder", "Slack user ID", f"Detected ({tz})", "Rule", "Question", "Strength",
-                         "Before", "After", "Evidence", "Followed up by", f"Followed up ({tz})"),
-              (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18),
-              ((name, who, user_id, local(at), rule.replace("_", " "), question.replace("_", " "), strength, before,
-                after, evidence, by or "", local(by_at))
-               for name, who, user_id, at, rule, question, strength, before, after, evidence, by, by_at
-               in (rows.shifts(*args) if mine is None else ())), wrap=frozenset({7, 8, 9})),
+        Sheet(
+            "Initiatives",
+            INITIATIVE_COLUMNS,
+            (34, 50, 60, 18, 14, 8),
+            [
+                (i.name, i.business_goal, i.description, i.summary_channel_id, i.created_by, i.active)
+                for i in initiatives
+            ],
+            wrap=frozenset({1, 2}),
+        ),
+        Sheet(
+            "Stakeholders",
+            STAKEHOLDER_COLUMNS,
+            (34, 14, 24, 22, 14),
+            ((name, s.user_id, s.display_name, s.tz or "", s.paused_until) for name, s in rows.pairs(*args, mine)),
+        ),
+        Sheet(
+            "Touchpoints",
+            (
+                "Initiative",
+                "Stakeholder",
+                "Slack user ID",
+                "Kind",
+                "Period",
+                "Status",
+                f"Due ({tz})",
+                f"Sent ({tz})",
+                f"Answered ({tz})",
+            ),
+            (34, 24, 14, 10, 10, 10, 18, 18, 18),
+            (
+                (name, who, user_id, kind, period, status, local(due), local(sent), local(answered))
+                for name, who, user_id, kind, period, status, due, sent, answered in rows.touchpoints(*args, mine)
+            ),
+        ),
+        Sheet(
+            "Answers",
+            ("Initiative", "Stakeholder", "Slack user ID", "Question", "Version", "Answer", f"Answered ({tz})"),
+            (34, 24, 14, 28, 8, 80, 18),
+            (
+                (name, who, user_id, question_label.get(q, q), version, text, local(at))
+                for name, who, user_id, q, version, text, at, _ in rows.answers(*args, mine)
+            ),
+            wrap=frozenset({5}),
+        ),
+        Sheet(
+            "Measures",
+            (
+                "Initiative",
+                "Measure",
+                "Owner",
+                "Where it lives",
+                "Unit",
+                "Direction",
+                "Baseline",
+                "Baseline date",
+                "Target",
+                "Target date",
+            ),
+            (34, 34, 24, 24, 10, 10, 10, 13, 10, 13),
+            [
+                (
+                    name,
+                    m.name,
+                    who or user_id,
+                    m.source,
+                    m.unit,
+                    m.direction,
+                    m.baseline,
+                    m.baseline_on,
+                    m.target,
+                    m.target_on,
+                )
+                for name, m, who, user_id in rows.measures(*args, mine)
+            ],
+        ),
+        Sheet(
+            "Readings",
+            ("Initiative", "Measure", "Date", "Status", "Value", "Given by"),
+            (34, 34, 12, 11, 10, 14),
+            (
+                (name, measure_name, read_on, status.replace("_", " "), value, given_by)
+                for name, _, measure_name, read_on, status, value, given_by in rows.readings(*args, mine)
+            ),
+        ),
+        Sheet(
+            "Shifts",
+            (
+                "Initiative",
+                "Stakeholder",
+                "Slack user ID",
+                f"Detected ({tz})",
+                "Rule",
+                "Question",
+                "Strength",
+                "Before",
+                "After",
+                "Evidence",
+                "Followed up by",
+                f"Followed up ({tz})",
+            ),
+            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18),
+            (
+                (
+                    name,
+                    who,
+                    user_id,
+                    local(at),
+                    rule.replace("_", " "),
+                    question.replace("_", " "),
+                    strength,
+                    before,
+                    after,
+                    evidence,
+                    by or "",
+                    local(by_at),
+                )
+                for name, who, user_id, at, rule, question, strength, before, after, evidence, by, by_at in (
+                    rows.shifts(*args) if mine is None else ()
+                )
+            ),
+            wrap=frozenset({7, 8, 9}),
+        ),
     ]
     return ExportData(scope.title, local(now), tz, plan, sheets, rows.responses_by_month(*args, mine), series)
 
 
-def _plan(session: Session, scope: Scope, initiatives: list, agreed: dict[int, list[MeasureRow]],
-          now: datetime) -> list[PlanBlock]:
+def _plan(
+    session: Session, scope: Scope, initiatives: list, agreed: dict[int, list[MeasureRow]], now: datetime
+) -> list[PlanBlock]:
     people: dict[str, list] = {}
     for name, stakeholder in rows.pairs(session, scope.team_id, scope.initiative_ids):
         people.setdefault(name, []).append(stakeholder)
@@ -156,8 +257,11 @@ def _plan(session: Session, scope: Scope, initiatives: list, agreed: dict[int, l
     for initiative in initiatives:
         who = people.get(initiative.name, [])
         names = {s.id: s.display_name or s.user_id for s in who}
-        impacts = tuple((names[s.id], texts[(initiative.id, s.id, Question.IMPACT)]) for s in who
-                        if (initiative.id, s.id, Question.IMPACT) in texts)
+        impacts = tuple(
+            (names[s.id], texts[(initiative.id, s.id, Question.IMPACT)])
+            for s in who
+            if (initiative.id, s.id, Question.IMPACT) in texts
+        )
         rows_here = tuple(agreed.get(initiative.id, ()))
         short, long = [], []
         for m in rows_here:
@@ -166,16 +270,31 @@ def _plan(session: Session, scope: Scope, initiatives: list, agreed: dict[int, l
             line = _objective(m)
             (short if m.target_on and m.target_on <= now.date() + SHORT_TERM else long).append(line)
         long.append(f"The business goal: {initiative.business_goal}")
-        obstacles = [f"{names.get(s.stakeholder_id, '?')}: {s.rule.replace('_', ' ')} ({s.evidence})"
-                     for s, i, _ in open_shifts if i.id == initiative.id and not s.followed_up_by]
-        obstacles += [f"{names[s.id]} asks to adjust: {texts[(initiative.id, s.id, Question.ADJUST)]}" for s in who
-                      if (initiative.id, s.id, Question.ADJUST) in texts]
+        obstacles = [
+            f"{names.get(s.stakeholder_id, '?')}: {s.rule.replace('_', ' ')} ({s.evidence})"
+            for s, i, _ in open_shifts
+            if i.id == initiative.id and not s.followed_up_by
+        ]
+        obstacles += [
+            f"{names[s.id]} asks to adjust: {texts[(initiative.id, s.id, Question.ADJUST)]}"
+            for s in who
+            if (initiative.id, s.id, Question.ADJUST) in texts
+        ]
         summary = found.get(initiative.id)
-        blocks.append(PlanBlock(
-            initiative.name, initiative.business_goal, initiative.description, tuple(names.values()), impacts, rows_here,
-            tuple(short), tuple(long), tuple(obstacles) or ("None recorded.",),
-            summary.alignment if summary else None,
-        ))
+        blocks.append(
+            PlanBlock(
+                initiative.name,
+                initiative.business_goal,
+                initiative.description,
+                tuple(names.values()),
+                impacts,
+                rows_here,
+                tuple(short),
+                tuple(long),
+                tuple(obstacles) or ("None recorded.",),
+                summary.alignment if summary else None,
+            )
+        )
     return blocks
 
 

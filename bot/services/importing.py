@@ -31,7 +31,12 @@ SHOWN_MAX = 50
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _YES, _NO = {"", "true", "yes", "y", "1"}, {"false", "no", "n", "0"}
-_FORM_COLUMNS = {Block.NAME: "Name", Block.GOAL: "Business goal", Block.DESCRIPTION: "Description", Block.STAKEHOLDERS: ""}
+_FORM_COLUMNS = {
+    Block.NAME: "Name",
+    Block.GOAL: "Business goal",
+    Block.DESCRIPTION: "Description",
+    Block.STAKEHOLDERS: "",
+}
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,9 @@ class Problem:
     message: str
 
     def describe(self) -> str:
-        where = f"{self.sheet}" + (f", row {self.row}" if self.row else "") + (f", {self.column}" if self.column else "")
+        where = (
+            f"{self.sheet}" + (f", row {self.row}" if self.row else "") + (f", {self.column}" if self.column else "")
+        )
         return f"{where}: {self.message}"
 
 
@@ -51,8 +58,10 @@ class ImportRefused(UserError):
         self.problems = problems
         shown = "\n".join(f"• {p.describe()}" for p in problems[:SHOWN_MAX])
         more = f"\n…and {len(problems) - SHOWN_MAX} more." if len(problems) > SHOWN_MAX else ""
-        super().__init__(f"The import was refused and nothing was changed. {len(problems)} problem"
-                         f"{'s' if len(problems) != 1 else ''} to fix:\n{shown}{more}")
+        super().__init__(
+            f"The import was refused and nothing was changed. {len(problems)} problem"
+            f"{'s' if len(problems) != 1 else ''} to fix:\n{shown}{more}"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,8 +88,17 @@ def _column(row: reading.Row, header: str) -> str:
     return f"column {row.columns.get(header.lower(), '?')} ({header})"
 
 
-def run(session: Session, team_id: str, file_name: str, content: bytes, directory: Mapping[str, Profile],
-        importer: str, default_channel: str, now: datetime, default_tz: str = "UTC") -> Imported:
+def run(
+    session: Session,
+    team_id: str,
+    file_name: str,
+    content: bytes,
+    directory: Mapping[str, Profile],
+    importer: str,
+    default_channel: str,
+    now: datetime,
+    default_tz: str = "UTC",
+) -> Imported:
     reading.check(file_name, content)
     sheets, read_problems = reading.read(content, REQUIRED)
     problems = [Problem(*p) for p in read_problems]
@@ -101,7 +119,9 @@ def run(session: Session, team_id: str, file_name: str, content: bytes, director
     people = {user_id: profile for item in items for user_id, profile in item.people.items()}
     forms = [(i.owner, NewInitiative(i.name, i.goal, i.description, tuple(i.people), i.channel)) for i in items]
     created = initiatives.store(session, team_id, forms, people, default_channel, now, default_tz)
-    repo.deactivate_initiatives(session, [made.id for item, made in zip(items, created) if not item.active])
+    repo.deactivate_initiatives(
+        session, [made.id for item, made in zip(items, created, strict=True) if not item.active]
+    )
     paused: dict[date, list[str]] = {}
     for item in items:
         for user_id, until in item.paused.items():
@@ -111,51 +131,85 @@ def run(session: Session, team_id: str, file_name: str, content: bytes, director
     return Imported(len(items), sum(len(i.people) for i in items), sum(len(c.touchpoint_ids) for c in created))
 
 
-def _initiatives(session, team_id: str, rows: list[reading.Row], importer: str, problems: list[Problem]) -> dict[str, _Initiative]:
+def _initiatives(
+    session, team_id: str, rows: list[reading.Row], importer: str, problems: list[Problem]
+) -> dict[str, _Initiative]:
     planned: dict[str, _Initiative] = {}
     for row in rows:
         v = row.values
         name = reading.text(v.get("name"))
         key = name_key(name)
         if key and key in planned:
-            problems.append(Problem(INITIATIVES, row.number, _column(row, "Name"),
-                                    f"“{name}” is also on row {planned[key].row.number}"))
+            problems.append(
+                Problem(
+                    INITIATIVES, row.number, _column(row, "Name"), f"“{name}” is also on row {planned[key].row.number}"
+                )
+            )
             continue
         channel = reading.text(v.get("summary channel")) or None
         if channel and not _CHANNEL.match(channel):
-            problems.append(Problem(INITIATIVES, row.number, _column(row, "Summary channel"),
-                                    f"“{channel}” is not a channel id (like C0123ABCD)"))
+            problems.append(
+                Problem(
+                    INITIATIVES,
+                    row.number,
+                    _column(row, "Summary channel"),
+                    f"“{channel}” is not a channel id (like C0123ABCD)",
+                )
+            )
         owner = reading.text(v.get("owner")) or importer
         if not _USER.match(owner):
-            problems.append(Problem(INITIATIVES, row.number, _column(row, "Owner"), f"“{owner}” is not a Slack user id"))
+            problems.append(
+                Problem(INITIATIVES, row.number, _column(row, "Owner"), f"“{owner}” is not a Slack user id")
+            )
         active = reading.text(v.get("active")).lower()
         if active not in _YES | _NO:
             problems.append(Problem(INITIATIVES, row.number, _column(row, "Active"), "say TRUE or FALSE"))
         if key:
-            planned[key] = _Initiative(row, name, reading.text(v.get("business goal")), reading.text(v.get("description")),
-                                       channel, owner, active not in _NO, {}, {})
+            planned[key] = _Initiative(
+                row,
+                name,
+                reading.text(v.get("business goal")),
+                reading.text(v.get("description")),
+                channel,
+                owner,
+                active not in _NO,
+                {},
+                {},
+            )
         else:
             problems.append(Problem(INITIATIVES, row.number, _column(row, "Name"), "the initiative needs a name"))
     return planned
 
 
-def _stakeholders(rows: list[reading.Row], planned: dict[str, _Initiative], directory: Mapping[str, Profile],
-                  problems: list[Problem]) -> None:
+def _stakeholders(
+    rows: list[reading.Row], planned: dict[str, _Initiative], directory: Mapping[str, Profile], problems: list[Problem]
+) -> None:
     for row in rows:
         v = row.values
         initiative = planned.get(name_key(reading.text(v.get("initiative"))))
         if initiative is None:
-            problems.append(Problem(STAKEHOLDERS, row.number, _column(row, "Initiative"),
-                                    f"“{reading.text(v.get('initiative'))}” is not in the Initiatives sheet"))
+            problems.append(
+                Problem(
+                    STAKEHOLDERS,
+                    row.number,
+                    _column(row, "Initiative"),
+                    f"“{reading.text(v.get('initiative'))}” is not in the Initiatives sheet",
+                )
+            )
             continue
         user_id = reading.text(v.get("slack user id"))
         person = directory.get(user_id)
         problem = (
-            "a Slack user id (like U0123ABCD) is needed" if not _USER.match(user_id)
-            else f"unknown user {user_id}: nobody in this workspace has that id" if person is None
-            else f"{user_id} is deactivated in Slack" if person.deleted
-            else f"{user_id} is an app, not a person" if person.is_bot
-            else f"{user_id} is listed twice for “{initiative.name}”" if user_id in initiative.people
+            "a Slack user id (like U0123ABCD) is needed"
+            if not _USER.match(user_id)
+            else f"unknown user {user_id}: nobody in this workspace has that id"
+            if person is None
+            else f"{user_id} is deactivated in Slack"
+            if person.deleted
+            else f"{user_id} is an app, not a person"
+            if person.is_bot
+            else f"{user_id} is listed twice for “{initiative.name}”"
+            if user_id in initiative.people
             else None
         )
         if problem:
@@ -166,15 +220,29 @@ def _stakeholders(rows: list[reading.Row], planned: dict[str, _Initiative], dire
             if tz:
                 ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            problems.append(Problem(STAKEHOLDERS, row.number, _column(row, "Time zone"),
-                                    f"“{tz}” is not a time zone name (like Europe/London)"))
+            problems.append(
+                Problem(
+                    STAKEHOLDERS,
+                    row.number,
+                    _column(row, "Time zone"),
+                    f"“{tz}” is not a time zone name (like Europe/London)",
+                )
+            )
             continue
         try:
             until = reading.day(v.get("paused until"))
         except ValueError:
-            problems.append(Problem(STAKEHOLDERS, row.number, _column(row, "Paused until"),
-                                    f"“{reading.text(v.get('paused until'))}” is not a date like 2027-01-15"))
+            problems.append(
+                Problem(
+                    STAKEHOLDERS,
+                    row.number,
+                    _column(row, "Paused until"),
+                    f"“{reading.text(v.get('paused until'))}” is not a date like 2027-01-15",
+                )
+            )
             continue
-        initiative.people[user_id] = Profile(reading.text(v.get("name")) or person.display_name, tz or None, False, False)
+        initiative.people[user_id] = Profile(
+            reading.text(v.get("name")) or person.display_name, tz or None, False, False
+        )
         if until:
             initiative.paused[user_id] = until

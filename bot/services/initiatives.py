@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.errors import UserError
-from bot.services import calendar
-from bot.services.calendar import country_of
 from bot.ids import Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
+from bot.services import calendar
+from bot.services.calendar import country_of
 from storage import repositories as repo
 from storage.models import Initiative, TouchpointKind, TouchpointStatus
 
@@ -186,33 +186,50 @@ def store(
     stakeholders = {
         s.user_id: s
         for s in repo.upsert_stakeholders(
-            session, team_id,
+            session,
+            team_id,
             {u: (p.display_name, p.tz, country_of(p.tz)) if p else None for u, p in people.items() if u in set(wanted)},
-            wanted, now,
+            wanted,
+            now,
         )
     }
     cadence = calendar.Cadence()  # a new initiative has the default schedule
     asks = {}
     for user_id, person in stakeholders.items():
         tz = calendar.zone(person.tz, default_tz)
-        asks[user_id] = FirstAsk(user_id, calendar.first_ask(
-            cadence, tz, calendar.holidays_in(person.country), now, person.paused_until), tz.key)
+        asks[user_id] = FirstAsk(
+            user_id,
+            calendar.first_ask(cadence, tz, calendar.holidays_in(person.country), now, person.paused_until),
+            tz.key,
+        )
     pairs, kickoffs = [], []
-    for initiative, (_, form) in zip(initiatives, forms):
+    for initiative, (_, form) in zip(initiatives, forms, strict=True):
         for user_id in dict.fromkeys(form.stakeholder_ids):
             # planned: nothing to plan until the kickoff reaches them
             pair = {"team_id": team_id, "initiative_id": initiative.id, "stakeholder_id": stakeholders[user_id].id}
             pairs.append({**pair, "added_at": now, "planned": True})
-            kickoffs.append({**pair, "kind": TouchpointKind.KICKOFF, "period": TouchpointKind.KICKOFF,
-                             "status": TouchpointStatus.PENDING, "due_at": asks[user_id].due_at})
+            kickoffs.append(
+                {
+                    **pair,
+                    "kind": TouchpointKind.KICKOFF,
+                    "period": TouchpointKind.KICKOFF,
+                    "status": TouchpointStatus.PENDING,
+                    "due_at": asks[user_id].due_at,
+                }
+            )
     repo.add_pairs(session, pairs)
     made: dict[int, list[int]] = {}
     for touchpoint_id, initiative_id in repo.add_touchpoints_returning(session, kickoffs):
         made.setdefault(initiative_id, []).append(touchpoint_id)
     return [
-        CreatedInitiative(i.id, i.name, tuple(sorted(made.get(i.id, ()))),
-                          tuple(asks[u] for u in dict.fromkeys(form.stakeholder_ids)), i.created_by)
-        for i, (_, form) in zip(initiatives, forms)
+        CreatedInitiative(
+            i.id,
+            i.name,
+            tuple(sorted(made.get(i.id, ()))),
+            tuple(asks[u] for u in dict.fromkeys(form.stakeholder_ids)),
+            i.created_by,
+        )
+        for i, (_, form) in zip(initiatives, forms, strict=True)
     ]
 
 

@@ -64,7 +64,8 @@ def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
     said = repo.latest_answers_for(session, [(initiative.id, s.id) for s in people], [Question.TRACKING])
     tracking = tuple(
         Tracking(s.id, s.user_id, said[(initiative.id, s.id)][Question.TRACKING])
-        for s in people if (initiative.id, s.id) in said
+        for s in people
+        if (initiative.id, s.id) in said
     )
     measures = tuple(rows_of(session, [initiative.id]).get(initiative.id, ()))
     agreed = {name_key(m.name) for m in measures}
@@ -75,8 +76,15 @@ def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
         if fresh:
             owner, name = item.stakeholder_id, fresh[0][:NAME_MAX]
             break
-    return MeasureForm(initiative.id, initiative.name, tracking, tuple((s.id, s.display_name or s.user_id) for s in people), measures,
-                       owner if owner is not None else (people[0].id if people else None), name)
+    return MeasureForm(
+        initiative.id,
+        initiative.name,
+        tracking,
+        tuple((s.id, s.display_name or s.user_id) for s in people),
+        measures,
+        owner if owner is not None else (people[0].id if people else None),
+        name,
+    )
 
 
 def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[MeasureRow]]:
@@ -86,11 +94,24 @@ def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[Measu
     found: dict[int, list[MeasureRow]] = {}
     for measure, owner_user_id, owner_name in measures:
         value, on = latest.get(measure.id, (None, None))
-        found.setdefault(measure.initiative_id, []).append(MeasureRow(
-            measure.id, measure.name, owner_user_id, measure.source, measure.unit, measure.direction,
-            measure.baseline, measure.baseline_on, measure.target, measure.target_on, value, on,
-            owner_name or owner_user_id, measure.owner_id,
-        ))
+        found.setdefault(measure.initiative_id, []).append(
+            MeasureRow(
+                measure.id,
+                measure.name,
+                owner_user_id,
+                measure.source,
+                measure.unit,
+                measure.direction,
+                measure.baseline,
+                measure.baseline_on,
+                measure.target,
+                measure.target_on,
+                value,
+                on,
+                owner_name or owner_user_id,
+                measure.owner_id,
+            )
+        )
     return found
 
 
@@ -111,8 +132,9 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def save(session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None],
-         now: datetime) -> tuple[str, str]:
+def save(
+    session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None], now: datetime
+) -> tuple[str, str]:
     """Validate and store one measure; returns (initiative name, measure name). All problems come back at once."""
     initiative = repo.initiative_by_id(session, team_id, initiative_id)
     if initiative is None:
@@ -136,7 +158,10 @@ def save(session: Session, team_id: str, initiative_id: int, user_id: str, value
     if direction not in tuple(Direction):
         errors[Block.MEASURE_DIRECTION] = "Say whether higher or lower is better."
     numbers = {}
-    for value_block, day_block, what in ((Block.BASELINE, Block.BASELINE_ON, "baseline"), (Block.TARGET, Block.TARGET_ON, "target")):
+    for value_block, day_block, what in (
+        (Block.BASELINE, Block.BASELINE_ON, "baseline"),
+        (Block.TARGET, Block.TARGET_ON, "target"),
+    ):
         try:
             numbers[value_block] = parse_number(values.get(value_block))
         except ValueError:
@@ -151,12 +176,25 @@ def save(session: Session, team_id: str, initiative_id: int, user_id: str, value
         errors[Block.TARGET_ON] = "The target's date must come after the baseline's."
     if errors:
         raise FormInvalid(errors)
-    repo.add_measure(session, Measure(
-        team_id=team_id, initiative_id=initiative_id, name=name, name_key=name_key(name), owner_id=int(owner),
-        source=(values.get(Block.MEASURE_SOURCE) or "").strip(), unit=(values.get(Block.MEASURE_UNIT) or "").strip(),
-        direction=direction, baseline=numbers[Block.BASELINE], baseline_on=baseline_on, target=numbers[Block.TARGET],
-        target_on=target_on, confirmed_by=user_id, confirmed_at=now,
-    ))
+    repo.add_measure(
+        session,
+        Measure(
+            team_id=team_id,
+            initiative_id=initiative_id,
+            name=name,
+            name_key=name_key(name),
+            owner_id=int(owner),
+            source=(values.get(Block.MEASURE_SOURCE) or "").strip(),
+            unit=(values.get(Block.MEASURE_UNIT) or "").strip(),
+            direction=direction,
+            baseline=numbers[Block.BASELINE],
+            baseline_on=baseline_on,
+            target=numbers[Block.TARGET],
+            target_on=target_on,
+            confirmed_by=user_id,
+            confirmed_at=now,
+        ),
+    )
     return initiative.name, name
 
 

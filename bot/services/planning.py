@@ -14,7 +14,9 @@ from storage.models import TouchpointStatus
 PLAN_BATCH = 1_000
 
 
-def plan(session: Session, now: datetime, default_tz: str, limit: int = PLAN_BATCH, *, since: datetime | None = None) -> int:
+def plan(
+    session: Session, now: datetime, default_tz: str, limit: int = PLAN_BATCH, *, since: datetime | None = None
+) -> int:
     """Plan the next touchpoint of up to `limit` pairs that need one, due after `since` (default: now); returns how
     many pairs were looked at."""
     rows = repo.pairs_to_plan(session, limit)
@@ -35,11 +37,18 @@ def plan(session: Session, now: datetime, default_tz: str, limit: int = PLAN_BAT
             since=since,
         )
         if planned is not None:
-            new.append({
-                "team_id": pair.team_id, "initiative_id": pair.initiative_id, "stakeholder_id": pair.stakeholder_id,
-                "kind": planned.kind, "period": planned.period, "status": TouchpointStatus.PENDING,
-                "due_at": planned.due_at, "attempts": 0,
-            })
+            new.append(
+                {
+                    "team_id": pair.team_id,
+                    "initiative_id": pair.initiative_id,
+                    "stakeholder_id": pair.stakeholder_id,
+                    "kind": planned.kind,
+                    "period": planned.period,
+                    "status": TouchpointStatus.PENDING,
+                    "due_at": planned.due_at,
+                    "attempts": 0,
+                }
+            )
     repo.add_touchpoints(session, new)  # a concurrent planner's identical row is ignored (unique instance key)
     repo.set_planned(session, [pair.id for pair, _, _, _ in rows], True)
     return len(rows)

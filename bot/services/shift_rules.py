@@ -36,10 +36,16 @@ def detect(answers: Mapping[str, str], previous: Mapping[str, str]) -> list[Dete
         evidence = f"answered “{said}” to “Have your priorities shifted?”"
         if answers.get(Question.MATTERS_MOST):
             evidence += f"; what matters most now: “{answers[Question.MATTERS_MOST]}”"
-        found.append(Detected(
-            ShiftRule.SAID_SHIFTED, Question.PRIORITIES_SHIFTED, previous.get(Question.PRIORITIES_SHIFTED, ""), said,
-            evidence, _SAID[said],
-        ))
+        found.append(
+            Detected(
+                ShiftRule.SAID_SHIFTED,
+                Question.PRIORITIES_SHIFTED,
+                previous.get(Question.PRIORITIES_SHIFTED, ""),
+                said,
+                evidence,
+                _SAID[said],
+            )
+        )
     for question in RATED:
         found.extend(_rating_drop(question, previous.get(question), answers.get(question)))
     before, after = previous.get(Question.IMPACT), answers.get(Question.IMPACT)
@@ -47,7 +53,9 @@ def detect(answers: Mapping[str, str], previous: Mapping[str, str]) -> list[Dete
         compared = wording.compare(before, after)
         if compared.material:
             strength = STRONG if not compared.shared else MODERATE
-            found.append(Detected(ShiftRule.IMPACT_REVISED, Question.IMPACT, before, after, compared.evidence(), strength))
+            found.append(
+                Detected(ShiftRule.IMPACT_REVISED, Question.IMPACT, before, after, compared.evidence(), strength)
+            )
     before, after = previous.get(Question.TRACKING), answers.get(Question.TRACKING)
     if before and after and before != after:
         found.extend(_measures(before, after))
@@ -88,10 +96,13 @@ def _measures(before: str, after: str) -> list[Detected]:
     added = [item for item in new if not any(_same_measure(item, o) for o in old)]
     dropped = [item for item in old if not any(_same_measure(item, n) for n in new)]
     found = [
-        Detected(ShiftRule.MEASURE_ADDED, Question.TRACKING, "", item, f"now also tracks “{item}”", MILD) for item in added
+        Detected(ShiftRule.MEASURE_ADDED, Question.TRACKING, "", item, f"now also tracks “{item}”", MILD)
+        for item in added
     ]
     found += [
-        Detected(ShiftRule.MEASURE_DROPPED, Question.TRACKING, item, "", f"no longer mentions tracking “{item}”", MODERATE)
+        Detected(
+            ShiftRule.MEASURE_DROPPED, Question.TRACKING, item, "", f"no longer mentions tracking “{item}”", MODERATE
+        )
         for item in dropped
     ]
     return found

@@ -57,8 +57,17 @@ class SummaryView:
     people: tuple[PersonShifts, ...]
 
 
-def record(session: Session, *, team_id: str, initiative: Initiative, stakeholder_id: int, touchpoint_id: int,
-           detected: list[Detected], now: datetime, tz: str) -> int | None:
+def record(
+    session: Session,
+    *,
+    team_id: str,
+    initiative: Initiative,
+    stakeholder_id: int,
+    touchpoint_id: int,
+    detected: list[Detected],
+    now: datetime,
+    tz: str,
+) -> int | None:
     """Store the shifts an answer revealed and queue them for the day's summary; returns that summary's id."""
     if not detected:
         return None
@@ -66,15 +75,28 @@ def record(session: Session, *, team_id: str, initiative: Initiative, stakeholde
     summary_id = repo.shift_summary_for_day(
         session, team_id=team_id, initiative_id=initiative.id, day=day, channel_id=initiative.summary_channel_id
     )
-    repo.add_shifts(session, [
-        {
-            "team_id": team_id, "initiative_id": initiative.id, "stakeholder_id": stakeholder_id,
-            "touchpoint_id": touchpoint_id, "summary_id": summary_id, "rule": d.rule, "question": d.question,
-            "before": d.before[:3000], "after": d.after[:3000], "evidence": d.evidence[:1000], "strength": d.strength,
-            "detected_at": now, "followed_up_by": None, "followed_up_at": None,
-        }
-        for d in detected
-    ])
+    repo.add_shifts(
+        session,
+        [
+            {
+                "team_id": team_id,
+                "initiative_id": initiative.id,
+                "stakeholder_id": stakeholder_id,
+                "touchpoint_id": touchpoint_id,
+                "summary_id": summary_id,
+                "rule": d.rule,
+                "question": d.question,
+                "before": d.before[:3000],
+                "after": d.after[:3000],
+                "evidence": d.evidence[:1000],
+                "strength": d.strength,
+                "detected_at": now,
+                "followed_up_by": None,
+                "followed_up_at": None,
+            }
+            for d in detected
+        ],
+    )
     return summary_id
 
 
@@ -89,21 +111,31 @@ def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
     found = []
     for summary, initiative in repo.shift_summaries(session, summary_ids):
         groups = people.get(summary.id, {})
-        found.append(SummaryView(
-            summary_id=summary.id, team_id=summary.team_id, initiative_name=initiative.name,
-            opened_by=initiative.created_by, channel_id=summary.channel_id, day=summary.day,
-            revision=summary.revision, message_ts=summary.message_ts, claimed_at=summary.claimed_at,
-            attempts=summary.attempts,
-            people=tuple(_person(rows) for rows in groups.values()),
-        ))
+        found.append(
+            SummaryView(
+                summary_id=summary.id,
+                team_id=summary.team_id,
+                initiative_name=initiative.name,
+                opened_by=initiative.created_by,
+                channel_id=summary.channel_id,
+                day=summary.day,
+                revision=summary.revision,
+                message_ts=summary.message_ts,
+                claimed_at=summary.claimed_at,
+                attempts=summary.attempts,
+                people=tuple(_person(rows) for rows in groups.values()),
+            )
+        )
     return found
 
 
 def _person(rows: list) -> PersonShifts:
-    first, stakeholder, touchpoint = rows[0]
+    _first, stakeholder, touchpoint = rows[0]
     taken = next((shift for shift, _, _ in rows if shift.followed_up_by), None)
     return PersonShifts(
-        stakeholder_id=stakeholder.id, user_id=stakeholder.user_id, kind=touchpoint.kind,
+        stakeholder_id=stakeholder.id,
+        user_id=stakeholder.user_id,
+        kind=touchpoint.kind,
         lines=tuple(ShiftLine(s.rule, s.question, s.before, s.after, s.evidence, s.strength) for s, _, _ in rows),
         followed_up_by=taken.followed_up_by if taken else None,
         followed_up_at=taken.followed_up_at if taken else None,
@@ -128,8 +160,9 @@ def failed(session: Session, view: SummaryView, error: str) -> None:
     repo.mark_summary_failed(session, view.summary_id, error)
 
 
-def follow_up(session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str,
-              now: datetime) -> SummaryView:
+def follow_up(
+    session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime
+) -> SummaryView:
     """An L&D member takes the follow-up of a stakeholder's shifts; the first to click keeps it."""
     repo.follow_up_shifts(session, team_id, summary_id, stakeholder_id, user_id, now)
     found = views(session, [summary_id])
@@ -161,14 +194,22 @@ def recent(session: Session, team_id: str, initiative_name: str, now: datetime) 
     since = now - RECENT
     initiative_id = initiative.id if initiative else None
     rows = repo.recent_shifts(session, team_id, since, initiative_id=initiative_id, limit=LIST_LIMIT)
-    total = len(rows) if len(rows) < LIST_LIMIT else repo.count_recent_shifts(session, team_id, since, initiative_id=initiative_id)
+    total = (
+        len(rows)
+        if len(rows) < LIST_LIMIT
+        else repo.count_recent_shifts(session, team_id, since, initiative_id=initiative_id)
+    )
     return RecentShifts(
         initiative_name=initiative.name if initiative else None,
         since=since,
         shifts=tuple(
-            RecentShift(i.name, s.user_id, shift.detected_at,
-                        ShiftLine(shift.rule, shift.question, shift.before, shift.after, shift.evidence, shift.strength),
-                        shift.followed_up_by)
+            RecentShift(
+                i.name,
+                s.user_id,
+                shift.detected_at,
+                ShiftLine(shift.rule, shift.question, shift.before, shift.after, shift.evidence, shift.strength),
+                shift.followed_up_by,
+            )
             for shift, i, s in rows
         ),
         total=total,

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.services import calendar
 from bot.errors import TouchpointClosed
+from bot.services import calendar
 from storage import repositories as repo
 from storage.models import Question, TouchpointKind, TouchpointStatus
 
@@ -49,12 +49,25 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
     )
     return [
         Outgoing(
-            touchpoint_id=t.id, kind=t.kind, team_id=t.team_id, initiative_id=i.id, initiative_name=i.name,
-            business_goal=i.business_goal, description=i.description, opened_by=i.created_by,
-            summary_channel_id=i.summary_channel_id, stakeholder_id=s.id, user_id=s.user_id,
-            dm_channel_id=s.dm_channel_id, tz=s.tz, country=s.country, due_at=t.due_at,
-            sent_channel_id=t.channel_id, message_ts=t.message_ts,
-            current=current.get((t.initiative_id, t.stakeholder_id), {}), paused_until=s.paused_until,
+            touchpoint_id=t.id,
+            kind=t.kind,
+            team_id=t.team_id,
+            initiative_id=i.id,
+            initiative_name=i.name,
+            business_goal=i.business_goal,
+            description=i.description,
+            opened_by=i.created_by,
+            summary_channel_id=i.summary_channel_id,
+            stakeholder_id=s.id,
+            user_id=s.user_id,
+            dm_channel_id=s.dm_channel_id,
+            tz=s.tz,
+            country=s.country,
+            due_at=t.due_at,
+            sent_channel_id=t.channel_id,
+            message_ts=t.message_ts,
+            current=current.get((t.initiative_id, t.stakeholder_id), {}),
+            paused_until=s.paused_until,
             expires_at=t.expires_at,
         )
         for t, i, s in rows
@@ -67,8 +80,9 @@ def claim(session: Session, touchpoint_ids: Iterable[int], now: datetime, defaul
     return _sendable(session, _outgoing(session, repo.claim_touchpoints(session, touchpoint_ids, now)), now, default_tz)
 
 
-def claim_due(session: Session, now: datetime, grace: timedelta, default_tz: str,
-              limit: int = CLAIM_BATCH) -> tuple[list[Outgoing], int]:
+def claim_due(
+    session: Session, now: datetime, grace: timedelta, default_tz: str, limit: int = CLAIM_BATCH
+) -> tuple[list[Outgoing], int]:
     """What is due now, claimed, and how many rows the claim took (held ones included); check-ins and reviews that
     fell due before the grace period are marked missed."""
     repo.miss_stale_pending(session, now - grace)
@@ -81,8 +95,11 @@ def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz
     outside its stakeholder's working hours (a pass that ran late) at their next working hours; anything of a
     stakeholder who is away on the first allowed day after the pause (pauses are usually applied ahead, by `pause`;
     this holds any other). One whose schedule leaves no day open is recorded as failed, not retried forever."""
-    checked = [i for i in items
-               if i.kind == TouchpointKind.KICKOFF or calendar.is_paused(i.paused_until, calendar.zone(i.tz, default_tz), now)]
+    checked = [
+        i
+        for i in items
+        if i.kind == TouchpointKind.KICKOFF or calendar.is_paused(i.paused_until, calendar.zone(i.tz, default_tz), now)
+    ]
     schedules = repo.schedules_for(session, {i.initiative_id for i in checked})
     held = {i.touchpoint_id for i in checked}
     sendable = [i for i in items if i.touchpoint_id not in held]  # the common case: a check-in or review, not away
@@ -170,8 +187,11 @@ def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, r
     if revisable_kickoff and touchpoint.kind == TouchpointKind.KICKOFF:
         open_statuses.add(TouchpointStatus.ANSWERED)
     if touchpoint.status not in open_statuses:
-        state = {TouchpointStatus.ANSWERED: "already answered", TouchpointStatus.MISSED: "closed",
-                 TouchpointStatus.SKIPPED: "skipped"}.get(touchpoint.status, "not open")
+        state = {
+            TouchpointStatus.ANSWERED: "already answered",
+            TouchpointStatus.MISSED: "closed",
+            TouchpointStatus.SKIPPED: "skipped",
+        }.get(touchpoint.status, "not open")
         raise TouchpointClosed(f"That {describe(touchpoint.kind)} is {state}, so it no longer takes answers.")
     if not initiative.active:
         raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
@@ -179,13 +199,23 @@ def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, r
 
 
 def _as_open(touchpoint, initiative, stakeholder) -> OpenTouchpoint:
-    return OpenTouchpoint(touchpoint.id, touchpoint.kind, initiative.name, stakeholder.user_id, touchpoint.channel_id,
-                          touchpoint.message_ts, stakeholder.id)
+    return OpenTouchpoint(
+        touchpoint.id,
+        touchpoint.kind,
+        initiative.name,
+        stakeholder.user_id,
+        touchpoint.channel_id,
+        touchpoint.message_ts,
+        stakeholder.id,
+    )
 
 
 def describe(kind: str) -> str:
-    return {TouchpointKind.KICKOFF: "first touchpoint", TouchpointKind.CHECKIN: "monthly check-in",
-            TouchpointKind.REVIEW: "quarterly review"}.get(kind, "touchpoint")
+    return {
+        TouchpointKind.KICKOFF: "first touchpoint",
+        TouchpointKind.CHECKIN: "monthly check-in",
+        TouchpointKind.REVIEW: "quarterly review",
+    }.get(kind, "touchpoint")
 
 
 def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
@@ -196,13 +226,15 @@ def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> Op
     return item
 
 
-def snooze(session: Session, team_id: str, touchpoint_id: int, user_id: str, days: int, now: datetime,
-           default_tz: str) -> tuple[OpenTouchpoint, datetime]:
+def snooze(
+    session: Session, team_id: str, touchpoint_id: int, user_id: str, days: int, now: datetime, default_tz: str
+) -> tuple[OpenTouchpoint, datetime]:
     """Remind again after `days` (on the next working day from then, at the same local time); returns when."""
     touchpoint, initiative, stakeholder = owned(session, team_id, touchpoint_id, user_id)
     cadence, tz, is_holiday = _calendar(session, initiative.id, stakeholder.tz, stakeholder.country, default_tz)
     remind_at, expires_at = calendar.moved_follow_ups(
-        cadence, tz, is_holiday, now.astimezone(tz).date() + timedelta(days=days), touchpoint.expires_at)
+        cadence, tz, is_holiday, now.astimezone(tz).date() + timedelta(days=days), touchpoint.expires_at
+    )
     repo.set_follow_ups(session, touchpoint_id, remind_at, expires_at)
     repo.clear_reminded(session, touchpoint_id)
     return _as_open(touchpoint, initiative, stakeholder), remind_at
@@ -215,14 +247,18 @@ def pause(session: Session, team_id: str, user_id: str, until: date, now: dateti
     if stakeholder is None:
         raise TouchpointClosed("That person is not a stakeholder of any initiative, so there is nothing to pause.")
     repo.pause_stakeholder(session, stakeholder.id, until, now)
-    return repo.unplan(session, stakeholder_ids=[stakeholder.id]) + _hold_through(session, [stakeholder], until, default_tz)
+    return repo.unplan(session, stakeholder_ids=[stakeholder.id]) + _hold_through(
+        session, [stakeholder], until, default_tz
+    )
 
 
 def _within(moment: datetime | None, tz, until: date) -> bool:
     return moment is not None and moment.astimezone(tz).date() <= until
 
 
-def pause_many(session: Session, team_id: str, user_ids: list[str], until: date, now: datetime, default_tz: str) -> None:
+def pause_many(
+    session: Session, team_id: str, user_ids: list[str], until: date, now: datetime, default_tz: str
+) -> None:
     """The same pause for several people at once (an import's "Paused until" column)."""
     repo.pause_users(session, team_id, user_ids, until, now)
     stakeholders = repo.stakeholders_by_users(session, team_id, user_ids)
@@ -268,15 +304,24 @@ def refresh_person(
     if stakeholder is None:
         return False
     moved = stakeholder.tz != tz
-    repo.refresh_stakeholder(session, team_id, user_id, display_name=display_name, tz=tz,
-                             country=calendar.country_of(tz), active=active, now=now)
+    repo.refresh_stakeholder(
+        session,
+        team_id,
+        user_id,
+        display_name=display_name,
+        tz=tz,
+        country=calendar.country_of(tz),
+        active=active,
+        now=now,
+    )
     if moved:
         repo.unplan(session, stakeholder_ids=[stakeholder.id])
     return True
 
 
-def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime,
-                    remembered: timedelta = timedelta(days=1)) -> bool:
+def first_time_seen(
+    session: Session, team_id: str, event_id: str, now: datetime, remembered: timedelta = timedelta(days=1)
+) -> bool:
     """Whether this is the first delivery of an event. Slack retries within minutes, so a day of ids is plenty."""
     return repo.first_time_seen(session, team_id, event_id, now, forget_before=now - remembered)
 
@@ -287,8 +332,9 @@ def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int
     for item in away:
         cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
         resume = calendar.resume_day(cadence, item.paused_until, is_holiday)
-        repo.set_follow_ups(session, item.touchpoint_id,
-                            *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, item.expires_at))
+        repo.set_follow_ups(
+            session, item.touchpoint_id, *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, item.expires_at)
+        )
         repo.clear_reminded(session, item.touchpoint_id)
     return sendable
 

@@ -57,7 +57,10 @@ def scopes_for(method: str, args: dict) -> tuple[str, ...] | None:
 
 
 _MESSAGE_SUBSCRIPTIONS = {
-    "im": "message.im", "channel": "message.channels", "group": "message.groups", "mpim": "message.mpim",
+    "im": "message.im",
+    "channel": "message.channels",
+    "group": "message.groups",
+    "mpim": "message.mpim",
     "app_home": "message.app_home",
 }
 
@@ -84,11 +87,11 @@ class Manifest:
     interactivity: bool
 
     @classmethod
-    def load(cls, path: Path = MANIFEST_PATH) -> "Manifest":
+    def load(cls, path: Path = MANIFEST_PATH) -> Manifest:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
     @classmethod
-    def from_dict(cls, manifest: dict) -> "Manifest":
+    def from_dict(cls, manifest: dict) -> Manifest:
         features, settings = manifest.get("features", {}), manifest.get("settings", {})
         home = features.get("app_home", {})
         return cls(
@@ -149,5 +152,8 @@ class SlackUsage:
         unknown = sorted(m for m in self.methods if m not in METHOD_SCOPES)
         found += [f"{m} has no entry in the simulator's METHOD_SCOPES" for m in unknown]
         if whole_run:
-            found += [f"the manifest asks for {s}, which nothing the app did needed" for s in sorted(manifest.bot_scopes - self.scopes)]
+            found += [
+                f"the manifest asks for {s}, which nothing the app did needed"
+                for s in sorted(manifest.bot_scopes - self.scopes)
+            ]
         return found

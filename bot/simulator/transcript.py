@@ -31,7 +31,9 @@ def render_blocks(blocks: list[dict], names: Mapping[str, str]) -> list[str]:
         elif kind == "context":
             lines += ["  " + plain(e.get("text", ""), names) for e in block.get("elements", [])]
         elif kind == "actions":
-            lines.append("  " + "  ".join(f"[ {e['text']['text']} ]" for e in block.get("elements", []) if e.get("text")))
+            lines.append(
+                "  " + "  ".join(f"[ {e['text']['text']} ]" for e in block.get("elements", []) if e.get("text"))
+            )
         elif kind == "input":
             lines.append(f"  {block['label']['text']}")
             lines.append("    ____________________")
@@ -42,7 +44,11 @@ def render_blocks(blocks: list[dict], names: Mapping[str, str]) -> list[str]:
 
 def render_view(view: dict, names: Mapping[str, str]) -> list[str]:
     title = view.get("title", {}).get("text", "")
-    return [f"┌ {title} ┐", *render_blocks(view.get("blocks", []), names), f"└ [ {view.get('submit', {}).get('text', 'Close')} ] ┘"]
+    return [
+        f"┌ {title} ┐",
+        *render_blocks(view.get("blocks", []), names),
+        f"└ [ {view.get('submit', {}).get('text', 'Close')} ] ┘",
+    ]
 
 
 def indent(lines: list[str], width: int = 100) -> str:

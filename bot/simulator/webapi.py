@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-import math
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -56,8 +57,14 @@ class FakeSlackApi:
 
     BOT_USER = "UTOUCHBOT"
 
-    def __init__(self, team_id: str = "T0SIMULATED", *, any_trigger: bool = False, manifest: Manifest | None = None,
-                 usage: SlackUsage | None = None) -> None:
+    def __init__(
+        self,
+        team_id: str = "T0SIMULATED",
+        *,
+        any_trigger: bool = False,
+        manifest: Manifest | None = None,
+        usage: SlackUsage | None = None,
+    ) -> None:
         self.team_id = team_id
         self.any_trigger = any_trigger  # benchmarks make trigger ids in another process
         self.manifest = manifest or Manifest.load()
@@ -82,12 +89,18 @@ class FakeSlackApi:
 
     # Setting the scene
 
-    def add_user(self, user_id: str, name: str, *, tz: str = "Europe/London", is_bot: bool = False,
-                 deleted: bool = False) -> None:
+    def add_user(
+        self, user_id: str, name: str, *, tz: str = "Europe/London", is_bot: bool = False, deleted: bool = False
+    ) -> None:
         with self._lock:
             self.users[user_id] = {
-                "id": user_id, "team_id": self.team_id, "name": name.lower().replace(" ", "."),
-                "real_name": name, "tz": tz, "is_bot": is_bot, "deleted": deleted,
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name.lower().replace(" ", "."),
+                "real_name": name,
+                "tz": tz,
+                "is_bot": is_bot,
+                "deleted": deleted,
                 "profile": {"real_name": name, "display_name": name.split(" ")[0]},
             }
 
@@ -95,8 +108,16 @@ class FakeSlackApi:
         with self._lock:
             self.members[channel_id] = {self.BOT_USER} if bot_is_member else set()
 
-    def fail(self, method: str, error: str = "internal_error", *, times: int = 1, status: int = 200,
-             retry_after: int | None = None, when: Callable[[dict], bool] | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        error: str = "internal_error",
+        *,
+        times: int = 1,
+        status: int = 200,
+        retry_after: int | None = None,
+        when: Callable[[dict], bool] | None = None,
+    ) -> None:
         """Answer the next `times` calls of `method` (that match `when`) with an error instead."""
         with self._lock:
             self._faults.append(_Fault(method, times, status, error, retry_after, when))
@@ -161,7 +182,7 @@ class FakeSlackApi:
             self.triggers[trigger] = user_id
         return trigger
 
-    def start(self) -> "FakeSlackApi":
+    def start(self) -> FakeSlackApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -170,7 +191,7 @@ class FakeSlackApi:
             def log_message(self, *args: Any) -> None:  # keep test and demo output clean
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 if self.path.startswith("/files/"):  # a file's url_private: the bot token is required
                     return self._download(self.path.removeprefix("/files/"))
                 path, _, query = self.path.partition("?")
@@ -187,7 +208,7 @@ class FakeSlackApi:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path.startswith("/upload/"):  # the upload URL files.getUploadURLExternal handed out
                     with api._lock:
@@ -218,10 +239,8 @@ class FakeSlackApi:
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller went away: fine
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):  # the caller went away (a test killed it): fine
-                    pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -236,7 +255,7 @@ class FakeSlackApi:
             self._server.shutdown()
             self._server.server_close()
 
-    def __enter__(self) -> "FakeSlackApi":
+    def __enter__(self) -> FakeSlackApi:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -276,7 +295,10 @@ class FakeSlackApi:
             wait = self._over_limit(method)
             if wait is not None:
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, math.ceil(wait)))}
-            fault = next((f for f in self._faults if f.method == method and f.times > 0 and (f.when is None or f.when(args))), None)
+            fault = next(
+                (f for f in self._faults if f.method == method and f.times > 0 and (f.when is None or f.when(args))),
+                None,
+            )
             if fault is not None:
                 fault.times -= 1
                 headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -293,7 +315,13 @@ class FakeSlackApi:
         return f"{int(time.time())}.{next(self._clock):06d}"
 
     def _auth_test(self, args: dict) -> dict:
-        return {"team_id": self.team_id, "user_id": self.BOT_USER, "bot_id": "BTOUCHBOT", "team": "Simulated", "url": "https://simulated.slack.com/"}
+        return {
+            "team_id": self.team_id,
+            "user_id": self.BOT_USER,
+            "bot_id": "BTOUCHBOT",
+            "team": "Simulated",
+            "url": "https://simulated.slack.com/",
+        }
 
     def _users_info(self, args: dict) -> dict:
         user = self.users.get(args.get("user", ""))
@@ -333,8 +361,11 @@ class FakeSlackApi:
     def _conversations_history(self, args: dict) -> dict:
         """Top-level messages only, newest first, as Slack answers."""
         channel = args.get("channel", "")
-        found = [m for m in self.messages if m.channel == channel and m.thread_ts is None
-                 and float(m.ts) >= float(args.get("oldest") or 0)]
+        found = [
+            m
+            for m in self.messages
+            if m.channel == channel and m.thread_ts is None and float(m.ts) >= float(args.get("oldest") or 0)
+        ]
         return {"messages": [_listed(m) for m in reversed(found)], "has_more": False}
 
     def _conversations_replies(self, args: dict) -> dict:
@@ -361,7 +392,7 @@ class FakeSlackApi:
             return {"error": "not_in_channel"}
         return channel
 
-    def _chat_postMessage(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+    def _chat_postMessage(self, args: dict) -> dict:
         channel = self._writable_channel(str(args.get("channel", "")))
         if isinstance(channel, dict):
             return channel
@@ -373,8 +404,15 @@ class FakeSlackApi:
         thread_ts = str(args.get("thread_ts") or "") or None
         if thread_ts and self.message(channel, thread_ts) is None:
             return {"error": "thread_not_found"}
-        message = Message(channel, self._ts(), self.BOT_USER, args.get("text", ""), _blocks(args), _metadata(args),
-                          thread_ts=thread_ts)
+        message = Message(
+            channel,
+            self._ts(),
+            self.BOT_USER,
+            args.get("text", ""),
+            _blocks(args),
+            _metadata(args),
+            thread_ts=thread_ts,
+        )
         self.messages.append(message)
         return {"channel": channel, "ts": message.ts, "message": {"text": message.text}}
 
@@ -388,32 +426,40 @@ class FakeSlackApi:
         message.text, message.blocks, message.edits = args.get("text", ""), _blocks(args), message.edits + 1
         return {"channel": message.channel, "ts": message.ts}
 
-    def _chat_postEphemeral(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+    def _chat_postEphemeral(self, args: dict) -> dict:
         self.responses.append({"ephemeral_to": args.get("user"), **args})
         return {"message_ts": self._ts()}
 
-    def _files_getUploadURLExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+    def _files_getUploadURLExternal(self, args: dict) -> dict:
         if not args.get("filename") or not str(args.get("length", "")).isdigit():
             return {"error": "invalid_arguments"}
         file_id = f"F{next(self._ids):08d}"
-        self.files[file_id] = {"id": file_id, "name": args["filename"], "title": args["filename"], "content": None,
-                               "user": self.BOT_USER, "length": int(args["length"])}
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args["filename"],
+            "title": args["filename"],
+            "content": None,
+            "user": self.BOT_USER,
+            "length": int(args["length"]),
+        }
         return {"upload_url": f"{self.url.removesuffix('/api/')}/upload/{file_id}", "file_id": file_id}
 
-    def _files_completeUploadExternal(self, args: dict) -> dict:  # noqa: N802 - Slack's name
+    def _files_completeUploadExternal(self, args: dict) -> dict:
         listed = args.get("files")
         listed = json.loads(listed) if isinstance(listed, str) else listed or []
         found = [self.files.get(f.get("id", "")) for f in listed]
         if not found or any(f is None or f["content"] is None for f in found):
             return {"error": "file_upload_not_completed"}
-        for f, given in zip(found, listed):
+        for f, given in zip(found, listed, strict=False):
             f["title"] = given.get("title") or f["name"]
         channel = args.get("channel_id") or args.get("channels")
         if channel:
             channel = self._writable_channel(str(channel))
             if isinstance(channel, dict):
                 return channel
-            message = Message(channel, self._ts(), self.BOT_USER, args.get("initial_comment", ""), files=[f["id"] for f in found])
+            message = Message(
+                channel, self._ts(), self.BOT_USER, args.get("initial_comment", ""), files=[f["id"] for f in found]
+            )
             self.messages.append(message)
         return {"files": [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in found]}
 
@@ -421,9 +467,17 @@ class FakeSlackApi:
         found = self.files.get(str(args.get("file", "")))
         if found is None or found["content"] is None:
             return {"error": "file_not_found"}
-        return {"file": {"id": found["id"], "name": found["name"], "title": found["title"], "size": len(found["content"]),
-                         "filetype": found["name"].rsplit(".", 1)[-1].lower() if "." in found["name"] else "",
-                         "user": found["user"], "url_private_download": f"{self.url.removesuffix('/api/')}/files/{found['id']}"}}
+        return {
+            "file": {
+                "id": found["id"],
+                "name": found["name"],
+                "title": found["title"],
+                "size": len(found["content"]),
+                "filetype": found["name"].rsplit(".", 1)[-1].lower() if "." in found["name"] else "",
+                "user": found["user"],
+                "url_private_download": f"{self.url.removesuffix('/api/')}/files/{found['id']}",
+            }
+        }
 
     def share_file(self, user_id: str, name: str, content: bytes, *, text: str = "") -> tuple[str, Message]:
         """A person uploading a file into their DM with the app: the file, and the message that shares it."""
@@ -443,7 +497,13 @@ class FakeSlackApi:
             return {"error": "invalid_trigger_id"}
         view = args["view"] if isinstance(args.get("view"), dict) else json.loads(args.get("view") or "{}")
         view_id = f"V{next(self._ids):08d}"
-        view = {**view, "id": view_id, "team_id": self.team_id, "hash": view_id, "private_metadata": view.get("private_metadata", "")}
+        view = {
+            **view,
+            "id": view_id,
+            "team_id": self.team_id,
+            "hash": view_id,
+            "private_metadata": view.get("private_metadata", ""),
+        }
         self.views[view_id] = {"user": user, "view": view}
         return {"view": view}
 

@@ -51,10 +51,19 @@ class Workspace:
         self.api.manifest.check_command(command)
         self.api.usage.scopes.add("commands")
         form = {
-            "token": "deprecated", "team_id": self.team_id, "team_domain": "simulated", "channel_id": channel_id,
-            "channel_name": "general", "user_id": user_id, "user_name": self.api.users.get(user_id, {}).get("name", user_id),
-            "command": command, "text": text, "api_app_id": "ATOUCHPOINT", "is_enterprise_install": "false",
-            "response_url": self.api.response_url(), "trigger_id": self.api.new_trigger(user_id),
+            "token": "deprecated",
+            "team_id": self.team_id,
+            "team_domain": "simulated",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": self.api.users.get(user_id, {}).get("name", user_id),
+            "command": command,
+            "text": text,
+            "api_app_id": "ATOUCHPOINT",
+            "is_enterprise_install": "false",
+            "response_url": self.api.response_url(),
+            "trigger_id": self.api.new_trigger(user_id),
         }
         return self.post_form(form)
 
@@ -69,15 +78,20 @@ class Workspace:
             value = values.get(block["block_id"], _initial(element))
             state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
         payload = {
-            "type": "view_submission", "team": {"id": self.team_id, "domain": "simulated"},
-            "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "ATOUCHPOINT",
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "simulated"},
+            "user": {"id": user_id, "team_id": self.team_id},
+            "api_app_id": "ATOUCHPOINT",
             "trigger_id": self.api.new_trigger(user_id),
-            "view": {**view, "state": {"values": state}}, "response_urls": [], "is_enterprise_install": False,
+            "view": {**view, "state": {"values": state}},
+            "response_urls": [],
+            "is_enterprise_install": False,
         }
         return self.post_payload(payload)
 
-    def click(self, user_id: str, channel: str, ts: str, action_id: str, *, option: str | None = None,
-              day: str | None = None) -> Reply:
+    def click(
+        self, user_id: str, channel: str, ts: str, action_id: str, *, option: str | None = None, day: str | None = None
+    ) -> Reply:
         """Use the element with action_id in the message at (channel, ts): click a button, pick an overflow
         menu's option (by value) or a date (YYYY-MM-DD)."""
         self.api.manifest.check_interactivity()
@@ -92,23 +106,38 @@ class Workspace:
                         action["selected_option"] = next(o for o in element["options"] if o["value"] == option)
                     if day is not None:
                         action["selected_date"] = day
-                    return self.post_payload({
-                        "type": "block_actions", "team": {"id": self.team_id, "domain": "simulated"},
-                        "user": {"id": user_id, "team_id": self.team_id}, "api_app_id": "ATOUCHPOINT",
-                        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
-                        "trigger_id": self.api.new_trigger(user_id), "channel": {"id": channel},
-                        "message": {"ts": ts, "text": message.text, "blocks": message.blocks},
-                        "response_url": self.api.response_url(),
-                        "actions": [action],
-                    })
+                    return self.post_payload(
+                        {
+                            "type": "block_actions",
+                            "team": {"id": self.team_id, "domain": "simulated"},
+                            "user": {"id": user_id, "team_id": self.team_id},
+                            "api_app_id": "ATOUCHPOINT",
+                            "container": {
+                                "type": "message",
+                                "message_ts": ts,
+                                "channel_id": channel,
+                                "is_ephemeral": False,
+                            },
+                            "trigger_id": self.api.new_trigger(user_id),
+                            "channel": {"id": channel},
+                            "message": {"ts": ts, "text": message.text, "blocks": message.blocks},
+                            "response_url": self.api.response_url(),
+                            "actions": [action],
+                        }
+                    )
         raise AssertionError(f"no button {action_id} in message {ts}")
 
     def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> Reply:
         subscription = self.api.manifest.check_delivery(event)
         self.api.usage.scopes.update({EVENT_SCOPES.get(subscription, "")} & self.api.manifest.bot_scopes)
         body = {
-            "token": "deprecated", "team_id": self.team_id, "api_app_id": "ATOUCHPOINT", "event": event,
-            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+            "token": "deprecated",
+            "team_id": self.team_id,
+            "api_app_id": "ATOUCHPOINT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
         }
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
         return self.post(json.dumps(body).encode(), "application/json", headers)
@@ -122,7 +151,11 @@ class Workspace:
         return self.post_form({"payload": json.dumps(payload)})
 
     def post(self, body: bytes, content_type: str, headers: dict | None = None, *, signed: bool = True) -> Reply:
-        all_headers = {"Content-Type": content_type, **(sign(self.signing_secret, body) if signed else {}), **(headers or {})}
+        all_headers = {
+            "Content-Type": content_type,
+            **(sign(self.signing_secret, body) if signed else {}),
+            **(headers or {}),
+        }
         request = urllib.request.Request(self.app_url, data=body, headers=all_headers, method="POST")
         started = time.perf_counter()
         try:
@@ -138,7 +171,14 @@ def _initial(element: dict) -> Any:
         return element["initial_option"]["value"]
     if "initial_options" in element:
         return [o["value"] for o in element["initial_options"]]
-    for key in ("initial_value", "initial_users", "initial_conversation", "initial_channel", "initial_time", "initial_date"):
+    for key in (
+        "initial_value",
+        "initial_users",
+        "initial_conversation",
+        "initial_channel",
+        "initial_time",
+        "initial_date",
+    ):
         if key in element:
             return element[key]
     return None
