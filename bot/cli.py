@@ -95,12 +95,12 @@ def _clock(_: argparse.Namespace) -> int:
 
 def _team(db: Database, given: str | None) -> str:
     """The workspace to work on: the one given, or the only one in the database."""
-    from storage import repositories as repo
+    from storage.repositories import initiatives as initiative_rows
 
     if given:
         return given
     with db.reading() as session:
-        teams = repo.teams(session)
+        teams = initiative_rows.teams(session)
     if len(teams) != 1:
         raise SettingsError(
             "--team",

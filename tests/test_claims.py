@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage import repositories as repo
 from storage.db import Database
+from storage.repositories import touchpoints as touchpoint_rows
 from tests.scheduling_world import World
 
 
@@ -21,7 +21,7 @@ def test_a_claim_takes_at_most_its_limit_and_the_next_claim_takes_the_rest(slack
     batches = []
     for claimer in (db, other, db, other):
         with claimer.session() as session:
-            batches.append(repo.claim_due(session, now, recurring_since=now - timedelta(hours=6), limit=25))
+            batches.append(touchpoint_rows.claim_due(session, now, recurring_since=now - timedelta(hours=6), limit=25))
     other.dispose()
     assert [len(b) for b in batches] == [25, 25, 10, 0]
     claimed = [i for b in batches for i in b]

@@ -14,8 +14,9 @@ from bot.ids import Block
 from bot.services import cadence, calendar, touchpoints
 from bot.services.cadence import ScheduleForm
 from bot.services.initiatives import FormInvalid
-from storage import repositories as repo
 from storage.models import Initiative, Stakeholder, TouchpointKind, TouchpointStatus
+from storage.repositories import initiatives as initiative_rows
+from storage.repositories import stakeholders as stakeholder_rows
 from tests.conftest import LENA, OLU, SAM, TEAM
 from tests.flows import all_text, answer, kickoff_dm, open_initiative, rows
 from tests.scheduling_world import World
@@ -128,7 +129,7 @@ def test_a_pause_set_without_moving_anything_still_holds_sends_and_reminders(sla
     opened = datetime(2027, 3, 16, 11, tzinfo=UTC)
     world.open(opened, {"U0AWAY": "Europe/London"}, send=False)
     with db.session() as session:  # paused directly, as a row: nothing was moved ahead
-        repo.pause_users(session, TEAM, ["U0AWAY"], datetime(2027, 3, 19).date(), opened)
+        stakeholder_rows.pause_users(session, TEAM, ["U0AWAY"], datetime(2027, 3, 19).date(), opened)
     world.run(opened + timedelta(minutes=1))
     assert world.touchpoint_dms("U0AWAY") == []
     [kickoff] = _kickoffs(world)
@@ -144,7 +145,7 @@ def test_an_import_with_paused_people_and_inactive_initiatives_sends_them_nothin
     world.open(opened, {"U0PAUSE": "Europe/London", "U0HERE": "Europe/London"}, name="Open programme", send=False)
     with db.session() as session:  # what an import does with "Active: no" and "Paused until"
         closed = next(i for i in session.execute(select(Initiative)).scalars() if i.name == "Closed programme")
-        repo.deactivate_initiatives(session, [closed.id])
+        initiative_rows.deactivate_initiatives(session, [closed.id])
         touchpoints.pause_many(session, TEAM, ["U0PAUSE"], datetime(2027, 4, 30).date(), opened, "UTC")
     world.run_until(opened + timedelta(minutes=1), datetime(2027, 4, 30, tzinfo=UTC))
     assert world.touchpoint_dms("U0INACT") == [] and world.touchpoint_dms("U0PAUSE") == []

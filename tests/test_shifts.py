@@ -13,8 +13,8 @@ from bot.ids import Action, Block
 from bot.services import shifts
 from bot.services.shift_rules import STRONG, Detected
 from bot.services.shifts import PersonShifts, ShiftLine, SummaryView
-from storage import repositories as repo
 from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, ShiftSummary, Stakeholder
+from storage.repositories import stakeholders as stakeholder_rows
 from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, SAM
 from tests.flows import all_text, open_form, rows, submit_form
 from tests.scheduling_world import World
@@ -159,7 +159,7 @@ def _pending_summaries(world, count: int, at: datetime = NOON) -> None:
                 session,
                 team_id=initiative.team_id,
                 initiative=initiative,
-                stakeholder_id=repo.stakeholder_by_user(session, initiative.team_id, user_id).id,
+                stakeholder_id=stakeholder_rows.stakeholder_by_user(session, initiative.team_id, user_id).id,
                 touchpoint_id=touchpoint_id,
                 now=at,
                 tz="UTC",

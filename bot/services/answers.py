@@ -17,9 +17,13 @@ from bot.ids import Block
 from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import FormInvalid
-from storage import repositories as repo
 from storage.db import Database
 from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
+from storage.repositories import answer_posts as answer_post_rows
+from storage.repositories import answers as answer_rows
+from storage.repositories import measures as measure_rows
+from storage.repositories import standings as standing_rows
+from storage.repositories import touchpoints as touchpoint_rows
 
 QUESTIONS: dict[Question, str] = {
     Question.IMPACT: "What impact do you want this initiative to have?",
@@ -91,7 +95,7 @@ def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: s
     touchpoint, initiative, stakeholder = touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True
     )
-    current = repo.latest_answers(session, initiative.id, stakeholder.id)
+    current = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
     return AnswerContext(
         touchpoint_id=touchpoint.id,
@@ -198,7 +202,7 @@ def _read(
     errors.update(reading_errors)
     if errors:
         raise FormInvalid(errors)
-    latest = repo.latest_answers(session, initiative.id, stakeholder.id)
+    latest = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
     return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, latest)
 
 
@@ -222,11 +226,11 @@ def _write(
         if touchpoint.kind == TouchpointKind.KICKOFF or q not in REVISABLE or previous.get(q) != t
     }
     if as_read:
-        if not repo.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
+        if not touchpoint_rows.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
             raise _Moved()
     else:
-        repo.mark_touchpoint_answered(session, touchpoint.id, now)
-    added = repo.add_answer_versions(
+        touchpoint_rows.mark_touchpoint_answered(session, touchpoint.id, now)
+    added = answer_rows.add_answer_versions(
         session,
         team_id=team_id,
         initiative_id=initiative.id,
@@ -237,7 +241,7 @@ def _write(
         current=latest,
     )
     read_on = now.astimezone(ZoneInfo(tz)).date()
-    repo.add_readings(
+    measure_rows.add_readings(
         session,
         [
             {
@@ -254,7 +258,7 @@ def _write(
         ],
     )
     rating = next((int(clean[q]) for q in shift_rules.RATED if q in clean), None)
-    repo.note_answered(
+    standing_rows.note_answered(
         session,
         initiative.id,
         stakeholder.id,
@@ -294,7 +298,7 @@ def _write(
         readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
     )
     # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
-    post_id = repo.add_answer_post(
+    post_id = answer_post_rows.add_answer_post(
         session,
         {
             "team_id": team_id,
@@ -344,16 +348,16 @@ def outgoing(recorded: RecordedAnswers) -> AnswerPostView:
 
 def claim_posts(session: Session, now: datetime) -> list[AnswerPostView]:
     """Posts handed back by a web process that stopped, each claimed by the caller alone."""
-    return _views(session, repo.claim_answer_posts(session, now, POST_BATCH))
+    return _views(session, answer_post_rows.claim_answer_posts(session, now, POST_BATCH))
 
 
 def reclaim_stale_posts(session: Session, now: datetime, lease: timedelta) -> list[AnswerPostView]:
     """Posts whose poster stopped part-way: whether Slack has the summary must be checked before posting it."""
-    return _views(session, repo.claim_stale_answer_posts(session, now, now - lease, POST_BATCH))
+    return _views(session, answer_post_rows.claim_stale_answer_posts(session, now, now - lease, POST_BATCH))
 
 
 def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: datetime) -> None:
-    repo.record_answer_posts(
+    answer_post_rows.record_answer_posts(
         session,
         [
             {
@@ -370,11 +374,11 @@ def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: date
 
 
 def hand_back(session: Session, post_ids: Iterable[int]) -> int:
-    return repo.hand_back_answer_posts(session, post_ids)
+    return answer_post_rows.hand_back_answer_posts(session, post_ids)
 
 
 def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
-    return [_view(row) for row in repo.answer_posts(session, post_ids)]
+    return [_view(row) for row in answer_post_rows.answer_posts(session, post_ids)]
 
 
 def _view(row: AnswerPost) -> AnswerPostView:

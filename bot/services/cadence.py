@@ -13,8 +13,9 @@ from bot.ids import Block
 from bot.services import calendar
 from bot.services.calendar import parse_ranges
 from bot.services.initiatives import FormInvalid, by_name
-from storage import repositories as repo
 from storage.models import Initiative, Schedule
+from storage.repositories import planning as planning_rows
+from storage.repositories import schedules as schedule_rows
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -38,7 +39,7 @@ class ScheduleForm:
 def find(session: Session, team_id: str, name: str) -> tuple[Initiative, Schedule]:
     """The initiative called `name` and its schedule (the defaults if never set)."""
     initiative = by_name(session, team_id, name)
-    schedule = repo.schedules_for(session, [initiative.id]).get(initiative.id)
+    schedule = schedule_rows.schedules_for(session, [initiative.id]).get(initiative.id)
     return initiative, schedule or Schedule(team_id=team_id, initiative_id=initiative.id)
 
 
@@ -117,6 +118,6 @@ def save(session: Session, team_id: str, initiative_id: int, form: ScheduleForm,
     initiative = session.get(Initiative, initiative_id)
     if initiative is None or initiative.team_id != team_id:
         raise UserError("That initiative no longer exists.")
-    repo.save_schedule(session, parse(form, team_id, initiative_id, now))
-    repo.unplan(session, initiative_id=initiative_id)
+    schedule_rows.save_schedule(session, parse(form, team_id, initiative_id, now))
+    planning_rows.unplan(session, initiative_id=initiative_id)
     return initiative.name

@@ -17,7 +17,7 @@ from bot.ids import Block
 from bot.services.calendar import zone
 from bot.services.initiatives import FormInvalid
 from storage import reporting
-from storage import repositories as repo
+from storage.repositories import digests as digest_rows
 
 PERIOD = timedelta(days=30)  # "responses this period": touchpoints due in the last 30 days
 WINDOW = timedelta(days=90)  # the response rate of the alignment index, and how long a shift stays open
@@ -264,12 +264,12 @@ def _time_of(found) -> DigestTime:
 
 
 def digest_time(session: Session, team_id: str) -> DigestTime:
-    return _time_of(repo.digest_settings(session, team_id))
+    return _time_of(digest_rows.digest_settings(session, team_id))
 
 
 def teams(session: Session) -> list[tuple[str, DigestTime]]:
     """Every team that has an active initiative, with when its digest goes out."""
-    return [(team_id, _time_of(found)) for team_id, found in repo.digest_teams(session)]
+    return [(team_id, _time_of(found)) for team_id, found in digest_rows.digest_teams(session)]
 
 
 def due_week(now: datetime, when: DigestTime, tz: str) -> str | None:
@@ -314,7 +314,7 @@ def save_time(
         "updated_by": user_id,
         "updated_at": now,
     }
-    repo.save_digest_settings(session, team_id, values)
+    digest_rows.save_digest_settings(session, team_id, values)
     return DigestTime(int(weekday), send_time, channel_id)
 
 
@@ -341,13 +341,13 @@ def due(session: Session, now: datetime, tz: str, default_channel: str | None) -
         week, where = due_week(now, when, tz), when.channel_id or default_channel
         if week and where:
             weeks[team_id], channels[team_id] = week, where
-    started = repo.digest_weeks_posted(session, weeks)
+    started = digest_rows.digest_weeks_posted(session, weeks)
     return [(team_id, week, channels[team_id]) for team_id, week in weeks.items() if team_id not in started]
 
 
 def claim(session: Session, team_id: str, week: str, channel_id: str, now: datetime) -> Posting | None:
     """The week's digest, if the caller is the one to post it."""
-    post_id = repo.claim_digest(session, team_id, week, channel_id, now)
+    post_id = digest_rows.claim_digest(session, team_id, week, channel_id, now)
     return Posting(post_id, team_id, week, channel_id) if post_id is not None else None
 
 
@@ -355,15 +355,15 @@ def reclaim_stale(session: Session, now: datetime, lease: timedelta) -> list[Pos
     """Digests whose poster stopped part-way, taken over by the caller."""
     return [
         Posting(p.id, p.team_id, p.week, p.channel_id, p.parts_posted, p.thread_ts, p.attempts)
-        for p in repo.reclaim_stale_digests(session, now, now - lease)
+        for p in digest_rows.reclaim_stale_digests(session, now, now - lease)
     ]
 
 
 def record_part(session: Session, posting: Posting, part: int, ts: str, now: datetime, digest: Digest) -> None:
     """Record one posted part; with the first, the index values it showed (the next digest's trend)."""
-    repo.record_digest_part(session, posting.post_id, part, ts, now)
+    digest_rows.record_digest_part(session, posting.post_id, part, ts, now)
     if part == 0:
-        repo.save_alignment_snapshots(
+        digest_rows.save_alignment_snapshots(
             session,
             digest.team_id,
             digest.week,
@@ -372,11 +372,11 @@ def record_part(session: Session, posting: Posting, part: int, ts: str, now: dat
 
 
 def finished(session: Session, posting: Posting, now: datetime) -> None:
-    repo.mark_digest_posted(session, posting.post_id, now)
+    digest_rows.mark_digest_posted(session, posting.post_id, now)
 
 
 def failed(session: Session, posting: Posting, error: str) -> None:
-    repo.mark_digest_failed(session, posting.post_id, error)
+    digest_rows.mark_digest_failed(session, posting.post_id, error)
 
 
 # The alignment index on request

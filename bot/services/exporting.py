@@ -19,8 +19,9 @@ from bot.services.answers import QUESTIONS
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
 from storage import exporting as rows
-from storage import repositories as repo
 from storage.models import Question
+from storage.repositories import shifts as shift_rows
+from storage.repositories import stakeholders as stakeholder_rows
 
 # The two sheets an import reads back, in this layout.
 INITIATIVE_COLUMNS = ("Name", "Business goal", "Description", "Summary channel", "Owner", "Active")
@@ -44,7 +45,7 @@ def scope_for(session: Session, team_id: str, what: str, user_id: str, *, is_ld_
     """The scope `/touchpoint export [initiative | mine]` asks for, if this person may have it."""
     what = what.strip()
     if what.casefold() == "mine":
-        stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
+        stakeholder = stakeholder_rows.stakeholder_by_user(session, team_id, user_id)
         if stakeholder is None:
             raise UserError("You are not a stakeholder of any initiative yet, so there is nothing of yours to export.")
         return Scope(team_id, None, stakeholder.id, title="Your answers")
@@ -252,7 +253,7 @@ def _plan(
     texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
     week = now.date().isoformat()
     found = {i.initiative_id: i for i in digest.build(session, scope.team_id, now, week).initiatives}
-    open_shifts = repo.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
+    open_shifts = shift_rows.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
     blocks = []
     for initiative in initiatives:
         who = people.get(initiative.name, [])

@@ -22,7 +22,7 @@ from bot.limits import STAKEHOLDERS_MAX
 from bot.services import initiatives, touchpoints
 from bot.services.exporting import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS
 from bot.services.initiatives import NewInitiative, Profile, name_key
-from storage import repositories as repo
+from storage.repositories import initiatives as initiative_rows
 
 INITIATIVES, STAKEHOLDERS = "Initiatives", "Stakeholders"
 COLUMNS = {INITIATIVES: INITIATIVE_COLUMNS, STAKEHOLDERS: STAKEHOLDER_COLUMNS}
@@ -119,7 +119,7 @@ def run(
     people = {user_id: profile for item in items for user_id, profile in item.people.items()}
     forms = [(i.owner, NewInitiative(i.name, i.goal, i.description, tuple(i.people), i.channel)) for i in items]
     created = initiatives.store(session, team_id, forms, people, default_channel, now, default_tz)
-    repo.deactivate_initiatives(
+    initiative_rows.deactivate_initiatives(
         session, [made.id for item, made in zip(items, created, strict=True) if not item.active]
     )
     paused: dict[date, list[str]] = {}

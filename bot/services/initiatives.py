@@ -15,8 +15,11 @@ from bot.ids import Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services import calendar
 from bot.services.calendar import country_of
-from storage import repositories as repo
 from storage.models import Initiative, TouchpointKind, TouchpointStatus
+from storage.repositories import initiatives as initiative_rows
+from storage.repositories import planning as planning_rows
+from storage.repositories import stakeholders as stakeholder_rows
+from storage.repositories import touchpoints as touchpoint_rows
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def name_key(name: str) -> str:
 
 def by_name(session: Session, team_id: str, name: str) -> Initiative:
     """The initiative called `name` (in any case), or a message saying how to find the right name."""
-    initiative = repo.initiative_by_name(session, team_id, name_key(name))
+    initiative = initiative_rows.initiative_by_name(session, team_id, name_key(name))
     if initiative is None:
         raise UserError(f"I can't find an initiative called “{name}”. `/touchpoint list` shows them all.")
     return initiative
@@ -99,7 +102,7 @@ def validate(
         errors[Block.NAME] = "Give the initiative a name."
     elif len(name) > NAME_MAX:
         errors[Block.NAME] = f"Keep the name to {NAME_MAX} characters (it has {len(name)})."
-    elif repo.initiative_name_taken(session, team_id, name_key(name)):
+    elif initiative_rows.initiative_name_taken(session, team_id, name_key(name)):
         errors[Block.NAME] = f"An initiative called “{name}” already exists. Choose another name."
     goal = form.business_goal.strip()
     if not goal:
@@ -185,7 +188,7 @@ def store(
     wanted = [u for _, form in forms for u in form.stakeholder_ids]
     stakeholders = {
         s.user_id: s
-        for s in repo.upsert_stakeholders(
+        for s in stakeholder_rows.upsert_stakeholders(
             session,
             team_id,
             {u: (p.display_name, p.tz, country_of(p.tz)) if p else None for u, p in people.items() if u in set(wanted)},
@@ -217,9 +220,9 @@ def store(
                     "due_at": asks[user_id].due_at,
                 }
             )
-    repo.add_pairs(session, pairs)
+    planning_rows.add_pairs(session, pairs)
     made: dict[int, list[int]] = {}
-    for touchpoint_id, initiative_id in repo.add_touchpoints_returning(session, kickoffs):
+    for touchpoint_id, initiative_id in touchpoint_rows.add_touchpoints_returning(session, kickoffs):
         made.setdefault(initiative_id, []).append(touchpoint_id)
     return [
         CreatedInitiative(
@@ -243,8 +246,10 @@ class Listing:
 
 def list_page(session: Session, team_id: str, page: int, page_size: int = LIST_PAGE_SIZE) -> Listing:
     """One page of the team's initiatives, newest first, with answered counts; past the end means the last page."""
-    total = repo.count_initiatives(session, team_id)
+    total = initiative_rows.count_initiatives(session, team_id)
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
-    rows = repo.initiatives_with_answer_counts(session, team_id, offset=(page - 1) * page_size, limit=page_size)
+    rows = initiative_rows.initiatives_with_answer_counts(
+        session, team_id, offset=(page - 1) * page_size, limit=page_size
+    )
     return Listing([InitiativeRow(**row) for row in rows], page, pages, total)

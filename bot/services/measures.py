@@ -13,8 +13,11 @@ from sqlmodel import Session
 from bot.ids import Block
 from bot.services.initiatives import FormInvalid, by_name, name_key
 from bot.services.shift_rules import measures_in
-from storage import repositories as repo
 from storage.models import Direction, Measure, Question, ReadingStatus
+from storage.repositories import answers as answer_rows
+from storage.repositories import initiatives as initiative_rows
+from storage.repositories import measures as measure_rows
+from storage.repositories import stakeholders as stakeholder_rows
 
 NAME_MAX, SOURCE_MAX, UNIT_MAX = 150, 200, 40
 VALUE_MAX = 1e15
@@ -60,8 +63,8 @@ class MeasureForm:
 
 def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
     initiative = by_name(session, team_id, initiative_name)
-    people = repo.stakeholders_of(session, initiative.id)
-    said = repo.latest_answers_for(session, [(initiative.id, s.id) for s in people], [Question.TRACKING])
+    people = stakeholder_rows.stakeholders_of(session, initiative.id)
+    said = answer_rows.latest_answers_for(session, [(initiative.id, s.id) for s in people], [Question.TRACKING])
     tracking = tuple(
         Tracking(s.id, s.user_id, said[(initiative.id, s.id)][Question.TRACKING])
         for s in people
@@ -89,8 +92,8 @@ def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
 
 def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[MeasureRow]]:
     """Each initiative's active measures with their latest reading: two queries for any number of initiatives."""
-    measures = repo.measures_of(session, initiative_ids)
-    latest = repo.latest_readings(session, [m.id for m, _, _ in measures])
+    measures = measure_rows.measures_of(session, initiative_ids)
+    latest = measure_rows.latest_readings(session, [m.id for m, _, _ in measures])
     found: dict[int, list[MeasureRow]] = {}
     for measure, owner_user_id, owner_name in measures:
         value, on = latest.get(measure.id, (None, None))
@@ -136,7 +139,7 @@ def save(
     session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None], now: datetime
 ) -> tuple[str, str]:
     """Validate and store one measure; returns (initiative name, measure name). All problems come back at once."""
-    initiative = repo.initiative_by_id(session, team_id, initiative_id)
+    initiative = initiative_rows.initiative_by_id(session, team_id, initiative_id)
     if initiative is None:
         raise FormInvalid({Block.MEASURE_NAME: "That initiative no longer exists."})
     errors: dict[str, str] = {}
@@ -145,9 +148,9 @@ def save(
         errors[Block.MEASURE_NAME] = "Give the measure a name, in the stakeholder's words if you can."
     elif len(name) > NAME_MAX:
         errors[Block.MEASURE_NAME] = f"Keep the name to {NAME_MAX} characters (it has {len(name)})."
-    elif repo.measure_name_taken(session, initiative_id, name_key(name)):
+    elif measure_rows.measure_name_taken(session, initiative_id, name_key(name)):
         errors[Block.MEASURE_NAME] = "This initiative already has a measure with that name."
-    owners = {s.id for s in repo.stakeholders_of(session, initiative_id)}
+    owners = {s.id for s in stakeholder_rows.stakeholders_of(session, initiative_id)}
     owner = values.get(Block.MEASURE_OWNER) or ""
     if not (owner.isdigit() and int(owner) in owners):
         errors[Block.MEASURE_OWNER] = "Pick the stakeholder who will report it."
@@ -176,7 +179,7 @@ def save(
         errors[Block.TARGET_ON] = "The target's date must come after the baseline's."
     if errors:
         raise FormInvalid(errors)
-    repo.add_measure(
+    measure_rows.add_measure(
         session,
         Measure(
             team_id=team_id,

@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services import calendar
-from storage import repositories as repo
 from storage.models import TouchpointStatus
+from storage.repositories import planning as planning_rows
+from storage.repositories import schedules as schedule_rows
+from storage.repositories import touchpoints as touchpoint_rows
 
 PLAN_BATCH = 1_000
 
@@ -19,8 +21,8 @@ def plan(
 ) -> int:
     """Plan the next touchpoint of up to `limit` pairs that need one, due after `since` (default: now); returns how
     many pairs were looked at."""
-    rows = repo.pairs_to_plan(session, limit)
-    schedules = repo.schedules_for(session, {pair.initiative_id for pair, _, _, _ in rows})
+    rows = planning_rows.pairs_to_plan(session, limit)
+    schedules = schedule_rows.schedules_for(session, {pair.initiative_id for pair, _, _, _ in rows})
     new = []
     for pair, stakeholder, first_asked, last_period in rows:
         if first_asked is None:
@@ -49,8 +51,10 @@ def plan(
                     "attempts": 0,
                 }
             )
-    repo.add_touchpoints(session, new)  # a concurrent planner's identical row is ignored (unique instance key)
-    repo.set_planned(session, [pair.id for pair, _, _, _ in rows], True)
+    touchpoint_rows.add_touchpoints(
+        session, new
+    )  # a concurrent planner's identical row is ignored (unique instance key)
+    planning_rows.set_planned(session, [pair.id for pair, _, _, _ in rows], True)
     return len(rows)
 
 
@@ -67,5 +71,5 @@ class UpcomingRow:
 def upcoming(session: Session, team_id: str, default_tz: str, limit: int = 15) -> list[UpcomingRow]:
     return [
         UpcomingRow(t.due_at, t.kind, i.name, s.user_id, s.tz or default_tz, t.period)
-        for t, i, s in repo.upcoming(session, team_id, limit)
+        for t, i, s in touchpoint_rows.upcoming(session, team_id, limit)
     ]

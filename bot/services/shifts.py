@@ -12,8 +12,8 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.services import initiatives
 from bot.services.shift_rules import Detected
-from storage import repositories as repo
 from storage.models import Initiative
+from storage.repositories import shifts as shift_rows
 
 SUMMARY_BATCH = 50
 RECENT = timedelta(days=30)  # what `/touchpoint shifts` lists
@@ -72,10 +72,10 @@ def record(
     if not detected:
         return None
     day = now.astimezone(ZoneInfo(tz)).date().isoformat()
-    summary_id = repo.shift_summary_for_day(
+    summary_id = shift_rows.shift_summary_for_day(
         session, team_id=team_id, initiative_id=initiative.id, day=day, channel_id=initiative.summary_channel_id
     )
-    repo.add_shifts(
+    shift_rows.add_shifts(
         session,
         [
             {
@@ -105,11 +105,11 @@ def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
     if not summary_ids:
         return []
     people: dict[int, dict[tuple[int, int], list]] = {}
-    for shift, stakeholder, touchpoint in repo.shifts_of_summaries(session, summary_ids):
+    for shift, stakeholder, touchpoint in shift_rows.shifts_of_summaries(session, summary_ids):
         group = people.setdefault(shift.summary_id, {}).setdefault((stakeholder.id, touchpoint.id), [])
         group.append((shift, stakeholder, touchpoint))
     found = []
-    for summary, initiative in repo.shift_summaries(session, summary_ids):
+    for summary, initiative in shift_rows.shift_summaries(session, summary_ids):
         groups = people.get(summary.id, {})
         found.append(
             SummaryView(
@@ -144,27 +144,27 @@ def _person(rows: list) -> PersonShifts:
 
 def claim_summaries(session: Session, now: datetime) -> list[SummaryView]:
     """Summaries to post or update now, each claimed by the caller alone."""
-    return views(session, repo.claim_shift_summaries(session, now, SUMMARY_BATCH))
+    return views(session, shift_rows.claim_shift_summaries(session, now, SUMMARY_BATCH))
 
 
 def reclaim_stale(session: Session, now: datetime, lease: timedelta) -> list[SummaryView]:
     """Summaries whose poster stopped part-way: whether Slack has the message must be checked before posting."""
-    return views(session, repo.claim_stale_shift_summaries(session, now, now - lease, SUMMARY_BATCH))
+    return views(session, shift_rows.claim_stale_shift_summaries(session, now, now - lease, SUMMARY_BATCH))
 
 
 def posted(session: Session, view: SummaryView, ts: str, now: datetime) -> None:
-    repo.mark_summary_posted(session, view.summary_id, view.revision, ts, now)
+    shift_rows.mark_summary_posted(session, view.summary_id, view.revision, ts, now)
 
 
 def failed(session: Session, view: SummaryView, error: str) -> None:
-    repo.mark_summary_failed(session, view.summary_id, error)
+    shift_rows.mark_summary_failed(session, view.summary_id, error)
 
 
 def follow_up(
     session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime
 ) -> SummaryView:
     """An L&D member takes the follow-up of a stakeholder's shifts; the first to click keeps it."""
-    repo.follow_up_shifts(session, team_id, summary_id, stakeholder_id, user_id, now)
+    shift_rows.follow_up_shifts(session, team_id, summary_id, stakeholder_id, user_id, now)
     found = views(session, [summary_id])
     if not found or found[0].team_id != team_id:
         raise UserError("I can't find those shifts any more.")
@@ -193,11 +193,11 @@ def recent(session: Session, team_id: str, initiative_name: str, now: datetime) 
     initiative = initiatives.by_name(session, team_id, initiative_name) if initiative_name else None
     since = now - RECENT
     initiative_id = initiative.id if initiative else None
-    rows = repo.recent_shifts(session, team_id, since, initiative_id=initiative_id, limit=LIST_LIMIT)
+    rows = shift_rows.recent_shifts(session, team_id, since, initiative_id=initiative_id, limit=LIST_LIMIT)
     total = (
         len(rows)
         if len(rows) < LIST_LIMIT
-        else repo.count_recent_shifts(session, team_id, since, initiative_id=initiative_id)
+        else shift_rows.count_recent_shifts(session, team_id, since, initiative_id=initiative_id)
     )
     return RecentShifts(
         initiative_name=initiative.name if initiative else None,

@@ -10,8 +10,14 @@ from sqlmodel import Session
 
 from bot.errors import TouchpointClosed
 from bot.services import calendar
-from storage import repositories as repo
 from storage.models import Question, TouchpointKind, TouchpointStatus
+from storage.repositories import answers as answer_rows
+from storage.repositories import events as event_rows
+from storage.repositories import planning as planning_rows
+from storage.repositories import schedules as schedule_rows
+from storage.repositories import stakeholders as stakeholder_rows
+from storage.repositories import standings as standing_rows
+from storage.repositories import touchpoints as touchpoint_rows
 
 CLAIM_BATCH = 250  # a crashed sender leaves at most this many to recover
 
@@ -43,8 +49,8 @@ class Outgoing:
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
-    rows = repo.touchpoint_context(session, ids)
-    current = repo.latest_answers_for(
+    rows = touchpoint_rows.touchpoint_context(session, ids)
+    current = answer_rows.latest_answers_for(
         session, [(t.initiative_id, t.stakeholder_id) for t, _, _ in rows], (Question.IMPACT, Question.TRACKING)
     )
     return [
@@ -77,7 +83,9 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
 def claim(session: Session, touchpoint_ids: Iterable[int], now: datetime, default_tz: str) -> list[Outgoing]:
     """The given touchpoints that were pending and are due, now claimed by the caller alone (a new initiative's
     kickoffs: those whose stakeholders are in working hours go out at once, the others wait for the pass)."""
-    return _sendable(session, _outgoing(session, repo.claim_touchpoints(session, touchpoint_ids, now)), now, default_tz)
+    return _sendable(
+        session, _outgoing(session, touchpoint_rows.claim_touchpoints(session, touchpoint_ids, now)), now, default_tz
+    )
 
 
 def claim_due(
@@ -85,8 +93,8 @@ def claim_due(
 ) -> tuple[list[Outgoing], int]:
     """What is due now, claimed, and how many rows the claim took (held ones included); check-ins and reviews that
     fell due before the grace period are marked missed."""
-    repo.miss_stale_pending(session, now - grace)
-    claimed = _outgoing(session, repo.claim_due(session, now, recurring_since=now - grace, limit=limit))
+    planning_rows.miss_stale_pending(session, now - grace)
+    claimed = _outgoing(session, touchpoint_rows.claim_due(session, now, recurring_since=now - grace, limit=limit))
     return _sendable(session, claimed, now, default_tz), len(claimed)
 
 
@@ -100,7 +108,7 @@ def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz
         for i in items
         if i.kind == TouchpointKind.KICKOFF or calendar.is_paused(i.paused_until, calendar.zone(i.tz, default_tz), now)
     ]
-    schedules = repo.schedules_for(session, {i.initiative_id for i in checked})
+    schedules = schedule_rows.schedules_for(session, {i.initiative_id for i in checked})
     held = {i.touchpoint_id for i in checked}
     sendable = [i for i in items if i.touchpoint_id not in held]  # the common case: a check-in or review, not away
     for item in checked:
@@ -109,19 +117,19 @@ def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz
         try:
             when = calendar.first_ask(cadence, tz, is_holiday, now, item.paused_until)
         except ValueError as exc:
-            repo.mark_touchpoint_failed(session, item.touchpoint_id, str(exc))
+            touchpoint_rows.mark_touchpoint_failed(session, item.touchpoint_id, str(exc))
             continue
         if when <= now:
             sendable.append(item)
         else:
-            repo.hold_touchpoint(session, item.touchpoint_id, when)
+            touchpoint_rows.hold_touchpoint(session, item.touchpoint_id, when)
     return sorted(sendable, key=lambda i: i.touchpoint_id)
 
 
 def release(session: Session, item: Outgoing) -> None:
     """A touchpoint whose sender died before Slack had it goes back to pending, to be sent by the send step with
     all its checks (the grace period, pauses, inactive initiatives, working hours)."""
-    repo.hold_touchpoint(session, item.touchpoint_id, item.due_at)
+    touchpoint_rows.hold_touchpoint(session, item.touchpoint_id, item.due_at)
 
 
 def _split_away(items: list[Outgoing], now: datetime, default_tz: str) -> tuple[list[Outgoing], list[Outgoing]]:
@@ -131,33 +139,33 @@ def _split_away(items: list[Outgoing], now: datetime, default_tz: str) -> tuple[
 
 def reclaim_stale(session: Session, now: datetime, lease: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
     """Touchpoints whose sender died between claiming and recording: to be checked in Slack, then sent or not."""
-    return _outgoing(session, repo.claim_stale_sending(session, now, now - lease, limit))
+    return _outgoing(session, touchpoint_rows.claim_stale_sending(session, now, now - lease, limit))
 
 
 def _calendar(session: Session, initiative_id: int, tz: str | None, country: str | None, default_tz: str):
     """The initiative's cadence, and the stakeholder's zone and holidays."""
-    cadence = calendar.Cadence.of(repo.schedules_for(session, [initiative_id]).get(initiative_id))
+    cadence = calendar.Cadence.of(schedule_rows.schedules_for(session, [initiative_id]).get(initiative_id))
     return cadence, calendar.zone(tz, default_tz), calendar.holidays_in(country)
 
 
 def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> None:
-    repo.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
+    touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
     if item.dm_channel_id != channel_id:
-        repo.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
+        stakeholder_rows.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
     # The next check-in or review can be planned now that this one is out.
-    repo.unplan_pair(session, item.initiative_id, item.stakeholder_id)
+    planning_rows.unplan_pair(session, item.initiative_id, item.stakeholder_id)
     # Every touchpoint, the first two questions included, gets one reminder and then closes.
     cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
     remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
-    repo.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
+    touchpoint_rows.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
 
 
 def failed(session: Session, item: Outgoing, error: str, *, user_unreachable: bool, now: datetime) -> None:
-    repo.mark_touchpoint_failed(session, item.touchpoint_id, error)
+    touchpoint_rows.mark_touchpoint_failed(session, item.touchpoint_id, error)
     if user_unreachable:
-        repo.deactivate_stakeholder(session, item.stakeholder_id, now)
+        stakeholder_rows.deactivate_stakeholder(session, item.stakeholder_id, now)
     if item.kind != TouchpointKind.KICKOFF:  # this month's is lost, not the next: plan it (inactive people are skipped)
-        repo.unplan_pair(session, item.initiative_id, item.stakeholder_id)
+        planning_rows.unplan_pair(session, item.initiative_id, item.stakeholder_id)
 
 
 @dataclass(frozen=True)
@@ -177,7 +185,7 @@ def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, r
     """The touchpoint, its initiative and stakeholder, if it is this person's and still open; else TouchpointClosed
     with a reason they can read. A check-in or review takes one answer while it is open; with revisable_kickoff,
     the kickoff stays open for revisions once answered."""
-    rows = repo.touchpoint_context(session, [touchpoint_id])
+    rows = touchpoint_rows.touchpoint_context(session, [touchpoint_id])
     if not rows:
         raise TouchpointClosed("That touchpoint no longer exists.")
     touchpoint, initiative, stakeholder = rows[0]
@@ -222,7 +230,7 @@ def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> Op
     item = _as_open(*owned(session, team_id, touchpoint_id, user_id))
     if item.kind == TouchpointKind.KICKOFF:
         raise TouchpointClosed("The first two questions can't be skipped, but a few words are enough.")
-    repo.close_touchpoint(session, item.touchpoint_id, TouchpointStatus.SKIPPED)
+    touchpoint_rows.close_touchpoint(session, item.touchpoint_id, TouchpointStatus.SKIPPED)
     return item
 
 
@@ -235,19 +243,19 @@ def snooze(
     remind_at, expires_at = calendar.moved_follow_ups(
         cadence, tz, is_holiday, now.astimezone(tz).date() + timedelta(days=days), touchpoint.expires_at
     )
-    repo.set_follow_ups(session, touchpoint_id, remind_at, expires_at)
-    repo.clear_reminded(session, touchpoint_id)
+    touchpoint_rows.set_follow_ups(session, touchpoint_id, remind_at, expires_at)
+    touchpoint_rows.clear_reminded(session, touchpoint_id)
     return _as_open(touchpoint, initiative, stakeholder), remind_at
 
 
 def pause(session: Session, team_id: str, user_id: str, until: date, now: datetime, default_tz: str) -> int:
     """Send nothing to this person up to and including `until` (their local date); returns how many touchpoints
     were moved; raises TouchpointClosed if they are no stakeholder."""
-    stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
+    stakeholder = stakeholder_rows.stakeholder_by_user(session, team_id, user_id)
     if stakeholder is None:
         raise TouchpointClosed("That person is not a stakeholder of any initiative, so there is nothing to pause.")
-    repo.pause_stakeholder(session, stakeholder.id, until, now)
-    return repo.unplan(session, stakeholder_ids=[stakeholder.id]) + _hold_through(
+    stakeholder_rows.pause_stakeholder(session, stakeholder.id, until, now)
+    return planning_rows.unplan(session, stakeholder_ids=[stakeholder.id]) + _hold_through(
         session, [stakeholder], until, default_tz
     )
 
@@ -260,9 +268,9 @@ def pause_many(
     session: Session, team_id: str, user_ids: list[str], until: date, now: datetime, default_tz: str
 ) -> None:
     """The same pause for several people at once (an import's "Paused until" column)."""
-    repo.pause_users(session, team_id, user_ids, until, now)
-    stakeholders = repo.stakeholders_by_users(session, team_id, user_ids)
-    repo.unplan(session, stakeholder_ids=[s.id for s in stakeholders])
+    stakeholder_rows.pause_users(session, team_id, user_ids, until, now)
+    stakeholders = stakeholder_rows.stakeholders_by_users(session, team_id, user_ids)
+    planning_rows.unplan(session, stakeholder_ids=[s.id for s in stakeholders])
     _hold_through(session, stakeholders, until, default_tz)
 
 
@@ -271,8 +279,8 @@ def _hold_through(session: Session, stakeholders: list, until: date, default_tz:
     to send is sent then; an open touchpoint's reminder comes then, and it stays open two working days after it.
     (Check-ins and reviews still to send were dropped by unplan and are planned afresh, after the pause.)"""
     by_id = {s.id: s for s in stakeholders}
-    open_ones = repo.open_touchpoints_of(session, by_id)
-    schedules = repo.schedules_for(session, {t.initiative_id for t in open_ones})
+    open_ones = touchpoint_rows.open_touchpoints_of(session, by_id)
+    schedules = schedule_rows.schedules_for(session, {t.initiative_id for t in open_ones})
     moved = 0
     for touchpoint in open_ones:
         stakeholder = by_id[touchpoint.stakeholder_id]
@@ -281,16 +289,18 @@ def _hold_through(session: Session, stakeholders: list, until: date, default_tz:
         resume = calendar.resume_day(cadence, until, is_holiday)
         if touchpoint.status == TouchpointStatus.PENDING:
             if touchpoint.due_at.astimezone(tz).date() <= until:
-                repo.hold_touchpoint(session, touchpoint.id, calendar.at_local(resume, cadence.send_time, tz))
+                touchpoint_rows.hold_touchpoint(
+                    session, touchpoint.id, calendar.at_local(resume, cadence.send_time, tz)
+                )
                 moved += 1
         elif touchpoint.reminded_at is None and _within(touchpoint.remind_at, tz, until):
             # Its reminder comes after the pause, and it stays open a little after that.
             remind_at, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
-            repo.set_follow_ups(session, touchpoint.id, remind_at, expires_at)
+            touchpoint_rows.set_follow_ups(session, touchpoint.id, remind_at, expires_at)
             moved += 1
         elif _within(touchpoint.expires_at, tz, until):  # already reminded: it only stays open past the pause
             _, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
-            repo.set_follow_ups(session, touchpoint.id, touchpoint.remind_at, expires_at)
+            touchpoint_rows.set_follow_ups(session, touchpoint.id, touchpoint.remind_at, expires_at)
             moved += 1
     return moved
 
@@ -300,11 +310,11 @@ def refresh_person(
 ) -> bool:
     """Keep a stakeholder's name, time zone and active flag in step with Slack; False if they are no stakeholder.
     A new time zone re-plans their touchpoints, so sends keep to their new local hours."""
-    stakeholder = repo.stakeholder_by_user(session, team_id, user_id)
+    stakeholder = stakeholder_rows.stakeholder_by_user(session, team_id, user_id)
     if stakeholder is None:
         return False
     moved = stakeholder.tz != tz
-    repo.refresh_stakeholder(
+    stakeholder_rows.refresh_stakeholder(
         session,
         team_id,
         user_id,
@@ -315,7 +325,7 @@ def refresh_person(
         now=now,
     )
     if moved:
-        repo.unplan(session, stakeholder_ids=[stakeholder.id])
+        planning_rows.unplan(session, stakeholder_ids=[stakeholder.id])
     return True
 
 
@@ -323,30 +333,32 @@ def first_time_seen(
     session: Session, team_id: str, event_id: str, now: datetime, remembered: timedelta = timedelta(days=1)
 ) -> bool:
     """Whether this is the first delivery of an event. Slack retries within minutes, so a day of ids is plenty."""
-    return repo.first_time_seen(session, team_id, event_id, now, forget_before=now - remembered)
+    return event_rows.first_time_seen(session, team_id, event_id, now, forget_before=now - remembered)
 
 
 def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int = CLAIM_BATCH) -> list[Outgoing]:
     """Reminders due now, claimed; one whose stakeholder is away is moved to after the pause instead."""
-    sendable, away = _split_away(_outgoing(session, repo.claim_reminders(session, now, limit)), now, default_tz)
+    sendable, away = _split_away(
+        _outgoing(session, touchpoint_rows.claim_reminders(session, now, limit)), now, default_tz
+    )
     for item in away:
         cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
         resume = calendar.resume_day(cadence, item.paused_until, is_holiday)
-        repo.set_follow_ups(
+        touchpoint_rows.set_follow_ups(
             session, item.touchpoint_id, *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, item.expires_at)
         )
-        repo.clear_reminded(session, item.touchpoint_id)
+        touchpoint_rows.clear_reminded(session, item.touchpoint_id)
     return sendable
 
 
 def expire(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
     """Open touchpoints past their answer-by time, now missed: one more cycle of silence for their stakeholders.
     Check-ins and reviews never sent that fell due before the grace period are missed too (nobody's silence)."""
-    repo.miss_stale_pending(session, now - grace)
-    missed = repo.expire_unanswered(session, now, limit)
-    repo.note_missed(session, missed)
+    planning_rows.miss_stale_pending(session, now - grace)
+    missed = touchpoint_rows.expire_unanswered(session, now, limit)
+    standing_rows.note_missed(session, missed)
     return _outgoing(session, missed)
 
 
 def next_reminder(session: Session, team_id: str) -> datetime | None:
-    return repo.next_reminder(session, team_id)
+    return touchpoint_rows.next_reminder(session, team_id)

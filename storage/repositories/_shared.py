@@ -1,0 +1,59 @@
+"""What more than one repository module needs: chunking, conflict-free inserts, and atomic claims of rows to work on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from storage.models import PostStatus, Touchpoint
+
+CHUNK = 1000  # rows per multi-row statement, and ids per IN list
+
+
+def insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any]]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on either database, so concurrent writers of the same row both succeed.
+    Returns how many rows were new."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new = 0
+    for start in range(0, len(rows), CHUNK):  # within both databases' limits on bound parameters
+        # RETURNING, not rowcount: drivers disagree on rowcount for multi-row inserts.
+        statement = insert(table).values(rows[start : start + CHUNK]).on_conflict_do_nothing()
+        new += len(session.execute(statement.returning(*table.primary_key.columns)).all())
+    return new
+
+
+def claim(session: Session, where: list, values: dict, limit: int, order=Touchpoint.id, table=Touchpoint) -> list[int]:
+    """Atomically take up to `limit` rows of `table` matching `where`: on PostgreSQL rows another claimer holds are
+    skipped, not waited for; on SQLite the single writer does the same. Each row goes to exactly one claimer.
+
+    The candidates are a CTE joined to the UPDATE: PostgreSQL may run an `IN (subquery)` once per row, which turns
+    its LIMIT ... FOR UPDATE SKIP LOCKED into no limit at all; a CTE is evaluated once. `order` is the column of
+    the (status, column) index that finds the candidates, so that the oldest are taken first without a scan."""
+    candidates = select(table.id).where(*where).order_by(order, table.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimable = candidates.cte("claimable")
+    result = session.execute(
+        update(table).where(table.id == claimable.c.id, *where).values(**values).returning(table.id)
+    )
+    return sorted(result.scalars().all())
+
+
+def claim_posts(
+    session: Session, table, now: datetime, limit: int, *, lease_before: datetime | None = None, order=None
+) -> list[int]:
+    """Posts (a table with status, claimed_at and attempts) to make: pending ones, or with lease_before those whose
+    poster took them before then and never finished."""
+    if lease_before is None:
+        where = [table.status == PostStatus.PENDING]
+    else:
+        where = [table.status == PostStatus.SENDING, table.claimed_at < lease_before]
+    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": table.attempts + 1}
+    return claim(session, where, values, limit, order if order is not None else table.id, table)

@@ -1,0 +1,95 @@
+"""Answers: every version of every answer; the latest are what the services read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, tuple_
+from sqlmodel import Session
+
+from storage.models import Answer
+
+
+def latest_answers(session: Session, initiative_id: int, stakeholder_id: int) -> dict[str, Answer]:
+    """The newest version of each question's answer."""
+    newest = (
+        select(Answer.question, func.max(Answer.version).label("version"))
+        .where(Answer.initiative_id == initiative_id, Answer.stakeholder_id == stakeholder_id)
+        .group_by(Answer.question)
+        .subquery()
+    )
+    query = select(Answer).join(
+        newest,
+        and_(
+            Answer.question == newest.c.question,
+            Answer.version == newest.c.version,
+            Answer.initiative_id == initiative_id,
+            Answer.stakeholder_id == stakeholder_id,
+        ),
+    )
+    return {a.question: a for a in session.execute(query).scalars()}
+
+
+def add_answer_versions(
+    session: Session,
+    *,
+    team_id: str,
+    initiative_id: int,
+    stakeholder_id: int,
+    touchpoint_id: int,
+    texts: Mapping[str, str],
+    now: datetime,
+    current: Mapping[str, Answer] | None = None,
+) -> dict[str, Answer]:
+    """Store each text as the next version of its question (after `current`, the latest answers, when the caller
+    has them). Concurrent writers of one version collide on the unique constraint and the later one fails, rather
+    than both claiming the same version."""
+    if current is None:
+        current = latest_answers(session, initiative_id, stakeholder_id)
+    added = {}
+    for question, text in texts.items():
+        answer = Answer(
+            team_id=team_id,
+            initiative_id=initiative_id,
+            stakeholder_id=stakeholder_id,
+            touchpoint_id=touchpoint_id,
+            question=question,
+            text=text,
+            version=(current[question].version + 1) if question in current else 1,
+            answered_at=now,
+        )
+        session.add(answer)
+        added[question] = answer
+    session.flush()
+    return added
+
+
+def latest_answers_for(
+    session: Session, pairs: Iterable[tuple[int, int]], questions: Iterable[str]
+) -> dict[tuple[int, int], dict[str, str]]:
+    """The newest text of each question for many (initiative, stakeholder) pairs, in one query."""
+    keys = list(set(pairs))
+    if not keys:
+        return {}
+    newest = (
+        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, func.max(Answer.version).label("version"))
+        .where(tuple_(Answer.initiative_id, Answer.stakeholder_id).in_(keys), Answer.question.in_(list(questions)))
+        .group_by(Answer.initiative_id, Answer.stakeholder_id, Answer.question)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.text).join(
+            newest,
+            and_(
+                Answer.initiative_id == newest.c.initiative_id,
+                Answer.stakeholder_id == newest.c.stakeholder_id,
+                Answer.question == newest.c.question,
+                Answer.version == newest.c.version,
+            ),
+        )
+    ).all()
+    found: dict[tuple[int, int], dict[str, str]] = {}
+    for initiative_id, stakeholder_id, question, text in rows:
+        found.setdefault((initiative_id, stakeholder_id), {})[question] = text
+    return found

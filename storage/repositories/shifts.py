@@ -1,0 +1,139 @@
+"""Priority shifts and the daily summaries that post them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import case, func, insert, select, update
+from sqlmodel import Session
+
+from storage.models import Initiative, PostStatus, Shift, ShiftSummary, Stakeholder, Touchpoint
+from storage.repositories._shared import claim_posts, insert_ignoring_conflicts
+
+
+def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int, day: str, channel_id: str) -> int:
+    """The initiative's summary for `day`, created if need be, with one more revision to show."""
+    insert_ignoring_conflicts(
+        session,
+        ShiftSummary.__table__,
+        [
+            {
+                "team_id": team_id,
+                "initiative_id": initiative_id,
+                "day": day,
+                "channel_id": channel_id,
+                "status": PostStatus.PENDING,
+                "revision": 0,
+                "posted_revision": 0,
+                "attempts": 0,
+            }
+        ],
+    )
+    # A posted message goes back to pending to be updated, and one that failed is tried again (its channel may be
+    # fixed by now); one being sent is left to its sender, which sees the newer revision when it records its post.
+    again = ShiftSummary.status.in_((PostStatus.POSTED, PostStatus.FAILED))
+    return session.execute(
+        update(ShiftSummary)
+        .where(ShiftSummary.initiative_id == initiative_id, ShiftSummary.day == day)
+        .values(revision=ShiftSummary.revision + 1, status=case((again, PostStatus.PENDING), else_=ShiftSummary.status))
+        .returning(ShiftSummary.id)
+    ).scalar_one()
+
+
+def add_shifts(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(Shift), rows)
+
+
+def claim_shift_summaries(session: Session, now: datetime, limit: int) -> list[int]:
+    """Summaries to post, or to update with the day's newer shifts."""
+    return claim_posts(session, ShiftSummary, now, limit)
+
+
+def claim_stale_shift_summaries(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
+    """Summaries whose poster stopped part-way (or met a passing Slack failure), to check and post again."""
+    return claim_posts(session, ShiftSummary, now, limit, lease_before=lease_before, order=ShiftSummary.id)
+
+
+def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[ShiftSummary, Initiative]]:
+    query = (
+        select(ShiftSummary, Initiative)
+        .join(Initiative, Initiative.id == ShiftSummary.initiative_id)
+        .where(ShiftSummary.id.in_(list(summary_ids)))
+        .order_by(ShiftSummary.id)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def shifts_of_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[Shift, Stakeholder, Touchpoint]]:
+    query = (
+        select(Shift, Stakeholder, Touchpoint)
+        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
+        .join(Touchpoint, Touchpoint.id == Shift.touchpoint_id)
+        .where(Shift.summary_id.in_(list(summary_ids)))
+        .order_by(Shift.id)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def mark_summary_posted(session: Session, summary_id: int, revision: int, ts: str, now: datetime) -> None:
+    """Record that the message shows `revision`; if shifts arrived meanwhile it is pending again, for an update."""
+    session.execute(
+        update(ShiftSummary)
+        .where(ShiftSummary.id == summary_id)
+        .values(
+            message_ts=ts,
+            posted_at=func.coalesce(ShiftSummary.posted_at, now),
+            posted_revision=revision,
+            status=case((ShiftSummary.revision > revision, PostStatus.PENDING), else_=PostStatus.POSTED),
+            last_error=None,
+        )
+    )
+
+
+def mark_summary_failed(session: Session, summary_id: int, error: str) -> None:
+    session.execute(
+        update(ShiftSummary)
+        .where(ShiftSummary.id == summary_id)
+        .values(status=PostStatus.FAILED, last_error=error[:500])
+    )
+
+
+def follow_up_shifts(
+    session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime
+) -> int:
+    """Record who takes the follow-up of a stakeholder's shifts in one summary; shifts already taken keep theirs."""
+    return session.execute(
+        update(Shift)
+        .where(
+            Shift.team_id == team_id,
+            Shift.summary_id == summary_id,
+            Shift.stakeholder_id == stakeholder_id,
+            Shift.followed_up_by.is_(None),
+        )
+        .values(followed_up_by=user_id, followed_up_at=now)
+    ).rowcount
+
+
+def recent_shifts(
+    session: Session, team_id: str, since: datetime, *, initiative_id: int | None = None, limit: int
+) -> list[tuple[Shift, Initiative, Stakeholder]]:
+    query = (
+        select(Shift, Initiative, Stakeholder)
+        .join(Initiative, Initiative.id == Shift.initiative_id)
+        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
+        .where(Shift.team_id == team_id, Shift.detected_at >= since)
+        .order_by(Shift.detected_at.desc(), Shift.id.desc())
+        .limit(limit)
+    )
+    if initiative_id is not None:
+        query = query.where(Shift.initiative_id == initiative_id)
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def count_recent_shifts(session: Session, team_id: str, since: datetime, *, initiative_id: int | None = None) -> int:
+    query = select(func.count(Shift.id)).where(Shift.team_id == team_id, Shift.detected_at >= since)
+    if initiative_id is not None:
+        query = query.where(Shift.initiative_id == initiative_id)
+    return session.execute(query).scalar_one()

@@ -1,0 +1,53 @@
+"""Where each stakeholder stands on an initiative: what they have answered and how many cycles they were silent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_, update
+from sqlmodel import Session
+
+from storage.models import RECURRING_KINDS, InitiativeStakeholder, Touchpoint
+
+
+def note_answered(
+    session: Session,
+    initiative_id: int,
+    stakeholder_id: int,
+    *,
+    has_impact: bool,
+    has_tracking: bool,
+    rating: int | None,
+    now: datetime,
+) -> None:
+    values: dict[str, Any] = {"last_answered_at": now, "silent_cycles": 0}
+    if has_impact:
+        values["has_impact"] = True
+    if has_tracking:
+        values["has_tracking"] = True
+    if rating is not None:
+        values["rating"] = rating
+    session.execute(
+        update(InitiativeStakeholder)
+        .where(
+            InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+        )
+        .values(**values)
+    )
+
+
+def note_missed(session: Session, touchpoint_ids: Iterable[int]) -> None:
+    """One more cycle of silence for the stakeholders of these missed check-ins and reviews."""
+    ids = list(touchpoint_ids)
+    if not ids:
+        return
+    pairs = select(Touchpoint.initiative_id, Touchpoint.stakeholder_id).where(
+        Touchpoint.id.in_(ids), Touchpoint.kind.in_(RECURRING_KINDS)
+    )
+    session.execute(
+        update(InitiativeStakeholder)
+        .where(tuple_(InitiativeStakeholder.initiative_id, InitiativeStakeholder.stakeholder_id).in_(pairs))
+        .values(silent_cycles=InitiativeStakeholder.silent_cycles + 1)
+    )
