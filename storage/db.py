@@ -7,7 +7,6 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -145,8 +144,3 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
         self._read_engine.dispose()
-
-
-def sqlite_path(url: str) -> Path | None:
-    prefix = "sqlite:///"
-    return Path(url[len(prefix) :]) if url.startswith(prefix) and len(url) > len(prefix) else None

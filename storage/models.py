@@ -34,7 +34,6 @@ class TouchpointStatus(StrEnum):
     MISSED = "missed"  # not answered in time, or fell due while nothing could send it
 
 
-OPEN_STATUSES = (TouchpointStatus.SENT,)
 RECURRING_KINDS = (TouchpointKind.CHECKIN, TouchpointKind.REVIEW)
 
 
@@ -367,5 +366,5 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     team_id: str = Field(max_length=32)
-    # Indexed: every insert forgets the ids older than a day (see repositories.first_time_seen).
+    # Indexed: every insert forgets the ids older than a day (see repositories.events.first_time_seen).
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
