@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.blocks.shifts import shift_summary
 from bot.ids import Action, Block
 from bot.services import shifts
+from bot.services.initiatives import InitiativeInfo
 from bot.services.shift_rules import STRONG, Detected
 from bot.services.shifts import PersonShifts, ShiftLine, SummaryView
 from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, ShiftSummary, Stakeholder
@@ -158,7 +159,7 @@ def _pending_summaries(world, count: int, at: datetime = NOON) -> None:
             shifts.record(
                 session,
                 team_id=initiative.team_id,
-                initiative=initiative,
+                initiative=InitiativeInfo.of(initiative),
                 stakeholder_id=stakeholder_rows.stakeholder_by_user(session, initiative.team_id, user_id).id,
                 touchpoint_id=touchpoint_id,
                 now=at,
@@ -223,7 +224,7 @@ def test_a_channel_the_app_cannot_post_in_fails_the_summary_and_tells_its_owner(
         shifts.record(
             session,
             team_id=initiative.team_id,
-            initiative=initiative,
+            initiative=InitiativeInfo.of(initiative),
             stakeholder_id=1,
             touchpoint_id=1,
             now=NOON + timedelta(minutes=5),
@@ -256,7 +257,7 @@ def test_shifts_on_another_day_get_a_message_of_their_own(slack, db):
         tomorrow = shifts.record(
             session,
             team_id=initiative.team_id,
-            initiative=initiative,
+            initiative=InitiativeInfo.of(initiative),
             stakeholder_id=1,
             touchpoint_id=1,
             now=NOON + timedelta(days=1),

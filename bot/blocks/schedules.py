@@ -22,10 +22,9 @@ from bot.blocks import Message
 from bot.blocks.common import date as slack_date
 from bot.blocks.common import escape, mention, metadata, read_metadata_id, section, state_of, state_text
 from bot.ids import Block, Callback, Element
-from bot.services.cadence import ScheduleForm
+from bot.services.cadence import ScheduleForm, ScheduleSettings
 from bot.services.planning import UpcomingRow
 from bot.services.touchpoints import describe
-from storage.models import Schedule
 
 _ORDINALS = {
     1: "1st",
@@ -79,7 +78,7 @@ def _checkboxes(block: Block, label: str, pairs, chosen: set[str]) -> InputBlock
     )
 
 
-def schedule_modal(initiative_id: int, initiative_name: str, schedule: Schedule) -> View:
+def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleSettings) -> View:
     kinds = {k for k in ("checkins", "reviews") if getattr(schedule, k)}
     return View(
         type="modal",

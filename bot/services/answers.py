@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +15,7 @@ from sqlmodel import Session
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
-from bot.services.initiatives import FormInvalid
+from bot.services.initiatives import FormInvalid, InitiativeInfo
 from storage.db import Database
 from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
 from storage.repositories import answer_posts as answer_post_rows
@@ -176,12 +175,13 @@ class _Moved(Exception):
 class _Read:
     team_id: str
     user_id: str
-    touchpoint: Any
-    initiative: Any
-    stakeholder: Any
-    asked: tuple
-    given: dict
-    latest: dict
+    touchpoint: touchpoints.OwnedTouchpoint
+    initiative: InitiativeInfo
+    stakeholder: touchpoints.Owner
+    asked: tuple[measures.MeasureRow, ...]
+    given: dict[int, tuple[str, float | None]]  # measure id -> (status, value)
+    previous: dict[str, str]  # question -> latest answer text
+    versions: dict[str, int]  # question -> latest answer version
 
 
 def _read(
@@ -203,7 +203,9 @@ def _read(
     if errors:
         raise FormInvalid(errors)
     latest = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
-    return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, latest)
+    previous = {q: a.text for q, a in latest.items()}
+    versions = {q: a.version for q, a in latest.items()}
+    return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions)
 
 
 def _write(
@@ -216,8 +218,7 @@ def _write(
         read.initiative,
         read.stakeholder,
     )
-    asked, given, latest = read.asked, read.given, read.latest
-    previous = {q: a.text for q, a in latest.items()}
+    asked, given, previous = read.asked, read.given, read.previous
     clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
     to_store = {
@@ -238,7 +239,7 @@ def _write(
         touchpoint_id=touchpoint.id,
         texts=to_store,
         now=now,
-        current=latest,
+        versions=read.versions,
     )
     read_on = now.astimezone(ZoneInfo(tz)).date()
     measure_rows.add_readings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,7 @@ from bot.errors import UserError
 from bot.ids import Block
 from bot.services import calendar
 from bot.services.calendar import parse_ranges
-from bot.services.initiatives import FormInvalid, by_name
+from bot.services.initiatives import FormInvalid, InitiativeInfo, by_name
 from storage.models import Initiative, Schedule
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
@@ -36,11 +37,33 @@ class ScheduleForm:
     missed_after: str
 
 
-def find(session: Session, team_id: str, name: str) -> tuple[Initiative, Schedule]:
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """An initiative's schedule as the schedule modal shows it."""
+
+    checkins: bool
+    reviews: bool
+    day_rule: str
+    nth: int
+    weekday: int
+    send_time: str
+    fiscal_year_start: int
+    working_days: str
+    quiet_last_days: int
+    quiet_ranges: str
+    reminder_after: int
+    missed_after: int
+
+    @classmethod
+    def of(cls, row: Schedule) -> ScheduleSettings:
+        return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls)})
+
+
+def find(session: Session, team_id: str, name: str) -> tuple[InitiativeInfo, ScheduleSettings]:
     """The initiative called `name` and its schedule (the defaults if never set)."""
     initiative = by_name(session, team_id, name)
     schedule = schedule_rows.schedules_for(session, [initiative.id]).get(initiative.id)
-    return initiative, schedule or Schedule(team_id=team_id, initiative_id=initiative.id)
+    return initiative, ScheduleSettings.of(schedule or Schedule(team_id=team_id, initiative_id=initiative.id))
 
 
 def _int(text: str, low: int, high: int) -> int | None:

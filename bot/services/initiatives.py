@@ -85,12 +85,39 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-def by_name(session: Session, team_id: str, name: str) -> Initiative:
+@dataclass(frozen=True)
+class InitiativeInfo:
+    """An initiative as services hand it on: plain data, readable after its session has closed."""
+
+    id: int
+    team_id: str
+    name: str
+    business_goal: str
+    description: str
+    summary_channel_id: str
+    created_by: str
+    active: bool
+
+    @classmethod
+    def of(cls, row: Initiative) -> InitiativeInfo:
+        return cls(
+            row.id,
+            row.team_id,
+            row.name,
+            row.business_goal,
+            row.description,
+            row.summary_channel_id,
+            row.created_by,
+            row.active,
+        )
+
+
+def by_name(session: Session, team_id: str, name: str) -> InitiativeInfo:
     """The initiative called `name` (in any case), or a message saying how to find the right name."""
     initiative = initiative_rows.initiative_by_name(session, team_id, name_key(name))
     if initiative is None:
         raise UserError(f"I can't find an initiative called “{name}”. `/touchpoint list` shows them all.")
-    return initiative
+    return InitiativeInfo.of(initiative)
 
 
 def validate(

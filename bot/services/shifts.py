@@ -12,7 +12,6 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.services import initiatives
 from bot.services.shift_rules import Detected
-from storage.models import Initiative
 from storage.repositories import shifts as shift_rows
 
 SUMMARY_BATCH = 50
@@ -61,7 +60,7 @@ def record(
     session: Session,
     *,
     team_id: str,
-    initiative: Initiative,
+    initiative: initiatives.InitiativeInfo,
     stakeholder_id: int,
     touchpoint_id: int,
     detected: list[Detected],

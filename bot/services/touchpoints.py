@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.errors import TouchpointClosed
 from bot.services import calendar
+from bot.services.initiatives import InitiativeInfo
 from storage.models import Question, TouchpointKind, TouchpointStatus
 from storage.repositories import answers as answer_rows
 from storage.repositories import events as event_rows
@@ -181,7 +182,31 @@ class OpenTouchpoint:
     stakeholder_id: int
 
 
-def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, revisable_kickoff: bool = False):
+@dataclass(frozen=True)
+class OwnedTouchpoint:
+    """A touchpoint as its stakeholder answers, skips or snoozes it."""
+
+    id: int
+    kind: str
+    status: str
+    channel_id: str | None
+    message_ts: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The stakeholder a touchpoint was sent to."""
+
+    id: int
+    user_id: str
+    tz: str | None
+    country: str | None
+
+
+def owned(
+    session: Session, team_id: str, touchpoint_id: int, user_id: str, *, revisable_kickoff: bool = False
+) -> tuple[OwnedTouchpoint, InitiativeInfo, Owner]:
     """The touchpoint, its initiative and stakeholder, if it is this person's and still open; else TouchpointClosed
     with a reason they can read. A check-in or review takes one answer while it is open; with revisable_kickoff,
     the kickoff stays open for revisions once answered."""
@@ -203,10 +228,21 @@ def owned(session: Session, team_id: str, touchpoint_id: int, user_id: str, *, r
         raise TouchpointClosed(f"That {describe(touchpoint.kind)} is {state}, so it no longer takes answers.")
     if not initiative.active:
         raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
-    return touchpoint, initiative, stakeholder
+    return (
+        OwnedTouchpoint(
+            touchpoint.id,
+            touchpoint.kind,
+            touchpoint.status,
+            touchpoint.channel_id,
+            touchpoint.message_ts,
+            touchpoint.expires_at,
+        ),
+        InitiativeInfo.of(initiative),
+        Owner(stakeholder.id, stakeholder.user_id, stakeholder.tz, stakeholder.country),
+    )
 
 
-def _as_open(touchpoint, initiative, stakeholder) -> OpenTouchpoint:
+def _as_open(touchpoint: OwnedTouchpoint, initiative: InitiativeInfo, stakeholder: Owner) -> OpenTouchpoint:
     return OpenTouchpoint(
         touchpoint.id,
         touchpoint.kind,

@@ -40,13 +40,13 @@ def add_answer_versions(
     touchpoint_id: int,
     texts: Mapping[str, str],
     now: datetime,
-    current: Mapping[str, Answer] | None = None,
+    versions: Mapping[str, int] | None = None,
 ) -> dict[str, Answer]:
-    """Store each text as the next version of its question (after `current`, the latest answers, when the caller
-    has them). Concurrent writers of one version collide on the unique constraint and the later one fails, rather
+    """Store each text as the next version of its question (after `versions`, the latest answers' versions, when
+    the caller has them). Concurrent writers of one version collide on the unique constraint and the later one fails, rather
     than both claiming the same version."""
-    if current is None:
-        current = latest_answers(session, initiative_id, stakeholder_id)
+    if versions is None:
+        versions = {q: a.version for q, a in latest_answers(session, initiative_id, stakeholder_id).items()}
     added = {}
     for question, text in texts.items():
         answer = Answer(
@@ -56,7 +56,7 @@ def add_answer_versions(
             touchpoint_id=touchpoint_id,
             question=question,
             text=text,
-            version=(current[question].version + 1) if question in current else 1,
+            version=versions.get(question, 0) + 1,
             answered_at=now,
         )
         session.add(answer)
