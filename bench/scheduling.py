@@ -5,7 +5,7 @@
 1. Claim: N stakeholder-initiative pairs each with a planned check-in, of which D are due; the time to find and
    claim all D (in the pass's batches), on SQLite and, given --postgres, on PostgreSQL. Several (N, D) show whether
    the cost follows D or N.
-2. Fan-out: 1,000 DMs through the real Delivery against the simulated Slack enforcing a rate on chat.postMessage
+2. Fan-out: 1,000 DMs through the real touchpoint DM use case (bot.usecases.touchpoint_dms) against the simulated Slack enforcing a rate on chat.postMessage
    (429 with Retry-After past it): total time against the ideal 1,000 / rate, duplicates and losses.
 """
 
