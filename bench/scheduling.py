@@ -5,7 +5,7 @@
 1. Claim: N stakeholder-initiative pairs each with a planned check-in, of which D are due; the time to find and
    claim all D (in the pass's batches), on SQLite and, given --postgres, on PostgreSQL. Several (N, D) show whether
    the cost follows D or N.
-2. Fan-out: 1,000 DMs through the real Delivery against the simulated Slack enforcing a rate on chat.postMessage
+2. Fan-out: 1,000 DMs through the real touchpoint DM use case (bot.usecases.touchpoint_dms) against the simulated Slack enforcing a rate on chat.postMessage
    (429 with Retry-After past it): total time against the ideal 1,000 / rate, duplicates and losses.
 """
 
@@ -146,10 +146,10 @@ def bench_claims(url: str | None, label: str) -> list[str]:
 
 def bench_fanout(rate: int, count: int = 1_000) -> str:
     from bot.app import patient_gateway
-    from bot.delivery import Delivery
     from bot.settings import load_settings
     from bot.simulator import FakeSlackApi
     from bot.simulator.webapi import TOKEN
+    from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
 
     db = fresh_database(None)
@@ -165,9 +165,9 @@ def bench_fanout(rate: int, count: int = 1_000) -> str:
         ld_admin_user_ids="U0BENCHLD",
     )
     clock = lambda: NOW  # noqa: E731 - one frozen "now" for the pass and for what it records
-    delivery = Delivery(db, patient_gateway(settings), clock, "UTC")
+    out = Outbound(db, patient_gateway(settings), clock, "UTC")
     started = time.perf_counter()
-    report = run_pass(db, delivery, PassSettings(grace=timedelta(days=30)), clock)
+    report = run_pass(out, PassSettings(grace=timedelta(days=30)))
     seconds = time.perf_counter() - started
     delivered = Counter(m.metadata["event_payload"]["touchpoint"] for m in slack.messages if m.metadata)
     duplicates = sum(n - 1 for n in delivered.values())

@@ -24,7 +24,7 @@ from bench.digest import NOW, _bulk, seed_history
 from bench.seed import LD_ADMIN, TEAM, fresh_database
 from bot.exports import workbook
 from bot.services import exporting, importing
-from bot.services.initiatives import Profile
+from bot.slack.profiles import Profile
 from storage.db import Database
 from storage.models import Measure, Reading
 

@@ -7,7 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.slack import SlackCallFailed, SlackGateway
+from bot.slack.errors import SlackCallFailed
+from bot.slack.gateway import SlackGateway
 
 logger = logging.getLogger(__name__)
 

@@ -12,11 +12,12 @@ from slack_sdk import WebClient
 
 import handlers
 from bot.access import LdTeam
-from bot.delivery import Delivery
 from bot.jobs import BackgroundJobs
 from bot.runtime import Deps
 from bot.settings import Settings
-from bot.slack import Pacer, SlackGateway, make_client
+from bot.slack.gateway import SlackGateway, make_client
+from bot.slack.pacing import Pacer
+from bot.usecases.outbound import Outbound
 from bot.web import WebApp
 from storage.db import Database
 from storage.types import utcnow
@@ -67,7 +68,7 @@ def create_app(
         slack_now=slack_now,
         # Checked inside a listener's 3 seconds, before the ack (the import from a DM asks it after, which is fine).
         ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack_now),
-        delivery=Delivery(db, slack, clock, settings.touchpoint_tz, settings.ld_channel_id),
+        outbound=Outbound(db, slack, clock, settings.touchpoint_tz, settings.ld_channel_id),
         # One worker: summaries and fan-outs may lag a little under load, but each extra thread doing them would take
         # interpreter time from the requests that must be acknowledged within Slack's 3 seconds.
         background=background or BackgroundJobs(workers=1),

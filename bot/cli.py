@@ -55,18 +55,18 @@ def _pass_runner(settings, db: Database):
     from datetime import timedelta
 
     from bot.app import patient_gateway
-    from bot.delivery import Delivery
+    from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
     from storage.types import utcnow
 
-    delivery = Delivery(db, patient_gateway(settings), utcnow, settings.touchpoint_tz)
+    out = Outbound(db, patient_gateway(settings), utcnow, settings.touchpoint_tz)
     pass_settings = PassSettings(
         default_tz=settings.touchpoint_tz,
         grace=timedelta(hours=settings.touchpoint_grace_hours),
         lease=timedelta(seconds=settings.touchpoint_sending_lease_seconds),
         ld_channel_id=settings.ld_channel_id,
     )
-    return lambda: run_pass(db, delivery, pass_settings, utcnow)
+    return lambda: run_pass(out, pass_settings)
 
 
 def _tick(_: argparse.Namespace) -> int:
@@ -145,7 +145,7 @@ def _import(args: argparse.Namespace) -> int:
     from bot.app import patient_gateway
     from bot.errors import UserError
     from bot.services import importing
-    from bot.slack import SlackCallFailed
+    from bot.slack.errors import SlackCallFailed
     from storage.types import utcnow
 
     settings = load_settings()

@@ -299,9 +299,7 @@ class Demo:
         from schedules.touchpoint_pass import PassSettings, run_pass
 
         self.clock.now = when
-        report = run_pass(
-            self.deps.db, self.deps.delivery, PassSettings(default_tz="UTC", ld_channel_id=LD_CHANNEL), self.clock
-        )
+        report = run_pass(self.deps.outbound, PassSettings(default_tz="UTC", ld_channel_id=LD_CHANNEL))
         self.say(
             f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
             f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "

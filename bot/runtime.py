@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.access import LdTeam
-from bot.delivery import Delivery
 from bot.jobs import BackgroundJobs
 from bot.settings import Settings
-from bot.slack import SlackGateway
+from bot.slack.gateway import SlackGateway
+from bot.usecases.outbound import Outbound
 from storage.db import Database
 
 
@@ -21,7 +21,7 @@ class Deps:
     slack: SlackGateway  # patient (waits out rate limits): for work after the ack
     slack_now: SlackGateway  # impatient: for calls inside a listener's 3 seconds
     ld_team: LdTeam
-    delivery: Delivery
+    outbound: Outbound  # what the outbound use cases (bot.usecases) run on: the patient gateway, db and clock
     background: BackgroundJobs  # slow work (DM fan-outs that may wait out rate limits)
     interactive: BackgroundJobs  # quick work right after an ack (opening modals: trigger ids last 3 seconds)
     clock: Callable[[], datetime]

@@ -13,6 +13,7 @@ from bot.ids import Action, Block, Callback
 from bot.runtime import Deps
 from bot.services import answers
 from bot.services.initiatives import FormInvalid
+from bot.usecases import answer_posts
 from handlers.errors import after_ack
 
 
@@ -63,8 +64,9 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     post = [answers.outgoing(recorded)]
     fresh_for = timedelta(seconds=deps.settings.touchpoint_sending_lease_seconds / 2)
     deps.background.submit(
-        deps.delivery.publish_answers,
+        answer_posts.publish,
+        deps.outbound,
         post,
         fresh_for=fresh_for,
-        hand_back=lambda: deps.delivery.hand_back_answers(post),
+        hand_back=lambda: answer_posts.hand_back(deps.outbound, post),
     )

@@ -22,6 +22,7 @@ from bot.ids import COMMAND, Action, Subcommand
 from bot.runtime import Deps
 from bot.services import cadence, digest, exporting, initiatives, measures, planning, shifts, touchpoints
 from bot.services.calendar import parse_day
+from bot.usecases import digests, workbooks
 from handlers.errors import after_ack
 
 
@@ -105,7 +106,7 @@ def _digest(call: _Call) -> None:
     week = digest.current_week(deps.clock(), when, deps.settings.touchpoint_tz)
 
     def preview() -> None:
-        message = digest_blocks.preview_sent(deps.delivery.preview_digest(call.team_id, user_id, week))
+        message = digest_blocks.preview_sent(digests.preview(deps.outbound, call.team_id, user_id, week))
         call.respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
     after_ack(deps, call.command, call.respond, preview)
@@ -138,7 +139,7 @@ def _export(call: _Call) -> None:
 
     def export() -> None:
         try:
-            deps.delivery.export_to_dm(scope, user_id, deps.settings.touchpoint_tz)
+            workbooks.export_to_dm(deps.outbound, scope, user_id, deps.settings.touchpoint_tz)
         except Exception:
             call.respond(
                 text="Sorry, I couldn't deliver the workbook. Please try again in a minute.",
@@ -153,7 +154,7 @@ def _export(call: _Call) -> None:
 def _import(call: _Call) -> None:
     if call.rest.lower() == "template":
         call.ack(text="Sending you the blank import template in our DM…", response_type="ephemeral")
-        call.deps.background.submit(call.deps.delivery.template_to_dm, call.command.get("user_id", ""))
+        call.deps.background.submit(workbooks.template_to_dm, call.deps.outbound, call.command.get("user_id", ""))
         return
     call.reply(export_blocks.import_instructions())
 

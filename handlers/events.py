@@ -11,6 +11,7 @@ from bot.errors import NotAllowed
 from bot.ids import Event
 from bot.runtime import Deps
 from bot.services import touchpoints
+from bot.usecases import workbooks
 from handlers.errors import tell_in_dm
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def on_direct_message(event: dict, context, deps: Deps) -> None:
         try:
             if not deps.ld_team.is_member(user_id):
                 raise NotAllowed("Only L&D members can import initiatives.")
-            deps.delivery.import_from_slack(team_id, user_id, file_id)
+            workbooks.import_from_slack(deps.outbound, team_id, user_id, file_id)
         except Exception as error:  # noqa: BLE001 - the person hears about it in the DM; unexpected ones are logged
             tell_in_dm(deps, user_id, error)
 

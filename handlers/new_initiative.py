@@ -11,6 +11,7 @@ from bot.ids import Callback
 from bot.runtime import Deps
 from bot.services import initiatives
 from bot.services.initiatives import FormInvalid
+from bot.usecases import touchpoint_dms
 
 # users.info for the chosen stakeholders must finish well inside Slack's 3 seconds.
 PROFILE_BUDGET_SECONDS = 1.5
@@ -41,4 +42,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack()
-    deps.background.submit(deps.delivery.open_initiative, created)
+    deps.background.submit(touchpoint_dms.open_initiative, deps.outbound, created)

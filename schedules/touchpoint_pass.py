@@ -7,15 +7,12 @@ The database is the source of truth: every step claims its rows atomically, so a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from bot.delivery import Delivery
-from bot.services import answers, planning, shifts, touchpoints
-from schedules.digest import post_due_digests, recover_digests
-from storage.db import Database
-from storage.models import TouchpointStatus
+from bot.services import planning
+from bot.usecases import answer_posts, digests, shift_summaries, touchpoint_dms
+from bot.usecases.outbound import Outbound
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +39,9 @@ class PassReport:
     errors: list[str] = field(default_factory=list)
 
 
-def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Callable[[], datetime]) -> PassReport:
-    """One pass. Each step runs on its own, so one step's failure (logged) does not stop the others."""
+def run_pass(out: Outbound, settings: PassSettings) -> PassReport:
+    """One pass, on the clock of `out`. Each step runs on its own, so one step's failure (logged) does not stop the
+    others. Each step calls one use case, which owns its transactions and its Slack calls."""
     report = PassReport()
     # What a dead sender never got to Slack goes back to pending first, so that it meets every check of what follows.
     # Closing what is past its answer-by time or its grace period comes next, so that a pass after a long downtime
@@ -57,14 +55,14 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
         ("remind", _remind),
         ("shift summaries", _summaries),
         ("recover summaries", _recover_summaries),
-        ("digest", post_due_digests),
-        ("recover digests", recover_digests),
+        ("digest", _digests),
+        ("recover digests", _recover_digests),
         ("answers", _answers),
         ("recover answers", _recover_answers),
     )
     for name, step in steps:
         try:
-            step(db, delivery, settings, now, report)
+            step(out, settings, report)
         except Exception:
             logger.exception("scheduling pass: step %s failed", name)
             report.errors.append(name)
@@ -82,86 +80,53 @@ def run_pass(db: Database, delivery: Delivery, settings: PassSettings, now: Call
     return report
 
 
-def _plan(db, delivery, settings, now, report) -> None:
+def _plan(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     while True:
-        with db.session() as session:
-            looked_at = planning.plan(session, now(), settings.default_tz, since=now() - settings.grace)
+        with out.db.session() as session:
+            looked_at = planning.plan(session, out.clock(), settings.default_tz, since=out.clock() - settings.grace)
         report.planned += looked_at
         if looked_at < planning.PLAN_BATCH:
             return
 
 
-def _send(db, delivery, settings, now, report) -> None:
-    while True:
-        with db.session() as session:
-            items, claimed = touchpoints.claim_due(session, now(), settings.grace, settings.default_tz)
-        if not claimed:
-            return
-        failures = delivery.deliver(items)
-        report.sent += len(items) - len(failures)
-        report.failed += len(failures)
+def _send(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    sent, failed = touchpoint_dms.send_due(out, settings.grace, settings.default_tz)
+    report.sent += sent
+    report.failed += failed
 
 
-def _recover(db, delivery, settings, now, report) -> None:
-    with db.session() as session:
-        items = touchpoints.reclaim_stale(session, now(), settings.lease)
-    if items:
-        logger.warning("recovering %d touchpoints whose sender stopped part-way", len(items))
-        delivery.deliver(items, recovering=True)
-        report.recovered += len(items)
+def _recover(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.recovered += touchpoint_dms.recover(out, settings.lease)
 
 
-def _remind(db, delivery, settings, now, report) -> None:
-    with db.session() as session:
-        items = touchpoints.claim_reminders(session, now(), settings.default_tz)
-    delivery.remind(items)
-    report.reminded += len(items)
+def _remind(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.reminded += touchpoint_dms.remind_due(out, settings.default_tz)
 
 
-def _expire(db, delivery, settings, now, report) -> None:
-    with db.session() as session:
-        items = touchpoints.expire(session, now(), settings.grace)
-    delivery.close(items, TouchpointStatus.MISSED)
-    report.missed += len(items)
+def _expire(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.missed += touchpoint_dms.close_expired(out, settings.grace)
 
 
-def _drain(db, claim: Callable, post: Callable[[list], int], batch: int) -> int:
-    """Claim and post batch after batch until a claim comes back short; returns how many went out."""
-    done = 0
-    while True:
-        with db.session() as session:
-            items = claim(session)
-        if items:
-            done += post(items)
-        if len(items) < batch:
-            return done
+def _summaries(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.summaries += shift_summaries.post_due(out)
 
 
-def _summaries(db, delivery, settings, now, report) -> None:
-    report.summaries += _drain(
-        db, lambda session: shifts.claim_summaries(session, now()), delivery.post_shift_summaries, shifts.SUMMARY_BATCH
-    )
+def _recover_summaries(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.summaries += shift_summaries.recover(out, settings.lease)
 
 
-def _answers(db, delivery, settings, now, report) -> None:
+def _digests(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.digests += digests.post_due(out, settings.default_tz, settings.ld_channel_id)
+
+
+def _recover_digests(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.digests += digests.recover(out, settings.lease)
+
+
+def _answers(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     """Answers' summaries and DMs a stopping web process handed back."""
-    report.answers += _drain(
-        db, lambda session: answers.claim_posts(session, now()), delivery.publish_answers, answers.POST_BATCH
-    )
+    report.answers += answer_posts.publish_handed_back(out)
 
 
-def _recover_answers(db, delivery, settings, now, report) -> None:
-    """Posts whose poster died or met a passing Slack failure (their lease passed): Slack's history is checked first,
-    so that no summary goes out twice."""
-    with db.session() as session:
-        stale = answers.reclaim_stale_posts(session, now(), settings.lease)
-    if stale:
-        report.answers += delivery.publish_answers(stale, recovering=True)
-
-
-def _recover_summaries(db, delivery, settings, now, report) -> None:
-    with db.session() as session:
-        items = shifts.reclaim_stale(session, now(), settings.lease)
-    if items:
-        logger.warning("recovering %d shift summaries whose poster stopped part-way", len(items))
-        report.summaries += delivery.post_shift_summaries(items, recovering=True)
+def _recover_answers(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.answers += answer_posts.recover(out, settings.lease)

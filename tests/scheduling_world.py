@@ -9,10 +9,12 @@ from freezegun import freeze_time
 from sqlalchemy import func, select, update
 
 from bot.app import patient_gateway
-from bot.delivery import Delivery
 from bot.services import initiatives
-from bot.services.initiatives import NewInitiative, Profile
+from bot.services.initiatives import NewInitiative
 from bot.simulator import FakeSlackApi
+from bot.slack.profiles import Profile
+from bot.usecases import touchpoint_dms
+from bot.usecases.outbound import Outbound
 from schedules.touchpoint_pass import PassReport, PassSettings, run_pass
 from storage.db import Database
 from storage.models import Schedule, Stakeholder, Touchpoint, TouchpointStatus
@@ -24,13 +26,13 @@ from tests.conftest import LD_CHANNEL, LENA, TEAM, make_settings
 class World:
     db: Database
     slack: FakeSlackApi
-    delivery: Delivery
+    outbound: Outbound
     settings: PassSettings
 
     @classmethod
     def make(cls, slack: FakeSlackApi, db: Database, **pass_settings) -> World:
         settings = make_settings(slack, db)
-        return cls(db, slack, Delivery(db, patient_gateway(settings), utcnow, "UTC"), PassSettings(**pass_settings))
+        return cls(db, slack, Outbound(db, patient_gateway(settings), utcnow, "UTC"), PassSettings(**pass_settings))
 
     def open(
         self, at: datetime, people: dict[str, str], name: str = "Sales onboarding refresh", send: bool = True
@@ -51,7 +53,7 @@ class World:
                     utcnow(),
                 )
             if send:
-                self.delivery.send(created.touchpoint_ids)
+                touchpoint_dms.send(self.outbound, created.touchpoint_ids)
         return list(created.touchpoint_ids)
 
     def open_now(self, people: list[str], name: str = "Sales onboarding refresh") -> list[int]:
@@ -60,7 +62,7 @@ class World:
         opened = datetime.now(UTC) - timedelta(minutes=1)
         ids = self.open(opened, dict.fromkeys(people, "UTC"), name=name, send=False)
         self.make_due(ids, opened)
-        self.delivery.send(ids)
+        touchpoint_dms.send(self.outbound, ids)
         return ids
 
     def make_due(self, touchpoint_ids: list[int], at: datetime) -> None:
@@ -86,7 +88,7 @@ class World:
 
     def run(self, at: datetime) -> PassReport:
         with freeze_time(at):
-            return run_pass(self.db, self.delivery, self.settings, utcnow)
+            return run_pass(self.outbound, self.settings)
 
     def next_event(self, after: datetime | None = None) -> datetime | None:
         """The earliest instant (after `after`) at which a pass has something to do."""

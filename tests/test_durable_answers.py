@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.delivery import ATTEMPTS_MAX
 from bot.ids import MessageEvent
+from bot.usecases.outbound import ATTEMPTS_MAX
 from storage.models import Answer, AnswerPost, PostStatus
 from tests.conftest import LD_CHANNEL, LENA, SAM
 from tests.flows import all_text, answer, notices_to, open_initiative, rows

@@ -19,7 +19,8 @@ from bot.ids import COMMAND, SUBSCRIPTIONS, Event, Subcommand
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.manifest import METHOD_SCOPES, Manifest, SlackRefused, SlackUsage
 from bot.simulator.webapi import TOKEN
-from bot.slack import SlackCallFailed, SlackGateway
+from bot.slack.errors import SlackCallFailed
+from bot.slack.gateway import SlackGateway
 from bot.web import EVENTS_PATH
 
 MANIFEST = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from bot.slack import Pacer
+from bot.slack.pacing import Pacer
 
 
 class FakeTime:

@@ -18,9 +18,9 @@ from bot.exports.reading import FileRefused
 from bot.ids import Block
 from bot.services import exporting, importing
 from bot.services.importing import ImportRefused
-from bot.services.initiatives import Profile
 from bot.services.measures import reading_block
 from bot.simulator.webapi import TOKEN
+from bot.slack.profiles import Profile
 from storage.db import Database
 from storage.models import (
     Answer,

@@ -21,7 +21,7 @@ from bot.ids import Block
 from bot.limits import STAKEHOLDERS_MAX
 from bot.services import initiatives, touchpoints
 from bot.services.exporting import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS
-from bot.services.initiatives import NewInitiative, Profile, name_key
+from bot.services.initiatives import NewInitiative, Person, name_key
 from storage.repositories import initiatives as initiative_rows
 
 INITIATIVES, STAKEHOLDERS = "Initiatives", "Stakeholders"
@@ -71,6 +71,16 @@ class Imported:
     kickoffs: int
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A stakeholder as the workbook names them (its name and zone over Slack's); a Person."""
+
+    display_name: str
+    tz: str | None
+    is_bot: bool
+    deleted: bool
+
+
 @dataclass
 class _Initiative:
     row: reading.Row
@@ -80,7 +90,7 @@ class _Initiative:
     channel: str | None
     owner: str
     active: bool
-    people: dict[str, Profile]
+    people: dict[str, Person]
     paused: dict[str, date]
 
 
@@ -93,7 +103,7 @@ def run(
     team_id: str,
     file_name: str,
     content: bytes,
-    directory: Mapping[str, Profile],
+    directory: Mapping[str, Person],
     importer: str,
     default_channel: str,
     now: datetime,
@@ -182,7 +192,7 @@ def _initiatives(
 
 
 def _stakeholders(
-    rows: list[reading.Row], planned: dict[str, _Initiative], directory: Mapping[str, Profile], problems: list[Problem]
+    rows: list[reading.Row], planned: dict[str, _Initiative], directory: Mapping[str, Person], problems: list[Problem]
 ) -> None:
     for row in rows:
         v = row.values
@@ -241,7 +251,7 @@ def _stakeholders(
                 )
             )
             continue
-        initiative.people[user_id] = Profile(
+        initiative.people[user_id] = Listed(
             reading.text(v.get("name")) or person.display_name, tz or None, False, False
         )
         if until:

@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -33,14 +34,21 @@ class NewInitiative:
     summary_channel_id: str | None
 
 
-@dataclass(frozen=True)
-class Profile:
-    """What Slack says of a person chosen as a stakeholder; None where Slack could not be asked in time."""
+class Person(Protocol):
+    """What a service needs to know of a person chosen as a stakeholder: the Slack side's Profile (bot.slack.profiles)
+    is one; None where Slack could not be asked in time."""
 
-    display_name: str
-    tz: str | None
-    is_bot: bool
-    deleted: bool
+    @property
+    def display_name(self) -> str: ...
+
+    @property
+    def tz(self) -> str | None: ...
+
+    @property
+    def is_bot(self) -> bool: ...
+
+    @property
+    def deleted(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def by_name(session: Session, team_id: str, name: str) -> InitiativeInfo:
 
 
 def validate(
-    session: Session, team_id: str, form: NewInitiative, people: Mapping[str, Profile | None]
+    session: Session, team_id: str, form: NewInitiative, people: Mapping[str, Person | None]
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
     name = form.name.strip()
@@ -144,7 +152,7 @@ def validate(
     return errors
 
 
-def _stakeholder_problem(user_ids: tuple[str, ...], people: Mapping[str, Profile | None]) -> str | None:
+def _stakeholder_problem(user_ids: tuple[str, ...], people: Mapping[str, Person | None]) -> str | None:
     if not user_ids:
         return "Choose at least one stakeholder: the business people this initiative serves."
     if len(user_ids) > STAKEHOLDERS_MAX:
@@ -167,7 +175,7 @@ def create(
     team_id: str,
     opened_by: str,
     form: NewInitiative,
-    people: Mapping[str, Profile | None],
+    people: Mapping[str, Person | None],
     default_channel_id: str,
     now: datetime,
     default_tz: str = "UTC",
@@ -184,7 +192,7 @@ def store(
     session: Session,
     team_id: str,
     forms: list[tuple[str, NewInitiative]],
-    people: Mapping[str, Profile | None],
+    people: Mapping[str, Person | None],
     default_channel_id: str,
     now: datetime,
     default_tz: str = "UTC",

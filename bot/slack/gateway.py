@@ -1,12 +1,9 @@
-"""The Web API calls Touchpoint makes outside a listener's first three seconds, and what their failures mean."""
+"""The gateway to Slack's Web API: every call Touchpoint makes, each failure raised as SlackCallFailed."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import urllib.request
-from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
@@ -14,136 +11,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.models.blocks import Block
 from slack_sdk.web import SlackResponse
 
-from bot.services.initiatives import Profile
+from bot.slack.errors import SlackCallFailed
+from bot.slack.pacing import Pacer, PatientRetryHandler
+from bot.slack.profiles import Profile, from_user
 
 logger = logging.getLogger(__name__)
-
-# Errors that mean this person can never get a DM from us: retrying will not help.
-UNREACHABLE_USER = frozenset(
-    {"user_not_found", "user_disabled", "account_inactive", "cannot_dm_bot", "user_is_bot", "users_not_found"}
-)
-NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found"})
-
-
-class Pacer:
-    """Keeps each Web API method under the rate Slack enforces, learnt from its 429s.
-
-    Without it a fan-out bursts into the limit, waits out Retry-After (whole seconds), bursts again, and spends a
-    good part of its time waiting. After a 429 the pacer spaces calls of that method at just under the rate that
-    was reached in the second before, then lets go again after a quiet minute.
-    """
-
-    WINDOW = 1.0
-    QUIET = 60.0
-
-    def __init__(
-        self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
-        self._clock, self._sleep = clock, sleep
-        self._lock = threading.Lock()
-        self._recent: dict[str, deque[float]] = defaultdict(deque)
-        self._interval: dict[str, float] = {}
-        self._next: dict[str, float] = {}
-        self._limited_at: dict[str, float] = {}
-
-    def wait_turn(self, method: str) -> None:
-        with self._lock:
-            now = self._clock()
-            if method in self._interval and now - self._limited_at[method] > self.QUIET:
-                del self._interval[method]
-            interval = self._interval.get(method)
-            if not interval:
-                return
-            turn = max(now, self._next.get(method, now))
-            self._next[method] = turn + interval
-        if turn > now:
-            self._sleep(turn - now)
-
-    def record(self, method: str) -> None:
-        with self._lock:
-            now = self._clock()
-            recent = self._recent[method]
-            recent.append(now)
-            while recent and now - recent[0] > self.WINDOW:
-                recent.popleft()
-
-    def slow_down(self, method: str) -> None:
-        with self._lock:
-            now = self._clock()
-            recent = [t for t in self._recent[method] if now - t <= self.WINDOW]
-            reached = len(recent) * 0.98
-            previous = self._interval.get(method)
-            self._interval[method] = max(1.0 / reached if reached >= 1 else 1.0, previous * 1.25 if previous else 0.0)
-            self._limited_at[method] = now
-
-
-def _method_of(request: HttpRequest) -> str:
-    return request.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-
-
-class PatientRetryHandler(RetryHandler):
-    """Waits out a 429 for exactly the Retry-After Slack gave (slack_sdk's own handler adds up to a second of
-    jitter, which a single paced sender does not need), and retries 500/503 with backoff. Each kind keeps its own
-    count, so a burst of 429s does not use up the retries a later 500 deserves."""
-
-    def __init__(
-        self,
-        pacer: Pacer,
-        max_rate_limited: int = 30,
-        max_server_errors: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        super().__init__(max_retry_count=max_rate_limited + max_server_errors)
-        self.pacer = pacer
-        self.limits = {"ratelimited": max_rate_limited, "server": max_server_errors}
-        self.sleep = sleep
-
-    @staticmethod
-    def _kind(response: HttpResponse | None) -> str | None:
-        if response is None:
-            return None
-        return (
-            "ratelimited" if response.status_code == 429 else "server" if response.status_code in (500, 503) else None
-        )
-
-    def can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        kind = self._kind(response)
-        counts = state.custom_values if state.custom_values is not None else {}
-        return kind is not None and counts.get(kind, 0) < self.limits[kind]
-
-    def prepare_for_next_attempt(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        kind = self._kind(response)
-        if state.custom_values is None:
-            state.custom_values = {}
-        count = state.custom_values.get(kind, 0)
-        state.custom_values[kind] = count + 1
-        if kind == "ratelimited":
-            self.pacer.slow_down(_method_of(request))
-            retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
-            self.sleep(max(1.0, float(retry_after)) if str(retry_after).replace(".", "", 1).isdigit() else 1.0)
-        else:
-            self.sleep(0.5 * 2**count)
-        state.next_attempt_requested = True
-        state.increment_current_attempt()
 
 
 def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> WebClient:
@@ -157,45 +34,6 @@ def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> Web
     if pacer is not None:
         handlers.append(PatientRetryHandler(pacer))
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
-
-
-NEEDS_A_PERSON = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "restricted_action",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "invalid_blocks",
-        "msg_too_long",
-        "no_text",
-        "ekm_access_denied",
-        "team_access_not_granted",
-        "method_not_supported_for_channel_type",
-    }
-)
-
-
-class SlackCallFailed(Exception):
-    """A Web API call that did not succeed, after the client's own retries."""
-
-    def __init__(self, method: str, error: str) -> None:
-        super().__init__(f"{method}: {error}")
-        self.method = method
-        self.error = error
-
-    @property
-    def user_unreachable(self) -> bool:
-        return self.error in UNREACHABLE_USER
-
-    @property
-    def needs_a_person(self) -> bool:
-        """Trying again will not help until someone acts (invites the app, fixes a channel, reinstalls it)."""
-        return self.error in NEEDS_A_PERSON
 
 
 def _call(api: Callable[..., SlackResponse], pacer: Pacer | None = None, **kwargs: Any) -> dict:
@@ -213,17 +51,6 @@ def _call(api: Callable[..., SlackResponse], pacer: Pacer | None = None, **kwarg
     return response.data  # type: ignore[return-value]
 
 
-def _profile(user: dict) -> Profile:
-    profile = user.get("profile") or {}
-    user_id = user.get("id", "")
-    return Profile(
-        display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id,
-        tz=user.get("tz"),
-        is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
-        deleted=bool(user.get("deleted")),
-    )
-
-
 def _as_dicts(blocks: list[Block] | None) -> list[dict] | None:
     return None if blocks is None else [b.to_dict() for b in blocks]
 
@@ -234,7 +61,7 @@ class SlackGateway:
         self.pacer = pacer
 
     def profile(self, user_id: str) -> Profile:
-        return _profile(_call(self.client.users_info, user=user_id)["user"])
+        return from_user(_call(self.client.users_info, user=user_id)["user"])
 
     def profiles(self, user_ids: Iterable[str], budget_seconds: float) -> dict[str, Profile | None]:
         """Profiles looked up in parallel; None for any Slack did not give within the budget."""
@@ -359,7 +186,7 @@ class SlackGateway:
         while True:
             page = _call(self.client.users_list, limit=1000, cursor=cursor)
             for user in page.get("members") or []:
-                people[user["id"]] = _profile(user)
+                people[user["id"]] = from_user(user)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return people

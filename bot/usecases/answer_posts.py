@@ -1,0 +1,116 @@
+"""Publishing a stakeholder's answers: their DM shown as answered and the answers' summary posted in the
+initiative's summary channel, from the web process right after the answer or by the pass for what it handed back."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.blocks import touchpoints as blocks
+from bot.ids import MessageEvent
+from bot.services import answers
+from bot.slack.errors import DM_GONE, SlackCallFailed
+from bot.usecases import notices
+from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel
+from storage.models import PostStatus
+
+logger = logging.getLogger(__name__)
+
+
+def publish(
+    out: Outbound,
+    posts: list[answers.AnswerPostView],
+    *,
+    recovering: bool = False,
+    fresh_for: timedelta | None = None,
+) -> int:
+    """Show each stakeholder their DM as answered and post the answers' summary; returns how many summaries
+    went out. The answers are stored already, and so is each post (the outbox row, claimed by the caller).
+
+    The summary carries the post's id in its metadata, so a poster taking over from one that died after Slack
+    took the message (`recovering`) finds it instead of posting twice. A passing failure leaves the post
+    claimed, to be tried again once the lease has passed; one that needs a person, or the last attempt, gives up
+    and tells the initiative's owner. `fresh_for`: posts claimed longer ago than this are left to the scheduling
+    pass (a web process running late must not race the pass that takes them over)."""
+    now = out.clock()
+    outcomes = [
+        _publish_one(out, p, recovering)
+        for p in posts
+        if fresh_for is None or p.claimed_at is None or now - p.claimed_at <= fresh_for
+    ]
+    if not outcomes:
+        return 0
+    with out.db.session() as session:
+        answers.record_outcomes(session, outcomes, out.clock())
+    before = {p.post_id: p for p in posts}
+    for outcome in outcomes:
+        if outcome.status == PostStatus.FAILED:
+            found = before[outcome.post_id].answers
+            notices.summary_not_posted(
+                out, found.opened_by, found.initiative_name, found.summary_channel_id, outcome.error or ""
+            )
+    return sum(1 for o in outcomes if o.message_ts and not before[o.post_id].message_ts)
+
+
+def _publish_one(out: Outbound, post: answers.AnswerPostView, recovering: bool) -> answers.PostOutcome:
+    found, last_try = post.answers, post.attempts >= ATTEMPTS_MAX
+    dm_done = post.dm_done or not (found.dm_channel_id and found.dm_ts)
+    if not dm_done:
+        message = blocks.answered_message(found)
+        try:
+            out.slack.update(found.dm_channel_id, found.dm_ts, message.text, message.blocks)
+            dm_done = True
+        except SlackCallFailed as exc:
+            logger.warning("could not mark touchpoint %s answered in its DM: %s", found.touchpoint_id, exc)
+            dm_done = last_try or exc.needs_a_person or exc.error in DM_GONE
+    ts = post.message_ts
+    if ts is None:
+        summary = blocks.answer_summary(found)
+        try:
+            if recovering:
+                ts = find_in_channel(
+                    out,
+                    found.summary_channel_id,
+                    MessageEvent.ANSWER_SUMMARY_POSTED,
+                    "answer_post",
+                    post.post_id,
+                    post.created_at - timedelta(minutes=5),
+                )
+            if ts is None:
+                metadata = {
+                    "event_type": MessageEvent.ANSWER_SUMMARY_POSTED,
+                    "event_payload": {"answer_post": post.post_id},
+                }
+                ts = out.slack.post(found.summary_channel_id, summary.text, summary.blocks, metadata=metadata)
+        except SlackCallFailed as exc:
+            logger.warning("summary for touchpoint %s not posted: %s", found.touchpoint_id, exc)
+            gives_up = exc.needs_a_person or last_try
+            return answers.PostOutcome(
+                post.post_id,
+                None,
+                dm_done or gives_up,
+                PostStatus.FAILED if gives_up else PostStatus.SENDING,
+                exc.error,
+            )
+    return answers.PostOutcome(post.post_id, ts, dm_done, PostStatus.POSTED if dm_done else PostStatus.SENDING)
+
+
+def hand_back(out: Outbound, posts: list[answers.AnswerPostView]) -> None:
+    """Posts this process will not make after all (it is stopping): the next scheduling pass makes them."""
+    with out.db.session() as session:
+        answers.hand_back(session, [p.post_id for p in posts])
+
+
+def publish_handed_back(out: Outbound) -> int:
+    """The pass's step for answers' summaries and DMs a stopping web process handed back."""
+    return drain(
+        out, lambda session: answers.claim_posts(session, out.clock()), lambda p: publish(out, p), answers.POST_BATCH
+    )
+
+
+def recover(out: Outbound, lease: timedelta) -> int:
+    """Posts whose poster died or met a passing Slack failure (their lease passed): Slack's history is checked
+    first, so that no summary goes out twice."""
+    with out.db.session() as session:
+        stale = answers.reclaim_stale_posts(session, out.clock(), lease)
+    return publish(out, stale, recovering=True) if stale else 0
