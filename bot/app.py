@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,12 +41,12 @@ class Touchpoint:
         self.deps.db.dispose()
 
 
-def patient_gateway(settings: Settings) -> SlackGateway:
-    """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors."""
+def patient_gateway(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> SlackGateway:
+    """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors (waiting
+    with `sleep`: tests pass one that only notes the wait)."""
     pacer = Pacer()
-    return SlackGateway(
-        make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url, pacer=pacer), pacer
-    )
+    token = settings.slack_bot_token.get_secret_value()
+    return SlackGateway(make_client(token, settings.slack_api_url, pacer=pacer, sleep=sleep), pacer)
 
 
 def create_app(
@@ -56,11 +57,12 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     background: BackgroundJobs | None = None,
     verify_token: bool = True,
+    retry_sleep: Callable[[float], None] = time.sleep,
 ) -> Touchpoint:
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url)
-    slack, slack_now = patient_gateway(settings), SlackGateway(client)
+    slack, slack_now = patient_gateway(settings, sleep=retry_sleep), SlackGateway(client)
     deps = Deps(
         settings=settings,
         db=db,

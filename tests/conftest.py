@@ -117,6 +117,17 @@ def slack() -> Iterator[FakeSlackApi]:
         yield api
 
 
+class Waits:
+    """The waits the patient Slack client asks for (Retry-After, backoff), noted instead of slept: tests of retries
+    assert the waits and take no real seconds."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
 def make_settings(slack: FakeSlackApi, db: Database, **overrides) -> Settings:
     values = dict(
         slack_bot_token=TOKEN,
@@ -135,6 +146,7 @@ class Running:
     url: str
     workspace: Workspace
     slack: FakeSlackApi
+    waits: Waits
 
     @property
     def db(self) -> Database:
@@ -153,12 +165,15 @@ class AppServer:
     def __init__(self, slack: FakeSlackApi, db: Database, **settings) -> None:
         self.slack, self.db, self.settings = slack, db, settings
         self.running: Running | None = None
+        self.waits = Waits()
 
     def start(self) -> Running:
-        touchpoint = create_app(make_settings(self.slack, self.db, **self.settings), db=Database(self.db.url))
+        settings = make_settings(self.slack, self.db, **self.settings)
+        touchpoint = create_app(settings, db=Database(self.db.url), retry_sleep=self.waits)
         self._server = ServerThread(touchpoint).start()
         url = self._server.url
-        self.running = Running(touchpoint, url, Workspace(self.slack, url + "/slack/events", SECRET), self.slack)
+        workspace = Workspace(self.slack, url + "/slack/events", SECRET)
+        self.running = Running(touchpoint, url, workspace, self.slack, self.waits)
         return self.running
 
     def stop(self) -> None:

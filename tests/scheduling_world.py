@@ -19,7 +19,7 @@ from schedules.touchpoint_pass import PassReport, PassSettings, run_pass
 from storage.db import Database
 from storage.models import Schedule, Stakeholder, Touchpoint, TouchpointStatus
 from storage.types import utcnow
-from tests.conftest import LD_CHANNEL, LENA, TEAM, make_settings
+from tests.conftest import LD_CHANNEL, LENA, TEAM, Waits, make_settings
 
 
 @dataclass
@@ -28,11 +28,13 @@ class World:
     slack: FakeSlackApi
     outbound: Outbound
     settings: PassSettings
+    waits: Waits
 
     @classmethod
     def make(cls, slack: FakeSlackApi, db: Database, **pass_settings) -> World:
-        settings = make_settings(slack, db)
-        return cls(db, slack, Outbound(db, patient_gateway(settings), utcnow, "UTC"), PassSettings(**pass_settings))
+        settings, waits = make_settings(slack, db), Waits()
+        outbound = Outbound(db, patient_gateway(settings, sleep=waits), utcnow, "UTC")
+        return cls(db, slack, outbound, PassSettings(**pass_settings), waits)
 
     def open(
         self, at: datetime, people: dict[str, str], name: str = "Sales onboarding refresh", send: bool = True

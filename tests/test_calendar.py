@@ -18,6 +18,7 @@ from bot.services.calendar import (
     parse_ranges,
     plan_next,
     quarter_end,
+    zone_countries,
 )
 
 UTC = UTC
@@ -43,6 +44,29 @@ def test_countries_come_from_the_time_zone():
         "AU",
     ]
     assert country_of(None) is None and country_of("Not/AZone") is None
+
+
+def test_without_a_system_tz_database_countries_come_from_the_tzdata_package(tmp_path):
+    # Alpine, Windows and slim containers have no zone.tab of their own: the tzdata package's copy is read instead.
+    countries = zone_countries(system=[str(tmp_path / "missing")])
+    assert countries["Europe/London"] == "GB" and countries["Asia/Tokyo"] == "JP"
+    assert countries == zone_countries()
+
+
+def test_legacy_zone_names_find_their_country():
+    countries = zone_countries(system=[])
+    assert [countries.get(tz) for tz in ("US/Eastern", "Asia/Calcutta", "Europe/Kiev", "GB", "Japan")] == [
+        "US",
+        "IN",
+        "UA",
+        "GB",
+        "JP",
+    ]
+    assert country_of("US/Pacific") == "US" and country_of("Etc/UTC") is None
+    # Offsets are no place, whatever city newer tz databases link them to.
+    assert [countries.get(tz) for tz in ("CET", "EST", "EST5EDT")] == [None, None, None]
+    # A zone with a row of its own keeps its country even where tzdata.zi makes it a link (Amsterdam -> Brussels).
+    assert countries["Europe/Amsterdam"] == "NL"
 
 
 def test_a_year_of_defaults_in_london_keeps_ten_oclock_across_both_dst_changes():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.cli import main
 from schedules.clock import PASS_JOB_ID, build_scheduler
 
 ROOT = Path(__file__).parent.parent
@@ -25,9 +26,11 @@ def test_the_pass_runs_at_start_then_every_interval_never_overlapping():
     assert (job.max_instances, job.coalesce) == (1, True)
 
 
-def test_the_procfile_runs_a_web_process_and_one_clock():
+def test_the_procfile_runs_a_web_process_and_one_clock(capsys):
     processes = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
     assert processes == {"web": "python -m bot", "clock": "touchpoint clock"}
+    # `touchpoint` is bot.cli:main (pyproject's console script); `python -m bot` is run for real in test_entrypoint.
     for command in ("clock", "tick"):
-        result = subprocess.run([sys.executable, "-m", "bot.cli", command, "--help"], capture_output=True, text=True)
-        assert result.returncode == 0 and "usage: touchpoint" in result.stdout
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0 and "usage: touchpoint" in capsys.readouterr().out

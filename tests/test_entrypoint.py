@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -11,9 +12,10 @@ import urllib.request
 
 import pytest
 
+from bot.cli import main
 from bot.settings import SettingsError, load_settings
 from bot.simulator.webapi import TOKEN
-from tests.conftest import SECRET, process_env
+from tests.conftest import CLOCK_VARIABLES, SECRET, process_env
 
 BASE_ENV = {
     "SLACK_BOT_TOKEN": TOKEN,
@@ -34,6 +36,31 @@ def _run(tmp_path, timeout=20, **values) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture
+def serve_here(tmp_path, monkeypatch, capsys, caplog):
+    """`python -m bot` in this process (what its __main__ calls), with only `values` in the environment and tmp_path as
+    the working directory: parsing settings needs no process of its own. Returns the exit code and what it wrote to
+    stderr, log records included (a process logs to stderr), as `_run` would."""
+
+    def run(**values) -> subprocess.CompletedProcess:
+        for name in list(os.environ):
+            if name not in CLOCK_VARIABLES:
+                monkeypatch.delenv(name)
+        for name, value in values.items():
+            if value is not None:
+                monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        capsys.readouterr()
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            code = main(["serve"])
+        logged = "".join(f"{r.levelname} {r.name}: {r.getMessage()}\n" for r in caplog.records)
+        written = capsys.readouterr()
+        return subprocess.CompletedProcess(["python", "-m", "bot"], code, written.out, logged + written.err)
+
+    return run
+
+
 @pytest.mark.parametrize(
     ("change", "variable"),
     [
@@ -49,8 +76,8 @@ def _run(tmp_path, timeout=20, **values) -> subprocess.CompletedProcess:
         ({"TOUCHPOINT_TZ": "Mars/Olympus"}, "TOUCHPOINT_TZ"),
     ],
 )
-def test_a_missing_or_malformed_setting_is_one_line_naming_it_and_exit_2(tmp_path, change, variable):
-    result = _run(tmp_path, **{**BASE_ENV, **change})
+def test_a_missing_or_malformed_setting_is_one_line_naming_it_and_exit_2(serve_here, change, variable):
+    result = serve_here(**{**BASE_ENV, **change})
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"{variable}: "), result.stderr
@@ -58,6 +85,7 @@ def test_a_missing_or_malformed_setting_is_one_line_naming_it_and_exit_2(tmp_pat
 
 
 def test_every_missing_or_malformed_setting_is_named_at_once(tmp_path):
+    # Through a real `python -m bot` process: the exit code and stderr a deployment sees.
     result = _run(tmp_path, SLACK_BOT_TOKEN=TOKEN, LD_ADMIN_USER_IDS="lena@example.com", PORT="eighty")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -91,7 +119,7 @@ PASSWORD = "pa55-w0rd-never-printed"
         ),
     ],
 )
-def test_a_database_that_cannot_be_used_is_one_line_naming_database_url_and_why(tmp_path, url, reason):
+def test_a_database_that_cannot_be_used_is_one_line_naming_database_url_and_why(tmp_path, serve_here, url, reason):
     postgres = (POSTGRES or "").replace("://postgres@", f"://postgres:{PASSWORD}@")  # trust auth ignores it
     values = dict(
         password=PASSWORD,
@@ -100,7 +128,7 @@ def test_a_database_that_cannot_be_used_is_one_line_naming_database_url_and_why(
         postgres=postgres,
         name=(POSTGRES or "").rsplit("/", 1)[-1],
     )
-    result = _run(tmp_path, **BASE_ENV, DATABASE_URL=url.format(**values))
+    result = serve_here(**BASE_ENV, DATABASE_URL=url.format(**values))
     assert result.returncode == 2, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("DATABASE_URL: "), result.stderr

@@ -97,6 +97,7 @@ def test_slack_failures_during_a_pass_retry_report_and_never_stop_it(slack, db):
     slack.fail("chat.postMessage", "msg_too_long", times=5, when=lambda a: a["channel"] in ("U0P5", "D0P5"))
     report = world.run(datetime(2027, 2, 9, 10, tzinfo=UTC))
     assert (report.sent, report.failed, report.errors) == (4, 2, [])
+    assert sorted(world.waits.seconds) == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]  # Retry-After each 429, backoff each 500
     for user_id in people:
         assert len(world.touchpoint_dms(user_id)) == (1 if user_id in ("U0P3", "U0P5") else 2)
     gone = next(s for s in _rows(world, Stakeholder) if s.user_id == "U0P3")

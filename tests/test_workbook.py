@@ -4,8 +4,8 @@ round trip, every refusal, and the Slack side (files_upload_v2, a workbook sent 
 from __future__ import annotations
 
 import io
+import os
 import subprocess
-import sys
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
+from bot.cli import main
 from bot.exports import reading, workbook
 from bot.exports.reading import FileRefused
 from bot.ids import Block
@@ -36,6 +37,7 @@ from tests.conftest import (
     APPBOT,
     CHECK_INS_OUT,
     CHRIS,
+    CLOCK_VARIABLES,
     GONE,
     LD_CHANNEL,
     LENA,
@@ -44,7 +46,6 @@ from tests.conftest import (
     SAM,
     SECRET,
     TEAM,
-    process_env,
 )
 from tests.flows import open_form, rows, submit_form
 from tests.scheduling_world import World
@@ -416,9 +417,11 @@ def test_a_workbook_sent_to_the_dm_is_imported_all_or_nothing(app, slack):
     assert len(rows(app, Initiative)) == 1
 
 
-def _cli(slack, db, *args, cwd) -> subprocess.CompletedProcess:
-    env = process_env("PATH", "HOME", "LANG")
-    env.update(
+@pytest.fixture
+def cli(slack, db, tmp_path, monkeypatch, capsys):
+    """`touchpoint ARGS` in this process (the console script is bot.cli:main), with the environment a deployment
+    gives it and tmp_path as the working directory; returns the exit code and what it printed."""
+    values = dict(
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
@@ -426,23 +429,34 @@ def _cli(slack, db, *args, cwd) -> subprocess.CompletedProcess:
         LD_CHANNEL_ID=LD_CHANNEL,
         LD_ADMIN_USER_IDS=LENA,
     )
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+    for name in list(os.environ):
+        if name not in CLOCK_VARIABLES:
+            monkeypatch.delenv(name)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        code = main(list(args))
+        written = capsys.readouterr()
+        return subprocess.CompletedProcess(["touchpoint", *args], code, written.out, written.err)
+
+    return run
 
 
-def test_template_import_and_export_from_the_command_line(slack, db, tmp_path):
-    made = _cli(slack, db, "template", "--out", "blank.xlsx", cwd=tmp_path)
+def test_template_import_and_export_from_the_command_line(cli, slack, db, tmp_path):
+    made = cli("template", "--out", "blank.xlsx")
     assert made.returncode == 0, made.stderr
     wb = load_workbook(tmp_path / "blank.xlsx")
     wb["Initiatives"].append(("Safety refresher", "Fewer injuries"))
     wb["Stakeholders"].append(("Safety refresher", SAM))
     wb.save(tmp_path / "filled.xlsx")
-    imported = _cli(slack, db, "import", "filled.xlsx", cwd=tmp_path)
+    imported = cli("import", "filled.xlsx")
     assert imported.returncode == 0, imported.stderr
     assert "imported 1 initiatives and 1 stakeholders" in imported.stdout
-    refused = _cli(slack, db, "import", "filled.xlsx", cwd=tmp_path)  # the second time, the name is taken
+    refused = cli("import", "filled.xlsx")  # the second time, the name is taken
     assert refused.returncode == 1 and "already exists" in refused.stderr
-    exported = _cli(slack, db, "export", "--out", "plan.xlsx", "--initiative", "safety refresher", cwd=tmp_path)
+    exported = cli("export", "--out", "plan.xlsx", "--initiative", "safety refresher")
     assert exported.returncode == 0, exported.stderr
     assert load_workbook(tmp_path / "plan.xlsx")["Initiatives"]["A2"].value == "Safety refresher"

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar as cal
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,15 +109,47 @@ def parse_day(text: str, now: datetime) -> date:
 # Countries and holidays
 
 
+# Zones named for an offset, not a place: newer tz databases make them links to one city (CET to Brussels, EST to
+# Panama), whose holidays they must not take.
+_NOT_PLACES = frozenset({"CET", "MET", "WET", "EET", "EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT"})
+
+
+def _tz_folders(system: Sequence[str]) -> list[Path]:
+    """Where the tz database's tables are: the system's folders, then the `tzdata` package's copy (Alpine, Windows
+    and slim containers have no system one)."""
+    return [*(Path(folder) for folder in system), Path(str(resources.files("tzdata").joinpath("zoneinfo")))]
+
+
+def zone_countries(system: Sequence[str] = TZPATH) -> dict[str, str]:
+    """IANA zone -> ISO country code, from zone.tab, legacy names included (`US/Eastern`, `Asia/Calcutta`): a name that
+    is a link to a zone of a country, in tzdata.zi, takes that country."""
+    folders = _tz_folders(system)
+    tab = next((folder / "zone.tab" for folder in folders if (folder / "zone.tab").is_file()), None)
+    if tab is None:
+        return {}
+    rows = (line.split("\t") for line in tab.read_text().splitlines() if line and not line.startswith("#"))
+    countries = {row[2]: row[0] for row in rows if len(row) >= 3}
+    links: dict[str, str] = {}
+    for folder in folders:
+        if (folder / "tzdata.zi").is_file():
+            for line in (folder / "tzdata.zi").read_text().splitlines():
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == "L":
+                    links[parts[2]] = parts[1]
+            break
+    for name, target in links.items():
+        for _ in range(len(links)):  # a link to a link: follow it, never forever
+            if target in countries or target not in links:
+                break
+            target = links[target]
+        if name not in countries and name not in _NOT_PLACES and target in countries:
+            countries[name] = countries[target]
+    return countries
+
+
 @lru_cache(maxsize=1)
 def _zone_countries() -> dict[str, str]:
-    """IANA zone -> ISO country code, from the system's tz database (zone.tab)."""
-    for folder in TZPATH:
-        path = Path(folder) / "zone.tab"
-        if path.exists():
-            rows = (line.split("\t") for line in path.read_text().splitlines() if line and not line.startswith("#"))
-            return {row[2]: row[0] for row in rows if len(row) >= 3}
-    return {}
+    return zone_countries()
 
 
 def country_of(tz: str | None) -> str | None:

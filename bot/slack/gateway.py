@@ -23,7 +23,9 @@ from bot.slack.profiles import Profile, from_user
 logger = logging.getLogger(__name__)
 
 
-def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> WebClient:
+def make_client(
+    token: str, base_url: str, *, pacer: Pacer | None = None, sleep: Callable[[float], None] = time.sleep
+) -> WebClient:
     """A client for the Web API at base_url.
 
     With a pacer, the client is patient (background work, the clock): it waits out 429s as Retry-After says,
@@ -32,7 +34,7 @@ def make_client(token: str, base_url: str, *, pacer: Pacer | None = None) -> Web
     """
     handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
     if pacer is not None:
-        handlers.append(PatientRetryHandler(pacer))
+        handlers.append(PatientRetryHandler(pacer, sleep=sleep))
     return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
 
 
