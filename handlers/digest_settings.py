@@ -7,11 +7,10 @@ from slack_bolt import Ack, App
 from bot.blocks import digest as blocks
 from bot.blocks.common import state_of, state_text
 from bot.blocks.initiatives import notice_view, refusal_view
-from bot.errors import NotAllowed
+from bot.errors import FormInvalid, NotAllowed
 from bot.ids import Block, Callback
 from bot.runtime import Deps
 from bot.services import digest
-from bot.services.initiatives import FormInvalid
 
 
 def register(app: App) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 
 from bot.blocks import initiatives as blocks
-from bot.errors import NotAllowed
+from bot.errors import FormInvalid, NotAllowed
 from bot.ids import Callback
 from bot.runtime import Deps
 from bot.services import initiatives
-from bot.services.initiatives import FormInvalid
 
 # users.info for the chosen stakeholders must finish well inside Slack's 3 seconds.
 PROFILE_BUDGET_SECONDS = 1.5

@@ -6,11 +6,10 @@ from slack_bolt import Ack, App
 
 from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import schedules as blocks
-from bot.errors import NotAllowed, UserError
+from bot.errors import FormInvalid, NotAllowed, UserError
 from bot.ids import Callback
 from bot.runtime import Deps
 from bot.services import cadence
-from bot.services.initiatives import FormInvalid
 
 
 def register(app: App) -> None:

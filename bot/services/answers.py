@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
-from bot.services.initiatives import FormInvalid
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.errors import UserError
+from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services import calendar
 from bot.services.calendar import parse_ranges
-from bot.services.initiatives import FormInvalid, by_name
+from bot.services.initiatives import by_name
 from storage import repositories as repo
 from storage.models import Initiative, Schedule
 

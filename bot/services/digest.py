@@ -12,10 +12,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.errors import UserError
+from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services.calendar import zone
-from bot.services.initiatives import FormInvalid
 from storage import reporting
 from storage import repositories as repo
 
