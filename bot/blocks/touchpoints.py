@@ -401,8 +401,3 @@ def summary_not_posted(initiative_name: str, channel_id: str, reason: str) -> Me
         "The answers are stored."
     )
     return Message(text=f"{escape(initiative_name)}: summary could not be posted", blocks=[section(text)])
-
-
-def unexpected_error(error_id: str) -> Message:
-    text = f"Sorry, something went wrong on my side. Nothing you sent was lost. If it happens again, quote error id `{error_id}`."
-    return Message(text=text, blocks=[section(text)])
