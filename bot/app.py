@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Touchpoint:
+class TouchpointApp:
     bolt: App
     deps: Deps
 
@@ -55,7 +55,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     background: BackgroundJobs | None = None,
     verify_token: bool = True,
-) -> Touchpoint:
+) -> TouchpointApp:
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url)
@@ -92,4 +92,4 @@ def create_app(
 
     bolt.use(inject)
     handlers.register(bolt)
-    return Touchpoint(bolt, deps)
+    return TouchpointApp(bolt, deps)

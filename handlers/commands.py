@@ -18,7 +18,7 @@ from bot.blocks import measures as measure_blocks
 from bot.blocks import schedules as schedule_blocks
 from bot.blocks import shifts as shift_blocks
 from bot.errors import UserError
-from bot.ids import COMMAND, Action, Subcommand
+from bot.ids import COMMAND, USER_ID, Action, Subcommand
 from bot.runtime import Deps
 from bot.services.calendar import parse_day
 from bot.usecases import commands, initiatives, measures, schedules, shift_followups
@@ -168,7 +168,7 @@ ROUTES: dict[str, Route] = {
     Subcommand.IMPORT: Route(_import, ld_only=True),
     Subcommand.EXPORT: Route(_export, ld_only=False),  # anyone may export their own answers
 }
-_PAUSE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
+_PAUSE = re.compile(rf"^<@({USER_ID})(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
 
 
 def _pause(deps: Deps, team_id: str, text: str) -> Message:

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
+from bot.blocks.common import channel, context, escape, mention, section, shorten, state_of, state_text
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services.initiatives import FirstAsk, Listing, NewInitiative
@@ -182,13 +182,9 @@ SHIFT_RULES = (
 )
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def help_message(unknown: str | None = None) -> Message:
     intro = (
-        f"I don't know `{escape(_shorten(unknown, 40))}`. Here is what I can do:"
+        f"I don't know `{escape(shorten(unknown, 40))}`. Here is what I can do:"
         if unknown
         else "Touchpoint keeps your L&D team in step with the business people each initiative serves."
     )

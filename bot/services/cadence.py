@@ -16,8 +16,6 @@ from bot.services.initiatives import by_name
 from storage import repositories as repo
 from storage.models import Initiative, Schedule
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
 
 @dataclass(frozen=True)
 class ScheduleForm:
@@ -58,7 +56,7 @@ def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -
     weekday = _int(form.weekday, 0, 6)
     if weekday is None and form.day_rule == "weekday":
         errors[Block.WEEKDAY] = "Choose a weekday."
-    if not _TIME.match(form.send_time or ""):
+    if not calendar.TIME_OF_DAY.match(form.send_time or ""):
         errors[Block.SEND_TIME] = "Choose a time, such as 10:00."
     fiscal = _int(form.fiscal_year_start, 1, 12)
     if fiscal is None:
