@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Touchpoint:
+class TouchpointApp:
     bolt: App
     deps: Deps
 
@@ -58,7 +58,7 @@ def create_app(
     background: BackgroundJobs | None = None,
     verify_token: bool = True,
     retry_sleep: Callable[[float], None] = time.sleep,
-) -> Touchpoint:
+) -> TouchpointApp:
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url)
@@ -95,4 +95,4 @@ def create_app(
 
     bolt.use(inject)
     handlers.register(bolt)
-    return Touchpoint(bolt, deps)
+    return TouchpointApp(bolt, deps)

@@ -1,5 +1,7 @@
 """Errors a user can act on. Raised anywhere, shown privately by the one error handler."""
 
+from collections.abc import Mapping
+
 
 class UserError(Exception):
     """Something the person did that Touchpoint will not do; the message says what to do instead."""
@@ -22,3 +24,11 @@ class NotAllowed(UserError):
 
 class TouchpointClosed(UserError):
     """An answer arrived for a touchpoint that is not open to this person."""
+
+
+class FormInvalid(UserError):
+    """Inline errors for a modal, keyed by block id."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)

@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 COMMAND = "/touchpoint"
+USER_ID = r"[UW][A-Z0-9]{2,}"  # a Slack user id (W… for Enterprise Grid)
 
 
 class Subcommand(StrEnum):

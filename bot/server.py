@@ -12,7 +12,7 @@ import time
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from bot.app import Touchpoint
+from bot.app import TouchpointApp
 from bot.web import MAX_BODY_BYTES
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ REQUESTS_DRAIN_SECONDS = 8.0
 JOBS_DRAIN_SECONDS = 12.0
 
 
-def http_server(touchpoint: Touchpoint, host: str, port: int, threads: int, **waitress_options):
+def http_server(touchpoint: TouchpointApp, host: str, port: int, threads: int, **waitress_options):
     """A waitress server, not yet running: call .run() (blocks) and .close() to stop."""
     # Waitress itself cuts off a body far over the app's limit instead of buffering up to its own 1 GB default; one
     # just over it is still read, so that the app answers it with a clean 413.
@@ -40,7 +40,7 @@ def http_server(touchpoint: Touchpoint, host: str, port: int, threads: int, **wa
     )
 
 
-def serve(touchpoint: Touchpoint) -> None:
+def serve(touchpoint: TouchpointApp) -> None:
     """Serve until SIGTERM (or SIGINT), then stop within about 20 s and return: see stop_gracefully."""
     settings = touchpoint.deps.settings
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
@@ -67,7 +67,7 @@ def serve(touchpoint: Touchpoint) -> None:
     stop_gracefully(touchpoint)
 
 
-def stop_gracefully(touchpoint: Touchpoint, timeout: float = JOBS_DRAIN_SECONDS) -> None:
+def stop_gracefully(touchpoint: TouchpointApp, timeout: float = JOBS_DRAIN_SECONDS) -> None:
     """Give the work queued after acks `timeout` seconds, hand back what did not start (answers' posts go back to
     the scheduling pass at once), and close. Work still running then is abandoned: it is claimed in the database,
     and the pass takes it over once its lease has passed, checking Slack's history first."""
@@ -87,7 +87,7 @@ class ServerThread:
 
     def __init__(
         self,
-        touchpoint: Touchpoint,
+        touchpoint: TouchpointApp,
         *,
         host: str = "127.0.0.1",
         port: int = 0,

@@ -8,11 +8,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import touchpoints as blocks
-from bot.errors import TouchpointClosed
+from bot.errors import FormInvalid, TouchpointClosed
 from bot.ids import Action, Block, Callback
 from bot.runtime import Deps
 from bot.services import answers
-from bot.services.initiatives import FormInvalid
 from bot.usecases import answer_posts
 from handlers.errors import after_ack
 

@@ -17,18 +17,18 @@ from bot.blocks import initiatives as blocks
 from bot.blocks import measures as measure_blocks
 from bot.blocks import schedules as schedule_blocks
 from bot.blocks import shifts as shift_blocks
-from bot.errors import NotAllowed, UserError
-from bot.ids import COMMAND, Action, Subcommand
+from bot.errors import UserError
+from bot.ids import COMMAND, USER_ID, Action, Subcommand
 from bot.runtime import Deps
-from bot.services import cadence, digest, exporting, initiatives, measures, planning, shifts, touchpoints
 from bot.services.calendar import parse_day
-from bot.usecases import digests, workbooks
+from bot.usecases import commands, digests, initiatives, measures, schedules, shift_followups, workbooks
+from handlers.authorization import LdOnly, require_ld_member
 from handlers.errors import after_ack
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(on_command)
-    app.action(re.compile(f"^{Action.LIST_PAGE}"))(on_list_page)
+    app.command(COMMAND)(on_command)  # who may use it is declared per subcommand, in ROUTES
+    app.action(re.compile(f"^{Action.LIST_PAGE}"), middleware=[LdOnly()])(on_list_page)
 
 
 @dataclass(frozen=True)
@@ -59,14 +59,12 @@ def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, con
     subcommand, _, rest = unescape((command.get("text") or "").strip()).partition(" ")
     subcommand = subcommand.lower()
     call = _Call(ack, command, client, respond, deps, context["team_id"], rest.strip())
-    if subcommand == Subcommand.EXPORT:  # anyone may export their own answers; the rest is for L&D members
-        return _export(call)
-    run = _MANAGING.get(subcommand)
-    if run is None:
+    route = ROUTES.get(subcommand)
+    if route is None:
         return call.reply(blocks.help_message(None if subcommand in ("", Subcommand.HELP) else subcommand))
-    if not deps.ld_team.is_member(command.get("user_id", "")):
-        return call.reply(blocks.not_allowed(NotAllowed().message))
-    run(call)
+    if route.ld_only:
+        require_ld_member(deps, command.get("user_id", ""))
+    route.run(call)
 
 
 def _new(call: _Call) -> None:
@@ -78,24 +76,20 @@ def _list_command(call: _Call) -> None:
 
 
 def _upcoming(call: _Call) -> None:
-    with call.deps.db.reading() as session:
-        rows = planning.upcoming(session, call.team_id, call.deps.settings.touchpoint_tz)
-    call.reply(schedule_blocks.upcoming_list(rows))
+    call.reply(schedule_blocks.upcoming_list(schedules.upcoming(call.deps, call.team_id)))
 
 
 def _schedule(call: _Call) -> None:
     if not call.rest:
         raise UserError("Which initiative? For example: `/touchpoint schedule Sales onboarding refresh`")
-    with call.deps.db.reading() as session:
-        initiative, schedule = cadence.find(session, call.team_id, call.rest)
+    initiative, schedule = schedules.find(call.deps, call.team_id, call.rest)
     call.open_modal(schedule_blocks.schedule_modal(initiative.id, initiative.name, schedule))
 
 
 def _digest(call: _Call) -> None:
     deps, user_id = call.deps, call.command.get("user_id", "")
-    with deps.db.reading() as session:
-        when = digest.digest_time(session, call.team_id)
     if call.rest.lower() == "settings":
+        when = schedules.digest_time(deps, call.team_id)
         return call.open_modal(digest_blocks.digest_settings_modal(when, deps.settings.ld_channel_id))
     if call.rest:
         raise UserError(
@@ -103,7 +97,7 @@ def _digest(call: _Call) -> None:
             "`/touchpoint digest settings` sets when and where it goes."
         )
     call.ack(text="Putting your preview together…", response_type="ephemeral")
-    week = digest.current_week(deps.clock(), when, deps.settings.touchpoint_tz)
+    week = schedules.current_digest_week(deps, call.team_id)
 
     def preview() -> None:
         message = digest_blocks.preview_sent(digests.preview(deps.outbound, call.team_id, user_id, week))
@@ -113,26 +107,16 @@ def _digest(call: _Call) -> None:
 
 
 def _shifts(call: _Call) -> None:
-    with call.deps.db.reading() as session:
-        found = shifts.recent(session, call.team_id, call.rest, call.deps.clock())
-    call.reply(shift_blocks.recent_shifts(found))
+    call.reply(shift_blocks.recent_shifts(shift_followups.recent(call.deps, call.team_id, call.rest)))
 
 
 def _alignment(call: _Call) -> None:
-    deps = call.deps
-    with deps.db.reading() as session:
-        when = digest.digest_time(session, call.team_id)
-        week = digest.current_week(deps.clock(), when, deps.settings.touchpoint_tz)
-        report = digest.alignment_report(session, call.team_id, call.rest, deps.clock(), week)
-    call.reply(digest_blocks.alignment_report(report))
+    call.reply(digest_blocks.alignment_report(commands.alignment_report(call.deps, call.team_id, call.rest)))
 
 
 def _export(call: _Call) -> None:
     deps, user_id = call.deps, call.command.get("user_id", "")
-    with deps.db.reading() as session:
-        scope = exporting.scope_for(
-            session, call.team_id, call.rest, user_id, is_ld_member=deps.ld_team.is_member(user_id)
-        )
+    scope = commands.export_scope(deps, call.team_id, call.rest, user_id)
     call.ack(
         text=f"Building the workbook of {scope.title}… it will arrive in our DM in a moment.", response_type="ephemeral"
     )
@@ -162,24 +146,29 @@ def _import(call: _Call) -> None:
 def _measures(call: _Call) -> None:
     if not call.rest:
         raise UserError("Which initiative? For example: `/touchpoint measures Sales onboarding refresh`")
-    with call.deps.db.reading() as session:
-        form = measures.form(session, call.team_id, call.rest)
-    call.open_modal(measure_blocks.measure_modal(form))
+    call.open_modal(measure_blocks.measure_modal(measures.form(call.deps, call.team_id, call.rest)))
 
 
-_MANAGING: dict[str, Callable[[_Call], None]] = {
-    Subcommand.NEW: _new,
-    Subcommand.LIST: _list_command,
-    Subcommand.SCHEDULE: _schedule,
-    Subcommand.UPCOMING: _upcoming,
-    Subcommand.PAUSE: lambda call: call.reply(_pause(call.deps, call.team_id, call.rest)),
-    Subcommand.DIGEST: _digest,
-    Subcommand.SHIFTS: _shifts,
-    Subcommand.ALIGNMENT: _alignment,
-    Subcommand.MEASURES: _measures,
-    Subcommand.IMPORT: _import,
+@dataclass(frozen=True)
+class Route:
+    run: Callable[[_Call], None]
+    ld_only: bool  # True: for L&D members only (NotAllowed for anyone else)
+
+
+ROUTES: dict[str, Route] = {
+    Subcommand.NEW: Route(_new, ld_only=True),
+    Subcommand.LIST: Route(_list_command, ld_only=True),
+    Subcommand.SCHEDULE: Route(_schedule, ld_only=True),
+    Subcommand.UPCOMING: Route(_upcoming, ld_only=True),
+    Subcommand.PAUSE: Route(lambda call: call.reply(_pause(call.deps, call.team_id, call.rest)), ld_only=True),
+    Subcommand.DIGEST: Route(_digest, ld_only=True),
+    Subcommand.SHIFTS: Route(_shifts, ld_only=True),
+    Subcommand.ALIGNMENT: Route(_alignment, ld_only=True),
+    Subcommand.MEASURES: Route(_measures, ld_only=True),
+    Subcommand.IMPORT: Route(_import, ld_only=True),
+    Subcommand.EXPORT: Route(_export, ld_only=False),  # anyone may export their own answers
 }
-_PAUSE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
+_PAUSE = re.compile(rf"^<@({USER_ID})(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
 
 
 def _pause(deps: Deps, team_id: str, text: str) -> Message:
@@ -187,15 +176,12 @@ def _pause(deps: Deps, team_id: str, text: str) -> Message:
     if not match:
         raise UserError("Say who and until when, for example: `/touchpoint pause @sam until 2027-01-15`")
     user_id, until = match.group(1), parse_day(match.group(2), deps.clock())
-    with deps.db.session() as session:
-        moved = touchpoints.pause(session, team_id, user_id, until, deps.clock(), deps.settings.touchpoint_tz)
+    moved = schedules.pause(deps, team_id, user_id, until)
     return schedule_blocks.paused(user_id, until, moved, self_service=False)
 
 
 def on_list_page(ack: Ack, action: dict, body: dict, respond: Respond, context, deps: Deps) -> None:
     ack()
-    if not deps.ld_team.is_member(body["user"]["id"]):
-        raise NotAllowed()
     message = _list(deps, context["team_id"], _page(action.get("value")))
     respond(text=message.text, blocks=message.blocks, replace_original=True, response_type="ephemeral")
 
@@ -211,6 +197,4 @@ def _page(text: object) -> int:
 
 
 def _list(deps: Deps, team_id: str, page: int) -> Message:
-    with deps.db.reading() as session:
-        listing = initiatives.list_page(session, team_id, page)
-    return blocks.initiative_list(listing)
+    return blocks.initiative_list(initiatives.list_page(deps, team_id, page))

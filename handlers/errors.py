@@ -14,8 +14,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, BoltResponse, Respond
 
 from bot.blocks import Message
-from bot.blocks.initiatives import notice_view, refusal
-from bot.blocks.touchpoints import unexpected_error
+from bot.blocks.notices import notice_view, refusal, unexpected_error
 from bot.errors import UserError
 from bot.runtime import Deps
 
@@ -32,8 +31,13 @@ def on_error(error: Exception, body: dict, ack: Ack, respond: Respond, deps: Dep
         # Already acknowledged: that stays Slack's answer, and the user hears privately.
         _tell(body, message, respond, deps)
         return ack.response
-    # Not acknowledged yet: answer Slack's request itself, in a shape the user sees.
-    return _as_ack(body, message)
+    if body.get("type") == "view_submission" or body.get("command"):
+        # Not acknowledged yet: answer Slack's request itself, in a shape the user sees.
+        return _as_ack(body, message)
+    # A button or an event (refused before its ack, say): Slack needs only the ack, the user hears privately.
+    if deps is not None:
+        deps.interactive.submit(_tell, body, message, respond, deps)
+    return BoltResponse(status=200, body="")
 
 
 def after_ack(deps: Deps, body: dict, respond: Respond, work: Callable[[], None]) -> None:
@@ -69,13 +73,9 @@ def _describe(error: Exception) -> Message:
 def _as_ack(body: dict, message: Message) -> BoltResponse:
     if body.get("type") == "view_submission":
         payload = {"response_action": "update", "view": notice_view(message.text).to_dict()}  # text: mrkdwn already
-    elif body.get("command"):
-        payload = {"response_type": "ephemeral", "text": message.text}
     else:
-        payload = {}
-    return BoltResponse(
-        status=200, body=json.dumps(payload) if payload else "", headers={"content-type": "application/json"}
-    )
+        payload = {"response_type": "ephemeral", "text": message.text}
+    return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})
 
 
 def _tell(body: dict, message: Message, respond: Respond, deps: Deps | None) -> None:
@@ -83,7 +83,7 @@ def _tell(body: dict, message: Message, respond: Respond, deps: Deps | None) -> 
         if body.get("response_url"):
             respond(text=message.text, blocks=message.blocks or None, response_type="ephemeral", replace_original=False)
             return
-        user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+        user_id = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
         if user_id and deps is not None:
             deps.slack_now.post(user_id, message.text, message.blocks or None)
     except Exception:

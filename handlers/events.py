@@ -7,11 +7,11 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
-from bot.errors import NotAllowed
 from bot.ids import Event
 from bot.runtime import Deps
 from bot.services import touchpoints
 from bot.usecases import workbooks
+from handlers.authorization import LdOnly
 from handlers.errors import tell_in_dm
 
 logger = logging.getLogger(__name__)
@@ -20,7 +20,9 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.middleware(drop_retried_events)
     app.event(Event.USER_CHANGE)(on_user_change)
-    app.event(Event.MESSAGE)(on_direct_message)
+    only_ld = LdOnly("Only L&D members can import initiatives.")
+    app.event(Event.MESSAGE, matchers=[is_import_request], middleware=[only_ld])(on_direct_message)
+    app.event(Event.MESSAGE)(on_other_message)
 
 
 def drop_retried_events(body: dict, context, next, deps: Deps):
@@ -52,23 +54,27 @@ def on_user_change(event: dict, context, deps: Deps) -> None:
         )
 
 
+def is_import_request(event: dict) -> bool:
+    """A workbook dropped into the app's DM by a person, with the word "import"."""
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("bot_id")
+        and bool(event.get("files"))
+        and "import" in (event.get("text") or "").lower()
+    )
+
+
+def on_other_message() -> None:
+    """Any other message the app can see needs no answer (acknowledged, so that Slack does not retry it)."""
+
+
 def on_direct_message(event: dict, context, deps: Deps) -> None:
-    """A workbook dropped into the app's DM with the word "import": imported after the ack, the answer in the DM."""
-    files = event.get("files") or []
+    """A workbook to import: imported after the ack, the answer in the DM."""
     user_id = event.get("user") or ""
-    if (
-        event.get("channel_type") != "im"
-        or event.get("bot_id")
-        or not files
-        or "import" not in (event.get("text") or "").lower()
-    ):
-        return
-    team_id, file_id = context.get("team_id") or "", str(files[0].get("id") or "")
+    team_id, file_id = context.get("team_id") or "", str(event["files"][0].get("id") or "")
 
     def run() -> None:
         try:
-            if not deps.ld_team.is_member(user_id):
-                raise NotAllowed("Only L&D members can import initiatives.")
             workbooks.import_from_slack(deps.outbound, team_id, user_id, file_id)
         except Exception as error:  # noqa: BLE001 - the person hears about it in the DM; unexpected ones are logged
             tell_in_dm(deps, user_id, error)

@@ -6,39 +6,25 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 
 from bot.blocks import initiatives as blocks
-from bot.errors import NotAllowed
+from bot.errors import FormInvalid
 from bot.ids import Callback
 from bot.runtime import Deps
-from bot.services import initiatives
-from bot.services.initiatives import FormInvalid
-from bot.usecases import touchpoint_dms
+from bot.usecases import initiatives, touchpoint_dms
+from handlers.authorization import LdOnly
 
 # users.info for the chosen stakeholders must finish well inside Slack's 3 seconds.
 PROFILE_BUDGET_SECONDS = 1.5
 
 
 def register(app: App) -> None:
-    app.view(Callback.NEW_INITIATIVE)(on_submit)
+    app.view(Callback.NEW_INITIATIVE, middleware=[LdOnly()])(on_submit)
 
 
 def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
-    user_id = body["user"]["id"]
-    if not deps.ld_team.is_member(user_id):
-        return ack(response_action="update", view=blocks.refusal_view(NotAllowed().message))
     form = blocks.read_new_initiative(view.get("state", {}).get("values", {}))
     people = deps.slack_now.profiles(form.stakeholder_ids, PROFILE_BUDGET_SECONDS)
     try:
-        with deps.db.session() as session:
-            created = initiatives.create(
-                session,
-                context["team_id"],
-                user_id,
-                form,
-                people,
-                deps.settings.ld_channel_id,
-                deps.clock(),
-                deps.settings.touchpoint_tz,
-            )
+        created = initiatives.open_initiative(deps, context["team_id"], body["user"]["id"], form, people)
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack()

@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot.app import Touchpoint, create_app
+from bot.app import TouchpointApp, create_app
 from bot.server import ServerThread
 from bot.settings import Settings, load_settings
 from bot.simulator import FakeSlackApi, Workspace
@@ -142,7 +142,7 @@ def make_settings(slack: FakeSlackApi, db: Database, **overrides) -> Settings:
 
 @dataclass
 class Running:
-    touchpoint: Touchpoint
+    touchpoint: TouchpointApp
     url: str
     workspace: Workspace
     slack: FakeSlackApi

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.blocks import initiatives as ib
+from bot.blocks import notices
 from bot.blocks import touchpoints as tb
 from bot.blocks.common import SECTION_TEXT_MAX, escape, quoted_sections
 from bot.limits import ANSWER_MAX, DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
@@ -92,7 +93,7 @@ def test_kickoff_dm_and_modals_are_valid_at_the_limits():
         )
     )
     assert_valid_view(ib.new_initiative_modal("C0LD"))
-    assert_valid_view(ib.refusal_view(NASTY))
+    assert_valid_view(notices.refusal_view(NASTY))
 
 
 def test_the_list_is_valid_with_a_full_page_of_the_longest_initiatives():
@@ -112,10 +113,10 @@ def test_reports_and_notices_are_valid():
     for message in (
         tb.delivery_report("N" * NAME_MAX, problems),
         tb.summary_not_posted("N" * NAME_MAX, "C0LD", "channel_not_found"),
-        tb.unexpected_error("0123456789"),
+        notices.unexpected_error("0123456789"),
+        notices.refusal("Sorry, only the L&D team can manage initiatives."),
         ib.help_message(),
         ib.help_message("x" * 3000),
-        ib.not_allowed("Sorry"),
     ):
         assert_valid_message(message.text, message.blocks)
 

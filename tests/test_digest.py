@@ -12,10 +12,10 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from bot.blocks.digest import digest_messages
+from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.services import digest
 from bot.services.digest import DigestTime, due_week
-from bot.services.initiatives import FormInvalid
 from storage.models import (
     AlignmentSnapshot,
     DigestPost,

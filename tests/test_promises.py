@@ -9,11 +9,10 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import select
 
-from bot.errors import UserError
+from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services import cadence, calendar, touchpoints
 from bot.services.cadence import ScheduleForm
-from bot.services.initiatives import FormInvalid
 from storage.models import Initiative, Stakeholder, TouchpointKind, TouchpointStatus
 from storage.repositories import initiatives as initiative_rows
 from storage.repositories import stakeholders as stakeholder_rows

@@ -19,6 +19,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, an ellipsis standing for what was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def read_number(text: str) -> int | None:
     """A whole number Touchpoint wrote into an id, a value or a block id, read back; None for anything else ("²" too:
     str.isdigit() accepts it, int() does not; and a number too big to be a row id)."""

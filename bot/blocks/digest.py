@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section
+from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
 from bot.ids import Block, Callback, Element
 from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
 
@@ -188,3 +188,14 @@ def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
 def digest_settings_saved(when: DigestTime) -> Message:
     text = f"The weekly digest now goes out {when.describe()} in {channel(when.channel_id or '')}."
     return Message(text=text, blocks=[section(text)])
+
+
+def read_digest_settings(values: dict) -> tuple[str, str, str]:
+    """The settings modal as typed: (weekday, send time, channel id), each "" when missing."""
+    send_time = state_of(values, Block.DIGEST_TIME).get("selected_time")
+    channel_id = state_of(values, Block.DIGEST_CHANNEL).get("selected_channel")
+    return (
+        state_text(values, Block.DIGEST_WEEKDAY),
+        send_time if isinstance(send_time, str) else "",
+        channel_id if isinstance(channel_id, str) else "",
+    )

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
+from bot.blocks.common import channel, context, escape, mention, section, shorten, state_of, state_text
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services.initiatives import FirstAsk, Listing, NewInitiative
@@ -120,27 +120,6 @@ def read_new_initiative(values: Mapping) -> NewInitiative:
     )
 
 
-def refusal(message: str) -> Message:
-    """What a person is told when Touchpoint will not do something (a UserError's plain text, which may quote what
-    they typed), as a message."""
-    return Message(text=escape(message))
-
-
-def refusal_view(message: str) -> View:
-    """A modal saying `message` (plain text, as typed)."""
-    return notice_view(escape(message))
-
-
-def notice_view(mrkdwn: str) -> View:
-    """A modal saying something, in mrkdwn (mentions and channel links shown as such)."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text="Touchpoint"),
-        close=PlainTextObject(text="Close"),
-        blocks=[section(mrkdwn)],
-    )
-
-
 def initiative_list(listing: Listing) -> Message:
     rows, page, pages, total = listing.rows, listing.page, listing.pages, listing.total
     if total == 0:
@@ -203,22 +182,14 @@ SHIFT_RULES = (
 )
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def help_message(unknown: str | None = None) -> Message:
     intro = (
-        f"I don't know `{escape(_shorten(unknown, 40))}`. Here is what I can do:"
+        f"I don't know `{escape(shorten(unknown, 40))}`. Here is what I can do:"
         if unknown
         else "Touchpoint keeps your L&D team in step with the business people each initiative serves."
     )
     lines = "\n".join(f"• `{COMMAND} {sub}`: {what}" for sub, what in HELP)
     return Message(text=f"{intro}\n{lines}", blocks=[section(intro), section(lines), context(SHIFT_RULES)])
-
-
-def not_allowed(message: str) -> Message:
-    return Message(text=escape(message), blocks=[section(escape(message))])
 
 
 def first_asks(initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime) -> Message:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ButtonElement, SectionBlock
 
 from bot.blocks import Message
-from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section
+from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section, shorten
 from bot.ids import Action
 from bot.services.digest import day_label
 from bot.services.shift_rules import STRENGTHS
@@ -34,7 +34,7 @@ def label(line: ShiftLine) -> str:
 
 def _quote(text: str, limit: int) -> str:
     text = " ".join(text.split())
-    return "“" + escape(text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+    return "“" + escape(shorten(text, limit)) + "”"
 
 
 def describe_line(line: ShiftLine, limit: int = 280) -> str:
@@ -47,15 +47,11 @@ def describe_line(line: ShiftLine, limit: int = 280) -> str:
     if line.rule == ShiftRule.MEASURE_DROPPED:
         return f"{head}: {_quote(line.before, limit)}"
     if line.rule == ShiftRule.SAID_SHIFTED:
-        return f"{head}\n      _{escape(_shorten(line.evidence, limit * 2))}_"
+        return f"{head}\n      _{escape(shorten(line.evidence, limit * 2))}_"
     return (
         f"{head}\n      was: {_quote(line.before, limit)}\n      now: {_quote(line.after, limit)}"
-        f"\n      _{escape(_shorten(line.evidence, limit))}_"
+        f"\n      _{escape(shorten(line.evidence, limit))}_"
     )
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _person_text(person: PersonShifts) -> str:
@@ -69,7 +65,7 @@ def _person_text(person: PersonShifts) -> str:
         text = heading + "".join(f"\n• {describe_line(line, limit)}" for line in person.lines)
         if len(text) <= SECTION_TEXT_MAX:
             return text
-    return _shorten(text, SECTION_TEXT_MAX)
+    return shorten(text, SECTION_TEXT_MAX)
 
 
 def follow_up_value(summary_id: int, stakeholder_id: int) -> str:

@@ -31,6 +31,7 @@ from bot.blocks.common import (
     read_metadata_id,
     read_number,
     section,
+    shorten,
 )
 from bot.blocks.initiatives import state_text
 from bot.ids import Action, Block, Callback, Element
@@ -250,10 +251,10 @@ def _reading_inputs(measure: MeasureRow) -> list[InputBlock]:
     return [
         InputBlock(
             block_id=reading_block(measure.id),
-            label=PlainTextObject(text=_fit(f"{measure.name}{unit}: latest value", 2000)),
+            label=PlainTextObject(text=shorten(f"{measure.name}{unit}: latest value", 2000)),
             element=NumberInputElement(action_id=Element.VALUE, is_decimal_allowed=True),
             optional=True,
-            hint=PlainTextObject(text=_fit(hint, 2000)),
+            hint=PlainTextObject(text=shorten(hint, 2000)),
         ),
         InputBlock(
             block_id=reading_status_block(measure.id),
@@ -262,10 +263,6 @@ def _reading_inputs(measure: MeasureRow) -> list[InputBlock]:
             optional=True,
         ),
     ]
-
-
-def _fit(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def read_readings(values: Mapping) -> dict[int, tuple[str, str]]:
@@ -337,7 +334,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
     if answers.readings:
         blocks.append(
             section(
-                _fit(
+                shorten(
                     "*Measures:* "
                     + " · ".join(
                         f"{escape(name)}: *{value:g}*"
@@ -353,7 +350,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
         label = labels[question]
         if question in answers.revised and answers.previous.get(question):
             blocks += quoted_sections(
-                f"*{label}* (revised; it was: “{escape(_short(answers.previous[question]))}”)", text
+                f"*{label}* (revised; it was: “{escape(shorten(answers.previous[question], 200))}”)", text
             )
         else:
             blocks += quoted_sections(f"*{label}*", text)
@@ -371,10 +368,6 @@ _SUMMARY_LABELS = {
     Question.IMPACT: "The impact they want",
     Question.TRACKING: "What they track",
 }
-
-
-def _short(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def delivery_report(initiative_name: str, problems: list[tuple[str, str]]) -> Message:
@@ -401,8 +394,3 @@ def summary_not_posted(initiative_name: str, channel_id: str, reason: str) -> Me
         "The answers are stored."
     )
     return Message(text=f"{escape(initiative_name)}: summary could not be posted", blocks=[section(text)])
-
-
-def unexpected_error(error_id: str) -> Message:
-    text = f"Sorry, something went wrong on my side. Nothing you sent was lost. If it happens again, quote error id `{error_id}`."
-    return Message(text=text, blocks=[section(text)])

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
-from bot.services.initiatives import FormInvalid, InitiativeInfo
+from bot.services.initiatives import InitiativeInfo
 from storage.db import Database
 from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
 from storage.repositories import answer_posts as answer_post_rows

@@ -9,16 +9,14 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.errors import UserError
+from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services import calendar
 from bot.services.calendar import parse_ranges
-from bot.services.initiatives import FormInvalid, InitiativeInfo, by_name
+from bot.services.initiatives import InitiativeInfo, by_name
 from storage.models import Initiative, Schedule
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
-
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -
     weekday = _int(form.weekday, 0, 6)
     if weekday is None and form.day_rule == "weekday":
         errors[Block.WEEKDAY] = "Choose a weekday."
-    if not _TIME.match(form.send_time or ""):
+    if not calendar.TIME_OF_DAY.match(form.send_time or ""):
         errors[Block.SEND_TIME] = "Choose a time, such as 10:00."
     fiscal = _int(form.fiscal_year_start, 1, 12)
     if fiscal is None:

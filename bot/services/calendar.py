@@ -21,6 +21,8 @@ import holidays
 from bot.errors import UserError
 from storage.models import Schedule, TouchpointKind
 
+TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")  # HH:MM, as Slack's time picker gives it
+
 FIRST_TOUCHPOINT_GAP = timedelta(days=14)  # no check-in or review this soon after the kickoff
 WORKING_HOURS = (time(9, 0), time(17, 0))  # a first DM sent at once only inside these local hours
 MONTHS_AHEAD = 24  # how far the planner looks before concluding a cadence never fires

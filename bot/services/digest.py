@@ -6,21 +6,20 @@ stakeholders and answers there are.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.errors import UserError
+from bot.errors import FormInvalid, UserError
 from bot.ids import Block
-from bot.services.calendar import zone
-from bot.services.initiatives import FormInvalid
+from bot.services.alignment import WINDOW, Alignment, alignment
+from bot.services.calendar import TIME_OF_DAY, zone
+from bot.services.initiatives import name_key
 from storage import reporting
 from storage.repositories import digests as digest_rows
 
 PERIOD = timedelta(days=30)  # "responses this period": touchpoints due in the last 30 days
-WINDOW = timedelta(days=90)  # the response rate of the alignment index, and how long a shift stays open
 RECENT = timedelta(days=7)  # new shifts and misses: since last week's digest
 AHEAD = timedelta(days=14)  # reviews coming up
 LATE_ENOUGH = timedelta(days=3)  # a digest whose time passed longer ago than this (nothing ran) waits for next week
@@ -29,79 +28,6 @@ FALLING = 10  # an index that fell by this much since the last digest needs atte
 LOW = 50
 SILENT_SHOWN = 500  # silent stakeholders read for the digest; the counts are exact either way
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-@dataclass(frozen=True)
-class Part:
-    """One visible part of the alignment index."""
-
-    key: str
-    label: str
-    weight: int
-    score: float | None  # 0..1; None when there is nothing to judge yet (the part is left out, not counted as 0)
-    detail: str
-
-
-@dataclass(frozen=True)
-class Alignment:
-    value: int | None  # 0-100; None for an initiative without active stakeholders
-    parts: tuple[Part, ...]
-
-
-WEIGHTS = {"impact": 25, "measures": 20, "responses": 20, "ratings": 25, "follow_up": 10}
-
-
-def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: reporting.ShiftCounts) -> Alignment:
-    """The alignment index: a weighted average of the parts that have evidence, as a whole number 0-100."""
-    n = standing.stakeholders
-    if n == 0:
-        return Alignment(None, ())
-    open_people = min(shifts.open_stakeholders, n)
-    average = standing.rating_sum / standing.rated if standing.rated else None
-    parts = (
-        Part(
-            "impact",
-            "Agreed impact",
-            WEIGHTS["impact"],
-            standing.with_impact / n,
-            f"{standing.with_impact} of {n} stakeholders have said what impact they want",
-        ),
-        Part(
-            "measures",
-            "Something tracked",
-            WEIGHTS["measures"],
-            standing.with_tracking / n,
-            f"{standing.with_tracking} of {n} have said what they already track",
-        ),
-        Part(
-            "responses",
-            "Responses",
-            WEIGHTS["responses"],
-            traffic.window_answered / traffic.window_closed if traffic.window_closed else None,
-            f"{traffic.window_answered} of {traffic.window_closed} touchpoints answered in the last 90 days"
-            if traffic.window_closed
-            else "no touchpoint has closed in the last 90 days",
-        ),
-        Part(
-            "ratings",
-            "Ratings",
-            WEIGHTS["ratings"],
-            (average - 1) / 4 if average is not None else None,
-            f"latest on-track or alignment ratings average {average:.1f} of 5 ({standing.rated} stakeholders)"
-            if average is not None
-            else "no ratings yet",
-        ),
-        Part(
-            "follow_up",
-            "Shifts followed up",
-            WEIGHTS["follow_up"],
-            1 - open_people / n,
-            f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of",
-        ),
-    )
-    scored = [p for p in parts if p.score is not None]
-    value = round(100 * sum(p.weight * p.score for p in scored) / sum(p.weight for p in scored))
-    return Alignment(value, parts)
 
 
 @dataclass(frozen=True)
@@ -291,9 +217,6 @@ def current_week(now: datetime, when: DigestTime, tz: str) -> str:
     return (today + timedelta(days=(when.weekday - today.weekday()) % 7)).isoformat()
 
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
 def save_time(
     session: Session, team_id: str, user_id: str, weekday: str, send_time: str, channel_id: str, now: datetime
 ) -> DigestTime:
@@ -301,7 +224,7 @@ def save_time(
     errors = {}
     if not (weekday.isdigit() and 0 <= int(weekday) <= 6):
         errors[Block.DIGEST_WEEKDAY] = "Pick a day of the week."
-    if not _TIME.match(send_time or ""):
+    if not TIME_OF_DAY.match(send_time or ""):
         errors[Block.DIGEST_TIME] = "Pick a time, like 09:00."
     if not channel_id:
         errors[Block.DIGEST_CHANNEL] = "Pick the channel the digest goes to."
@@ -392,8 +315,8 @@ def alignment_report(session: Session, team_id: str, name: str, now: datetime, w
     found = build(session, team_id, now, week)
     if not name:
         return AlignmentReport(found.initiatives, named=False)
-    key = name.strip().casefold()
-    match = tuple(i for i in found.initiatives if i.name.casefold() == key)
+    key = name_key(name)
+    match = tuple(i for i in found.initiatives if name_key(i.name) == key)
     if not match:
         raise UserError(f"I can't find an active initiative called “{name}”. `/touchpoint list` shows them all.")
     return AlignmentReport(match, named=True)

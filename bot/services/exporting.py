@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
-from bot.services import digest, measures
+from bot.services import alignment, measures
+from bot.services.alignment import Alignment
 from bot.services.answers import QUESTIONS
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
@@ -72,7 +73,7 @@ class PlanBlock:
     short_term: tuple[str, ...]
     long_term: tuple[str, ...]
     obstacles: tuple[str, ...]
-    alignment: digest.Alignment | None
+    alignment: Alignment | None
 
 
 @dataclass
@@ -251,8 +252,7 @@ def _plan(
     for name, stakeholder in rows.pairs(session, scope.team_id, scope.initiative_ids):
         people.setdefault(name, []).append(stakeholder)
     texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
-    week = now.date().isoformat()
-    found = {i.initiative_id: i for i in digest.build(session, scope.team_id, now, week).initiatives}
+    found = alignment.for_team(session, scope.team_id, now)
     open_shifts = shift_rows.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
     blocks = []
     for initiative in initiatives:
@@ -281,7 +281,6 @@ def _plan(
             for s in who
             if (initiative.id, s.id, Question.ADJUST) in texts
         ]
-        summary = found.get(initiative.id)
         blocks.append(
             PlanBlock(
                 initiative.name,
@@ -293,7 +292,7 @@ def _plan(
                 tuple(short),
                 tuple(long),
                 tuple(obstacles) or ("None recorded.",),
-                summary.alignment if summary else None,
+                found.get(initiative.id),
             )
         )
     return blocks

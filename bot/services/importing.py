@@ -17,18 +17,16 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.exports import reading
-from bot.ids import Block
+from bot.ids import USER_ID, Block
 from bot.limits import STAKEHOLDERS_MAX
 from bot.services import initiatives, touchpoints
-from bot.services.exporting import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS
 from bot.services.initiatives import NewInitiative, Person, name_key
 from storage.repositories import initiatives as initiative_rows
 
 INITIATIVES, STAKEHOLDERS = "Initiatives", "Stakeholders"
-COLUMNS = {INITIATIVES: INITIATIVE_COLUMNS, STAKEHOLDERS: STAKEHOLDER_COLUMNS}
 REQUIRED = {INITIATIVES: ("Name", "Business goal"), STAKEHOLDERS: ("Initiative", "Slack user ID")}
 SHOWN_MAX = 50
-_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USER = re.compile(f"^{USER_ID}$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _YES, _NO = {"", "true", "yes", "y", "1"}, {"false", "no", "n", "0"}
 _FORM_COLUMNS = {

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.errors import UserError
+from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services import calendar
@@ -78,14 +78,6 @@ class InitiativeRow:
     created_by: str
     stakeholders: int
     answered: int
-
-
-class FormInvalid(UserError):
-    """Inline errors for a modal, keyed by block id."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = dict(errors)
 
 
 def name_key(name: str) -> str:

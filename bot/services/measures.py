@@ -10,8 +10,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from bot.errors import FormInvalid
 from bot.ids import Block
-from bot.services.initiatives import FormInvalid, by_name, name_key
+from bot.services.initiatives import by_name, name_key
 from bot.services.shift_rules import measures_in
 from storage.models import Direction, Measure, Question, ReadingStatus
 from storage.repositories import answers as answer_rows

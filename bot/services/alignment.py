@@ -1,0 +1,100 @@
+"""The alignment index: a 0-100 figure per initiative summarising how well L&D and its stakeholders agree, with the
+parts it is made of visible (agreed impact, something tracked, responses, ratings, shifts followed up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage import reporting
+
+WINDOW = timedelta(days=90)  # the response rate of the alignment index, and how long a shift stays open
+
+
+@dataclass(frozen=True)
+class Part:
+    """One visible part of the alignment index."""
+
+    key: str
+    label: str
+    weight: int
+    score: float | None  # 0..1; None when there is nothing to judge yet (the part is left out, not counted as 0)
+    detail: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    value: int | None  # 0-100; None for an initiative without active stakeholders
+    parts: tuple[Part, ...]
+
+
+WEIGHTS = {"impact": 25, "measures": 20, "responses": 20, "ratings": 25, "follow_up": 10}
+
+
+def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: reporting.ShiftCounts) -> Alignment:
+    """The alignment index: a weighted average of the parts that have evidence, as a whole number 0-100."""
+    n = standing.stakeholders
+    if n == 0:
+        return Alignment(None, ())
+    open_people = min(shifts.open_stakeholders, n)
+    average = standing.rating_sum / standing.rated if standing.rated else None
+    parts = (
+        Part(
+            "impact",
+            "Agreed impact",
+            WEIGHTS["impact"],
+            standing.with_impact / n,
+            f"{standing.with_impact} of {n} stakeholders have said what impact they want",
+        ),
+        Part(
+            "measures",
+            "Something tracked",
+            WEIGHTS["measures"],
+            standing.with_tracking / n,
+            f"{standing.with_tracking} of {n} have said what they already track",
+        ),
+        Part(
+            "responses",
+            "Responses",
+            WEIGHTS["responses"],
+            traffic.window_answered / traffic.window_closed if traffic.window_closed else None,
+            f"{traffic.window_answered} of {traffic.window_closed} touchpoints answered in the last 90 days"
+            if traffic.window_closed
+            else "no touchpoint has closed in the last 90 days",
+        ),
+        Part(
+            "ratings",
+            "Ratings",
+            WEIGHTS["ratings"],
+            (average - 1) / 4 if average is not None else None,
+            f"latest on-track or alignment ratings average {average:.1f} of 5 ({standing.rated} stakeholders)"
+            if average is not None
+            else "no ratings yet",
+        ),
+        Part(
+            "follow_up",
+            "Shifts followed up",
+            WEIGHTS["follow_up"],
+            1 - open_people / n,
+            f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of",
+        ),
+    )
+    scored = [p for p in parts if p.score is not None]
+    value = round(100 * sum(p.weight * p.score for p in scored) / sum(p.weight for p in scored))
+    return Alignment(value, parts)
+
+
+def for_team(session: Session, team_id: str, now: datetime) -> dict[int, Alignment]:
+    """Every initiative's index by id (those without active stakeholders are absent), in a fixed number of queries."""
+    traffic = reporting.traffic(session, team_id, now, period=WINDOW, window=WINDOW, recent=WINDOW, ahead=timedelta(0))
+    shift_counts = reporting.shift_counts(session, team_id, now, recent=WINDOW, open_window=WINDOW)
+    return {
+        s.initiative_id: alignment(
+            s,
+            traffic.get(s.initiative_id, reporting.Traffic()),
+            shift_counts.get(s.initiative_id, reporting.ShiftCounts()),
+        )
+        for s in reporting.standings(session, team_id)
+    }

@@ -1,0 +1,31 @@
+"""Opening initiatives and listing them, each in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.runtime import Deps
+from bot.services import initiatives
+from bot.services.initiatives import CreatedInitiative, Listing, NewInitiative, Person
+
+
+def open_initiative(
+    deps: Deps, team_id: str, user_id: str, form: NewInitiative, people: Mapping[str, Person | None]
+) -> CreatedInitiative:
+    """Store the initiative, its stakeholders and their kickoffs; FormInvalid if the form needs fixing."""
+    with deps.db.session() as session:
+        return initiatives.create(
+            session,
+            team_id,
+            user_id,
+            form,
+            people,
+            deps.settings.ld_channel_id,
+            deps.clock(),
+            deps.settings.touchpoint_tz,
+        )
+
+
+def list_page(deps: Deps, team_id: str, page: int) -> Listing:
+    with deps.db.reading() as session:
+        return initiatives.list_page(session, team_id, page)

@@ -1,0 +1,61 @@
+"""Who may use each listener is declared where it is registered: every listener the app has is in one of the lists
+below, and a new one fails here until someone decides whether it is for L&D members only."""
+
+from __future__ import annotations
+
+from bot.ids import Subcommand
+from handlers.authorization import LdOnly
+from handlers.commands import ROUTES
+
+LD_ONLY = {
+    "handlers.commands.on_list_page",
+    "handlers.new_initiative.on_submit",
+    "handlers.schedule_modal.on_submit",
+    "handlers.shift_actions.on_follow_up",
+    "handlers.digest_settings.on_submit",
+    "handlers.measures.on_submit",
+    "handlers.events.on_direct_message",  # only a workbook sent for import reaches it (its matcher)
+}
+OPEN = {
+    "handlers.commands.on_command",  # each subcommand says who may use it: see below
+    "handlers.answers.on_open",
+    "handlers.answers.on_submit",
+    "handlers.touchpoint_actions.on_snooze",
+    "handlers.touchpoint_actions.on_skip",
+    "handlers.touchpoint_actions.on_away",
+    "handlers.events.on_user_change",
+    "handlers.events.on_other_message",
+}
+LD_ONLY_SUBCOMMANDS = {
+    Subcommand.NEW,
+    Subcommand.LIST,
+    Subcommand.SCHEDULE,
+    Subcommand.UPCOMING,
+    Subcommand.PAUSE,
+    Subcommand.DIGEST,
+    Subcommand.SHIFTS,
+    Subcommand.ALIGNMENT,
+    Subcommand.MEASURES,
+    Subcommand.IMPORT,
+}
+OPEN_SUBCOMMANDS = {Subcommand.EXPORT}  # and help, for anything not routed
+
+
+def _listeners(app) -> dict[str, bool]:
+    found = {}
+    for listener in app.touchpoint.bolt._listeners:
+        function = listener.ack_function
+        found[f"{function.__module__}.{function.__name__}"] = any(isinstance(m, LdOnly) for m in listener.middleware)
+    return found
+
+
+def test_every_listener_is_declared_ld_only_or_open(app):
+    listeners = _listeners(app)
+    assert set(listeners) == LD_ONLY | OPEN, "a listener appeared or went: put it in LD_ONLY or OPEN"
+    assert {name for name, ld_only in listeners.items() if ld_only} == LD_ONLY
+
+
+def test_every_subcommand_is_declared_ld_only_or_open():
+    assert set(ROUTES) == LD_ONLY_SUBCOMMANDS | OPEN_SUBCOMMANDS
+    assert {name for name, route in ROUTES.items() if route.ld_only} == LD_ONLY_SUBCOMMANDS
+    assert Subcommand.HELP not in ROUTES  # help is for everyone
