@@ -226,4 +226,6 @@ def test_the_list_buttons_page_through_in_place(app):
     assert page_two["replace_original"] is True and "Page 2 of 2" in str(page_two["blocks"])
     assert "Initiative 00" in str(page_two["blocks"]) and "Initiative 11" not in str(page_two["blocks"])
     app.workspace.post_payload({**payload, "user": {"id": CHRIS}})
+    # the refusal of a button goes out after the ack, through the response URL
+    app.slack.wait_for(lambda: len(app.slack.responses) > 1, timeout=10)
     assert "only the L&amp;D team" in app.slack.responses[-1]["text"]
