@@ -14,6 +14,7 @@ import handlers
 from bot.access import LdTeam
 from bot.delivery import Delivery
 from bot.jobs import BackgroundJobs
+from bot.logs import log_team
 from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack import Pacer, SlackGateway, make_client
@@ -91,5 +92,6 @@ def create_app(
         return next()
 
     bolt.use(inject)
+    bolt.use(log_team)
     handlers.register(bolt)
     return Touchpoint(bolt, deps)
