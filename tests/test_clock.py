@@ -27,7 +27,7 @@ def test_the_pass_runs_at_start_then_every_interval_never_overlapping():
 
 def test_the_procfile_runs_a_web_process_and_one_clock():
     processes = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    assert processes == {"web": "python -m bot", "clock": "touchpoint clock"}
-    for command in ("clock", "tick"):
+    assert processes == {"release": "touchpoint migrate", "web": "python -m bot", "clock": "touchpoint clock"}
+    for command in ("migrate", "clock", "tick"):
         result = subprocess.run([sys.executable, "-m", "bot.cli", command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0 and "usage: touchpoint" in result.stdout
