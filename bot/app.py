@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.access import LdTeam
 from bot.jobs import BackgroundJobs
+from bot.logs import log_team
 from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, make_client
@@ -94,5 +95,6 @@ def create_app(
         return next()
 
     bolt.use(inject)
+    bolt.use(log_team)
     handlers.register(bolt)
     return TouchpointApp(bolt, deps)

@@ -1,25 +1,18 @@
-"""The `touchpoint` command: serve (the default), tick, clock, demo, export, template and import."""
+"""The `touchpoint` command: serve (the default), migrate, tick, clock, demo, export, template and import."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.logs import configure_from_environment
 from bot.settings import SettingsError, load_settings
 from storage.db import Database, DatabaseUnavailable
 
 EXIT_CONFIG = 2
-
-
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # slack_sdk logs whole request bodies (and so tokens in form posts) at DEBUG only; keep it above that.
-    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLevelName(level)))
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def open_database(url: str) -> Database:
@@ -47,6 +40,13 @@ def _serve(_: argparse.Namespace) -> int:
     except (SlackClientError, OSError) as exc:
         raise SettingsError("SLACK_API_URL", f"cannot reach {settings.slack_api_url} ({type(exc).__name__})") from None
     serve(touchpoint)
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    settings = load_settings()
+    open_database(settings.database_url).dispose()
+    print("the database schema is current")
     return 0
 
 
@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="serve the Slack app over HTTP or Socket Mode (the default)").set_defaults(
         run=_serve
     )
+    commands.add_parser(
+        "migrate", help="bring the database schema to the current revision and exit (a release phase)"
+    ).set_defaults(run=_migrate)
     commands.add_parser("tick", help="run one scheduling pass and exit (for an external cron)").set_defaults(run=_tick)
     commands.add_parser(
         "clock", help="run the scheduling pass every minute (the Procfile's clock process)"
@@ -237,8 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     imports.add_argument("--team", help="the workspace id, if the database holds several")
     imports.set_defaults(run=_import)
     args = parser.parse_args(argv)
-    configure_logging()
     try:
+        configure_from_environment()
         return args.run(args) if hasattr(args, "run") else _serve(args)
     except SettingsError as exc:
         print(exc, file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -26,7 +27,8 @@ class BackgroundJobs:
         (the job's work is stored, and something else will do it)."""
         with self._idle:
             self._pending += 1
-        future = self._pool.submit(self._run, fn, args, kwargs)
+        # The job runs in the submitting request's context: its lines are logged with that request's workspace.
+        future = self._pool.submit(contextvars.copy_context().run, self._run, fn, args, kwargs)
         with self._idle:
             self._queued[future] = hand_back
         future.add_done_callback(self._forget)

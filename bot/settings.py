@@ -33,6 +33,42 @@ class SettingsError(Exception):
         return cls(*problems[0], *problems[1:])
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+class LogSettings(BaseSettings):
+    """What the logging setup reads before any other setting (so that their problems can be logged): the level, the
+    format, and the secrets it must never write (read as given, without the checks Settings makes of them)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    log_level: str = "INFO"
+    log_format: str = "text"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_secret: SecretStr | None = None
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        if v.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return v.strip().upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v.strip().lower() not in LOG_FORMATS:
+            raise ValueError("must be text or json")
+        return v.strip().lower()
+
+    def secrets(self) -> tuple[str, ...]:
+        given = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.slack_client_secret)
+        return tuple(s.get_secret_value() for s in given if s is not None and s.get_secret_value())
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -159,6 +195,14 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
         problem = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
         problems.append((variable, problem))
     return problems
+
+
+def load_log_settings(**overrides: object) -> LogSettings:
+    """LOG_LEVEL and LOG_FORMAT (and the secrets to redact); a SettingsError naming each malformed one."""
+    try:
+        return LogSettings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError.every(_problems(exc)) from None
 
 
 def load_settings(**overrides: object) -> Settings:

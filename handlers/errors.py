@@ -66,7 +66,7 @@ def _describe(error: Exception) -> Message:
         logger.info("refused: %s", error.message)
         return refusal(error.message)
     error_id = uuid.uuid4().hex[:10]
-    logger.error("unexpected error %s", error_id, exc_info=error)
+    logger.error("unexpected error %s", error_id, exc_info=error, extra={"error_id": error_id})
     return unexpected_error(error_id)
 
 

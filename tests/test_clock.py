@@ -28,9 +28,9 @@ def test_the_pass_runs_at_start_then_every_interval_never_overlapping():
 
 def test_the_procfile_runs_a_web_process_and_one_clock(capsys):
     processes = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
-    assert processes == {"web": "python -m bot", "clock": "touchpoint clock"}
+    assert processes == {"release": "touchpoint migrate", "web": "python -m bot", "clock": "touchpoint clock"}
     # `touchpoint` is bot.cli:main (pyproject's console script); `python -m bot` is run for real in test_entrypoint.
-    for command in ("clock", "tick"):
+    for command in ("migrate", "clock", "tick"):
         with pytest.raises(SystemExit) as done:
             main([command, "--help"])
         assert done.value.code == 0 and "usage: touchpoint" in capsys.readouterr().out
