@@ -11,6 +11,7 @@ from bot.delivery import Delivery
 from bot.jobs import BackgroundJobs
 from bot.settings import Settings
 from bot.slack import SlackGateway
+from bot.usecases.home import HomeTabs
 from storage.db import Database
 
 
@@ -25,3 +26,4 @@ class Deps:
     background: BackgroundJobs  # slow work (DM fan-outs that may wait out rate limits)
     interactive: BackgroundJobs  # quick work right after an ack (opening modals: trigger ids last 3 seconds)
     clock: Callable[[], datetime]
+    home: HomeTabs  # publishes App Home tabs, in the background

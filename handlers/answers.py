@@ -68,3 +68,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
         fresh_for=fresh_for,
         hand_back=lambda: deps.delivery.hand_back_answers(post),
     )
+    deps.home.after_activity(context["team_id"], [body["user"]["id"]])

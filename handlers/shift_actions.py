@@ -33,5 +33,6 @@ def on_follow_up(ack: Ack, action: dict, body: dict, respond: Respond, context, 
         deps.slack.update(
             view.channel_id, view.message_ts or body["container"]["message_ts"], message.text, message.blocks
         )
+        deps.home.after_activity(context["team_id"], [])  # the L&D members' open Homes
 
     after_ack(deps, body, respond, take)

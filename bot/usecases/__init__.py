@@ -1,0 +1,1 @@
+"""Use cases: each owns its unit of work (the session) and its side effects through the Slack gateway."""
