@@ -190,8 +190,9 @@ STATEMENT_QUESTIONS = (Question.IMPACT, Question.TRACKING)
 
 def initiative_name(session: Session, team_id: str, initiative_id: int) -> str | None:
     """The name of one of the team's active initiatives (a Home button carries its id)."""
-    return session.exec(
+    row = session.exec(
         select(Initiative.name).where(
             Initiative.team_id == team_id, Initiative.id == initiative_id, Initiative.active.is_(True)
         )
     ).first()
+    return row[0] if row else None
