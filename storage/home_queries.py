@@ -165,21 +165,25 @@ def touchpoints_ahead(session: Session, stakeholder_id: int) -> list[TouchpointR
     return [TouchpointRow(*row) for row in rows]
 
 
-def next_touchpoints(session: Session, team_id: str) -> dict[int, tuple[datetime, int]]:
-    """Per initiative of the team: when its next touchpoint is due and how many are waiting to go out."""
+def next_touchpoints(session: Session, team_id: str, initiative_ids: list[int]) -> dict[int, tuple[datetime, int]]:
+    """Per initiative (those of one page of a Home): when its next touchpoint is due and how many wait to go out."""
     rows = session.exec(
         select(Touchpoint.initiative_id, func.min(Touchpoint.due_at), func.count())
-        .where(Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.PENDING)
+        .where(
+            Touchpoint.team_id == team_id,
+            Touchpoint.initiative_id.in_(initiative_ids),
+            Touchpoint.status == TouchpointStatus.PENDING,
+        )
         .group_by(Touchpoint.initiative_id)
     ).all()
     return {initiative_id: (due_at, count) for initiative_id, due_at, count in rows}
 
 
-def open_shifts(session: Session, team_id: str) -> dict[int, int]:
-    """Per initiative of the team: the priority shifts nobody has taken the follow-up of."""
+def open_shifts(session: Session, team_id: str, initiative_ids: list[int]) -> dict[int, int]:
+    """Per initiative (those of one page of a Home): the priority shifts nobody has taken the follow-up of."""
     rows = session.exec(
         select(Shift.initiative_id, func.count())
-        .where(Shift.team_id == team_id, Shift.followed_up_by.is_(None))
+        .where(Shift.team_id == team_id, Shift.initiative_id.in_(initiative_ids), Shift.followed_up_by.is_(None))
         .group_by(Shift.initiative_id)
     ).all()
     return dict(rows)

@@ -139,12 +139,13 @@ def ld_home(
     """The L&D member's Home as of `now`: the digest's attention items and one page of initiatives."""
     week = digest.current_week(now, digest.digest_time(session, team_id), tz)
     picture = digest.build(session, team_id, now, week)
-    shifts = q.open_shifts(session, team_id)
-    ahead = q.next_touchpoints(session, team_id)
     total = len(picture.initiatives)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     shown = picture.initiatives[(page - 1) * per_page : page * per_page]
+    ids = [i.initiative_id for i in shown]
+    shifts = q.open_shifts(session, team_id, ids) if ids else {}
+    ahead = q.next_touchpoints(session, team_id, ids) if ids else {}
     return LdHome(
         user_id=user_id,
         attention=picture.attention,
