@@ -312,3 +312,20 @@ def test_a_stakeholders_home_takes_the_same_number_of_queries_however_many_initi
     assert len(found_one.initiatives) == 1 and len(found_twelve.initiatives) == 12
     assert all(i.impact and i.measures and i.open_touchpoint for i in found_twelve.initiatives)
     assert one == twelve <= 8
+
+
+def test_a_stakeholder_says_they_are_away_and_exports_their_answers_from_the_tab(app, slack):
+    open_initiative(app, LENA, stakeholders=[SAM])
+    _opened(app, SAM, "EvHome08")
+    assert app.workspace.click_home(SAM, Action.HOME_AWAY, day="2027-01-20").status == 200
+    app.settle()
+    [sam] = [s for s in rows(app, Stakeholder) if s.user_id == SAM]
+    assert sam.paused_until == date(2027, 1, 20)
+    view = slack.home_of(SAM)
+    _valid(view)
+    assert "no touchpoints for you until after" in view["blocks"][0]["text"]["text"]
+    assert "until after 20 Jan 2027" in _text(view)
+    assert app.workspace.click_home(SAM, Action.HOME_EXPORT_MINE).status == 200
+    app.settle()
+    [workbook] = [m for m in slack.messages_in(slack.dm_channel(SAM)) if m.files]  # `export mine`, in their DM
+    assert slack.files[workbook.files[0]]["name"].endswith(".xlsx")
