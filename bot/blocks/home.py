@@ -30,6 +30,10 @@ PREVIOUS_PAGE = f"{Action.HOME_PAGE}_previous"
 NEXT_PAGE = f"{Action.HOME_PAGE}_next"
 
 
+def _kind(kind: str | None) -> str:
+    return KINDS.get(kind or "", escape(kind or "touchpoint"))
+
+
 def _button(label: str, action_id: str, value: str | None = None, *, primary: bool = False) -> ButtonElement:
     return ButtonElement(
         text=PlainTextObject(text=label), action_id=action_id, value=value, style="primary" if primary else None
@@ -51,12 +55,6 @@ def _fit(text: str) -> str:
 def _home(blocks: list[Block]) -> View:
     assert len(blocks) <= BLOCKS_MAX, f"{len(blocks)} blocks in a Home view"
     return View(type="home", blocks=blocks)
-
-
-def with_notice(view: View, mrkdwn: str) -> View:
-    """The Home with what a button on it did (a snooze, a skip, a pause) said at the top, where a message's button
-    would have answered in the conversation. `mrkdwn` is a builder's text, escaped already."""
-    return _home([section(_fit(mrkdwn)), *(view.blocks or [])][:BLOCKS_MAX])
 
 
 # A stakeholder's Home
@@ -97,7 +95,7 @@ def _initiative_blocks(i: StakeholderInitiative) -> list[Block]:
     if i.open_touchpoint:
         t = i.open_touchpoint
         closes = f", open until {date(t.closes_at)}" if t.closes_at else ""
-        blocks.append(section(f"*Your {KINDS.get(t.kind, t.kind)} is waiting for you*{closes}"))
+        blocks.append(section(f"*Your {_kind(t.kind)} is waiting for you*{closes}"))
         elements: list = [_button("Answer", Action.OPEN_ANSWER, str(t.touchpoint_id), primary=True)]
         if t.kind != TouchpointKind.KICKOFF:
             elements += [
@@ -113,15 +111,21 @@ def _initiative_blocks(i: StakeholderInitiative) -> list[Block]:
         blocks.append(ActionsBlock(block_id=actions_block_id(t.touchpoint_id), elements=elements))
     notes = []
     if i.next_due_at:
-        notes.append(f"Next: your {KINDS.get(i.next_kind or '', i.next_kind)} on {date(i.next_due_at)}")
+        notes.append(f"Next: your {_kind(i.next_kind)} on {date(i.next_due_at)}")
     notes.append(f"Your answers go to {channel(i.summary_channel_id)}, where the L&D team reads them")
     blocks += [context(" · ".join(notes)), DividerBlock()]
     return blocks
 
 
-def stakeholder_home(home: StakeholderHome, ld_contacts: tuple[str, ...]) -> View:
+def notice(mrkdwn: str) -> Block:
+    """What a button on the Home said (a snooze, a skip, a pause), for the top of the refreshed Home, where a
+    message's button would have answered in the conversation. `mrkdwn` is a builder's text, escaped already."""
+    return section(_fit(mrkdwn))
+
+
+def stakeholder_home(home: StakeholderHome, ld_user_ids: tuple[str, ...]) -> View:
     if not home.initiatives:
-        return welcome_home(ld_contacts)
+        return welcome_home(ld_user_ids)
     count = len(home.initiatives)
     paused = f" Nothing is sent to you until after {home.paused_until:%d %b %Y}." if home.paused_until else ""
     head: list[Block] = [
@@ -149,8 +153,8 @@ def stakeholder_home(home: StakeholderHome, ld_contacts: tuple[str, ...]) -> Vie
     return _home(blocks)
 
 
-def welcome_home(ld_contacts: tuple[str, ...]) -> View:
-    who = ", ".join(mention(u) for u in ld_contacts[:10]) or "your L&D team"
+def welcome_home(ld_user_ids: tuple[str, ...]) -> View:
+    who = ", ".join(mention(u) for u in ld_user_ids[:10]) or "your L&D team"
     return _home(
         [
             section(

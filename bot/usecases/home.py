@@ -59,11 +59,11 @@ class HomeTabs:
         is_ld_member: Callable[[str], bool],
         clock: Callable[[], datetime],
         tz: str,
-        ld_contacts: tuple[str, ...],
+        ld_user_ids: tuple[str, ...],
         bucket: TokenBucket | None = None,
     ) -> None:
         self._db, self._slack, self._background = db, slack, background
-        self._is_ld_member, self._clock, self._tz, self._ld_contacts = is_ld_member, clock, tz, ld_contacts
+        self._is_ld_member, self._clock, self._tz, self._ld_user_ids = is_ld_member, clock, tz, ld_user_ids
         self._bucket = bucket or TokenBucket()
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], str | None] = {}  # (team, user) -> a notice to show at the top
@@ -123,8 +123,8 @@ class HomeTabs:
     def publish(self, team_id: str, user_id: str, *, notice: str | None = None) -> View:
         """Read, build and publish one person's Home now (the background calls this; so does the benchmark)."""
         view = self.build(team_id, user_id)
-        if notice:
-            view = blocks.with_notice(view, notice)
+        if notice:  # each builder leaves room for it
+            view = View(type="home", blocks=[blocks.notice(notice), *(view.blocks or [])][: blocks.BLOCKS_MAX])
         self._slack.publish_home(user_id, view)
         return view
 
@@ -137,5 +137,5 @@ class HomeTabs:
                 )
                 return blocks.ld_home(found)
             return blocks.stakeholder_home(
-                home.stakeholder_home(session, team_id, user_id, self._tz), self._ld_contacts
+                home.stakeholder_home(session, team_id, user_id, self._tz), self._ld_user_ids
             )
