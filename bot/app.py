@@ -19,6 +19,7 @@ from bot.runtime import Deps
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.pacing import Pacer
+from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 from bot.web import WebApp
 from storage.db import Database
@@ -64,19 +65,24 @@ def create_app(
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url)
     slack, slack_now = patient_gateway(settings, sleep=retry_sleep), SlackGateway(client)
+    background = background or BackgroundJobs(workers=1)
+    # Checked inside a listener's 3 seconds, before the ack (by listener middleware).
+    ld_team = LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack_now)
     deps = Deps(
         settings=settings,
         db=db,
         slack=slack,
         slack_now=slack_now,
-        # Checked inside a listener's 3 seconds, before the ack (the import from a DM asks it after, which is fine).
-        ld_team=LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack_now),
+        ld_team=ld_team,
         outbound=Outbound(db, slack, clock, settings.touchpoint_tz, settings.ld_channel_id),
         # One worker: summaries and fan-outs may lag a little under load, but each extra thread doing them would take
         # interpreter time from the requests that must be acknowledged within Slack's 3 seconds.
-        background=background or BackgroundJobs(workers=1),
+        background=background,
         interactive=BackgroundJobs(workers=4),
         clock=clock,
+        home=HomeTabs(
+            db, slack, background, ld_team.is_member, clock, settings.touchpoint_tz, settings.ld_admin_user_ids
+        ),
     )
     bolt = App(
         client=client,

@@ -36,6 +36,14 @@ class Action(StrEnum):
     AWAY = "touchpoint_away"
     LIST_PAGE = "initiative_list_page"
     FOLLOW_UP = "shift_follow_up"
+    # On the App Home tab
+    HOME_AWAY = "home_away"
+    HOME_EXPORT_MINE = "home_export_mine"
+    HOME_NEW_INITIATIVE = "home_new_initiative"
+    HOME_SCHEDULE = "home_schedule"
+    HOME_MEASURES = "home_measures"
+    HOME_EXPORT = "home_export"
+    HOME_PAGE = "home_page"
 
 
 class Block(StrEnum):
@@ -92,10 +100,15 @@ class Element(StrEnum):
 class Event(StrEnum):
     USER_CHANGE = "user_change"
     MESSAGE = "message"  # in the app's DMs: a workbook sent for import
+    HOME_OPENED = "app_home_opened"
 
 
 # The event subscriptions manifest.json declares, for each event the app listens to.
-SUBSCRIPTIONS = {Event.USER_CHANGE: "user_change", Event.MESSAGE: "message.im"}
+SUBSCRIPTIONS = {
+    Event.USER_CHANGE: "user_change",
+    Event.MESSAGE: "message.im",
+    Event.HOME_OPENED: "app_home_opened",
+}
 
 
 class MessageEvent(StrEnum):

@@ -10,6 +10,7 @@ from bot.access import LdTeam
 from bot.jobs import BackgroundJobs
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
+from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 from storage.db import Database
 
@@ -25,3 +26,4 @@ class Deps:
     background: BackgroundJobs  # slow work (DM fan-outs that may wait out rate limits)
     interactive: BackgroundJobs  # quick work right after an ack (opening modals: trigger ids last 3 seconds)
     clock: Callable[[], datetime]
+    home: HomeTabs  # publishes App Home tabs, in the background

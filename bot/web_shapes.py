@@ -226,11 +226,17 @@ def _slash_command(form: dict[str, str]) -> dict[str, str]:
 
 def _block_actions(payload: dict) -> None:
     _need(payload, "trigger_id", str)
-    # Every Touchpoint button lives in a message (none in a modal or a Home tab yet), and its listener answers through
-    # the response URL Slack always sends with a message's buttons: an action from anywhere else is none of ours.
-    if _need(_need(payload, "container", dict), "type", str) != "message":
-        raise Malformed("a button that is not in a message")
-    _need(payload, "response_url", str)
+    # Touchpoint's buttons live in messages, whose listeners answer through the response URL Slack always sends with
+    # them, and on the App Home tab (a "view" container of a home view: no channel, message or response URL). An
+    # action from anywhere else (a modal) is none of ours.
+    container = _need(_need(payload, "container", dict), "type", str)
+    if container == "view":
+        if _need(_need(payload, "view", dict), "type", str) != "home":
+            raise Malformed("a button in a view that is not the Home tab")
+    elif container == "message":
+        _need(payload, "response_url", str)
+    else:
+        raise Malformed("a button that is not in a message or on the Home tab")
     for action in _list_of_dicts(payload, "actions", required=True):
         _need(action, "action_id", str)
         _may(action, "block_id", str)

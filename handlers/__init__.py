@@ -8,6 +8,7 @@ from handlers import (
     digest_settings,
     errors,
     events,
+    home,
     measures,
     new_initiative,
     schedule_modal,
@@ -28,5 +29,6 @@ def register(app: App) -> None:
         digest_settings,
         measures,
         events,
+        home,
     ):
         feature.register(app)

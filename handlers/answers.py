@@ -69,3 +69,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
         fresh_for=fresh_for,
         hand_back=lambda: answer_posts.hand_back(deps.outbound, post),
     )
+    deps.home.after_activity(context["team_id"], [body["user"]["id"]])

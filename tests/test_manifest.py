@@ -118,7 +118,10 @@ def test_a_read_only_messages_tab_lets_nobody_message_the_app_or_send_it_a_file(
 
 
 def test_only_subscribed_events_listed_commands_and_enabled_surfaces_reach_the_app():
-    manifest = Manifest.from_dict(_manifest(settings__interactivity__is_enabled=False))
+    events = [e for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"] if e != "app_home_opened"]
+    manifest = Manifest.from_dict(
+        _manifest(settings__interactivity__is_enabled=False, settings__event_subscriptions__bot_events=events)
+    )
     with FakeSlackApi(manifest=manifest) as api:
         workspace = Workspace(api, "http://127.0.0.1:9/never", "secret")
         with pytest.raises(SlackRefused, match=r"message\.channels"):

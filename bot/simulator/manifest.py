@@ -124,6 +124,8 @@ class Manifest:
         scope = EVENT_SCOPES.get(subscription, "")
         if scope and scope not in self.bot_scopes:
             raise SlackRefused(f"{subscription} needs the {scope} scope, which the manifest does not ask for")
+        if subscription == "app_home_opened" and event.get("tab") == "home" and not self.home_tab:
+            raise SlackRefused("the app has no Home tab: the manifest does not enable it")
         if subscription == "message.im" and not event.get("bot_id") and not self.people_can_message_the_app:
             raise SlackRefused("people cannot message the app: its messages tab is off or read-only")
         return subscription

@@ -31,15 +31,30 @@ def render_blocks(blocks: list[dict], names: Mapping[str, str]) -> list[str]:
         elif kind == "context":
             lines += ["  " + plain(e.get("text", ""), names) for e in block.get("elements", [])]
         elif kind == "actions":
-            lines.append(
-                "  " + "  ".join(f"[ {e['text']['text']} ]" for e in block.get("elements", []) if e.get("text"))
-            )
+            lines.append("  " + "  ".join(_element(e) for e in block.get("elements", [])))
         elif kind == "input":
             lines.append(f"  {block['label']['text']}")
             lines.append("    ____________________")
         elif kind == "divider":
             lines.append("  ---")
     return lines
+
+
+def _element(element: dict) -> str:
+    if element.get("text"):
+        return f"[ {element['text']['text']} ]"
+    if element.get("type") == "datepicker":
+        return f"[ {(element.get('placeholder') or {}).get('text', 'Pick a date')} 📅 ]"
+    return "[ ⋯ ]" if element.get("type") == "overflow" else ""
+
+
+def render_home(view: dict, names: Mapping[str, str], owner: str) -> list[str]:
+    """A published App Home tab, as its person sees it."""
+    return [
+        f"┌ Touchpoint · Home of @{names.get(owner, owner)} ┐",
+        *render_blocks(view.get("blocks", []), names),
+        "└ ┘",
+    ]
 
 
 def render_view(view: dict, names: Mapping[str, str]) -> list[str]:

@@ -74,6 +74,8 @@ class FakeSlackApi:
         self.usergroups: dict[str, list[str]] = {}
         self.messages: list[Message] = []
         self.views: dict[str, dict] = {}  # view id -> {"user": ..., "view": ...}
+        self.homes: dict[str, dict] = {}  # user id -> the Home tab last published for them
+        self.published: list[tuple[str, dict]] = []  # every views.publish, in order: (user id, view)
         self.responses: list[dict] = []  # bodies posted to response_urls
         self.files: dict[str, dict] = {}  # file id -> {"name", "title", "content", "user", ...}
         self.triggers: dict[str, str] = {}  # trigger_id -> user id
@@ -154,6 +156,10 @@ class FakeSlackApi:
     def views_for(self, user_id: str) -> list[dict]:
         with self._lock:
             return [v["view"] for v in self.views.values() if v["user"] == user_id]
+
+    def home_of(self, user_id: str) -> dict | None:
+        with self._lock:
+            return self.homes.get(user_id)
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Poll until predicate() is truthy; its value, or AssertionError at the deadline."""
@@ -505,6 +511,26 @@ class FakeSlackApi:
             "private_metadata": view.get("private_metadata", ""),
         }
         self.views[view_id] = {"user": user, "view": view}
+        return {"view": view}
+
+    def _views_publish(self, args: dict) -> dict:
+        """Slack's checks of a Home tab: the app has one (manifest), for a known person, a home view of at most 100
+        blocks. Each publish replaces what the person's tab shows."""
+        if not self.manifest.home_tab:
+            return {"error": "not_enabled"}
+        user = str(args.get("user_id") or "")
+        if not user:
+            return {"error": "invalid_arguments"}
+        if user not in self.users:
+            return {"error": "user_not_found"}
+        view = args["view"] if isinstance(args.get("view"), dict) else json.loads(args.get("view") or "{}")
+        if view.get("type") != "home" or not isinstance(view.get("blocks"), list) or len(view["blocks"]) > 100:
+            return {"error": "invalid_arguments"}
+        previous = self.homes.get(user)
+        view_id = previous["id"] if previous else f"V{next(self._ids):08d}"
+        view = {**view, "id": view_id, "team_id": self.team_id, "hash": f"{view_id}-{next(self._clock)}"}
+        self.homes[user] = view
+        self.published.append((user, view))
         return {"view": view}
 
 

@@ -127,6 +127,58 @@ class Workspace:
                     )
         raise AssertionError(f"no button {action_id} in message {ts}")
 
+    def open_home(self, user_id: str, *, event_id: str) -> Reply:
+        """The person opens the app's Home tab: Slack sends app_home_opened (with the view it shows, if any)."""
+        event = {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": self.api.dm_channel(user_id),
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+        shown = self.api.home_of(user_id)
+        if shown is not None:
+            event["view"] = shown
+        return self.event(event, event_id=event_id)
+
+    def click_home(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        option: str | None = None,
+        day: str | None = None,
+    ) -> Reply:
+        """Use an element on the person's Home tab as last published: the first with action_id (and value, if
+        given). Slack sends no channel, message or response URL for these: the container is the view."""
+        self.api.manifest.check_interactivity()
+        view = self.api.home_of(user_id)
+        assert view is not None, f"{user_id} has no Home tab published"
+        for block in view.get("blocks", []):
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+            for element in elements:
+                if element.get("action_id") != action_id or (value is not None and element.get("value") != value):
+                    continue
+                action = {**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}
+                if option is not None:
+                    action["selected_option"] = next(o for o in element["options"] if o["value"] == option)
+                if day is not None:
+                    action["selected_date"] = day
+                return self.post_payload(
+                    {
+                        "type": "block_actions",
+                        "team": {"id": self.team_id, "domain": "simulated"},
+                        "user": {"id": user_id, "team_id": self.team_id},
+                        "api_app_id": "ATOUCHPOINT",
+                        "container": {"type": "view", "view_id": view["id"]},
+                        "trigger_id": self.api.new_trigger(user_id),
+                        "view": view,
+                        "actions": [action],
+                    }
+                )
+        raise AssertionError(f"no element {action_id} on {user_id}'s Home tab")
+
     def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> Reply:
         subscription = self.api.manifest.check_delivery(event)
         self.api.usage.scopes.update({EVENT_SCOPES.get(subscription, "")} & self.api.manifest.bot_scopes)

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 
 from bot.slack.errors import SlackCallFailed
@@ -152,6 +153,10 @@ class SlackGateway:
             if not cursor:
                 return None
         return None
+
+    def publish_home(self, user_id: str, view: View) -> None:
+        """Show `view` as this person's App Home tab (views.publish)."""
+        _call(self.client.views_publish, self.pacer, user_id=user_id, view=view.to_dict())
 
     def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
         _call(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=_as_dicts(blocks))

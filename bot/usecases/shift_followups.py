@@ -14,6 +14,7 @@ def take(deps: Deps, team_id: str, summary_id: int, stakeholder_id: int, user_id
         view = shifts.follow_up(session, team_id, summary_id, stakeholder_id, user_id, deps.clock())
     message = blocks.shift_summary(view)
     deps.slack.update(view.channel_id, view.message_ts or message_ts, message.text, message.blocks)
+    deps.home.after_activity(team_id, [])  # the L&D members' open Homes
 
 
 def recent(deps: Deps, team_id: str, initiative_name: str) -> RecentShifts:

@@ -1,0 +1,165 @@
+"""What each App Home shows, as plain frozen data: a stakeholder's own initiatives, or the L&D team's live picture.
+
+The L&D member's Home is the digest's picture as of now (bot.services.digest builds it: attention items and every
+active initiative's alignment index, lowest first), plus what only the Home shows: open shifts and the next
+touchpoints. Both Homes are read in a fixed number of queries (storage.home_queries, storage.reporting)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.services import digest
+from storage import home_queries as q
+from storage.models import Question, TouchpointStatus
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class HomeMeasure:
+    name: str
+    unit: str
+    direction: str
+    baseline: float | None
+    latest: float | None
+    latest_on: date | None
+    target: float | None
+    target_on: date | None
+
+
+@dataclass(frozen=True)
+class OpenTouchpoint:
+    touchpoint_id: int
+    kind: str
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StakeholderInitiative:
+    initiative_id: int
+    name: str
+    business_goal: str
+    summary_channel_id: str
+    impact: Statement | None
+    tracking: Statement | None
+    measures: tuple[HomeMeasure, ...]
+    open_touchpoint: OpenTouchpoint | None
+    next_due_at: datetime | None  # the next touchpoint still to go out
+    next_kind: str | None
+
+
+@dataclass(frozen=True)
+class StakeholderHome:
+    user_id: str
+    tz: str  # theirs, or the team's when Slack gave none
+    paused_until: date | None
+    initiatives: tuple[StakeholderInitiative, ...]  # empty: they are no stakeholder of anything (the welcome)
+
+
+@dataclass(frozen=True)
+class LdInitiative:
+    summary: digest.InitiativeDigest  # name, alignment index, trend, responses, shifts...
+    open_shifts: int  # shifts nobody has taken the follow-up of
+    next_due_at: datetime | None
+    waiting: int  # touchpoints planned and not yet sent
+
+
+@dataclass(frozen=True)
+class LdHome:
+    user_id: str
+    attention: tuple[digest.Attention, ...]
+    more_attention: int
+    initiatives: tuple[LdInitiative, ...]  # this page's, lowest alignment index first
+    page: int
+    pages: int
+    total: int
+
+
+def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: str) -> StakeholderHome:
+    person = q.stakeholder(session, team_id, user_id)
+    if person is None:
+        return StakeholderHome(user_id, default_tz, None, ())
+    initiatives = q.initiatives_of(session, person.stakeholder_id)
+    if not initiatives:
+        return StakeholderHome(user_id, person.tz or default_tz, person.paused_until, ())
+    said = {
+        (s.initiative_id, s.question): s for s in q.statements(session, person.stakeholder_id, q.STATEMENT_QUESTIONS)
+    }
+    latest = q.latest_values(session, person.stakeholder_id)
+    measures: dict[int, list[HomeMeasure]] = {}
+    for m in q.measures_owned(session, person.stakeholder_id):
+        value, on = latest.get(m.measure_id, (None, None))
+        measures.setdefault(m.initiative_id, []).append(
+            HomeMeasure(m.name, m.unit, m.direction, m.baseline, value, on, m.target, m.target_on)
+        )
+    open_by: dict[int, OpenTouchpoint] = {}
+    next_by: dict[int, q.TouchpointRow] = {}
+    for t in q.touchpoints_ahead(session, person.stakeholder_id):  # soonest first: the first of each kind wins
+        if t.status == TouchpointStatus.SENT:
+            open_by.setdefault(t.initiative_id, OpenTouchpoint(t.touchpoint_id, t.kind, t.expires_at))
+        else:
+            next_by.setdefault(t.initiative_id, t)
+
+    def statement(initiative_id: int, question: str) -> Statement | None:
+        found = said.get((initiative_id, question))
+        return Statement(found.text, found.answered_at) if found else None
+
+    return StakeholderHome(
+        user_id,
+        person.tz or default_tz,
+        person.paused_until,
+        tuple(
+            StakeholderInitiative(
+                initiative_id=i.initiative_id,
+                name=i.name,
+                business_goal=i.business_goal,
+                summary_channel_id=i.summary_channel_id,
+                impact=statement(i.initiative_id, Question.IMPACT),
+                tracking=statement(i.initiative_id, Question.TRACKING),
+                measures=tuple(measures.get(i.initiative_id, ())),
+                open_touchpoint=open_by.get(i.initiative_id),
+                next_due_at=next_by[i.initiative_id].due_at if i.initiative_id in next_by else None,
+                next_kind=next_by[i.initiative_id].kind if i.initiative_id in next_by else None,
+            )
+            for i in initiatives
+        ),
+    )
+
+
+def ld_home(
+    session: Session, team_id: str, user_id: str, now: datetime, tz: str, *, page: int, per_page: int
+) -> LdHome:
+    """The L&D member's Home as of `now`: the digest's attention items and one page of initiatives."""
+    week = digest.current_week(now, digest.digest_time(session, team_id), tz)
+    picture = digest.build(session, team_id, now, week)
+    total = len(picture.initiatives)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    shown = picture.initiatives[(page - 1) * per_page : page * per_page]
+    ids = [i.initiative_id for i in shown]
+    shifts = q.open_shifts(session, team_id, ids) if ids else {}
+    ahead = q.next_touchpoints(session, team_id, ids) if ids else {}
+    return LdHome(
+        user_id=user_id,
+        attention=picture.attention,
+        more_attention=picture.more_attention,
+        initiatives=tuple(
+            LdInitiative(
+                summary=i,
+                open_shifts=shifts.get(i.initiative_id, 0),
+                next_due_at=ahead[i.initiative_id][0] if i.initiative_id in ahead else None,
+                waiting=ahead[i.initiative_id][1] if i.initiative_id in ahead else 0,
+            )
+            for i in shown
+        ),
+        page=page,
+        pages=pages,
+        total=total,
+    )
