@@ -15,7 +15,7 @@ from bot.server import ServerThread
 from bot.services import planning, touchpoints
 from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
-from bot.simulator.transcript import indent, render_blocks, render_view
+from bot.simulator.transcript import indent, plain, render_blocks, render_view
 from bot.simulator.webapi import TOKEN
 from storage.types import utcnow
 
@@ -125,11 +125,11 @@ class Demo:
         self.step("Lena types", "/touchpoint list")
         reply = self.ws.slash("U0LENA", "list").json()
         self.out("  Only Lena sees:")
-        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+        self.show_reply(reply)
         self.step("Olu (not in the L&D team) types", "/touchpoint new")
         reply = self.ws.slash("U0OLU", "new").json()
         self.out("  Only Olu sees:")
-        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+        self.show_reply(reply)
         self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
         self.pass_at(self.next_reminder())  # Olu's first DM: one reminder, three working days on
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
@@ -160,7 +160,7 @@ class Demo:
         self.pass_at(self.clock.now + timedelta(minutes=1))  # plans each stakeholder's first check-in or review
         self.step("Lena types", "/touchpoint upcoming")
         reply = self.ws.slash("U0LENA", "upcoming").json()
-        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+        self.show_reply(reply)
 
         checkins = reviews = 0
         while checkins < len(self.CHECKINS) or not reviews:
@@ -182,7 +182,7 @@ class Demo:
         self.say("The digest's alignment index moves with what stakeholders say. Lena asks what it is made of:")
         self.step("Lena types", "/touchpoint alignment Sales onboarding refresh")
         reply = self.ws.slash("U0LENA", "alignment Sales onboarding refresh").json()
-        self.out(indent(render_blocks(reply.get("blocks", []), self.names)))
+        self.show_reply(reply)
 
     def review(self) -> None:
         dm = self.latest_touchpoint_dm("U0SAM")
@@ -364,6 +364,11 @@ class Demo:
             if channel in (user_id, self.slack.dm_channel(user_id)):
                 return f"a DM to {name}"
         return "#" + self.names.get(channel, channel)
+
+    def show_reply(self, reply: dict) -> None:
+        """An ephemeral reply as the person sees it: its blocks, or its text when it has none (a refusal)."""
+        blocks = reply.get("blocks") or []
+        self.out(indent(render_blocks(blocks, self.names) if blocks else [plain(reply.get("text", ""), self.names)]))
 
     def step(self, who: str, what: str) -> None:
         self.out(f"\n▶ {who}: {what}" if what else f"\n▶ {who}:")
