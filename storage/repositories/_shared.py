@@ -5,21 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Delete, Table, Update, select, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import CursorResult, Delete, Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from storage.models import PostStatus, Touchpoint
 
 CHUNK = 1000  # rows per multi-row statement, and ids per IN list
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The Core table of a table model (SQLModel sets `__table__` when the class is made but does not declare it)."""
-    table = sa_inspect(model).local_table
-    assert isinstance(table, Table)
-    return table
 
 
 def rows_matched(session: Session, statement: Update | Delete) -> int:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlmodel import Session, col
 
-from storage.models import AnswerPost, PostStatus
-from storage.repositories._shared import claim_posts, rows_matched, table_of
+from storage.models import AnswerPost, PostStatus, table_of
+from storage.repositories._shared import claim_posts, rows_matched
 
 
 def add_answer_post(session: Session, row: Mapping[str, Any]) -> int:

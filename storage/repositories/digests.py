@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select, tuple_, update
 from sqlmodel import Session, col
 
-from storage.models import AlignmentSnapshot, DigestPost, DigestSettings, Initiative, PostStatus
-from storage.repositories._shared import insert_ignoring_conflicts, table_of
+from storage.models import AlignmentSnapshot, DigestPost, DigestSettings, Initiative, PostStatus, table_of
+from storage.repositories._shared import insert_ignoring_conflicts
 
 
 def digest_settings(session: Session, team_id: str) -> DigestSettings | None:

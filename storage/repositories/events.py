@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from storage.models import ProcessedEvent
-from storage.repositories._shared import insert_ignoring_conflicts, table_of
+from storage.models import ProcessedEvent, table_of
+from storage.repositories._shared import insert_ignoring_conflicts
 
 
 def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime, forget_before: datetime) -> bool:

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from storage.models import Schedule
-from storage.repositories._shared import table_of
+from storage.models import Schedule, table_of
 
 
 def schedules_for(session: Session, initiative_ids: Iterable[int]) -> dict[int, Schedule]:

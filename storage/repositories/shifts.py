@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import case, func, insert, select, update
 from sqlmodel import Session, col
 
-from storage.models import Initiative, PostStatus, Shift, ShiftSummary, Stakeholder, Touchpoint
-from storage.repositories._shared import claim_posts, insert_ignoring_conflicts, rows_matched, table_of
+from storage.models import Initiative, PostStatus, Shift, ShiftSummary, Stakeholder, Touchpoint, table_of
+from storage.repositories._shared import claim_posts, insert_ignoring_conflicts, rows_matched
 
 
 def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int, day: str, channel_id: str) -> int:

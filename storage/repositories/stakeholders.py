@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from storage.models import InitiativeStakeholder, Stakeholder
-from storage.repositories._shared import CHUNK, insert_ignoring_conflicts, rows_matched, table_of
+from storage.models import InitiativeStakeholder, Stakeholder, table_of
+from storage.repositories._shared import CHUNK, insert_ignoring_conflicts, rows_matched
 
 
 def upsert_stakeholders(

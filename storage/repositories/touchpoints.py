@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlmodel import Session, col
 
-from storage.models import Initiative, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus
-from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts, rows_matched, table_of
+from storage.models import Initiative, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus, table_of
+from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts, rows_matched
 
 
 def _deliverable() -> list:
