@@ -5,8 +5,11 @@ stakeholder whose own words are wanted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Row, Select, and_, case, func, select
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -23,13 +26,18 @@ from storage.models import (
 
 BATCH = 5000
 
+_Ts = TypeVarTuple("_Ts")
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
-def _scoped(query, column, team_column, team_id: str, initiative_ids: list[int] | None):
+
+def _scoped(
+    query: _Query, column: Mapped[int | None], team_column: Mapped[str], team_id: str, initiative_ids: list[int] | None
+) -> _Query:
     query = query.where(team_column == team_id)
     return query.where(column.in_(initiative_ids)) if initiative_ids is not None else query
 
 
-def _stream(session: Session, query) -> Iterator[tuple]:
+def _stream(session: Session, query: Select[*_Ts]) -> Iterator[Row[*_Ts]]:
     yield from session.execute(query.execution_options(yield_per=BATCH))
 
 
@@ -38,7 +46,9 @@ def initiatives(session: Session, team_id: str, initiative_ids: list[int] | None
     return list(session.execute(query.order_by(col(Initiative.name_key))).scalars())
 
 
-def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def pairs(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, Stakeholder]]:
     """(initiative name, stakeholder) for every stakeholder of the initiatives, in the order they were added."""
     query = (
         select(col(Initiative.name), Stakeholder)
@@ -52,7 +62,9 @@ def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stak
     return _stream(session, query)
 
 
-def touchpoints(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def touchpoints(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, str, str, str, str, str, datetime, datetime | None, datetime | None]]:
     """Every touchpoint that went out (pending ones are plans, not conversations)."""
     query = (
         select(
@@ -77,7 +89,9 @@ def touchpoints(session: Session, team_id: str, initiative_ids: list[int] | None
     return _stream(session, query)
 
 
-def answers(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def answers(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, str, str, str, int, str, datetime, int | None]]:
     query = (
         select(
             col(Initiative.name),
@@ -99,7 +113,9 @@ def answers(session: Session, team_id: str, initiative_ids: list[int] | None, st
     return _stream(session, query)
 
 
-def measures(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def measures(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> list[Row[str, Measure, str, str]]:
     query = (
         select(col(Initiative.name), Measure, col(Stakeholder.display_name), col(Stakeholder.user_id))
         .join(Initiative, col(Initiative.id) == col(Measure.initiative_id))
@@ -113,7 +129,9 @@ def measures(session: Session, team_id: str, initiative_ids: list[int] | None, s
     return list(session.execute(query).all())
 
 
-def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def readings(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, int | None, str, date, str, float | None, str]]:
     query = (
         select(
             col(Initiative.name),
@@ -134,7 +152,9 @@ def readings(session: Session, team_id: str, initiative_ids: list[int] | None, s
     return _stream(session, query)
 
 
-def shifts(session: Session, team_id: str, initiative_ids: list[int] | None):
+def shifts(
+    session: Session, team_id: str, initiative_ids: list[int] | None
+) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None]]:
     query = (
         select(
             col(Initiative.name),
@@ -159,7 +179,7 @@ def shifts(session: Session, team_id: str, initiative_ids: list[int] | None):
 
 def responses_by_month(
     session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
-):
+) -> list[tuple[str, int, int]]:
     """(YYYY-MM of the due date in UTC, touchpoints that went out, answered) per month, oldest first."""
     if session.get_bind().dialect.name == "postgresql":
         month = func.to_char(func.timezone("UTC", col(Touchpoint.due_at)), "YYYY-MM")
@@ -197,14 +217,14 @@ def latest_texts(
     newest = _scoped(newest, col(Answer.initiative_id), col(Answer.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
         newest = newest.where(col(Answer.stakeholder_id) == stakeholder_id)
-    newest = newest.subquery()
+    latest = newest.subquery()
     query = select(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question), col(Answer.text)).join(
-        newest,
+        latest,
         and_(
-            col(Answer.initiative_id) == newest.c.initiative_id,
-            col(Answer.stakeholder_id) == newest.c.stakeholder_id,
-            col(Answer.question) == newest.c.question,
-            col(Answer.version) == newest.c.version,
+            col(Answer.initiative_id) == latest.c.initiative_id,
+            col(Answer.stakeholder_id) == latest.c.stakeholder_id,
+            col(Answer.question) == latest.c.question,
+            col(Answer.version) == latest.c.version,
         ),
     )
     return {(i, s, q): t for i, s, q, t in session.execute(query).all()}
