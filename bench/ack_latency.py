@@ -189,12 +189,14 @@ BUILDERS = {
 
 def _client_process(url: str, requests: list[tuple[bytes, str]], threads: int, out) -> None:
     parsed = urlparse(url)
+    host = parsed.hostname
+    assert host is not None, url
     latencies: list[float] = []
     lock = threading.Lock()
     shares = [requests[i::threads] for i in range(threads)]
 
     def worker(share):
-        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        conn = http.client.HTTPConnection(host, parsed.port, timeout=30)
         mine = []
         for body, content_type in share:
             headers = {"Content-Type": content_type, **sign(SECRET, body)}

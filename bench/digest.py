@@ -15,13 +15,23 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 from sqlalchemy import insert, text
 
 from bench.seed import LD_ADMIN, TEAM, fresh_database
 from bot.blocks.digest import digest_messages
 from bot.services import digest
 from storage.db import Database
-from storage.models import Answer, Initiative, InitiativeStakeholder, Shift, ShiftSummary, Stakeholder, Touchpoint
+from storage.models import (
+    Answer,
+    Initiative,
+    InitiativeStakeholder,
+    Shift,
+    ShiftSummary,
+    Stakeholder,
+    Touchpoint,
+    table_of,
+)
 
 PER_INITIATIVE = 10
 MONTHS = 25  # touchpoints per stakeholder: a kickoff and two years of check-ins and reviews
@@ -40,7 +50,9 @@ def _bulk(db: Database, table, rows: Iterable[dict]) -> int:
         columns = list(first)
         raw = db.engine.raw_connection()
         try:
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            driver = raw.driver_connection  # COPY is psycopg's own API, beyond the DB-API the pool declares
+            assert isinstance(driver, psycopg.Connection)
+            with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in _chain(first, iterator):
                     copy.write_row([row[c] for c in columns])
                     count += 1
@@ -77,7 +89,7 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
     counts = {
         "initiatives": _bulk(
             db,
-            Initiative.__table__,
+            table_of(Initiative),
             (
                 dict(
                     id=i + 1,
@@ -96,7 +108,7 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
         ),
         "stakeholders": _bulk(
             db,
-            Stakeholder.__table__,
+            table_of(Stakeholder),
             (
                 dict(
                     id=s + 1,
@@ -115,7 +127,7 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
     }
     _bulk(
         db,
-        InitiativeStakeholder.__table__,
+        table_of(InitiativeStakeholder),
         (
             dict(
                 id=s + 1,
@@ -154,7 +166,7 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
                     attempts=1,
                 )
 
-    counts["touchpoints"] = _bulk(db, Touchpoint.__table__, touchpoints())
+    counts["touchpoints"] = _bulk(db, table_of(Touchpoint), touchpoints())
 
     def answers() -> Iterator[dict]:
         for s in range(people):
@@ -172,10 +184,10 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
                         answered_at=start + timedelta(days=30 * m, hours=5),
                     )
 
-    counts["answers"] = _bulk(db, Answer.__table__, answers())
+    counts["answers"] = _bulk(db, table_of(Answer), answers())
     _bulk(
         db,
-        ShiftSummary.__table__,
+        table_of(ShiftSummary),
         (
             dict(
                 id=i + 1,
@@ -193,7 +205,7 @@ def seed_history(db: Database, initiatives: int) -> dict[str, int]:
     )
     counts["shifts"] = _bulk(
         db,
-        Shift.__table__,
+        table_of(Shift),
         (
             dict(
                 team_id=TEAM,

@@ -21,7 +21,7 @@ from sqlalchemy import insert
 from bench.seed import TEAM, fresh_database
 from bot.services import touchpoints
 from storage.db import Database
-from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
+from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint, table_of
 
 NOW = datetime(2027, 2, 9, 10, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
     """`pairs` pairs, each with a sent kickoff and a planned check-in; `due` of the check-ins are due at NOW."""
     with db.engine.begin() as conn:
         conn.execute(
-            insert(Initiative.__table__),
+            insert(table_of(Initiative)),
             [
                 dict(
                     id=i + 1,
@@ -50,7 +50,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
         for start in range(0, pairs, 10_000):
             chunk = range(start, min(pairs, start + 10_000))
             conn.execute(
-                insert(Stakeholder.__table__),
+                insert(table_of(Stakeholder)),
                 [
                     dict(
                         id=i + 1,
@@ -66,7 +66,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                 ],
             )
             conn.execute(
-                insert(InitiativeStakeholder.__table__),
+                insert(table_of(InitiativeStakeholder)),
                 [
                     dict(
                         team_id=TEAM,
@@ -79,7 +79,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                 ],
             )
             conn.execute(
-                insert(Touchpoint.__table__),
+                insert(table_of(Touchpoint)),
                 [
                     dict(
                         team_id=TEAM,
@@ -97,7 +97,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
             )
             # Due ones spread over the last hour; the others over the coming month.
             conn.execute(
-                insert(Touchpoint.__table__),
+                insert(table_of(Touchpoint)),
                 [
                     dict(
                         team_id=TEAM,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 
 from storage.db import Database
-from storage.models import Answer, Initiative, InitiativeStakeholder, Stakeholder, Touchpoint
+from storage.models import Answer, Initiative, InitiativeStakeholder, Stakeholder, Touchpoint, table_of
 
 TEAM = "T0BENCH"
 LD_ADMIN = "U0BENCHLD"
@@ -61,7 +61,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
                 for i in range(initiatives)
             ]
         ):
-            conn.execute(insert(Initiative.__table__), batch)
+            conn.execute(insert(table_of(Initiative)), batch)
         total = initiatives * stakeholders_per_initiative
         for batch in _batches(
             [
@@ -78,7 +78,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
                 for s in range(total)
             ]
         ):
-            conn.execute(insert(Stakeholder.__table__), batch)
+            conn.execute(insert(table_of(Stakeholder)), batch)
         for batch in _batches(
             [
                 dict(
@@ -87,7 +87,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
                 for s in range(total)
             ]
         ):
-            conn.execute(insert(InitiativeStakeholder.__table__), batch)
+            conn.execute(insert(table_of(InitiativeStakeholder)), batch)
         for batch in _batches(
             [
                 dict(
@@ -107,7 +107,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
                 for s in range(total)
             ]
         ):
-            conn.execute(insert(Touchpoint.__table__), batch)
+            conn.execute(insert(table_of(Touchpoint)), batch)
         answered = int(total * answered_share)
         for batch in _batches(
             [
@@ -125,7 +125,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
                 for q in ("impact", "tracking")
             ]
         ):
-            conn.execute(insert(Answer.__table__), batch)
+            conn.execute(insert(table_of(Answer)), batch)
         if db.engine.dialect.name == "postgresql":  # explicit ids above: move the sequences past them
             for table in ("initiative", "stakeholder", "touchpoint"):
                 conn.exec_driver_sql(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")

@@ -26,7 +26,7 @@ from bot.exports import workbook
 from bot.services import exporting, importing
 from bot.slack.profiles import Profile
 from storage.db import Database
-from storage.models import Measure, Reading
+from storage.models import Measure, Reading, table_of
 
 MEASURES_PER_INITIATIVE, READINGS_PER_MEASURE = 2, 100
 
@@ -35,7 +35,7 @@ def seed(db: Database) -> dict[str, int]:
     counts = seed_history(db, 100)  # 1,000 stakeholders, 100,000 answers
     counts["measures"] = _bulk(
         db,
-        Measure.__table__,
+        table_of(Measure),
         (
             dict(
                 id=m + 1,
@@ -60,7 +60,7 @@ def seed(db: Database) -> dict[str, int]:
     )
     counts["readings"] = _bulk(
         db,
-        Reading.__table__,
+        table_of(Reading),
         (
             dict(
                 team_id=TEAM,

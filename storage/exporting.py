@@ -5,9 +5,12 @@ stakeholder whose own words are wanted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import and_, case, func, select
-from sqlmodel import Session
+from sqlalchemy import Row, Select, and_, case, func, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from storage.models import (
     Answer,
@@ -23,148 +26,173 @@ from storage.models import (
 
 BATCH = 5000
 
+_Ts = TypeVarTuple("_Ts")
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
-def _scoped(query, column, team_column, team_id: str, initiative_ids: list[int] | None):
+
+def _scoped(
+    query: _Query, column: Mapped[int | None], team_column: Mapped[str], team_id: str, initiative_ids: list[int] | None
+) -> _Query:
     query = query.where(team_column == team_id)
     return query.where(column.in_(initiative_ids)) if initiative_ids is not None else query
 
 
-def _stream(session: Session, query) -> Iterator[tuple]:
+def _stream(session: Session, query: Select[*_Ts]) -> Iterator[Row[*_Ts]]:
     yield from session.execute(query.execution_options(yield_per=BATCH))
 
 
 def initiatives(session: Session, team_id: str, initiative_ids: list[int] | None) -> list[Initiative]:
-    query = _scoped(select(Initiative), Initiative.id, Initiative.team_id, team_id, initiative_ids)
-    return list(session.execute(query.order_by(Initiative.name_key)).scalars())
+    query = _scoped(select(Initiative), col(Initiative.id), col(Initiative.team_id), team_id, initiative_ids)
+    return list(session.execute(query.order_by(col(Initiative.name_key))).scalars())
 
 
-def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def pairs(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, Stakeholder]]:
     """(initiative name, stakeholder) for every stakeholder of the initiatives, in the order they were added."""
     query = (
-        select(Initiative.name, Stakeholder)
-        .join(InitiativeStakeholder, InitiativeStakeholder.initiative_id == Initiative.id)
-        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .order_by(Initiative.name_key, InitiativeStakeholder.id)
+        select(col(Initiative.name), Stakeholder)
+        .join(InitiativeStakeholder, col(InitiativeStakeholder.initiative_id) == col(Initiative.id))
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .order_by(col(Initiative.name_key), col(InitiativeStakeholder.id))
     )
-    query = _scoped(query, Initiative.id, Initiative.team_id, team_id, initiative_ids)
+    query = _scoped(query, col(Initiative.id), col(Initiative.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        query = query.where(Stakeholder.id == stakeholder_id)
+        query = query.where(col(Stakeholder.id) == stakeholder_id)
     return _stream(session, query)
 
 
-def touchpoints(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def touchpoints(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, str, str, str, str, str, datetime, datetime | None, datetime | None]]:
     """Every touchpoint that went out (pending ones are plans, not conversations)."""
     query = (
         select(
-            Initiative.name,
-            Stakeholder.display_name,
-            Stakeholder.user_id,
-            Touchpoint.kind,
-            Touchpoint.period,
-            Touchpoint.status,
-            Touchpoint.due_at,
-            Touchpoint.sent_at,
-            Touchpoint.answered_at,
+            col(Initiative.name),
+            col(Stakeholder.display_name),
+            col(Stakeholder.user_id),
+            col(Touchpoint.kind),
+            col(Touchpoint.period),
+            col(Touchpoint.status),
+            col(Touchpoint.due_at),
+            col(Touchpoint.sent_at),
+            col(Touchpoint.answered_at),
         )
-        .join(Initiative, Initiative.id == Touchpoint.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
-        .where(Touchpoint.status.not_in((TouchpointStatus.PENDING, TouchpointStatus.SENDING)))
-        .order_by(Touchpoint.due_at, Touchpoint.id)
+        .join(Initiative, col(Initiative.id) == col(Touchpoint.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Touchpoint.stakeholder_id))
+        .where(col(Touchpoint.status).not_in((TouchpointStatus.PENDING, TouchpointStatus.SENDING)))
+        .order_by(col(Touchpoint.due_at), col(Touchpoint.id))
     )
-    query = _scoped(query, Touchpoint.initiative_id, Touchpoint.team_id, team_id, initiative_ids)
+    query = _scoped(query, col(Touchpoint.initiative_id), col(Touchpoint.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        query = query.where(Touchpoint.stakeholder_id == stakeholder_id)
+        query = query.where(col(Touchpoint.stakeholder_id) == stakeholder_id)
     return _stream(session, query)
 
 
-def answers(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def answers(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, str, str, str, int, str, datetime, int | None]]:
     query = (
         select(
-            Initiative.name,
-            Stakeholder.display_name,
-            Stakeholder.user_id,
-            Answer.question,
-            Answer.version,
-            Answer.text,
-            Answer.answered_at,
-            Answer.touchpoint_id,
+            col(Initiative.name),
+            col(Stakeholder.display_name),
+            col(Stakeholder.user_id),
+            col(Answer.question),
+            col(Answer.version),
+            col(Answer.text),
+            col(Answer.answered_at),
+            col(Answer.touchpoint_id),
         )
-        .join(Initiative, Initiative.id == Answer.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Answer.stakeholder_id)
-        .order_by(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.version)
+        .join(Initiative, col(Initiative.id) == col(Answer.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Answer.stakeholder_id))
+        .order_by(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question), col(Answer.version))
     )
-    query = _scoped(query, Answer.initiative_id, Answer.team_id, team_id, initiative_ids)
+    query = _scoped(query, col(Answer.initiative_id), col(Answer.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        query = query.where(Answer.stakeholder_id == stakeholder_id)
+        query = query.where(col(Answer.stakeholder_id) == stakeholder_id)
     return _stream(session, query)
 
 
-def measures(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def measures(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> list[Row[str, Measure, str, str]]:
     query = (
-        select(Initiative.name, Measure, Stakeholder.display_name, Stakeholder.user_id)
-        .join(Initiative, Initiative.id == Measure.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Measure.owner_id)
-        .where(Measure.active.is_(True))
-        .order_by(Initiative.name_key, Measure.id)
+        select(col(Initiative.name), Measure, col(Stakeholder.display_name), col(Stakeholder.user_id))
+        .join(Initiative, col(Initiative.id) == col(Measure.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Measure.owner_id))
+        .where(col(Measure.active).is_(True))
+        .order_by(col(Initiative.name_key), col(Measure.id))
     )
-    query = _scoped(query, Measure.initiative_id, Measure.team_id, team_id, initiative_ids)
+    query = _scoped(query, col(Measure.initiative_id), col(Measure.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        query = query.where(Measure.owner_id == stakeholder_id)
+        query = query.where(col(Measure.owner_id) == stakeholder_id)
     return list(session.execute(query).all())
 
 
-def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+def readings(
+    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
+) -> Iterator[Row[str, int | None, str, date, str, float | None, str]]:
     query = (
         select(
-            Initiative.name, Measure.id, Measure.name, Reading.read_on, Reading.status, Reading.value, Reading.given_by
+            col(Initiative.name),
+            col(Measure.id),
+            col(Measure.name),
+            col(Reading.read_on),
+            col(Reading.status),
+            col(Reading.value),
+            col(Reading.given_by),
         )
-        .join(Measure, Measure.id == Reading.measure_id)
-        .join(Initiative, Initiative.id == Measure.initiative_id)
-        .order_by(Measure.initiative_id, Measure.id, Reading.read_on, Reading.id)
+        .join(Measure, col(Measure.id) == col(Reading.measure_id))
+        .join(Initiative, col(Initiative.id) == col(Measure.initiative_id))
+        .order_by(col(Measure.initiative_id), col(Measure.id), col(Reading.read_on), col(Reading.id))
     )
-    query = _scoped(query, Measure.initiative_id, Reading.team_id, team_id, initiative_ids)
+    query = _scoped(query, col(Measure.initiative_id), col(Reading.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        query = query.where(Measure.owner_id == stakeholder_id)
+        query = query.where(col(Measure.owner_id) == stakeholder_id)
     return _stream(session, query)
 
 
-def shifts(session: Session, team_id: str, initiative_ids: list[int] | None):
+def shifts(
+    session: Session, team_id: str, initiative_ids: list[int] | None
+) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None]]:
     query = (
         select(
-            Initiative.name,
-            Stakeholder.display_name,
-            Stakeholder.user_id,
-            Shift.detected_at,
-            Shift.rule,
-            Shift.question,
-            Shift.strength,
-            Shift.before,
-            Shift.after,
-            Shift.evidence,
-            Shift.followed_up_by,
-            Shift.followed_up_at,
+            col(Initiative.name),
+            col(Stakeholder.display_name),
+            col(Stakeholder.user_id),
+            col(Shift.detected_at),
+            col(Shift.rule),
+            col(Shift.question),
+            col(Shift.strength),
+            col(Shift.before),
+            col(Shift.after),
+            col(Shift.evidence),
+            col(Shift.followed_up_by),
+            col(Shift.followed_up_at),
         )
-        .join(Initiative, Initiative.id == Shift.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
-        .order_by(Shift.detected_at, Shift.id)
+        .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .order_by(col(Shift.detected_at), col(Shift.id))
     )
-    return _stream(session, _scoped(query, Shift.initiative_id, Shift.team_id, team_id, initiative_ids))
+    return _stream(session, _scoped(query, col(Shift.initiative_id), col(Shift.team_id), team_id, initiative_ids))
 
 
 def responses_by_month(
     session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
-):
+) -> list[tuple[str, int, int]]:
     """(YYYY-MM of the due date in UTC, touchpoints that went out, answered) per month, oldest first."""
     if session.get_bind().dialect.name == "postgresql":
-        month = func.to_char(func.timezone("UTC", Touchpoint.due_at), "YYYY-MM")
+        month = func.to_char(func.timezone("UTC", col(Touchpoint.due_at)), "YYYY-MM")
     else:  # stored as ISO text in UTC
-        month = func.substr(Touchpoint.due_at, 1, 7)
-    went_out = Touchpoint.status.not_in((TouchpointStatus.PENDING, TouchpointStatus.SENDING, TouchpointStatus.SKIPPED))
-    answered = func.sum(case((Touchpoint.status == TouchpointStatus.ANSWERED, 1), else_=0))
+        month = func.substr(col(Touchpoint.due_at), 1, 7)
+    went_out = col(Touchpoint.status).not_in(
+        (TouchpointStatus.PENDING, TouchpointStatus.SENDING, TouchpointStatus.SKIPPED)
+    )
+    answered = func.sum(case((col(Touchpoint.status) == TouchpointStatus.ANSWERED, 1), else_=0))
     query = select(month, func.count(), answered).where(went_out).group_by(month).order_by(month)
-    query = _scoped(query, Touchpoint.initiative_id, Touchpoint.team_id, team_id, initiative_ids)
+    query = _scoped(query, col(Touchpoint.initiative_id), col(Touchpoint.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        query = query.where(Touchpoint.stakeholder_id == stakeholder_id)
+        query = query.where(col(Touchpoint.stakeholder_id) == stakeholder_id)
     return [(m, int(sent), int(done or 0)) for m, sent, done in session.execute(query).all()]
 
 
@@ -177,21 +205,26 @@ def latest_texts(
 ) -> dict[tuple[int, int, str], str]:
     """The current text of each (initiative, stakeholder, question) among `questions`, in one query."""
     newest = (
-        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, func.max(Answer.version).label("version"))
-        .where(Answer.question.in_(questions))
-        .group_by(Answer.initiative_id, Answer.stakeholder_id, Answer.question)
+        select(
+            col(Answer.initiative_id),
+            col(Answer.stakeholder_id),
+            col(Answer.question),
+            func.max(col(Answer.version)).label("version"),
+        )
+        .where(col(Answer.question).in_(questions))
+        .group_by(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question))
     )
-    newest = _scoped(newest, Answer.initiative_id, Answer.team_id, team_id, initiative_ids)
+    newest = _scoped(newest, col(Answer.initiative_id), col(Answer.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
-        newest = newest.where(Answer.stakeholder_id == stakeholder_id)
-    newest = newest.subquery()
-    query = select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.text).join(
-        newest,
+        newest = newest.where(col(Answer.stakeholder_id) == stakeholder_id)
+    latest = newest.subquery()
+    query = select(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question), col(Answer.text)).join(
+        latest,
         and_(
-            Answer.initiative_id == newest.c.initiative_id,
-            Answer.stakeholder_id == newest.c.stakeholder_id,
-            Answer.question == newest.c.question,
-            Answer.version == newest.c.version,
+            col(Answer.initiative_id) == latest.c.initiative_id,
+            col(Answer.stakeholder_id) == latest.c.stakeholder_id,
+            col(Answer.question) == latest.c.question,
+            col(Answer.version) == latest.c.version,
         ),
     )
     return {(i, s, q): t for i, s, q, t in session.execute(query).all()}

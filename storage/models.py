@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Table, Text, UniqueConstraint
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -368,3 +369,10 @@ class ProcessedEvent(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     # Indexed: every insert forgets the ids older than a day (see repositories.events.first_time_seen).
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model (SQLModel sets `__table__` when the class is made but does not declare it)."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table)
+    return table

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, tuple_
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, case, func, select, tuple_
+from sqlmodel import Session, col
 
 from storage.models import (
     AlignmentSnapshot,
@@ -57,20 +57,23 @@ class ShiftCounts:
     open_stakeholders: int = 0  # stakeholders with a shift nobody has taken the follow-up of
 
 
-def _count(condition) -> object:
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
 def standings(session: Session, team_id: str) -> list[Standing]:
     active_pairs = (
         select(InitiativeStakeholder)
-        .join(Stakeholder, and_(Stakeholder.id == InitiativeStakeholder.stakeholder_id, Stakeholder.active.is_(True)))
+        .join(
+            Stakeholder,
+            and_(col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id), col(Stakeholder.active).is_(True)),
+        )
         .subquery()
     )
     query = (
         select(
-            Initiative.id,
-            Initiative.name,
+            col(Initiative.id),
+            col(Initiative.name),
             func.count(active_pairs.c.id),
             _count(active_pairs.c.has_impact.is_(True)),
             _count(active_pairs.c.has_tracking.is_(True)),
@@ -78,12 +81,16 @@ def standings(session: Session, team_id: str) -> list[Standing]:
             func.coalesce(func.sum(active_pairs.c.rating), 0),
             _count(active_pairs.c.silent_cycles >= SILENT_CYCLES),
         )
-        .outerjoin(active_pairs, active_pairs.c.initiative_id == Initiative.id)
-        .where(Initiative.team_id == team_id, Initiative.active.is_(True))
-        .group_by(Initiative.id, Initiative.name)
-        .order_by(Initiative.name, Initiative.id)
+        .outerjoin(active_pairs, active_pairs.c.initiative_id == col(Initiative.id))
+        .where(col(Initiative.team_id) == team_id, col(Initiative.active).is_(True))
+        .group_by(col(Initiative.id), col(Initiative.name))
+        .order_by(col(Initiative.name), col(Initiative.id))
     )
-    return [Standing(*(int(v or 0) if i > 1 else v for i, v in enumerate(row))) for row in session.execute(query).all()]
+    result = []
+    for initiative_id, name, *counts in session.execute(query).all():
+        assert initiative_id is not None  # a primary key read back is never NULL; the model allows None before insert
+        result.append(Standing(initiative_id, name, *(int(v or 0) for v in counts)))
+    return result
 
 
 def traffic(
@@ -96,29 +103,29 @@ def traffic(
     recent: timedelta,
     ahead: timedelta,
 ) -> dict[int, Traffic]:
-    status, due = Touchpoint.status, Touchpoint.due_at
+    status, due = col(Touchpoint.status), col(Touchpoint.due_at)
     went_out = status.in_((TouchpointStatus.SENT, TouchpointStatus.ANSWERED, TouchpointStatus.MISSED))
-    closed_at = func.coalesce(Touchpoint.expires_at, due)
+    closed_at = func.coalesce(col(Touchpoint.expires_at), due)
     query = (
         select(
-            Touchpoint.initiative_id,
+            col(Touchpoint.initiative_id),
             _count(and_(due >= now - period, due <= now, went_out)),
             _count(and_(due >= now - period, due <= now, status == TouchpointStatus.ANSWERED)),
             _count(and_(due >= now - window, status.in_((TouchpointStatus.ANSWERED, TouchpointStatus.MISSED)))),
             _count(and_(due >= now - window, status == TouchpointStatus.ANSWERED)),
-            _count(and_(status == TouchpointStatus.SENT, Touchpoint.remind_at <= now)),
+            _count(and_(status == TouchpointStatus.SENT, col(Touchpoint.remind_at) <= now)),
             _count(and_(status == TouchpointStatus.MISSED, closed_at >= now - recent)),
             _count(
                 and_(
-                    Touchpoint.kind == TouchpointKind.REVIEW,
+                    col(Touchpoint.kind) == TouchpointKind.REVIEW,
                     status == TouchpointStatus.PENDING,
                     due >= now,
                     due <= now + ahead,
                 )
             ),
         )
-        .where(Touchpoint.team_id == team_id, due >= now - window, due <= now + ahead)
-        .group_by(Touchpoint.initiative_id)
+        .where(col(Touchpoint.team_id) == team_id, due >= now - window, due <= now + ahead)
+        .group_by(col(Touchpoint.initiative_id))
     )
     return {row[0]: Traffic(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
 
@@ -126,17 +133,17 @@ def traffic(
 def shift_counts(
     session: Session, team_id: str, now: datetime, *, recent: timedelta, open_window: timedelta
 ) -> dict[int, ShiftCounts]:
-    is_new = Shift.detected_at >= now - recent
-    open_stakeholder = case((Shift.followed_up_by.is_(None), Shift.stakeholder_id), else_=None)
+    is_new = col(Shift.detected_at) >= now - recent
+    open_stakeholder = case((col(Shift.followed_up_by).is_(None), col(Shift.stakeholder_id)), else_=None)
     query = (
         select(
-            Shift.initiative_id,
+            col(Shift.initiative_id),
             _count(is_new),
-            _count(and_(is_new, Shift.strength >= 3)),
+            _count(and_(is_new, col(Shift.strength) >= 3)),
             func.count(func.distinct(open_stakeholder)),
         )
-        .where(Shift.team_id == team_id, Shift.detected_at >= now - open_window)
-        .group_by(Shift.initiative_id)
+        .where(col(Shift.team_id) == team_id, col(Shift.detected_at) >= now - open_window)
+        .group_by(col(Shift.initiative_id))
     )
     return {row[0]: ShiftCounts(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
 
@@ -144,12 +151,15 @@ def shift_counts(
 def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: int) -> list[tuple[int, str, str, int]]:
     """(initiative id, stakeholder user id, rule, strength) of the strongest shifts since `since` nobody follows up."""
     query = (
-        select(Shift.initiative_id, Stakeholder.user_id, Shift.rule, Shift.strength)
-        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
+        select(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.rule), col(Shift.strength))
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
         .where(
-            Shift.team_id == team_id, Shift.detected_at >= since, Shift.followed_up_by.is_(None), Shift.strength >= 3
+            col(Shift.team_id) == team_id,
+            col(Shift.detected_at) >= since,
+            col(Shift.followed_up_by).is_(None),
+            col(Shift.strength) >= 3,
         )
-        .order_by(Shift.detected_at.desc(), Shift.id.desc())
+        .order_by(col(Shift.detected_at).desc(), col(Shift.id).desc())
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query).all()]
@@ -158,14 +168,16 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
 def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tuple[int, str, int]]:
     """(initiative id, user id, cycles) of active stakeholders silent for SILENT_CYCLES or more, longest first."""
     query = (
-        select(InitiativeStakeholder.initiative_id, Stakeholder.user_id, InitiativeStakeholder.silent_cycles)
-        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .where(
-            InitiativeStakeholder.team_id == team_id,
-            InitiativeStakeholder.silent_cycles >= SILENT_CYCLES,
-            Stakeholder.active.is_(True),
+        select(
+            col(InitiativeStakeholder.initiative_id), col(Stakeholder.user_id), col(InitiativeStakeholder.silent_cycles)
         )
-        .order_by(InitiativeStakeholder.silent_cycles.desc(), InitiativeStakeholder.id)
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .where(
+            col(InitiativeStakeholder.team_id) == team_id,
+            col(InitiativeStakeholder.silent_cycles) >= SILENT_CYCLES,
+            col(Stakeholder.active).is_(True),
+        )
+        .order_by(col(InitiativeStakeholder.silent_cycles).desc(), col(InitiativeStakeholder.id))
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query).all()]
@@ -175,23 +187,23 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
     """(initiative id, user id) of active stakeholders whose first two questions went out and were never answered
     (still open, or closed without an answer) and who have stated no impact since, oldest first."""
     query = (
-        select(Touchpoint.initiative_id, Stakeholder.user_id)
-        .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
+        select(col(Touchpoint.initiative_id), col(Stakeholder.user_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Touchpoint.stakeholder_id))
         .join(
             InitiativeStakeholder,
             and_(
-                InitiativeStakeholder.initiative_id == Touchpoint.initiative_id,
-                InitiativeStakeholder.stakeholder_id == Touchpoint.stakeholder_id,
+                col(InitiativeStakeholder.initiative_id) == col(Touchpoint.initiative_id),
+                col(InitiativeStakeholder.stakeholder_id) == col(Touchpoint.stakeholder_id),
             ),
         )
         .where(
-            Touchpoint.team_id == team_id,
-            Touchpoint.kind == TouchpointKind.KICKOFF,
-            Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
-            InitiativeStakeholder.has_impact.is_(False),
-            Stakeholder.active.is_(True),
+            col(Touchpoint.team_id) == team_id,
+            col(Touchpoint.kind) == TouchpointKind.KICKOFF,
+            col(Touchpoint.status).in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
+            col(InitiativeStakeholder.has_impact).is_(False),
+            col(Stakeholder.active).is_(True),
         )
-        .order_by(Touchpoint.sent_at, Touchpoint.id)
+        .order_by(col(Touchpoint.sent_at), col(Touchpoint.id))
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query).all()]
@@ -200,9 +212,9 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
 def measure_counts(session: Session, team_id: str) -> dict[int, int]:
     """How many success measures each initiative has agreed."""
     query = (
-        select(Measure.initiative_id, func.count(Measure.id))
-        .where(Measure.team_id == team_id, Measure.active.is_(True))
-        .group_by(Measure.initiative_id)
+        select(col(Measure.initiative_id), func.count(col(Measure.id)))
+        .where(col(Measure.team_id) == team_id, col(Measure.active).is_(True))
+        .group_by(col(Measure.initiative_id))
     )
     return dict(session.execute(query).all())
 
@@ -210,11 +222,11 @@ def measure_counts(session: Session, team_id: str) -> dict[int, int]:
 def previous_alignment(session: Session, team_id: str, before_week: str) -> dict[int, int]:
     """Each initiative's index as the last digest before `before_week` showed it."""
     latest = (
-        select(AlignmentSnapshot.initiative_id, func.max(AlignmentSnapshot.week))
-        .where(AlignmentSnapshot.team_id == team_id, AlignmentSnapshot.week < before_week)
-        .group_by(AlignmentSnapshot.initiative_id)
+        select(col(AlignmentSnapshot.initiative_id), func.max(col(AlignmentSnapshot.week)))
+        .where(col(AlignmentSnapshot.team_id) == team_id, col(AlignmentSnapshot.week) < before_week)
+        .group_by(col(AlignmentSnapshot.initiative_id))
     )
-    query = select(AlignmentSnapshot.initiative_id, AlignmentSnapshot.value).where(
-        tuple_(AlignmentSnapshot.initiative_id, AlignmentSnapshot.week).in_(latest)
+    query = select(col(AlignmentSnapshot.initiative_id), col(AlignmentSnapshot.value)).where(
+        tuple_(col(AlignmentSnapshot.initiative_id), col(AlignmentSnapshot.week)).in_(latest)
     )
     return dict(session.execute(query).all())

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Delete, Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.models import PostStatus, Touchpoint
 
 CHUNK = 1000  # rows per multi-row statement, and ids per IN list
+
+
+def rows_matched(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE matched. The session returns a CursorResult for these statements, but
+    SQLModel's `Session.execute` is declared as returning a plain Result, which has no rowcount."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 def insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any]]) -> int:

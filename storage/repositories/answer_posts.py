@@ -7,17 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from storage.models import AnswerPost, PostStatus
-from storage.repositories._shared import claim_posts
+from storage.models import AnswerPost, PostStatus, table_of
+from storage.repositories._shared import claim_posts, rows_matched
 
 
 def add_answer_post(session: Session, row: Mapping[str, Any]) -> int:
     return session.connection().execute(_ADD_ANSWER_POST, dict(row)).scalar_one()
 
 
-_ADD_ANSWER_POST = insert(AnswerPost.__table__).returning(AnswerPost.__table__.c.id)  # built once, as _ANSWER_AS_READ
+_ADD_ANSWER_POST = insert(table_of(AnswerPost)).returning(table_of(AnswerPost).c.id)  # built once, as _ANSWER_AS_READ
 
 
 def claim_answer_posts(session: Session, now: datetime, limit: int) -> list[int]:
@@ -27,14 +27,16 @@ def claim_answer_posts(session: Session, now: datetime, limit: int) -> list[int]
 
 def claim_stale_answer_posts(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Posts whose poster stopped part-way (or met a passing Slack failure), to check and make again."""
-    return claim_posts(session, AnswerPost, now, limit, lease_before=lease_before, order=AnswerPost.claimed_at)
+    return claim_posts(session, AnswerPost, now, limit, lease_before=lease_before, order=col(AnswerPost.claimed_at))
 
 
 def answer_posts(session: Session, post_ids: Iterable[int]) -> list[AnswerPost]:
     ids = list(post_ids)
     if not ids:
         return []
-    return list(session.execute(select(AnswerPost).where(AnswerPost.id.in_(ids)).order_by(AnswerPost.id)).scalars())
+    return list(
+        session.execute(select(AnswerPost).where(col(AnswerPost.id).in_(ids)).order_by(col(AnswerPost.id))).scalars()
+    )
 
 
 def record_answer_posts(session: Session, outcomes: list[dict[str, Any]]) -> None:
@@ -48,11 +50,11 @@ def record_answer_posts(session: Session, outcomes: list[dict[str, Any]]) -> Non
 _OUTCOME = ("message_ts", "dm_done", "status", "last_error")
 
 
-_post = AnswerPost.__table__.c
+_post = table_of(AnswerPost).c
 
 
 _RECORD_ANSWER_POST = (  # built once, as _ANSWER_AS_READ: the web process runs it after every answer
-    update(AnswerPost.__table__)
+    update(table_of(AnswerPost))
     .where(_post.id == bindparam("post_id"), _post.status == PostStatus.SENDING)
     .values(
         **{k: bindparam(k) for k in _OUTCOME},
@@ -66,8 +68,13 @@ def hand_back_answer_posts(session: Session, post_ids: Iterable[int]) -> int:
     ids = list(post_ids)
     if not ids:
         return 0
-    return session.execute(
+    return rows_matched(
+        session,
         update(AnswerPost)
-        .where(AnswerPost.id.in_(ids), AnswerPost.status == PostStatus.SENDING, AnswerPost.message_ts.is_(None))
-        .values(status=PostStatus.PENDING, claimed_at=None)
-    ).rowcount
+        .where(
+            col(AnswerPost.id).in_(ids),
+            col(AnswerPost.status) == PostStatus.SENDING,
+            col(AnswerPost.message_ts).is_(None),
+        )
+        .values(status=PostStatus.PENDING, claimed_at=None),
+    )

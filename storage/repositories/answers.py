@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, tuple_
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Answer
 
@@ -14,18 +14,18 @@ from storage.models import Answer
 def latest_answers(session: Session, initiative_id: int, stakeholder_id: int) -> dict[str, Answer]:
     """The newest version of each question's answer."""
     newest = (
-        select(Answer.question, func.max(Answer.version).label("version"))
-        .where(Answer.initiative_id == initiative_id, Answer.stakeholder_id == stakeholder_id)
-        .group_by(Answer.question)
+        select(col(Answer.question), func.max(col(Answer.version)).label("version"))
+        .where(col(Answer.initiative_id) == initiative_id, col(Answer.stakeholder_id) == stakeholder_id)
+        .group_by(col(Answer.question))
         .subquery()
     )
     query = select(Answer).join(
         newest,
         and_(
-            Answer.question == newest.c.question,
-            Answer.version == newest.c.version,
-            Answer.initiative_id == initiative_id,
-            Answer.stakeholder_id == stakeholder_id,
+            col(Answer.question) == newest.c.question,
+            col(Answer.version) == newest.c.version,
+            col(Answer.initiative_id) == initiative_id,
+            col(Answer.stakeholder_id) == stakeholder_id,
         ),
     )
     return {a.question: a for a in session.execute(query).scalars()}
@@ -73,19 +73,27 @@ def latest_answers_for(
     if not keys:
         return {}
     newest = (
-        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, func.max(Answer.version).label("version"))
-        .where(tuple_(Answer.initiative_id, Answer.stakeholder_id).in_(keys), Answer.question.in_(list(questions)))
-        .group_by(Answer.initiative_id, Answer.stakeholder_id, Answer.question)
+        select(
+            col(Answer.initiative_id),
+            col(Answer.stakeholder_id),
+            col(Answer.question),
+            func.max(col(Answer.version)).label("version"),
+        )
+        .where(
+            tuple_(col(Answer.initiative_id), col(Answer.stakeholder_id)).in_(keys),
+            col(Answer.question).in_(list(questions)),
+        )
+        .group_by(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question))
         .subquery()
     )
     rows = session.execute(
-        select(Answer.initiative_id, Answer.stakeholder_id, Answer.question, Answer.text).join(
+        select(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question), col(Answer.text)).join(
             newest,
             and_(
-                Answer.initiative_id == newest.c.initiative_id,
-                Answer.stakeholder_id == newest.c.stakeholder_id,
-                Answer.question == newest.c.question,
-                Answer.version == newest.c.version,
+                col(Answer.initiative_id) == newest.c.initiative_id,
+                col(Answer.stakeholder_id) == newest.c.stakeholder_id,
+                col(Answer.question) == newest.c.question,
+                col(Answer.version) == newest.c.version,
             ),
         )
     ).all()

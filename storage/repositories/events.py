@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from storage.models import ProcessedEvent
+from storage.models import ProcessedEvent, table_of
 from storage.repositories._shared import insert_ignoring_conflicts
 
 
@@ -16,6 +16,6 @@ def first_time_seen(session: Session, team_id: str, event_id: str, now: datetime
     forget_before are deleted in the same transaction (an index range that is empty but for a day's first event),
     so the table holds what Slack may still retry, not every event the workspace ever sent."""
     row = {"event_id": event_id, "team_id": team_id, "received_at": now}
-    first = insert_ignoring_conflicts(session, ProcessedEvent.__table__, [row]) == 1
-    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < forget_before))
+    first = insert_ignoring_conflicts(session, table_of(ProcessedEvent), [row]) == 1
+    session.execute(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < forget_before))
     return first

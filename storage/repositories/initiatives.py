@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Answer, Initiative, InitiativeStakeholder, Question
 from storage.repositories._shared import CHUNK
 
 
 def initiative_name_taken(session: Session, team_id: str, name_key: str) -> bool:
-    query = select(Initiative.id).where(Initiative.team_id == team_id, Initiative.name_key == name_key)
+    query = select(col(Initiative.id)).where(col(Initiative.team_id) == team_id, col(Initiative.name_key) == name_key)
     return session.execute(query).first() is not None
 
 
 def count_initiatives(session: Session, team_id: str) -> int:
-    return session.execute(select(func.count(Initiative.id)).where(Initiative.team_id == team_id)).scalar_one()
+    return session.execute(
+        select(func.count(col(Initiative.id))).where(col(Initiative.team_id) == team_id)
+    ).scalar_one()
 
 
 def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: int, limit: int) -> list[dict]:
@@ -23,8 +25,8 @@ def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: in
     page = (
         session.execute(
             select(Initiative)
-            .where(Initiative.team_id == team_id)
-            .order_by(Initiative.created_at.desc(), Initiative.id.desc())
+            .where(col(Initiative.team_id) == team_id)
+            .order_by(col(Initiative.created_at).desc(), col(Initiative.id).desc())
             .offset(offset)
             .limit(limit)
         )
@@ -34,16 +36,18 @@ def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: in
     ids = [i.id for i in page]
     stakeholders = dict(
         session.execute(
-            select(InitiativeStakeholder.initiative_id, func.count())
-            .where(InitiativeStakeholder.initiative_id.in_(ids))
-            .group_by(InitiativeStakeholder.initiative_id)
+            select(col(InitiativeStakeholder.initiative_id), func.count())
+            .where(col(InitiativeStakeholder.initiative_id).in_(ids))
+            .group_by(col(InitiativeStakeholder.initiative_id))
         ).all()
     )
     answered = dict(
         session.execute(
-            select(Answer.initiative_id, func.count(func.distinct(Answer.stakeholder_id)))
-            .where(Answer.initiative_id.in_(ids), Answer.question == Question.IMPACT, Answer.version == 1)
-            .group_by(Answer.initiative_id)
+            select(col(Answer.initiative_id), func.count(func.distinct(col(Answer.stakeholder_id))))
+            .where(
+                col(Answer.initiative_id).in_(ids), col(Answer.question) == Question.IMPACT, col(Answer.version) == 1
+            )
+            .group_by(col(Answer.initiative_id))
         ).all()
     )
     return [
@@ -61,7 +65,7 @@ def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: in
 
 
 def initiative_by_name(session: Session, team_id: str, name_key: str) -> Initiative | None:
-    query = select(Initiative).where(Initiative.team_id == team_id, Initiative.name_key == name_key)
+    query = select(Initiative).where(col(Initiative.team_id) == team_id, col(Initiative.name_key) == name_key)
     return session.execute(query).scalars().first()
 
 
@@ -73,9 +77,9 @@ def initiative_by_id(session: Session, team_id: str, initiative_id: int) -> Init
 def deactivate_initiatives(session: Session, initiative_ids: list[int]) -> None:
     for start in range(0, len(initiative_ids), CHUNK):
         session.execute(
-            update(Initiative).where(Initiative.id.in_(initiative_ids[start : start + CHUNK])).values(active=False)
+            update(Initiative).where(col(Initiative.id).in_(initiative_ids[start : start + CHUNK])).values(active=False)
         )
 
 
 def teams(session: Session) -> list[str]:
-    return list(session.execute(select(Initiative.team_id).distinct().order_by(Initiative.team_id)).scalars())
+    return list(session.execute(select(col(Initiative.team_id)).distinct().order_by(col(Initiative.team_id))).scalars())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import Measure, Reading, ReadingStatus, Stakeholder
 
@@ -14,10 +14,10 @@ from storage.models import Measure, Reading, ReadingStatus, Stakeholder
 def measures_of(session: Session, initiative_ids: Iterable[int]) -> list[tuple[Measure, str, str]]:
     """Active measures of these initiatives, each with its owner's user id and name, in the order they were agreed."""
     query = (
-        select(Measure, Stakeholder.user_id, Stakeholder.display_name)
-        .join(Stakeholder, Stakeholder.id == Measure.owner_id)
-        .where(Measure.initiative_id.in_(list(initiative_ids)), Measure.active.is_(True))
-        .order_by(Measure.initiative_id, Measure.id)
+        select(Measure, col(Stakeholder.user_id), col(Stakeholder.display_name))
+        .join(Stakeholder, col(Stakeholder.id) == col(Measure.owner_id))
+        .where(col(Measure.initiative_id).in_(list(initiative_ids)), col(Measure.active).is_(True))
+        .order_by(col(Measure.initiative_id), col(Measure.id))
     )
     return [tuple(row) for row in session.execute(query).all()]
 
@@ -28,19 +28,23 @@ def latest_readings(session: Session, measure_ids: Iterable[int]) -> dict[int, t
     if not ids:
         return {}
     newest = (
-        select(Reading.measure_id, func.max(Reading.id).label("id"))
-        .where(Reading.measure_id.in_(ids), Reading.status == ReadingStatus.VALUE)
-        .group_by(Reading.measure_id)
+        select(col(Reading.measure_id), func.max(col(Reading.id)).label("id"))
+        .where(col(Reading.measure_id).in_(ids), col(Reading.status) == ReadingStatus.VALUE)
+        .group_by(col(Reading.measure_id))
         .subquery()
     )
     rows = session.execute(
-        select(Reading.measure_id, Reading.value, Reading.read_on).join(newest, Reading.id == newest.c.id)
+        select(col(Reading.measure_id), col(Reading.value), col(Reading.read_on)).join(
+            newest, col(Reading.id) == newest.c.id
+        )
     )
     return {measure_id: (value, read_on) for measure_id, value, read_on in rows}
 
 
 def measure_name_taken(session: Session, initiative_id: int, name_key: str) -> bool:
-    query = select(Measure.id).where(Measure.initiative_id == initiative_id, Measure.name_key == name_key)
+    query = select(col(Measure.id)).where(
+        col(Measure.initiative_id) == initiative_id, col(Measure.name_key) == name_key
+    )
     return session.execute(query).first() is not None
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, tuple_, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import (
     RECURRING_KINDS,
@@ -17,7 +17,7 @@ from storage.models import (
     TouchpointKind,
     TouchpointStatus,
 )
-from storage.repositories._shared import CHUNK
+from storage.repositories._shared import CHUNK, rows_matched
 
 
 def unplan_pair(session: Session, initiative_id: int, stakeholder_id: int) -> None:
@@ -25,7 +25,8 @@ def unplan_pair(session: Session, initiative_id: int, stakeholder_id: int) -> No
     session.execute(
         update(InitiativeStakeholder)
         .where(
-            InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+            col(InitiativeStakeholder.initiative_id) == initiative_id,
+            col(InitiativeStakeholder.stakeholder_id) == stakeholder_id,
         )
         .values(planned=False)
     )
@@ -38,30 +39,34 @@ def pairs_to_plan(
     and the last recurring period already planned: three queries, whatever the number of pairs."""
     rows = session.execute(
         select(InitiativeStakeholder, Stakeholder)
-        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .join(Initiative, Initiative.id == InitiativeStakeholder.initiative_id)
-        .where(InitiativeStakeholder.planned.is_(False), Initiative.active.is_(True), Stakeholder.active.is_(True))
-        .order_by(InitiativeStakeholder.id)
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .join(Initiative, col(Initiative.id) == col(InitiativeStakeholder.initiative_id))
+        .where(
+            col(InitiativeStakeholder.planned).is_(False),
+            col(Initiative.active).is_(True),
+            col(Stakeholder.active).is_(True),
+        )
+        .order_by(col(InitiativeStakeholder.id))
         .limit(limit)
     ).all()
     if not rows:
         return []
     keys = [(pair.initiative_id, pair.stakeholder_id) for pair, _ in rows]
-    pair_filter = tuple_(Touchpoint.initiative_id, Touchpoint.stakeholder_id).in_(keys)
+    pair_filter = tuple_(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id)).in_(keys)
     kickoffs = {
         (i, s): sent
         for i, s, sent in session.execute(
-            select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, Touchpoint.sent_at).where(
-                pair_filter, Touchpoint.kind == TouchpointKind.KICKOFF
+            select(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id), col(Touchpoint.sent_at)).where(
+                pair_filter, col(Touchpoint.kind) == TouchpointKind.KICKOFF
             )
         ).all()
     }
     last_periods = {
         (i, s): period
         for i, s, period in session.execute(
-            select(Touchpoint.initiative_id, Touchpoint.stakeholder_id, func.max(Touchpoint.period))
-            .where(pair_filter, Touchpoint.kind.in_(RECURRING_KINDS))
-            .group_by(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
+            select(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id), func.max(col(Touchpoint.period)))
+            .where(pair_filter, col(Touchpoint.kind).in_(RECURRING_KINDS))
+            .group_by(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id))
         ).all()
     }
     return [
@@ -78,28 +83,37 @@ def add_pairs(session: Session, rows: list[dict]) -> None:
 def set_planned(session: Session, pair_ids: Iterable[int], planned: bool) -> None:
     ids = list(pair_ids)
     if ids:
-        session.execute(update(InitiativeStakeholder).where(InitiativeStakeholder.id.in_(ids)).values(planned=planned))
+        session.execute(
+            update(InitiativeStakeholder).where(col(InitiativeStakeholder.id).in_(ids)).values(planned=planned)
+        )
 
 
 def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_ids: Iterable[int] = ()) -> int:
     """Drop the not-yet-sent recurring touchpoints of an initiative or of stakeholders, so they are planned afresh."""
     if initiative_id is not None:
         return _unplan(
-            session, Touchpoint.initiative_id == initiative_id, InitiativeStakeholder.initiative_id == initiative_id
+            session,
+            col(Touchpoint.initiative_id) == initiative_id,
+            col(InitiativeStakeholder.initiative_id) == initiative_id,
         )
     ids = list(stakeholder_ids)
     return sum(
-        _unplan(session, Touchpoint.stakeholder_id.in_(chunk), InitiativeStakeholder.stakeholder_id.in_(chunk))
+        _unplan(
+            session, col(Touchpoint.stakeholder_id).in_(chunk), col(InitiativeStakeholder.stakeholder_id).in_(chunk)
+        )
         for chunk in (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
     )
 
 
 def _unplan(session: Session, touchpoints_of, pairs_of) -> int:
-    dropped = session.execute(
+    dropped = rows_matched(
+        session,
         delete(Touchpoint).where(
-            Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS), touchpoints_of
-        )
-    ).rowcount
+            col(Touchpoint.status) == TouchpointStatus.PENDING,
+            col(Touchpoint.kind).in_(RECURRING_KINDS),
+            touchpoints_of,
+        ),
+    )
     session.execute(update(InitiativeStakeholder).where(pairs_of).values(planned=False))
     return dropped
 
@@ -110,12 +124,12 @@ def miss_stale_pending(session: Session, before: datetime) -> int:
     missed = session.execute(
         update(Touchpoint)
         .where(
-            Touchpoint.status == TouchpointStatus.PENDING,
-            Touchpoint.kind.in_(RECURRING_KINDS),
-            Touchpoint.due_at < before,
+            col(Touchpoint.status) == TouchpointStatus.PENDING,
+            col(Touchpoint.kind).in_(RECURRING_KINDS),
+            col(Touchpoint.due_at) < before,
         )
         .values(status=TouchpointStatus.MISSED, last_error="fell due while Touchpoint was not running")
-        .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
+        .returning(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id))
     ).all()
     for initiative_id, stakeholder_id in set(missed):
         unplan_pair(session, initiative_id, stakeholder_id)

@@ -6,17 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from storage.models import Initiative, PostStatus, Shift, ShiftSummary, Stakeholder, Touchpoint
-from storage.repositories._shared import claim_posts, insert_ignoring_conflicts
+from storage.models import Initiative, PostStatus, Shift, ShiftSummary, Stakeholder, Touchpoint, table_of
+from storage.repositories._shared import claim_posts, insert_ignoring_conflicts, rows_matched
 
 
 def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int, day: str, channel_id: str) -> int:
     """The initiative's summary for `day`, created if need be, with one more revision to show."""
     insert_ignoring_conflicts(
         session,
-        ShiftSummary.__table__,
+        table_of(ShiftSummary),
         [
             {
                 "team_id": team_id,
@@ -32,12 +32,15 @@ def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int,
     )
     # A posted message goes back to pending to be updated, and one that failed is tried again (its channel may be
     # fixed by now); one being sent is left to its sender, which sees the newer revision when it records its post.
-    again = ShiftSummary.status.in_((PostStatus.POSTED, PostStatus.FAILED))
+    again = col(ShiftSummary.status).in_((PostStatus.POSTED, PostStatus.FAILED))
     return session.execute(
         update(ShiftSummary)
-        .where(ShiftSummary.initiative_id == initiative_id, ShiftSummary.day == day)
-        .values(revision=ShiftSummary.revision + 1, status=case((again, PostStatus.PENDING), else_=ShiftSummary.status))
-        .returning(ShiftSummary.id)
+        .where(col(ShiftSummary.initiative_id) == initiative_id, col(ShiftSummary.day) == day)
+        .values(
+            revision=col(ShiftSummary.revision) + 1,
+            status=case((again, PostStatus.PENDING), else_=col(ShiftSummary.status)),
+        )
+        .returning(col(ShiftSummary.id))
     ).scalar_one()
 
 
@@ -53,15 +56,15 @@ def claim_shift_summaries(session: Session, now: datetime, limit: int) -> list[i
 
 def claim_stale_shift_summaries(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Summaries whose poster stopped part-way (or met a passing Slack failure), to check and post again."""
-    return claim_posts(session, ShiftSummary, now, limit, lease_before=lease_before, order=ShiftSummary.id)
+    return claim_posts(session, ShiftSummary, now, limit, lease_before=lease_before, order=col(ShiftSummary.id))
 
 
 def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[ShiftSummary, Initiative]]:
     query = (
         select(ShiftSummary, Initiative)
-        .join(Initiative, Initiative.id == ShiftSummary.initiative_id)
-        .where(ShiftSummary.id.in_(list(summary_ids)))
-        .order_by(ShiftSummary.id)
+        .join(Initiative, col(Initiative.id) == col(ShiftSummary.initiative_id))
+        .where(col(ShiftSummary.id).in_(list(summary_ids)))
+        .order_by(col(ShiftSummary.id))
     )
     return [tuple(row) for row in session.execute(query).all()]
 
@@ -69,10 +72,10 @@ def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[
 def shifts_of_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[Shift, Stakeholder, Touchpoint]]:
     query = (
         select(Shift, Stakeholder, Touchpoint)
-        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
-        .join(Touchpoint, Touchpoint.id == Shift.touchpoint_id)
-        .where(Shift.summary_id.in_(list(summary_ids)))
-        .order_by(Shift.id)
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .join(Touchpoint, col(Touchpoint.id) == col(Shift.touchpoint_id))
+        .where(col(Shift.summary_id).in_(list(summary_ids)))
+        .order_by(col(Shift.id))
     )
     return [tuple(row) for row in session.execute(query).all()]
 
@@ -81,12 +84,12 @@ def mark_summary_posted(session: Session, summary_id: int, revision: int, ts: st
     """Record that the message shows `revision`; if shifts arrived meanwhile it is pending again, for an update."""
     session.execute(
         update(ShiftSummary)
-        .where(ShiftSummary.id == summary_id)
+        .where(col(ShiftSummary.id) == summary_id)
         .values(
             message_ts=ts,
-            posted_at=func.coalesce(ShiftSummary.posted_at, now),
+            posted_at=func.coalesce(col(ShiftSummary.posted_at), now),
             posted_revision=revision,
-            status=case((ShiftSummary.revision > revision, PostStatus.PENDING), else_=PostStatus.POSTED),
+            status=case((col(ShiftSummary.revision) > revision, PostStatus.PENDING), else_=PostStatus.POSTED),
             last_error=None,
         )
     )
@@ -95,7 +98,7 @@ def mark_summary_posted(session: Session, summary_id: int, revision: int, ts: st
 def mark_summary_failed(session: Session, summary_id: int, error: str) -> None:
     session.execute(
         update(ShiftSummary)
-        .where(ShiftSummary.id == summary_id)
+        .where(col(ShiftSummary.id) == summary_id)
         .values(status=PostStatus.FAILED, last_error=error[:500])
     )
 
@@ -104,16 +107,17 @@ def follow_up_shifts(
     session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime
 ) -> int:
     """Record who takes the follow-up of a stakeholder's shifts in one summary; shifts already taken keep theirs."""
-    return session.execute(
+    return rows_matched(
+        session,
         update(Shift)
         .where(
-            Shift.team_id == team_id,
-            Shift.summary_id == summary_id,
-            Shift.stakeholder_id == stakeholder_id,
-            Shift.followed_up_by.is_(None),
+            col(Shift.team_id) == team_id,
+            col(Shift.summary_id) == summary_id,
+            col(Shift.stakeholder_id) == stakeholder_id,
+            col(Shift.followed_up_by).is_(None),
         )
-        .values(followed_up_by=user_id, followed_up_at=now)
-    ).rowcount
+        .values(followed_up_by=user_id, followed_up_at=now),
+    )
 
 
 def recent_shifts(
@@ -121,19 +125,19 @@ def recent_shifts(
 ) -> list[tuple[Shift, Initiative, Stakeholder]]:
     query = (
         select(Shift, Initiative, Stakeholder)
-        .join(Initiative, Initiative.id == Shift.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
-        .where(Shift.team_id == team_id, Shift.detected_at >= since)
-        .order_by(Shift.detected_at.desc(), Shift.id.desc())
+        .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .where(col(Shift.team_id) == team_id, col(Shift.detected_at) >= since)
+        .order_by(col(Shift.detected_at).desc(), col(Shift.id).desc())
         .limit(limit)
     )
     if initiative_id is not None:
-        query = query.where(Shift.initiative_id == initiative_id)
+        query = query.where(col(Shift.initiative_id) == initiative_id)
     return [tuple(row) for row in session.execute(query).all()]
 
 
 def count_recent_shifts(session: Session, team_id: str, since: datetime, *, initiative_id: int | None = None) -> int:
-    query = select(func.count(Shift.id)).where(Shift.team_id == team_id, Shift.detected_at >= since)
+    query = select(func.count(col(Shift.id))).where(col(Shift.team_id) == team_id, col(Shift.detected_at) >= since)
     if initiative_id is not None:
-        query = query.where(Shift.initiative_id == initiative_id)
+        query = query.where(col(Shift.initiative_id) == initiative_id)
     return session.execute(query).scalar_one()

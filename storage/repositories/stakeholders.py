@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from storage.models import InitiativeStakeholder, Stakeholder
-from storage.repositories._shared import CHUNK, insert_ignoring_conflicts
+from storage.models import InitiativeStakeholder, Stakeholder, table_of
+from storage.repositories._shared import CHUNK, insert_ignoring_conflicts, rows_matched
 
 
 def upsert_stakeholders(
@@ -23,7 +23,7 @@ def upsert_stakeholders(
     user_ids = list(dict.fromkeys(user_ids))
     insert_ignoring_conflicts(
         session,
-        Stakeholder.__table__,
+        table_of(Stakeholder),
         [
             {
                 "team_id": team_id,
@@ -51,23 +51,25 @@ def stakeholders_by_users(session: Session, team_id: str, user_ids: list[str]) -
         for start in range(0, len(user_ids), CHUNK)
         for s in session.execute(
             select(Stakeholder).where(
-                Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK])
+                col(Stakeholder.team_id) == team_id, col(Stakeholder.user_id).in_(user_ids[start : start + CHUNK])
             )
         ).scalars()
     ]
 
 
 def stakeholder_by_user(session: Session, team_id: str, user_id: str) -> Stakeholder | None:
-    query = select(Stakeholder).where(Stakeholder.team_id == team_id, Stakeholder.user_id == user_id)
+    query = select(Stakeholder).where(col(Stakeholder.team_id) == team_id, col(Stakeholder.user_id) == user_id)
     return session.execute(query).scalars().first()
 
 
 def set_stakeholder_dm(session: Session, stakeholder_id: int, channel_id: str) -> None:
-    session.execute(update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(dm_channel_id=channel_id))
+    session.execute(update(Stakeholder).where(col(Stakeholder.id) == stakeholder_id).values(dm_channel_id=channel_id))
 
 
 def deactivate_stakeholder(session: Session, stakeholder_id: int, now: datetime) -> None:
-    session.execute(update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(active=False, updated_at=now))
+    session.execute(
+        update(Stakeholder).where(col(Stakeholder.id) == stakeholder_id).values(active=False, updated_at=now)
+    )
 
 
 def refresh_stakeholder(
@@ -81,26 +83,29 @@ def refresh_stakeholder(
     active: bool,
     now: datetime,
 ) -> bool:
-    result = session.execute(
-        update(Stakeholder)
-        .where(Stakeholder.team_id == team_id, Stakeholder.user_id == user_id)
-        .values(display_name=display_name, tz=tz, country=country, active=active, updated_at=now)
+    return (
+        rows_matched(
+            session,
+            update(Stakeholder)
+            .where(col(Stakeholder.team_id) == team_id, col(Stakeholder.user_id) == user_id)
+            .values(display_name=display_name, tz=tz, country=country, active=active, updated_at=now),
+        )
+        > 0
     )
-    return result.rowcount > 0
 
 
 def pause_stakeholder(session: Session, stakeholder_id: int, until: date | None, now: datetime) -> None:
     session.execute(
-        update(Stakeholder).where(Stakeholder.id == stakeholder_id).values(paused_until=until, updated_at=now)
+        update(Stakeholder).where(col(Stakeholder.id) == stakeholder_id).values(paused_until=until, updated_at=now)
     )
 
 
 def stakeholders_of(session: Session, initiative_id: int) -> list[Stakeholder]:
     query = (
         select(Stakeholder)
-        .join(InitiativeStakeholder, InitiativeStakeholder.stakeholder_id == Stakeholder.id)
-        .where(InitiativeStakeholder.initiative_id == initiative_id)
-        .order_by(InitiativeStakeholder.id)
+        .join(InitiativeStakeholder, col(InitiativeStakeholder.stakeholder_id) == col(Stakeholder.id))
+        .where(col(InitiativeStakeholder.initiative_id) == initiative_id)
+        .order_by(col(InitiativeStakeholder.id))
     )
     return list(session.execute(query).scalars())
 
@@ -109,6 +114,6 @@ def pause_users(session: Session, team_id: str, user_ids: list[str], until: date
     for start in range(0, len(user_ids), CHUNK):
         session.execute(
             update(Stakeholder)
-            .where(Stakeholder.team_id == team_id, Stakeholder.user_id.in_(user_ids[start : start + CHUNK]))
+            .where(col(Stakeholder.team_id) == team_id, col(Stakeholder.user_id).in_(user_ids[start : start + CHUNK]))
             .values(paused_until=until, updated_at=now)
         )

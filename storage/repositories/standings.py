@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import RECURRING_KINDS, InitiativeStakeholder, Touchpoint
 
@@ -32,7 +32,8 @@ def note_answered(
     session.execute(
         update(InitiativeStakeholder)
         .where(
-            InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.stakeholder_id == stakeholder_id
+            col(InitiativeStakeholder.initiative_id) == initiative_id,
+            col(InitiativeStakeholder.stakeholder_id) == stakeholder_id,
         )
         .values(**values)
     )
@@ -43,11 +44,11 @@ def note_missed(session: Session, touchpoint_ids: Iterable[int]) -> None:
     ids = list(touchpoint_ids)
     if not ids:
         return
-    pairs = select(Touchpoint.initiative_id, Touchpoint.stakeholder_id).where(
-        Touchpoint.id.in_(ids), Touchpoint.kind.in_(RECURRING_KINDS)
+    pairs = select(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id)).where(
+        col(Touchpoint.id).in_(ids), col(Touchpoint.kind).in_(RECURRING_KINDS)
     )
     session.execute(
         update(InitiativeStakeholder)
-        .where(tuple_(InitiativeStakeholder.initiative_id, InitiativeStakeholder.stakeholder_id).in_(pairs))
-        .values(silent_cycles=InitiativeStakeholder.silent_cycles + 1)
+        .where(tuple_(col(InitiativeStakeholder.initiative_id), col(InitiativeStakeholder.stakeholder_id)).in_(pairs))
+        .values(silent_cycles=col(InitiativeStakeholder.silent_cycles) + 1)
     )

@@ -6,17 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from storage.models import Initiative, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus
-from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts
+from storage.models import Initiative, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus, table_of
+from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts, rows_matched
 
 
 def _deliverable() -> list:
     """Touchpoints of an active initiative and an active stakeholder: nothing else is ever sent or reminded."""
     return [
-        Touchpoint.initiative_id.in_(select(Initiative.id).where(Initiative.active.is_(True))),
-        Touchpoint.stakeholder_id.in_(select(Stakeholder.id).where(Stakeholder.active.is_(True))),
+        col(Touchpoint.initiative_id).in_(select(col(Initiative.id)).where(col(Initiative.active).is_(True))),
+        col(Touchpoint.stakeholder_id).in_(select(col(Stakeholder.id)).where(col(Stakeholder.active).is_(True))),
     ]
 
 
@@ -27,9 +27,9 @@ def claim_touchpoints(session: Session, touchpoint_ids: Iterable[int], now: date
     if not ids:
         return []
     where = [
-        Touchpoint.id.in_(ids),
-        Touchpoint.status == TouchpointStatus.PENDING,
-        Touchpoint.due_at <= now,
+        col(Touchpoint.id).in_(ids),
+        col(Touchpoint.status) == TouchpointStatus.PENDING,
+        col(Touchpoint.due_at) <= now,
         *_deliverable(),
     ]
     return claim(session, where, _sending(now), len(ids))
@@ -39,7 +39,7 @@ def hold_touchpoint(session: Session, touchpoint_id: int, due_at: datetime) -> N
     """A claimed touchpoint that may not go out yet (its stakeholder is away) goes back to pending, due later."""
     session.execute(
         update(Touchpoint)
-        .where(Touchpoint.id == touchpoint_id)
+        .where(col(Touchpoint.id) == touchpoint_id)
         .values(status=TouchpointStatus.PENDING, due_at=due_at, claimed_at=None)
     )
 
@@ -52,15 +52,15 @@ def open_touchpoints_of(session: Session, stakeholder_ids: Iterable[int]) -> lis
         for start in range(0, len(ids), CHUNK)
         for t in session.execute(
             select(Touchpoint).where(
-                Touchpoint.stakeholder_id.in_(ids[start : start + CHUNK]),
-                Touchpoint.status.in_((TouchpointStatus.PENDING, TouchpointStatus.SENT)),
+                col(Touchpoint.stakeholder_id).in_(ids[start : start + CHUNK]),
+                col(Touchpoint.status).in_((TouchpointStatus.PENDING, TouchpointStatus.SENT)),
             )
         ).scalars()
     ]
 
 
 def _sending(now: datetime) -> dict:
-    return {"status": TouchpointStatus.SENDING, "claimed_at": now, "attempts": Touchpoint.attempts + 1}
+    return {"status": TouchpointStatus.SENDING, "claimed_at": now, "attempts": col(Touchpoint.attempts) + 1}
 
 
 def touchpoint_context(
@@ -72,10 +72,10 @@ def touchpoint_context(
         return []
     query = (
         select(Touchpoint, Initiative, Stakeholder)
-        .join(Initiative, Initiative.id == Touchpoint.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
-        .where(Touchpoint.id.in_(ids))
-        .order_by(Touchpoint.id)
+        .join(Initiative, col(Initiative.id) == col(Touchpoint.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Touchpoint.stakeholder_id))
+        .where(col(Touchpoint.id).in_(ids))
+        .order_by(col(Touchpoint.id))
     )
     return [tuple(row) for row in session.execute(query).all()]
 
@@ -83,7 +83,7 @@ def touchpoint_context(
 def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> None:
     session.execute(
         update(Touchpoint)
-        .where(Touchpoint.id == touchpoint_id)
+        .where(col(Touchpoint.id) == touchpoint_id)
         .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None)
     )
 
@@ -91,7 +91,7 @@ def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, 
 def mark_touchpoint_failed(session: Session, touchpoint_id: int, error: str) -> None:
     session.execute(
         update(Touchpoint)
-        .where(Touchpoint.id == touchpoint_id)
+        .where(col(Touchpoint.id) == touchpoint_id)
         .values(status=TouchpointStatus.FAILED, last_error=error[:500])
     )
 
@@ -99,7 +99,7 @@ def mark_touchpoint_failed(session: Session, touchpoint_id: int, error: str) -> 
 def mark_touchpoint_answered(session: Session, touchpoint_id: int, now: datetime) -> None:
     session.execute(
         update(Touchpoint)
-        .where(Touchpoint.id == touchpoint_id, Touchpoint.answered_at.is_(None))
+        .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.answered_at).is_(None))
         .values(status=TouchpointStatus.ANSWERED, answered_at=now)
     )
 
@@ -112,11 +112,11 @@ def answer_touchpoint_as_read(session: Session, touchpoint_id: int, status: str,
 
 
 # statement building and session synchronising would cost more than the database's own work.
-_touchpoint = Touchpoint.__table__.c
+_touchpoint = table_of(Touchpoint).c
 
 
 _ANSWER_AS_READ = (
-    update(Touchpoint.__table__)
+    update(table_of(Touchpoint))
     .where(_touchpoint.id == bindparam("touchpoint_id"), _touchpoint.status == bindparam("seen"))
     .values(
         status=TouchpointStatus.ANSWERED,
@@ -130,77 +130,84 @@ def add_touchpoints_returning(session: Session, rows: list[dict]) -> list[tuple[
     """Insert touchpoints; (id, initiative id) of each, in one batched statement per thousand."""
     if not rows:
         return []
-    statement = insert(Touchpoint).returning(Touchpoint.id, Touchpoint.initiative_id, sort_by_parameter_order=True)
+    statement = insert(Touchpoint).returning(
+        col(Touchpoint.id), col(Touchpoint.initiative_id), sort_by_parameter_order=True
+    )
     return [tuple(row) for row in session.execute(statement, rows).all()]
 
 
 def add_touchpoints(session: Session, rows: list[dict]) -> int:
-    return insert_ignoring_conflicts(session, Touchpoint.__table__, rows)
+    return insert_ignoring_conflicts(session, table_of(Touchpoint), rows)
 
 
 def claim_due(session: Session, now: datetime, *, recurring_since: datetime, limit: int) -> list[int]:
     """Pending touchpoints that are due: kickoffs whenever, check-ins and reviews only if due since recurring_since."""
     where = [
-        Touchpoint.status == TouchpointStatus.PENDING,
-        Touchpoint.due_at <= now,
-        or_(Touchpoint.kind == TouchpointKind.KICKOFF, Touchpoint.due_at >= recurring_since),
+        col(Touchpoint.status) == TouchpointStatus.PENDING,
+        col(Touchpoint.due_at) <= now,
+        or_(col(Touchpoint.kind) == TouchpointKind.KICKOFF, col(Touchpoint.due_at) >= recurring_since),
         *_deliverable(),
     ]
-    return claim(session, where, _sending(now), limit, order=Touchpoint.due_at)
+    return claim(session, where, _sending(now), limit, order=col(Touchpoint.due_at))
 
 
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Touchpoints a sender claimed and never finished (it crashed), re-claimed for checking and sending."""
-    where = [Touchpoint.status == TouchpointStatus.SENDING, Touchpoint.claimed_at < lease_before]
-    return claim(session, where, {"claimed_at": now}, limit, order=Touchpoint.claimed_at)
+    where = [col(Touchpoint.status) == TouchpointStatus.SENDING, col(Touchpoint.claimed_at) < lease_before]
+    return claim(session, where, {"claimed_at": now}, limit, order=col(Touchpoint.claimed_at))
 
 
 def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
     """Open touchpoints whose reminder is due, and that are still open to an answer: a touchpoint past its answer-by
     time is closed as missed, never reminded (a clock that was down for weeks wakes up to what is current)."""
     where = [
-        Touchpoint.status == TouchpointStatus.SENT,
-        Touchpoint.remind_at <= now,
-        Touchpoint.reminded_at.is_(None),
-        or_(Touchpoint.expires_at.is_(None), Touchpoint.expires_at > now),
+        col(Touchpoint.status) == TouchpointStatus.SENT,
+        col(Touchpoint.remind_at) <= now,
+        col(Touchpoint.reminded_at).is_(None),
+        or_(col(Touchpoint.expires_at).is_(None), col(Touchpoint.expires_at) > now),
         *_deliverable(),
     ]
-    return claim(session, where, {"reminded_at": now}, limit, order=Touchpoint.remind_at)
+    return claim(session, where, {"reminded_at": now}, limit, order=col(Touchpoint.remind_at))
 
 
 def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
-    where = [Touchpoint.status == TouchpointStatus.SENT, Touchpoint.expires_at <= now]
-    return claim(session, where, {"status": TouchpointStatus.MISSED}, limit, order=Touchpoint.expires_at)
+    where = [col(Touchpoint.status) == TouchpointStatus.SENT, col(Touchpoint.expires_at) <= now]
+    return claim(session, where, {"status": TouchpointStatus.MISSED}, limit, order=col(Touchpoint.expires_at))
 
 
 def set_follow_ups(
     session: Session, touchpoint_id: int, remind_at: datetime | None, expires_at: datetime | None
 ) -> None:
     session.execute(
-        update(Touchpoint).where(Touchpoint.id == touchpoint_id).values(remind_at=remind_at, expires_at=expires_at)
+        update(Touchpoint).where(col(Touchpoint.id) == touchpoint_id).values(remind_at=remind_at, expires_at=expires_at)
     )
 
 
 def clear_reminded(session: Session, touchpoint_id: int) -> None:
-    session.execute(update(Touchpoint).where(Touchpoint.id == touchpoint_id).values(reminded_at=None))
+    session.execute(update(Touchpoint).where(col(Touchpoint.id) == touchpoint_id).values(reminded_at=None))
 
 
 def close_touchpoint(
     session: Session, touchpoint_id: int, status: str, *, only_if: str = TouchpointStatus.SENT
 ) -> bool:
-    result = session.execute(
-        update(Touchpoint).where(Touchpoint.id == touchpoint_id, Touchpoint.status == only_if).values(status=status)
+    return (
+        rows_matched(
+            session,
+            update(Touchpoint)
+            .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == only_if)
+            .values(status=status),
+        )
+        == 1
     )
-    return result.rowcount == 1
 
 
 def upcoming(session: Session, team_id: str, limit: int) -> list[tuple[Touchpoint, Initiative, Stakeholder]]:
     query = (
         select(Touchpoint, Initiative, Stakeholder)
-        .join(Initiative, Initiative.id == Touchpoint.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Touchpoint.stakeholder_id)
-        .where(Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.PENDING)
-        .order_by(Touchpoint.due_at, Touchpoint.id)
+        .join(Initiative, col(Initiative.id) == col(Touchpoint.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Touchpoint.stakeholder_id))
+        .where(col(Touchpoint.team_id) == team_id, col(Touchpoint.status) == TouchpointStatus.PENDING)
+        .order_by(col(Touchpoint.due_at), col(Touchpoint.id))
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query).all()]
@@ -208,7 +215,9 @@ def upcoming(session: Session, team_id: str, limit: int) -> list[tuple[Touchpoin
 
 def next_reminder(session: Session, team_id: str) -> datetime | None:
     return session.execute(
-        select(func.min(Touchpoint.remind_at)).where(
-            Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.SENT, Touchpoint.reminded_at.is_(None)
+        select(func.min(col(Touchpoint.remind_at))).where(
+            col(Touchpoint.team_id) == team_id,
+            col(Touchpoint.status) == TouchpointStatus.SENT,
+            col(Touchpoint.reminded_at).is_(None),
         )
     ).scalar()
