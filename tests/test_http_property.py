@@ -1,4 +1,5 @@
-"""Generated requests against the real HTTP front: signed and unsigned, of every shape Slack sends and of none.
+"""Generated requests against the HTTP front (its WSGI callable, and over a real server): signed and unsigned, of
+every shape Slack sends and of none.
 
 Whatever arrives, the answer is deliberate (never 5xx), a refused request changes nothing (no row, no call to Slack),
 and no request leaves a traceback of a payload that could not be read.
