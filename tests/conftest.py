@@ -1,4 +1,9 @@
-"""Fixtures: a database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the simulated Slack, the app over HTTP."""
+"""Fixtures: a database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), the simulated Slack, the app.
+
+The app takes the workspace's signed requests in this process, through its WSGI callable (`app`, `server`): the
+signature check and the shape checks stay in the path, without a socket or a server thread. The tests whose subject
+is the HTTP front itself (its contract, raw headers, bodies cut off by the server, health checks) use `http_app` or
+`http_server`: the same app behind a real HTTP server on a random loopback port."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from bot.server import ServerThread
 from bot.settings import Settings, load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
+from bot.simulator.workspace import in_process
 from storage.db import Database
 from tests.manifest_usage import SLACK_USAGE, check_usage_against_manifest, note_collected, note_deselected
 from tests.slack_contract import assert_everything_sent_is_valid
@@ -143,7 +149,7 @@ def make_settings(slack: FakeSlackApi, db: Database, **overrides) -> Settings:
 @dataclass
 class Running:
     touchpoint: TouchpointApp
-    url: str
+    url: str | None  # the HTTP server's, when there is one
     workspace: Workspace
     slack: FakeSlackApi
     waits: Waits
@@ -160,26 +166,33 @@ class Running:
 
 
 class AppServer:
-    """The app on a real HTTP server on a random loopback port, started and stopped by tests (and restarted)."""
+    """The app, started and stopped by tests (and restarted): taking requests in this process, or with http=True on
+    a real HTTP server on a random loopback port."""
 
-    def __init__(self, slack: FakeSlackApi, db: Database, **settings) -> None:
-        self.slack, self.db, self.settings = slack, db, settings
+    def __init__(self, slack: FakeSlackApi, db: Database, *, http: bool = False, **settings) -> None:
+        self.slack, self.db, self.http, self.settings = slack, db, http, settings
         self.running: Running | None = None
         self.waits = Waits()
+        self._server: ServerThread | None = None
 
     def start(self) -> Running:
         settings = make_settings(self.slack, self.db, **self.settings)
         touchpoint = create_app(settings, db=Database(self.db.url), retry_sleep=self.waits)
-        self._server = ServerThread(touchpoint).start()
-        url = self._server.url
-        workspace = Workspace(self.slack, url + "/slack/events", SECRET)
+        if self.http:
+            self._server = ServerThread(touchpoint).start()
+            url: str | None = self._server.url
+            workspace = Workspace(self.slack, self._server.url + "/slack/events", SECRET)
+        else:
+            url, workspace = None, Workspace(self.slack, in_process(touchpoint.wsgi()), SECRET)
         self.running = Running(touchpoint, url, workspace, self.slack, self.waits)
         return self.running
 
     def stop(self) -> None:
         if self.running is not None:
             self.running.settle()
-            self._server.stop()
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
             self.running.touchpoint.close()
             self.running = None
 
@@ -191,18 +204,37 @@ def server(slack, db) -> Iterator[AppServer]:
     app_server.stop()
 
 
+@pytest.fixture
+def http_server(slack, db) -> Iterator[AppServer]:
+    app_server = AppServer(slack, db, http=True)
+    yield app_server
+    app_server.stop()
+
+
 # Tests of the app through its front door run on a fixed working afternoon (Tuesday 5 January 2027, 15:00 UTC:
 # working hours in London, Paris and New York), never on the day the suite happens to run.
 WORKING_AFTERNOON = datetime(2027, 1, 5, 15, tzinfo=UTC)
 
 
+def _on_working_afternoon(server: AppServer, slack: FakeSlackApi) -> Iterator[Running]:
+    with freeze_time(WORKING_AFTERNOON, tick=True):
+        server.start()
+        yield server.running
+        # Stopped inside the frozen clock: an HTTP server thread still asking the time while freezegun unwinds
+        # raises in that thread (IndexError in freezegun), which fails the test's teardown at random.
+        server.stop()
+    assert_everything_sent_is_valid(slack)
+
+
 @pytest.fixture
 def app(server, slack) -> Iterator[Running]:
-    with freeze_time(WORKING_AFTERNOON, tick=True):
-        running = server.start()
-        yield running
-        running.settle()
-    assert_everything_sent_is_valid(slack)
+    yield from _on_working_afternoon(server, slack)
+
+
+@pytest.fixture
+def http_app(http_server, slack) -> Iterator[Running]:
+    """The app behind a real HTTP server: for the tests of the HTTP front itself."""
+    yield from _on_working_afternoon(http_server, slack)
 
 
 CHECK_INS_OUT = datetime(2027, 2, 9, 15, tzinfo=UTC)  # Olu's (London) and Sam's (New York) February check-ins

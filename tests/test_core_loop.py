@@ -1,4 +1,5 @@
-"""The core loop end to end: signed HTTP requests in, Web API calls out to the simulated Slack, real database."""
+"""The core loop end to end: signed requests in (to the app's WSGI callable), Web API calls out to the simulated Slack,
+real database."""
 
 from __future__ import annotations
 

@@ -1,21 +1,21 @@
-"""The HTTP contract: verified requests, defensive parsing, health, and retried events."""
+"""The HTTP contract: verified requests, defensive parsing, health, and retried events, over a real HTTP server."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
-import io
 import json
 import logging
 import time
 import urllib.request
 from urllib.parse import urlencode, urlsplit
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from bot.ids import Action, Block, Callback, Element
-from bot.simulator.workspace import sign
+from bot.simulator.workspace import in_process, sign
 from bot.web import MAX_BODY_BYTES, WebApp
 from storage.db import Database
 from storage.models import Stakeholder
@@ -23,6 +23,12 @@ from tests.conftest import LENA, SAM, SECRET, TEAM
 from tests.flows import open_initiative, rows, stored_counts
 
 FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def app(http_app):
+    """This file's subject is the HTTP front: its tests send their requests to a real HTTP server."""
+    return http_app
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -35,19 +41,7 @@ def _get(url: str) -> tuple[int, str]:
 
 def call_wsgi(app, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
     """One request to the app's WSGI callable in this process: headers may hold any text, as an attacker's can."""
-    environ = {
-        "PATH_INFO": "/slack/events",
-        "REQUEST_METHOD": "POST",
-        "QUERY_STRING": "",
-        "wsgi.input": io.BytesIO(body),
-        "CONTENT_LENGTH": str(len(body)),
-    }
-    for name, value in headers.items():
-        key = name.upper().replace("-", "_")
-        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
-    statuses: list[str] = []
-    reply = b"".join(app.touchpoint.wsgi()(environ, lambda status, _headers: statuses.append(status)))
-    return int(statuses[0].split()[0]), reply.decode("utf-8", "replace")
+    return in_process(app.touchpoint.wsgi())(body, headers)
 
 
 def post_raw_headers(app, body: bytes, headers: dict[str, bytes]) -> int:

@@ -1,4 +1,5 @@
-"""Generated requests against the real HTTP front: signed and unsigned, of every shape Slack sends and of none.
+"""Generated requests against the HTTP front (its WSGI callable, and over a real server): signed and unsigned, of
+every shape Slack sends and of none.
 
 Whatever arrives, the answer is deliberate (never 5xx), a refused request changes nothing (no row, no call to Slack),
 and no request leaves a traceback of a payload that could not be read.
@@ -325,7 +326,8 @@ def test_a_signed_request_of_slack_shape_mutated_anywhere_never_gets_5xx(app, wa
 
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(request=slack_shaped(), signed=st.booleans())
-def test_over_real_http_the_same_holds(app, request, signed):
+def test_over_real_http_the_same_holds(http_app, request, signed):
+    app = http_app
     body, content_type = request
     body, before = _live(app, body), side_effects(app)
     reply = app.workspace.post(body, content_type, signed=signed)

@@ -84,6 +84,8 @@ class FakeSlackApi:
         self._delays: dict[str, float] = {}
         self._limits: dict[str, tuple[float, list[float]]] = {}  # method -> (per second, recent call times)
         self._lock = threading.RLock()
+        self._recorded = threading.Condition(self._lock)  # notified whenever a call or a response is recorded
+        self._record_count = 0
         self._ids = itertools.count(1)
         self._clock = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -162,15 +164,27 @@ class FakeSlackApi:
             return self.homes.get(user_id)
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Poll until predicate() is truthy; its value, or AssertionError at the deadline."""
+        """Wait until predicate() is truthy; its value, or AssertionError at the deadline. It is asked again each
+        time Slack records a call (and at least every 50 ms, for predicates that read more than Slack's state);
+        never under the lock, so a predicate may wait on anything the app holds."""
         deadline = time.monotonic() + timeout
         while True:
+            with self._recorded:
+                seen = self._record_count
             value = predicate()
             if value:
                 return value
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise AssertionError("the simulated Slack did not see what was expected in time")
-            time.sleep(0.01)
+            with self._recorded:
+                if self._record_count == seen:
+                    self._recorded.wait(min(remaining, 0.05))
+
+    def _note_recorded(self) -> None:
+        with self._recorded:
+            self._record_count += 1
+            self._recorded.notify_all()
 
     # Serving
 
@@ -227,6 +241,7 @@ class FakeSlackApi:
                 if self.path.startswith("/respond/"):
                     with api._lock:
                         api.responses.append(json.loads(raw or "{}"))
+                    api._note_recorded()
                     return self._send(200, {"ok": True})
                 path, _, query = self.path.partition("?")
                 args = {k: v[0] for k, v in parse_qs(query).items()}
@@ -271,6 +286,7 @@ class FakeSlackApi:
 
     def _handle(self, method: str, args: dict, authorization: str) -> tuple[int, dict, dict]:
         result = self._answer(method, args, authorization)
+        self._note_recorded()
         if method in self._delays:
             time.sleep(self._delays[method])
         return result

@@ -1,13 +1,17 @@
-"""Slack's other side: people using the app, sent to it as signed HTTP requests like Slack's own."""
+"""Slack's other side: people using the app, sent to it as signed requests like Slack's own: over HTTP to the app's
+server, or handed in this process to the app's WSGI callable (the same bytes and headers, the same signature check and
+shape checks, without a socket)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +31,50 @@ class Reply:
         return json.loads(self.body) if self.body else {}
 
 
+# Sends a request's body with its headers to the app; answers (status, body).
+Transport = Callable[[bytes, dict[str, str]], tuple[int, str]]
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def over_http(url: str) -> Transport:
+    """POST to the app's server at url, as Slack does."""
+
+    def send(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    return send
+
+
+def in_process(wsgi: WsgiApp, path: str = "/slack/events") -> Transport:
+    """Hand the request to the app's WSGI callable in this process, as its HTTP server would."""
+
+    def send(body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        environ = {
+            "PATH_INFO": path,
+            "REQUEST_METHOD": "POST",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "CONTENT_LENGTH": str(len(body)),
+        }
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
+        statuses: list[str] = []
+        reply = b"".join(wsgi(environ, lambda status, _headers, _exc_info=None: statuses.append(status)))
+        return int(statuses[0].split()[0]), reply.decode("utf-8", "replace")
+
+    return send
+
+
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
     timestamp = int(time.time()) if timestamp is None else timestamp
     base = f"v0:{timestamp}:".encode() + body
@@ -35,13 +83,15 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
 
 
 class Workspace:
-    """A Slack workspace whose members use the app at app_url, as far as the app's manifest lets them (through
-    api.manifest: a command it does not create, a click with interactivity off, an event it does not subscribe to or a
-    DM its messages tab does not accept raise SlackRefused)."""
+    """A Slack workspace whose members use the app, as far as the app's manifest lets them (through api.manifest: a
+    command it does not create, a click with interactivity off, an event it does not subscribe to or a DM its messages
+    tab does not accept raise SlackRefused). `app` is the app's URL (requests go over HTTP) or a transport, such as
+    in_process(touchpoint.wsgi())."""
 
-    def __init__(self, api: FakeSlackApi, app_url: str, signing_secret: str) -> None:
+    def __init__(self, api: FakeSlackApi, app: str | Transport, signing_secret: str) -> None:
         self.api = api
-        self.app_url = app_url
+        self.app_url = app if isinstance(app, str) else None
+        self.transport = over_http(app) if isinstance(app, str) else app
         self.signing_secret = signing_secret
         self.team_id = api.team_id
 
@@ -208,13 +258,9 @@ class Workspace:
             **(sign(self.signing_secret, body) if signed else {}),
             **(headers or {}),
         }
-        request = urllib.request.Request(self.app_url, data=body, headers=all_headers, method="POST")
         started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Reply(response.status, response.read().decode(), time.perf_counter() - started)
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, error.read().decode(), time.perf_counter() - started)
+        status, text = self.transport(body, all_headers)
+        return Reply(status, text, time.perf_counter() - started)
 
 
 def _initial(element: dict) -> Any:
