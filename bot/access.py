@@ -40,6 +40,10 @@ class LdTeam:
     def is_member(self, user_id: str) -> bool:
         return user_id in self._admins or user_id in self._group_members()
 
+    def members(self) -> frozenset[str]:
+        """Everyone who is an L&D member (as last read, for the user group)."""
+        return self._admins | self._group_members()
+
     def _group_members(self) -> frozenset[str]:
         if not self._usergroup_id:
             return frozenset()

@@ -51,6 +51,28 @@ def patient_gateway(settings: Settings, *, sleep: Callable[[float], None] = time
     return SlackGateway(make_client(token, settings.slack_api_url, pacer=pacer, sleep=sleep), pacer)
 
 
+def home_tabs(
+    settings: Settings,
+    db: Database,
+    slack: SlackGateway,
+    background: BackgroundJobs,
+    ld_team: LdTeam,
+    clock: Callable[[], datetime],
+) -> HomeTabs:
+    """What publishes App Home tabs: the web process's (refreshing the Homes opened since it started) and the
+    clock's (refreshing the L&D members' Homes after a pass)."""
+    return HomeTabs(
+        db,
+        slack,
+        background,
+        ld_team.is_member,
+        clock,
+        settings.touchpoint_tz,
+        settings.ld_admin_user_ids,
+        ld_members=ld_team.members,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -80,9 +102,7 @@ def create_app(
         background=background,
         interactive=BackgroundJobs(workers=4),
         clock=clock,
-        home=HomeTabs(
-            db, slack, background, ld_team.is_member, clock, settings.touchpoint_tz, settings.ld_admin_user_ids
-        ),
+        home=home_tabs(settings, db, slack, background, ld_team, clock),
     )
     bolt = App(
         client=client,

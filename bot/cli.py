@@ -54,19 +54,25 @@ def _pass_runner(settings, db: Database):
     """One scheduling pass, as `touchpoint tick` and the clock run it."""
     from datetime import timedelta
 
-    from bot.app import patient_gateway
+    from bot.access import LdTeam
+    from bot.app import home_tabs, patient_gateway
+    from bot.jobs import BackgroundJobs
     from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
     from storage.types import utcnow
 
-    out = Outbound(db, patient_gateway(settings), utcnow, settings.touchpoint_tz)
+    slack = patient_gateway(settings)
+    out = Outbound(db, slack, utcnow, settings.touchpoint_tz)
+    ld_team = LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack)
+    # The clock publishes the L&D members' Homes on the pass's own thread: the pool is never used.
+    homes = home_tabs(settings, db, slack, BackgroundJobs(workers=1), ld_team, utcnow)
     pass_settings = PassSettings(
         default_tz=settings.touchpoint_tz,
         grace=timedelta(hours=settings.touchpoint_grace_hours),
         lease=timedelta(seconds=settings.touchpoint_sending_lease_seconds),
         ld_channel_id=settings.ld_channel_id,
     )
-    return lambda: run_pass(out, pass_settings)
+    return lambda: run_pass(out, pass_settings, homes)
 
 
 def _tick(_: argparse.Namespace) -> int:
@@ -75,7 +81,7 @@ def _tick(_: argparse.Namespace) -> int:
     print(
         f"planned {report.planned}, sent {report.sent}, failed {report.failed}, recovered {report.recovered}, "
         f"reminded {report.reminded}, missed {report.missed}, shift summaries {report.summaries}, "
-        f"digests {report.digests}, answer summaries {report.answers}"
+        f"digests {report.digests}, answer summaries {report.answers}, L&D Homes {report.homes}"
     )
     return 1 if report.errors else 0
 

@@ -44,6 +44,7 @@ class Action(StrEnum):
     HOME_MEASURES = "home_measures"
     HOME_EXPORT = "home_export"
     HOME_PAGE = "home_page"
+    HOME_REVISE = "home_revise"
 
 
 class Block(StrEnum):

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot.services import planning
 from bot.usecases import answer_posts, digests, shift_summaries, touchpoint_dms
+from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,18 @@ class PassReport:
     summaries: int = 0
     digests: int = 0
     answers: int = 0  # answers' summaries posted that the web process had not got out
+    homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
+    def changed_ld_homes(self) -> bool:
+        """Shifts posted, answers posted, touchpoints sent or closed: what an L&D member's Home shows moved."""
+        return bool(self.summaries or self.answers or self.sent or self.missed)
 
-def run_pass(out: Outbound, settings: PassSettings) -> PassReport:
+
+def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = None) -> PassReport:
     """One pass, on the clock of `out`. Each step runs on its own, so one step's failure (logged) does not stop the
-    others. Each step calls one use case, which owns its transactions and its Slack calls."""
+    others. Each step calls one use case, which owns its transactions and its Slack calls. With `homes`, a pass that
+    changed what the L&D members' App Homes show publishes them last, once each."""
     report = PassReport()
     # What a dead sender never got to Slack goes back to pending first, so that it meets every check of what follows.
     # Closing what is past its answer-by time or its grace period comes next, so that a pass after a long downtime
@@ -66,6 +73,12 @@ def run_pass(out: Outbound, settings: PassSettings) -> PassReport:
         except Exception:
             logger.exception("scheduling pass: step %s failed", name)
             report.errors.append(name)
+    if homes is not None and report.changed_ld_homes():
+        try:
+            report.homes = homes.after_pass()
+        except Exception:
+            logger.exception("scheduling pass: step homes failed")
+            report.errors.append("homes")
     if (
         report.sent
         or report.failed

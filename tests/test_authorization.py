@@ -15,6 +15,11 @@ LD_ONLY = {
     "handlers.digest_settings.on_submit",
     "handlers.measures.on_submit",
     "handlers.events.on_direct_message",  # only a workbook sent for import reaches it (its matcher)
+    "handlers.home.on_new_initiative",
+    "handlers.home.on_schedule",
+    "handlers.home.on_measures",
+    "handlers.home.on_export",
+    "handlers.home.on_page",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below
@@ -25,6 +30,10 @@ OPEN = {
     "handlers.touchpoint_actions.on_away",
     "handlers.events.on_user_change",
     "handlers.events.on_other_message",
+    "handlers.home.on_home_opened",  # each person sees their own Home (an L&D member's is the team's)
+    "handlers.home.on_away",  # a stakeholder's own buttons on their Home
+    "handlers.home.on_export_mine",
+    "handlers.home.on_revise",
 }
 LD_ONLY_SUBCOMMANDS = {
     Subcommand.NEW,

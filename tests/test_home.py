@@ -28,6 +28,8 @@ from storage.models import (
     InitiativeStakeholder,
     Measure,
     Reading,
+    Shift,
+    ShiftRule,
     Stakeholder,
     Touchpoint,
     TouchpointStatus,
@@ -329,3 +331,104 @@ def test_a_stakeholder_says_they_are_away_and_exports_their_answers_from_the_tab
     app.settle()
     [workbook] = [m for m in slack.messages_in(slack.dm_channel(SAM)) if m.files]  # `export mine`, in their DM
     assert slack.files[workbook.files[0]]["name"].endswith(".xlsx")
+
+
+def _accessories(view: dict, action_id: str) -> list[dict]:
+    return [
+        b["accessory"]
+        for b in view["blocks"]
+        if b.get("type") == "section" and (b.get("accessory") or {}).get("action_id") == action_id
+    ]
+
+
+def test_a_stakeholder_revises_their_impact_from_the_tab_as_a_new_version_checked_for_shifts(checked_in, slack):
+    app, _world = checked_in
+    [initiative] = rows(app, Initiative)
+    with freeze_time(AT, tick=True):
+        view = _opened(app, SAM, "EvHome09")
+        assert [b["value"] for b in _accessories(view, Action.HOME_REVISE)] == [str(initiative.id)]
+        before = len(slack.views_for(SAM))
+        assert app.workspace.click_home(SAM, Action.HOME_REVISE, value=str(initiative.id)).status == 200
+        modal = slack.wait_for(lambda: slack.views_for(SAM)[before:])[0]
+        assert modal["callback_id"] == Callback.ANSWER
+        prefilled = {b["block_id"]: b["element"].get("initial_value") for b in modal["blocks"] if b["type"] == "input"}
+        assert prefilled[Block.IMPACT] == "New reps close a deal in their first month"
+        values = {Block.IMPACT: "Fewer regretted leavers among senior engineers", Block.TRACKING: "Attrition"}
+        assert app.workspace.submit(SAM, modal, values).status == 200
+        app.settle()
+    [sam] = [s for s in rows(app, Stakeholder) if s.user_id == SAM]
+    impact = sorted(
+        (a.version, a.text) for a in rows(app, Answer) if a.stakeholder_id == sam.id and a.question == "impact"
+    )
+    assert impact == [(1, "New reps close a deal in their first month"), (2, values[Block.IMPACT])]
+    rules = {s.rule for s in rows(app, Shift) if s.stakeholder_id == sam.id}
+    assert ShiftRule.IMPACT_REVISED in rules  # and the measures they named differently
+    assert values[Block.IMPACT] in _text(slack.home_of(SAM))
+
+
+def test_a_stakeholder_snoozes_their_check_in_from_the_tab(checked_in, slack):
+    app, _world = checked_in
+    with freeze_time(AT, tick=True):
+        _opened(app, SAM, "EvHome10")
+        checkin = _touchpoint(app, SAM, TouchpointStatus.SENT, "checkin")
+        assert app.workspace.click_home(SAM, Action.SNOOZE, option=f"{checkin.id}:7").status == 200
+        app.settle()
+    snoozed = next(t for t in rows(app, Touchpoint) if t.id == checkin.id)
+    assert snoozed.status == TouchpointStatus.SENT and snoozed.remind_at.date() >= (AT + timedelta(days=7)).date()
+    view = slack.home_of(SAM)
+    _valid(view)
+    assert view["blocks"][0]["text"]["text"].startswith("Snoozed. I'll remind you")
+
+
+def test_an_ld_member_exports_one_initiative_from_the_tab(app, slack):
+    open_initiative(app, LENA, stakeholders=[SAM])
+    [initiative] = rows(app, Initiative)
+    _opened(app, LENA, "EvHome11")
+    assert app.workspace.click_home(LENA, Action.HOME_EXPORT, value=str(initiative.id)).status == 200
+    app.settle()
+    view = slack.home_of(LENA)
+    assert "Building the workbook of Sales onboarding refresh" in view["blocks"][0]["text"]["text"]
+    [workbook] = [m for m in slack.messages_in(slack.dm_channel(LENA)) if m.files]
+    assert slack.files[workbook.files[0]]["name"].endswith(".xlsx")
+
+
+def test_an_ld_member_who_is_a_stakeholder_sees_their_own_initiatives_then_the_teams(app, slack):
+    _stakeholder_on(app.db, 20, LENA)  # more of her own than fit beside the team's
+    _many_initiatives(app, 30)
+    view = _opened(app, LENA, "EvHome12")  # validated: at most 100 blocks
+    sections = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert sections[0].startswith("*Your initiatives*")
+    assert "*The L&D team's initiatives*" in sections
+    assert sections.index("*The L&D team's initiatives*") < next(
+        n for n, s in enumerate(sections) if s.startswith("*Needs a conversation this week*")
+    )
+    assert "more initiatives: `/touchpoint export mine`" in _text(view)
+    assert len(_elements(view, Action.HOME_SCHEDULE)) == home_blocks.PER_PAGE_BESIDE_OWN
+    assert _elements(view, home_blocks.NEXT_PAGE) and _elements(view, Action.OPEN_ANSWER)
+
+
+def test_the_clock_publishes_the_ld_members_homes_after_a_pass_that_changed_them(slack, db):
+    from bot.access import LdTeam
+    from bot.app import home_tabs
+    from bot.jobs import BackgroundJobs
+    from schedules.touchpoint_pass import run_pass
+    from storage.types import utcnow
+    from tests.conftest import WORKING_AFTERNOON, make_settings
+    from tests.scheduling_world import World
+
+    world = World.make(slack, db)
+    settings = make_settings(slack, db)
+    ld_team = LdTeam(settings.ld_admin_user_ids, None, world.outbound.slack)
+    homes = home_tabs(settings, db, world.outbound.slack, BackgroundJobs(workers=1), ld_team, utcnow)
+    world.open(WORKING_AFTERNOON, {SAM: "America/New_York"}, send=False)
+    with freeze_time(WORKING_AFTERNOON + timedelta(minutes=1)):
+        report = run_pass(world.outbound, world.settings, homes)  # the kickoff goes out: the Home's picture moved
+    assert report.sent == 1 and report.homes == len(settings.ld_admin_user_ids)
+    assert sorted(user for user, _ in slack.published) == sorted(settings.ld_admin_user_ids)
+    view = slack.home_of(LENA)
+    _valid(view)
+    assert "Sales onboarding refresh" in _text(view)
+    before = len(slack.published)
+    with freeze_time(WORKING_AFTERNOON + timedelta(minutes=2)):
+        report = run_pass(world.outbound, world.settings, homes)  # nothing changed: nothing published
+    assert report.homes == 0 and len(slack.published) == before

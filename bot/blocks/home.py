@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     Option,
     OverflowMenuElement,
     PlainTextObject,
+    SectionBlock,
 )
 from slack_sdk.models.views import View
 
@@ -24,8 +25,16 @@ from storage.models import Direction, TouchpointKind
 
 BLOCKS_MAX = 100  # Slack's limit for a view
 PER_PAGE = 40  # initiatives on one page of the L&D member's Home: two blocks each, the rest for the head and paging
+# An L&D member who is also a stakeholder: their own initiatives first, in at most OWN_BLOCKS_MAX blocks, then a
+# shorter page of the team's (4 blocks of head, 2 an initiative, 1 of paging), a block left for a notice.
+PER_PAGE_BESIDE_OWN = 25
+OWN_BLOCKS_MAX = BLOCKS_MAX - 1 - (4 + 2 * PER_PAGE_BESIDE_OWN + 1) - 1  # and one divider between the two parts
 MEASURES_SHOWN = 10
-KINDS = {TouchpointKind.KICKOFF: "first questions", TouchpointKind.CHECKIN: "check-in", TouchpointKind.REVIEW: "review"}
+KINDS: dict[str, str] = {
+    TouchpointKind.KICKOFF: "first questions",
+    TouchpointKind.CHECKIN: "check-in",
+    TouchpointKind.REVIEW: "review",
+}
 PREVIOUS_PAGE = f"{Action.HOME_PAGE}_previous"
 NEXT_PAGE = f"{Action.HOME_PAGE}_next"
 
@@ -79,12 +88,23 @@ def _measure_line(m: HomeMeasure) -> str:
     return "• " + " · ".join(parts)
 
 
+def _with_revise(statement: list[SectionBlock], initiative_id: int) -> list[SectionBlock]:
+    """The statement's first section with a "Revise" button beside it (it reopens the kickoff's questions)."""
+    first, *rest = statement
+    button = _button("Revise", Action.HOME_REVISE, str(initiative_id))
+    return [SectionBlock(text=first.text, block_id=f"home-revise-{initiative_id}", accessory=button), *rest]
+
+
 def _initiative_blocks(i: StakeholderInitiative) -> list[Block]:
     blocks: list[Block] = [section(_fit(f"*{escape(i.name)}*\n*Business goal:* {escape(i.business_goal)}"))]
+    revise = i.revisable
     if i.impact:
-        blocks += quoted_sections(f"*The impact you want* (as you said it {date(i.impact.answered_at)})", i.impact.text)
+        said = quoted_sections(f"*The impact you want* (as you said it {date(i.impact.answered_at)})", i.impact.text)
+        blocks += _with_revise(said, i.initiative_id) if revise else said
+        revise = False
     if i.tracking:
-        blocks += quoted_sections(f"*What you track* (as you said it {date(i.tracking.answered_at)})", i.tracking.text)
+        said = quoted_sections(f"*What you track* (as you said it {date(i.tracking.answered_at)})", i.tracking.text)
+        blocks += _with_revise(said, i.initiative_id) if revise else said
     if not (i.impact or i.tracking):
         blocks.append(context("You haven't told the L&D team what impact you want yet."))
     if i.measures:
@@ -126,6 +146,12 @@ def notice(mrkdwn: str) -> Block:
 def stakeholder_home(home: StakeholderHome, ld_user_ids: tuple[str, ...]) -> View:
     if not home.initiatives:
         return welcome_home(ld_user_ids)
+    return _home(_own_blocks(home, BLOCKS_MAX - 1))  # room for a notice
+
+
+def _own_blocks(home: StakeholderHome, budget: int) -> list[Block]:
+    """A stakeholder's part of a Home in at most `budget` blocks: the initiatives that fit whole, and a line for the
+    rest."""
     count = len(home.initiatives)
     paused = f" Nothing is sent to you until after {home.paused_until:%d %b %Y}." if home.paused_until else ""
     head: list[Block] = [
@@ -144,13 +170,13 @@ def stakeholder_home(home: StakeholderHome, ld_user_ids: tuple[str, ...]) -> Vie
     blocks, left_out = head, 0
     for initiative in home.initiatives:
         more = _initiative_blocks(initiative)
-        if left_out or len(blocks) + len(more) > BLOCKS_MAX - 2:  # room for "more" and a notice
+        if left_out or len(blocks) + len(more) > budget - 1:  # room for "more"
             left_out += 1
             continue
         blocks += more
     if left_out:
         blocks.append(context(f"…and {left_out} more initiatives: `/touchpoint export mine` has all your answers."))
-    return _home(blocks)
+    return blocks
 
 
 def welcome_home(ld_user_ids: tuple[str, ...]) -> View:
@@ -183,7 +209,11 @@ def _ld_initiative_text(item) -> str:
     return _fit(f"{initiative_text(item.summary)}\n{extra}")
 
 
-def ld_home(home: LdHome) -> View:
+def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
+    """The L&D team's picture; for an L&D member who is also a stakeholder (`own`), their own initiatives first."""
+    blocks: list[Block] = []
+    if own and own.initiatives:
+        blocks += [*_own_blocks(own, OWN_BLOCKS_MAX), section("*The L&D team's initiatives*")]
     if home.attention:
         lines = "\n".join(f"• {attention_line(a)}" for a in home.attention)
         if home.more_attention:
@@ -192,7 +222,7 @@ def ld_home(home: LdHome) -> View:
     else:
         attention = "*Needs a conversation this week*\nNothing needs urgent attention right now."
     page = f" · page {home.page} of {home.pages}" if home.pages > 1 else ""
-    blocks: list[Block] = [
+    blocks += [
         section(_fit(attention)),
         ActionsBlock(elements=[_button("New initiative", Action.HOME_NEW_INITIATIVE, primary=True)]),
         context(

@@ -269,7 +269,10 @@ def _write(
         rating=rating,
         now=now,
     )
-    detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS else []
+    # A kickoff's first answers are the baseline; revising them later (from the DM or the Home's "Revise") is a change
+    # of what the stakeholder wants like any other, and is checked for shifts the same way.
+    revising_kickoff = touchpoint.kind == TouchpointKind.KICKOFF and bool(previous)
+    detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS or revising_kickoff else []
     shifts.record(
         session,
         team_id=team_id,

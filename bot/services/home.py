@@ -2,7 +2,7 @@
 
 The L&D member's Home is the digest's picture as of now (bot.services.digest builds it: attention items and every
 active initiative's alignment index, lowest first), plus what only the Home shows: open shifts and the next
-touchpoints. Both Homes are read in a fixed number of queries (storage.home_queries, storage.reporting)."""
+touchpoints. Both Homes are read in a fixed number of queries (storage.repositories.home, and the digest's own)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.services import digest
-from storage import home_queries as q
+from bot.errors import UserError
+from bot.services import answers, digest
+from bot.services.answers import AnswerContext
 from storage.models import Question, TouchpointStatus
+from storage.repositories import home as home_rows
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class StakeholderInitiative:
     open_touchpoint: OpenTouchpoint | None
     next_due_at: datetime | None  # the next touchpoint still to go out
     next_kind: str | None
+    revisable: bool = False  # their kickoff is answered: "Revise" reopens its questions, pre-filled
 
 
 @dataclass(frozen=True)
@@ -83,26 +86,30 @@ class LdHome:
 
 
 def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: str) -> StakeholderHome:
-    person = q.stakeholder(session, team_id, user_id)
+    person = home_rows.stakeholder(session, team_id, user_id)
     if person is None:
         return StakeholderHome(user_id, default_tz, None, ())
-    initiatives = q.initiatives_of(session, person.stakeholder_id)
+    initiatives = home_rows.initiatives_of(session, person.stakeholder_id)
     if not initiatives:
         return StakeholderHome(user_id, person.tz or default_tz, person.paused_until, ())
     said = {
-        (s.initiative_id, s.question): s for s in q.statements(session, person.stakeholder_id, q.STATEMENT_QUESTIONS)
+        (s.initiative_id, s.question): s
+        for s in home_rows.statements(session, person.stakeholder_id, home_rows.STATEMENT_QUESTIONS)
     }
-    latest = q.latest_values(session, person.stakeholder_id)
+    latest = home_rows.latest_values(session, person.stakeholder_id)
     measures: dict[int, list[HomeMeasure]] = {}
-    for m in q.measures_owned(session, person.stakeholder_id):
+    for m in home_rows.measures_owned(session, person.stakeholder_id):
         value, on = latest.get(m.measure_id, (None, None))
         measures.setdefault(m.initiative_id, []).append(
             HomeMeasure(m.name, m.unit, m.direction, m.baseline, value, on, m.target, m.target_on)
         )
     open_by: dict[int, OpenTouchpoint] = {}
-    next_by: dict[int, q.TouchpointRow] = {}
-    for t in q.touchpoints_ahead(session, person.stakeholder_id):  # soonest first: the first of each kind wins
-        if t.status == TouchpointStatus.SENT:
+    next_by: dict[int, home_rows.TouchpointRow] = {}
+    revisable: set[int] = set()
+    for t in home_rows.touchpoints_ahead(session, person.stakeholder_id):  # soonest first: the first of each kind wins
+        if t.status == TouchpointStatus.ANSWERED:
+            revisable.add(t.initiative_id)
+        elif t.status == TouchpointStatus.SENT:
             open_by.setdefault(t.initiative_id, OpenTouchpoint(t.touchpoint_id, t.kind, t.expires_at))
         else:
             next_by.setdefault(t.initiative_id, t)
@@ -127,6 +134,7 @@ def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: s
                 open_touchpoint=open_by.get(i.initiative_id),
                 next_due_at=next_by[i.initiative_id].due_at if i.initiative_id in next_by else None,
                 next_kind=next_by[i.initiative_id].kind if i.initiative_id in next_by else None,
+                revisable=i.initiative_id in revisable,
             )
             for i in initiatives
         ),
@@ -144,8 +152,8 @@ def ld_home(
     page = min(max(1, page), pages)
     shown = picture.initiatives[(page - 1) * per_page : page * per_page]
     ids = [i.initiative_id for i in shown]
-    shifts = q.open_shifts(session, team_id, ids) if ids else {}
-    ahead = q.next_touchpoints(session, team_id, ids) if ids else {}
+    shifts = home_rows.open_shifts(session, team_id, ids) if ids else {}
+    ahead = home_rows.next_touchpoints(session, team_id, ids) if ids else {}
     return LdHome(
         user_id=user_id,
         attention=picture.attention,
@@ -163,3 +171,26 @@ def ld_home(
         pages=pages,
         total=total,
     )
+
+
+def active_initiative_name(session: Session, team_id: str, initiative_id: int | None) -> str:
+    """The name of the active initiative a Home button was made for (it carries the id); UserError if it is gone."""
+    name = home_rows.initiative_name(session, team_id, initiative_id) if initiative_id is not None else None
+    if name is None:
+        raise UserError("That initiative is no longer active.")
+    return name
+
+
+def revision(session: Session, team_id: str, user_id: str, initiative_id: int | None) -> AnswerContext:
+    """What the answer modal needs to revise this person's impact statement and what they track: their answered
+    kickoff, whose questions stay open, pre-filled with their current words."""
+    touchpoint_id = (
+        home_rows.answered_kickoff(session, team_id, user_id, initiative_id) if initiative_id is not None else None
+    )
+    if touchpoint_id is None:
+        raise UserError("There is nothing of yours to revise on that initiative yet.")
+    return answers.for_answering(session, team_id, touchpoint_id, user_id)
+
+
+def teams_with_active_initiatives(session: Session) -> list[str]:
+    return home_rows.teams_with_active_initiatives(session)
