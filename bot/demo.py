@@ -15,7 +15,7 @@ from bot.server import ServerThread
 from bot.services import planning, touchpoints
 from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
-from bot.simulator.transcript import indent, plain, render_blocks, render_view
+from bot.simulator.transcript import indent, plain, render_blocks, render_home, render_view
 from bot.simulator.webapi import TOKEN
 from storage.types import utcnow
 
@@ -131,6 +131,8 @@ class Demo:
         self.out("  Only Olu sees:")
         self.show_reply(reply)
         self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
+        self.home("U0SAM", "Sam opens Touchpoint's Home tab")
+        self.home("U0LENA", "Lena opens Touchpoint's Home tab")
         self.pass_at(self.next_reminder())  # Olu's first DM: one reminder, three working days on
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
@@ -364,6 +366,15 @@ class Demo:
             if channel in (user_id, self.slack.dm_channel(user_id)):
                 return f"a DM to {name}"
         return "#" + self.names.get(channel, channel)
+
+    def home(self, user_id: str, what: str) -> None:
+        """The person opens the app's Home tab: Touchpoint publishes it after the ack; shown as they see it."""
+        self.step(what, "")
+        before = len(self.slack.published)
+        self.ws.open_home(user_id, event_id=f"EvDEMOHOME{len(self.slack.published)}{user_id}")
+        self.slack.wait_for(lambda: any(u == user_id for u, _ in self.slack.published[before:]), timeout=30)
+        self.settle()
+        self.out(indent(render_home(self.slack.home_of(user_id) or {}, self.names, user_id)))
 
     def show_reply(self, reply: dict) -> None:
         """An ephemeral reply as the person sees it: its blocks, or its text when it has none (a refusal)."""

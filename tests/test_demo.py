@@ -42,6 +42,12 @@ def assert_whole_story(out: str) -> None:
     assert "@Sam Okafor updated their answers" in out and "version 2" in out
     assert "Sales onboarding refresh · 2/3 answered" in out
     assert "only the L&D team" in out
+    # Both Home tabs: Sam's own words and where they go; Lena's attention items and the initiative with its index.
+    sam_home = out.split("Home of @Sam Okafor", 1)[1].split("└ ┘", 1)[0]
+    assert "Sales onboarding refresh" in sam_home and "cleaner handovers" in sam_home and "[ Revise ]" in sam_home
+    lena_home = out.split("Home of @Lena Park", 1)[1].split("└ ┘", 1)[0]
+    assert "Needs a conversation this week" in lena_home and "@Olu Adeyemi has not answered" in lena_home
+    assert "Sales onboarding refresh · alignment" in lena_home and "[ New initiative ]" in lena_home
     assert "A gentle reminder: the two questions about Sales onboarding refresh" in out  # Olu, three working days on
     # Check-ins at 10:00 in each stakeholder's zone and a quarterly review, in whichever order the calendar has them.
     assert re.search(r"(monthly check-in|quarterly review) · @Mei Tanaka", out) and "10:00 in Asia/Tokyo" in out
