@@ -146,7 +146,14 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
         or_(Touchpoint.kind == TouchpointKind.KICKOFF, Touchpoint.due_at >= recurring_since),
         *_deliverable(),
     ]
-    return claim(session, where, _sending(now), limit, order=Touchpoint.due_at)
+    claimed = claim(session, where, _sending(now), limit, order=Touchpoint.due_at)
+    # A person's other check-ins or reviews due by now go with these, whatever batch they would have fallen in, so
+    # that one pass sends them one DM (a bundle) rather than one per batch.
+    people = select(Touchpoint.stakeholder_id).where(
+        Touchpoint.id.in_(claimed), Touchpoint.kind != TouchpointKind.KICKOFF
+    )
+    more = [*where, Touchpoint.kind != TouchpointKind.KICKOFF, Touchpoint.stakeholder_id.in_(people)]
+    return sorted(claimed + claim(session, more, _sending(now), CHUNK, order=Touchpoint.due_at)) if claimed else []
 
 
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
@@ -165,7 +172,14 @@ def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
         or_(Touchpoint.expires_at.is_(None), Touchpoint.expires_at > now),
         *_deliverable(),
     ]
-    return claim(session, where, {"reminded_at": now}, limit, order=Touchpoint.remind_at)
+    claimed = claim(session, where, {"reminded_at": now}, limit, order=Touchpoint.remind_at)
+    if not claimed:
+        return []
+    # The rest of each claimed touchpoint's bundle (the same DM) that is due too, so the bundle gets one reminder.
+    messages = select(Touchpoint.message_ts).where(Touchpoint.id.in_(claimed), Touchpoint.message_ts.is_not(None))
+    people = select(Touchpoint.stakeholder_id).where(Touchpoint.id.in_(claimed))
+    more = [*where, Touchpoint.stakeholder_id.in_(people), Touchpoint.message_ts.in_(messages)]
+    return sorted(claimed + claim(session, more, {"reminded_at": now}, CHUNK, order=Touchpoint.remind_at))
 
 
 def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
@@ -212,3 +226,24 @@ def next_reminder(session: Session, team_id: str) -> datetime | None:
             Touchpoint.team_id == team_id, Touchpoint.status == TouchpointStatus.SENT, Touchpoint.reminded_at.is_(None)
         )
     ).scalar()
+
+
+def bundle_of(session: Session, touchpoint_id: int) -> list[int]:
+    """The touchpoints sent in the same DM as this one (itself included): a bundle, or just itself."""
+    this = select(Touchpoint.stakeholder_id, Touchpoint.channel_id, Touchpoint.message_ts).where(
+        Touchpoint.id == touchpoint_id
+    )
+    row = session.execute(this).first()
+    if row is None or row.message_ts is None:
+        return [touchpoint_id]
+    return list(
+        session.execute(
+            select(Touchpoint.id)
+            .where(
+                Touchpoint.stakeholder_id == row.stakeholder_id,
+                Touchpoint.channel_id == row.channel_id,
+                Touchpoint.message_ts == row.message_ts,
+            )
+            .order_by(Touchpoint.id)
+        ).scalars()
+    )
