@@ -161,7 +161,10 @@ def closed_message(item: Outgoing | OpenTouchpoint, status: str) -> Message:
 
 BUNDLE_MAX = 10  # touchpoints in one DM: 2 blocks each and 3 around them, well within Slack's 50 blocks a message
 _QUOTE_MAX = 300  # of a person's earlier words quoted under each initiative of a bundle (a section holds 3,000)
-_TITLES_PLURAL = {TouchpointKind.CHECKIN: "Monthly check-ins", TouchpointKind.REVIEW: "Quarterly reviews"}
+_TITLES_PLURAL: dict[str, str] = {
+    TouchpointKind.CHECKIN: "Monthly check-ins",
+    TouchpointKind.REVIEW: "Quarterly reviews",
+}
 
 
 def dm_message(items: list[Outgoing]) -> Message:

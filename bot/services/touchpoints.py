@@ -171,11 +171,13 @@ def sent_bundle(
     for item in items:
         sent(session, item, channel_id, ts, now, default_tz)
     if len(items) > 1:
-        rows = [t for t, _, _ in touchpoint_rows.touchpoint_context(session, [i.touchpoint_id for i in items])]
-        reminders = [t.remind_at for t in rows if t.remind_at is not None]
-        for touchpoint in rows:
-            if reminders and touchpoint.remind_at is not None:
-                touchpoint_rows.set_follow_ups(session, touchpoint.id, min(reminders), touchpoint.expires_at)
+        ids = [i.touchpoint_id for i in items]
+        follow_ups = {t.id: (t.remind_at, t.expires_at) for t, _, _ in touchpoint_rows.touchpoint_context(session, ids)}
+        reminders = [remind_at for remind_at, _ in follow_ups.values() if remind_at is not None]
+        for touchpoint_id in ids:
+            remind_at, expires_at = follow_ups[touchpoint_id]
+            if reminders and remind_at is not None:
+                touchpoint_rows.set_follow_ups(session, touchpoint_id, min(reminders), expires_at)
 
 
 def bundle(session: Session, touchpoint_id: int) -> list[Outgoing]:

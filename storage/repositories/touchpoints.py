@@ -149,10 +149,10 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
     claimed = claim(session, where, _sending(now), limit, order=Touchpoint.due_at)
     # A person's other check-ins or reviews due by now go with these, whatever batch they would have fallen in, so
     # that one pass sends them one DM (a bundle) rather than one per batch.
-    people = select(Touchpoint.stakeholder_id).where(
-        Touchpoint.id.in_(claimed), Touchpoint.kind != TouchpointKind.KICKOFF
+    people = select(_touchpoint.stakeholder_id).where(
+        _touchpoint.id.in_(claimed), _touchpoint.kind != TouchpointKind.KICKOFF
     )
-    more = [*where, Touchpoint.kind != TouchpointKind.KICKOFF, Touchpoint.stakeholder_id.in_(people)]
+    more = [*where, _touchpoint.kind != TouchpointKind.KICKOFF, _touchpoint.stakeholder_id.in_(people)]
     return sorted(claimed + claim(session, more, _sending(now), CHUNK, order=Touchpoint.due_at)) if claimed else []
 
 
@@ -176,9 +176,9 @@ def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
     if not claimed:
         return []
     # The rest of each claimed touchpoint's bundle (the same DM) that is due too, so the bundle gets one reminder.
-    messages = select(Touchpoint.message_ts).where(Touchpoint.id.in_(claimed), Touchpoint.message_ts.is_not(None))
-    people = select(Touchpoint.stakeholder_id).where(Touchpoint.id.in_(claimed))
-    more = [*where, Touchpoint.stakeholder_id.in_(people), Touchpoint.message_ts.in_(messages)]
+    messages = select(_touchpoint.message_ts).where(_touchpoint.id.in_(claimed), _touchpoint.message_ts.is_not(None))
+    people = select(_touchpoint.stakeholder_id).where(_touchpoint.id.in_(claimed))
+    more = [*where, _touchpoint.stakeholder_id.in_(people), _touchpoint.message_ts.in_(messages)]
     return sorted(claimed + claim(session, more, {"reminded_at": now}, CHUNK, order=Touchpoint.remind_at))
 
 
@@ -230,20 +230,19 @@ def next_reminder(session: Session, team_id: str) -> datetime | None:
 
 def bundle_of(session: Session, touchpoint_id: int) -> list[int]:
     """The touchpoints sent in the same DM as this one (itself included): a bundle, or just itself."""
-    this = select(Touchpoint.stakeholder_id, Touchpoint.channel_id, Touchpoint.message_ts).where(
-        Touchpoint.id == touchpoint_id
+    this = select(_touchpoint.stakeholder_id, _touchpoint.channel_id, _touchpoint.message_ts).where(
+        _touchpoint.id == touchpoint_id
     )
     row = session.execute(this).first()
     if row is None or row.message_ts is None:
         return [touchpoint_id]
-    return list(
-        session.execute(
-            select(Touchpoint.id)
-            .where(
-                Touchpoint.stakeholder_id == row.stakeholder_id,
-                Touchpoint.channel_id == row.channel_id,
-                Touchpoint.message_ts == row.message_ts,
-            )
-            .order_by(Touchpoint.id)
-        ).scalars()
+    same_dm = (
+        select(_touchpoint.id)
+        .where(
+            _touchpoint.stakeholder_id == row.stakeholder_id,
+            _touchpoint.channel_id == row.channel_id,
+            _touchpoint.message_ts == row.message_ts,
+        )
+        .order_by(_touchpoint.id)
     )
+    return list(session.execute(same_dm).scalars())
