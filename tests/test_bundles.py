@@ -18,7 +18,7 @@ from bot.limits import ANSWER_MAX, NAME_MAX
 from bot.services.touchpoints import Outgoing
 from storage.models import Question, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus
 from tests.conftest import LENA, OLU, SAM
-from tests.flows import all_text, open_form, open_initiative, rows, submit_form
+from tests.flows import all_text, notices_to, open_form, open_initiative, rows, submit_form
 from tests.scheduling_world import World
 from tests.slack_contract import assert_valid_message
 from tests.web_process import env
@@ -218,3 +218,18 @@ def test_a_pass_killed_between_slack_taking_a_bundle_and_its_record_sends_it_onc
         by_person.setdefault(t.stakeholder_id, set()).add((t.channel_id, t.message_ts))
     assert all(len(messages) == 1 for messages in by_person.values()), by_person  # each bundle recorded whole
     assert slack.calls_to("conversations.history"), "the interrupted DM was looked for before anything was resent"
+
+
+def test_a_bundle_slack_refuses_fails_every_touchpoint_in_it_and_each_owner_hears_of_it(slack, db):
+    world = World.make(slack, db)
+    opened = datetime(2027, 1, 5, 15, tzinfo=UTC)
+    ids = [t for n in range(3) for t in world.open(opened, {SAM: "America/New_York"}, name=f"I{n}", send=False)]
+    _as_checkins(world, ids, opened)
+    to_sam = lambda args: args.get("channel") in (SAM, slack.dm_channel(SAM))  # noqa: E731
+    slack.fail("chat.postMessage", "msg_too_long", times=99, when=to_sam)
+    report = world.run(opened + timedelta(minutes=1))
+    assert report.failed == 3 and report.sent == 0
+    assert len([c for c in slack.calls_to("chat.postMessage") if to_sam(c.args)]) == 1  # one DM tried, not three
+    assert {(t.status, t.last_error) for t in world.touchpoints()} == {(TouchpointStatus.FAILED, "msg_too_long")}
+    reports = [all_text(m) for m in notices_to(slack, LENA)]
+    assert all(any(f"*I{n}*" in r for r in reports) for n in range(3)), reports
