@@ -46,7 +46,8 @@ def on_skip(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
         raise TouchpointClosed("That button doesn't belong to a touchpoint I know.")
     with deps.db.session() as session:
         item = touchpoints.skip(session, context["team_id"], int(value), body["user"]["id"])
-    message = blocks.closed_message(item, TouchpointStatus.SKIPPED)
+        current = touchpoints.bundle(session, item.touchpoint_id)
+    message = blocks.closed_dm(item, current, TouchpointStatus.SKIPPED)
     respond(text=message.text, blocks=message.blocks, replace_original=True)
 
 
@@ -60,6 +61,7 @@ def on_away(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
     with deps.db.session() as session:
         item = touchpoints.skip(session, context["team_id"], touchpoint_id, user_id)
         moved = touchpoints.pause(session, context["team_id"], user_id, until, now, deps.settings.touchpoint_tz)
+        current = touchpoints.bundle(session, item.touchpoint_id)
     message = schedule_blocks.paused(user_id, until, moved, self_service=True)
-    closed = blocks.closed_message(item, TouchpointStatus.SKIPPED)
+    closed = blocks.closed_dm(item, current, TouchpointStatus.SKIPPED)
     respond(text=closed.text, blocks=closed.blocks + message.blocks, replace_original=True)

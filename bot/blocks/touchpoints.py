@@ -39,7 +39,7 @@ from bot.limits import ANSWER_MAX
 from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
 from bot.services.measures import NO_CHANGE_OR_UNKNOWN, MeasureRow, reading_block, reading_status_block
 from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
-from storage.models import Question, TouchpointKind
+from storage.models import Question, TouchpointKind, TouchpointStatus
 
 
 def _intro(about: Outgoing | RecordedAnswers) -> list:
@@ -157,6 +157,82 @@ def closed_message(item: Outgoing | OpenTouchpoint, status: str) -> Message:
     how = {"missed": "has closed without an answer", "skipped": "was skipped"}.get(status, "is closed")
     text = f"This {describe(item.kind)} for *{escape(item.initiative_name)}* {how}. The next one will come as usual."
     return Message(text=f"{escape(item.initiative_name)}: {describe(item.kind)} {how}", blocks=[section(text)])
+
+
+BUNDLE_MAX = 10  # touchpoints in one DM: 2 blocks each and 3 around them, well within Slack's 50 blocks a message
+_QUOTE_MAX = 300  # of a person's earlier words quoted under each initiative of a bundle (a section holds 3,000)
+_TITLES_PLURAL: dict[str, str] = {
+    TouchpointKind.CHECKIN: "Monthly check-ins",
+    TouchpointKind.REVIEW: "Quarterly reviews",
+}
+
+
+def dm_message(items: list[Outgoing]) -> Message:
+    """The DM of a person's touchpoints sent together: today's DM for one, a bundle for several."""
+    return touchpoint_message(items[0]) if len(items) == 1 else bundle_message(items)
+
+
+def _quote(label: str, text: str | None) -> str:
+    return f"\n{label} “{escape(shorten(text, _QUOTE_MAX))}”" if text else ""
+
+
+def _bundle_item(item: Outgoing) -> list:
+    name = f"*{escape(item.initiative_name)}*"
+    if item.status == TouchpointStatus.ANSWERED:
+        return [section(f"✅ {name}: answered, thank you. It is with the L&D team.")]
+    if item.status in (TouchpointStatus.SKIPPED, TouchpointStatus.MISSED):
+        how = "skipped" if item.status == TouchpointStatus.SKIPPED else "closed without an answer"
+        return [section(f"{name}: {how}. The next one will come as usual.")]
+    text = name + _quote("The impact you said you want:", item.current.get(Question.IMPACT))
+    if item.kind == TouchpointKind.REVIEW:
+        text += _quote("What you said you already track:", item.current.get(Question.TRACKING))
+    text += f"\nShared with the L&D team in {channel(item.summary_channel_id)}."
+    return [section(text), _answer_button(item.touchpoint_id, "Answer", primary=True, with_snooze=True)]
+
+
+def bundle_message(items: list[Outgoing]) -> Message:
+    """One DM for a person's check-ins (or reviews) of several initiatives due the same day, each with its own
+    buttons, shown as they stand now (rebuilt whole whenever one of them is answered, skipped or closed)."""
+    first = items[0]
+    title = _TITLES_PLURAL.get(first.kind, "Touchpoints")
+    review = first.kind == TouchpointKind.REVIEW
+    blocks: list = [
+        HeaderBlock(text=PlainTextObject(text=f"{title}: {len(items)} initiatives")),
+        section(
+            f"Hi {mention(first.user_id)}! Time for your {describe(first.kind)} on {len(items)} initiatives, "
+            + (
+                "a look back at the quarter for each: is what you told us still true, and what should change?"
+                if review
+                else "four quick questions each, under a minute."
+            )
+        ),
+    ]
+    for item in items:
+        blocks += _bundle_item(item)
+    blocks.append(context("Not now? Snooze or skip each one on its own, or tell us you're away."))
+    names = ", ".join(escape(i.initiative_name) for i in items)
+    return Message(text=shorten(f"{title} for {names}: a few quick questions from the L&D team", 3000), blocks=blocks)
+
+
+def bundle_reminder_message(items: list[Outgoing]) -> Message:
+    """One reminder for what is still open of a bundle (a single open one gets today's reminder)."""
+    if len(items) == 1:
+        return reminder_message(items[0])
+    what = _TITLES_PLURAL.get(items[0].kind, "touchpoints").lower()
+    blocks: list = [section(f"A gentle reminder: your {what} for {len(items)} initiatives are still open.")]
+    for item in items:
+        blocks += [
+            section(f"*{escape(item.initiative_name)}*"),
+            _answer_button(item.touchpoint_id, "Answer", primary=True, with_snooze=True),
+        ]
+    names = ", ".join(escape(i.initiative_name) for i in items)
+    return Message(text=shorten(f"Reminder: your {what} for {names} are still open", 3000), blocks=blocks)
+
+
+def closed_dm(item: OpenTouchpoint, current: list[Outgoing], status: str) -> Message:
+    """A touchpoint's DM once it is closed: today's closed DM, or for a bundle (`current`: every touchpoint in it,
+    as it stands now) the whole bundle, the others' buttons kept."""
+    return bundle_message(current) if len(current) > 1 else closed_message(item, status)
 
 
 def answered_message(answers: RecordedAnswers) -> Message:

@@ -47,6 +47,7 @@ class Outgoing:
     current: dict[str, str] = field(default_factory=dict)  # their latest impact and tracking answers
     paused_until: date | None = None
     expires_at: datetime | None = None
+    status: str = TouchpointStatus.SENDING
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
@@ -76,6 +77,7 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             current=current.get((t.initiative_id, t.stakeholder_id), {}),
             paused_until=s.paused_until,
             expires_at=t.expires_at,
+            status=t.status,
         )
         for t, i, s in rows
     ]
@@ -159,6 +161,28 @@ def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: dateti
     cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
     remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
     touchpoint_rows.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
+
+
+def sent_bundle(
+    session: Session, items: list[Outgoing], channel_id: str, ts: str, now: datetime, default_tz: str
+) -> None:
+    """Record touchpoints that went out in one DM. They share its channel and ts (which is how the bundle is found
+    again) and its earliest reminder time, so that the bundle gets one reminder for what is still open."""
+    for item in items:
+        sent(session, item, channel_id, ts, now, default_tz)
+    if len(items) > 1:
+        ids = [i.touchpoint_id for i in items]
+        follow_ups = {t.id: (t.remind_at, t.expires_at) for t, _, _ in touchpoint_rows.touchpoint_context(session, ids)}
+        reminders = [remind_at for remind_at, _ in follow_ups.values() if remind_at is not None]
+        for touchpoint_id in ids:
+            remind_at, expires_at = follow_ups[touchpoint_id]
+            if reminders and remind_at is not None:
+                touchpoint_rows.set_follow_ups(session, touchpoint_id, min(reminders), expires_at)
+
+
+def bundle(session: Session, touchpoint_id: int) -> list[Outgoing]:
+    """Every touchpoint in the DM this one went out in, as they stand now (a DM of one touchpoint: just it)."""
+    return _outgoing(session, touchpoint_rows.bundle_of(session, touchpoint_id))
 
 
 def failed(session: Session, item: Outgoing, error: str, *, user_unreachable: bool, now: datetime) -> None:

@@ -140,14 +140,24 @@ class Workspace:
         return self.post_payload(payload)
 
     def click(
-        self, user_id: str, channel: str, ts: str, action_id: str, *, option: str | None = None, day: str | None = None
+        self,
+        user_id: str,
+        channel: str,
+        ts: str,
+        action_id: str,
+        *,
+        option: str | None = None,
+        day: str | None = None,
+        block_id: str | None = None,
     ) -> Reply:
-        """Use the element with action_id in the message at (channel, ts): click a button, pick an overflow
-        menu's option (by value) or a date (YYYY-MM-DD)."""
+        """Use the element with action_id in the message at (channel, ts), in the block block_id if given (else the
+        first such element): click a button, pick an overflow menu's option (by value) or a date (YYYY-MM-DD)."""
         self.api.manifest.check_interactivity()
         message = self.api.message(channel, ts)
         assert message is not None, f"no message {ts} in {channel}"
         for block in message.blocks:
+            if block_id is not None and block.get("block_id") != block_id:
+                continue
             elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
             for element in elements:
                 if element.get("action_id") == action_id:

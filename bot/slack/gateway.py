@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
@@ -124,6 +124,16 @@ class SlackGateway:
     ) -> str | None:
         """The ts of the app's message in channel (or in the thread of thread_ts), since `since`, whose metadata
         says key == value."""
+        for ts, payload in self.tagged(channel, event_type, since, thread_ts=thread_ts):
+            if payload.get(key) == value:
+                return ts
+        return None
+
+    def tagged(
+        self, channel: str, event_type: str, since: datetime, *, thread_ts: str | None = None
+    ) -> Iterator[tuple[str, dict]]:
+        """The ts and metadata payload of each of the app's messages of event_type in channel (or in the thread of
+        thread_ts) since `since`, newest first, read page by page as the caller goes on."""
         cursor = None
         for _ in range(10):  # a DM or a thread holds few messages in a few minutes; ten pages is far more than enough
             if thread_ts:
@@ -147,12 +157,11 @@ class SlackGateway:
                 )
             for message in page.get("messages") or []:
                 metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get(key) == value:
-                    return message["ts"]
+                if metadata.get("event_type") == event_type:
+                    yield message["ts"], metadata.get("event_payload") or {}
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                return None
-        return None
+                return
 
     def publish_home(self, user_id: str, view: View) -> None:
         """Show `view` as this person's App Home tab (views.publish)."""

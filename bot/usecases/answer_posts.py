@@ -10,7 +10,7 @@ from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
 from bot.services import answers
 from bot.slack.errors import DM_GONE, SlackCallFailed
-from bot.usecases import notices
+from bot.usecases import notices, touchpoint_dms
 from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel
 from storage.models import PostStatus
 
@@ -56,7 +56,7 @@ def _publish_one(out: Outbound, post: answers.AnswerPostView, recovering: bool) 
     found, last_try = post.answers, post.attempts >= ATTEMPTS_MAX
     dm_done = post.dm_done or not (found.dm_channel_id and found.dm_ts)
     if not dm_done:
-        message = blocks.answered_message(found)
+        message = touchpoint_dms.shown_answered(out, found)
         try:
             out.slack.update(found.dm_channel_id, found.dm_ts, message.text, message.blocks)
             dm_done = True

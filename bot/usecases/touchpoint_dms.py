@@ -9,16 +9,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
+from bot.blocks import Message
 from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
-from bot.services import touchpoints
+from bot.services import calendar, touchpoints
+from bot.services.answers import RecordedAnswers
 from bot.services.initiatives import CreatedInitiative
 from bot.services.touchpoints import Outgoing
 from bot.slack.errors import SlackCallFailed, reason
 from bot.usecases import notices
 from bot.usecases.outbound import Outbound
-from storage.models import TouchpointStatus
+from storage.models import TouchpointKind, TouchpointStatus
 
 logger = logging.getLogger(__name__)
 
@@ -62,63 +64,135 @@ def recover(out: Outbound, lease: timedelta) -> int:
 
 
 def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -> dict[int, str]:
-    """DM each claimed touchpoint; returns the errors of those that failed.
+    """DM the claimed touchpoints, a person's check-ins (or reviews) due the same day in one DM; returns the errors
+    of those that failed.
 
-    Each DM is recorded in its own transaction right after Slack accepts it, so a failure or a crash part-way
-    loses neither the DMs already sent nor the ones still to send. A sender that died between Slack's answer and
-    that record leaves the touchpoint "sending"; `recovering` looks in the DM for the message (by its metadata)
-    so that such a touchpoint is recorded, not sent twice, and gives back to the send step one Slack never had.
+    Each DM is recorded in its own transaction right after Slack accepts it (every touchpoint it carries), so a
+    failure or a crash part-way loses neither the DMs already sent nor the ones still to send. A sender that died
+    between Slack's answer and that record leaves the touchpoints "sending"; `recovering` looks in the DM for the
+    message (its metadata names every touchpoint in it) so that they are recorded, not sent twice, and gives back
+    to the send step those Slack never had.
     """
     failures: dict[int, str] = {}
     problems: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for item in items:
+    for bundle in _by_person(items) if recovering else _bundles(items, out.default_tz):
         try:
-            channel_id, ts = _find(out, item) if recovering else _post(out, item)
-            if ts is None:  # the dead sender never got it to Slack: send it as if new, with every check
-                with out.db.session() as session:
-                    touchpoints.release(session, item)
-                continue
+            posted = _find(out, bundle) if recovering else {_post(out, bundle): bundle}
         except SlackCallFailed as exc:
-            logger.warning("touchpoint %s to %s not delivered: %s", item.touchpoint_id, item.user_id, exc)
+            logger.warning("touchpoints %s to %s not delivered: %s", _ids(bundle), bundle[0].user_id, exc)
             with out.db.session() as session:
-                touchpoints.failed(session, item, exc.error, user_unreachable=exc.user_unreachable, now=out.clock())
-            failures[item.touchpoint_id] = exc.error
-            problems[(item.opened_by, item.initiative_name)].append((item.user_id, reason(exc.error)))
+                for item in bundle:
+                    touchpoints.failed(session, item, exc.error, user_unreachable=exc.user_unreachable, now=out.clock())
+            for item in bundle:
+                failures[item.touchpoint_id] = exc.error
+                problems[(item.opened_by, item.initiative_name)].append((item.user_id, reason(exc.error)))
             continue
-        with out.db.session() as session:
-            touchpoints.sent(session, item, channel_id, ts, out.clock(), out.default_tz)
+        for (channel_id, ts), together in posted.items():
+            with out.db.session() as session:
+                if ts is None:  # the dead sender never got these to Slack: send them as if new, with every check
+                    for item in together:
+                        touchpoints.release(session, item)
+                else:
+                    touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
     for (owner, initiative_name), people in problems.items():
         notices.delivery_report(out, owner, initiative_name, people)
     return failures
 
 
-def _post(out: Outbound, item: Outgoing) -> tuple[str, str]:
-    message = blocks.touchpoint_message(item)
+def _ids(items: list[Outgoing]) -> list[int]:
+    return [i.touchpoint_id for i in items]
+
+
+def _bundles(items: list[Outgoing], default_tz: str) -> list[list[Outgoing]]:
+    """The DMs to send: one per person for their check-ins (or reviews) due the same local day, at most BUNDLE_MAX
+    touchpoints each (more go in a second DM); a kickoff, about one new initiative, goes on its own."""
+    groups: dict[tuple, list[Outgoing]] = {}
+    for item in items:
+        if item.kind == TouchpointKind.KICKOFF or item.due_at is None:
+            key: tuple = ("alone", item.touchpoint_id)
+        else:
+            day = item.due_at.astimezone(calendar.zone(item.tz, default_tz)).date()
+            key = (item.stakeholder_id, item.kind, day)
+        groups.setdefault(key, []).append(item)
+    return [
+        group[start : start + blocks.BUNDLE_MAX]
+        for group in groups.values()
+        for start in range(0, len(group), blocks.BUNDLE_MAX)
+    ]
+
+
+def _by_person(items: list[Outgoing]) -> list[list[Outgoing]]:
+    people: dict[int, list[Outgoing]] = {}
+    for item in items:
+        people.setdefault(item.stakeholder_id, []).append(item)
+    return list(people.values())
+
+
+def _post(out: Outbound, bundle: list[Outgoing]) -> tuple[str, str]:
+    message = blocks.dm_message(bundle)
+    # The metadata names every touchpoint in the DM, so that a recovering sender finds the DM of each of them.
+    payload: dict[str, object] = {"touchpoint": bundle[0].touchpoint_id}
+    if len(bundle) > 1:
+        payload["touchpoints"] = _ids(bundle)
+    metadata = {"event_type": MessageEvent.TOUCHPOINT_SENT, "event_payload": payload}
     # Posting to the user id opens the DM if need be, without conversations.open (which is rate-limited harder).
-    metadata = {"event_type": MessageEvent.TOUCHPOINT_SENT, "event_payload": {"touchpoint": item.touchpoint_id}}
+    first = bundle[0]
     return out.slack.post_with_channel(
-        item.dm_channel_id or item.user_id, message.text, message.blocks, metadata=metadata
+        first.dm_channel_id or first.user_id, message.text, message.blocks, metadata=metadata
     )
 
 
-def _find(out: Outbound, item: Outgoing) -> tuple[str | None, str | None]:
-    channel_id = item.dm_channel_id or out.slack.open_dm(item.user_id)
-    since = (item.due_at or out.clock()) - timedelta(minutes=5)
-    ts = out.slack.find_by_metadata(channel_id, MessageEvent.TOUCHPOINT_SENT, "touchpoint", item.touchpoint_id, since)
-    return channel_id, ts
+def _find(out: Outbound, items: list[Outgoing]) -> dict[tuple[str, str | None], list[Outgoing]]:
+    """One person's interrupted touchpoints grouped by the DM Slack has them in (ts None: in none), from one read
+    of their DM's recent history."""
+    first = items[0]
+    channel_id = first.dm_channel_id or out.slack.open_dm(first.user_id)
+    since = min(i.due_at or out.clock() for i in items) - timedelta(minutes=5)
+    wanted = set(_ids(items))
+    where: dict[int, str] = {}
+    for ts, payload in out.slack.tagged(channel_id, MessageEvent.TOUCHPOINT_SENT, since):
+        named = payload.get("touchpoints")
+        for touchpoint_id in [*(named if isinstance(named, list) else []), payload.get("touchpoint")]:
+            if isinstance(touchpoint_id, int) and touchpoint_id in wanted:
+                where.setdefault(touchpoint_id, ts)
+        if wanted <= where.keys():
+            break
+    found: dict[tuple[str, str | None], list[Outgoing]] = {}
+    for item in items:
+        found.setdefault((channel_id, where.get(item.touchpoint_id)), []).append(item)
+    return found
+
+
+def _by_message(items: list[Outgoing]) -> list[list[Outgoing]]:
+    """Touchpoints grouped by the DM they went out in (each bundle's together)."""
+    messages: dict[tuple, list[Outgoing]] = {}
+    for item in items:
+        key = (item.sent_channel_id, item.message_ts) if item.message_ts else ("alone", item.touchpoint_id)
+        messages.setdefault(key, []).append(item)
+    return list(messages.values())
 
 
 def remind_due(out: Outbound, default_tz: str) -> int:
-    """Remind the stakeholders whose touchpoint is still unanswered at its reminder time; returns how many."""
+    """Remind the stakeholders whose touchpoints are still unanswered at their reminder time, one reminder for
+    what is still open of each DM; returns how many touchpoints were reminded."""
     with out.db.session() as session:
         items = touchpoints.claim_reminders(session, out.clock(), default_tz)
-    for item in items:
-        message = blocks.reminder_message(item)
+    for group in _by_message(items):
+        message = blocks.bundle_reminder_message(group)
+        first = group[0]
         try:
-            out.slack.post(item.dm_channel_id or item.user_id, message.text, message.blocks)
+            out.slack.post(first.dm_channel_id or first.user_id, message.text, message.blocks)
         except SlackCallFailed as exc:
-            logger.warning("reminder for touchpoint %s not delivered: %s", item.touchpoint_id, exc)
+            logger.warning("reminder for touchpoints %s not delivered: %s", _ids(group), exc)
     return len(items)
+
+
+def shown_answered(out: Outbound, answers: RecordedAnswers) -> Message:
+    """A touchpoint's DM once it is answered: today's thanks, or for a bundle the whole bundle as it stands now
+    (the other touchpoints' buttons stay)."""
+    with out.db.session() as session:
+        current = touchpoints.bundle(session, answers.touchpoint_id)
+    return blocks.bundle_message(current) if len(current) > 1 else blocks.answered_message(answers)
 
 
 def close_expired(out: Outbound, grace: timedelta) -> int:
@@ -130,11 +204,16 @@ def close_expired(out: Outbound, grace: timedelta) -> int:
 
 
 def close(out: Outbound, items: list[Outgoing], status: str) -> None:
-    """Show closed touchpoints as closed in their DMs, so their buttons no longer invite an answer."""
-    for item in items:
-        if item.sent_channel_id and item.message_ts:
-            message = blocks.closed_message(item, status)
-            try:
-                out.slack.update(item.sent_channel_id, item.message_ts, message.text, message.blocks)
-            except SlackCallFailed as exc:
-                logger.warning("could not show touchpoint %s as %s: %s", item.touchpoint_id, status, exc)
+    """Show closed touchpoints as closed in their DMs, so their buttons no longer invite an answer; a bundle's DM is
+    rebuilt whole from the current state of every touchpoint in it."""
+    for group in _by_message(items):
+        item = group[0]
+        if not (item.sent_channel_id and item.message_ts):
+            continue
+        with out.db.session() as session:
+            current = touchpoints.bundle(session, item.touchpoint_id)
+        message = blocks.bundle_message(current) if len(current) > 1 else blocks.closed_message(item, status)
+        try:
+            out.slack.update(item.sent_channel_id, item.message_ts, message.text, message.blocks)
+        except SlackCallFailed as exc:
+            logger.warning("could not show touchpoints %s as %s: %s", _ids(group), status, exc)

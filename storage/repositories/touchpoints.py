@@ -148,7 +148,14 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
         or_(col(Touchpoint.kind) == TouchpointKind.KICKOFF, col(Touchpoint.due_at) >= recurring_since),
         *_deliverable(),
     ]
-    return claim(session, where, _sending(now), limit, order=col(Touchpoint.due_at))
+    claimed = claim(session, where, _sending(now), limit, order=col(Touchpoint.due_at))
+    # A person's other check-ins or reviews due by now go with these, whatever batch they would have fallen in, so
+    # that one pass sends them one DM (a bundle) rather than one per batch.
+    people = select(_touchpoint.stakeholder_id).where(
+        _touchpoint.id.in_(claimed), _touchpoint.kind != TouchpointKind.KICKOFF
+    )
+    more = [*where, _touchpoint.kind != TouchpointKind.KICKOFF, _touchpoint.stakeholder_id.in_(people)]
+    return sorted(claimed + claim(session, more, _sending(now), CHUNK, order=col(Touchpoint.due_at))) if claimed else []
 
 
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
@@ -167,7 +174,14 @@ def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
         or_(col(Touchpoint.expires_at).is_(None), col(Touchpoint.expires_at) > now),
         *_deliverable(),
     ]
-    return claim(session, where, {"reminded_at": now}, limit, order=col(Touchpoint.remind_at))
+    claimed = claim(session, where, {"reminded_at": now}, limit, order=col(Touchpoint.remind_at))
+    if not claimed:
+        return []
+    # The rest of each claimed touchpoint's bundle (the same DM) that is due too, so the bundle gets one reminder.
+    messages = select(_touchpoint.message_ts).where(_touchpoint.id.in_(claimed), _touchpoint.message_ts.is_not(None))
+    people = select(_touchpoint.stakeholder_id).where(_touchpoint.id.in_(claimed))
+    more = [*where, _touchpoint.stakeholder_id.in_(people), _touchpoint.message_ts.in_(messages)]
+    return sorted(claimed + claim(session, more, {"reminded_at": now}, CHUNK, order=col(Touchpoint.remind_at)))
 
 
 def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
@@ -221,3 +235,23 @@ def next_reminder(session: Session, team_id: str) -> datetime | None:
             col(Touchpoint.reminded_at).is_(None),
         )
     ).scalar()
+
+
+def bundle_of(session: Session, touchpoint_id: int) -> list[int]:
+    """The touchpoints sent in the same DM as this one (itself included): a bundle, or just itself."""
+    this = select(_touchpoint.stakeholder_id, _touchpoint.channel_id, _touchpoint.message_ts).where(
+        _touchpoint.id == touchpoint_id
+    )
+    row = session.execute(this).first()
+    if row is None or row.message_ts is None:
+        return [touchpoint_id]
+    same_dm = (
+        select(_touchpoint.id)
+        .where(
+            _touchpoint.stakeholder_id == row.stakeholder_id,
+            _touchpoint.channel_id == row.channel_id,
+            _touchpoint.message_ts == row.message_ts,
+        )
+        .order_by(_touchpoint.id)
+    )
+    return list(session.execute(same_dm).scalars())
