@@ -83,7 +83,11 @@ def initiatives_of(session: Session, stakeholder_id: int) -> list[InitiativeRow]
     rows = session.exec(
         select(Initiative.id, Initiative.name, Initiative.business_goal, Initiative.summary_channel_id)
         .join(InitiativeStakeholder, InitiativeStakeholder.initiative_id == Initiative.id)
-        .where(InitiativeStakeholder.stakeholder_id == stakeholder_id, Initiative.active.is_(True))
+        .where(
+            InitiativeStakeholder.stakeholder_id == stakeholder_id,
+            InitiativeStakeholder.removed_at.is_(None),
+            Initiative.active.is_(True),
+        )
         .order_by(Initiative.name_key)
     ).all()
     return [InitiativeRow(*row) for row in rows]

@@ -65,6 +65,7 @@ def standings(session: Session, team_id: str) -> list[Standing]:
     active_pairs = (
         select(InitiativeStakeholder)
         .join(Stakeholder, and_(Stakeholder.id == InitiativeStakeholder.stakeholder_id, Stakeholder.active.is_(True)))
+        .where(InitiativeStakeholder.removed_at.is_(None))
         .subquery()
     )
     query = (
@@ -163,6 +164,7 @@ def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tupl
         .where(
             InitiativeStakeholder.team_id == team_id,
             InitiativeStakeholder.silent_cycles >= SILENT_CYCLES,
+            InitiativeStakeholder.removed_at.is_(None),
             Stakeholder.active.is_(True),
         )
         .order_by(InitiativeStakeholder.silent_cycles.desc(), InitiativeStakeholder.id)
@@ -189,6 +191,7 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
             Touchpoint.kind == TouchpointKind.KICKOFF,
             Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
             InitiativeStakeholder.has_impact.is_(False),
+            InitiativeStakeholder.removed_at.is_(None),
             Stakeholder.active.is_(True),
         )
         .order_by(Touchpoint.sent_at, Touchpoint.id)

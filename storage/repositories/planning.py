@@ -40,7 +40,12 @@ def pairs_to_plan(
         select(InitiativeStakeholder, Stakeholder)
         .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
         .join(Initiative, Initiative.id == InitiativeStakeholder.initiative_id)
-        .where(InitiativeStakeholder.planned.is_(False), Initiative.active.is_(True), Stakeholder.active.is_(True))
+        .where(
+            InitiativeStakeholder.planned.is_(False),
+            InitiativeStakeholder.removed_at.is_(None),
+            Initiative.active.is_(True),
+            Stakeholder.active.is_(True),
+        )
         .order_by(InitiativeStakeholder.id)
         .limit(limit)
     ).all()
