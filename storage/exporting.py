@@ -12,6 +12,7 @@ from sqlmodel import Session
 from storage.models import (
     Answer,
     Initiative,
+    InitiativeChange,
     InitiativeStakeholder,
     Measure,
     Reading,
@@ -39,9 +40,10 @@ def initiatives(session: Session, team_id: str, initiative_ids: list[int] | None
 
 
 def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
-    """(initiative name, stakeholder) for every stakeholder of the initiatives, in the order they were added."""
+    """(initiative name, stakeholder, when they were removed from it or None) for every stakeholder the initiatives
+    have had, in the order they were added."""
     query = (
-        select(Initiative.name, Stakeholder)
+        select(Initiative.name, Stakeholder, InitiativeStakeholder.removed_at)
         .join(InitiativeStakeholder, InitiativeStakeholder.initiative_id == Initiative.id)
         .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
         .order_by(Initiative.name_key, InitiativeStakeholder.id)
@@ -104,13 +106,22 @@ def measures(session: Session, team_id: str, initiative_ids: list[int] | None, s
         select(Initiative.name, Measure, Stakeholder.display_name, Stakeholder.user_id)
         .join(Initiative, Initiative.id == Measure.initiative_id)
         .join(Stakeholder, Stakeholder.id == Measure.owner_id)
-        .where(Measure.active.is_(True))
         .order_by(Initiative.name_key, Measure.id)
     )
     query = _scoped(query, Measure.initiative_id, Measure.team_id, team_id, initiative_ids)
     if stakeholder_id is not None:
         query = query.where(Measure.owner_id == stakeholder_id)
     return list(session.execute(query).all())
+
+
+def changes(session: Session, team_id: str, initiative_ids: list[int] | None):
+    """(initiative name, change) of the initiatives' change log, oldest first."""
+    query = (
+        select(Initiative.name, InitiativeChange)
+        .join(Initiative, Initiative.id == InitiativeChange.initiative_id)
+        .order_by(InitiativeChange.changed_at, InitiativeChange.id)
+    )
+    return _stream(session, _scoped(query, Initiative.id, Initiative.team_id, team_id, initiative_ids))
 
 
 def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):

@@ -185,3 +185,46 @@ def test_only_the_ld_team_changes_initiatives(app):
         reply = app.workspace.slash(SAM, text)
         assert "only the L&amp;D team" in reply.json()["text"], text
     assert rows(app, Initiative)[0].active and rows(app, InitiativeChange) == []
+
+
+def test_the_workbook_keeps_removed_stakeholders_and_retired_measures_and_shows_every_change(app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.exports import workbook
+    from bot.services import exporting
+
+    open_initiative(app, LENA, stakeholders=[SAM, OLU])
+    answer(app, OLU, "Fewer lost deals", "Win rate")
+    [initiative] = rows(app, Initiative)
+    olu = next(s for s in rows(app, Stakeholder) if s.user_id == OLU)
+    with app.db.session() as session:
+        session.add(
+            Measure(
+                team_id=TEAM,
+                initiative_id=initiative.id,
+                name="Win rate",
+                name_key="win rate",
+                owner_id=olu.id,
+                confirmed_by=LENA,
+            )
+        )
+    app.workspace.slash(LENA, f"retire {NAME} / Win rate")
+    _edit(app, {Block.STAKEHOLDERS: [SAM]})
+    out = io.BytesIO()
+    with app.db.reading() as session:
+        workbook.write(exporting.collect(session, exporting.Scope(TEAM), WORKING_AFTERNOON, "Europe/London"), out)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    people = {r[1]: r for r in wb["Stakeholders"].iter_rows(min_row=2, values_only=True)}
+    assert people[SAM][5] is None and people[OLU][5] is not None  # Olu: removed on that day
+    assert [r[3] for r in wb["Answers"].iter_rows(min_row=2, values_only=True)].count(None) == 0
+    assert len(list(wb["Answers"].iter_rows(min_row=2))) == 2  # what Olu said stays
+    [measure] = list(wb["Measures"].iter_rows(min_row=2, values_only=True))
+    assert (measure[1], measure[10]) == ("Win rate", "retired")
+    changes = list(wb["Changes"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[2], r[3]) for r in changes] == [
+        (NAME, LENA, "measure retired"),
+        (NAME, LENA, "stakeholder removed"),
+    ]
+    assert "Olu" in changes[1][4]
