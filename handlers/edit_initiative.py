@@ -32,7 +32,11 @@ def on_edit_button(
         raise UserError("That initiative no longer exists.")
     editing = initiative_changes.edit_form(deps, context["team_id"], initiative_id=initiative_id)
     view = blocks.new_initiative_modal(deps.settings.ld_channel_id, editing)
-    after_ack(deps, body, respond, lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
+
+    def open_modal() -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    after_ack(deps, body, respond, open_modal)
 
 
 def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
@@ -47,6 +51,7 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
             deps, context["team_id"], body["user"]["id"], initiative_id, form, active, people
         )
     except FormInvalid as exc:
-        return ack(response_action="errors", errors=exc.errors)
+        ack(response_action="errors", errors=exc.errors)
+        return
     ack()
     deps.background.submit(initiative_changes.announce, deps.outbound, change)

@@ -148,7 +148,7 @@ def validate(
     if len(form.description.strip()) > DESCRIPTION_MAX:
         errors[Block.DESCRIPTION] = f"Keep the description to {DESCRIPTION_MAX} characters."
     # People already on the initiative were checked when they were added: a later deactivation is Slack's news.
-    known = set() if editing is None else set(stakeholder_rows.user_ids_of(session, editing.id))
+    known = set() if editing is None or editing.id is None else set(stakeholder_rows.user_ids_of(session, editing.id))
     stakeholder_problem = _stakeholder_problem(form.stakeholder_ids, people, known)
     if stakeholder_problem:
         errors[Block.STAKEHOLDERS] = stakeholder_problem
