@@ -18,6 +18,10 @@ class Subcommand(StrEnum):
     MEASURES = "measures"
     EXPORT = "export"
     IMPORT = "import"
+    EDIT = "edit"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    RETIRE = "retire"
     HELP = "help"
 
 
@@ -27,6 +31,7 @@ class Callback(StrEnum):
     SCHEDULE = "initiative_schedule"
     DIGEST_SETTINGS = "digest_settings"
     MEASURE = "measure_confirm"
+    EDIT_INITIATIVE = "initiative_edit"
 
 
 class Action(StrEnum):
@@ -45,6 +50,7 @@ class Action(StrEnum):
     HOME_EXPORT = "home_export"
     HOME_PAGE = "home_page"
     HOME_REVISE = "home_revise"
+    HOME_EDIT = "home_edit"
 
 
 class Block(StrEnum):
@@ -53,6 +59,7 @@ class Block(StrEnum):
     DESCRIPTION = "description"
     STAKEHOLDERS = "stakeholders"
     CHANNEL = "summary_channel"
+    STATUS = "initiative_status"  # the edit modal's Open / Closed
     # Answer blocks share their ids with the questions they answer (storage.models.Question).
     IMPACT = "impact"
     TRACKING = "tracking"

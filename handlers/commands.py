@@ -1,5 +1,5 @@
-"""`/touchpoint <subcommand>`: new, list, schedule, upcoming, pause, digest, shifts, alignment (L&D members), and
-help for anything else."""
+"""`/touchpoint <subcommand>`: new, list, edit, close, reopen, retire, schedule, upcoming, pause, digest, shifts,
+alignment, measures, import (L&D members), export (anyone), and help for anything else."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import Message
+from bot.blocks import changes as change_blocks
 from bot.blocks import digest as digest_blocks
 from bot.blocks import exports as export_blocks
 from bot.blocks import initiatives as blocks
@@ -21,7 +22,16 @@ from bot.errors import UserError
 from bot.ids import COMMAND, USER_ID, Action, Subcommand
 from bot.runtime import Deps
 from bot.services.calendar import parse_day
-from bot.usecases import commands, digests, initiatives, measures, schedules, shift_followups, workbooks
+from bot.usecases import (
+    commands,
+    digests,
+    initiative_changes,
+    initiatives,
+    measures,
+    schedules,
+    shift_followups,
+    workbooks,
+)
 from handlers.authorization import LdOnly, require_ld_member
 from handlers.errors import after_ack
 
@@ -72,7 +82,32 @@ def _new(call: _Call) -> None:
 
 
 def _list_command(call: _Call) -> None:
-    call.reply(_list(call.deps, call.team_id, _page(call.rest)))
+    call.reply(_list(call.deps, call.team_id, call.rest))
+
+
+def _edit(call: _Call) -> None:
+    if not call.rest:
+        raise UserError("Which initiative? For example: `/touchpoint edit Sales onboarding refresh`")
+    editing = initiative_changes.edit_form(call.deps, call.team_id, name=call.rest)
+    call.open_modal(blocks.new_initiative_modal(call.deps.settings.ld_channel_id, editing))
+
+
+def _set_open(open_: bool) -> Callable[[_Call], None]:
+    def run(call: _Call) -> None:
+        if not call.rest:
+            verb = Subcommand.REOPEN if open_ else Subcommand.CLOSE
+            raise UserError(f"Which initiative? For example: `/touchpoint {verb} Sales onboarding refresh`")
+        user_id = call.command.get("user_id", "")
+        change = initiative_changes.set_open(call.deps, call.team_id, user_id, call.rest, open_)
+        call.reply(change_blocks.changed(change, call.deps.clock()))
+        call.deps.background.submit(initiative_changes.announce, call.deps.outbound, change, tell=False)
+
+    return run
+
+
+def _retire(call: _Call) -> None:
+    line = initiative_changes.retire_measure(call.deps, call.team_id, call.command.get("user_id", ""), call.rest)
+    call.reply(change_blocks.retired(line))
 
 
 def _upcoming(call: _Call) -> None:
@@ -158,6 +193,10 @@ class Route:
 ROUTES: dict[str, Route] = {
     Subcommand.NEW: Route(_new, ld_only=True),
     Subcommand.LIST: Route(_list_command, ld_only=True),
+    Subcommand.EDIT: Route(_edit, ld_only=True),
+    Subcommand.CLOSE: Route(_set_open(False), ld_only=True),
+    Subcommand.REOPEN: Route(_set_open(True), ld_only=True),
+    Subcommand.RETIRE: Route(_retire, ld_only=True),
     Subcommand.SCHEDULE: Route(_schedule, ld_only=True),
     Subcommand.UPCOMING: Route(_upcoming, ld_only=True),
     Subcommand.PAUSE: Route(lambda call: call.reply(_pause(call.deps, call.team_id, call.rest)), ld_only=True),
@@ -182,7 +221,7 @@ def _pause(deps: Deps, team_id: str, text: str) -> Message:
 
 def on_list_page(ack: Ack, action: dict, body: dict, respond: Respond, context, deps: Deps) -> None:
     ack()
-    message = _list(deps, context["team_id"], _page(action.get("value")))
+    message = _list(deps, context["team_id"], str(action.get("value") or ""))
     respond(text=message.text, blocks=message.blocks, replace_original=True, response_type="ephemeral")
 
 
@@ -196,5 +235,9 @@ def _page(text: object) -> int:
     return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
 
 
-def _list(deps: Deps, team_id: str, page: int) -> Message:
-    return blocks.initiative_list(initiatives.list_page(deps, team_id, page))
+def _list(deps: Deps, team_id: str, text: str) -> Message:
+    """`list [--all] [page]`: the open initiatives, or with --all the closed ones too."""
+    words = text.split()
+    include_closed = "--all" in words
+    page = _page(" ".join(w for w in words if w != "--all"))
+    return blocks.initiative_list(initiatives.list_page(deps, team_id, page, include_closed=include_closed))

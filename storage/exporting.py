@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from storage.models import (
     Answer,
     Initiative,
+    InitiativeChange,
     InitiativeStakeholder,
     Measure,
     Reading,
@@ -46,15 +47,14 @@ def initiatives(session: Session, team_id: str, initiative_ids: list[int] | None
     return list(session.execute(query.order_by(col(Initiative.name_key))).scalars())
 
 
-def pairs(
-    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
-) -> Iterator[Row[str, Stakeholder]]:
-    """(initiative name, stakeholder) for every stakeholder of the initiatives, in the order they were added."""
+def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
+    """(initiative name, stakeholder, when they were removed from it or None) for every stakeholder the initiatives
+    have had, in the order they were added."""
     query = (
-        select(col(Initiative.name), Stakeholder)
-        .join(InitiativeStakeholder, col(InitiativeStakeholder.initiative_id) == col(Initiative.id))
-        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
-        .order_by(col(Initiative.name_key), col(InitiativeStakeholder.id))
+        select(Initiative.name, Stakeholder, InitiativeStakeholder.removed_at)
+        .join(InitiativeStakeholder, InitiativeStakeholder.initiative_id == Initiative.id)
+        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
+        .order_by(Initiative.name_key, InitiativeStakeholder.id)
     )
     query = _scoped(query, col(Initiative.id), col(Initiative.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
@@ -117,11 +117,10 @@ def measures(
     session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
 ) -> list[Row[str, Measure, str, str]]:
     query = (
-        select(col(Initiative.name), Measure, col(Stakeholder.display_name), col(Stakeholder.user_id))
-        .join(Initiative, col(Initiative.id) == col(Measure.initiative_id))
-        .join(Stakeholder, col(Stakeholder.id) == col(Measure.owner_id))
-        .where(col(Measure.active).is_(True))
-        .order_by(col(Initiative.name_key), col(Measure.id))
+        select(Initiative.name, Measure, Stakeholder.display_name, Stakeholder.user_id)
+        .join(Initiative, Initiative.id == Measure.initiative_id)
+        .join(Stakeholder, Stakeholder.id == Measure.owner_id)
+        .order_by(Initiative.name_key, Measure.id)
     )
     query = _scoped(query, col(Measure.initiative_id), col(Measure.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
@@ -129,9 +128,17 @@ def measures(
     return list(session.execute(query).all())
 
 
-def readings(
-    session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
-) -> Iterator[Row[str, int | None, str, date, str, float | None, str]]:
+def changes(session: Session, team_id: str, initiative_ids: list[int] | None):
+    """(initiative name, change) of the initiatives' change log, oldest first."""
+    query = (
+        select(Initiative.name, InitiativeChange)
+        .join(Initiative, Initiative.id == InitiativeChange.initiative_id)
+        .order_by(InitiativeChange.changed_at, InitiativeChange.id)
+    )
+    return _stream(session, _scoped(query, Initiative.id, Initiative.team_id, team_id, initiative_ids))
+
+
+def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
     query = (
         select(
             col(Initiative.name),

@@ -33,6 +33,7 @@ class TouchpointStatus(StrEnum):
     FAILED = "failed"  # could not be delivered; the reason is in last_error
     SKIPPED = "skipped"  # the stakeholder chose to skip it, or was away
     MISSED = "missed"  # not answered in time, or fell due while nothing could send it
+    CLOSED = "closed"  # its initiative was closed, or its stakeholder removed from it, while it was open
 
 
 RECURRING_KINDS = (TouchpointKind.CHECKIN, TouchpointKind.REVIEW)
@@ -96,6 +97,9 @@ class InitiativeStakeholder(SQLModel, table=True):
     rating: int | None = None  # their latest on-track or alignment rating, 1-5
     last_answered_at: datetime | None = _when(nullable=True)
     silent_cycles: int = 0  # check-ins and reviews missed in a row since their last answer
+    # Set when the stakeholder is removed from the initiative: nothing more is asked, the index and the digest stop
+    # counting them, and the exports keep what they said.
+    removed_at: datetime | None = _when(nullable=True)
 
 
 class Schedule(SQLModel, table=True):
@@ -358,6 +362,34 @@ class Reading(SQLModel, table=True):
     read_on: date
     given_by: str = Field(max_length=32)  # the Slack user id of who gave it
     recorded_at: datetime = _when()
+
+
+class InitiativeChange(SQLModel, table=True):
+    """One change to an initiative after it opened (edited, stakeholders added or removed, closed, reopened, a
+    measure retired): who, when and what, written in the change's own transaction."""
+
+    __tablename__ = "initiative_change"
+    __table_args__ = (Index("ix_initiative_change_initiative", "initiative_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    changed_by: str = Field(max_length=32)  # the Slack user id of the L&D member
+    changed_at: datetime = _when()
+    kind: str = Field(max_length=32)  # ChangeKind
+    text: str = Field(max_length=1000)  # what changed, for people
+
+
+class ChangeKind(StrEnum):
+    RENAMED = "renamed"
+    GOAL = "goal_changed"
+    DESCRIPTION = "description_changed"
+    CHANNEL = "channel_changed"
+    STAKEHOLDER_ADDED = "stakeholder_added"
+    STAKEHOLDER_REMOVED = "stakeholder_removed"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    MEASURE_RETIRED = "measure_retired"
 
 
 class ProcessedEvent(SQLModel, table=True):

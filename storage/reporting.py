@@ -64,10 +64,8 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def standings(session: Session, team_id: str) -> list[Standing]:
     active_pairs = (
         select(InitiativeStakeholder)
-        .join(
-            Stakeholder,
-            and_(col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id), col(Stakeholder.active).is_(True)),
-        )
+        .join(Stakeholder, and_(Stakeholder.id == InitiativeStakeholder.stakeholder_id, Stakeholder.active.is_(True)))
+        .where(InitiativeStakeholder.removed_at.is_(None))
         .subquery()
     )
     query = (
@@ -168,8 +166,13 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
 def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tuple[int, str, int]]:
     """(initiative id, user id, cycles) of active stakeholders silent for SILENT_CYCLES or more, longest first."""
     query = (
-        select(
-            col(InitiativeStakeholder.initiative_id), col(Stakeholder.user_id), col(InitiativeStakeholder.silent_cycles)
+        select(InitiativeStakeholder.initiative_id, Stakeholder.user_id, InitiativeStakeholder.silent_cycles)
+        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
+        .where(
+            InitiativeStakeholder.team_id == team_id,
+            InitiativeStakeholder.silent_cycles >= SILENT_CYCLES,
+            InitiativeStakeholder.removed_at.is_(None),
+            Stakeholder.active.is_(True),
         )
         .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
         .where(
@@ -197,11 +200,12 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
             ),
         )
         .where(
-            col(Touchpoint.team_id) == team_id,
-            col(Touchpoint.kind) == TouchpointKind.KICKOFF,
-            col(Touchpoint.status).in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
-            col(InitiativeStakeholder.has_impact).is_(False),
-            col(Stakeholder.active).is_(True),
+            Touchpoint.team_id == team_id,
+            Touchpoint.kind == TouchpointKind.KICKOFF,
+            Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
+            InitiativeStakeholder.has_impact.is_(False),
+            InitiativeStakeholder.removed_at.is_(None),
+            Stakeholder.active.is_(True),
         )
         .order_by(col(Touchpoint.sent_at), col(Touchpoint.id))
         .limit(limit)

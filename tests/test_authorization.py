@@ -10,6 +10,8 @@ from handlers.commands import ROUTES
 LD_ONLY = {
     "handlers.commands.on_list_page",
     "handlers.new_initiative.on_submit",
+    "handlers.edit_initiative.on_edit_button",
+    "handlers.edit_initiative.on_submit",
     "handlers.schedule_modal.on_submit",
     "handlers.shift_actions.on_follow_up",
     "handlers.digest_settings.on_submit",
@@ -38,6 +40,10 @@ OPEN = {
 LD_ONLY_SUBCOMMANDS = {
     Subcommand.NEW,
     Subcommand.LIST,
+    Subcommand.EDIT,
+    Subcommand.CLOSE,
+    Subcommand.REOPEN,
+    Subcommand.RETIRE,
     Subcommand.SCHEDULE,
     Subcommand.UPCOMING,
     Subcommand.PAUSE,

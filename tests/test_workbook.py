@@ -59,7 +59,7 @@ EVIL = [
     "\tTabbed",
     "\rReturned",
 ]
-DATA_SHEETS = ["Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures", "Readings", "Shifts"]
+DATA_SHEETS = ["Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures", "Readings", "Shifts", "Changes"]
 
 
 def _check_in(app, world, user_id, at, **values):

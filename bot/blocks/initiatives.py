@@ -9,25 +9,40 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ConversationFilter,
     ConversationSelectElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
     UserMultiSelectElement,
 )
+from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
 from bot.blocks.common import channel, context, escape, mention, section, shorten, state_of, state_text
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
+from bot.services.changes import EditForm
 from bot.services.initiatives import FirstAsk, Listing, NewInitiative
+
+OPEN, CLOSED = "open", "closed"  # the edit modal's status options
 
 
 def _text_input(
-    block: Block, label: str, *, max_length: int, multiline: bool, optional: bool, hint: str, placeholder: str
+    block: Block,
+    label: str,
+    *,
+    max_length: int,
+    multiline: bool,
+    optional: bool,
+    hint: str,
+    placeholder: str,
+    initial: str | None = None,
 ) -> InputBlock:
     return InputBlock(
         block_id=block,
@@ -37,74 +52,117 @@ def _text_input(
             multiline=multiline,
             max_length=max_length,
             placeholder=PlainTextObject(text=placeholder),
+            initial_value=initial or None,
         ),
         optional=optional,
         hint=PlainTextObject(text=hint),
     )
 
 
-def new_initiative_modal(ld_channel_id: str) -> View:
+def new_initiative_modal(ld_channel_id: str, editing: EditForm | None = None) -> View:
+    """The "new initiative" modal; with `editing`, the same modal pre-filled to edit an open or closed initiative
+    (stakeholders added get their kickoff, stakeholders removed are asked nothing more), with its status."""
+    form = editing.form if editing else None
+    intro = (
+        "Name the initiative and its business stakeholders. Each stakeholder gets a DM asking what impact "
+        "they want and what they already track."
+        if editing is None
+        else "Stakeholders you add get the first two questions at a sensible hour of their day; stakeholders you "
+        "remove are asked nothing more (what they said stays in the exports). Every change is recorded."
+    )
+    blocks = [
+        section(intro),
+        _text_input(
+            Block.NAME,
+            "Initiative name",
+            max_length=NAME_MAX,
+            multiline=False,
+            optional=False,
+            hint="Unique within your workspace.",
+            placeholder="e.g. Sales onboarding refresh",
+            initial=form.name if form else None,
+        ),
+        _text_input(
+            Block.GOAL,
+            "Business goal it serves",
+            max_length=GOAL_MAX,
+            multiline=False,
+            optional=False,
+            hint="In the business's words, not L&D's.",
+            placeholder="e.g. New reps reach quota in 4 months, not 6",
+            initial=form.business_goal if form else None,
+        ),
+        _text_input(
+            Block.DESCRIPTION,
+            "Short description",
+            max_length=DESCRIPTION_MAX,
+            multiline=True,
+            optional=True,
+            hint="Who it is for and what it involves.",
+            placeholder="What the initiative is",
+            initial=form.description if form else None,
+        ),
+        InputBlock(
+            block_id=Block.STAKEHOLDERS,
+            label=PlainTextObject(text="Stakeholders"),
+            element=UserMultiSelectElement(
+                action_id=Element.VALUE,
+                placeholder=PlainTextObject(text="Choose people"),
+                max_selected_items=STAKEHOLDERS_MAX,
+                initial_users=list(form.stakeholder_ids[:STAKEHOLDERS_MAX]) if form else None,
+            ),
+            hint=PlainTextObject(text="The business leaders and managers whose goals this serves."),
+        ),
+        InputBlock(
+            block_id=Block.CHANNEL,
+            label=PlainTextObject(text="Post summaries in"),
+            element=ConversationSelectElement(
+                action_id=Element.VALUE,
+                initial_conversation=(form.summary_channel_id if form else None) or ld_channel_id,
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+                placeholder=PlainTextObject(text="Choose a channel"),
+            ),
+            hint=PlainTextObject(text="Stakeholders' answers are posted here. Defaults to the L&D channel."),
+        ),
+    ]
+    if editing is None:
+        return View(
+            type="modal",
+            callback_id=Callback.NEW_INITIATIVE,
+            title=PlainTextObject(text="New initiative"),
+            submit=PlainTextObject(text="Open initiative"),
+            close=PlainTextObject(text="Cancel"),
+            blocks=blocks,
+        )
+    options = [
+        Option(value=OPEN, label="Open: touchpoints go out"),
+        Option(value=CLOSED, label="Closed: no touchpoints, out of the digest"),
+    ]
+    blocks.append(
+        InputBlock(
+            block_id=Block.STATUS,
+            label=PlainTextObject(text="Status"),
+            element=RadioButtonsElement(
+                action_id=Element.VALUE, options=options, initial_option=options[0 if editing.active else 1]
+            ),
+            hint=PlainTextObject(text="Reopening plans the next touchpoints from today."),
+        )
+    )
     return View(
         type="modal",
-        callback_id=Callback.NEW_INITIATIVE,
-        title=PlainTextObject(text="New initiative"),
-        submit=PlainTextObject(text="Open initiative"),
+        callback_id=Callback.EDIT_INITIATIVE,
+        private_metadata=str(editing.initiative_id),
+        title=PlainTextObject(text="Edit initiative"),
+        submit=PlainTextObject(text="Save"),
         close=PlainTextObject(text="Cancel"),
-        blocks=[
-            section(
-                "Name the initiative and its business stakeholders. Each stakeholder gets a DM asking what impact "
-                "they want and what they already track."
-            ),
-            _text_input(
-                Block.NAME,
-                "Initiative name",
-                max_length=NAME_MAX,
-                multiline=False,
-                optional=False,
-                hint="Unique within your workspace.",
-                placeholder="e.g. Sales onboarding refresh",
-            ),
-            _text_input(
-                Block.GOAL,
-                "Business goal it serves",
-                max_length=GOAL_MAX,
-                multiline=False,
-                optional=False,
-                hint="In the business's words, not L&D's.",
-                placeholder="e.g. New reps reach quota in 4 months, not 6",
-            ),
-            _text_input(
-                Block.DESCRIPTION,
-                "Short description",
-                max_length=DESCRIPTION_MAX,
-                multiline=True,
-                optional=True,
-                hint="Who it is for and what it involves.",
-                placeholder="What the initiative is",
-            ),
-            InputBlock(
-                block_id=Block.STAKEHOLDERS,
-                label=PlainTextObject(text="Stakeholders"),
-                element=UserMultiSelectElement(
-                    action_id=Element.VALUE,
-                    placeholder=PlainTextObject(text="Choose people"),
-                    max_selected_items=STAKEHOLDERS_MAX,
-                ),
-                hint=PlainTextObject(text="The business leaders and managers whose goals this serves."),
-            ),
-            InputBlock(
-                block_id=Block.CHANNEL,
-                label=PlainTextObject(text="Post summaries in"),
-                element=ConversationSelectElement(
-                    action_id=Element.VALUE,
-                    initial_conversation=ld_channel_id,
-                    filter={"include": ["public", "private"], "exclude_bot_users": True},
-                    placeholder=PlainTextObject(text="Choose a channel"),
-                ),
-                hint=PlainTextObject(text="Stakeholders' answers are posted here. Defaults to the L&D channel."),
-            ),
-        ],
+        blocks=blocks,
     )
+
+
+def read_status(values: Mapping) -> bool:
+    """The edit modal's status: True for open (also when missing)."""
+    chosen = state_of(values, Block.STATUS).get("selected_option")
+    return not (isinstance(chosen, dict) and chosen.get("value") == CLOSED)
 
 
 def read_new_initiative(values: Mapping) -> NewInitiative:
@@ -127,11 +185,11 @@ def initiative_list(listing: Listing) -> Message:
             text="No initiatives yet.",
             blocks=[section(f"No initiatives yet. Open the first with `{COMMAND} {Subcommand.NEW}`.")],
         )
-    blocks = [HeaderBlock(text=PlainTextObject(text=f"Initiatives ({total})"))]
+    blocks: list[SlackBlock] = [HeaderBlock(text=PlainTextObject(text=f"Initiatives ({total})"))]
     for row in rows:
         blocks.append(
             section(
-                f"*{escape(row.name)}* · {row.answered}/{row.stakeholders} answered\n"
+                f"*{escape(row.name)}*{'' if row.active else ' · _closed_'} · {row.answered}/{row.stakeholders} answered\n"
                 f"{escape(row.business_goal)}\n"
                 f"Opened by {mention(row.created_by)} · summaries in {channel(row.summary_channel_id)}"
             )
@@ -139,25 +197,40 @@ def initiative_list(listing: Listing) -> Message:
     blocks.append(DividerBlock())
     blocks.append(context(f"Page {page} of {pages}"))
     buttons = []
+    scope = " --all" if listing.include_closed else ""  # the next page lists the same initiatives
     if page > 1:
         buttons.append(
             ButtonElement(
-                text=PlainTextObject(text="Previous"), action_id=f"{Action.LIST_PAGE}_prev", value=str(page - 1)
+                text=PlainTextObject(text="Previous"), action_id=f"{Action.LIST_PAGE}_prev", value=f"{page - 1}{scope}"
             )
         )
     if page < pages:
         buttons.append(
-            ButtonElement(text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=str(page + 1))
+            ButtonElement(
+                text=PlainTextObject(text="Next"), action_id=f"{Action.LIST_PAGE}_next", value=f"{page + 1}{scope}"
+            )
         )
     if buttons:
         blocks.append(ActionsBlock(block_id=Action.LIST_PAGE, elements=buttons))
-    lines = "\n".join(f"{escape(r.name)}: {r.answered}/{r.stakeholders} answered" for r in rows)
+    lines = "\n".join(
+        f"{escape(r.name)}{'' if r.active else ' (closed)'}: {r.answered}/{r.stakeholders} answered" for r in rows
+    )
     return Message(text=f"Initiatives ({total}), page {page} of {pages}:\n{lines}", blocks=blocks)
 
 
 HELP = [
     (Subcommand.NEW, "open an initiative and ask its stakeholders the two alignment questions"),
-    (Subcommand.LIST, "every initiative, with how many stakeholders have answered"),
+    (
+        f"{Subcommand.LIST} [--all]",
+        "the open initiatives, with how many stakeholders have answered (`--all`: closed ones too)",
+    ),
+    (f"{Subcommand.EDIT} <initiative>", "change its name, goal, description, summary channel, stakeholders or status"),
+    (f"{Subcommand.CLOSE} <initiative>", "stop its touchpoints and take it out of the digest (its history stays)"),
+    (
+        f"{Subcommand.REOPEN} <initiative>",
+        "open a closed initiative again: its next touchpoints are planned from today",
+    ),
+    (f"{Subcommand.RETIRE} <initiative> / <measure>", "ask no more readings of a success measure (its readings stay)"),
     (f"{Subcommand.SCHEDULE} <initiative>", "when its monthly check-ins and quarterly reviews go out"),
     (Subcommand.UPCOMING, "the touchpoints due next"),
     (f"{Subcommand.PAUSE} @person until YYYY-MM-DD", "send a stakeholder nothing until that day"),
@@ -194,6 +267,15 @@ def help_message(unknown: str | None = None) -> Message:
 
 def first_asks(initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime) -> Message:
     """The L&D member who opened an initiative learns when each stakeholder gets the first two questions."""
+    text = (
+        f"*{escape(initiative_name)}* is open. Its stakeholders get the first two questions at a sensible hour of "
+        "their own day:\n" + ask_lines(asks, now)
+    )
+    return Message(text=f"{escape(initiative_name)} is open: when each stakeholder is asked", blocks=[section(text)])
+
+
+def ask_lines(asks: tuple[FirstAsk, ...], now: datetime) -> str:
+    """When each stakeholder gets the first two questions, one line each."""
     lines = []
     for ask in asks:
         if ask.due_at <= now:
@@ -204,8 +286,4 @@ def first_asks(initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime) 
                 f"• {mention(ask.user_id)}: {local:%a %d %b} at {local:%H:%M} their time ({ask.tz}), "
                 "the next working hours of their day"
             )
-    text = (
-        f"*{escape(initiative_name)}* is open. Its stakeholders get the first two questions at a sensible hour of "
-        "their own day:\n" + "\n".join(lines)
-    )
-    return Message(text=f"{escape(initiative_name)} is open: when each stakeholder is asked", blocks=[section(text)])
+    return "\n".join(lines)

@@ -108,7 +108,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
     mine = scope.stakeholder_id
     initiatives = rows.initiatives(*args)
     if mine is not None:  # only the initiatives they are a stakeholder of
-        theirs = {name for name, _ in rows.pairs(*args, mine)}
+        theirs = {name for name, _, _ in rows.pairs(*args, mine)}
         initiatives = [i for i in initiatives if i.name in theirs]
     agreed = measures.rows_of(session, [i.id for i in initiatives]) if mine is None else {}
     plan = _plan(session, scope, initiatives, agreed, now) if mine is None else []
@@ -130,9 +130,12 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         ),
         Sheet(
             "Stakeholders",
-            STAKEHOLDER_COLUMNS,
-            (34, 14, 24, 22, 14),
-            ((name, s.user_id, s.display_name, s.tz or "", s.paused_until) for name, s in rows.pairs(*args, mine)),
+            (*STAKEHOLDER_COLUMNS, "Removed on"),  # an import reads the columns before "Removed on"
+            (34, 14, 24, 22, 14, 14),
+            (
+                (name, s.user_id, s.display_name, s.tz or "", s.paused_until, local(removed))
+                for name, s, removed in rows.pairs(*args, mine)
+            ),
         ),
         Sheet(
             "Touchpoints",
@@ -176,8 +179,9 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 "Baseline date",
                 "Target",
                 "Target date",
+                "Status",
             ),
-            (34, 34, 24, 24, 10, 10, 10, 13, 10, 13),
+            (34, 34, 24, 24, 10, 10, 10, 13, 10, 13, 9),
             [
                 (
                     name,
@@ -190,6 +194,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     m.baseline_on,
                     m.target,
                     m.target_on,
+                    "active" if m.active else "retired",
                 )
                 for name, m, who, user_id in rows.measures(*args, mine)
             ],
@@ -241,6 +246,16 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
             ),
             wrap=frozenset({7, 8, 9}),
         ),
+        Sheet(
+            "Changes",
+            ("Initiative", f"When ({tz})", "By", "Change", "What"),
+            (34, 18, 14, 20, 80),
+            (
+                (name, local(c.changed_at), c.changed_by, c.kind.replace("_", " "), c.text)
+                for name, c in (rows.changes(session, scope.team_id, scope.initiative_ids) if mine is None else ())
+            ),
+            wrap=frozenset({4}),
+        ),
     ]
     return ExportData(scope.title, local(now), tz, plan, sheets, rows.responses_by_month(*args, mine), series)
 
@@ -249,8 +264,9 @@ def _plan(
     session: Session, scope: Scope, initiatives: list, agreed: dict[int, list[MeasureRow]], now: datetime
 ) -> list[PlanBlock]:
     people: dict[str, list] = {}
-    for name, stakeholder in rows.pairs(session, scope.team_id, scope.initiative_ids):
-        people.setdefault(name, []).append(stakeholder)
+    for name, stakeholder, removed in rows.pairs(session, scope.team_id, scope.initiative_ids):
+        if removed is None:  # the plan names the current stakeholders; the Stakeholders sheet has them all
+            people.setdefault(name, []).append(stakeholder)
     texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
     found = alignment.for_team(session, scope.team_id, now)
     open_shifts = shift_rows.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)

@@ -78,6 +78,7 @@ class InitiativeRow:
     created_by: str
     stakeholders: int
     answered: int
+    active: bool = True
 
 
 def name_key(name: str) -> str:
@@ -121,15 +122,23 @@ def by_name(session: Session, team_id: str, name: str) -> InitiativeInfo:
 
 
 def validate(
-    session: Session, team_id: str, form: NewInitiative, people: Mapping[str, Person | None]
+    session: Session,
+    team_id: str,
+    form: NewInitiative,
+    people: Mapping[str, Person | None],
+    *,
+    editing: Initiative | None = None,
 ) -> dict[str, str]:
+    """The form's problems by block id; `editing`: the initiative an edit modal changes (its own name is free)."""
     errors: dict[str, str] = {}
     name = form.name.strip()
     if not name:
         errors[Block.NAME] = "Give the initiative a name."
     elif len(name) > NAME_MAX:
         errors[Block.NAME] = f"Keep the name to {NAME_MAX} characters (it has {len(name)})."
-    elif initiative_rows.initiative_name_taken(session, team_id, name_key(name)):
+    elif (editing is None or editing.name_key != name_key(name)) and initiative_rows.initiative_name_taken(
+        session, team_id, name_key(name)
+    ):
         errors[Block.NAME] = f"An initiative called “{name}” already exists. Choose another name."
     goal = form.business_goal.strip()
     if not goal:
@@ -138,17 +147,22 @@ def validate(
         errors[Block.GOAL] = f"Keep the business goal to {GOAL_MAX} characters (it has {len(goal)})."
     if len(form.description.strip()) > DESCRIPTION_MAX:
         errors[Block.DESCRIPTION] = f"Keep the description to {DESCRIPTION_MAX} characters."
-    stakeholder_problem = _stakeholder_problem(form.stakeholder_ids, people)
+    # People already on the initiative were checked when they were added: a later deactivation is Slack's news.
+    known = set() if editing is None or editing.id is None else set(stakeholder_rows.user_ids_of(session, editing.id))
+    stakeholder_problem = _stakeholder_problem(form.stakeholder_ids, people, known)
     if stakeholder_problem:
         errors[Block.STAKEHOLDERS] = stakeholder_problem
     return errors
 
 
-def _stakeholder_problem(user_ids: tuple[str, ...], people: Mapping[str, Person | None]) -> str | None:
+def _stakeholder_problem(
+    user_ids: tuple[str, ...], people: Mapping[str, Person | None], known: set[str] | frozenset[str] = frozenset()
+) -> str | None:
     if not user_ids:
         return "Choose at least one stakeholder: the business people this initiative serves."
     if len(user_ids) > STAKEHOLDERS_MAX:
         return f"Choose at most {STAKEHOLDERS_MAX} stakeholders."
+    user_ids = tuple(u for u in user_ids if u not in known)
     bots = [u for u in user_ids if (p := people.get(u)) is not None and p.is_bot]
     if bots:
         return f"{_mentions(bots)} {'is an app' if len(bots) == 1 else 'are apps'}: stakeholders must be people."
@@ -269,14 +283,18 @@ class Listing:
     page: int
     pages: int
     total: int
+    include_closed: bool = False
 
 
-def list_page(session: Session, team_id: str, page: int, page_size: int = LIST_PAGE_SIZE) -> Listing:
-    """One page of the team's initiatives, newest first, with answered counts; past the end means the last page."""
-    total = initiative_rows.count_initiatives(session, team_id)
+def list_page(
+    session: Session, team_id: str, page: int, page_size: int = LIST_PAGE_SIZE, *, include_closed: bool = False
+) -> Listing:
+    """One page of the team's open initiatives (with `include_closed`, closed ones too), newest first, with answered
+    counts; past the end means the last page."""
+    total = initiative_rows.count_initiatives(session, team_id, include_closed=include_closed)
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
     rows = initiative_rows.initiatives_with_answer_counts(
-        session, team_id, offset=(page - 1) * page_size, limit=page_size
+        session, team_id, offset=(page - 1) * page_size, limit=page_size, include_closed=include_closed
     )
-    return Listing([InitiativeRow(**row) for row in rows], page, pages, total)
+    return Listing([InitiativeRow(**row) for row in rows], page, pages, total, include_closed)

@@ -26,6 +26,6 @@ def open_initiative(
         )
 
 
-def list_page(deps: Deps, team_id: str, page: int) -> Listing:
+def list_page(deps: Deps, team_id: str, page: int, *, include_closed: bool = False) -> Listing:
     with deps.db.reading() as session:
-        return initiatives.list_page(session, team_id, page)
+        return initiatives.list_page(session, team_id, page, include_closed=include_closed)

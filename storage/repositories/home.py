@@ -91,7 +91,11 @@ def initiatives_of(session: Session, stakeholder_id: int) -> list[InitiativeRow]
             col(Initiative.id), col(Initiative.name), col(Initiative.business_goal), col(Initiative.summary_channel_id)
         )
         .join(InitiativeStakeholder, col(InitiativeStakeholder.initiative_id) == col(Initiative.id))
-        .where(col(InitiativeStakeholder.stakeholder_id) == stakeholder_id, col(Initiative.active).is_(True))
+        .where(
+            col(InitiativeStakeholder.stakeholder_id) == stakeholder_id,
+            col(InitiativeStakeholder.removed_at).is_(None),
+            col(Initiative.active).is_(True),
+        )
         .order_by(col(Initiative.name_key))
     ).all()
     return [InitiativeRow(_id(i), name, goal, channel) for i, name, goal, channel in rows]

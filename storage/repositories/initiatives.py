@@ -14,19 +14,24 @@ def initiative_name_taken(session: Session, team_id: str, name_key: str) -> bool
     return session.execute(query).first() is not None
 
 
-def count_initiatives(session: Session, team_id: str) -> int:
-    return session.execute(
-        select(func.count(col(Initiative.id))).where(col(Initiative.team_id) == team_id)
-    ).scalar_one()
+def _listed(team_id: str, include_closed: bool) -> list:
+    return [Initiative.team_id == team_id] + ([] if include_closed else [Initiative.active.is_(True)])
 
 
-def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: int, limit: int) -> list[dict]:
-    """A page of initiatives with their stakeholder count and how many of them have answered: three queries."""
+def count_initiatives(session: Session, team_id: str, *, include_closed: bool = True) -> int:
+    return session.execute(select(func.count(Initiative.id)).where(*_listed(team_id, include_closed))).scalar_one()
+
+
+def initiatives_with_answer_counts(
+    session: Session, team_id: str, *, offset: int, limit: int, include_closed: bool = True
+) -> list[dict]:
+    """A page of initiatives with their current stakeholder count and how many of them have answered: three
+    queries."""
     page = (
         session.execute(
             select(Initiative)
-            .where(col(Initiative.team_id) == team_id)
-            .order_by(col(Initiative.created_at).desc(), col(Initiative.id).desc())
+            .where(*_listed(team_id, include_closed))
+            .order_by(Initiative.created_at.desc(), Initiative.id.desc())
             .offset(offset)
             .limit(limit)
         )
@@ -36,9 +41,9 @@ def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: in
     ids = [i.id for i in page]
     stakeholders = dict(
         session.execute(
-            select(col(InitiativeStakeholder.initiative_id), func.count())
-            .where(col(InitiativeStakeholder.initiative_id).in_(ids))
-            .group_by(col(InitiativeStakeholder.initiative_id))
+            select(InitiativeStakeholder.initiative_id, func.count())
+            .where(InitiativeStakeholder.initiative_id.in_(ids), InitiativeStakeholder.removed_at.is_(None))
+            .group_by(InitiativeStakeholder.initiative_id)
         ).all()
     )
     answered = dict(
@@ -59,6 +64,7 @@ def initiatives_with_answer_counts(session: Session, team_id: str, *, offset: in
             "created_by": i.created_by,
             "stakeholders": stakeholders.get(i.id, 0),
             "answered": answered.get(i.id, 0),
+            "active": i.active,
         }
         for i in page
     ]

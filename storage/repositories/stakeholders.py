@@ -103,11 +103,16 @@ def pause_stakeholder(session: Session, stakeholder_id: int, until: date | None,
 def stakeholders_of(session: Session, initiative_id: int) -> list[Stakeholder]:
     query = (
         select(Stakeholder)
-        .join(InitiativeStakeholder, col(InitiativeStakeholder.stakeholder_id) == col(Stakeholder.id))
-        .where(col(InitiativeStakeholder.initiative_id) == initiative_id)
-        .order_by(col(InitiativeStakeholder.id))
+        .join(InitiativeStakeholder, InitiativeStakeholder.stakeholder_id == Stakeholder.id)
+        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.removed_at.is_(None))
+        .order_by(InitiativeStakeholder.id)
     )
     return list(session.execute(query).scalars())
+
+
+def user_ids_of(session: Session, initiative_id: int) -> list[str]:
+    """The Slack user ids of an initiative's current stakeholders, in the order they were added."""
+    return [s.user_id for s in stakeholders_of(session, initiative_id)]
 
 
 def pause_users(session: Session, team_id: str, user_ids: list[str], until: date, now: datetime) -> None:
