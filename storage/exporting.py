@@ -5,7 +5,7 @@ stakeholder whose own words are wanted."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import Row, Select, and_, case, func, select
