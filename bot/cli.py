@@ -144,7 +144,8 @@ def _import(args: argparse.Namespace) -> int:
 
     from bot.app import patient_gateway
     from bot.errors import UserError
-    from bot.services import importing
+    from bot.services import importing, team_settings
+    from bot.services.team_settings import TeamDefaults
     from bot.slack.errors import SlackCallFailed
     from storage.types import utcnow
 
@@ -156,8 +157,10 @@ def _import(args: argparse.Namespace) -> int:
         gateway = patient_gateway(settings)
         directory = gateway.directory()
         team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
+        defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
         with db.session() as session:
-            owner = args.owner or next(iter(settings.ld_admin_user_ids), "")
+            team = team_settings.current(session, team_id, defaults)
+            owner = args.owner or next(iter(team.admin_user_ids), "")
             done = importing.run(
                 session,
                 team_id,
@@ -165,7 +168,7 @@ def _import(args: argparse.Namespace) -> int:
                 content,
                 directory,
                 owner,
-                settings.ld_channel_id,
+                team.ld_channel_id,
                 utcnow(),
                 settings.touchpoint_tz,
             )

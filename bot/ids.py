@@ -27,6 +27,7 @@ class Callback(StrEnum):
     SCHEDULE = "initiative_schedule"
     DIGEST_SETTINGS = "digest_settings"
     MEASURE = "measure_confirm"
+    TEAM_SETTINGS = "team_settings"
 
 
 class Action(StrEnum):
@@ -44,6 +45,7 @@ class Action(StrEnum):
     HOME_MEASURES = "home_measures"
     HOME_EXPORT = "home_export"
     HOME_PAGE = "home_page"
+    HOME_TEAM_SETTINGS = "home_team_settings"
 
 
 class Block(StrEnum):
@@ -89,6 +91,10 @@ class Block(StrEnum):
     DIGEST_WEEKDAY = "digest_weekday"
     DIGEST_TIME = "digest_time"
     DIGEST_CHANNEL = "digest_channel"
+    # The team settings modal (with the digest's three above)
+    LD_CHANNEL = "ld_channel"
+    LD_MEMBERS = "ld_members"
+    LD_USERGROUP = "ld_usergroup"
 
 
 class Element(StrEnum):

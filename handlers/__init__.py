@@ -13,6 +13,7 @@ from handlers import (
     new_initiative,
     schedule_modal,
     shift_actions,
+    team_settings,
     touchpoint_actions,
 )
 
@@ -30,5 +31,6 @@ def register(app: App) -> None:
         measures,
         events,
         home,
+        team_settings,
     ):
         feature.register(app)

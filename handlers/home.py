@@ -76,14 +76,16 @@ def on_export_mine(ack: Ack, body: dict, context, deps: Deps) -> None:
 
 def _export(deps: Deps, team_id: str, user_id: str, what: str) -> None:
     with deps.db.reading() as session:
-        scope = exporting.scope_for(session, team_id, what, user_id, is_ld_member=deps.ld_team.is_member(user_id))
+        scope = exporting.scope_for(
+            session, team_id, what, user_id, is_ld_member=deps.ld_team.is_member(team_id, user_id)
+        )
     deps.home.refresh(team_id, [user_id], notice=f"Building the workbook of {scope.title}… it arrives in our DM.")
     deps.background.submit(workbooks.export_to_dm, deps.outbound, scope, user_id, deps.settings.touchpoint_tz)
 
 
 def _ld_member(deps: Deps, body: dict) -> str:
     user_id = body["user"]["id"]
-    if not deps.ld_team.is_member(user_id):
+    if not deps.ld_team.is_member((body.get("team") or {}).get("id") or "", user_id):
         raise NotAllowed()
     return user_id
 
@@ -103,10 +105,11 @@ def _open(deps: Deps, body: dict, respond: Respond, client: WebClient, view) -> 
     after_ack(deps, body, respond, lambda: client.views_open(trigger_id=body["trigger_id"], view=view))
 
 
-def on_new_initiative(ack: Ack, body: dict, client: WebClient, respond: Respond, deps: Deps) -> None:
+def on_new_initiative(ack: Ack, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     ack()
     _ld_member(deps, body)
-    _open(deps, body, respond, client, initiative_blocks.new_initiative_modal(deps.settings.ld_channel_id))
+    ld_channel = deps.ld_team.ld_channel(context["team_id"])
+    _open(deps, body, respond, client, initiative_blocks.new_initiative_modal(ld_channel))
 
 
 def on_schedule(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:

@@ -15,6 +15,8 @@ LD_ONLY = {
     "handlers.digest_settings.on_submit",
     "handlers.measures.on_submit",
     "handlers.events.on_direct_message",  # only a workbook sent for import reaches it (its matcher)
+    "handlers.team_settings.on_open",
+    "handlers.team_settings.on_submit",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below

@@ -56,10 +56,10 @@ class HomeTabs:
         db: Database,
         slack: SlackGateway,
         background: BackgroundJobs,
-        is_ld_member: Callable[[str], bool],
+        is_ld_member: Callable[[str, str], bool],  # (team, user)
         clock: Callable[[], datetime],
         tz: str,
-        ld_user_ids: tuple[str, ...],
+        ld_user_ids: Callable[[str], tuple[str, ...]],  # a team's L&D members named by id
         bucket: TokenBucket | None = None,
     ) -> None:
         self._db, self._slack, self._background = db, slack, background
@@ -92,7 +92,7 @@ class HomeTabs:
         with self._lock:
             viewers = set(self._viewers.get(team_id, ()))
         concerned = set(user_ids) & viewers
-        self.refresh(team_id, sorted(concerned | {u for u in viewers - concerned if self._is_ld_member(u)}))
+        self.refresh(team_id, sorted(concerned | {u for u in viewers - concerned if self._is_ld_member(team_id, u)}))
 
     def refresh(self, team_id: str, user_ids: Iterable[str], *, notice: str | None = None) -> None:
         with self._lock:
@@ -130,12 +130,12 @@ class HomeTabs:
 
     def build(self, team_id: str, user_id: str) -> View:
         with self._db.reading() as session:
-            if self._is_ld_member(user_id):
+            if self._is_ld_member(team_id, user_id):
                 page = self._pages.get((team_id, user_id), 1)
                 found = home.ld_home(
                     session, team_id, user_id, self._clock(), self._tz, page=page, per_page=blocks.PER_PAGE
                 )
                 return blocks.ld_home(found)
             return blocks.stakeholder_home(
-                home.stakeholder_home(session, team_id, user_id, self._tz), self._ld_user_ids
+                home.stakeholder_home(session, team_id, user_id, self._tz), self._ld_user_ids(team_id)
             )
