@@ -24,7 +24,7 @@ def ld_channels(session: Session, team_ids: Iterable[str]) -> dict[str, str]:
     query = select(col(TeamSettings.team_id), col(TeamSettings.ld_channel_id)).where(
         col(TeamSettings.team_id).in_(wanted)
     )
-    return {str(team_id): str(channel_id) for team_id, channel_id in session.execute(query).tuples()}
+    return {str(team_id): str(channel_id) for team_id, channel_id in session.execute(query).all()}
 
 
 def save_team_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:
