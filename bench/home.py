@@ -34,7 +34,9 @@ def measure(db: Database, runs: int) -> tuple[float, float, int]:
     with FakeSlackApi(TEAM) as api:
         api.add_user(LD_ADMIN, "Lena Park")
         slack = SlackGateway(make_client(TOKEN, api.url))
-        tabs = HomeTabs(db, slack, BackgroundJobs(workers=1), lambda _: True, lambda: NOW, "UTC", (LD_ADMIN,))
+        tabs = HomeTabs(
+            db, slack, BackgroundJobs(workers=1), lambda _t, _u: True, lambda: NOW, "UTC", lambda _t: (LD_ADMIN,)
+        )
         times = []
         with freeze_time(NOW, tick=True):
             for _ in range(runs + 1):  # the first warms caches and connections

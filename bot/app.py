@@ -16,6 +16,7 @@ from bot.access import LdTeam
 from bot.jobs import BackgroundJobs
 from bot.logs import log_team
 from bot.runtime import Deps
+from bot.services.team_settings import TeamDefaults
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.pacing import Pacer
@@ -68,7 +69,7 @@ def home_tabs(
         ld_team.is_member,
         clock,
         settings.touchpoint_tz,
-        settings.ld_admin_user_ids,
+        ld_team.ld_user_ids,
         ld_members=ld_team.members,
     )
 
@@ -89,7 +90,8 @@ def create_app(
     slack, slack_now = patient_gateway(settings, sleep=retry_sleep), SlackGateway(client)
     background = background or BackgroundJobs(workers=1)
     # Checked inside a listener's 3 seconds, before the ack (by listener middleware).
-    ld_team = LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack_now)
+    defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
+    ld_team = LdTeam(db, defaults, slack_now)
     deps = Deps(
         settings=settings,
         db=db,

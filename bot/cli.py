@@ -57,13 +57,15 @@ def _pass_runner(settings, db: Database):
     from bot.access import LdTeam
     from bot.app import home_tabs, patient_gateway
     from bot.jobs import BackgroundJobs
+    from bot.services.team_settings import TeamDefaults
     from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
     from storage.types import utcnow
 
     slack = patient_gateway(settings)
     out = Outbound(db, slack, utcnow, settings.touchpoint_tz)
-    ld_team = LdTeam(settings.ld_admin_user_ids, settings.ld_usergroup_id, slack)
+    defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
+    ld_team = LdTeam(db, defaults, slack)
     # The clock publishes the L&D members' Homes on the pass's own thread: the pool is never used.
     homes = home_tabs(settings, db, slack, BackgroundJobs(workers=1), ld_team, utcnow)
     pass_settings = PassSettings(
@@ -150,7 +152,8 @@ def _import(args: argparse.Namespace) -> int:
 
     from bot.app import patient_gateway
     from bot.errors import UserError
-    from bot.services import importing
+    from bot.services import importing, team_settings
+    from bot.services.team_settings import TeamDefaults
     from bot.slack.errors import SlackCallFailed
     from storage.types import utcnow
 
@@ -162,8 +165,10 @@ def _import(args: argparse.Namespace) -> int:
         gateway = patient_gateway(settings)
         directory = gateway.directory()
         team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
+        defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
         with db.session() as session:
-            owner = args.owner or next(iter(settings.ld_admin_user_ids), "")
+            team = team_settings.current(session, team_id, defaults)
+            owner = args.owner or next(iter(team.admin_user_ids), "")
             done = importing.run(
                 session,
                 team_id,
@@ -171,7 +176,7 @@ def _import(args: argparse.Namespace) -> int:
                 content,
                 directory,
                 owner,
-                settings.ld_channel_id,
+                team.ld_channel_id,
                 utcnow(),
                 settings.touchpoint_tz,
             )

@@ -32,6 +32,7 @@ class Callback(StrEnum):
     DIGEST_SETTINGS = "digest_settings"
     MEASURE = "measure_confirm"
     EDIT_INITIATIVE = "initiative_edit"
+    TEAM_SETTINGS = "team_settings"
 
 
 class Action(StrEnum):
@@ -51,6 +52,7 @@ class Action(StrEnum):
     HOME_PAGE = "home_page"
     HOME_REVISE = "home_revise"
     HOME_EDIT = "home_edit"
+    HOME_TEAM_SETTINGS = "home_team_settings"
 
 
 class Block(StrEnum):
@@ -97,6 +99,10 @@ class Block(StrEnum):
     DIGEST_WEEKDAY = "digest_weekday"
     DIGEST_TIME = "digest_time"
     DIGEST_CHANNEL = "digest_channel"
+    # The team settings modal (with the digest's three above)
+    LD_CHANNEL = "ld_channel"
+    LD_MEMBERS = "ld_members"
+    LD_USERGROUP = "ld_usergroup"
 
 
 class Element(StrEnum):

@@ -14,6 +14,7 @@ from handlers import (
     new_initiative,
     schedule_modal,
     shift_actions,
+    team_settings,
     touchpoint_actions,
 )
 
@@ -32,5 +33,6 @@ def register(app: App) -> None:
         measures,
         events,
         home,
+        team_settings,
     ):
         feature.register(app)

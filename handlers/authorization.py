@@ -15,8 +15,8 @@ from bot.errors import NotAllowed
 from bot.runtime import Deps
 
 
-def require_ld_member(deps: Deps, user_id: str, message: str | None = None) -> None:
-    if not deps.ld_team.is_member(user_id):
+def require_ld_member(deps: Deps, team_id: str, user_id: str, message: str | None = None) -> None:
+    if not deps.ld_team.is_member(team_id, user_id):
         raise NotAllowed(message)
 
 
@@ -27,5 +27,5 @@ class LdOnly(Middleware):
         self.message = message
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        require_ld_member(req.context["deps"], req.context.user_id or "", self.message)
+        require_ld_member(req.context["deps"], req.context.team_id or "", req.context.user_id or "", self.message)
         return next()

@@ -73,12 +73,12 @@ def on_command(ack: Ack, command: dict, client: WebClient, respond: Respond, con
     if route is None:
         return call.reply(blocks.help_message(None if subcommand in ("", Subcommand.HELP) else subcommand))
     if route.ld_only:
-        require_ld_member(deps, command.get("user_id", ""))
+        require_ld_member(deps, call.team_id, command.get("user_id", ""))
     route.run(call)
 
 
 def _new(call: _Call) -> None:
-    call.open_modal(blocks.new_initiative_modal(call.deps.settings.ld_channel_id))
+    call.open_modal(blocks.new_initiative_modal(call.deps.ld_team.ld_channel(call.team_id)))
 
 
 def _list_command(call: _Call) -> None:
@@ -125,7 +125,7 @@ def _digest(call: _Call) -> None:
     deps, user_id = call.deps, call.command.get("user_id", "")
     if call.rest.lower() == "settings":
         when = schedules.digest_time(deps, call.team_id)
-        return call.open_modal(digest_blocks.digest_settings_modal(when, deps.settings.ld_channel_id))
+        return call.open_modal(digest_blocks.digest_settings_modal(when, deps.ld_team.ld_channel(call.team_id)))
     if call.rest:
         raise UserError(
             "`/touchpoint digest` sends you a preview of this week's digest; "

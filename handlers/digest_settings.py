@@ -22,5 +22,6 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     try:
         when = schedules.save_digest_time(deps, context["team_id"], body["user"]["id"], weekday, send_time, channel_id)
     except FormInvalid as exc:
-        return ack(response_action="errors", errors=exc.errors)
+        ack(response_action="errors", errors=exc.errors)
+        return
     ack(response_action="update", view=notice_view(blocks.digest_settings_saved(when).text))

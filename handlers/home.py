@@ -90,9 +90,11 @@ def on_revise(ack: Ack, action: dict, body: dict, client: WebClient, respond: Re
     _open(deps, body, respond, client, touchpoint_blocks.answer_modal(ctx))
 
 
-def on_new_initiative(ack: Ack, body: dict, client: WebClient, respond: Respond, deps: Deps) -> None:
+def on_new_initiative(ack: Ack, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     ack()
-    _open(deps, body, respond, client, initiative_blocks.new_initiative_modal(deps.settings.ld_channel_id))
+    _open(
+        deps, body, respond, client, initiative_blocks.new_initiative_modal(deps.ld_team.ld_channel(context["team_id"]))
+    )
 
 
 def on_schedule(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:

@@ -282,6 +282,33 @@ class DigestSettings(SQLModel, table=True):
     updated_at: datetime = _when()
 
 
+class TeamSettings(SQLModel, table=True):
+    """Who the team's L&D members are and where its channel is, as saved from the Home tab; a team without a row
+    uses the environment's LD_CHANNEL_ID, LD_ADMIN_USER_IDS and LD_USERGROUP_ID."""
+
+    __tablename__ = "team_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, unique=True)
+    ld_channel_id: str = Field(max_length=32)
+    admin_user_ids: str = Field(default="", sa_type=Text)  # comma-separated user ids
+    usergroup_id: str | None = Field(default=None, max_length=32)
+    updated_by: str = Field(max_length=32)
+    updated_at: datetime = _when()
+
+
+class TeamSettingsChange(SQLModel, table=True):
+    """Who changed the team's settings, when, and what (each setting changed: {"setting": [before, after]})."""
+
+    __tablename__ = "team_settings_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    changed_by: str = Field(max_length=32)
+    changed_at: datetime = _when()
+    changes: str = Field(sa_type=Text)  # JSON
+
+
 class DigestPost(SQLModel, table=True):
     """A week's digest: the row is the claim (one per team and week), and records each part as it is posted."""
 

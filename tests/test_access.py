@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.access import LdTeam
-from tests.conftest import CHRIS
+from bot.access import LdTeam, UserGroup
+from bot.services.team_settings import TeamDefaults
+from tests.conftest import CHRIS, LD_CHANNEL, TEAM
 
 GROUP = "S0LDTEAM"
 
@@ -24,7 +25,8 @@ def _with_group(server, slack, clock: Clock):
     server.settings = {"ld_usergroup_id": GROUP}
     app = server.start()
     deps = app.touchpoint.deps
-    deps.ld_team = LdTeam(deps.settings.ld_admin_user_ids, GROUP, deps.slack_now, monotonic=clock)
+    defaults = TeamDefaults(LD_CHANNEL, deps.settings.ld_admin_user_ids, GROUP)
+    deps.ld_team = LdTeam(deps.db, defaults, deps.slack_now, monotonic=clock)
     return app
 
 
@@ -36,7 +38,7 @@ def test_a_rate_limited_user_group_read_still_acknowledges_at_once_with_the_memb
     clock = Clock()
     app = _with_group(server, slack, clock)
     assert _allowed(app.workspace.slash(CHRIS, "list"))
-    clock.now += LdTeam.GROUP_TTL_SECONDS + 1  # the members read are stale: the next check reads them again
+    clock.now += UserGroup.TTL_SECONDS + 1  # the members read are stale: the next check reads them again
     slack.fail("usergroups.users.list", "ratelimited", times=100, status=429, retry_after=30)
     before = len(slack.calls_to("usergroups.users.list"))
 
@@ -61,16 +63,16 @@ def test_others_use_the_last_members_while_one_reads_them_slowly(server, slack):
     clock = Clock()
     app = _with_group(server, slack, clock)
     team = app.touchpoint.deps.ld_team
-    assert team.is_member(CHRIS)
-    clock.now += LdTeam.GROUP_TTL_SECONDS + 1
+    assert team.is_member(TEAM, CHRIS)
+    clock.now += UserGroup.TTL_SECONDS + 1
     slack.slow("usergroups.users.list", 1.0)
     reads = len(slack.calls_to("usergroups.users.list"))
-    reader = threading.Thread(target=team.is_member, args=(CHRIS,))
+    reader = threading.Thread(target=team.is_member, args=(TEAM, CHRIS))
     reader.start()
     slack.wait_for(lambda: len(slack.calls_to("usergroups.users.list")) > reads)
 
     started = time.perf_counter()
-    assert team.is_member(CHRIS)  # not blocked behind the reader's lock, and no second read
+    assert team.is_member(TEAM, CHRIS)  # not blocked behind the reader's lock, and no second read
     assert time.perf_counter() - started < 0.5
     reader.join(timeout=10)
     assert not reader.is_alive() and len(slack.calls_to("usergroups.users.list")) == reads + 1

@@ -22,6 +22,8 @@ LD_ONLY = {
     "handlers.home.on_measures",
     "handlers.home.on_export",
     "handlers.home.on_page",
+    "handlers.team_settings.on_open",
+    "handlers.team_settings.on_submit",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below

@@ -152,8 +152,31 @@ def preview_sent(parts: int) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
+def digest_inputs(current: DigestTime, default_channel: str) -> list[InputBlock]:
+    """The digest's day, time and channel: the digest settings modal's and the team settings modal's."""
     days = [Option(text=PlainTextObject(text=name), value=str(n)) for n, name in enumerate(WEEKDAYS)]
+    return [
+        InputBlock(
+            block_id=Block.DIGEST_WEEKDAY,
+            label="Digest day",
+            element=StaticSelectElement(action_id=Element.VALUE, options=days, initial_option=days[current.weekday]),
+        ),
+        InputBlock(
+            block_id=Block.DIGEST_TIME,
+            label="Digest time",
+            element=TimePickerElement(action_id=Element.VALUE, initial_time=current.send_time),
+        ),
+        InputBlock(
+            block_id=Block.DIGEST_CHANNEL,
+            label="Digest channel",
+            element=ChannelSelectElement(
+                action_id=Element.VALUE, initial_channel=current.channel_id or default_channel
+            ),
+        ),
+    ]
+
+
+def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
     return View(
         type="modal",
         callback_id=Callback.DIGEST_SETTINGS,
@@ -162,25 +185,7 @@ def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
         close=PlainTextObject(text="Cancel"),
         blocks=[
             section("When and where the weekly digest goes. Times are in the L&D team's time zone."),
-            InputBlock(
-                block_id=Block.DIGEST_WEEKDAY,
-                label="Day",
-                element=StaticSelectElement(
-                    action_id=Element.VALUE, options=days, initial_option=days[current.weekday]
-                ),
-            ),
-            InputBlock(
-                block_id=Block.DIGEST_TIME,
-                label="Time",
-                element=TimePickerElement(action_id=Element.VALUE, initial_time=current.send_time),
-            ),
-            InputBlock(
-                block_id=Block.DIGEST_CHANNEL,
-                label="Channel",
-                element=ChannelSelectElement(
-                    action_id=Element.VALUE, initial_channel=current.channel_id or default_channel
-                ),
-            ),
+            *digest_inputs(current, default_channel),
         ],
     )
 

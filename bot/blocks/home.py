@@ -224,7 +224,12 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
     page = f" · page {home.page} of {home.pages}" if home.pages > 1 else ""
     blocks += [
         section(_fit(attention)),
-        ActionsBlock(elements=[_button("New initiative", Action.HOME_NEW_INITIATIVE, primary=True)]),
+        ActionsBlock(
+            elements=[
+                _button("New initiative", Action.HOME_NEW_INITIATIVE, primary=True),
+                _button("Team settings", Action.HOME_TEAM_SETTINGS),
+            ]
+        ),
         context(
             f"{home.total} active initiative{'s' if home.total != 1 else ''}, lowest alignment first{page}. "
             f"{INDEX_HELP}"

@@ -18,6 +18,7 @@ from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
 from storage import reporting
 from storage.repositories import digests as digest_rows
+from storage.repositories import team_settings as team_rows
 
 PERIOD = timedelta(days=30)  # "responses this period": touchpoints due in the last 30 days
 RECENT = timedelta(days=7)  # new shifts and misses: since last week's digest
@@ -217,28 +218,39 @@ def current_week(now: datetime, when: DigestTime, tz: str) -> str:
     return (today + timedelta(days=(when.weekday - today.weekday()) % 7)).isoformat()
 
 
-def save_time(
-    session: Session, team_id: str, user_id: str, weekday: str, send_time: str, channel_id: str, now: datetime
-) -> DigestTime:
-    """Validate and store when and where the team's digest goes."""
-    errors = {}
+def time_errors(weekday: str, send_time: str, channel_id: str) -> dict[str, str]:
+    """What is wrong with a digest day, time and channel as typed, by block id (both settings modals use it)."""
+    errors: dict[str, str] = {}
     if not (weekday.isdigit() and 0 <= int(weekday) <= 6):
         errors[Block.DIGEST_WEEKDAY] = "Pick a day of the week."
     if not TIME_OF_DAY.match(send_time or ""):
         errors[Block.DIGEST_TIME] = "Pick a time, like 09:00."
     if not channel_id:
         errors[Block.DIGEST_CHANNEL] = "Pick the channel the digest goes to."
-    if errors:
-        raise FormInvalid(errors)
+    return errors
+
+
+def store_time(session: Session, team_id: str, user_id: str, when: DigestTime, now: datetime) -> None:
     values = {
-        "weekday": int(weekday),
-        "send_time": send_time,
-        "channel_id": channel_id,
+        "weekday": when.weekday,
+        "send_time": when.send_time,
+        "channel_id": when.channel_id,
         "updated_by": user_id,
         "updated_at": now,
     }
     digest_rows.save_digest_settings(session, team_id, values)
-    return DigestTime(int(weekday), send_time, channel_id)
+
+
+def save_time(
+    session: Session, team_id: str, user_id: str, weekday: str, send_time: str, channel_id: str, now: datetime
+) -> DigestTime:
+    """Validate and store when and where the team's digest goes."""
+    errors = time_errors(weekday, send_time, channel_id)
+    if errors:
+        raise FormInvalid(errors)
+    when = DigestTime(int(weekday), send_time, channel_id)
+    store_time(session, team_id, user_id, when, now)
+    return when
 
 
 # Posting exactly once
@@ -258,10 +270,13 @@ class Posting:
 
 
 def due(session: Session, now: datetime, tz: str, default_channel: str | None) -> list[tuple[str, str, str]]:
-    """(team, week, channel) of each digest that should be out by now and is not: two reads, no writes."""
+    """(team, week, channel) of each digest that should be out by now and is not: three reads, no writes. A team
+    that chose no digest channel gets its L&D channel (`default_channel`, the environment's, until it saves one)."""
     weeks, channels = {}, {}
-    for team_id, when in teams(session):
-        week, where = due_week(now, when, tz), when.channel_id or default_channel
+    found = teams(session)
+    ld_channels = team_rows.ld_channels(session, [team_id for team_id, _ in found])
+    for team_id, when in found:
+        week, where = due_week(now, when, tz), when.channel_id or ld_channels.get(team_id) or default_channel
         if week and where:
             weeks[team_id], channels[team_id] = week, where
     started = digest_rows.digest_weeks_posted(session, weeks)

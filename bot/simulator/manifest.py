@@ -23,6 +23,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("chat:write",),
     "conversations.open": ("im:write", "channels:manage", "groups:write", "mpim:write"),
     "conversations.join": ("channels:join",),
+    "conversations.info": ("channels:read", "groups:read", "im:read", "mpim:read"),
     "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
     "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
     "users.info": ("users:read",),

@@ -80,6 +80,7 @@ class FakeSlackApi:
         self.files: dict[str, dict] = {}  # file id -> {"name", "title", "content", "user", ...}
         self.triggers: dict[str, str] = {}  # trigger_id -> user id
         self.members: dict[str, set[str]] = {}  # channel -> user ids of members (the bot included)
+        self.private: set[str] = set()  # private channels: the bot can neither see nor join them uninvited
         self._faults: list[_Fault] = []
         self._delays: dict[str, float] = {}
         self._limits: dict[str, tuple[float, list[float]]] = {}  # method -> (per second, recent call times)
@@ -108,9 +109,11 @@ class FakeSlackApi:
                 "profile": {"real_name": name, "display_name": name.split(" ")[0]},
             }
 
-    def add_channel(self, channel_id: str, *, bot_is_member: bool = True) -> None:
+    def add_channel(self, channel_id: str, *, bot_is_member: bool = True, private: bool = False) -> None:
         with self._lock:
             self.members[channel_id] = {self.BOT_USER} if bot_is_member else set()
+            if private:
+                self.private.add(channel_id)
 
     def fail(
         self,
@@ -373,10 +376,19 @@ class FakeSlackApi:
             return {"error": "cannot_dm_bot"}
         return {"channel": {"id": self.dm_channel(user_id)}}
 
+    def _conversations_info(self, args: dict) -> dict:
+        channel = args.get("channel", "")
+        if channel not in self.members or (channel in self.private and self.BOT_USER not in self.members[channel]):
+            return {"error": "channel_not_found"}  # Slack hides private channels the bot is not in
+        private = channel in self.private
+        return {"channel": {"id": channel, "is_private": private, "is_member": self.BOT_USER in self.members[channel]}}
+
     def _conversations_join(self, args: dict) -> dict:
         channel = args.get("channel", "")
         if channel not in self.members:
             return {"error": "channel_not_found"}
+        if channel in self.private:
+            return {"error": "method_not_supported_for_channel_type"}
         self.members[channel].add(self.BOT_USER)
         return {"channel": {"id": channel}}
 

@@ -212,5 +212,9 @@ class SlackGateway:
         """The workspace the bot token belongs to."""
         return _call(self.client.auth_test)["team_id"]
 
+    def conversation(self, channel_id: str) -> dict:
+        """What Slack says of a channel (conversations.info): is_member is the bot's membership."""
+        return dict(_call(self.client.conversations_info, self.pacer, channel=channel_id).get("channel") or {})
+
     def usergroup_members(self, usergroup_id: str) -> frozenset[str]:
         return frozenset(_call(self.client.usergroups_users_list, usergroup=usergroup_id).get("users") or ())

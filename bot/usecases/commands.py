@@ -17,6 +17,6 @@ def alignment_report(deps: Deps, team_id: str, initiative_name: str) -> Alignmen
 
 def export_scope(deps: Deps, team_id: str, what: str, user_id: str) -> Scope:
     """What `/touchpoint export …` covers for this person (L&D members may export any initiative, others their own)."""
-    is_ld_member = deps.ld_team.is_member(user_id)
+    is_ld_member = deps.ld_team.is_member(team_id, user_id)
     with deps.db.reading() as session:
         return exporting.scope_for(session, team_id, what, user_id, is_ld_member=is_ld_member)

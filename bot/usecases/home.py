@@ -68,16 +68,16 @@ class HomeTabs:
         db: Database,
         slack: SlackGateway,
         background: BackgroundJobs,
-        is_ld_member: Callable[[str], bool],
+        is_ld_member: Callable[[str, str], bool],  # (team, user)
         clock: Callable[[], datetime],
         tz: str,
-        ld_user_ids: tuple[str, ...],
+        ld_user_ids: Callable[[str], tuple[str, ...]],  # a team's L&D members named by id
         bucket: TokenBucket | None = None,
-        ld_members: Callable[[], Iterable[str]] | None = None,
+        ld_members: Callable[[str], Iterable[str]] | None = None,
     ) -> None:
         self._db, self._slack, self._background = db, slack, background
         self._is_ld_member, self._clock, self._tz, self._ld_user_ids = is_ld_member, clock, tz, ld_user_ids
-        self._ld_members = ld_members or (lambda: ld_user_ids)  # everyone who is an L&D member (the clock asks)
+        self._ld_members = ld_members or ld_user_ids  # a team's L&D members, user group included (the clock asks)
         self._bucket = bucket or TokenBucket()
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], str | None] = {}  # (team, user) -> a notice to show at the top
@@ -106,7 +106,7 @@ class HomeTabs:
         with self._lock:
             viewers = set(self._viewers.get(team_id, ()))
         concerned = set(user_ids) & viewers
-        self.refresh(team_id, sorted(concerned | {u for u in viewers - concerned if self._is_ld_member(u)}))
+        self.refresh(team_id, sorted(concerned | {u for u in viewers - concerned if self._is_ld_member(team_id, u)}))
 
     def refresh(self, team_id: str, user_ids: Iterable[str], *, notice: str | None = None) -> None:
         with self._lock:
@@ -124,10 +124,9 @@ class HomeTabs:
         thread (the clock waits for nothing else). Returns how many were published."""
         with self._db.reading() as session:
             teams = home.teams_with_active_initiatives(session)
-        members = sorted(set(self._ld_members()))
         published = 0
         for team_id in teams:
-            for user_id in members:
+            for user_id in sorted(set(self._ld_members(team_id))):
                 self._bucket.take()
                 try:
                     self.publish(team_id, user_id)
@@ -165,8 +164,8 @@ class HomeTabs:
         (a shorter page of it, to stay within Slack's 100 blocks)."""
         with self._db.reading() as session:
             own = home.stakeholder_home(session, team_id, user_id, self._tz)
-            if not self._is_ld_member(user_id):
-                return blocks.stakeholder_home(own, self._ld_user_ids)
+            if not self._is_ld_member(team_id, user_id):
+                return blocks.stakeholder_home(own, self._ld_user_ids(team_id))
             page = self._pages.get((team_id, user_id), 1)
             per_page = blocks.PER_PAGE_BESIDE_OWN if own.initiatives else blocks.PER_PAGE
             found = home.ld_home(session, team_id, user_id, self._clock(), self._tz, page=page, per_page=per_page)
@@ -198,7 +197,9 @@ def export_initiative(deps: Deps, team_id: str, user_id: str, initiative_id: int
 def _export(deps: Deps, team_id: str, user_id: str, what: str) -> None:
     """The workbook `/touchpoint export` would send, built in the background and shared in the person's DM."""
     with deps.db.reading() as session:
-        scope = exporting.scope_for(session, team_id, what, user_id, is_ld_member=deps.ld_team.is_member(user_id))
+        scope = exporting.scope_for(
+            session, team_id, what, user_id, is_ld_member=deps.ld_team.is_member(team_id, user_id)
+        )
     deps.home.refresh(team_id, [user_id], notice=f"Building the workbook of {scope.title}… it arrives in our DM.")
     deps.background.submit(workbooks.export_to_dm, deps.outbound, scope, user_id, deps.settings.touchpoint_tz)
 

@@ -20,7 +20,7 @@ def open_initiative(
             user_id,
             form,
             people,
-            deps.settings.ld_channel_id,
+            deps.ld_team.ld_channel(team_id),
             deps.clock(),
             deps.settings.touchpoint_tz,
         )

@@ -20,7 +20,7 @@ class Outbound:
     slack: SlackGateway  # patient: waits out rate limits (this is work after an ack, or the clock's)
     clock: Callable[[], datetime]
     default_tz: str = "UTC"
-    default_channel: str = ""  # the L&D channel: imported initiatives' summary channel by default
+    default_channel: str = ""  # the environment's L&D channel, for teams that have not saved their own
 
 
 def find_in_channel(

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.blocks import exports as export_blocks
 from bot.exports import reading, template, workbook
-from bot.services import exporting, importing
+from bot.services import exporting, importing, team_settings
 from bot.usecases.outbound import Outbound
 
 
@@ -45,8 +45,9 @@ def import_from_slack(out: Outbound, team_id: str, user_id: str, file_id: str) -
     reading.check(name, content)  # before asking Slack for the member list
     directory = out.slack.directory()
     with out.db.session() as session:
+        ld_channel = team_settings.ld_channel(session, team_id, out.default_channel)
         done = importing.run(
-            session, team_id, name, content, directory, user_id, out.default_channel, out.clock(), out.default_tz
+            session, team_id, name, content, directory, user_id, ld_channel, out.clock(), out.default_tz
         )
     message = export_blocks.imported(name, done)
     out.slack.post(user_id, message.text, message.blocks)

@@ -1,0 +1,53 @@
+"""A team's settings (its L&D channel and members) and the record of who changed them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from storage.models import TeamSettings, TeamSettingsChange
+
+
+def team_settings(session: Session, team_id: str) -> TeamSettings | None:
+    return session.execute(select(TeamSettings).where(col(TeamSettings.team_id) == team_id)).scalar_one_or_none()
+
+
+def ld_channels(session: Session, team_ids: Iterable[str]) -> dict[str, str]:
+    """{team: L&D channel} for those of the teams that saved their settings."""
+    wanted = list(team_ids)
+    if not wanted:
+        return {}
+    query = select(col(TeamSettings.team_id), col(TeamSettings.ld_channel_id)).where(
+        col(TeamSettings.team_id).in_(wanted)
+    )
+    return {str(team_id): str(channel_id) for team_id, channel_id in session.execute(query).all()}
+
+
+def save_team_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:
+    existing = team_settings(session, team_id)
+    if existing is None:
+        session.add(TeamSettings(team_id=team_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(existing, key, value)
+        session.add(existing)
+    session.flush()
+
+
+def record_change(session: Session, team_id: str, changed_by: str, changed_at: datetime, changes: str) -> None:
+    session.add(TeamSettingsChange(team_id=team_id, changed_by=changed_by, changed_at=changed_at, changes=changes))
+    session.flush()
+
+
+def changes(session: Session, team_id: str) -> list[TeamSettingsChange]:
+    """The team's settings changes, oldest first."""
+    query = (
+        select(TeamSettingsChange)
+        .where(col(TeamSettingsChange.team_id) == team_id)
+        .order_by(col(TeamSettingsChange.id))
+    )
+    return list(session.execute(query).scalars())
