@@ -167,17 +167,11 @@ def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tupl
     """(initiative id, user id, cycles) of active stakeholders silent for SILENT_CYCLES or more, longest first."""
     query = (
         select(InitiativeStakeholder.initiative_id, Stakeholder.user_id, InitiativeStakeholder.silent_cycles)
-        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .where(
-            InitiativeStakeholder.team_id == team_id,
-            InitiativeStakeholder.silent_cycles >= SILENT_CYCLES,
-            InitiativeStakeholder.removed_at.is_(None),
-            Stakeholder.active.is_(True),
-        )
         .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
         .where(
             col(InitiativeStakeholder.team_id) == team_id,
             col(InitiativeStakeholder.silent_cycles) >= SILENT_CYCLES,
+            col(InitiativeStakeholder.removed_at).is_(None),
             col(Stakeholder.active).is_(True),
         )
         .order_by(col(InitiativeStakeholder.silent_cycles).desc(), col(InitiativeStakeholder.id))
