@@ -7,7 +7,7 @@ from datetime import timedelta
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks import touchpoints as blocks
+from bot.blocks import answers as blocks
 from bot.errors import FormInvalid, TouchpointClosed
 from bot.ids import Action, Block, Callback
 from bot.runtime import Deps

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.blocks import answers as answer_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
 from bot.services import answers
@@ -65,7 +66,7 @@ def _publish_one(out: Outbound, post: answers.AnswerPostView, recovering: bool) 
             dm_done = last_try or exc.needs_a_person or exc.error in DM_GONE
     ts = post.message_ts
     if ts is None:
-        summary = blocks.answer_summary(found)
+        summary = answer_blocks.answer_summary(found)
         try:
             if recovering:
                 ts = find_in_channel(
