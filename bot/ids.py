@@ -36,6 +36,7 @@ class Action(StrEnum):
     AWAY = "touchpoint_away"
     LIST_PAGE = "initiative_list_page"
     FOLLOW_UP = "shift_follow_up"
+    CHANGE_ANSWER = "touchpoint_change_answer"
 
 
 class Block(StrEnum):
@@ -105,3 +106,9 @@ class MessageEvent(StrEnum):
     SHIFT_SUMMARY_POSTED = "shift_summary_posted"
     DIGEST_POSTED = "digest_posted"
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
+
+
+class Shortcut(StrEnum):
+    """Global shortcuts (manifest.json's features.shortcuts)."""
+
+    NEW_INITIATIVE = "initiative_new_shortcut"

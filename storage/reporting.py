@@ -135,7 +135,7 @@ def shift_counts(
             _count(and_(is_new, Shift.strength >= 3)),
             func.count(func.distinct(open_stakeholder)),
         )
-        .where(Shift.team_id == team_id, Shift.detected_at >= now - open_window)
+        .where(Shift.team_id == team_id, Shift.detected_at >= now - open_window, Shift.withdrawn_at.is_(None))
         .group_by(Shift.initiative_id)
     )
     return {row[0]: ShiftCounts(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
@@ -147,7 +147,11 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
         select(Shift.initiative_id, Stakeholder.user_id, Shift.rule, Shift.strength)
         .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
         .where(
-            Shift.team_id == team_id, Shift.detected_at >= since, Shift.followed_up_by.is_(None), Shift.strength >= 3
+            Shift.team_id == team_id,
+            Shift.detected_at >= since,
+            Shift.followed_up_by.is_(None),
+            Shift.strength >= 3,
+            Shift.withdrawn_at.is_(None),
         )
         .order_by(Shift.detected_at.desc(), Shift.id.desc())
         .limit(limit)

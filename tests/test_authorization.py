@@ -10,6 +10,7 @@ from handlers.commands import ROUTES
 LD_ONLY = {
     "handlers.commands.on_list_page",
     "handlers.new_initiative.on_submit",
+    "handlers.new_initiative.on_shortcut",
     "handlers.schedule_modal.on_submit",
     "handlers.shift_actions.on_follow_up",
     "handlers.digest_settings.on_submit",
@@ -19,6 +20,7 @@ LD_ONLY = {
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below
     "handlers.answers.on_open",
+    "handlers.answers.on_change",
     "handlers.answers.on_submit",
     "handlers.touchpoint_actions.on_snooze",
     "handlers.touchpoint_actions.on_skip",

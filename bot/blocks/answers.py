@@ -62,7 +62,7 @@ _TITLES = {
 def answer_modal(ctx: AnswerContext) -> View:
     """The form for a touchpoint: pre-filled where the stakeholder's earlier answers belong in it."""
     revising = ctx.kind == TouchpointKind.KICKOFF and bool(ctx.current)
-    prefill = ctx.kind == TouchpointKind.REVIEW or revising
+    prefill = ctx.kind == TouchpointKind.REVIEW or revising or ctx.correcting
     blocks: list = [section(f"*{escape(ctx.initiative_name)}*\n{escape(ctx.business_goal)}")]
     if ctx.kind == TouchpointKind.CHECKIN and ctx.current.get(Question.IMPACT):
         blocks += quoted_sections("*The impact you said you want:*", ctx.current[Question.IMPACT])
@@ -71,6 +71,8 @@ def answer_modal(ctx: AnswerContext) -> View:
         blocks.append(section("*The measures you report* (optional: a new value, or say there is none)"))
         for measure in ctx.measures:
             blocks += _reading_inputs(measure)
+    if ctx.correcting:
+        blocks.append(context("Your answers as you sent them: what you change here replaces them, and is kept too."))
     if ctx.kind == TouchpointKind.KICKOFF:
         blocks.append(
             context(
@@ -83,7 +85,13 @@ def answer_modal(ctx: AnswerContext) -> View:
         type="modal",
         callback_id=Callback.ANSWER,
         private_metadata=metadata(touchpoint=ctx.touchpoint_id),
-        title=PlainTextObject(text="Revise your answers" if revising else _TITLES.get(ctx.kind, "Touchpoint")),
+        title=PlainTextObject(
+            text="Revise your answers"
+            if revising
+            else "Change your answers"
+            if ctx.correcting
+            else _TITLES.get(ctx.kind, "Touchpoint")
+        ),
         submit=PlainTextObject(text="Send"),
         close=PlainTextObject(text="Not now"),
         blocks=blocks,
@@ -159,15 +167,27 @@ def _summary_heading(answers: RecordedAnswers, emphasis: Callable[[str], str]) -
         )
         return f"{who} {verb} for {name}"
     if answers.kind == TouchpointKind.CHECKIN:
+        verb = "corrected their check-in on" if answers.correction else "checked in on"
         return (
-            f"{who} checked in on {name}: priorities shifted: "
-            f"{emphasis(escape(texts.get(Question.PRIORITIES_SHIFTED, '?')))} · "
-            f"on track: {emphasis(escape(texts.get(Question.ON_TRACK, '?')) + '/5')}"
+            f"{who} {verb} {name}: priorities shifted: "
+            f"{emphasis(escape(texts.get(Question.PRIORITIES_SHIFTED, '?')))}{_was(answers, Question.PRIORITIES_SHIFTED)}"
+            f" · on track: {emphasis(escape(texts.get(Question.ON_TRACK, '?')) + '/5')}{_was(answers, Question.ON_TRACK)}"
         )
     confirmed = [q for q in (Question.IMPACT, Question.TRACKING) if q not in answers.revised]
-    return f"{who} reviewed {name}: alignment {emphasis(escape(texts.get(Question.ALIGNMENT, '?')) + '/5')}" + (
-        " · confirmed what they want and track" if len(confirmed) == 2 else ""
+    verb = "corrected their review of" if answers.correction else "reviewed"
+    return (
+        f"{who} {verb} {name}: alignment {emphasis(escape(texts.get(Question.ALIGNMENT, '?')) + '/5')}"
+        f"{_was(answers, Question.ALIGNMENT)}"
+        + (" · confirmed what they want and track" if len(confirmed) == 2 else "")
     )
+
+
+def _was(answers: RecordedAnswers, question: Question) -> str:
+    """A correction's earlier choice, where it changed."""
+    before = answers.previous.get(question)
+    if not answers.correction or before is None or before == answers.texts.get(question):
+        return ""
+    return f" (was {escape(before)}{'/5' if question != Question.PRIORITIES_SHIFTED else ''})"
 
 
 def answer_summary(answers: RecordedAnswers) -> Message:
@@ -177,11 +197,11 @@ def answer_summary(answers: RecordedAnswers) -> Message:
         footer = f"Version {answers.version} · {date(answers.answered_at)} · goal: {escape(answers.business_goal)}"
     elif answers.kind == TouchpointKind.CHECKIN:
         items = [(q, answers.texts[q]) for q in (Question.MATTERS_MOST, Question.NOTES) if answers.texts.get(q)]
-        footer = f"Monthly check-in · {date(answers.answered_at)}"
+        footer = f"Monthly check-in · {date(answers.answered_at)}" + (" · corrected" if answers.correction else "")
     else:
         items = [(q, answers.texts[q]) for q in (Question.IMPACT, Question.TRACKING) if q in answers.revised]
         items += [(Question.ADJUST, answers.texts[Question.ADJUST])] if answers.texts.get(Question.ADJUST) else []
-        footer = f"Quarterly review · {date(answers.answered_at)}"
+        footer = f"Quarterly review · {date(answers.answered_at)}" + (" · corrected" if answers.correction else "")
     labels = QUESTIONS if answers.kind == TouchpointKind.KICKOFF else _SUMMARY_LABELS
     blocks = [section(_summary_heading(answers, _bold))]
     if answers.readings:

@@ -11,6 +11,9 @@ from slack_sdk.models.blocks import (
     OverflowMenuElement,
     PlainTextObject,
 )
+from slack_sdk.models.blocks import (
+    Block as SlackBlock,
+)
 
 from bot.blocks import Message
 from bot.blocks.common import (
@@ -151,10 +154,34 @@ def answered_message(answers: RecordedAnswers) -> Message:
     if answers.kind == TouchpointKind.KICKOFF:
         return kickoff_answered_message(answers)
     text = f"✅ Thanks {mention(answers.user_id)}: your {describe(answers.kind)} for *{escape(answers.initiative_name)}* is with the L&D team."
+    when = f"{'Changed' if answers.correction else 'Answered'} {date(answers.answered_at)}"
     return Message(
         text=f"{escape(answers.initiative_name)}: thanks, your answers are with the L&D team",
-        blocks=[section(text), context(f"Answered {date(answers.answered_at)}")],
+        blocks=[
+            section(text),
+            context(f"{when} · you can change your answers until this {describe(answers.kind)} closes"),
+            ActionsBlock(
+                block_id=actions_block_id(answers.touchpoint_id),
+                elements=[
+                    ButtonElement(
+                        text=PlainTextObject(text="Change my answer"),
+                        action_id=Action.CHANGE_ANSWER,
+                        value=str(answers.touchpoint_id),
+                    )
+                ],
+            ),
+        ],
     )
+
+
+def closed_for_changes(text: str, blocks: list[dict]) -> Message:
+    """An answered DM as Slack holds it, without its "Change my answer" button: the touchpoint has closed."""
+    kept = [b for b in SlackBlock.parse_all([b for b in blocks if not _has_action(b, Action.CHANGE_ANSWER)]) if b]
+    return Message(text=text, blocks=[*kept, context("This touchpoint has closed: its answers stay as they are.")])
+
+
+def _has_action(block: dict, action_id: str) -> bool:
+    return block.get("type") == "actions" and any(e.get("action_id") == action_id for e in block.get("elements", []))
 
 
 def kickoff_answered_message(answers: RecordedAnswers) -> Message:
