@@ -5,10 +5,11 @@ once the touchpoint has closed. And the "New initiative" global shortcut."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
+from sqlalchemy import update
 
 from bot.ids import Action, Block, Callback, Shortcut
 from bot.simulator.manifest import Manifest, SlackRefused
@@ -134,17 +135,20 @@ def test_after_the_touchpoint_closes_change_my_answer_says_so_and_the_button_goe
     view = _open(app, _dm(world), Action.OPEN_ANSWER, AT)
     submit_form(app, SAM, view, SHIFTED, AT)
     [touchpoint] = [t for t in rows(app, Touchpoint) if t.answered_at and t.kind == "checkin" and t.expires_at]
-    closed = touchpoint.expires_at + timedelta(minutes=1)
-    dm = _dm(world)
-    with freeze_time(closed, tick=True):
-        views = len(app.slack.views_for(SAM))
-        assert app.workspace.click(SAM, dm.channel, dm.ts, Action.CHANGE_ANSWER).status == 200
-        told = app.slack.wait_for(lambda: [r for r in app.slack.responses if "can no longer be changed" in str(r)])
-        app.slack.wait_for(
-            lambda: (
-                not any(e.get("action_id") == Action.CHANGE_ANSWER for b in dm.blocks for e in b.get("elements", []))
-            )
+    # Its window closes: set on the row, so the click below runs on the real clock (no frozen time to race).
+    with app.db.session() as session:
+        session.execute(
+            update(Touchpoint)
+            .where(Touchpoint.id == touchpoint.id)
+            .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
         )
+    dm = _dm(world)
+    views = len(app.slack.views_for(SAM))
+    assert app.workspace.click(SAM, dm.channel, dm.ts, Action.CHANGE_ANSWER).status == 200
+    told = app.slack.wait_for(lambda: [r for r in app.slack.responses if "can no longer be changed" in str(r)])
+    app.slack.wait_for(
+        lambda: not any(e.get("action_id") == Action.CHANGE_ANSWER for b in dm.blocks for e in b.get("elements", []))
+    )
     assert told[0].get("response_type", "ephemeral") == "ephemeral"
     assert "has closed" in all_text(dm)
     assert len(app.slack.views_for(SAM)) == views, "no modal once closed"
