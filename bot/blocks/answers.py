@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
     InputBlock,
     NumberInputElement,
@@ -32,14 +33,16 @@ from bot.ids import Block, Callback, Element
 from bot.limits import ANSWER_MAX
 from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
 from bot.services.measures import NO_CHANGE_OR_UNKNOWN, MeasureRow, reading_block, reading_status_block
-from storage.models import Question, TouchpointKind
+from storage.models import Question, ReadingStatus, TouchpointKind
 
 
 def _input(question: Question, label: str, initial: str | None) -> InputBlock:
     if question in CHOICES:
         options = [Option(text=PlainTextObject(text=c), value=c) for c in CHOICES[question]]
         chosen = next((o for o in options if o.value == initial), None)
-        element = RadioButtonsElement(action_id=Element.VALUE, options=options, initial_option=chosen)
+        element: RadioButtonsElement | PlainTextInputElement = RadioButtonsElement(
+            action_id=Element.VALUE, options=options, initial_option=chosen
+        )
     else:
         element = PlainTextInputElement(
             action_id=Element.VALUE, multiline=True, max_length=ANSWER_MAX, initial_value=initial or None
@@ -52,7 +55,7 @@ def _input(question: Question, label: str, initial: str | None) -> InputBlock:
     )
 
 
-_TITLES = {
+_TITLES: dict[str, str] = {
     TouchpointKind.KICKOFF: "Two questions",
     TouchpointKind.CHECKIN: "Monthly check-in",
     TouchpointKind.REVIEW: "Quarterly review",
@@ -203,7 +206,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
         items += [(Question.ADJUST, answers.texts[Question.ADJUST])] if answers.texts.get(Question.ADJUST) else []
         footer = f"Quarterly review · {date(answers.answered_at)}" + (" · corrected" if answers.correction else "")
     labels = QUESTIONS if answers.kind == TouchpointKind.KICKOFF else _SUMMARY_LABELS
-    blocks = [section(_summary_heading(answers, _bold))]
+    blocks: list[SlackBlock] = [section(_summary_heading(answers, _bold))]
     if answers.readings:
         blocks.append(
             section(
@@ -212,7 +215,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
                     + " · ".join(
                         f"{escape(name)}: *{value:g}*"
                         if value is not None
-                        else f"{escape(name)}: {NO_CHANGE_OR_UNKNOWN[status].lower()}"
+                        else f"{escape(name)}: {NO_CHANGE_OR_UNKNOWN[ReadingStatus(status)].lower()}"
                         for name, status, value in answers.readings
                     ),
                     3000,
@@ -220,7 +223,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
             )
         )
     for question, text in items:
-        label = labels[question]
+        label = labels[Question(question)]
         if question in answers.revised and answers.previous.get(question):
             blocks += quoted_sections(
                 f"*{label}* (revised; it was: “{escape(shorten(answers.previous[question], 200))}”)", text
@@ -229,7 +232,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
             blocks += quoted_sections(f"*{label}*", text)
     blocks.append(context(footer))
     # The notification text is mrkdwn too (a phone and a screen reader show it): escaped like the blocks.
-    fallback = "\n".join(f"{labels[q]} {escape(t)}" for q, t in items)
+    fallback = "\n".join(f"{labels[Question(q)]} {escape(t)}" for q, t in items)
     heading = _summary_heading(answers, _plain)
     return Message(text=f"{escape(answers.initiative_name)}: {heading}\n{fallback}"[:3000], blocks=blocks)
 

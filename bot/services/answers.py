@@ -254,7 +254,7 @@ def _write(
         read.stakeholder,
     )
     asked, given, previous = read.asked, read.given, read.previous
-    clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
+    clean: dict[str, str] = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
     to_store = {
         q: t

@@ -231,7 +231,7 @@ def owned(
         and touchpoint.kind in RECURRING_KINDS
         and touchpoint.status == TouchpointStatus.ANSWERED
     )
-    if correcting:
+    if correcting and correctable_at is not None:
         if touchpoint.expires_at is None or correctable_at >= touchpoint.expires_at:
             raise TouchpointClosed(
                 f"That {describe(touchpoint.kind)} has closed, so its answers can no longer be changed. "
