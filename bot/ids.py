@@ -42,6 +42,7 @@ class Action(StrEnum):
     AWAY = "touchpoint_away"
     LIST_PAGE = "initiative_list_page"
     FOLLOW_UP = "shift_follow_up"
+    CHANGE_ANSWER = "touchpoint_change_answer"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -132,3 +133,9 @@ class MessageEvent(StrEnum):
     SHIFT_SUMMARY_POSTED = "shift_summary_posted"
     DIGEST_POSTED = "digest_posted"
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
+
+
+class Shortcut(StrEnum):
+    """Global shortcuts (manifest.json's features.shortcuts)."""
+
+    NEW_INITIATIVE = "initiative_new_shortcut"

@@ -3,14 +3,16 @@ are in working hours (the pass asks the others at a sensible hour of their day) 
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.blocks import initiatives as blocks
 from bot.errors import FormInvalid
-from bot.ids import Callback
+from bot.ids import Callback, Shortcut
 from bot.runtime import Deps
 from bot.usecases import initiatives, touchpoint_dms
 from handlers.authorization import LdOnly
+from handlers.errors import after_ack
 
 # users.info for the chosen stakeholders must finish well inside Slack's 3 seconds.
 PROFILE_BUDGET_SECONDS = 1.5
@@ -18,6 +20,18 @@ PROFILE_BUDGET_SECONDS = 1.5
 
 def register(app: App) -> None:
     app.view(Callback.NEW_INITIATIVE, middleware=[LdOnly()])(on_submit)
+    app.shortcut(Shortcut.NEW_INITIATIVE, middleware=[LdOnly()])(on_shortcut)
+
+
+def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond, deps: Deps) -> None:
+    """The "New initiative" global shortcut: the modal of `/touchpoint new`."""
+    ack()
+    view = blocks.new_initiative_modal(deps.settings.ld_channel_id)
+
+    def open_modal() -> None:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    after_ack(deps, body, respond, open_modal)
 
 
 def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:

@@ -206,6 +206,8 @@ class Shift(SQLModel, table=True):
     detected_at: datetime = _when()
     followed_up_by: str | None = Field(default=None, max_length=32)
     followed_up_at: datetime | None = _when(nullable=True)
+    # Set when a corrected answer no longer shows the shift: kept for the record, out of summaries and the digest.
+    withdrawn_at: datetime | None = _when(nullable=True)
 
 
 class PostStatus(StrEnum):

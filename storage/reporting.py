@@ -140,8 +140,8 @@ def shift_counts(
             _count(and_(is_new, col(Shift.strength) >= 3)),
             func.count(func.distinct(open_stakeholder)),
         )
-        .where(col(Shift.team_id) == team_id, col(Shift.detected_at) >= now - open_window)
-        .group_by(col(Shift.initiative_id))
+        .where(Shift.team_id == team_id, Shift.detected_at >= now - open_window, Shift.withdrawn_at.is_(None))
+        .group_by(Shift.initiative_id)
     )
     return {row[0]: ShiftCounts(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
 
@@ -152,10 +152,11 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
         select(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.rule), col(Shift.strength))
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
         .where(
-            col(Shift.team_id) == team_id,
-            col(Shift.detected_at) >= since,
-            col(Shift.followed_up_by).is_(None),
-            col(Shift.strength) >= 3,
+            Shift.team_id == team_id,
+            Shift.detected_at >= since,
+            Shift.followed_up_by.is_(None),
+            Shift.strength >= 3,
+            Shift.withdrawn_at.is_(None),
         )
         .order_by(col(Shift.detected_at).desc(), col(Shift.id).desc())
         .limit(limit)

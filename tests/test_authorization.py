@@ -12,6 +12,7 @@ LD_ONLY = {
     "handlers.new_initiative.on_submit",
     "handlers.edit_initiative.on_edit_button",
     "handlers.edit_initiative.on_submit",
+    "handlers.new_initiative.on_shortcut",
     "handlers.schedule_modal.on_submit",
     "handlers.shift_actions.on_follow_up",
     "handlers.digest_settings.on_submit",
@@ -28,6 +29,7 @@ LD_ONLY = {
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below
     "handlers.answers.on_open",
+    "handlers.answers.on_change",
     "handlers.answers.on_submit",
     "handlers.touchpoint_actions.on_snooze",
     "handlers.touchpoint_actions.on_skip",

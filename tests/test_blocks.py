@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.blocks import answers as ab
 from bot.blocks import initiatives as ib
 from bot.blocks import notices
 from bot.blocks import touchpoints as tb
@@ -70,7 +71,7 @@ def test_answer_messages_are_valid_at_every_size(answer):
         _recorded({"impact": answer, "tracking": answer, "alignment": "4", "adjust": answer}, version=3, kind="review"),
     ]
     for answers in recorded:
-        for message in (tb.answer_summary(answers), tb.answered_message(answers)):
+        for message in (ab.answer_summary(answers), tb.answered_message(answers)):
             assert_valid_message(message.text, message.blocks)
 
 
@@ -81,14 +82,14 @@ def test_touchpoint_dms_reminders_and_modals_are_valid_for_every_kind(kind):
     for message in (tb.touchpoint_message(item), tb.reminder_message(item), tb.closed_message(item, "missed")):
         assert_valid_message(message.text, message.blocks)
     for answered in ({}, current):
-        assert_valid_view(tb.answer_modal(AnswerContext(1, kind, "N" * NAME_MAX, "G" * GOAL_MAX, "U0LENA", answered)))
+        assert_valid_view(ab.answer_modal(AnswerContext(1, kind, "N" * NAME_MAX, "G" * GOAL_MAX, "U0LENA", answered)))
 
 
 def test_kickoff_dm_and_modals_are_valid_at_the_limits():
     message = tb.kickoff_message(_outgoing())
     assert_valid_message(message.text, message.blocks)
     assert_valid_view(
-        tb.answer_modal(
+        ab.answer_modal(
             AnswerContext(1, "kickoff", NASTY, NASTY, "U0LENA", {"impact": "x" * ANSWER_MAX, "tracking": LONG_ANSWER})
         )
     )
@@ -122,7 +123,7 @@ def test_reports_and_notices_are_valid():
 
 
 def test_what_people_type_cannot_mention_everyone_or_forge_links():
-    message = tb.answer_summary(_recorded({"impact": NASTY, "tracking": "ok"}))
+    message = ab.answer_summary(_recorded({"impact": NASTY, "tracking": "ok"}))
     text = " ".join(b.text.text for b in message.blocks if getattr(b, "text", None))
     assert "<!channel>" not in text and "<https://evil.example" not in text
     assert escape("<!channel> & co") == "&lt;!channel&gt; &amp; co"

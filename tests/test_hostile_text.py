@@ -226,6 +226,7 @@ def test_no_builder_lets_user_text_become_a_mention_or_lose_characters(builder, 
 def test_hostile_text_reaches_the_fallback_of_the_summary_and_the_kickoff_as_typed():
     """The cases the issue names: the answer in the summary's notification text, and the initiative's name in the
     kickoff DM and its answered update, are there, escaped and readable (not dropped to pass the test above)."""
+    from bot.blocks import answers as answer_blocks
     from bot.blocks import touchpoints
     from bot.services.answers import RecordedAnswers
     from bot.services.touchpoints import Outgoing
@@ -233,7 +234,7 @@ def test_hostile_text_reaches_the_fallback_of_the_summary_and_the_kickoff_as_typ
     answers = construct(RecordedAnswers, 0)
     assert answers.kind == TouchpointKind.KICKOFF
     for message in (
-        touchpoints.answer_summary(answers),
+        answer_blocks.answer_summary(answers),
         touchpoints.kickoff_answered_message(answers),
         touchpoints.kickoff_message(construct(Outgoing, 0)),
     ):

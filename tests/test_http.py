@@ -396,8 +396,9 @@ def test_a_well_formed_request_nobody_handles_gets_404(app):
 
 
 def test_numbers_read_back_from_buttons_and_block_ids_are_ascii_digits_only():
+    from bot.blocks.answers import read_readings
     from bot.blocks.shifts import read_follow_up_value
-    from bot.blocks.touchpoints import read_actions_block_id, read_readings
+    from bot.blocks.touchpoints import read_actions_block_id
 
     assert read_actions_block_id("touchpoint-12") == 12 and read_follow_up_value("3:4") == (3, 4)
     for text in ("²", "١٢", "٣", "1²"):  # isdigit() holds for each, int() refuses some: neither reads them

@@ -18,7 +18,7 @@ from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import InitiativeInfo
 from storage.db import Database
-from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind
+from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind, TouchpointStatus
 from storage.repositories import answer_posts as answer_post_rows
 from storage.repositories import answers as answer_rows
 from storage.repositories import measures as measure_rows
@@ -67,6 +67,7 @@ class AnswerContext:
     opened_by: str
     current: dict[str, str]  # question -> latest answer text
     measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in asks them the latest value of
+    correcting: bool = False  # an answered check-in or review, opened to change the answers (pre-filled with them)
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,15 @@ class RecordedAnswers:
     shifts: int = 0  # priority shifts these answers revealed
     readings: tuple[tuple[str, str, float | None], ...] = ()  # (measure, status, value) given with a check-in
     post_id: int = 0  # the outbox row that gets its summary posted and its DM shown answered
+    correction: bool = False  # these answers replace the touchpoint's earlier ones (`previous` holds those)
 
 
-def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> AnswerContext:
+def for_answering(
+    session: Session, team_id: str, touchpoint_id: int, user_id: str, now: datetime | None = None
+) -> AnswerContext:
+    """What the answer modal shows; with `now`, an answered check-in or review still open opens for a correction."""
     touchpoint, initiative, stakeholder = touchpoints.owned(
-        session, team_id, touchpoint_id, user_id, revisable_kickoff=True
+        session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     current = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
@@ -105,7 +110,12 @@ def for_answering(session: Session, team_id: str, touchpoint_id: int, user_id: s
         opened_by=initiative.created_by,
         current={q: a.text for q, a in current.items()},
         measures=asked,
+        correcting=_correcting(touchpoint),
     )
+
+
+def _correcting(touchpoint: touchpoints.OwnedTouchpoint) -> bool:
+    return touchpoint.kind in RECURRING_KINDS and touchpoint.status == TouchpointStatus.ANSWERED
 
 
 def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
@@ -132,11 +142,15 @@ def record(
     now: datetime,
     tz: str = "UTC",
     readings: Mapping[int, tuple[str, str]] | None = None,
-) -> RecordedAnswers:
+) -> RecordedAnswers | None:
     """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
     answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
-    caller's. `readings` is what the form held for each measure: (number typed, "no change"/"don't know" chosen)."""
-    return _write(session, _read(session, team_id, touchpoint_id, user_id, texts, readings), texts, now, tz)
+    caller's. `readings` is what the form held for each measure: (number typed, "no change"/"don't know" chosen).
+
+    An answered check-in or review still open takes a correction: only the answers that changed get a new version,
+    and its shifts are recomputed. A correction that changes nothing (the same submission again, as a retry
+    delivers it) stores nothing and returns None."""
+    return _write(session, _read(session, team_id, touchpoint_id, user_id, texts, readings, now), texts, now, tz)
 
 
 def submit(
@@ -148,7 +162,7 @@ def submit(
     now: datetime,
     tz: str = "UTC",
     readings: Mapping[int, tuple[str, str]] | None = None,
-) -> RecordedAnswers:
+) -> RecordedAnswers | None:
     """`record` in its own transaction, holding the database's single writer (SQLite's) only for the writes: what
     the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
     still as it was read (and the answers' unique versions catch a concurrent answer of the same person); if
@@ -159,7 +173,7 @@ def submit(
         with db.session() as session:
             return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
     with db.reading() as session:
-        read = _read(session, team_id, touchpoint_id, user_id, texts, readings)
+        read = _read(session, team_id, touchpoint_id, user_id, texts, readings, now)
     try:
         with db.session() as session:
             return _write(session, read, texts, now, tz, as_read=True)
@@ -183,6 +197,9 @@ class _Read:
     given: dict[int, tuple[str, float | None]]  # measure id -> (status, value)
     previous: dict[str, str]  # question -> latest answer text
     versions: dict[str, int]  # question -> latest answer version
+    correcting: bool = False
+    before: dict[str, str] | None = None  # correcting: the latest answers before this touchpoint's, for its shifts
+    given_before: dict[int, tuple[str, float | None]] | None = None  # correcting: the readings it gave
 
 
 def _read(
@@ -192,10 +209,11 @@ def _read(
     user_id: str,
     texts: Mapping[str, str],
     readings: Mapping[int, tuple[str, str]] | None,
+    now: datetime | None = None,
 ) -> _Read:
     """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
     touchpoint, initiative, stakeholder = touchpoints.owned(
-        session, team_id, touchpoint_id, user_id, revisable_kickoff=True
+        session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     errors = validate(touchpoint.kind, texts)
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
@@ -206,12 +224,28 @@ def _read(
     latest = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
     previous = {q: a.text for q, a in latest.items()}
     versions = {q: a.version for q, a in latest.items()}
-    return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions)
+    if not _correcting(touchpoint):
+        return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions)
+    before = answer_rows.latest_answers_before(session, initiative.id, stakeholder.id, touchpoint.id)
+    return _Read(
+        team_id,
+        user_id,
+        touchpoint,
+        initiative,
+        stakeholder,
+        asked,
+        given,
+        previous,
+        versions,
+        correcting=True,
+        before={q: a.text for q, a in before.items()},
+        given_before=measure_rows.readings_of_touchpoint(session, touchpoint.id),
+    )
 
 
 def _write(
     session: Session, read: _Read, texts: Mapping[str, str], now: datetime, tz: str, *, as_read: bool = False
-) -> RecordedAnswers:
+) -> RecordedAnswers | None:
     team_id, user_id, touchpoint, initiative, stakeholder = (
         read.team_id,
         read.user_id,
@@ -220,13 +254,20 @@ def _write(
         read.stakeholder,
     )
     asked, given, previous = read.asked, read.given, read.previous
-    clean = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
+    clean: dict[str, str] = {q: (texts.get(q) or "").strip() for q in FORMS[touchpoint.kind]}
     clean = {q: t for q, t in clean.items() if t}
     to_store = {
         q: t
         for q, t in clean.items()
-        if touchpoint.kind == TouchpointKind.KICKOFF or q not in REVISABLE or previous.get(q) != t
+        if touchpoint.kind == TouchpointKind.KICKOFF
+        or (q not in REVISABLE and not read.correcting)
+        or previous.get(q) != t
     }
+    if read.correcting:
+        # A correction versions only what it changes; one that changes nothing (a retried submission) is no answer.
+        given = {m: v for m, v in given.items() if (read.given_before or {}).get(m) != v}
+        if not to_store and not given:
+            return None
     if as_read:
         if not touchpoint_rows.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
             raise _Moved()
@@ -270,11 +311,15 @@ def _write(
         now=now,
     )
     # A kickoff's first answers are the baseline; revising them later (from the DM or the Home's "Revise") is a change
-    # of what the stakeholder wants like any other, and is checked for shifts the same way.
+    # of what the stakeholder wants like any other, and is checked for shifts the same way. A correction is compared
+    # with what was said before that touchpoint, not with the answer it corrects.
+    compared_with = read.before if read.before is not None else previous
     revising_kickoff = touchpoint.kind == TouchpointKind.KICKOFF and bool(previous)
-    detected = shift_rules.detect(clean, previous) if touchpoint.kind in RECURRING_KINDS or revising_kickoff else []
+    recheck = touchpoint.kind in RECURRING_KINDS or revising_kickoff
+    detected = shift_rules.detect(clean, compared_with) if recheck else []
     shifts.record(
         session,
+        correcting=read.correcting,
         team_id=team_id,
         initiative=initiative,
         stakeholder_id=stakeholder.id,
@@ -301,6 +346,7 @@ def _write(
         previous=previous,
         shifts=len(detected),
         readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
+        correction=read.correcting,
     )
     # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
     post_id = answer_post_rows.add_answer_post(

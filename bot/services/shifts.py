@@ -66,8 +66,15 @@ def record(
     detected: list[Detected],
     now: datetime,
     tz: str,
+    correcting: bool = False,
 ) -> int | None:
-    """Store the shifts an answer revealed and queue them for the day's summary; returns that summary's id."""
+    """Store the shifts an answer revealed and queue them for the day's summary; returns that summary's id.
+
+    `correcting`: the answer replaces this touchpoint's earlier one, whose shifts are recomputed: one no longer
+    detected is withdrawn (kept, marked, out of its summary, which is updated in place), one still detected is
+    kept as it is, a new one is recorded like a first answer's."""
+    if correcting:
+        detected = _reconcile(session, touchpoint_id, detected, now)
     if not detected:
         return None
     day = now.astimezone(ZoneInfo(tz)).date().isoformat()
@@ -97,6 +104,21 @@ def record(
         ],
     )
     return summary_id
+
+
+def _same(shift: Detected) -> tuple[str, str, str]:
+    return shift.rule, shift.question, shift.after[:3000]
+
+
+def _reconcile(session: Session, touchpoint_id: int, detected: list[Detected], now: datetime) -> list[Detected]:
+    """Withdraw the touchpoint's shifts the corrected answer no longer shows; returns the ones still to record."""
+    live = shift_rows.live_shifts_of_touchpoint(session, touchpoint_id)
+    found = {_same(d) for d in detected}
+    gone = [s for s in live if (s.rule, s.question, s.after) not in found]
+    shift_rows.withdraw_shifts(session, [s.id for s in gone if s.id is not None], now)
+    shift_rows.revise_shift_summaries(session, [s.summary_id for s in gone])
+    kept = {(s.rule, s.question, s.after) for s in live} - {(s.rule, s.question, s.after) for s in gone}
+    return [d for d in detected if _same(d) not in kept]
 
 
 def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.errors import TouchpointClosed
 from bot.services import calendar
 from bot.services.initiatives import InitiativeInfo
-from storage.models import Question, TouchpointKind, TouchpointStatus
+from storage.models import RECURRING_KINDS, Question, TouchpointKind, TouchpointStatus
 from storage.repositories import answers as answer_rows
 from storage.repositories import events as event_rows
 from storage.repositories import planning as planning_rows
@@ -229,11 +229,18 @@ class Owner:
 
 
 def owned(
-    session: Session, team_id: str, touchpoint_id: int, user_id: str, *, revisable_kickoff: bool = False
+    session: Session,
+    team_id: str,
+    touchpoint_id: int,
+    user_id: str,
+    *,
+    revisable_kickoff: bool = False,
+    correctable_at: datetime | None = None,
 ) -> tuple[OwnedTouchpoint, InitiativeInfo, Owner]:
     """The touchpoint, its initiative and stakeholder, if it is this person's and still open; else TouchpointClosed
     with a reason they can read. A check-in or review takes one answer while it is open; with revisable_kickoff,
-    the kickoff stays open for revisions once answered."""
+    the kickoff stays open for revisions once answered; with correctable_at (now), an answered check-in or review
+    takes corrections until its window closes (when an unanswered one would have expired)."""
     rows = touchpoint_rows.touchpoint_context(session, [touchpoint_id])
     if not rows:
         raise TouchpointClosed("That touchpoint no longer exists.")
@@ -242,6 +249,18 @@ def owned(
         raise TouchpointClosed("That touchpoint was sent to someone else, so I can't take answers to it from you.")
     open_statuses = {TouchpointStatus.SENT}
     if revisable_kickoff and touchpoint.kind == TouchpointKind.KICKOFF:
+        open_statuses.add(TouchpointStatus.ANSWERED)
+    correcting = (
+        correctable_at is not None
+        and touchpoint.kind in RECURRING_KINDS
+        and touchpoint.status == TouchpointStatus.ANSWERED
+    )
+    if correcting and correctable_at is not None:
+        if touchpoint.expires_at is None or correctable_at >= touchpoint.expires_at:
+            raise TouchpointClosed(
+                f"That {describe(touchpoint.kind)} has closed, so its answers can no longer be changed. "
+                "The next one will come as usual."
+            )
         open_statuses.add(TouchpointStatus.ANSWERED)
     if touchpoint.status not in open_statuses:
         state = {

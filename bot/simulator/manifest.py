@@ -86,6 +86,7 @@ class Manifest:
     messages_tab: bool
     messages_tab_read_only: bool
     interactivity: bool
+    shortcuts: frozenset[str] = frozenset()  # the global shortcuts' callback ids
 
     @classmethod
     def load(cls, path: Path = MANIFEST_PATH) -> Manifest:
@@ -103,6 +104,9 @@ class Manifest:
             messages_tab=bool(home.get("messages_tab_enabled", False)),
             messages_tab_read_only=bool(home.get("messages_tab_read_only_enabled", False)),
             interactivity=bool(settings.get("interactivity", {}).get("is_enabled", False)),
+            shortcuts=frozenset(
+                s["callback_id"] for s in features.get("shortcuts", []) if s.get("type", "global") == "global"
+            ),
         )
 
     @property
@@ -134,6 +138,11 @@ class Manifest:
     def check_command(self, command: str) -> None:
         if command not in self.commands or "commands" not in self.bot_scopes:
             raise SlackRefused(f"the manifest does not create the {command} command (or lacks the commands scope)")
+
+    def check_shortcut(self, callback_id: str) -> None:
+        self.check_interactivity()
+        if callback_id not in self.shortcuts:
+            raise SlackRefused(f"the manifest declares no global shortcut {callback_id}: nobody can pick it")
 
     def check_interactivity(self) -> None:
         if not self.interactivity:

@@ -117,6 +117,21 @@ class Workspace:
         }
         return self.post_form(form)
 
+    def shortcut(self, user_id: str, callback_id: str) -> Reply:
+        """Pick a global shortcut (from the shortcuts menu or the search bar), as far as the manifest declares it."""
+        self.api.manifest.check_shortcut(callback_id)
+        payload = {
+            "type": "shortcut",
+            "team": {"id": self.team_id, "domain": "simulated"},
+            "user": {"id": user_id, "team_id": self.team_id},
+            "api_app_id": "ATOUCHPOINT",
+            "callback_id": callback_id,
+            "action_ts": str(time.time()),
+            "trigger_id": self.api.new_trigger(user_id),
+            "is_enterprise_install": False,
+        }
+        return self.post_payload(payload)
+
     def submit(self, user_id: str, view: dict, values: dict[str, Any]) -> Reply:
         """Submit a modal as Slack would, with values keyed by block id (text, a list of users, or a channel id)."""
         self.api.manifest.check_interactivity()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.blocks import answers as answer_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
 from bot.services import answers
 from bot.slack.errors import DM_GONE, SlackCallFailed
+from bot.slack.gateway import SlackGateway
 from bot.usecases import notices, touchpoint_dms
 from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel
 from storage.models import PostStatus
@@ -65,7 +67,7 @@ def _publish_one(out: Outbound, post: answers.AnswerPostView, recovering: bool) 
             dm_done = last_try or exc.needs_a_person or exc.error in DM_GONE
     ts = post.message_ts
     if ts is None:
-        summary = blocks.answer_summary(found)
+        summary = answer_blocks.answer_summary(found)
         try:
             if recovering:
                 ts = find_in_channel(
@@ -93,6 +95,21 @@ def _publish_one(out: Outbound, post: answers.AnswerPostView, recovering: bool) 
                 exc.error,
             )
     return answers.PostOutcome(post.post_id, ts, dm_done, PostStatus.POSTED if dm_done else PostStatus.SENDING)
+
+
+def drop_change_button(slack: SlackGateway, body: dict) -> None:
+    """The answered DM whose "Change my answer" was clicked after its touchpoint closed, shown without the button.
+    Best effort: if Slack refuses, the button stays and answers the next click the same way."""
+    channel_id = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    message = body.get("message") or {}
+    ts = str(message.get("ts") or "")
+    if not channel_id or not ts:
+        return
+    closed = blocks.closed_for_changes(message.get("text") or "", message.get("blocks") or [])
+    try:
+        slack.update(channel_id, ts, closed.text, closed.blocks)
+    except SlackCallFailed as exc:
+        logger.warning("could not drop the change button from %s: %s", channel_id, exc)
 
 
 def hand_back(out: Outbound, posts: list[answers.AnswerPostView]) -> None:

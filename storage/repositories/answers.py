@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlmodel import Session, col
 
 from storage.models import Answer
@@ -29,6 +29,24 @@ def latest_answers(session: Session, initiative_id: int, stakeholder_id: int) ->
         ),
     )
     return {a.question: a for a in session.execute(query).scalars()}
+
+
+def latest_answers_before(
+    session: Session, initiative_id: int, stakeholder_id: int, touchpoint_id: int
+) -> dict[str, Answer]:
+    """The newest version of each question's answer given before this touchpoint was first answered (every answer,
+    if it has none yet): what a correction of its answers is compared with to find their shifts."""
+    first = select(func.min(Answer.id)).where(Answer.touchpoint_id == touchpoint_id).scalar_subquery()
+    query = (
+        select(Answer)
+        .where(
+            Answer.initiative_id == initiative_id,
+            Answer.stakeholder_id == stakeholder_id,
+            or_(first.is_(None), Answer.id < first),
+        )
+        .order_by(Answer.version)
+    )
+    return {a.question: a for a in session.execute(query).scalars()}  # the last of each question is its newest
 
 
 def add_answer_versions(

@@ -53,6 +53,16 @@ def add_measure(session: Session, measure: Measure) -> None:
     session.flush()
 
 
+def readings_of_touchpoint(session: Session, touchpoint_id: int) -> dict[int, tuple[str, float | None]]:
+    """measure id -> (status, value) of the newest reading given with this touchpoint's answers."""
+    query = (
+        select(Reading.measure_id, Reading.status, Reading.value)
+        .where(Reading.touchpoint_id == touchpoint_id)
+        .order_by(Reading.id)
+    )
+    return {measure_id: (status, value) for measure_id, status, value in session.execute(query).all()}
+
+
 def add_readings(session: Session, rows: list[dict]) -> None:
     if rows:
         session.execute(insert(Reading), rows)

@@ -1,7 +1,7 @@
 """initiatives change after they open: the change log, stakeholders removed from an initiative
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
