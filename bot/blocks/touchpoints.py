@@ -25,6 +25,7 @@ from bot.blocks.common import (
     quoted_sections,
     read_number,
     section,
+    shorten,
 )
 from bot.ids import Action
 from bot.services.answers import QUESTIONS, RecordedAnswers
