@@ -11,9 +11,6 @@ from slack_sdk.models.blocks import (
     OverflowMenuElement,
     PlainTextObject,
 )
-from slack_sdk.models.blocks import (
-    Block as SlackBlock,
-)
 
 from bot.blocks import Message
 from bot.blocks.common import (
@@ -249,16 +246,6 @@ def answered_message(answers: RecordedAnswers) -> Message:
             ),
         ],
     )
-
-
-def closed_for_changes(text: str, blocks: list[dict]) -> Message:
-    """An answered DM as Slack holds it, without its "Change my answer" button: the touchpoint has closed."""
-    kept = [b for b in SlackBlock.parse_all([b for b in blocks if not _has_action(b, Action.CHANGE_ANSWER)]) if b]
-    return Message(text=text, blocks=[*kept, context("This touchpoint has closed: its answers stay as they are.")])
-
-
-def _has_action(block: dict, action_id: str) -> bool:
-    return block.get("type") == "actions" and any(e.get("action_id") == action_id for e in block.get("elements", []))
 
 
 def kickoff_answered_message(answers: RecordedAnswers) -> Message:

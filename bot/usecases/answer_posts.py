@@ -6,9 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from slack_sdk.models.blocks import Block
+
+from bot.blocks import Message
 from bot.blocks import answers as answer_blocks
-from bot.blocks import touchpoints as blocks
-from bot.ids import MessageEvent
+from bot.blocks.common import context
+from bot.ids import Action, MessageEvent
 from bot.services import answers
 from bot.slack.errors import DM_GONE, SlackCallFailed
 from bot.slack.gateway import SlackGateway
@@ -105,11 +108,21 @@ def drop_change_button(slack: SlackGateway, body: dict) -> None:
     ts = str(message.get("ts") or "")
     if not channel_id or not ts:
         return
-    closed = blocks.closed_for_changes(message.get("text") or "", message.get("blocks") or [])
+    closed = _without_change_button(message.get("text") or "", message.get("blocks") or [])
     try:
         slack.update(channel_id, ts, closed.text, closed.blocks)
     except SlackCallFailed as exc:
         logger.warning("could not drop the change button from %s: %s", channel_id, exc)
+
+
+def _without_change_button(text: str, shown: list[dict]) -> Message:
+    """The DM as Slack holds it (already escaped by the builder that made it), less its "Change my answer" button."""
+    kept = [b for b in Block.parse_all([b for b in shown if not _has_action(b, Action.CHANGE_ANSWER)]) if b]
+    return Message(text=text, blocks=[*kept, context("This touchpoint has closed: its answers stay as they are.")])
+
+
+def _has_action(block: dict, action_id: str) -> bool:
+    return block.get("type") == "actions" and any(e.get("action_id") == action_id for e in block.get("elements", []))
 
 
 def hand_back(out: Outbound, posts: list[answers.AnswerPostView]) -> None:
