@@ -13,10 +13,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
+from bot.blocks import answers as answer_blocks
 from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import measures as measure_blocks
 from bot.blocks import schedules as schedule_blocks
-from bot.blocks import touchpoints as touchpoint_blocks
 from bot.blocks.common import read_number
 from bot.ids import Action, Event
 from bot.runtime import Deps
@@ -87,7 +87,7 @@ def on_export_mine(ack: Ack, body: dict, context, deps: Deps) -> None:
 def on_revise(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     ack()
     ctx = home.revision_form(deps, context["team_id"], body["user"]["id"], _initiative_id(action))
-    _open(deps, body, respond, client, touchpoint_blocks.answer_modal(ctx))
+    _open(deps, body, respond, client, answer_blocks.answer_modal(ctx))
 
 
 def on_new_initiative(ack: Ack, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:

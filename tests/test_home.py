@@ -411,6 +411,7 @@ def test_the_clock_publishes_the_ld_members_homes_after_a_pass_that_changed_them
     from bot.access import LdTeam
     from bot.app import home_tabs
     from bot.jobs import BackgroundJobs
+    from bot.services.team_settings import TeamDefaults
     from schedules.touchpoint_pass import run_pass
     from storage.types import utcnow
     from tests.conftest import WORKING_AFTERNOON, make_settings
@@ -418,7 +419,8 @@ def test_the_clock_publishes_the_ld_members_homes_after_a_pass_that_changed_them
 
     world = World.make(slack, db)
     settings = make_settings(slack, db)
-    ld_team = LdTeam(settings.ld_admin_user_ids, None, world.outbound.slack)
+    defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
+    ld_team = LdTeam(db, defaults, world.outbound.slack)
     homes = home_tabs(settings, db, world.outbound.slack, BackgroundJobs(workers=1), ld_team, utcnow)
     world.open(WORKING_AFTERNOON, {SAM: "America/New_York"}, send=False)
     with freeze_time(WORKING_AFTERNOON + timedelta(minutes=1)):
