@@ -51,10 +51,10 @@ def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stak
     """(initiative name, stakeholder, when they were removed from it or None) for every stakeholder the initiatives
     have had, in the order they were added."""
     query = (
-        select(Initiative.name, Stakeholder, InitiativeStakeholder.removed_at)
-        .join(InitiativeStakeholder, InitiativeStakeholder.initiative_id == Initiative.id)
-        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .order_by(Initiative.name_key, InitiativeStakeholder.id)
+        select(col(Initiative.name), Stakeholder, col(InitiativeStakeholder.removed_at))
+        .join(InitiativeStakeholder, col(InitiativeStakeholder.initiative_id) == col(Initiative.id))
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .order_by(col(Initiative.name_key), col(InitiativeStakeholder.id))
     )
     query = _scoped(query, col(Initiative.id), col(Initiative.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
@@ -117,10 +117,10 @@ def measures(
     session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
 ) -> list[Row[str, Measure, str, str]]:
     query = (
-        select(Initiative.name, Measure, Stakeholder.display_name, Stakeholder.user_id)
-        .join(Initiative, Initiative.id == Measure.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Measure.owner_id)
-        .order_by(Initiative.name_key, Measure.id)
+        select(col(Initiative.name), Measure, col(Stakeholder.display_name), col(Stakeholder.user_id))
+        .join(Initiative, col(Initiative.id) == col(Measure.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Measure.owner_id))
+        .order_by(col(Initiative.name_key), col(Measure.id))
     )
     query = _scoped(query, col(Measure.initiative_id), col(Measure.team_id), team_id, initiative_ids)
     if stakeholder_id is not None:
@@ -131,11 +131,11 @@ def measures(
 def changes(session: Session, team_id: str, initiative_ids: list[int] | None):
     """(initiative name, change) of the initiatives' change log, oldest first."""
     query = (
-        select(Initiative.name, InitiativeChange)
-        .join(Initiative, Initiative.id == InitiativeChange.initiative_id)
-        .order_by(InitiativeChange.changed_at, InitiativeChange.id)
+        select(col(Initiative.name), InitiativeChange)
+        .join(Initiative, col(Initiative.id) == col(InitiativeChange.initiative_id))
+        .order_by(col(InitiativeChange.changed_at), col(InitiativeChange.id))
     )
-    return _stream(session, _scoped(query, Initiative.id, Initiative.team_id, team_id, initiative_ids))
+    return _stream(session, _scoped(query, col(Initiative.id), col(Initiative.team_id), team_id, initiative_ids))
 
 
 def readings(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):

@@ -64,8 +64,11 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def standings(session: Session, team_id: str) -> list[Standing]:
     active_pairs = (
         select(InitiativeStakeholder)
-        .join(Stakeholder, and_(Stakeholder.id == InitiativeStakeholder.stakeholder_id, Stakeholder.active.is_(True)))
-        .where(InitiativeStakeholder.removed_at.is_(None))
+        .join(
+            Stakeholder,
+            and_(col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id), col(Stakeholder.active).is_(True)),
+        )
+        .where(col(InitiativeStakeholder.removed_at).is_(None))
         .subquery()
     )
     query = (
@@ -140,8 +143,12 @@ def shift_counts(
             _count(and_(is_new, col(Shift.strength) >= 3)),
             func.count(func.distinct(open_stakeholder)),
         )
-        .where(Shift.team_id == team_id, Shift.detected_at >= now - open_window, Shift.withdrawn_at.is_(None))
-        .group_by(Shift.initiative_id)
+        .where(
+            col(Shift.team_id) == team_id,
+            col(Shift.detected_at) >= now - open_window,
+            col(Shift.withdrawn_at).is_(None),
+        )
+        .group_by(col(Shift.initiative_id))
     )
     return {row[0]: ShiftCounts(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
 
@@ -152,11 +159,11 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
         select(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.rule), col(Shift.strength))
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
         .where(
-            Shift.team_id == team_id,
-            Shift.detected_at >= since,
-            Shift.followed_up_by.is_(None),
-            Shift.strength >= 3,
-            Shift.withdrawn_at.is_(None),
+            col(Shift.team_id) == team_id,
+            col(Shift.detected_at) >= since,
+            col(Shift.followed_up_by).is_(None),
+            col(Shift.strength) >= 3,
+            col(Shift.withdrawn_at).is_(None),
         )
         .order_by(col(Shift.detected_at).desc(), col(Shift.id).desc())
         .limit(limit)
@@ -167,7 +174,9 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
 def silent_stakeholders(session: Session, team_id: str, limit: int) -> list[tuple[int, str, int]]:
     """(initiative id, user id, cycles) of active stakeholders silent for SILENT_CYCLES or more, longest first."""
     query = (
-        select(InitiativeStakeholder.initiative_id, Stakeholder.user_id, InitiativeStakeholder.silent_cycles)
+        select(
+            col(InitiativeStakeholder.initiative_id), col(Stakeholder.user_id), col(InitiativeStakeholder.silent_cycles)
+        )
         .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
         .where(
             col(InitiativeStakeholder.team_id) == team_id,
@@ -195,12 +204,12 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
             ),
         )
         .where(
-            Touchpoint.team_id == team_id,
-            Touchpoint.kind == TouchpointKind.KICKOFF,
-            Touchpoint.status.in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
-            InitiativeStakeholder.has_impact.is_(False),
-            InitiativeStakeholder.removed_at.is_(None),
-            Stakeholder.active.is_(True),
+            col(Touchpoint.team_id) == team_id,
+            col(Touchpoint.kind) == TouchpointKind.KICKOFF,
+            col(Touchpoint.status).in_((TouchpointStatus.SENT, TouchpointStatus.MISSED)),
+            col(InitiativeStakeholder.has_impact).is_(False),
+            col(InitiativeStakeholder.removed_at).is_(None),
+            col(Stakeholder.active).is_(True),
         )
         .order_by(col(Touchpoint.sent_at), col(Touchpoint.id))
         .limit(limit)

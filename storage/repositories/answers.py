@@ -36,15 +36,15 @@ def latest_answers_before(
 ) -> dict[str, Answer]:
     """The newest version of each question's answer given before this touchpoint was first answered (every answer,
     if it has none yet): what a correction of its answers is compared with to find their shifts."""
-    first = select(func.min(Answer.id)).where(Answer.touchpoint_id == touchpoint_id).scalar_subquery()
+    first = select(func.min(col(Answer.id))).where(col(Answer.touchpoint_id) == touchpoint_id).scalar_subquery()
     query = (
         select(Answer)
         .where(
-            Answer.initiative_id == initiative_id,
-            Answer.stakeholder_id == stakeholder_id,
-            or_(first.is_(None), Answer.id < first),
+            col(Answer.initiative_id) == initiative_id,
+            col(Answer.stakeholder_id) == stakeholder_id,
+            or_(first.is_(None), col(Answer.id) < first),
         )
-        .order_by(Answer.version)
+        .order_by(col(Answer.version))
     )
     return {a.question: a for a in session.execute(query).scalars()}  # the last of each question is its newest
 

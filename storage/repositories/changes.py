@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import (
     RECURRING_KINDS,
@@ -32,10 +32,10 @@ def record(session: Session, rows: list[dict]) -> None:
 
 def changes_of(session: Session, team_id: str, initiative_ids: list[int] | None) -> list[InitiativeChange]:
     """The change log of the team's initiatives (all of them for None), oldest first."""
-    query = select(InitiativeChange).where(InitiativeChange.team_id == team_id)
+    query = select(InitiativeChange).where(col(InitiativeChange.team_id) == team_id)
     if initiative_ids is not None:
-        query = query.where(InitiativeChange.initiative_id.in_(initiative_ids))
-    return list(session.execute(query.order_by(InitiativeChange.changed_at, InitiativeChange.id)).scalars())
+        query = query.where(col(InitiativeChange.initiative_id).in_(initiative_ids))
+    return list(session.execute(query.order_by(col(InitiativeChange.changed_at), col(InitiativeChange.id))).scalars())
 
 
 def pairs_of(session: Session, initiative_id: int) -> list[tuple[InitiativeStakeholder, Stakeholder]]:
@@ -44,9 +44,9 @@ def pairs_of(session: Session, initiative_id: int) -> list[tuple[InitiativeStake
         (pair, stakeholder)
         for pair, stakeholder in session.execute(
             select(InitiativeStakeholder, Stakeholder)
-            .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-            .where(InitiativeStakeholder.initiative_id == initiative_id)
-            .order_by(InitiativeStakeholder.id)
+            .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+            .where(col(InitiativeStakeholder.initiative_id) == initiative_id)
+            .order_by(col(InitiativeStakeholder.id))
         ).all()
     ]
 
@@ -58,14 +58,16 @@ def set_removed(session: Session, pair_ids: Iterable[int], removed_at: datetime 
         values: dict = {"removed_at": removed_at}
         if removed_at is None:
             values["planned"] = False
-        session.execute(update(InitiativeStakeholder).where(InitiativeStakeholder.id.in_(ids)).values(**values))
+        session.execute(update(InitiativeStakeholder).where(col(InitiativeStakeholder.id).in_(ids)).values(**values))
 
 
 def unplan_pairs(session: Session, initiative_id: int) -> None:
     """The initiative's current pairs get their next check-in or review planned afresh (from now)."""
     session.execute(
         update(InitiativeStakeholder)
-        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.removed_at.is_(None))
+        .where(
+            col(InitiativeStakeholder.initiative_id) == initiative_id, col(InitiativeStakeholder.removed_at).is_(None)
+        )
         .values(planned=False)
     )
 
@@ -77,19 +79,19 @@ def close_open(session: Session, initiative_id: int, stakeholder_ids: Iterable[i
     chunks = [None] if ids is None else [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
     went_out: list[int] = []
     for chunk in chunks:
-        where = [Touchpoint.initiative_id == initiative_id]
+        where = [col(Touchpoint.initiative_id) == initiative_id]
         if chunk is not None:
-            where.append(Touchpoint.stakeholder_id.in_(chunk))
+            where.append(col(Touchpoint.stakeholder_id).in_(chunk))
         session.execute(
             delete(Touchpoint).where(
-                *where, Touchpoint.status == TouchpointStatus.PENDING, Touchpoint.kind.in_(RECURRING_KINDS)
+                *where, col(Touchpoint.status) == TouchpointStatus.PENDING, col(Touchpoint.kind).in_(RECURRING_KINDS)
             )
         )
         closed = session.execute(
             update(Touchpoint)
-            .where(*where, Touchpoint.status.in_(_OPEN))
+            .where(*where, col(Touchpoint.status).in_(_OPEN))
             .values(status=TouchpointStatus.CLOSED, last_error=why)
-            .returning(Touchpoint.id, Touchpoint.message_ts)
+            .returning(col(Touchpoint.id), col(Touchpoint.message_ts))
         ).all()
         went_out += [touchpoint_id for touchpoint_id, ts in closed if ts]
     return sorted(went_out)
@@ -103,9 +105,9 @@ def kickoffs_of(session: Session, initiative_id: int, stakeholder_ids: Iterable[
         t.stakeholder_id: t
         for t in session.execute(
             select(Touchpoint).where(
-                Touchpoint.initiative_id == initiative_id,
-                Touchpoint.stakeholder_id.in_(ids),
-                Touchpoint.kind == TouchpointKind.KICKOFF,
+                col(Touchpoint.initiative_id) == initiative_id,
+                col(Touchpoint.stakeholder_id).in_(ids),
+                col(Touchpoint.kind) == TouchpointKind.KICKOFF,
             )
         ).scalars()
     }
@@ -115,7 +117,7 @@ def ask_kickoff_again(session: Session, touchpoint_id: int, due_at: datetime) ->
     """A kickoff closed unanswered (its initiative closed, or its stakeholder removed) is asked afresh."""
     session.execute(
         update(Touchpoint)
-        .where(Touchpoint.id == touchpoint_id, Touchpoint.status == TouchpointStatus.CLOSED)
+        .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.CLOSED)
         .values(
             status=TouchpointStatus.PENDING,
             due_at=due_at,
@@ -133,9 +135,9 @@ def ask_kickoff_again(session: Session, touchpoint_id: int, due_at: datetime) ->
 
 
 def measure_named(session: Session, initiative_id: int, name_key: str) -> Measure | None:
-    query = select(Measure).where(Measure.initiative_id == initiative_id, Measure.name_key == name_key)
+    query = select(Measure).where(col(Measure.initiative_id) == initiative_id, col(Measure.name_key) == name_key)
     return session.execute(query).scalars().first()
 
 
 def retire_measure(session: Session, measure_id: int) -> None:
-    session.execute(update(Measure).where(Measure.id == measure_id).values(active=False))
+    session.execute(update(Measure).where(col(Measure.id) == measure_id).values(active=False))

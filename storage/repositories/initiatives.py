@@ -15,11 +15,11 @@ def initiative_name_taken(session: Session, team_id: str, name_key: str) -> bool
 
 
 def _listed(team_id: str, include_closed: bool) -> list:
-    return [Initiative.team_id == team_id] + ([] if include_closed else [Initiative.active.is_(True)])
+    return [col(Initiative.team_id) == team_id] + ([] if include_closed else [col(Initiative.active).is_(True)])
 
 
 def count_initiatives(session: Session, team_id: str, *, include_closed: bool = True) -> int:
-    return session.execute(select(func.count(Initiative.id)).where(*_listed(team_id, include_closed))).scalar_one()
+    return session.execute(select(func.count(col(Initiative.id))).where(*_listed(team_id, include_closed))).scalar_one()
 
 
 def initiatives_with_answer_counts(
@@ -31,7 +31,7 @@ def initiatives_with_answer_counts(
         session.execute(
             select(Initiative)
             .where(*_listed(team_id, include_closed))
-            .order_by(Initiative.created_at.desc(), Initiative.id.desc())
+            .order_by(col(Initiative.created_at).desc(), col(Initiative.id).desc())
             .offset(offset)
             .limit(limit)
         )
@@ -41,9 +41,9 @@ def initiatives_with_answer_counts(
     ids = [i.id for i in page]
     stakeholders = dict(
         session.execute(
-            select(InitiativeStakeholder.initiative_id, func.count())
-            .where(InitiativeStakeholder.initiative_id.in_(ids), InitiativeStakeholder.removed_at.is_(None))
-            .group_by(InitiativeStakeholder.initiative_id)
+            select(col(InitiativeStakeholder.initiative_id), func.count())
+            .where(col(InitiativeStakeholder.initiative_id).in_(ids), col(InitiativeStakeholder.removed_at).is_(None))
+            .group_by(col(InitiativeStakeholder.initiative_id))
         ).all()
     )
     answered = dict(

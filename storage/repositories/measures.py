@@ -56,9 +56,9 @@ def add_measure(session: Session, measure: Measure) -> None:
 def readings_of_touchpoint(session: Session, touchpoint_id: int) -> dict[int, tuple[str, float | None]]:
     """measure id -> (status, value) of the newest reading given with this touchpoint's answers."""
     query = (
-        select(Reading.measure_id, Reading.status, Reading.value)
-        .where(Reading.touchpoint_id == touchpoint_id)
-        .order_by(Reading.id)
+        select(col(Reading.measure_id), col(Reading.status), col(Reading.value))
+        .where(col(Reading.touchpoint_id) == touchpoint_id)
+        .order_by(col(Reading.id))
     )
     return {measure_id: (status, value) for measure_id, status, value in session.execute(query).all()}
 

@@ -39,15 +39,15 @@ def pairs_to_plan(
     and the last recurring period already planned: three queries, whatever the number of pairs."""
     rows = session.execute(
         select(InitiativeStakeholder, Stakeholder)
-        .join(Stakeholder, Stakeholder.id == InitiativeStakeholder.stakeholder_id)
-        .join(Initiative, Initiative.id == InitiativeStakeholder.initiative_id)
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .join(Initiative, col(Initiative.id) == col(InitiativeStakeholder.initiative_id))
         .where(
-            InitiativeStakeholder.planned.is_(False),
-            InitiativeStakeholder.removed_at.is_(None),
-            Initiative.active.is_(True),
-            Stakeholder.active.is_(True),
+            col(InitiativeStakeholder.planned).is_(False),
+            col(InitiativeStakeholder.removed_at).is_(None),
+            col(Initiative.active).is_(True),
+            col(Stakeholder.active).is_(True),
         )
-        .order_by(InitiativeStakeholder.id)
+        .order_by(col(InitiativeStakeholder.id))
         .limit(limit)
     ).all()
     if not rows:

@@ -32,8 +32,8 @@ def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int,
     )
     return session.execute(
         _next_revision()
-        .where(ShiftSummary.initiative_id == initiative_id, ShiftSummary.day == day)
-        .returning(ShiftSummary.id)
+        .where(col(ShiftSummary.initiative_id) == initiative_id, col(ShiftSummary.day) == day)
+        .returning(col(ShiftSummary.id))
     ).scalar_one()
 
 
@@ -41,28 +41,35 @@ def revise_shift_summaries(session: Session, summary_ids: Iterable[int]) -> None
     """One more revision to show for each summary (a shift in it was withdrawn): its message is updated in place."""
     ids = sorted(set(summary_ids))
     if ids:
-        session.execute(_next_revision().where(ShiftSummary.id.in_(ids)))
+        session.execute(_next_revision().where(col(ShiftSummary.id).in_(ids)))
 
 
 def _next_revision():
     # A posted message goes back to pending to be updated, and one that failed is tried again (its channel may be
     # fixed by now); one being sent is left to its sender, which sees the newer revision when it records its post.
-    again = ShiftSummary.status.in_((PostStatus.POSTED, PostStatus.FAILED))
+    again = col(ShiftSummary.status).in_((PostStatus.POSTED, PostStatus.FAILED))
     return update(ShiftSummary).values(
-        revision=ShiftSummary.revision + 1, status=case((again, PostStatus.PENDING), else_=ShiftSummary.status)
+        revision=col(ShiftSummary.revision) + 1,
+        status=case((again, PostStatus.PENDING), else_=col(ShiftSummary.status)),
     )
 
 
 def live_shifts_of_touchpoint(session: Session, touchpoint_id: int) -> list[Shift]:
     """The shifts an answer to this touchpoint revealed, less those a correction withdrew."""
-    query = select(Shift).where(Shift.touchpoint_id == touchpoint_id, Shift.withdrawn_at.is_(None)).order_by(Shift.id)
+    query = (
+        select(Shift)
+        .where(col(Shift.touchpoint_id) == touchpoint_id, col(Shift.withdrawn_at).is_(None))
+        .order_by(col(Shift.id))
+    )
     return list(session.execute(query).scalars())
 
 
 def withdraw_shifts(session: Session, shift_ids: Iterable[int], now: datetime) -> None:
     ids = list(shift_ids)
     if ids:
-        session.execute(update(Shift).where(Shift.id.in_(ids), Shift.withdrawn_at.is_(None)).values(withdrawn_at=now))
+        session.execute(
+            update(Shift).where(col(Shift.id).in_(ids), col(Shift.withdrawn_at).is_(None)).values(withdrawn_at=now)
+        )
 
 
 def add_shifts(session: Session, rows: list[dict]) -> None:
@@ -93,10 +100,10 @@ def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[
 def shifts_of_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[Shift, Stakeholder, Touchpoint]]:
     query = (
         select(Shift, Stakeholder, Touchpoint)
-        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
-        .join(Touchpoint, Touchpoint.id == Shift.touchpoint_id)
-        .where(Shift.summary_id.in_(list(summary_ids)), Shift.withdrawn_at.is_(None))
-        .order_by(Shift.id)
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .join(Touchpoint, col(Touchpoint.id) == col(Shift.touchpoint_id))
+        .where(col(Shift.summary_id).in_(list(summary_ids)), col(Shift.withdrawn_at).is_(None))
+        .order_by(col(Shift.id))
     )
     return [tuple(row) for row in session.execute(query).all()]
 
@@ -132,11 +139,11 @@ def follow_up_shifts(
         session,
         update(Shift)
         .where(
-            Shift.team_id == team_id,
-            Shift.summary_id == summary_id,
-            Shift.stakeholder_id == stakeholder_id,
-            Shift.followed_up_by.is_(None),
-            Shift.withdrawn_at.is_(None),
+            col(Shift.team_id) == team_id,
+            col(Shift.summary_id) == summary_id,
+            col(Shift.stakeholder_id) == stakeholder_id,
+            col(Shift.followed_up_by).is_(None),
+            col(Shift.withdrawn_at).is_(None),
         )
         .values(followed_up_by=user_id, followed_up_at=now),
     )
@@ -147,10 +154,10 @@ def recent_shifts(
 ) -> list[tuple[Shift, Initiative, Stakeholder]]:
     query = (
         select(Shift, Initiative, Stakeholder)
-        .join(Initiative, Initiative.id == Shift.initiative_id)
-        .join(Stakeholder, Stakeholder.id == Shift.stakeholder_id)
-        .where(Shift.team_id == team_id, Shift.detected_at >= since, Shift.withdrawn_at.is_(None))
-        .order_by(Shift.detected_at.desc(), Shift.id.desc())
+        .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .where(col(Shift.team_id) == team_id, col(Shift.detected_at) >= since, col(Shift.withdrawn_at).is_(None))
+        .order_by(col(Shift.detected_at).desc(), col(Shift.id).desc())
         .limit(limit)
     )
     if initiative_id is not None:
@@ -159,8 +166,8 @@ def recent_shifts(
 
 
 def count_recent_shifts(session: Session, team_id: str, since: datetime, *, initiative_id: int | None = None) -> int:
-    query = select(func.count(Shift.id)).where(
-        Shift.team_id == team_id, Shift.detected_at >= since, Shift.withdrawn_at.is_(None)
+    query = select(func.count(col(Shift.id))).where(
+        col(Shift.team_id) == team_id, col(Shift.detected_at) >= since, col(Shift.withdrawn_at).is_(None)
     )
     if initiative_id is not None:
         query = query.where(col(Shift.initiative_id) == initiative_id)

@@ -103,9 +103,11 @@ def pause_stakeholder(session: Session, stakeholder_id: int, until: date | None,
 def stakeholders_of(session: Session, initiative_id: int) -> list[Stakeholder]:
     query = (
         select(Stakeholder)
-        .join(InitiativeStakeholder, InitiativeStakeholder.stakeholder_id == Stakeholder.id)
-        .where(InitiativeStakeholder.initiative_id == initiative_id, InitiativeStakeholder.removed_at.is_(None))
-        .order_by(InitiativeStakeholder.id)
+        .join(InitiativeStakeholder, col(InitiativeStakeholder.stakeholder_id) == col(Stakeholder.id))
+        .where(
+            col(InitiativeStakeholder.initiative_id) == initiative_id, col(InitiativeStakeholder.removed_at).is_(None)
+        )
+        .order_by(col(InitiativeStakeholder.id))
     )
     return list(session.execute(query).scalars())
 
