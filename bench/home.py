@@ -21,7 +21,7 @@ from bench.seed import LD_ADMIN, TEAM, fresh_database
 from bot.jobs import BackgroundJobs
 from bot.simulator import FakeSlackApi
 from bot.simulator.webapi import TOKEN
-from bot.slack import SlackGateway, make_client
+from bot.slack.gateway import SlackGateway, make_client
 from bot.usecases.home import HomeTabs
 from storage.db import Database
 

@@ -3,7 +3,7 @@ are in working hours (the pass asks the others at a sensible hour of their day) 
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
 from bot.blocks import initiatives as blocks
 from bot.errors import FormInvalid
@@ -20,7 +20,7 @@ def register(app: App) -> None:
     app.view(Callback.NEW_INITIATIVE, middleware=[LdOnly()])(on_submit)
 
 
-def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
+def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> BoltResponse | None:
     form = blocks.read_new_initiative(view.get("state", {}).get("values", {}))
     people = deps.slack_now.profiles(form.stakeholder_ids, PROFILE_BUDGET_SECONDS)
     try:
@@ -29,3 +29,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
         return ack(response_action="errors", errors=exc.errors)
     ack()
     deps.background.submit(touchpoint_dms.open_initiative, deps.outbound, created)
+    return None  # Bolt sends the ack's response; the errors path above returns it, as Bolt allows
