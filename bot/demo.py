@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.app import create_app
 from bot.ids import Action, Block
@@ -288,10 +289,14 @@ class Demo:
                 [f"What matters most now: {matters}", *(f"{name}: {value}" for name, value in (readings or {}).items())]
             )
         )
-        values = {Block.PRIORITIES_SHIFTED: shifted, Block.MATTERS_MOST: matters, Block.ON_TRACK: on_track}
+        values: dict[str, Any] = {
+            Block.PRIORITIES_SHIFTED: shifted,
+            Block.MATTERS_MOST: matters,
+            Block.ON_TRACK: on_track,
+        }
         for block in view["blocks"]:  # the measures they report, found by name in the form
             name = next((n for n in readings or {} if block.get("label", {}).get("text", "").startswith(n)), None)
-            if name and block["element"]["type"] == "number_input":
+            if name and readings and block["element"]["type"] == "number_input":
                 values[block["block_id"]] = readings[name]
         self.ws.submit(user_id, view, values)
         self.settle()
@@ -328,7 +333,10 @@ class Demo:
 
     def next_reminder(self) -> datetime:
         with self.deps.db.reading() as session:
-            return touchpoints.next_reminder(session, self.slack.team_id)
+            due = touchpoints.next_reminder(session, self.slack.team_id)
+        if due is None:
+            raise RuntimeError("the demo expected a reminder to be due, and none is")
+        return due
 
     def latest_touchpoint_dm(self, user_id: str):
         return [m for m in self.slack.messages_in(self.slack.dm_channel(user_id)) if m.metadata][-1]

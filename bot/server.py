@@ -47,11 +47,12 @@ def serve(touchpoint: TouchpointApp) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    if settings.socket_mode:
+    app_token = settings.slack_app_token
+    if app_token is not None:  # settings.socket_mode
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         logger.info("connecting to Slack in Socket Mode")
-        handler = SocketModeHandler(touchpoint.bolt, settings.slack_app_token.get_secret_value())
+        handler = SocketModeHandler(touchpoint.bolt, app_token.get_secret_value())
         handler.connect()
         stop.wait()
         logger.info("stopping: no new events")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -33,6 +34,37 @@ class SettingsError(Exception):
         return cls(*problems[0], *problems[1:])
 
 
+class LogSettingsInput(TypedDict, total=False):
+    """LogSettings as the environment gives them: strings, which the validators check and convert."""
+
+    log_level: str
+    log_format: str
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str
+    slack_client_secret: str
+
+
+class SettingsInput(TypedDict, total=False):
+    """Settings as the environment gives them (strings), or as code may pass them instead; the fields' validators
+    check and convert them."""
+
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str
+    slack_api_url: str
+    database_url: str
+    ld_channel_id: str
+    ld_admin_user_ids: str | Iterable[str]
+    ld_usergroup_id: str
+    port: int | str
+    touchpoint_tz: str
+    web_threads: int | str
+    touchpoint_pass_seconds: int | str
+    touchpoint_grace_hours: float | str
+    touchpoint_sending_lease_seconds: int | str
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 
@@ -49,6 +81,11 @@ class LogSettings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_client_secret: SecretStr | None = None
+
+    if TYPE_CHECKING:
+        # The plugin's typed __init__ (init_typed) would take the parsed types (SecretStr...); a settings object is
+        # built from the environment's strings, which pydantic converts, so that is what the signature says.
+        def __init__(self, **values: Unpack[LogSettingsInput]) -> None: ...
 
     @field_validator("log_level")
     @classmethod
@@ -86,6 +123,10 @@ class Settings(BaseSettings):
     touchpoint_pass_seconds: int = Field(default=60, ge=5, le=3600)
     touchpoint_grace_hours: float = Field(default=6, ge=0, le=24 * 14)
     touchpoint_sending_lease_seconds: int = Field(default=300, ge=0, le=24 * 3600)
+
+    if TYPE_CHECKING:
+        # As for LogSettings: the environment's strings (or values code passes instead), converted by pydantic.
+        def __init__(self, **values: Unpack[SettingsInput]) -> None: ...
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -139,7 +180,7 @@ class Settings(BaseSettings):
 
     @field_validator("ld_admin_user_ids", mode="before")
     @classmethod
-    def _admins(cls, v: object) -> tuple[str, ...]:
+    def _admins(cls, v: str | Iterable[str] | None) -> tuple[str, ...]:
         items = [s.strip() for s in v.split(",")] if isinstance(v, str) else list(v or ())
         items = [s for s in items if s]
         bad = [s for s in items if not _USER_ID.match(s)]
@@ -197,7 +238,7 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     return problems
 
 
-def load_log_settings(**overrides: object) -> LogSettings:
+def load_log_settings(**overrides: Unpack[LogSettingsInput]) -> LogSettings:
     """LOG_LEVEL and LOG_FORMAT (and the secrets to redact); a SettingsError naming each malformed one."""
     try:
         return LogSettings(**overrides)
@@ -205,6 +246,6 @@ def load_log_settings(**overrides: object) -> LogSettings:
         raise SettingsError.every(_problems(exc)) from None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Unpack[SettingsInput]) -> Settings:
     """Build settings; a SettingsError naming every missing or malformed variable if they are wrong."""
     return Settings(**overrides)

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 
 from slack_bolt import App
@@ -65,7 +65,10 @@ class WebApp:
         # "payload" for an interactivity payload). Bolt's "socket_mode" is how it accepts a parsed body; it only
         # skips Bolt's own signature check, which _signed has done over the raw bytes.
         try:
-            request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers, mode="socket_mode")
+            bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
+            request = BoltRequest(
+                body=body, query=environ.get("QUERY_STRING", ""), headers=bolt_headers, mode="socket_mode"
+            )
             response = self.bolt.dispatch(request)
         except (KeyError, TypeError, AttributeError, ValueError):
             # Our listeners' errors go to the app's error handler; what escapes here is Bolt failing on a shape

@@ -89,7 +89,7 @@ def _edit(call: _Call) -> None:
     if not call.rest:
         raise UserError("Which initiative? For example: `/touchpoint edit Sales onboarding refresh`")
     editing = initiative_changes.edit_form(call.deps, call.team_id, name=call.rest)
-    call.open_modal(blocks.new_initiative_modal(call.deps.settings.ld_channel_id, editing))
+    call.open_modal(blocks.new_initiative_modal(call.deps.ld_team.ld_channel(call.team_id), editing))
 
 
 def _set_open(open_: bool) -> Callable[[_Call], None]:

@@ -31,7 +31,7 @@ def on_edit_button(
     if initiative_id is None:
         raise UserError("That initiative no longer exists.")
     editing = initiative_changes.edit_form(deps, context["team_id"], initiative_id=initiative_id)
-    view = blocks.new_initiative_modal(deps.settings.ld_channel_id, editing)
+    view = blocks.new_initiative_modal(deps.ld_team.ld_channel(context["team_id"]), editing)
 
     def open_modal() -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -40,7 +40,7 @@ def on_error(error: Exception, body: dict, ack: Ack, respond: Respond, deps: Dep
     return BoltResponse(status=200, body="")
 
 
-def after_ack(deps: Deps, body: dict, respond: Respond, work: Callable[[], None]) -> None:
+def after_ack(deps: Deps, body: dict, respond: Respond, work: Callable[[], object]) -> None:
     """Run work on the interactive pool (quick calls such as views.open); its errors reach the user as above."""
 
     def guarded() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
 from bot.blocks import measures as blocks
 from bot.blocks.notices import notice_view
@@ -17,7 +17,7 @@ def register(app: App) -> None:
     app.view(Callback.MEASURE, middleware=[LdOnly()])(on_submit)
 
 
-def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
+def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> BoltResponse | None:
     initiative_id = blocks.read_initiative_id(view.get("private_metadata"))
     values = blocks.read_measure(view.get("state", {}).get("values", {}))
     try:
@@ -25,3 +25,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack(response_action="update", view=notice_view(blocks.measure_saved(initiative_name, name).text))
+    return None  # Bolt sends the ack's response; the errors path above returns it, as Bolt allows

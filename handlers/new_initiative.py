@@ -3,7 +3,7 @@ are in working hours (the pass asks the others at a sensible hour of their day) 
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import initiatives as blocks
@@ -23,10 +23,10 @@ def register(app: App) -> None:
     app.shortcut(Shortcut.NEW_INITIATIVE, middleware=[LdOnly()])(on_shortcut)
 
 
-def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond, deps: Deps) -> None:
+def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
     """The "New initiative" global shortcut: the modal of `/touchpoint new`."""
     ack()
-    view = blocks.new_initiative_modal(deps.settings.ld_channel_id)
+    view = blocks.new_initiative_modal(deps.ld_team.ld_channel(context["team_id"]))
 
     def open_modal() -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -34,7 +34,7 @@ def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond, deps:
     after_ack(deps, body, respond, open_modal)
 
 
-def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
+def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> BoltResponse | None:
     form = blocks.read_new_initiative(view.get("state", {}).get("values", {}))
     people = deps.slack_now.profiles(form.stakeholder_ids, PROFILE_BUDGET_SECONDS)
     try:
@@ -43,3 +43,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
         return ack(response_action="errors", errors=exc.errors)
     ack()
     deps.background.submit(touchpoint_dms.open_initiative, deps.outbound, created)
+    return None  # Bolt sends the ack's response; the errors path above returns it, as Bolt allows

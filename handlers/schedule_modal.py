@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
 from bot.blocks import schedules as blocks
 from bot.blocks.notices import refusal_view
@@ -17,7 +17,7 @@ def register(app: App) -> None:
     app.view(Callback.SCHEDULE, middleware=[LdOnly()])(on_submit)
 
 
-def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
+def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> BoltResponse | None:
     initiative_id = blocks.read_initiative_id(view.get("private_metadata"))
     if initiative_id is None:
         raise UserError("This form doesn't belong to an initiative I know.")
@@ -27,3 +27,4 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     except FormInvalid as exc:
         return ack(response_action="errors", errors=exc.errors)
     ack(response_action="update", view=refusal_view(blocks.saved(name).text))
+    return None  # Bolt sends the ack's response; the errors path above returns it, as Bolt allows

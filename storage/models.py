@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import Index, Table, Text, UniqueConstraint
 from sqlalchemy import inspect as sa_inspect
@@ -437,3 +438,15 @@ def table_of(model: type[SQLModel]) -> Table:
     table = sa_inspect(model).local_table
     assert isinstance(table, Table)
     return table
+
+
+class _Saved(Protocol):
+    id: int | None
+
+
+def saved_id(row: _Saved) -> int:
+    """The primary key of a row that was read from the database or flushed to it. Models declare `id: int | None`
+    because a new row has no id until it is flushed; a row that has been saved always has one."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it was never flushed to the database")
+    return row.id

@@ -9,6 +9,7 @@ cannot know the last, so it checks only the first two.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -16,7 +17,15 @@ from bot.simulator.manifest import Manifest, SlackUsage
 
 TESTS = Path(__file__).parent
 SLACK_USAGE = SlackUsage()
-_run = {"files": set(), "deselected": 0, "node_ids": False}
+
+
+class _Run(TypedDict):
+    files: set[Path]
+    deselected: int
+    node_ids: bool
+
+
+_run: _Run = {"files": set(), "deselected": 0, "node_ids": False}
 
 
 def note_collected(session: pytest.Session) -> None:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
+from sqlmodel import col
 
 from bot.app import patient_gateway
 from bot.services import initiatives
@@ -76,12 +77,12 @@ class World:
         with self.db.session() as session:
             rows = session.execute(
                 update(Touchpoint)
-                .where(Touchpoint.id.in_(touchpoint_ids))
+                .where(col(Touchpoint.id).in_(touchpoint_ids))
                 .values(due_at=at)
-                .returning(Touchpoint.initiative_id, Touchpoint.stakeholder_id)
+                .returning(col(Touchpoint.initiative_id), col(Touchpoint.stakeholder_id))
             ).all()
             session.execute(
-                update(Stakeholder).where(Stakeholder.id.in_({s for _, s in rows})).values(tz=zone, country=None)
+                update(Stakeholder).where(col(Stakeholder.id).in_({s for _, s in rows})).values(tz=zone, country=None)
             )
             for initiative_id in {i for i, _ in rows}:
                 session.add(
@@ -94,24 +95,27 @@ class World:
 
     def next_event(self, after: datetime | None = None) -> datetime | None:
         """The earliest instant (after `after`) at which a pass has something to do."""
-        later = (lambda column: column > after) if after is not None else (lambda column: column.is_not(None))
+
+        def later(column: datetime | None) -> ColumnElement[bool]:
+            return col(column) > after if after is not None else col(column).is_not(None)
+
         with self.db.reading() as session:
             candidates = [
                 session.execute(
                     select(func.min(Touchpoint.due_at)).where(
-                        Touchpoint.status == TouchpointStatus.PENDING, later(Touchpoint.due_at)
+                        col(Touchpoint.status) == TouchpointStatus.PENDING, later(Touchpoint.due_at)
                     )
                 ).scalar(),
                 session.execute(
                     select(func.min(Touchpoint.remind_at)).where(
-                        Touchpoint.status == TouchpointStatus.SENT,
-                        Touchpoint.reminded_at.is_(None),
+                        col(Touchpoint.status) == TouchpointStatus.SENT,
+                        col(Touchpoint.reminded_at).is_(None),
                         later(Touchpoint.remind_at),
                     )
                 ).scalar(),
                 session.execute(
                     select(func.min(Touchpoint.expires_at)).where(
-                        Touchpoint.status == TouchpointStatus.SENT, later(Touchpoint.expires_at)
+                        col(Touchpoint.status) == TouchpointStatus.SENT, later(Touchpoint.expires_at)
                     )
                 ).scalar(),
             ]
@@ -135,7 +139,7 @@ class World:
 
     def touchpoints(self) -> list[Touchpoint]:
         with self.db.reading() as session:
-            return list(session.execute(select(Touchpoint).order_by(Touchpoint.id)).scalars())
+            return list(session.execute(select(Touchpoint).order_by(col(Touchpoint.id))).scalars())
 
     def touchpoint_dms(self, user_id: str) -> list:
         """The touchpoint DMs (not reminders or notices) a person received, by their metadata."""

@@ -31,6 +31,7 @@ def _plan_year(cadence: Cadence, tz: str, first_asked: datetime, now: datetime, 
         step = plan_next(
             cadence, zone, is_holiday, now=now, first_asked=first_asked, after_period=period, paused_until=None
         )
+        assert step is not None  # every schedule here has a next touchpoint
         planned.append((step.kind, step.period, step.due_at))
         period, now = step.period, step.due_at
     return planned
@@ -187,6 +188,7 @@ def test_a_pause_moves_the_next_touchpoint_to_the_first_open_day_after_it():
         after_period=None,
         paused_until=date(2027, 2, 19),
     )
+    assert step is not None
     assert step.period == "2027-02" and step.due_at == datetime(2027, 2, 22, 10, tzinfo=UTC)  # Mon after Fri 19th
 
 

@@ -58,7 +58,7 @@ def test_opening_an_initiative_stores_it_and_dms_each_stakeholder_both_questions
         assert "New reps reach quota in 4 months, not 6" in text
         buttons = [e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]]
         assert [b["action_id"] for b in buttons] == [Action.OPEN_ANSWER]
-        assert dm.metadata["event_type"] == "touchpoint_sent"
+        assert dm.metadata is not None and dm.metadata["event_type"] == "touchpoint_sent"
     assert {t.status for t in rows(app, Touchpoint)} == {TouchpointStatus.SENT}
     assert not app.slack.messages_in(LD_CHANNEL)  # nothing to summarise until someone answers
 

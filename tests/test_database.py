@@ -86,6 +86,7 @@ def test_processes_starting_together_on_a_fresh_sqlite_file_all_migrate_it(tmp_p
 @pytest.mark.postgres
 @pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL is not set")
 def test_processes_starting_together_on_a_fresh_postgres_schema_all_migrate_it(tmp_path):
+    assert POSTGRES_URL is not None  # the skipif above
     schema = f"fresh_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:

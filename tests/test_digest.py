@@ -4,10 +4,11 @@ limits with 200 initiatives, posting exactly once per week (restarts, two schedu
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from freezegun import freeze_time
+from slack_sdk.models.blocks import SectionBlock
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -16,6 +17,7 @@ from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.services import digest
 from bot.services.digest import DigestTime, due_week
+from bot.simulator.webapi import Message as Posted
 from storage.models import (
     AlignmentSnapshot,
     DigestPost,
@@ -29,6 +31,7 @@ from storage.models import (
     Touchpoint,
     TouchpointKind,
     TouchpointStatus,
+    saved_id,
 )
 from tests.conftest import CHRIS, LD_CHANNEL, LENA, TEAM
 from tests.flows import all_text
@@ -63,7 +66,7 @@ def _add_initiative(session, name: str, people: list[dict]) -> int:
         session.add(
             InitiativeStakeholder(
                 team_id=TEAM,
-                initiative_id=initiative.id,
+                initiative_id=saved_id(initiative),
                 stakeholder_id=stakeholder.id,
                 planned=True,
                 has_impact=person.get("impact", False),
@@ -76,7 +79,7 @@ def _add_initiative(session, name: str, people: list[dict]) -> int:
         for n, (kind, status, due, extra) in enumerate(person.get("touchpoints", [])):
             touchpoint = Touchpoint(
                 team_id=TEAM,
-                initiative_id=initiative.id,
+                initiative_id=saved_id(initiative),
                 stakeholder_id=stakeholder.id,
                 kind=kind,
                 period=f"p{n}",
@@ -86,21 +89,21 @@ def _add_initiative(session, name: str, people: list[dict]) -> int:
             )
             session.add(touchpoint)
             session.flush()
-            touchpoint_ids.append(touchpoint.id)
+            touchpoint_ids.append(saved_id(touchpoint))
         for strength, detected, followed_up_by in person.get("shifts", []):
             if summary is None:
                 summary = ShiftSummary(
-                    team_id=TEAM, initiative_id=initiative.id, day="2027-03-06", channel_id=LD_CHANNEL
+                    team_id=TEAM, initiative_id=saved_id(initiative), day="2027-03-06", channel_id=LD_CHANNEL
                 )
                 session.add(summary)
                 session.flush()
             session.add(
                 Shift(
                     team_id=TEAM,
-                    initiative_id=initiative.id,
+                    initiative_id=saved_id(initiative),
                     stakeholder_id=stakeholder.id,
                     touchpoint_id=touchpoint_ids[0],
-                    summary_id=summary.id,
+                    summary_id=saved_id(summary),
                     rule="said_shifted",
                     question="priorities_shifted",
                     strength=strength,
@@ -109,11 +112,11 @@ def _add_initiative(session, name: str, people: list[dict]) -> int:
                 )
             )
     session.flush()
-    return initiative.id
+    return saved_id(initiative)
 
 
 D = timedelta(days=1)
-LEADERSHIP = [
+LEADERSHIP: list[dict[str, Any]] = [
     {
         "user": "U0A1",
         "impact": True,
@@ -209,7 +212,8 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
 
 
 def _rendered(message) -> str:
-    return all_text(SimpleNamespace(text=message.text, blocks=[b.to_dict() for b in message.blocks]))
+    posted = Posted(channel=LD_CHANNEL, ts="", user="", text=message.text, blocks=[b.to_dict() for b in message.blocks])
+    return all_text(posted)
 
 
 def test_the_digest_reads_a_fixed_number_of_queries_however_much_data(hand_built):
@@ -247,12 +251,8 @@ def test_two_hundred_initiatives_fit_slacks_limits_in_a_thread_and_none_is_lost(
     assert len(messages) > 1
     for message in messages:
         assert_valid_message(message.text, [b.to_dict() for b in message.blocks])
-    shown = [
-        b.text.text.split("*")[1]
-        for m in messages
-        for b in m.blocks
-        if b.type == "section" and b.text.text.startswith("*N")
-    ]
+    sections = [b.text.text for m in messages for b in m.blocks if isinstance(b, SectionBlock) and b.text is not None]
+    shown = [text.split("*")[1] for text in sections if text.startswith("*N")]
     assert sorted(shown) == sorted(n.strip()[:80] for n in names)  # every initiative exactly once
     assert "continued, part 2 of" in messages[1].text
 

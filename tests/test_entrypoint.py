@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from http.client import HTTPResponse
 
 import pytest
 
@@ -157,7 +158,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_health(url: str, process: subprocess.Popen, timeout: float = 20) -> urllib.request.addinfourl:
+def _wait_for_health(url: str, process: subprocess.Popen, timeout: float = 20) -> HTTPResponse:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[1]

@@ -83,7 +83,9 @@ def test_an_unexpected_error_shows_an_error_id_and_logs_it_with_a_traceback(app,
         reply = app.workspace.slash(LENA, "new")
     assert reply.status == 200  # acknowledged: Slack shows no failure of its own
     notice = slack.wait_for(lambda: slack.responses)[-1]
-    error_id = re.search(r"error id `([0-9a-f]{10})`", notice["text"]).group(1)
+    shown = re.search(r"error id `([0-9a-f]{10})`", notice["text"])
+    assert shown is not None, notice["text"]
+    error_id = shown.group(1)
     [record] = [r for r in caplog.records if error_id in r.getMessage()]
     assert record.exc_info is not None
 

@@ -131,7 +131,9 @@ def test_the_error_handler_logs_the_error_id_and_the_requests_workspace(app, sla
     slack.fail("views.open", "internal_error")
     app.workspace.slash(LENA, "new")
     notice = slack.wait_for(lambda: slack.responses)[-1]
-    error_id = re.search(r"error id `([0-9a-f]{10})`", notice["text"]).group(1)
+    shown = re.search(r"error id `([0-9a-f]{10})`", notice["text"])
+    assert shown is not None, notice["text"]
+    error_id = shown.group(1)
     app.settle()
     [line] = [line for line in _lines(captured) if line.get("error_id") == error_id]
     assert line["level"] == "ERROR" and line["team_id"] == app.workspace.team_id

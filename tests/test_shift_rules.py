@@ -49,7 +49,7 @@ def test_saying_no_is_not_a_shift():
 )
 def test_a_rating_drop_of_two_or_to_two_or_less_is_a_shift(before, after, fires, strength):
     for question in (Question.ON_TRACK, Question.ALIGNMENT):
-        previous = {question: before} if before else {}
+        previous: dict[str, str] = {question: before} if before else {}
         found = detect({question: after}, previous)
         assert bool(found) == fires, (question, before, after)
         if fires:
@@ -91,7 +91,7 @@ def test_measures_are_the_items_of_a_tracking_answer():
 
 
 def test_what_matters_most_about_something_new_is_a_shift_but_the_same_concern_is_not():
-    previous = {Question.IMPACT: IMPACT, Question.MATTERS_MOST: "Getting new AEs productive sooner"}
+    previous: dict[str, str] = {Question.IMPACT: IMPACT, Question.MATTERS_MOST: "Getting new AEs productive sooner"}
     assert detect({Question.MATTERS_MOST: "New account executives ramping up faster"}, previous) == []
     [found] = detect({Question.MATTERS_MOST: "Passing the ISO 9001 audit in June"}, previous)
     assert (found.rule, found.before) == (ShiftRule.NEW_FOCUS, "Getting new AEs productive sooner")

@@ -14,7 +14,7 @@ from bot.services import shifts
 from bot.services.initiatives import InitiativeInfo
 from bot.services.shift_rules import STRONG, Detected
 from bot.services.shifts import PersonShifts, ShiftLine, SummaryView
-from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, ShiftSummary, Stakeholder
+from storage.models import Initiative, PostStatus, Question, Shift, ShiftRule, ShiftSummary, Stakeholder, saved_id
 from storage.repositories import stakeholders as stakeholder_rows
 from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, SAM
 from tests.flows import all_text, open_form, rows, submit_form
@@ -155,12 +155,14 @@ def _pending_summaries(world, count: int, at: datetime = NOON) -> None:
     for n, user_id in enumerate(people):
         [touchpoint_id] = world.open(START, {user_id: "Europe/London"}, name=f"Initiative {n}")  # first DM out
         with world.db.session() as session:
-            initiative = session.get(Initiative, n + 1)
+            initiative = session.get_one(Initiative, n + 1)
+            stakeholder = stakeholder_rows.stakeholder_by_user(session, initiative.team_id, user_id)
+            assert stakeholder is not None
             shifts.record(
                 session,
                 team_id=initiative.team_id,
                 initiative=InitiativeInfo.of(initiative),
-                stakeholder_id=stakeholder_rows.stakeholder_by_user(session, initiative.team_id, user_id).id,
+                stakeholder_id=saved_id(stakeholder),
                 touchpoint_id=touchpoint_id,
                 now=at,
                 tz="UTC",
@@ -220,7 +222,7 @@ def test_a_channel_the_app_cannot_post_in_fails_the_summary_and_tells_its_owner(
     assert told and "couldn't post the summary" in all_text(told[-1])
     # Once the channel is fixed, the day's next shift brings the summary back, with every shift of the day.
     with world.db.session() as session:
-        initiative = session.get(Initiative, 1)
+        initiative = session.get_one(Initiative, 1)
         shifts.record(
             session,
             team_id=initiative.team_id,
@@ -253,7 +255,7 @@ def test_shifts_on_another_day_get_a_message_of_their_own(slack, db):
     _pending_summaries(world, 1)
     world.run(NOON)
     with world.db.session() as session:
-        initiative = session.get(Initiative, 1)
+        initiative = session.get_one(Initiative, 1)
         tomorrow = shifts.record(
             session,
             team_id=initiative.team_id,

@@ -98,7 +98,7 @@ def story(checked_in):
     return app, world
 
 
-def _workbook(db: Database, scope: exporting.Scope, now: datetime) -> tuple[bytes, object]:
+def _workbook(db: Database, scope: exporting.Scope, now: datetime) -> tuple[bytes, Workbook]:
     out = io.BytesIO()
     with db.reading() as session:
         workbook.write(exporting.collect(session, scope, now, "Europe/London"), out)

@@ -138,7 +138,7 @@ def read_initiative_id(private_metadata: str | None) -> int | None:
 
 
 def read_measure(values) -> dict[str, str]:
-    found = {
+    found: dict[str, str] = {
         block: state_text(values, block)
         for block in (
             Block.MEASURE_NAME,

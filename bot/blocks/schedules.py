@@ -154,7 +154,8 @@ def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleS
 def read_schedule(values: Mapping) -> ScheduleForm:
     def chosen(block: Block) -> set[str]:
         options = state_of(values, block).get("selected_options")
-        return {o.get("value") for o in options if isinstance(o, Mapping)} if isinstance(options, list) else set()
+        given = [o.get("value") for o in options if isinstance(o, Mapping)] if isinstance(options, list) else []
+        return {v for v in given if isinstance(v, str)}
 
     send_time = state_of(values, Block.SEND_TIME).get("selected_time")
     kinds = chosen(Block.KINDS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ButtonElement, SectionBlock
+from slack_sdk.models.blocks import Block, ButtonElement, SectionBlock
 
 from bot.blocks import Message
 from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section, shorten
@@ -14,14 +14,17 @@ from bot.services.touchpoints import describe
 from storage.models import Question, ShiftRule
 
 PEOPLE_MAX = 45  # sections in one summary message, within Slack's 50 blocks
-_LABELS = {
+_LABELS: dict[str, str] = {
     ShiftRule.SAID_SHIFTED: "Said their priorities shifted",
     ShiftRule.IMPACT_REVISED: "Revised the impact they want",
     ShiftRule.MEASURE_ADDED: "Tracks something new",
     ShiftRule.MEASURE_DROPPED: "No longer mentions something they tracked",
     ShiftRule.NEW_FOCUS: "What matters most to them is new",
 }
-_RATINGS = {Question.ON_TRACK: "On-track rating dropped", Question.ALIGNMENT: "Alignment rating dropped"}
+_RATINGS: dict[str, str] = {
+    Question.ON_TRACK: "On-track rating dropped",
+    Question.ALIGNMENT: "Alignment rating dropped",
+}
 
 
 def label(line: ShiftLine) -> str:
@@ -95,7 +98,7 @@ def shift_summary(view: SummaryView) -> Message:
         f"{count} shift{'s' if count != 1 else ''} from {len(view.people)} stakeholder"
         f"{'s' if len(view.people) != 1 else ''}. Take the follow-up to talk it through with them."
     )
-    blocks = [section(heading)]
+    blocks: list[Block] = [section(heading)]
     shown = view.people[:PEOPLE_MAX]
     blocks += [_person_block(view, person) for person in shown]
     if len(view.people) > len(shown):
@@ -121,7 +124,7 @@ def recent_shifts(found: RecentShifts) -> Message:
             text=f"No priority shifts{plain} in the last 30 days.",
             blocks=[section(f"No priority shifts{where} in the last 30 days.")],
         )
-    blocks = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
+    blocks: list[Block] = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
     for shift in found.shifts:
         status = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else "no follow-up yet"
         blocks.append(

@@ -81,8 +81,8 @@ def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: 
             f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of",
         ),
     )
-    scored = [p for p in parts if p.score is not None]
-    value = round(100 * sum(p.weight * p.score for p in scored) / sum(p.weight for p in scored))
+    scored = [(p.weight, p.score) for p in parts if p.score is not None]
+    value = round(100 * sum(weight * score for weight, score in scored) / sum(weight for weight, _ in scored))
     return Alignment(value, parts)
 
 

@@ -105,6 +105,9 @@ def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -
         errors[Block.MISSED_AFTER] = "Give people longer than the reminder before a touchpoint counts as missed."
     if errors:
         raise FormInvalid(errors)
+    # Each of these that did not parse put its message in errors, raised above.
+    assert nth is not None and fiscal is not None and quiet is not None
+    assert reminder is not None and missed is not None
     schedule = Schedule(
         team_id=team_id,
         initiative_id=initiative_id,

@@ -317,7 +317,7 @@ def first_ask(
     """When a stakeholder gets the first two questions: now, if it is working hours on a working day in their zone
     (not a holiday, not a quiet period, not paused); otherwise the next allowed day at the schedule's send time."""
     local = now.astimezone(tz)
-    if is_paused(paused_until, tz, now):
+    if paused_until is not None and is_paused(paused_until, tz, now):
         return at_local(resume_day(cadence, paused_until, is_holiday), cadence.send_time, tz)
     start, end = WORKING_HOURS
     if allowed(cadence, local.date(), is_holiday) and start <= local.time() < end:

@@ -17,6 +17,7 @@ from bot.services.alignment import WINDOW, Alignment, alignment
 from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
 from storage import reporting
+from storage.models import saved_id
 from storage.repositories import digests as digest_rows
 from storage.repositories import team_settings as team_rows
 
@@ -292,7 +293,7 @@ def claim(session: Session, team_id: str, week: str, channel_id: str, now: datet
 def reclaim_stale(session: Session, now: datetime, lease: timedelta) -> list[Posting]:
     """Digests whose poster stopped part-way, taken over by the caller."""
     return [
-        Posting(p.id, p.team_id, p.week, p.channel_id, p.parts_posted, p.thread_ts, p.attempts)
+        Posting(saved_id(p), p.team_id, p.week, p.channel_id, p.parts_posted, p.thread_ts, p.attempts)
         for p in digest_rows.reclaim_stale_digests(session, now, now - lease)
     ]
 

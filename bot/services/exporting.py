@@ -20,7 +20,7 @@ from bot.services.answers import QUESTIONS
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
 from storage import exporting as rows
-from storage.models import Question
+from storage.models import Question, saved_id
 from storage.repositories import shifts as shift_rows
 from storage.repositories import stakeholders as stakeholder_rows
 
@@ -110,7 +110,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
     if mine is not None:  # only the initiatives they are a stakeholder of
         theirs = {name for name, _, _ in rows.pairs(*args, mine)}
         initiatives = [i for i in initiatives if i.name in theirs]
-    agreed = measures.rows_of(session, [i.id for i in initiatives]) if mine is None else {}
+    agreed = measures.rows_of(session, [saved_id(i) for i in initiatives]) if mine is None else {}
     plan = _plan(session, scope, initiatives, agreed, now) if mine is None else []
     series = _series(session, scope, agreed) if mine is None else []
     question_label = {
@@ -257,7 +257,15 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
             wrap=frozenset({4}),
         ),
     ]
-    return ExportData(scope.title, local(now), tz, plan, sheets, rows.responses_by_month(*args, mine), series)
+    return ExportData(
+        scope.title,
+        now.astimezone(zone).replace(tzinfo=None),
+        tz,
+        plan,
+        sheets,
+        rows.responses_by_month(*args, mine),
+        series,
+    )
 
 
 def _plan(
@@ -280,7 +288,8 @@ def _plan(
             if (initiative.id, s.id, Question.IMPACT) in texts
         )
         rows_here = tuple(agreed.get(initiative.id, ()))
-        short, long = [], []
+        short: list[str] = []
+        long: list[str] = []
         for m in rows_here:
             if m.target is None:
                 continue

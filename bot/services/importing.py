@@ -24,12 +24,15 @@ from bot.services.initiatives import NewInitiative, Person, name_key
 from storage.repositories import initiatives as initiative_rows
 
 INITIATIVES, STAKEHOLDERS = "Initiatives", "Stakeholders"
-REQUIRED = {INITIATIVES: ("Name", "Business goal"), STAKEHOLDERS: ("Initiative", "Slack user ID")}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    INITIATIVES: ("Name", "Business goal"),
+    STAKEHOLDERS: ("Initiative", "Slack user ID"),
+}
 SHOWN_MAX = 50
 _USER = re.compile(f"^{USER_ID}$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _YES, _NO = {"", "true", "yes", "y", "1"}, {"false", "no", "n", "0"}
-_FORM_COLUMNS = {
+_FORM_COLUMNS: dict[str, str] = {
     Block.NAME: "Name",
     Block.GOAL: "Business goal",
     Block.DESCRIPTION: "Description",
@@ -223,6 +226,7 @@ def _stakeholders(
         if problem:
             problems.append(Problem(STAKEHOLDERS, row.number, _column(row, "Slack user ID"), problem))
             continue
+        assert person is not None  # an id the directory does not know is a problem, reported above
         tz = reading.text(v.get("time zone")) or person.tz
         try:
             if tz:

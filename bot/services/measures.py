@@ -14,7 +14,7 @@ from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.services.initiatives import by_name, name_key
 from bot.services.shift_rules import measures_in
-from storage.models import Direction, Measure, Question, ReadingStatus
+from storage.models import Direction, Measure, Question, ReadingStatus, saved_id
 from storage.repositories import answers as answer_rows
 from storage.repositories import initiatives as initiative_rows
 from storage.repositories import measures as measure_rows
@@ -65,11 +65,11 @@ class MeasureForm:
 def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
     initiative = by_name(session, team_id, initiative_name)
     people = stakeholder_rows.stakeholders_of(session, initiative.id)
-    said = answer_rows.latest_answers_for(session, [(initiative.id, s.id) for s in people], [Question.TRACKING])
+    said = answer_rows.latest_answers_for(session, [(initiative.id, saved_id(s)) for s in people], [Question.TRACKING])
     tracking = tuple(
-        Tracking(s.id, s.user_id, said[(initiative.id, s.id)][Question.TRACKING])
+        Tracking(saved_id(s), s.user_id, said[(initiative.id, saved_id(s))][Question.TRACKING])
         for s in people
-        if (initiative.id, s.id) in said
+        if (initiative.id, saved_id(s)) in said
     )
     measures = tuple(rows_of(session, [initiative.id]).get(initiative.id, ()))
     agreed = {name_key(m.name) for m in measures}
@@ -84,9 +84,9 @@ def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
         initiative.id,
         initiative.name,
         tracking,
-        tuple((s.id, s.display_name or s.user_id) for s in people),
+        tuple((saved_id(s), s.display_name or s.user_id) for s in people),
         measures,
-        owner if owner is not None else (people[0].id if people else None),
+        owner if owner is not None else (saved_id(people[0]) if people else None),
         name,
     )
 
@@ -94,13 +94,14 @@ def form(session: Session, team_id: str, initiative_name: str) -> MeasureForm:
 def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[MeasureRow]]:
     """Each initiative's active measures with their latest reading: two queries for any number of initiatives."""
     measures = measure_rows.measures_of(session, initiative_ids)
-    latest = measure_rows.latest_readings(session, [m.id for m, _, _ in measures])
+    latest = measure_rows.latest_readings(session, [saved_id(m) for m, _, _ in measures])
     found: dict[int, list[MeasureRow]] = {}
     for measure, owner_user_id, owner_name in measures:
-        value, on = latest.get(measure.id, (None, None))
+        reading = latest.get(saved_id(measure))
+        value, on = reading if reading is not None else (None, None)
         found.setdefault(measure.initiative_id, []).append(
             MeasureRow(
-                measure.id,
+                saved_id(measure),
                 measure.name,
                 owner_user_id,
                 measure.source,
@@ -215,7 +216,8 @@ def owned(session: Session, initiative_id: int, stakeholder_id: int) -> tuple[Me
 def validate_readings(measures: tuple[MeasureRow, ...], given: Mapping[int, tuple[str, str]]) -> tuple[dict, dict]:
     """(readings by measure id as (status, value), errors by block id) from what the check-in form held:
     for each measure, the number typed and the "no change" / "don't know" choice. All optional."""
-    readings, errors = {}, {}
+    readings: dict[int, tuple[ReadingStatus, float | None]] = {}
+    errors: dict[str, str] = {}
     for measure in measures:
         typed, chose = given.get(measure.id, ("", ""))
         try:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.services import calendar
-from storage.models import TouchpointStatus
+from storage.models import TouchpointStatus, saved_id
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
 from storage.repositories import touchpoints as touchpoint_rows
@@ -54,7 +54,7 @@ def plan(
     touchpoint_rows.add_touchpoints(
         session, new
     )  # a concurrent planner's identical row is ignored (unique instance key)
-    planning_rows.set_planned(session, [pair.id for pair, _, _, _ in rows], True)
+    planning_rows.set_planned(session, [saved_id(pair) for pair, _, _, _ in rows], True)
     return len(rows)
 
 

@@ -400,9 +400,9 @@ def _compound(word: str) -> str:
 
 _CONCEPT: dict[str, str] = {}
 for _line in _SYNONYMS:
-    _words = [_stem(_compound(w)) for w in _line.split()]
-    for _word in _words:
-        _CONCEPT[_word] = _words[0]
+    _stems = [_stem(_compound(w)) for w in _line.split()]
+    for _word in _stems:
+        _CONCEPT[_word] = _stems[0]
 
 
 def _fold(word: str) -> str | None:

@@ -112,6 +112,8 @@ class PatientRetryHandler(RetryHandler):
         error: Exception | None = None,
     ) -> None:
         kind = self._kind(response)
+        if kind is None or response is None:
+            return  # can_retry retries only rate limits and server errors, each of which came with a response
         if state.custom_values is None:
             state.custom_values = {}
         count = state.custom_values.get(kind, 0)

@@ -47,7 +47,7 @@ def save_edit(
             active,
             people,
             deps.clock(),
-            deps.settings.ld_channel_id,
+            deps.ld_team.ld_channel(team_id),
             deps.settings.touchpoint_tz,
         )
 

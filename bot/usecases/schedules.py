@@ -6,13 +6,13 @@ from datetime import date
 
 from bot.runtime import Deps
 from bot.services import cadence, digest, planning, touchpoints
-from bot.services.cadence import ScheduleForm
+from bot.services.cadence import ScheduleForm, ScheduleSettings
 from bot.services.digest import DigestTime
+from bot.services.initiatives import InitiativeInfo
 from bot.services.planning import UpcomingRow
-from storage.models import Initiative, Schedule
 
 
-def find(deps: Deps, team_id: str, initiative_name: str) -> tuple[Initiative, Schedule]:
+def find(deps: Deps, team_id: str, initiative_name: str) -> tuple[InitiativeInfo, ScheduleSettings]:
     with deps.db.reading() as session:
         return cadence.find(session, team_id, initiative_name)
 

@@ -13,7 +13,9 @@ def take(deps: Deps, team_id: str, summary_id: int, stakeholder_id: int, user_id
     with deps.db.session() as session:
         view = shifts.follow_up(session, team_id, summary_id, stakeholder_id, user_id, deps.clock())
     message = blocks.shift_summary(view)
-    deps.slack.update(view.channel_id, view.message_ts or message_ts, message.text, message.blocks)
+    ts = view.message_ts or message_ts
+    if ts is not None:  # a summary that never reached the channel has no message to update
+        deps.slack.update(view.channel_id, ts, message.text, message.blocks)
     deps.home.after_activity(team_id, [])  # the L&D members' open Homes
 
 
