@@ -134,6 +134,7 @@ class Demo:
         self.say("Olu has not answered yet; Mei and Sam have. Everything they said is stored with its history.")
         self.home("U0SAM", "Sam opens Touchpoint's Home tab")
         self.home("U0LENA", "Lena opens Touchpoint's Home tab")
+        self.edit()
         self.pass_at(self.next_reminder())  # Olu's first DM: one reminder, three working days on
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
@@ -374,6 +375,19 @@ class Demo:
             if channel in (user_id, self.slack.dm_channel(user_id)):
                 return f"a DM to {name}"
         return "#" + self.names.get(channel, channel)
+
+    def edit(self) -> None:
+        """An initiative changes after it opened: Lena edits its description (the Home's Edit opens the same modal)."""
+        self.step("Lena types", "/touchpoint edit Sales onboarding refresh")
+        opened = len(self.slack.views_for("U0LENA"))
+        self.ws.slash("U0LENA", "edit Sales onboarding refresh")
+        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA")[opened:])[-1]
+        self.show_new()
+        description = "A six-week blended programme for every new AE, now with a handover-to-CS module."
+        self.step("Lena changes the description and saves", description)
+        self.ws.submit("U0LENA", view, {Block.DESCRIPTION: description})
+        self.settle()
+        self.show_new()
 
     def home(self, user_id: str, what: str) -> None:
         """The person opens the app's Home tab: Touchpoint publishes it after the ack; shown as they see it."""

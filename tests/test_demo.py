@@ -48,6 +48,7 @@ def assert_whole_story(out: str) -> None:
     lena_home = out.split("Home of @Lena Park", 1)[1].split("└ ┘", 1)[0]
     assert "Needs a conversation this week" in lena_home and "@Olu Adeyemi has not answered" in lena_home
     assert "Sales onboarding refresh · alignment" in lena_home and "[ New initiative ]" in lena_home
+    assert "┌ Edit initiative ┐" in out and "Sales onboarding refresh changed (recorded in its change log)" in out
     assert "A gentle reminder: the two questions about Sales onboarding refresh" in out  # Olu, three working days on
     # Check-ins at 10:00 in each stakeholder's zone and a quarterly review, in whichever order the calendar has them.
     assert re.search(r"(monthly check-in|quarterly review) · @Mei Tanaka", out) and "10:00 in Asia/Tokyo" in out
