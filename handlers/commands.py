@@ -87,7 +87,7 @@ def _list_command(call: _Call) -> None:
 
 def _edit(call: _Call) -> None:
     if not call.rest:
-        raise UserError("Which initiative? For example: `/touchpoint edit Sales onboarding refresh`")
+        raise UserError(f"Which initiative? For example: `{COMMAND} edit Sales onboarding refresh`")
     editing = initiative_changes.edit_form(call.deps, call.team_id, name=call.rest)
     call.open_modal(blocks.new_initiative_modal(call.deps.ld_team.ld_channel(call.team_id), editing))
 
@@ -96,7 +96,7 @@ def _set_open(open_: bool) -> Callable[[_Call], None]:
     def run(call: _Call) -> None:
         if not call.rest:
             verb = Subcommand.REOPEN if open_ else Subcommand.CLOSE
-            raise UserError(f"Which initiative? For example: `/touchpoint {verb} Sales onboarding refresh`")
+            raise UserError(f"Which initiative? For example: `{COMMAND} {verb} Sales onboarding refresh`")
         user_id = call.command.get("user_id", "")
         change = initiative_changes.set_open(call.deps, call.team_id, user_id, call.rest, open_)
         call.reply(change_blocks.changed(change, call.deps.clock()))
@@ -116,7 +116,7 @@ def _upcoming(call: _Call) -> None:
 
 def _schedule(call: _Call) -> None:
     if not call.rest:
-        raise UserError("Which initiative? For example: `/touchpoint schedule Sales onboarding refresh`")
+        raise UserError(f"Which initiative? For example: `{COMMAND} schedule Sales onboarding refresh`")
     initiative, schedule = schedules.find(call.deps, call.team_id, call.rest)
     call.open_modal(schedule_blocks.schedule_modal(initiative.id, initiative.name, schedule))
 
@@ -128,8 +128,8 @@ def _digest(call: _Call) -> None:
         return call.open_modal(digest_blocks.digest_settings_modal(when, deps.ld_team.ld_channel(call.team_id)))
     if call.rest:
         raise UserError(
-            "`/touchpoint digest` sends you a preview of this week's digest; "
-            "`/touchpoint digest settings` sets when and where it goes."
+            f"`{COMMAND} digest` sends you a preview of this week's digest; "
+            f"`{COMMAND} digest settings` sets when and where it goes."
         )
     call.ack(text="Putting your preview together…", response_type="ephemeral")
     week = schedules.current_digest_week(deps, call.team_id)
@@ -180,7 +180,7 @@ def _import(call: _Call) -> None:
 
 def _measures(call: _Call) -> None:
     if not call.rest:
-        raise UserError("Which initiative? For example: `/touchpoint measures Sales onboarding refresh`")
+        raise UserError(f"Which initiative? For example: `{COMMAND} measures Sales onboarding refresh`")
     call.open_modal(measure_blocks.measure_modal(measures.form(call.deps, call.team_id, call.rest)))
 
 
@@ -213,7 +213,7 @@ _PAUSE = re.compile(rf"^<@({USER_ID})(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IG
 def _pause(deps: Deps, team_id: str, text: str) -> Message:
     match = _PAUSE.match(text)
     if not match:
-        raise UserError("Say who and until when, for example: `/touchpoint pause @sam until 2027-01-15`")
+        raise UserError(f"Say who and until when, for example: `{COMMAND} pause @sam until 2027-01-15`")
     user_id, until = match.group(1), parse_day(match.group(2), deps.clock())
     moved = schedules.pause(deps, team_id, user_id, until)
     return schedule_blocks.paused(user_id, until, moved, self_service=False)

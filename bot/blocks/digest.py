@@ -14,12 +14,12 @@ from slack_sdk.models.views import View
 
 from bot.blocks import Message
 from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
-from bot.ids import Block, Callback, Element
+from bot.ids import COMMAND, Block, Callback, Element
 from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
 
 BLOCKS_PER_MESSAGE = 45  # Slack allows 50 per message
 SILENT_NAMED = 10
-INDEX_HELP = "Alignment index 0-100: `/touchpoint alignment <initiative>` shows its parts and how it is made."
+INDEX_HELP = f"Alignment index 0-100: `{COMMAND} alignment <initiative>` shows its parts and how it is made."
 
 
 def _people(user_ids: tuple[str, ...], count: int, limit: int) -> str:
@@ -42,7 +42,7 @@ def attention_line(item: Attention) -> str:
         ),
         "no_impact": lambda: f"{name}: no stakeholder has said what impact they want yet",
         "no_tracking": lambda: f"{name}: nothing tracked yet that would show it working",
-        "no_measure": lambda: f"{name}: no success measure agreed yet (`/touchpoint measures`)",
+        "no_measure": lambda: f"{name}: no success measure agreed yet (`{COMMAND} measures`)",
         "low": lambda: f"{name}: alignment index is {item.value}",
         "no_stakeholders": lambda: f"{name}: has no active stakeholders",
     }[item.reason]()
@@ -129,7 +129,7 @@ def alignment_report(report: AlignmentReport) -> Message:
     if not report.initiatives:
         return Message(
             text="No active initiatives yet.",
-            blocks=[section("No active initiatives yet. `/touchpoint new` opens one.")],
+            blocks=[section(f"No active initiatives yet. `{COMMAND} new` opens one.")],
         )
     shown = report.initiatives[: BLOCKS_PER_MESSAGE - 3]
     lines = [f"• *{escape(i.name)}* · {index_text(i)}" for i in shown]
@@ -140,7 +140,7 @@ def alignment_report(report: AlignmentReport) -> Message:
         blocks.append(
             context(f"Showing the lowest {len(shown)} of {len(report.initiatives)}; the weekly digest lists them all.")
         )
-    blocks.append(context(how + " `/touchpoint alignment <initiative>` shows one initiative's parts."))
+    blocks.append(context(how + f" `{COMMAND} alignment <initiative>` shows one initiative's parts."))
     return Message(text="Alignment index by initiative", blocks=blocks)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.blocks import Message
 from bot.blocks.common import context, escape, section
+from bot.ids import COMMAND
 from bot.services.importing import Imported
 
 TEMPLATE_COMMENT = (
@@ -15,7 +16,7 @@ TEMPLATE_COMMENT = (
 def import_instructions() -> Message:
     text = (
         "*Importing initiatives from a workbook*\n"
-        "1. Start from an export (`/touchpoint export`) or the blank template (`/touchpoint import template`).\n"
+        f"1. Start from an export (`{COMMAND} export`) or the blank template (`{COMMAND} import template`).\n"
         "2. Send the .xlsx to me in our DM (the Messages tab of Touchpoint), with the message `import`.\n"
         "It is all or nothing: if any row has a problem, nothing is imported and I list every problem by sheet, "
         "row and column. Up to 10 MB and 100,000 rows."
@@ -35,7 +36,7 @@ def imported(file_name: str, done: Imported) -> Message:
             section(text),
             context(
                 f"Each stakeholder gets the two alignment questions in a DM with the next scheduling pass "
-                f"({done.kickoffs} DMs). `/touchpoint list` shows the initiatives."
+                f"({done.kickoffs} DMs). `{COMMAND} list` shows the initiatives."
             ),
         ],
     )

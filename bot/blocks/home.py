@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 from bot.blocks.common import SECTION_TEXT_MAX, channel, context, date, escape, mention, quoted_sections, section
 from bot.blocks.digest import INDEX_HELP, attention_line, initiative_text
 from bot.blocks.touchpoints import actions_block_id
-from bot.ids import Action
+from bot.ids import COMMAND, Action
 from bot.services.home import HomeMeasure, LdHome, StakeholderHome, StakeholderInitiative
 from storage.models import Direction, TouchpointKind
 
@@ -110,7 +110,7 @@ def _initiative_blocks(i: StakeholderInitiative) -> list[Block]:
     if i.measures:
         lines = [_measure_line(m) for m in i.measures[:MEASURES_SHOWN]]
         if len(i.measures) > MEASURES_SHOWN:
-            lines.append(f"…and {len(i.measures) - MEASURES_SHOWN} more in `/touchpoint export mine`")
+            lines.append(f"…and {len(i.measures) - MEASURES_SHOWN} more in `{COMMAND} export mine`")
         blocks.append(section(_fit("*Success measures you report*\n" + "\n".join(lines))))
     if i.open_touchpoint:
         t = i.open_touchpoint
@@ -175,7 +175,7 @@ def _own_blocks(home: StakeholderHome, budget: int) -> list[Block]:
             continue
         blocks += more
     if left_out:
-        blocks.append(context(f"…and {left_out} more initiatives: `/touchpoint export mine` has all your answers."))
+        blocks.append(context(f"…and {left_out} more initiatives: `{COMMAND} export mine` has all your answers."))
     return blocks
 
 

@@ -25,7 +25,7 @@ from bot.blocks.common import (
     state_of,
     state_text,
 )
-from bot.ids import Block, Callback, Element
+from bot.ids import COMMAND, Block, Callback, Element
 from bot.services.measures import NAME_MAX, SOURCE_MAX, UNIT_MAX, MeasureForm, MeasureRow
 from storage.models import Direction
 
@@ -159,6 +159,6 @@ def read_measure(values) -> dict[str, str]:
 def measure_saved(initiative_name: str, name: str) -> Message:
     text = (
         f"*{escape(name)}* is now a success measure of *{escape(initiative_name)}*. Its owner will be asked for "
-        f"the latest value in each monthly check-in. `/touchpoint measures {escape(initiative_name)}` adds another."
+        f"the latest value in each monthly check-in. `{COMMAND} measures {escape(initiative_name)}` adds another."
     )
     return Message(text=text, blocks=[section(text)])

@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import Block, ButtonElement, SectionBlock
 
 from bot.blocks import Message
 from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section, shorten
-from bot.ids import Action
+from bot.ids import COMMAND, Action
 from bot.services.digest import day_label
 from bot.services.shift_rules import STRENGTHS
 from bot.services.shifts import PersonShifts, RecentShifts, ShiftLine, SummaryView
@@ -105,11 +105,11 @@ def shift_summary(view: SummaryView) -> Message:
         blocks.append(
             context(
                 f"…and {len(view.people) - len(shown)} more stakeholders: "
-                f"`/touchpoint shifts {escape(view.initiative_name)}` lists every shift."
+                f"`{COMMAND} shifts {escape(view.initiative_name)}` lists every shift."
             )
         )
     blocks.append(
-        context("Shifts are found by rules on the answers; each says what it saw. `/touchpoint help` explains them.")
+        context(f"Shifts are found by rules on the answers; each says what it saw. `{COMMAND} help` explains them.")
     )
     people = ", ".join(mention(p.user_id) for p in view.people[:10])
     return Message(text=f"{escape(view.initiative_name)}: {count} priority shift(s) from {people}", blocks=blocks)
@@ -137,7 +137,7 @@ def recent_shifts(found: RecentShifts) -> Message:
         hint = (
             ""
             if found.initiative_name
-            else " Name an initiative to see only its shifts: `/touchpoint shifts <initiative>`."
+            else f" Name an initiative to see only its shifts: `{COMMAND} shifts <initiative>`."
         )
         blocks.append(context(f"Showing the latest {len(found.shifts)} of {found.total}.{hint}"))
     return Message(text=f"{found.total} priority shift(s) in the last 30 days", blocks=blocks)

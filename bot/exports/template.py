@@ -7,12 +7,13 @@ from typing import IO
 from openpyxl import Workbook
 
 from bot.exports.workbook import TITLE, safe_cell, table
+from bot.ids import COMMAND
 from bot.services.exporting import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS, Sheet
 
 HOW_TO = (
     "Fill in one row per initiative on the Initiatives sheet, and one row per stakeholder of an initiative on the "
     "Stakeholders sheet. Then run `touchpoint import FILE.xlsx`, or send the file to Touchpoint in a DM after "
-    "`/touchpoint import`.",
+    f"`{COMMAND} import`.",
     "Initiatives: Name and Business goal are required. Summary channel is a channel id (C0123ABCD; empty: the L&D "
     "channel). Owner is the Slack user id of the L&D member who owns it (empty: whoever imports). Active: TRUE or FALSE.",
     "Stakeholders: Initiative is the initiative's name as on the Initiatives sheet; Slack user ID is the person's id "

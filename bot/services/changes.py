@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
+from bot.ids import COMMAND
 from bot.services import calendar
 from bot.services.calendar import country_of
 from bot.services.initiatives import (
@@ -158,7 +159,7 @@ def retire_measure(session: Session, team_id: str, user_id: str, text: str, now:
     initiative_name, _, measure_name = text.rpartition("/")
     if not initiative_name.strip() or not measure_name.strip():
         raise UserError(
-            "Say which initiative and which measure, for example: `/touchpoint retire Sales onboarding / Ramp time`"
+            f"Say which initiative and which measure, for example: `{COMMAND} retire Sales onboarding / Ramp time`"
         )
     initiative = by_name(session, team_id, initiative_name.strip())
     measure = change_rows.measure_named(session, initiative.id, name_key(measure_name))
@@ -218,7 +219,7 @@ class _Log:
 def _initiative(session: Session, team_id: str, initiative_id: int) -> Initiative:
     initiative = initiative_rows.initiative_by_id(session, team_id, initiative_id)
     if initiative is None:
-        raise UserError("That initiative no longer exists. `/touchpoint list --all` shows them all.")
+        raise UserError(f"That initiative no longer exists. `{COMMAND} list --all` shows them all.")
     return initiative
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
-from bot.ids import Block
+from bot.ids import COMMAND, Block
 from bot.services.alignment import WINDOW, Alignment, alignment
 from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
@@ -334,7 +334,7 @@ def alignment_report(session: Session, team_id: str, name: str, now: datetime, w
     key = name_key(name)
     match = tuple(i for i in found.initiatives if name_key(i.name) == key)
     if not match:
-        raise UserError(f"I can't find an active initiative called “{name}”. `/touchpoint list` shows them all.")
+        raise UserError(f"I can't find an active initiative called “{name}”. `{COMMAND} list` shows them all.")
     return AlignmentReport(match, named=True)
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
+from bot.ids import COMMAND
 from bot.services import alignment, measures
 from bot.services.alignment import Alignment
 from bot.services.answers import QUESTIONS
@@ -52,7 +53,7 @@ def scope_for(session: Session, team_id: str, what: str, user_id: str, *, is_ld_
         return Scope(team_id, None, stakeholder.id, title="Your answers")
     if not is_ld_member:
         raise NotAllowed(
-            "Only L&D members can export initiatives. `/touchpoint export mine` gives you your own answers."
+            f"Only L&D members can export initiatives. `{COMMAND} export mine` gives you your own answers."
         )
     if what:
         initiative = by_name(session, team_id, what)

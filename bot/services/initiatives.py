@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
-from bot.ids import Block
+from bot.ids import COMMAND, Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services import calendar
 from bot.services.calendar import country_of
@@ -117,7 +117,7 @@ def by_name(session: Session, team_id: str, name: str) -> InitiativeInfo:
     """The initiative called `name` (in any case), or a message saying how to find the right name."""
     initiative = initiative_rows.initiative_by_name(session, team_id, name_key(name))
     if initiative is None:
-        raise UserError(f"I can't find an initiative called “{name}”. `/touchpoint list` shows them all.")
+        raise UserError(f"I can't find an initiative called “{name}”. `{COMMAND} list` shows them all.")
     return InitiativeInfo.of(initiative)
 
 
