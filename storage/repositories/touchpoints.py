@@ -201,14 +201,13 @@ def clear_reminded(session: Session, touchpoint_id: int) -> None:
     session.execute(update(Touchpoint).where(col(Touchpoint.id) == touchpoint_id).values(reminded_at=None))
 
 
-def close_touchpoint(
-    session: Session, touchpoint_id: int, status: str, *, only_if: str = TouchpointStatus.SENT
-) -> bool:
+def close_touchpoint(session: Session, touchpoint_id: int, status: str) -> bool:
+    """Close a sent touchpoint (answered, skipped, missed…); False if it was not open any more."""
     return (
         rows_matched(
             session,
             update(Touchpoint)
-            .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == only_if)
+            .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENT)
             .values(status=status),
         )
         == 1
