@@ -120,7 +120,7 @@ class Demo:
             "U0SAM",
             "Sam, revising his answers",
             "New AEs closing their first deal inside 30 days, fewer leaving in year one, and cleaner handovers to CS.",
-            "Time to first closed deal and quota attainment by tenure (Salesforce); regretted attrition (HR).",
+            "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.",
         )
 
         self.step("Lena types", "/touchpoint list")
