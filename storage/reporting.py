@@ -125,7 +125,20 @@ def traffic(
                 )
             ),
         )
-        .where(col(Touchpoint.team_id) == team_id, due >= now - window, due <= now + ahead)
+        # A stakeholder removed from the initiative no longer counts in its figures (their history stays in exports).
+        .join(
+            InitiativeStakeholder,
+            and_(
+                col(InitiativeStakeholder.initiative_id) == col(Touchpoint.initiative_id),
+                col(InitiativeStakeholder.stakeholder_id) == col(Touchpoint.stakeholder_id),
+            ),
+        )
+        .where(
+            col(Touchpoint.team_id) == team_id,
+            due >= now - window,
+            due <= now + ahead,
+            col(InitiativeStakeholder.removed_at).is_(None),
+        )
         .group_by(col(Touchpoint.initiative_id))
     )
     return {row[0]: Traffic(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}

@@ -126,6 +126,21 @@ def test_a_stakeholder_removed_is_asked_nothing_more_and_no_longer_counted(app):
     assert len(app.slack.messages_in(app.slack.dm_channel(SAM))) == 1  # back, with their kickoff answered: no kickoff
 
 
+def test_the_responses_of_a_removed_stakeholder_leave_the_index(app):
+    open_initiative(app, LENA, stakeholders=[SAM, OLU])
+    answer(app, SAM, "New reps close a deal in their first month", "Time to first deal")
+    answer(app, OLU, "Fewer handovers dropped", "Handover tickets")
+
+    def responses() -> str:
+        with app.db.reading() as session:
+            [index] = alignment.for_team(session, TEAM, WORKING_AFTERNOON + timedelta(hours=1)).values()
+        return next(p.detail for p in index.parts if p.label == "Responses")
+
+    assert responses().startswith("2 of 2 touchpoints answered")
+    _edit(app, {Block.STAKEHOLDERS: [SAM]})
+    assert responses().startswith("1 of 1 touchpoints answered")  # Olu's answered kickoff no longer counts
+
+
 def test_closing_stops_every_touchpoint_and_reopening_asks_afresh(app):
     open_initiative(app, LENA, stakeholders=[SAM])
     closed = app.workspace.slash(LENA, f"close {NAME}")
