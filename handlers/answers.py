@@ -76,10 +76,12 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
             readings,
         )
     except FormInvalid as exc:
-        return ack(response_action="errors", errors=exc.errors)
+        ack(response_action="errors", errors=exc.errors)
+        return
     except TouchpointClosed as exc:
         first_input = next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), Block.IMPACT)
-        return ack(response_action="errors", errors={first_input: exc.message})
+        ack(response_action="errors", errors={first_input: exc.message})
+        return
     ack()
     if recorded is None:  # a correction that changed nothing (or the same one again): nothing to post
         return

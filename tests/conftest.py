@@ -218,8 +218,7 @@ WORKING_AFTERNOON = datetime(2027, 1, 5, 15, tzinfo=UTC)
 
 def _on_working_afternoon(server: AppServer, slack: FakeSlackApi) -> Iterator[Running]:
     with freeze_time(WORKING_AFTERNOON, tick=True):
-        server.start()
-        yield server.running
+        yield server.start()
         # Stopped inside the frozen clock: an HTTP server thread still asking the time while freezegun unwinds
         # raises in that thread (IndexError in freezegun), which fails the test's teardown at random.
         server.stop()

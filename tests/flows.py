@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from freezegun import freeze_time
 from sqlmodel import select
 
@@ -26,7 +28,12 @@ def open_initiative(
     reply = app.workspace.slash(user_id, "new")
     assert reply.status == 200, reply
     view = app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
-    values = {Block.NAME: name, Block.GOAL: goal, Block.STAKEHOLDERS: stakeholders, Block.DESCRIPTION: description}
+    values: dict[str, Any] = {
+        Block.NAME: name,
+        Block.GOAL: goal,
+        Block.STAKEHOLDERS: stakeholders,
+        Block.DESCRIPTION: description,
+    }
     if channel:
         values[Block.CHANNEL] = channel
     reply = app.workspace.submit(user_id, view, values)

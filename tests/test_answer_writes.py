@@ -72,7 +72,7 @@ def test_two_sends_of_one_form_at_once_store_two_versions_without_colliding(slac
     racing = Racing(db.url, sent_twice)
     second = answers.submit(racing, TEAM, touchpoint_id, OLU, {**TEXTS, "impact": "Fewer leave in year one"}, now)
     racing.dispose()
-    assert second.version == 2 and second.previous["impact"] == TEXTS["impact"]
+    assert second is not None and second.version == 2 and second.previous["impact"] == TEXTS["impact"]
     assert sorted((a.question, a.version) for a in _rows(db, Answer)) == [
         ("impact", 1),
         ("impact", 2),

@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from sqlalchemy import update
+from sqlmodel import col
 
 from bot.blocks import touchpoints as tb
 from bot.ids import Action, Block
 from bot.limits import ANSWER_MAX, NAME_MAX
 from bot.services.touchpoints import Outgoing
-from storage.models import Question, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus
+from storage.models import Question, Stakeholder, Touchpoint, TouchpointKind, TouchpointStatus, saved_id
 from tests.conftest import LENA, OLU, SAM
 from tests.flows import all_text, notices_to, open_form, open_initiative, rows, submit_form
 from tests.scheduling_world import World
@@ -57,7 +59,8 @@ def test_a_full_bundle_and_its_reminder_are_valid_block_kit_with_every_state(kin
         assert_valid_message(message.text, [b.to_dict() for b in message.blocks])
         assert "<!channel>" not in str([b.to_dict() for b in message.blocks]) and "<!channel>" not in message.text
     open_ones = tb.bundle_message([_outgoing(n, kind=kind) for n in range(tb.BUNDLE_MAX)])
-    buttons = [e for b in open_ones.blocks if b.type == "actions" for e in b.elements]
+    elements = [e for b in open_ones.blocks if isinstance(b, ActionsBlock) for e in b.elements]
+    buttons = [e for e in elements if isinstance(e, ButtonElement)]
     assert [e.value for e in buttons if e.action_id == Action.OPEN_ANSWER] == [str(n) for n in range(tb.BUNDLE_MAX)]
 
 
@@ -101,7 +104,7 @@ def test_a_person_on_three_initiatives_gets_one_check_in_dm_and_acts_on_each_fro
     assert {(t.channel_id, t.message_ts) for t in touchpoints} == {(bundle.channel, bundle.ts)}
     assert sorted(bundle.metadata["event_payload"]["touchpoints"]) == [t.id for t in touchpoints]
     assert all(name in all_text(bundle) for name in NAMES)
-    assert [a["block_id"] for a in _actions(bundle)] == [tb.actions_block_id(t.id) for t in touchpoints]
+    assert [a["block_id"] for a in _actions(bundle)] == [tb.actions_block_id(saved_id(t)) for t in touchpoints]
     # Olu, on one initiative, sees today's DM.
     [olu_dm] = _checkins(world, OLU)
     assert "Monthly check-in: Sales onboarding refresh" in all_text(olu_dm) and len(_actions(olu_dm)) == 1
@@ -109,21 +112,23 @@ def test_a_person_on_three_initiatives_gets_one_check_in_dm_and_acts_on_each_fro
     # Answering the second initiative: the DM is rebuilt, the other two keep their buttons.
     first, second, third = touchpoints
     with freeze_time(FEBRUARY + timedelta(minutes=5), tick=True):
-        app.workspace.click(SAM, bundle.channel, bundle.ts, Action.OPEN_ANSWER, block_id=tb.actions_block_id(second.id))
+        app.workspace.click(
+            SAM, bundle.channel, bundle.ts, Action.OPEN_ANSWER, block_id=tb.actions_block_id(saved_id(second))
+        )
         view = app.slack.wait_for(lambda: app.slack.views_for(SAM))[-1]
     assert f'"touchpoint": {second.id}' in view["private_metadata"]
     values = {Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "Fewer incidents", Block.ON_TRACK: "4"}
     assert submit_form(app, SAM, view, values, FEBRUARY + timedelta(minutes=6)).body == ""
     updated = app.slack.message(bundle.channel, bundle.ts)
-    assert [a["block_id"] for a in _actions(updated)] == [tb.actions_block_id(t.id) for t in (first, third)]
+    assert [a["block_id"] for a in _actions(updated)] == [tb.actions_block_id(saved_id(t)) for t in (first, third)]
     assert "Leadership programme*: answered" in all_text(updated)
 
     # Skipping the third: rebuilt again from every touchpoint's state, the first still open.
     with freeze_time(FEBRUARY + timedelta(minutes=10), tick=True):
-        app.workspace.click(SAM, bundle.channel, bundle.ts, Action.SKIP, block_id=tb.actions_block_id(third.id))
+        app.workspace.click(SAM, bundle.channel, bundle.ts, Action.SKIP, block_id=tb.actions_block_id(saved_id(third)))
         app.settle()
     shown = app.slack.responses[-1]
-    assert [b["block_id"] for b in shown["blocks"] if b["type"] == "actions"] == [tb.actions_block_id(first.id)]
+    assert [b["block_id"] for b in shown["blocks"] if b["type"] == "actions"] == [tb.actions_block_id(saved_id(first))]
     assert "answered" in str(shown["blocks"]) and "skipped" in str(shown["blocks"])
     assert {t.id: t.status for t in _sam_february(app, world)} == {
         first.id: TouchpointStatus.SENT,
@@ -149,9 +154,10 @@ def test_one_reminder_for_what_is_still_open_and_the_bundle_closes_as_a_whole(st
     assert len(reminders) == 1, [all_text(m) for m in reminders]
     [reminder] = reminders
     assert "2 initiatives are still open" in all_text(reminder) and NAMES[0] not in all_text(reminder)
-    assert [a["block_id"] for a in _actions(reminder)] == [tb.actions_block_id(t.id) for t in (second, third)]
+    assert [a["block_id"] for a in _actions(reminder)] == [tb.actions_block_id(saved_id(t)) for t in (second, third)]
 
-    world.run(max(t.expires_at for t in (second, third)))
+    assert second.expires_at is not None and third.expires_at is not None  # sent touchpoints close at a set time
+    world.run(max(second.expires_at, third.expires_at))
     closed = app.slack.message(bundle.channel, bundle.ts)
     assert not _actions(closed) and all_text(closed).count("closed without an answer") == 2
     assert "answered" in all_text(closed)
@@ -177,7 +183,7 @@ def _as_checkins(world, ids, at) -> None:
     world.make_due(ids, at)
     with world.db.session() as session:
         session.execute(
-            update(Touchpoint).where(Touchpoint.id.in_(ids)).values(kind=TouchpointKind.CHECKIN, period="2027-02")
+            update(Touchpoint).where(col(Touchpoint.id).in_(ids)).values(kind=TouchpointKind.CHECKIN, period="2027-02")
         )
 
 

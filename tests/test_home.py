@@ -33,6 +33,7 @@ from storage.models import (
     Stakeholder,
     Touchpoint,
     TouchpointStatus,
+    saved_id,
 )
 from tests.conftest import CHECK_INS_OUT, CHRIS, LENA, SAM, TEAM
 from tests.flows import open_initiative, rows
@@ -135,7 +136,9 @@ def test_a_stakeholder_sees_the_measures_they_report(checked_in, slack):
         )
         session.add(measure)
         session.flush()
-        session.add(Reading(team_id=TEAM, measure_id=measure.id, value=41, read_on=date(2027, 2, 9), given_by=SAM))
+        session.add(
+            Reading(team_id=TEAM, measure_id=saved_id(measure), value=41, read_on=date(2027, 2, 9), given_by=SAM)
+        )
     with freeze_time(AT, tick=True):
         text = _text(_opened(app, SAM, "EvHome02"))
     assert "Time to first deal" in text and "baseline 45 days" in text and "latest 41 days" in text
@@ -256,12 +259,14 @@ def _stakeholder_on(db, initiatives: int, user_id: str) -> None:
             )
             session.add(initiative)
             session.flush()
-            session.add(InitiativeStakeholder(team_id=TEAM, initiative_id=initiative.id, stakeholder_id=person.id))
+            session.add(
+                InitiativeStakeholder(team_id=TEAM, initiative_id=saved_id(initiative), stakeholder_id=saved_id(person))
+            )
             session.add(
                 Answer(
                     team_id=TEAM,
-                    initiative_id=initiative.id,
-                    stakeholder_id=person.id,
+                    initiative_id=saved_id(initiative),
+                    stakeholder_id=saved_id(person),
                     question="impact",
                     text="More",
                     version=1,
@@ -269,20 +274,22 @@ def _stakeholder_on(db, initiatives: int, user_id: str) -> None:
             )
             measure = Measure(
                 team_id=TEAM,
-                initiative_id=initiative.id,
+                initiative_id=saved_id(initiative),
                 name="Win rate",
                 name_key="win rate",
-                owner_id=person.id,
+                owner_id=saved_id(person),
                 confirmed_by=LENA,
             )
             session.add(measure)
             session.flush()
-            session.add(Reading(team_id=TEAM, measure_id=measure.id, value=n, read_on=date(2027, 1, 1), given_by=LENA))
+            session.add(
+                Reading(team_id=TEAM, measure_id=saved_id(measure), value=n, read_on=date(2027, 1, 1), given_by=LENA)
+            )
             session.add(
                 Touchpoint(
                     team_id=TEAM,
-                    initiative_id=initiative.id,
-                    stakeholder_id=person.id,
+                    initiative_id=saved_id(initiative),
+                    stakeholder_id=saved_id(person),
                     kind="checkin",
                     period="2027-02",
                     status=TouchpointStatus.SENT,

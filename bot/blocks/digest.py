@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
     ChannelSelectElement,
     InputBlock,
@@ -86,8 +87,11 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
     else:
         opening = f"*{title}*\nNothing needs urgent attention this week."
     count = len(digest.initiatives)
-    head = [section(opening), context(f"{count} active initiative{'s' if count != 1 else ''}. {INDEX_HELP}")]
-    bodies = [section(initiative_text(i)) for i in digest.initiatives]
+    head: list[SlackBlock] = [
+        section(opening),
+        context(f"{count} active initiative{'s' if count != 1 else ''}. {INDEX_HELP}"),
+    ]
+    bodies: list[SlackBlock] = [section(initiative_text(i)) for i in digest.initiatives]
     first_room = BLOCKS_PER_MESSAGE - len(head)
     chunks = [bodies[:first_room]] + [
         bodies[start : start + BLOCKS_PER_MESSAGE - 1]
@@ -133,7 +137,7 @@ def alignment_report(report: AlignmentReport) -> Message:
         )
     shown = report.initiatives[: BLOCKS_PER_MESSAGE - 3]
     lines = [f"• *{escape(i.name)}* · {index_text(i)}" for i in shown]
-    blocks = [section("*Alignment index by initiative* (lowest first)")]
+    blocks: list[SlackBlock] = [section("*Alignment index by initiative* (lowest first)")]
     for start in range(0, len(lines), 20):  # 20 short lines per section stay far below 3000 characters
         blocks.append(section("\n".join(lines[start : start + 20])))
     if len(report.initiatives) > len(shown):

@@ -18,7 +18,15 @@ from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import InitiativeInfo
 from storage.db import Database
-from storage.models import RECURRING_KINDS, AnswerPost, PostStatus, Question, TouchpointKind, TouchpointStatus
+from storage.models import (
+    RECURRING_KINDS,
+    AnswerPost,
+    PostStatus,
+    Question,
+    TouchpointKind,
+    TouchpointStatus,
+    saved_id,
+)
 from storage.repositories import answer_posts as answer_post_rows
 from storage.repositories import answers as answer_rows
 from storage.repositories import measures as measure_rows
@@ -119,7 +127,7 @@ def _correcting(touchpoint: touchpoints.OwnedTouchpoint) -> bool:
 
 
 def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
-    errors = {}
+    errors: dict[str, str] = {}
     for question in FORMS[kind]:
         text = (texts.get(question) or "").strip()
         block = Block(question.value)
@@ -433,9 +441,10 @@ def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
 
 
 def _view(row: AnswerPost) -> AnswerPostView:
+    post_id = saved_id(row)
     return AnswerPostView(
-        row.id,
-        _from_json(row.payload, row.id),
+        post_id,
+        _from_json(row.payload, post_id),
         row.created_at,
         row.claimed_at,
         row.attempts,

@@ -16,7 +16,7 @@ from bot.ids import COMMAND, Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services import calendar
 from bot.services.calendar import country_of
-from storage.models import Initiative, TouchpointKind, TouchpointStatus
+from storage.models import Initiative, TouchpointKind, TouchpointStatus, saved_id
 from storage.repositories import initiatives as initiative_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import stakeholders as stakeholder_rows
@@ -102,7 +102,7 @@ class InitiativeInfo:
     @classmethod
     def of(cls, row: Initiative) -> InitiativeInfo:
         return cls(
-            row.id,
+            saved_id(row),
             row.team_id,
             row.name,
             row.business_goal,
@@ -267,9 +267,9 @@ def store(
         made.setdefault(initiative_id, []).append(touchpoint_id)
     return [
         CreatedInitiative(
-            i.id,
+            saved_id(i),
             i.name,
-            tuple(sorted(made.get(i.id, ()))),
+            tuple(sorted(made.get(saved_id(i), ()))),
             tuple(asks[u] for u in dict.fromkeys(form.stakeholder_ids)),
             i.created_by,
         )

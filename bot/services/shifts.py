@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.services import initiatives
 from bot.services.shift_rules import Detected
+from storage.models import saved_id
 from storage.repositories import shifts as shift_rows
 
 SUMMARY_BATCH = 50
@@ -127,14 +128,15 @@ def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
         return []
     people: dict[int, dict[tuple[int, int], list]] = {}
     for shift, stakeholder, touchpoint in shift_rows.shifts_of_summaries(session, summary_ids):
-        group = people.setdefault(shift.summary_id, {}).setdefault((stakeholder.id, touchpoint.id), [])
+        group = people.setdefault(shift.summary_id, {}).setdefault((saved_id(stakeholder), saved_id(touchpoint)), [])
         group.append((shift, stakeholder, touchpoint))
     found = []
     for summary, initiative in shift_rows.shift_summaries(session, summary_ids):
-        groups = people.get(summary.id, {})
+        summary_id = saved_id(summary)
+        groups = people.get(summary_id, {})
         found.append(
             SummaryView(
-                summary_id=summary.id,
+                summary_id=summary_id,
                 team_id=summary.team_id,
                 initiative_name=initiative.name,
                 opened_by=initiative.created_by,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.errors import TouchpointClosed
 from bot.services import calendar
 from bot.services.initiatives import InitiativeInfo
-from storage.models import RECURRING_KINDS, Question, TouchpointKind, TouchpointStatus
+from storage.models import RECURRING_KINDS, Question, Stakeholder, TouchpointKind, TouchpointStatus, saved_id
 from storage.repositories import answers as answer_rows
 from storage.repositories import events as event_rows
 from storage.repositories import planning as planning_rows
@@ -57,16 +57,16 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
     )
     return [
         Outgoing(
-            touchpoint_id=t.id,
+            touchpoint_id=saved_id(t),
             kind=t.kind,
             team_id=t.team_id,
-            initiative_id=i.id,
+            initiative_id=saved_id(i),
             initiative_name=i.name,
             business_goal=i.business_goal,
             description=i.description,
             opened_by=i.created_by,
             summary_channel_id=i.summary_channel_id,
-            stakeholder_id=s.id,
+            stakeholder_id=saved_id(s),
             user_id=s.user_id,
             dm_channel_id=s.dm_channel_id,
             tz=s.tz,
@@ -132,6 +132,7 @@ def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz
 def release(session: Session, item: Outgoing) -> None:
     """A touchpoint whose sender died before Slack had it goes back to pending, to be sent by the send step with
     all its checks (the grace period, pauses, inactive initiatives, working hours)."""
+    assert item.due_at is not None  # a claimed touchpoint was read from its row, where due_at is required
     touchpoint_rows.hold_touchpoint(session, item.touchpoint_id, item.due_at)
 
 
@@ -263,17 +264,18 @@ def owned(
             )
         open_statuses.add(TouchpointStatus.ANSWERED)
     if touchpoint.status not in open_statuses:
-        state = {
+        states: dict[str, str] = {
             TouchpointStatus.ANSWERED: "already answered",
             TouchpointStatus.MISSED: "closed",
             TouchpointStatus.SKIPPED: "skipped",
-        }.get(touchpoint.status, "not open")
+        }
+        state = states.get(touchpoint.status, "not open")
         raise TouchpointClosed(f"That {describe(touchpoint.kind)} is {state}, so it no longer takes answers.")
     if not initiative.active:
         raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
     return (
         OwnedTouchpoint(
-            touchpoint.id,
+            saved_id(touchpoint),
             touchpoint.kind,
             touchpoint.status,
             touchpoint.channel_id,
@@ -281,7 +283,7 @@ def owned(
             touchpoint.expires_at,
         ),
         InitiativeInfo.of(initiative),
-        Owner(stakeholder.id, stakeholder.user_id, stakeholder.tz, stakeholder.country),
+        Owner(saved_id(stakeholder), stakeholder.user_id, stakeholder.tz, stakeholder.country),
     )
 
 
@@ -298,11 +300,12 @@ def _as_open(touchpoint: OwnedTouchpoint, initiative: InitiativeInfo, stakeholde
 
 
 def describe(kind: str) -> str:
-    return {
+    names: dict[str, str] = {
         TouchpointKind.KICKOFF: "first touchpoint",
         TouchpointKind.CHECKIN: "monthly check-in",
         TouchpointKind.REVIEW: "quarterly review",
-    }.get(kind, "touchpoint")
+    }
+    return names.get(kind, "touchpoint")
 
 
 def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
@@ -333,8 +336,9 @@ def pause(session: Session, team_id: str, user_id: str, until: date, now: dateti
     stakeholder = stakeholder_rows.stakeholder_by_user(session, team_id, user_id)
     if stakeholder is None:
         raise TouchpointClosed("That person is not a stakeholder of any initiative, so there is nothing to pause.")
-    stakeholder_rows.pause_stakeholder(session, stakeholder.id, until, now)
-    return planning_rows.unplan(session, stakeholder_ids=[stakeholder.id]) + _hold_through(
+    stakeholder_id = saved_id(stakeholder)
+    stakeholder_rows.pause_stakeholder(session, stakeholder_id, until, now)
+    return planning_rows.unplan(session, stakeholder_ids=[stakeholder_id]) + _hold_through(
         session, [stakeholder], until, default_tz
     )
 
@@ -349,15 +353,15 @@ def pause_many(
     """The same pause for several people at once (an import's "Paused until" column)."""
     stakeholder_rows.pause_users(session, team_id, user_ids, until, now)
     stakeholders = stakeholder_rows.stakeholders_by_users(session, team_id, user_ids)
-    planning_rows.unplan(session, stakeholder_ids=[s.id for s in stakeholders])
+    planning_rows.unplan(session, stakeholder_ids=[saved_id(s) for s in stakeholders])
     _hold_through(session, stakeholders, until, default_tz)
 
 
-def _hold_through(session: Session, stakeholders: list, until: date, default_tz: str) -> int:
+def _hold_through(session: Session, stakeholders: list[Stakeholder], until: date, default_tz: str) -> int:
     """What would reach these people during their pause moves to the first allowed day after it: a first DM still
     to send is sent then; an open touchpoint's reminder comes then, and it stays open two working days after it.
     (Check-ins and reviews still to send were dropped by unplan and are planned afresh, after the pause.)"""
-    by_id = {s.id: s for s in stakeholders}
+    by_id = {saved_id(s): s for s in stakeholders}
     open_ones = touchpoint_rows.open_touchpoints_of(session, by_id)
     schedules = schedule_rows.schedules_for(session, {t.initiative_id for t in open_ones})
     moved = 0
@@ -369,17 +373,17 @@ def _hold_through(session: Session, stakeholders: list, until: date, default_tz:
         if touchpoint.status == TouchpointStatus.PENDING:
             if touchpoint.due_at.astimezone(tz).date() <= until:
                 touchpoint_rows.hold_touchpoint(
-                    session, touchpoint.id, calendar.at_local(resume, cadence.send_time, tz)
+                    session, saved_id(touchpoint), calendar.at_local(resume, cadence.send_time, tz)
                 )
                 moved += 1
         elif touchpoint.reminded_at is None and _within(touchpoint.remind_at, tz, until):
             # Its reminder comes after the pause, and it stays open a little after that.
             remind_at, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
-            touchpoint_rows.set_follow_ups(session, touchpoint.id, remind_at, expires_at)
+            touchpoint_rows.set_follow_ups(session, saved_id(touchpoint), remind_at, expires_at)
             moved += 1
         elif _within(touchpoint.expires_at, tz, until):  # already reminded: it only stays open past the pause
             _, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
-            touchpoint_rows.set_follow_ups(session, touchpoint.id, touchpoint.remind_at, expires_at)
+            touchpoint_rows.set_follow_ups(session, saved_id(touchpoint), touchpoint.remind_at, expires_at)
             moved += 1
     return moved
 
@@ -404,7 +408,7 @@ def refresh_person(
         now=now,
     )
     if moved:
-        planning_rows.unplan(session, stakeholder_ids=[stakeholder.id])
+        planning_rows.unplan(session, stakeholder_ids=[saved_id(stakeholder)])
     return True
 
 
@@ -421,6 +425,7 @@ def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int
         _outgoing(session, touchpoint_rows.claim_reminders(session, now, limit)), now, default_tz
     )
     for item in away:
+        assert item.paused_until is not None  # _split_away keeps only those who are paused
         cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
         resume = calendar.resume_day(cadence, item.paused_until, is_holiday)
         touchpoint_rows.set_follow_ups(

@@ -481,8 +481,9 @@ class FakeSlackApi:
     def _files_completeUploadExternal(self, args: dict) -> dict:
         listed = args.get("files")
         listed = json.loads(listed) if isinstance(listed, str) else listed or []
-        found = [self.files.get(f.get("id", "")) for f in listed]
-        if not found or any(f is None or f["content"] is None for f in found):
+        known = [self.files.get(f.get("id", "")) for f in listed]
+        found = [f for f in known if f is not None]
+        if not found or len(found) < len(known) or any(f["content"] is None for f in found):
             return {"error": "file_upload_not_completed"}
         for f, given in zip(found, listed, strict=False):
             f["title"] = given.get("title") or f["name"]

@@ -204,7 +204,7 @@ class Workspace:
 
     def open_home(self, user_id: str, *, event_id: str) -> Reply:
         """The person opens the app's Home tab: Slack sends app_home_opened (with the view it shows, if any)."""
-        event = {
+        event: dict[str, Any] = {
             "type": "app_home_opened",
             "user": user_id,
             "channel": self.api.dm_channel(user_id),

@@ -60,7 +60,7 @@ def publish(
 def _publish_one(out: Outbound, post: answers.AnswerPostView, recovering: bool) -> answers.PostOutcome:
     found, last_try = post.answers, post.attempts >= ATTEMPTS_MAX
     dm_done = post.dm_done or not (found.dm_channel_id and found.dm_ts)
-    if not dm_done:
+    if not dm_done and found.dm_channel_id and found.dm_ts:  # not done means both are set
         message = touchpoint_dms.shown_answered(out, found)
         try:
             out.slack.update(found.dm_channel_id, found.dm_ts, message.text, message.blocks)
