@@ -176,11 +176,7 @@ class Workspace:
             elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
             for element in elements:
                 if element.get("action_id") == action_id:
-                    action = {**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}
-                    if option is not None:
-                        action["selected_option"] = next(o for o in element["options"] if o["value"] == option)
-                    if day is not None:
-                        action["selected_date"] = day
+                    action = _pressed(element, block, option, day)
                     return self.post_payload(
                         {
                             "type": "block_actions",
@@ -235,11 +231,7 @@ class Workspace:
             for element in elements:
                 if element.get("action_id") != action_id or (value is not None and element.get("value") != value):
                     continue
-                action = {**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}
-                if option is not None:
-                    action["selected_option"] = next(o for o in element["options"] if o["value"] == option)
-                if day is not None:
-                    action["selected_date"] = day
+                action = _pressed(element, block, option, day)
                 return self.post_payload(
                     {
                         "type": "block_actions",
@@ -331,3 +323,13 @@ def _state_value(element: dict, value: Any) -> dict:
     if kind == "datepicker":
         return {"type": kind, "selected_date": value}
     return {"type": kind, "value": value}
+
+
+def _pressed(element: dict, block: dict, option: str | None, day: str | None) -> dict:
+    """The action Slack reports for an element used: chosen option or date included."""
+    action = {**element, "block_id": block.get("block_id"), "action_ts": str(time.time())}
+    if option is not None:
+        action["selected_option"] = next(o for o in element["options"] if o["value"] == option)
+    if day is not None:
+        action["selected_date"] = day
+    return action
