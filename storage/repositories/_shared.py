@@ -7,11 +7,22 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Delete, Update, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from storage.models import PostStatus, Touchpoint
 
 CHUNK = 1000  # rows per multi-row statement, and ids per IN list
+
+
+def save_team_row(session: Session, model: type[SQLModel], existing: SQLModel | None, team_id: str, values) -> None:
+    """Create a team's one row of `model` (its settings) with `values`, or update the existing one with them."""
+    if existing is None:
+        session.add(model(team_id=team_id, **values))
+    else:
+        for key, value in values.items():
+            setattr(existing, key, value)
+        session.add(existing)
+    session.flush()
 
 
 def rows_matched(session: Session, statement: Update | Delete) -> int:

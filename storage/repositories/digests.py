@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_, update
 from sqlmodel import Session, col
 
 from storage.models import AlignmentSnapshot, DigestPost, DigestSettings, Initiative, PostStatus, table_of
-from storage.repositories._shared import insert_ignoring_conflicts
+from storage.repositories._shared import insert_ignoring_conflicts, save_team_row
 
 
 def digest_settings(session: Session, team_id: str) -> DigestSettings | None:
@@ -18,14 +18,7 @@ def digest_settings(session: Session, team_id: str) -> DigestSettings | None:
 
 
 def save_digest_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:
-    existing = digest_settings(session, team_id)
-    if existing is None:
-        session.add(DigestSettings(team_id=team_id, **values))
-    else:
-        for key, value in values.items():
-            setattr(existing, key, value)
-        session.add(existing)
-    session.flush()
+    save_team_row(session, DigestSettings, digest_settings(session, team_id), team_id, values)
 
 
 def digest_teams(session: Session) -> list[tuple[str, DigestSettings | None]]:

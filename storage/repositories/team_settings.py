@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from storage.models import TeamSettings, TeamSettingsChange
+from storage.repositories._shared import save_team_row
 
 
 def team_settings(session: Session, team_id: str) -> TeamSettings | None:
@@ -28,14 +29,7 @@ def ld_channels(session: Session, team_ids: Iterable[str]) -> dict[str, str]:
 
 
 def save_team_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:
-    existing = team_settings(session, team_id)
-    if existing is None:
-        session.add(TeamSettings(team_id=team_id, **values))
-    else:
-        for key, value in values.items():
-            setattr(existing, key, value)
-        session.add(existing)
-    session.flush()
+    save_team_row(session, TeamSettings, team_settings(session, team_id), team_id, values)
 
 
 def record_change(session: Session, team_id: str, changed_by: str, changed_at: datetime, changes: str) -> None:
