@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlmodel import SQLModel
 
 from bot.app import TouchpointApp, create_app
@@ -26,7 +27,15 @@ from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
 from bot.simulator.workspace import in_process
 from storage.db import Database
-from tests.manifest_usage import SLACK_USAGE, check_usage_against_manifest, note_collected, note_deselected
+from tests.manifest_usage import (
+    SLACK_USAGE,
+    check_usage_against_manifest,
+    hand_to_controller,
+    is_worker,
+    note_collected,
+    note_deselected,
+    take_from_worker,
+)
 from tests.slack_contract import assert_everything_sent_is_valid
 
 SECRET = "simulated-signing-secret"
@@ -37,7 +46,24 @@ SAM, OLU, MEI = "U0SAM", "U0OLU", "U0MEI"  # stakeholders
 CHRIS = "U0CHRIS"  # neither
 APPBOT, GONE = "U0APPBOT", "U0GONE"
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+def _postgres_url() -> str | None:
+    """TEST_DATABASE_URL, or under pytest-xdist a database of the worker's own beside it (created when missing):
+    the PostgreSQL tests empty their tables, so two workers must never share one."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    with psycopg.connect(base.set(drivername="postgresql", database="postgres").render_as_string(False)) as conn:
+        conn.autocommit = True
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _postgres_url()
 # What a moved wall clock (libfaketime, as `../shared/tools/at` sets it) travels in: child processes keep it.
 CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_FORCE_MONOTONIC_FIX")
 
@@ -57,7 +83,15 @@ def pytest_deselected(items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    check_usage_against_manifest(session)
+    if is_worker(session.config):
+        hand_to_controller(session.config)
+    else:
+        check_usage_against_manifest(session)
+
+
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a worker is done (only called on the controller, and only when xdist runs)."""
+    take_from_worker(node)
 
 
 @pytest.fixture(scope="session")

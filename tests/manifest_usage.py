@@ -4,6 +4,9 @@ Every call the app made to the simulated Slack was allowed by the manifest's sco
 as Slack does, and notes them), every method is in the simulator's scope table, and, when the whole suite ran, every
 scope the manifest asks for was needed by something the app did. A partial run (some files, -k, -m, a node id)
 cannot know the last, so it checks only the first two.
+
+Under pytest-xdist each worker notes its own run; the workers hand what they noted to the controller
+(`workeroutput`), which merges them and checks once, for the whole run.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ class _Run(TypedDict):
 _run: _Run = {"files": set(), "deselected": 0, "node_ids": False}
 
 
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
 def note_collected(session: pytest.Session) -> None:
     _run["files"] = {Path(str(item.fspath)).resolve() for item in session.items}
     _run["node_ids"] = any("::" in str(arg) for arg in session.config.args)
@@ -35,6 +42,32 @@ def note_collected(session: pytest.Session) -> None:
 
 def note_deselected(items: list) -> None:
     _run["deselected"] += len(items)
+
+
+def hand_to_controller(config: pytest.Config) -> None:
+    """A worker's part of the run, in the plain types xdist can send."""
+    config.workeroutput["slack_usage"] = {  # type: ignore[attr-defined]
+        "methods": sorted(SLACK_USAGE.methods),
+        "scopes": sorted(SLACK_USAGE.scopes),
+        "refused": list(SLACK_USAGE.refused),
+        "files": sorted(str(f) for f in _run["files"]),
+        "deselected": _run["deselected"],
+        "node_ids": _run["node_ids"],
+    }
+
+
+def take_from_worker(node) -> None:
+    """The controller's side: fold a finished worker's part into this process's run."""
+    part = getattr(node, "workeroutput", {}).get("slack_usage")
+    if part is None:  # a worker that crashed hands nothing; its tests are reported failed by xdist
+        return
+    SLACK_USAGE.methods.update(part["methods"])
+    SLACK_USAGE.scopes.update(part["scopes"])
+    SLACK_USAGE.refused.extend(part["refused"])
+    _run["files"] |= {Path(f) for f in part["files"]}
+    # Every worker collects the whole run and deselects the same items: the largest count is the run's.
+    _run["deselected"] = max(_run["deselected"], part["deselected"])
+    _run["node_ids"] = _run["node_ids"] or part["node_ids"]
 
 
 def whole_suite_ran(session: pytest.Session) -> bool:
