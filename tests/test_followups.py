@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
+from bot.blocks.digest import attention_line
 from bot.ids import Action, Block
+from bot.services import digest
 from storage.models import Outcome, PostStatus, Shift, ShiftOutcome, ShiftSummary
-from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, PRIYA, SAM
+from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, PRIYA, SAM, TEAM
 from tests.flows import all_text, open_form, rows, submit_form
+from tests.scheduling_world import World
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message, assert_valid_view
 
 TAKEN = CHECK_INS_OUT + timedelta(hours=1)  # Tuesday 9 February 2027, 16:00 UTC
@@ -171,3 +174,55 @@ def test_the_outcome_stands_when_slack_refuses_the_update_and_the_pass_updates_t
     world.run(RECORDED + timedelta(minutes=5))
     assert "Two more role-plays" in all_text(app.slack.message(LD_CHANNEL, summary.ts))
     assert len(_summaries(app)) == 1  # the same message, updated
+
+
+def _index_part(app, at: datetime) -> str:
+    with freeze_time(at, tick=True):
+        reply = str(app.workspace.slash(LENA, "alignment Sales onboarding refresh").json())
+    [line] = [line for line in reply.split("\\n") if "Shifts with an outcome" in line]
+    return line
+
+
+def test_the_index_counts_shifts_with_an_outcome_not_follow_ups_taken(checked_in):
+    app, _, summary = _shifted(checked_in)
+    taken = _index_part(app, RECORDED)
+    assert "1 of 2 have a priority shift (last 90 days) with no follow-up outcome recorded" in taken
+    assert "50%" in taken  # taking the follow-up is not enough
+    _record(app, LENA, _open_outcome(app, LENA, summary, RECORDED), RECORDED, Outcome.NO_CHANGE)
+    closed = _index_part(app, RECORDED + timedelta(minutes=1))
+    assert "0 of 2 have a priority shift" in closed and "100%" in closed
+
+
+def _attention(app, at: datetime) -> list[str]:
+    """The attention lines of the digest as of `at`, and the same as the L&D Home shows them (they are shared)."""
+    with app.db.reading() as session:
+        found = digest.build(session, TEAM, at, at.date().isoformat())
+    with freeze_time(at, tick=True):
+        app.workspace.open_home(LENA, event_id=f"Ev{at:%m%d%H%M}")
+        app.settle()
+    home = app.slack.home_of(LENA)
+    assert_valid_view({k: v for k, v in home.items() if k in ("type", "blocks")})
+    lines = [attention_line(a) for a in found.attention]
+    home_text = str(home["blocks"])
+    assert all(line in home_text for line in lines if "follow-up of" in line)
+    return [line for line in lines if "took the follow-up" in line]
+
+
+def test_a_follow_up_left_without_an_outcome_for_two_weeks_needs_attention_naming_who_took_it(checked_in, slack, db):
+    app, _, summary = _shifted(checked_in)
+    assert _attention(app, TAKEN + timedelta(days=13, hours=23)) == []
+    [line] = _attention(app, TAKEN + timedelta(days=14, hours=1))
+    assert f"<@{LENA}> took the follow-up of <@{SAM}>'s priority shifts 14 days ago" in line
+    assert "no outcome is recorded yet" in line
+
+    # The weekly digest says it too: Monday 22 February is before the two weeks, Monday 1 March after.
+    world = World.make(slack, db, ld_channel_id=LD_CHANNEL)  # the digest's channel
+    world.run(datetime(2027, 2, 22, 9, 5, tzinfo=TAKEN.tzinfo))
+    world.run(datetime(2027, 3, 1, 9, 5, tzinfo=TAKEN.tzinfo))
+    digests = [m for m in app.slack.messages_in(LD_CHANNEL) if (m.metadata or {}).get("event_type") == "digest_posted"]
+    assert [f"<@{LENA}> took the follow-up" in all_text(m) for m in digests[-2:]] == [False, True]
+
+    later = TAKEN + timedelta(days=15)
+    _record(app, LENA, _open_outcome(app, LENA, summary, later), later, Outcome.NO_CHANGE)
+    assert _attention(app, TAKEN + timedelta(days=15, minutes=1)) == []  # an outcome ends it
+    assert_everything_sent_is_valid(app.slack)
