@@ -4,13 +4,16 @@ index, and a follow-up left without an outcome for two weeks needs attention. Dr
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from openpyxl import load_workbook
 
 from bot.blocks.digest import attention_line
+from bot.exports import workbook
 from bot.ids import Action, Block
-from bot.services import digest
+from bot.services import digest, exporting
 from storage.models import Outcome, PostStatus, Shift, ShiftOutcome, ShiftSummary
 from tests.conftest import CHECK_INS_OUT, CHRIS, LD_CHANNEL, LENA, OLU, PRIYA, SAM, TEAM
 from tests.flows import all_text, open_form, rows, submit_form
@@ -226,3 +229,18 @@ def test_a_follow_up_left_without_an_outcome_for_two_weeks_needs_attention_namin
     _record(app, LENA, _open_outcome(app, LENA, summary, later), later, Outcome.NO_CHANGE)
     assert _attention(app, TAKEN + timedelta(days=15, minutes=1)) == []  # an outcome ends it
     assert_everything_sent_is_valid(app.slack)
+
+
+def test_the_workbooks_shifts_sheet_shows_the_outcome_its_note_who_recorded_it_and_when(checked_in):
+    app, _, summary = _shifted(checked_in)
+    _record(app, LENA, _open_outcome(app, LENA, summary, RECORDED), RECORDED, Outcome.PLAN_ADJUSTED, "=1+1 " + HOSTILE)
+    out = io.BytesIO()
+    with app.db.reading() as session:
+        workbook.write(exporting.collect(session, exporting.Scope(TEAM), RECORDED, "UTC"), out)
+    sheet = load_workbook(io.BytesIO(out.getvalue()))["Shifts"]
+    header = [c.value for c in sheet[1]]
+    assert header[-4:] == ["Outcome", "Outcome note", "Outcome recorded by", "Outcome recorded (UTC)"]
+    shifts = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert shifts and all(r[-4:-1] == ("Talked it through: plan adjusted", "=1+1 " + HOSTILE, LENA) for r in shifts)
+    assert all(isinstance(r[-1], datetime) and r[-1].date() == RECORDED.date() for r in shifts)
+    assert sheet.cell(2, header.index("Outcome note") + 1).data_type == "s"  # a note is text, never a formula
