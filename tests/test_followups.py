@@ -244,3 +244,33 @@ def test_the_workbooks_shifts_sheet_shows_the_outcome_its_note_who_recorded_it_a
     assert shifts and all(r[-4:-1] == ("Talked it through: plan adjusted", "=1+1 " + HOSTILE, LENA) for r in shifts)
     assert all(isinstance(r[-1], datetime) and r[-1].date() == RECORDED.date() for r in shifts)
     assert sheet.cell(2, header.index("Outcome note") + 1).data_type == "s"  # a note is text, never a formula
+
+
+def test_an_outcome_cannot_be_recorded_for_a_follow_up_nobody_took(checked_in):
+    app, world = checked_in
+    at = CHECK_INS_OUT + timedelta(minutes=10)
+    view = open_form(app, OLU, world.touchpoint_dms(OLU)[-1], at)
+    values = {Block.PRIORITIES_SHIFTED: "No", Block.MATTERS_MOST: "New reps close a deal in their first month"}
+    assert submit_form(app, OLU, view, {**values, Block.ON_TRACK: "1"}, at).status == 200
+    world.run(at + timedelta(minutes=1))
+    [summary] = _summaries(app)
+    [button] = [b["accessory"] for b in summary.blocks if b.get("accessory")]
+    assert button["action_id"] == Action.FOLLOW_UP  # no Record outcome before someone takes it
+    forged = {**button, "action_id": Action.RECORD_OUTCOME}  # a stale or crafted request
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": LENA, "team_id": TEAM},
+        "api_app_id": "ATOUCHPOINT",
+        "container": {"type": "message", "message_ts": summary.ts, "channel_id": LD_CHANNEL},
+        "trigger_id": app.slack.new_trigger(LENA),
+        "channel": {"id": LD_CHANNEL},
+        "response_url": app.slack.response_url(),
+        "actions": [{**forged, "block_id": "x", "action_ts": "1"}],
+    }
+    views = len(app.slack.views_for(LENA))
+    with freeze_time(RECORDED, tick=True):
+        assert app.workspace.post_payload(payload).status == 200
+        app.settle()
+    assert "Take the follow-up first" in app.slack.responses[-1]["text"]
+    assert len(app.slack.views_for(LENA)) == views and rows(app, ShiftOutcome) == []
