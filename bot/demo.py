@@ -18,6 +18,7 @@ from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, plain, render_blocks, render_home, render_view
 from bot.simulator.webapi import TOKEN
+from storage.models import Outcome
 from storage.types import utcnow
 
 SECRET = "demo-signing-secret"
@@ -222,6 +223,16 @@ class Demo:
         ][-1]
         self.step(f"{who} clicks", "[ Follow up ] on the priority-shift summary")
         self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
+        self.settle()
+        self.show_new()
+        self.step(f"{who} talks it through with Sam, then clicks", "[ Record outcome ] on the same summary")
+        opened = len(self.slack.views_for(user_id))
+        self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.RECORD_OUTCOME)
+        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[opened:])[-1]
+        self.show_new()
+        note = "Adding a module on keeping new AEs through their first year."
+        self.step(f"{who} picks “plan adjusted”, notes", note)
+        self.ws.submit(user_id, view, {Block.OUTCOME: Outcome.PLAN_ADJUSTED, Block.OUTCOME_NOTE: note})
         self.settle()
         self.show_new()
 

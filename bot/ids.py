@@ -33,6 +33,7 @@ class Callback(StrEnum):
     MEASURE = "measure_confirm"
     EDIT_INITIATIVE = "initiative_edit"
     TEAM_SETTINGS = "team_settings"
+    SHIFT_OUTCOME = "shift_outcome"
 
 
 class Action(StrEnum):
@@ -42,6 +43,7 @@ class Action(StrEnum):
     AWAY = "touchpoint_away"
     LIST_PAGE = "initiative_list_page"
     FOLLOW_UP = "shift_follow_up"
+    RECORD_OUTCOME = "shift_record_outcome"
     CHANGE_ANSWER = "touchpoint_change_answer"
     # On the App Home tab
     HOME_AWAY = "home_away"
@@ -104,6 +106,9 @@ class Block(StrEnum):
     LD_CHANNEL = "ld_channel"
     LD_MEMBERS = "ld_members"
     LD_USERGROUP = "ld_usergroup"
+    # The follow-up outcome modal
+    OUTCOME = "shift_outcome"
+    OUTCOME_NOTE = "shift_outcome_note"
 
 
 class Element(StrEnum):

@@ -20,6 +20,7 @@ from storage.models import (
     Measure,
     Reading,
     Shift,
+    ShiftOutcome,
     Stakeholder,
     Touchpoint,
     TouchpointStatus,
@@ -161,7 +162,27 @@ def readings(session: Session, team_id: str, initiative_ids: list[int] | None, s
 
 def shifts(
     session: Session, team_id: str, initiative_ids: list[int] | None
-) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None]]:
+) -> Iterator[
+    Row[
+        str,
+        str,
+        str,
+        datetime,
+        str,
+        str,
+        int,
+        str,
+        str,
+        str,
+        str | None,
+        datetime | None,
+        str | None,
+        str | None,
+        str | None,
+        datetime | None,
+    ]
+]:
+    """Every shift, with its follow-up and the follow-up's latest outcome."""
     query = (
         select(
             col(Initiative.name),
@@ -176,9 +197,14 @@ def shifts(
             col(Shift.evidence),
             col(Shift.followed_up_by),
             col(Shift.followed_up_at),
+            col(ShiftOutcome.outcome),
+            col(ShiftOutcome.note),
+            col(ShiftOutcome.recorded_by),
+            col(ShiftOutcome.recorded_at),
         )
         .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .outerjoin(ShiftOutcome, col(ShiftOutcome.id) == col(Shift.outcome_id))
         .order_by(col(Shift.detected_at), col(Shift.id))
     )
     return _stream(session, _scoped(query, col(Shift.initiative_id), col(Shift.team_id), team_id, initiative_ids))

@@ -207,8 +207,36 @@ class Shift(SQLModel, table=True):
     detected_at: datetime = _when()
     followed_up_by: str | None = Field(default=None, max_length=32)
     followed_up_at: datetime | None = _when(nullable=True)
+    # The latest outcome recorded for this shift's follow-up (earlier ones stay in shift_outcome): set, it is closed.
+    outcome_id: int | None = Field(default=None, foreign_key="shift_outcome.id")
     # Set when a corrected answer no longer shows the shift: kept for the record, out of summaries and the digest.
     withdrawn_at: datetime | None = _when(nullable=True)
+
+
+class Outcome(StrEnum):
+    """How an L&D member's follow-up of a stakeholder's shifts ended."""
+
+    PLAN_ADJUSTED = "plan_adjusted"
+    NO_CHANGE = "no_change"
+    RETHINK = "rethink"  # the initiative itself is to rethink
+
+
+class ShiftOutcome(SQLModel, table=True):
+    """One outcome recorded for the follow-up of a stakeholder's shifts in one summary. Recording again adds a row
+    (the shifts point at the newest): what was decided before is never lost."""
+
+    __tablename__ = "shift_outcome"
+    __table_args__ = (Index("ix_shift_outcome_follow_up", "summary_id", "stakeholder_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    summary_id: int = Field(foreign_key="shift_summary.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    outcome: str = Field(max_length=32)
+    note: str = Field(default="", max_length=1000)
+    recorded_by: str = Field(max_length=32)
+    recorded_at: datetime = _when()
 
 
 class PostStatus(StrEnum):

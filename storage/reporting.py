@@ -54,7 +54,7 @@ class Traffic:
 class ShiftCounts:
     new: int = 0
     new_strong: int = 0
-    open_stakeholders: int = 0  # stakeholders with a shift nobody has taken the follow-up of
+    open_stakeholders: int = 0  # stakeholders with a shift whose follow-up has no outcome (taken or not)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -148,7 +148,7 @@ def shift_counts(
     session: Session, team_id: str, now: datetime, *, recent: timedelta, open_window: timedelta
 ) -> dict[int, ShiftCounts]:
     is_new = col(Shift.detected_at) >= now - recent
-    open_stakeholder = case((col(Shift.followed_up_by).is_(None), col(Shift.stakeholder_id)), else_=None)
+    open_stakeholder = case((col(Shift.outcome_id).is_(None), col(Shift.stakeholder_id)), else_=None)
     query = (
         select(
             col(Shift.initiative_id),
@@ -179,6 +179,28 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
             col(Shift.withdrawn_at).is_(None),
         )
         .order_by(col(Shift.detected_at).desc(), col(Shift.id).desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in session.execute(query).all()]
+
+
+def stalled_follow_ups(
+    session: Session, team_id: str, taken_before: datetime, limit: int
+) -> list[tuple[int, str, str, datetime]]:
+    """(initiative id, stakeholder user id, who took it, when) of follow-ups taken before `taken_before` that have
+    no outcome yet, the longest waiting first: one row per stakeholder and person who took it."""
+    taken_at = func.min(col(Shift.followed_up_at))
+    query = (
+        select(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.followed_up_by), taken_at)
+        .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .where(
+            col(Shift.team_id) == team_id,
+            col(Shift.followed_up_at) <= taken_before,
+            col(Shift.outcome_id).is_(None),
+            col(Shift.withdrawn_at).is_(None),
+        )
+        .group_by(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.followed_up_by))
+        .order_by(taken_at, col(Stakeholder.user_id))
         .limit(limit)
     )
     return [tuple(row) for row in session.execute(query).all()]

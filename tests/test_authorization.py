@@ -15,6 +15,8 @@ LD_ONLY = {
     "handlers.new_initiative.on_shortcut",
     "handlers.schedule_modal.on_submit",
     "handlers.shift_actions.on_follow_up",
+    "handlers.shift_actions.on_record_outcome",
+    "handlers.shift_actions.on_outcome_submit",
     "handlers.digest_settings.on_submit",
     "handlers.measures.on_submit",
     "handlers.events.on_direct_message",  # only a workbook sent for import reaches it (its matcher)

@@ -57,9 +57,11 @@ def assert_whole_story(out: str) -> None:
         "Quarterly review: Sales onboarding refresh" in out
         and "reviewed Sales onboarding refresh: alignment 4/5" in out
     )
-    # Sam's priorities shift: the channel is told once, and Lena takes the follow-up.
-    assert out.count("Priority shifts in Sales onboarding refresh") == 2  # posted, then updated by the follow-up
-    assert "Said their priorities shifted · moderate" in out and "@Lena Park is following up" in out
+    # Sam's priorities shift: the channel is told once, Lena takes the follow-up and records how it ended.
+    assert out.count("Priority shifts in Sales onboarding refresh") == 3  # posted, updated by the follow-up, then
+    assert "Said their priorities shifted · moderate" in out and "@Lena Park is following up" in out  # its outcome
+    assert "┌ Follow-up outcome ┐" in out and "🏁 Talked it through: plan adjusted · recorded by @Lena Park" in out
+    assert "Shifts with an outcome (weight 10)" in out
     # Weekly digests with the alignment index and its trend, and the index explained on request.
     digests = re.findall(r"Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon", out)
     assert len(digests) >= 3

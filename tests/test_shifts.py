@@ -127,8 +127,11 @@ def test_an_ld_member_takes_the_follow_up_and_everyone_sees_it(checked_in):
     assert {(user_of[s.stakeholder_id], s.followed_up_by) for s in rows(app, Shift)} == {(SAM, LENA), (OLU, None)}
     text = all_text(app.slack.message(LD_CHANNEL, summary.ts))
     assert f"✅ <@{LENA}> is following up" in text
-    buttons = [b for b in app.slack.message(LD_CHANNEL, summary.ts).blocks if b.get("accessory")]
+    blocks = app.slack.message(LD_CHANNEL, summary.ts).blocks
+    buttons = [b for b in blocks if (b.get("accessory") or {}).get("action_id") == Action.FOLLOW_UP]
     assert len(buttons) == 1 and f"<@{OLU}>" in buttons[0]["text"]["text"]  # Olu's is still to take
+    [taken] = [b for b in blocks if (b.get("accessory") or {}).get("action_id") == Action.RECORD_OUTCOME]
+    assert f"<@{SAM}>" in taken["text"]["text"] and taken["accessory"]["text"]["text"] == "Record outcome"
     assert_everything_sent_is_valid(app.slack)
 
 

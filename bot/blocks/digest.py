@@ -35,6 +35,10 @@ def attention_line(item: Attention) -> str:
         "strong_shift": lambda: (
             f"{name}: {_people(item.user_ids, 1, 1)}'s priorities shifted strongly and nobody has taken the follow-up"
         ),
+        "stalled_follow_up": lambda: (
+            f"{name}: {mention(item.taken_by or '')} took the follow-up of {_people(item.user_ids, 1, 1)}'s priority shifts "
+            f"{item.count} days ago and no outcome is recorded yet"
+        ),
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
         "first_unanswered": lambda: (
@@ -114,7 +118,7 @@ def alignment_report(report: AlignmentReport) -> Message:
     """The index of one initiative with each part, or of all, lowest first."""
     how = (
         "The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
-        "something tracked 20, responses 20, ratings 25, shifts followed up 10. A part with nothing to judge yet is "
+        "something tracked 20, responses 20, ratings 25, shifts with an outcome 10. A part with nothing to judge yet is "
         "left out rather than counted as 0."
     )
     if report.named:

@@ -8,8 +8,9 @@ from bot.blocks import Message
 from bot.blocks.common import SECTION_TEXT_MAX, context, date, escape, mention, read_number, section, shorten
 from bot.ids import COMMAND, Action
 from bot.services.digest import day_label
+from bot.services.followups import NOTE_MAX, OUTCOMES
 from bot.services.shift_rules import STRENGTHS
-from bot.services.shifts import PersonShifts, RecentShifts, ShiftLine, SummaryView
+from bot.services.shifts import PersonShifts, RecentShifts, RecordedOutcome, ShiftLine, SummaryView
 from bot.services.touchpoints import describe
 from storage.models import Question, ShiftRule
 
@@ -57,15 +58,26 @@ def describe_line(line: ShiftLine, limit: int = 280) -> str:
     )
 
 
+def outcome_text(outcome: RecordedOutcome, note_limit: int = NOTE_MAX) -> str:
+    """How a follow-up ended, who recorded it and when, and their note (escaped: it is what a person typed)."""
+    text = (
+        f"🏁 *{OUTCOMES.get(outcome.outcome, escape(outcome.outcome))}* · recorded by {mention(outcome.recorded_by)} "
+        f"{date(outcome.recorded_at)}"
+    )
+    note = " ".join(outcome.note.split())
+    return text + (f"\n      _{escape(shorten(note, note_limit))}_" if note else "")
+
+
 def _person_text(person: PersonShifts) -> str:
     """A stakeholder's shifts within one section's 3000 characters: long quotes are shortened until they fit."""
     heading = f"{mention(person.user_id)} · {describe(person.kind)}"
     if person.followed_up_by:
-        heading += f"\n✅ {mention(person.followed_up_by)} is following up"
+        heading += f"\n✅ {mention(person.followed_up_by)} {'followed up' if person.outcome else 'is following up'}"
         if person.followed_up_at:
             heading += f" (since {date(person.followed_up_at)})"
     for limit in (280, 140, 60, 20):
-        text = heading + "".join(f"\n• {describe_line(line, limit)}" for line in person.lines)
+        outcome = f"\n{outcome_text(person.outcome, limit * 2)}" if person.outcome else ""
+        text = heading + outcome + "".join(f"\n• {describe_line(line, limit)}" for line in person.lines)
         if len(text) <= SECTION_TEXT_MAX:
             return text
     return shorten(text, SECTION_TEXT_MAX)
@@ -83,10 +95,12 @@ def read_follow_up_value(value: object) -> tuple[int, int] | None:
 
 def _person_block(view: SummaryView, person: PersonShifts) -> SectionBlock:
     block = section(_person_text(person))
+    value = follow_up_value(view.summary_id, person.stakeholder_id)
     if not person.followed_up_by:
-        block.accessory = ButtonElement(
-            text="Follow up", action_id=Action.FOLLOW_UP, value=follow_up_value(view.summary_id, person.stakeholder_id)
-        )
+        block.accessory = ButtonElement(text="Follow up", action_id=Action.FOLLOW_UP, value=value)
+    else:  # taken: its outcome is to record (or to change, the earlier one kept)
+        label = "Change outcome" if person.outcome else "Record outcome"
+        block.accessory = ButtonElement(text=label, action_id=Action.RECORD_OUTCOME, value=value)
     return block
 
 
@@ -126,7 +140,11 @@ def recent_shifts(found: RecentShifts) -> Message:
         )
     blocks: list[Block] = [section(f"*Priority shifts{where} in the last 30 days* (newest first)")]
     for shift in found.shifts:
-        status = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else "no follow-up yet"
+        if shift.closed:
+            status = f"🏁 {mention(shift.followed_up_by or '')} followed up, outcome recorded"
+        else:
+            following = f"✅ {mention(shift.followed_up_by)} is following up" if shift.followed_up_by else ""
+            status = following or "no follow-up yet"
         blocks.append(
             section(
                 f"*{escape(shift.initiative_name)}* · {mention(shift.user_id)} · {date(shift.detected_at)} · {status}\n"

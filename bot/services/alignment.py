@@ -1,5 +1,5 @@
 """The alignment index: a 0-100 figure per initiative summarising how well L&D and its stakeholders agree, with the
-parts it is made of visible (agreed impact, something tracked, responses, ratings, shifts followed up)."""
+parts it is made of visible (agreed impact, something tracked, responses, ratings, shifts with an outcome)."""
 
 from __future__ import annotations
 
@@ -73,12 +73,13 @@ def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: 
             if average is not None
             else "no ratings yet",
         ),
+        # A follow-up counts once it ends in a decision (an outcome recorded), not when someone takes it.
         Part(
             "follow_up",
-            "Shifts followed up",
+            "Shifts with an outcome",
             WEIGHTS["follow_up"],
             1 - open_people / n,
-            f"{open_people} of {n} have a priority shift (last 90 days) nobody has taken the follow-up of",
+            f"{open_people} of {n} have a priority shift (last 90 days) with no follow-up outcome recorded",
         ),
     )
     scored = [(p.weight, p.score) for p in parts if p.score is not None]

@@ -28,6 +28,7 @@ LATE_ENOUGH = timedelta(days=3)  # a digest whose time passed longer ago than th
 ATTENTION_MAX = 5
 FALLING = 10  # an index that fell by this much since the last digest needs attention
 LOW = 50
+STALLED = timedelta(days=14)  # a follow-up taken this long ago and still without an outcome needs attention
 SILENT_SHOWN = 500  # silent stakeholders read for the digest; the counts are exact either way
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -69,6 +70,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     traffic = reporting.traffic(session, team_id, now, period=PERIOD, window=WINDOW, recent=RECENT, ahead=AHEAD)
     shift_counts = reporting.shift_counts(session, team_id, now, recent=RECENT, open_window=WINDOW)
     strong = reporting.open_strong_shifts(session, team_id, now - PERIOD, limit=50)
+    stalled = reporting.stalled_follow_ups(session, team_id, now - STALLED, limit=50)
     silent = reporting.silent_stakeholders(session, team_id, limit=SILENT_SHOWN)
     previous = reporting.previous_alignment(session, team_id, week)
     measures = reporting.measure_counts(session, team_id)
@@ -110,6 +112,8 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
         )
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
     attention = _attention(initiatives, strong)
+    after_strong = sum(1 for a in attention if a.reason == "strong_shift")  # they come first
+    attention[after_strong:after_strong] = _stalled(initiatives, stalled, now)
     return Digest(
         team_id, week, tuple(initiatives), tuple(attention[:ATTENTION_MAX]), max(0, len(attention) - ATTENTION_MAX)
     )
@@ -125,10 +129,12 @@ class Attention:
     count: int = 0
     value: int | None = None  # the alignment index now
     before: int | None = None  # and at the last digest
+    taken_by: str | None = None  # the L&D member who took a follow-up left without an outcome
 
 
 REASONS = (
     "strong_shift",
+    "stalled_follow_up",
     "falling",
     "silent",
     "first_unanswered",
@@ -172,6 +178,19 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
             found.append((7, 0, Attention("no_stakeholders", i.name)))
     found.sort(key=lambda f: (f[0], f[1]))
     return [item for _, _, item in found]
+
+
+def _stalled(
+    initiatives: list[InitiativeDigest], stalled: list[tuple[int, str, str, datetime]], now: datetime
+) -> list[Attention]:
+    """Follow-ups taken two weeks ago or more and still without an outcome, the longest waiting first, naming the
+    L&D member who took each: the conversation may not have happened, or its decision was never recorded."""
+    names = {i.initiative_id: i.name for i in initiatives}
+    return [
+        Attention("stalled_follow_up", names[initiative_id], (user_id,), count=(now - taken_at).days, taken_by=taken_by)
+        for initiative_id, user_id, taken_by, taken_at in stalled
+        if initiative_id in names
+    ]
 
 
 # When and where

@@ -18,6 +18,7 @@ from bot.ids import COMMAND
 from bot.services import alignment, measures
 from bot.services.alignment import Alignment
 from bot.services.answers import QUESTIONS
+from bot.services.followups import OUTCOMES
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
 from storage import exporting as rows
@@ -224,8 +225,12 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 "Evidence",
                 "Followed up by",
                 f"Followed up ({tz})",
+                "Outcome",
+                "Outcome note",
+                "Outcome recorded by",
+                f"Outcome recorded ({tz})",
             ),
-            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18),
+            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18, 36, 50, 14, 18),
             (
                 (
                     name,
@@ -240,12 +245,31 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     evidence,
                     by or "",
                     local(by_at),
+                    OUTCOMES.get(outcome, outcome) if outcome else "",
+                    note or "",
+                    recorded_by or "",
+                    local(recorded_at),
                 )
-                for name, who, user_id, at, rule, question, strength, before, after, evidence, by, by_at in (
-                    rows.shifts(*args) if mine is None else ()
-                )
+                for (
+                    name,
+                    who,
+                    user_id,
+                    at,
+                    rule,
+                    question,
+                    strength,
+                    before,
+                    after,
+                    evidence,
+                    by,
+                    by_at,
+                    outcome,
+                    note,
+                    recorded_by,
+                    recorded_at,
+                ) in (rows.shifts(*args) if mine is None else ())
             ),
-            wrap=frozenset({7, 8, 9}),
+            wrap=frozenset({7, 8, 9, 13}),
         ),
         Sheet(
             "Changes",

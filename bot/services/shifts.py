@@ -31,6 +31,16 @@ class ShiftLine:
 
 
 @dataclass(frozen=True)
+class RecordedOutcome:
+    """How the follow-up ended, as last recorded."""
+
+    outcome: str  # storage.models.Outcome
+    note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class PersonShifts:
     """One stakeholder's shifts from one touchpoint, followed up together."""
 
@@ -40,6 +50,7 @@ class PersonShifts:
     lines: tuple[ShiftLine, ...]
     followed_up_by: str | None
     followed_up_at: datetime | None
+    outcome: RecordedOutcome | None = None  # set: the follow-up is closed
 
 
 @dataclass(frozen=True)
@@ -127,9 +138,9 @@ def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
     if not summary_ids:
         return []
     people: dict[int, dict[tuple[int, int], list]] = {}
-    for shift, stakeholder, touchpoint in shift_rows.shifts_of_summaries(session, summary_ids):
+    for shift, stakeholder, touchpoint, outcome in shift_rows.shifts_of_summaries(session, summary_ids):
         group = people.setdefault(shift.summary_id, {}).setdefault((saved_id(stakeholder), saved_id(touchpoint)), [])
-        group.append((shift, stakeholder, touchpoint))
+        group.append((shift, stakeholder, touchpoint, outcome))
     found = []
     for summary, initiative in shift_rows.shift_summaries(session, summary_ids):
         summary_id = saved_id(summary)
@@ -153,15 +164,21 @@ def views(session: Session, summary_ids: list[int]) -> list[SummaryView]:
 
 
 def _person(rows: list) -> PersonShifts:
-    _first, stakeholder, touchpoint = rows[0]
-    taken = next((shift for shift, _, _ in rows if shift.followed_up_by), None)
+    _first, stakeholder, touchpoint, _ = rows[0]
+    taken = next((shift for shift, _, _, _ in rows if shift.followed_up_by), None)
+    # A shift of the day that arrived after the outcome was recorded reopens the follow-up: it has none yet.
+    closed = [outcome for _, _, _, outcome in rows]
+    latest = max(closed, key=lambda o: o.id) if all(closed) else None
     return PersonShifts(
         stakeholder_id=stakeholder.id,
         user_id=stakeholder.user_id,
         kind=touchpoint.kind,
-        lines=tuple(ShiftLine(s.rule, s.question, s.before, s.after, s.evidence, s.strength) for s, _, _ in rows),
+        lines=tuple(ShiftLine(s.rule, s.question, s.before, s.after, s.evidence, s.strength) for s, *_ in rows),
         followed_up_by=taken.followed_up_by if taken else None,
         followed_up_at=taken.followed_up_at if taken else None,
+        outcome=RecordedOutcome(latest.outcome, latest.note, latest.recorded_by, latest.recorded_at)
+        if latest
+        else None,
     )
 
 
@@ -183,6 +200,11 @@ def failed(session: Session, view: SummaryView, error: str) -> None:
     shift_rows.mark_summary_failed(session, view.summary_id, error)
 
 
+def to_update(session: Session, summary_id: int) -> None:
+    """Have the scheduling pass update the summary's message (Slack refused an update in place)."""
+    shift_rows.revise_shift_summaries(session, [summary_id])
+
+
 def follow_up(
     session: Session, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, now: datetime
 ) -> SummaryView:
@@ -201,6 +223,7 @@ class RecentShift:
     detected_at: datetime
     line: ShiftLine
     followed_up_by: str | None
+    closed: bool = False  # its follow-up has an outcome
 
 
 @dataclass(frozen=True)
@@ -232,6 +255,7 @@ def recent(session: Session, team_id: str, initiative_name: str, now: datetime) 
                 shift.detected_at,
                 ShiftLine(shift.rule, shift.question, shift.before, shift.after, shift.evidence, shift.strength),
                 shift.followed_up_by,
+                shift.outcome_id is not None,
             )
             for shift, i, s in rows
         ),

@@ -1,22 +1,66 @@
-"""An L&D member takes the follow-up of a stakeholder's priority shifts; the summary message shows who took it."""
+"""An L&D member takes the follow-up of a stakeholder's priority shifts, then records how it ended; the summary
+message shows who took it and the outcome."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+
 from bot.blocks import shifts as blocks
 from bot.runtime import Deps
-from bot.services import shifts
-from bot.services.shifts import RecentShifts
+from bot.services import followups, shifts
+from bot.services.followups import OutcomeForm
+from bot.services.shifts import RecentShifts, SummaryView
+from bot.slack.errors import SlackCallFailed
+
+logger = logging.getLogger(__name__)
 
 
 def take(deps: Deps, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, message_ts: str | None) -> None:
     """Record the follow-up (the first click keeps it) and update the summary for everyone in the channel."""
     with deps.db.session() as session:
         view = shifts.follow_up(session, team_id, summary_id, stakeholder_id, user_id, deps.clock())
-    message = blocks.shift_summary(view)
-    ts = view.message_ts or message_ts
-    if ts is not None:  # a summary that never reached the channel has no message to update
-        deps.slack.update(view.channel_id, ts, message.text, message.blocks)
+    _show(deps, view, message_ts)
     deps.home.after_activity(team_id, [])  # the L&D members' open Homes
+
+
+def outcome_form(deps: Deps, team_id: str, summary_id: int, stakeholder_id: int) -> OutcomeForm:
+    with deps.db.reading() as session:
+        return followups.form(session, team_id, summary_id, stakeholder_id)
+
+
+def record_outcome(
+    deps: Deps, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, values: Mapping[str, str]
+) -> SummaryView:
+    """Store the outcome in one transaction (FormInvalid with every problem); the message is updated after the ack
+    (`show_outcome`)."""
+    with deps.db.session() as session:
+        return followups.record(session, team_id, summary_id, stakeholder_id, user_id, values, deps.clock())
+
+
+def show_outcome(deps: Deps, view: SummaryView) -> None:
+    _show(deps, view, None)
+    deps.home.after_activity(view.team_id, [])
+
+
+def update_later(deps: Deps, view: SummaryView) -> None:
+    """The web process stops before updating the message: the scheduling pass will."""
+    with deps.db.session() as session:
+        shifts.to_update(session, view.summary_id)
+
+
+def _show(deps: Deps, view: SummaryView, message_ts: str | None) -> None:
+    """Update the summary message in place. What was recorded stands if Slack refuses: the summary is then marked
+    for the scheduling pass, which updates it (or tells the initiative's owner it can't) like any newer shift."""
+    ts = view.message_ts or message_ts
+    if ts is None:  # a summary that never reached the channel has no message to update; its post will show it all
+        return
+    message = blocks.shift_summary(view)
+    try:
+        deps.slack.update(view.channel_id, ts, message.text, message.blocks)
+    except SlackCallFailed as exc:
+        logger.warning("shift summary %s not updated in place: %s", view.summary_id, exc)
+        update_later(deps, view)
 
 
 def recent(deps: Deps, team_id: str, initiative_name: str) -> RecentShifts:

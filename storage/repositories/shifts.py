@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlmodel import Session, col
 
-from storage.models import Initiative, PostStatus, Shift, ShiftSummary, Stakeholder, Touchpoint, table_of
+from storage.models import (
+    Initiative,
+    PostStatus,
+    Shift,
+    ShiftOutcome,
+    ShiftSummary,
+    Stakeholder,
+    Touchpoint,
+    table_of,
+)
 from storage.repositories._shared import claim_posts, insert_ignoring_conflicts, rows_matched
+from storage.types import UTCDateTime
 
 
 def shift_summary_for_day(session: Session, *, team_id: str, initiative_id: int, day: str, channel_id: str) -> int:
@@ -97,11 +107,15 @@ def shift_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[
     return [tuple(row) for row in session.execute(query).all()]
 
 
-def shifts_of_summaries(session: Session, summary_ids: Iterable[int]) -> list[tuple[Shift, Stakeholder, Touchpoint]]:
+def shifts_of_summaries(
+    session: Session, summary_ids: Iterable[int]
+) -> list[tuple[Shift, Stakeholder, Touchpoint, ShiftOutcome | None]]:
+    """The live shifts of the summaries, each with its stakeholder, touchpoint and latest outcome (if any)."""
     query = (
-        select(Shift, Stakeholder, Touchpoint)
+        select(Shift, Stakeholder, Touchpoint, ShiftOutcome)
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
         .join(Touchpoint, col(Touchpoint.id) == col(Shift.touchpoint_id))
+        .outerjoin(ShiftOutcome, col(ShiftOutcome.id) == col(Shift.outcome_id))
         .where(col(Shift.summary_id).in_(list(summary_ids)), col(Shift.withdrawn_at).is_(None))
         .order_by(col(Shift.id))
     )
@@ -146,6 +160,39 @@ def follow_up_shifts(
             col(Shift.withdrawn_at).is_(None),
         )
         .values(followed_up_by=user_id, followed_up_at=now),
+    )
+
+
+def initiative_of_summary(session: Session, summary_id: int) -> int:
+    query = select(col(ShiftSummary.initiative_id)).where(col(ShiftSummary.id) == summary_id)
+    return session.execute(query).scalar_one()
+
+
+def add_outcome(session: Session, row: dict) -> int:
+    """Store one recorded outcome of a follow-up; returns its id."""
+    return session.execute(insert(ShiftOutcome).values(**row).returning(col(ShiftOutcome.id))).scalar_one()
+
+
+def close_follow_up(
+    session: Session, team_id: str, summary_id: int, stakeholder_id: int, outcome_id: int, user_id: str, now: datetime
+) -> int:
+    """Point the follow-up's live shifts at its newest outcome (a slower, older recording never overwrites a newer
+    one); a shift of the day nobody had taken yet is taken by the person who recorded the outcome."""
+    return rows_matched(
+        session,
+        update(Shift)
+        .where(
+            col(Shift.team_id) == team_id,
+            col(Shift.summary_id) == summary_id,
+            col(Shift.stakeholder_id) == stakeholder_id,
+            col(Shift.withdrawn_at).is_(None),
+            or_(col(Shift.outcome_id).is_(None), col(Shift.outcome_id) < outcome_id),
+        )
+        .values(
+            outcome_id=outcome_id,
+            followed_up_by=func.coalesce(col(Shift.followed_up_by), user_id),
+            followed_up_at=func.coalesce(col(Shift.followed_up_at), bindparam("taken_now", now, type_=UTCDateTime)),
+        ),
     )
 
 
