@@ -91,7 +91,7 @@ def touchpoints(
 
 def answers(
     session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
-) -> Iterator[Row[str, str, str, str, int, str, datetime, int | None]]:
+) -> Iterator[Row[str, str, str, str, int, str, datetime, int | None, str | None]]:
     query = (
         select(
             col(Initiative.name),
@@ -102,6 +102,7 @@ def answers(
             col(Answer.text),
             col(Answer.answered_at),
             col(Answer.touchpoint_id),
+            col(Answer.judgement),
         )
         .join(Initiative, col(Initiative.id) == col(Answer.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Answer.stakeholder_id))
@@ -161,7 +162,7 @@ def readings(session: Session, team_id: str, initiative_ids: list[int] | None, s
 
 def shifts(
     session: Session, team_id: str, initiative_ids: list[int] | None
-) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None]]:
+) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None, str | None]]:
     query = (
         select(
             col(Initiative.name),
@@ -176,6 +177,7 @@ def shifts(
             col(Shift.evidence),
             col(Shift.followed_up_by),
             col(Shift.followed_up_at),
+            col(Shift.judgement),
         )
         .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
