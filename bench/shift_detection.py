@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--show-errors", action="store_true", help="list the pairs each rule gets wrong")
     args = parser.parse_args()
     print("| set | rule | pairs | precision | recall |\n|---|---|---:|---:|---:|")
-    for name in ("shift_pairs.csv", "shift_pairs_holdout.csv"):
+    for name in ("shift_pairs.csv", "shift_pairs_holdout.csv", "shift_pairs_holdout2.csv"):
         if not (PAIRS / name).exists():
             continue
         pairs = load(name)

@@ -13,12 +13,12 @@ from typing import Any
 from bot.app import create_app
 from bot.ids import Action, Block
 from bot.server import ServerThread
-from bot.services import planning, touchpoints
+from bot.services import judgement, planning, touchpoints
 from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, plain, render_blocks, render_home, render_view
 from bot.simulator.webapi import TOKEN
-from storage.models import Outcome
+from storage.models import ImpactJudgement, Outcome
 from storage.types import utcnow
 
 SECRET = "demo-signing-secret"
@@ -122,6 +122,7 @@ class Demo:
             "Sam, revising his answers",
             "New AEs closing their first deal inside 30 days, fewer leaving in year one, and cleaner handovers to CS.",
             "Time to first closed deal and quota attainment by tenure, both in Salesforce; regretted attrition from HR.",
+            judged=ImpactJudgement.REWORDED,
         )
 
         self.step("Lena types", "/touchpoint list")
@@ -196,12 +197,16 @@ class Demo:
         self.ws.click("U0SAM", dm.channel, dm.ts, Action.OPEN_ANSWER)
         view = self.slack.wait_for(lambda: self.slack.views_for("U0SAM")[before:])[0]
         self.show_new()
-        self.step("Sam revises what he wants, confirms what he tracks, rates alignment 4/5", "")
+        self.step(
+            "Sam rewords what he wants (and says only the wording changed), confirms what he tracks, rates alignment 4/5",
+            "",
+        )
         self.ws.submit(
             "U0SAM",
             view,
             {
-                Block.IMPACT: "New AEs closing their first deal inside 30 days and still with us after a year.",
+                Block.IMPACT: "New AEs close a first deal within 30 days, stay past year one, and hand over cleanly to CS.",
+                Block.IMPACT_JUDGEMENT: ImpactJudgement.REWORDED,
                 Block.ALIGNMENT: "4",
                 Block.ADJUST: "More practice on discovery calls; less product training.",
             },
@@ -353,7 +358,7 @@ class Demo:
     def latest_touchpoint_dm(self, user_id: str):
         return [m for m in self.slack.messages_in(self.slack.dm_channel(user_id)) if m.metadata][-1]
 
-    def answer(self, user_id: str, who: str, impact: str, tracking: str) -> None:
+    def answer(self, user_id: str, who: str, impact: str, tracking: str, judged: str | None = None) -> None:
         dm = self.slack.messages_in(self.slack.dm_channel(user_id))[0]
         button = next(e for b in dm.blocks if b["type"] == "actions" for e in b["elements"])
         self.step(f"{who} clicks", f"[ {button['text']['text']} ] in the DM")
@@ -362,8 +367,12 @@ class Demo:
         view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
         self.show_new()
         self.step(f"{who} answers", "")
-        self.out(indent([f"Impact: {impact}", f"Tracking: {tracking}"]))
-        self.ws.submit(user_id, view, {Block.IMPACT: impact, Block.TRACKING: tracking})
+        said = [f"Has what you want changed? {judgement.OPTIONS[judged]}"] if judged else []
+        self.out(indent([f"Impact: {impact}", f"Tracking: {tracking}", *said]))
+        values: dict[str, str] = {Block.IMPACT: impact, Block.TRACKING: tracking}
+        if judged:
+            values[Block.IMPACT_JUDGEMENT] = judged
+        self.ws.submit(user_id, view, values)
         self.settle()
         self.show_new()
 

@@ -74,6 +74,8 @@ class Block(StrEnum):
     NOTES = "notes"
     ALIGNMENT = "alignment"
     ADJUST = "adjust"
+    # Asked beside a revisable impact statement: has what they want changed, or only its wording?
+    IMPACT_JUDGEMENT = "impact_judgement"
     # The schedule modal
     KINDS = "kinds"
     DAY_RULE = "day_rule"

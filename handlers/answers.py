@@ -11,7 +11,7 @@ from bot.blocks import answers as blocks
 from bot.errors import FormInvalid, TouchpointClosed
 from bot.ids import Action, Block, Callback
 from bot.runtime import Deps
-from bot.services import answers
+from bot.services import answer_outbox, answers
 from bot.usecases import answer_posts
 from handlers.errors import after_ack
 
@@ -74,6 +74,7 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
             deps.clock(),
             deps.settings.touchpoint_tz,
             readings,
+            blocks.read_judgement(values),
         )
     except FormInvalid as exc:
         ack(response_action="errors", errors=exc.errors)
@@ -86,7 +87,7 @@ def on_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
     if recorded is None:  # a correction that changed nothing (or the same one again): nothing to post
         return
     # The post is stored with the answers: if this process stops before making it, the scheduling pass does.
-    post = [answers.outgoing(recorded)]
+    post = [answer_outbox.outgoing(recorded)]
     fresh_for = timedelta(seconds=deps.settings.touchpoint_sending_lease_seconds / 2)
     deps.background.submit(
         answer_posts.publish,

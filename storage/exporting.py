@@ -92,7 +92,7 @@ def touchpoints(
 
 def answers(
     session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None
-) -> Iterator[Row[str, str, str, str, int, str, datetime, int | None]]:
+) -> Iterator[Row[str, str, str, str, int, str, datetime, int | None, str | None]]:
     query = (
         select(
             col(Initiative.name),
@@ -103,6 +103,7 @@ def answers(
             col(Answer.text),
             col(Answer.answered_at),
             col(Answer.touchpoint_id),
+            col(Answer.judgement),
         )
         .join(Initiative, col(Initiative.id) == col(Answer.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Answer.stakeholder_id))
@@ -179,6 +180,7 @@ def shifts(
         str | None,
         str | None,
         str | None,
+        str | None,
         datetime | None,
     ]
 ]:
@@ -197,6 +199,7 @@ def shifts(
             col(Shift.evidence),
             col(Shift.followed_up_by),
             col(Shift.followed_up_at),
+            col(Shift.judgement),
             col(ShiftOutcome.outcome),
             col(ShiftOutcome.note),
             col(ShiftOutcome.recorded_by),

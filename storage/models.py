@@ -51,6 +51,13 @@ class Question(StrEnum):
     ADJUST = "adjust"
 
 
+class ImpactJudgement(StrEnum):
+    """What a stakeholder said of their own revised impact statement, when they were asked."""
+
+    CHANGED = "changed"  # "What I want has changed": a priority shift, whatever the wording judge says
+    REWORDED = "reworded"  # "Only the wording changed": no shift, whatever the wording judge says
+
+
 class Initiative(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("team_id", "name_key", name="uq_initiative_team_name"),)
 
@@ -160,6 +167,7 @@ class Answer(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("initiative_id", "stakeholder_id", "question", "version", name="uq_answer_version"),
+        Index("ix_answer_judgement", "judgement"),  # the digest's rewordings: few rows have one
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -171,6 +179,8 @@ class Answer(SQLModel, table=True):
     text: str = Field(max_length=3000)
     version: int
     answered_at: datetime = _when()
+    # An impact statement's revision as its author judged it (ImpactJudgement); None where they were not asked.
+    judgement: str | None = Field(default=None, max_length=16)
 
 
 class ShiftRule(StrEnum):
@@ -211,6 +221,9 @@ class Shift(SQLModel, table=True):
     outcome_id: int | None = Field(default=None, foreign_key="shift_outcome.id")
     # Set when a corrected answer no longer shows the shift: kept for the record, out of summaries and the digest.
     withdrawn_at: datetime | None = _when(nullable=True)
+    # Set when the stakeholder judged the revision themselves (ImpactJudgement): their word decided, and the
+    # evidence is the wording judge's verdict beside it. None: the rule alone decided.
+    judgement: str | None = Field(default=None, max_length=16)
 
 
 class Outcome(StrEnum):

@@ -1,6 +1,7 @@
 """The digest's reads: each a single aggregate over a whole team, so the number of queries does not grow with the
 number of initiatives, stakeholders or answers (answers are not read at all: each pair's standing is kept on
-initiative_stakeholder as answers arrive)."""
+initiative_stakeholder as answers arrive; the few an impact statement's author judged a rewording are counted
+through their own index)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from sqlmodel import Session, col
 
 from storage.models import (
     AlignmentSnapshot,
+    Answer,
+    ImpactJudgement,
     Initiative,
     InitiativeStakeholder,
     Measure,
@@ -55,6 +58,7 @@ class ShiftCounts:
     new: int = 0
     new_strong: int = 0
     open_stakeholders: int = 0  # stakeholders with a shift whose follow-up has no outcome (taken or not)
+    new_judged: int = 0  # new shifts the stakeholder judged themselves ("what I want has changed")
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -155,6 +159,7 @@ def shift_counts(
             _count(is_new),
             _count(and_(is_new, col(Shift.strength) >= 3)),
             func.count(func.distinct(open_stakeholder)),
+            _count(and_(is_new, col(Shift.judgement).is_not(None))),
         )
         .where(
             col(Shift.team_id) == team_id,
@@ -164,6 +169,21 @@ def shift_counts(
         .group_by(col(Shift.initiative_id))
     )
     return {row[0]: ShiftCounts(*(int(v or 0) for v in row[1:])) for row in session.execute(query).all()}
+
+
+def reworded_impacts(session: Session, team_id: str, since: datetime) -> dict[int, int]:
+    """Per initiative, the impact statements revised since `since` whose authors said only the wording changed
+    (answers are read here only through their judgement's index: few have one)."""
+    query = (
+        select(col(Answer.initiative_id), func.count())
+        .where(
+            col(Answer.judgement) == ImpactJudgement.REWORDED,
+            col(Answer.team_id) == team_id,
+            col(Answer.answered_at) >= since,
+        )
+        .group_by(col(Answer.initiative_id))
+    )
+    return {initiative_id: int(count) for initiative_id, count in session.execute(query).all()}
 
 
 def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: int) -> list[tuple[int, str, str, int]]:

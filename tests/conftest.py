@@ -300,4 +300,4 @@ def _module_attributes_key(module) -> str:
     return f"{id(module)}-{len(getattr(module, '__dict__', ()))}"
 
 
-freezegun.api._get_module_attributes_hash = _module_attributes_key  # type: ignore[attr-defined]
+freezegun.api._get_module_attributes_hash = _module_attributes_key

@@ -47,14 +47,20 @@ def kickoff_dm(app: Running, user_id: str) -> Message:
     return messages[0]
 
 
-def answer(app: Running, user_id: str, impact: str, tracking: str, *, dm: Message | None = None):
-    """Click the DM's button, fill the answer modal, submit; returns (the modal as opened, the submission's reply)."""
+def answer(
+    app: Running, user_id: str, impact: str, tracking: str, *, dm: Message | None = None, judged: str | None = None
+):
+    """Click the DM's button, fill the answer modal, submit; returns (the modal as opened, the submission's reply).
+    `judged`: the answer to "has what you want changed, or only its wording?" (ImpactJudgement) when revising."""
     dm = dm or kickoff_dm(app, user_id)
     before = len(app.slack.views_for(user_id))
     click = app.workspace.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
     assert click.status == 200, click
     view = app.slack.wait_for(lambda: app.slack.views_for(user_id)[before:])[0]
-    reply = app.workspace.submit(user_id, view, {Block.IMPACT: impact, Block.TRACKING: tracking})
+    values: dict[str, Any] = {Block.IMPACT: impact, Block.TRACKING: tracking}
+    if judged is not None:
+        values[Block.IMPACT_JUDGEMENT] = judged
+    reply = app.workspace.submit(user_id, view, values)
     app.settle()
     return view, reply
 

@@ -91,10 +91,12 @@ def test_answering_stores_the_answers_marks_the_dm_and_posts_a_summary(app):
 def test_revising_adds_a_new_version_and_keeps_the_old_one(app):
     open_initiative(app, LENA, stakeholders=[SAM])
     answer(app, SAM, "Faster ramp", "Quota attainment")
-    view, _ = answer(app, SAM, "Faster ramp and fewer early leavers", "Quota attainment; 90-day attrition")
+    view, _ = answer(
+        app, SAM, "Faster ramp and fewer early leavers", "Quota attainment; 90-day attrition", judged="changed"
+    )
 
     prefilled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
-    assert prefilled == {Block.IMPACT: "Faster ramp", Block.TRACKING: "Quota attainment"}
+    assert prefilled == {Block.IMPACT: "Faster ramp", Block.TRACKING: "Quota attainment", Block.IMPACT_JUDGEMENT: None}
     history = sorted((a.question, a.version, a.text) for a in rows(app, Answer))
     assert history == [
         (Question.IMPACT, 1, "Faster ramp"),

@@ -40,6 +40,9 @@ def assert_whole_story(out: str) -> None:
     assert "Sales onboarding refresh is open. Its stakeholders get the first two questions" in out  # Lena is told when
     assert "Touchpoint posts in #learning-and-development" in out and "@Sam Okafor answered" in out
     assert "@Sam Okafor updated their answers" in out and "version 2" in out
+    # Revising what he wants, Sam is asked whether it changed or only its wording: his word is in the summary.
+    assert "If you edited it: has what you want changed, or only its wording?" in out
+    assert "in their own words: only the wording changed · the wording judge agrees" in out
     assert "Sales onboarding refresh · 2/3 answered" in out
     assert "only the L&D team" in out
     # Both Home tabs: Sam's own words and where they go; Lena's attention items and the initiative with its index.

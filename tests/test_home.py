@@ -361,6 +361,9 @@ def test_a_stakeholder_revises_their_impact_from_the_tab_as_a_new_version_checke
         prefilled = {b["block_id"]: b["element"].get("initial_value") for b in modal["blocks"] if b["type"] == "input"}
         assert prefilled[Block.IMPACT] == "New reps close a deal in their first month"
         values = {Block.IMPACT: "Fewer regretted leavers among senior engineers", Block.TRACKING: "Attrition"}
+        refused = app.workspace.submit(SAM, modal, values).json()  # they changed it: do they want something else?
+        assert refused["response_action"] == "errors" and Block.IMPACT_JUDGEMENT in refused["errors"]
+        values[Block.IMPACT_JUDGEMENT] = "changed"
         assert app.workspace.submit(SAM, modal, values).status == 200
         app.settle()
     [sam] = [s for s in rows(app, Stakeholder) if s.user_id == SAM]

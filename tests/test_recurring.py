@@ -107,6 +107,7 @@ def test_a_quarterly_review_confirms_or_revises_the_impact_statement(started):
         dm,
         {
             Block.IMPACT: "New reps close a deal in their first month, and stay past a year",
+            Block.IMPACT_JUDGEMENT: "changed",
             Block.ALIGNMENT: "4",
             Block.ADJUST: "More role-play on discovery calls",
         },

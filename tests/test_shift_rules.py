@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.shift_detection import RULES, load, score
+from bot.services.lexicon import fold
 from bot.services.shift_rules import MILD, MODERATE, STRONG, detect, measures_in
 from bot.services.wording import compare
 from storage.models import Question, ShiftRule
@@ -137,3 +138,22 @@ def test_precision_and_recall_on_the_labelled_pairs_stay_at_0_9_or_better(rule):
     assert len(pairs) >= 60 and {p["label"] for p in pairs} == {"same", "reworded", "shifted"}
     figures = score(pairs, RULES[rule])
     assert figures["precision"] >= 0.9 and figures["recall"] >= 0.9, figures
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("rate", "ratings", "rated", "rating"),  # the light stemmer made "rat" of some and kept "rate"
+        ("report", "reports", "reported", "reporting"),
+        ("renewal", "renewals", "renewing"),
+        ("satisfaction", "satisfactions"),
+        ("fast", "faster", "fastest", "quicker"),  # Snowball keeps comparatives apart; the synonym line folds these
+    ],
+)
+def test_the_stemmer_meets_forms_of_one_word(forms):
+    assert len({fold(word) for word in forms}) == 1, {word: fold(word) for word in forms}
+
+
+def test_a_rating_said_as_a_verb_or_a_noun_is_one_key_word():
+    compared = compare("Guests rate check-in as fast and friendly.", "Guest ratings of check-in: faster, friendly.")
+    assert compared.similarity == 1.0, compared.evidence()

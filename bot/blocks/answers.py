@@ -31,6 +31,7 @@ from bot.blocks.common import (
 from bot.blocks.initiatives import state_text
 from bot.ids import Block, Callback, Element
 from bot.limits import ANSWER_MAX
+from bot.services import judgement
 from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
 from bot.services.measures import NO_CHANGE_OR_UNKNOWN, MeasureRow, reading_block, reading_status_block
 from storage.models import Question, ReadingStatus, TouchpointKind
@@ -69,7 +70,10 @@ def answer_modal(ctx: AnswerContext) -> View:
     blocks: list = [section(f"*{escape(ctx.initiative_name)}*\n{escape(ctx.business_goal)}")]
     if ctx.kind == TouchpointKind.CHECKIN and ctx.current.get(Question.IMPACT):
         blocks += quoted_sections("*The impact you said you want:*", ctx.current[Question.IMPACT])
-    blocks += [_input(q, label, ctx.current.get(q) if prefill else None) for q, label in FORMS[ctx.kind].items()]
+    for question, label in FORMS[ctx.kind].items():
+        blocks.append(_input(question, label, ctx.current.get(question) if prefill else None))
+        if question == Question.IMPACT and judgement.asked(ctx.kind, ctx.current):
+            blocks.append(_judgement_input(ctx.judged))
     if ctx.measures:
         blocks.append(section("*The measures you report* (optional: a new value, or say there is none)"))
         for measure in ctx.measures:
@@ -99,6 +103,28 @@ def answer_modal(ctx: AnswerContext) -> View:
         close=PlainTextObject(text="Not now"),
         blocks=blocks,
     )
+
+
+def _judgement_input(initial: str | None) -> InputBlock:
+    """Beside an impact statement they may revise: has what they want changed, or only its wording? Optional for
+    Slack (nothing to say when they leave the words alone); required by the submission when the words changed."""
+    options = [Option(text=PlainTextObject(text=text), value=value) for value, text in judgement.OPTIONS.items()]
+    return InputBlock(
+        block_id=Block.IMPACT_JUDGEMENT,
+        label=PlainTextObject(text=judgement.QUESTION),
+        element=RadioButtonsElement(
+            action_id=Element.VALUE,
+            options=options,
+            initial_option=next((o for o in options if o.value == initial), None),
+        ),
+        optional=True,
+        hint=PlainTextObject(text=judgement.HINT),
+    )
+
+
+def read_judgement(values: Mapping) -> str | None:
+    """What the form said of a revised impact statement: None when it did not ask, "" when it was left unanswered."""
+    return state_text(values, Block.IMPACT_JUDGEMENT) if Block.IMPACT_JUDGEMENT in values else None
 
 
 def _reading_inputs(measure: MeasureRow) -> list[InputBlock]:
@@ -230,11 +256,22 @@ def answer_summary(answers: RecordedAnswers) -> Message:
             )
         else:
             blocks += quoted_sections(f"*{label}*", text)
+        if question == Question.IMPACT:
+            blocks += _judged(answers)
+    if answers.judged and Question.IMPACT not in dict(items):
+        blocks += _judged(answers)
     blocks.append(context(footer))
     # The notification text is mrkdwn too (a phone and a screen reader show it): escaped like the blocks.
     fallback = "\n".join(f"{labels[Question(q)]} {escape(t)}" for q, t in items)
     heading = _summary_heading(answers, _plain)
+    if answers.judged in judgement.SAID:
+        fallback += f"\nThe impact they want: {judgement.SAID[answers.judged]}"
     return Message(text=f"{escape(answers.initiative_name)}: {heading}\n{fallback}"[:3000], blocks=blocks)
+
+
+def _judged(answers: RecordedAnswers) -> list[SlackBlock]:
+    """Their word on their revised impact statement, and the wording judge's verdict beside it."""
+    return [context(f"_{escape(shorten(answers.judge_said, 2000))}_")] if answers.judged else []
 
 
 _SUMMARY_LABELS = {

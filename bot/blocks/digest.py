@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 from bot.blocks import Message
 from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
 from bot.ids import COMMAND, Block, Callback, Element
+from bot.services import judgement
 from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
 
 BLOCKS_PER_MESSAGE = 45  # Slack allows 50 per message
@@ -72,6 +73,10 @@ def initiative_text(i: InitiativeDigest) -> str:
         f"Agreed impact: {i.with_impact} of {i.stakeholders} · something tracked: {i.with_tracking} of {i.stakeholders}"
         f" · measures agreed: {i.measures} · reviews in the next 14 days: {i.reviews_ahead}",
     ]
+    if i.judged_shifts or i.reworded:  # revised impact statements, as their authors judged them
+        said = [f"{i.judged_shifts} “{judgement.OPTIONS[judgement.CHANGED]}”"] if i.judged_shifts else []
+        said += [f"{i.reworded} “{judgement.OPTIONS[judgement.REWORDED]}”"] if i.reworded else []
+        lines.append("Impact statements revised this week, in their own words: " + " · ".join(said))
     if i.first_unanswered_user_ids:
         people = i.first_unanswered_user_ids
         lines.append(f"First two questions not answered: {_people(people, len(people), SILENT_NAMED)}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -15,17 +15,15 @@ from sqlmodel import Session
 from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
-from bot.services import measures, shift_rules, shifts, touchpoints
+from bot.services import judgement, measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import InitiativeInfo
 from storage.db import Database
 from storage.models import (
     RECURRING_KINDS,
-    AnswerPost,
     PostStatus,
     Question,
     TouchpointKind,
     TouchpointStatus,
-    saved_id,
 )
 from storage.repositories import answer_posts as answer_post_rows
 from storage.repositories import answers as answer_rows
@@ -76,6 +74,7 @@ class AnswerContext:
     current: dict[str, str]  # question -> latest answer text
     measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in asks them the latest value of
     correcting: bool = False  # an answered check-in or review, opened to change the answers (pre-filled with them)
+    judged: str | None = None  # correcting: what they said of their revised impact statement in these answers
 
 
 @dataclass(frozen=True)
@@ -99,6 +98,8 @@ class RecordedAnswers:
     readings: tuple[tuple[str, str, float | None], ...] = ()  # (measure, status, value) given with a check-in
     post_id: int = 0  # the outbox row that gets its summary posted and its DM shown answered
     correction: bool = False  # these answers replace the touchpoint's earlier ones (`previous` holds those)
+    judged: str | None = None  # what they said of their revised impact statement (ImpactJudgement), if asked
+    judge_said: str = ""  # and beside it, the wording judge's verdict
 
 
 def for_answering(
@@ -119,6 +120,7 @@ def for_answering(
         current={q: a.text for q, a in current.items()},
         measures=asked,
         correcting=_correcting(touchpoint),
+        judged=judgement.given_here(current.get(Question.IMPACT), touchpoint.id),
     )
 
 
@@ -150,6 +152,7 @@ def record(
     now: datetime,
     tz: str = "UTC",
     readings: Mapping[int, tuple[str, str]] | None = None,
+    judged: str | None = None,
 ) -> RecordedAnswers | None:
     """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
     answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
@@ -157,8 +160,12 @@ def record(
 
     An answered check-in or review still open takes a correction: only the answers that changed get a new version,
     and its shifts are recomputed. A correction that changes nothing (the same submission again, as a retry
-    delivers it) stores nothing and returns None."""
-    return _write(session, _read(session, team_id, touchpoint_id, user_id, texts, readings, now), texts, now, tz)
+    delivers it) stores nothing and returns None.
+
+    `judged` is what the form held for "has what you want changed, or only its wording?" (bot.services.judgement):
+    None when it did not ask, "" when it asked and got no answer (refused if the impact statement changed)."""
+    read = _read(session, team_id, touchpoint_id, user_id, texts, readings, now, judged)
+    return _write(session, read, texts, now, tz)
 
 
 def submit(
@@ -170,6 +177,7 @@ def submit(
     now: datetime,
     tz: str = "UTC",
     readings: Mapping[int, tuple[str, str]] | None = None,
+    judged: str | None = None,
 ) -> RecordedAnswers | None:
     """`record` in its own transaction, holding the database's single writer (SQLite's) only for the writes: what
     the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
@@ -179,15 +187,15 @@ def submit(
     turns (PostgreSQL), the snapshot would only add a round trip: `record` runs in one transaction."""
     if not db.single_writer:
         with db.session() as session:
-            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings, judged)
     with db.reading() as session:
-        read = _read(session, team_id, touchpoint_id, user_id, texts, readings, now)
+        read = _read(session, team_id, touchpoint_id, user_id, texts, readings, now, judged)
     try:
         with db.session() as session:
             return _write(session, read, texts, now, tz, as_read=True)
     except (_Moved, IntegrityError):
         with db.session() as session:
-            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings, judged)
 
 
 class _Moved(Exception):
@@ -208,6 +216,8 @@ class _Read:
     correcting: bool = False
     before: dict[str, str] | None = None  # correcting: the latest answers before this touchpoint's, for its shifts
     given_before: dict[int, tuple[str, float | None]] | None = None  # correcting: the readings it gave
+    judged: str | None = None  # the stakeholder's judgement of their revised impact statement, when asked
+    judged_before: str | None = None  # correcting: the one this touchpoint's answers gave
 
 
 def _read(
@@ -218,6 +228,7 @@ def _read(
     texts: Mapping[str, str],
     readings: Mapping[int, tuple[str, str]] | None,
     now: datetime | None = None,
+    judged: str | None = None,
 ) -> _Read:
     """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
     touchpoint, initiative, stakeholder = touchpoints.owned(
@@ -227,27 +238,33 @@ def _read(
     asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
     given, reading_errors = measures.validate_readings(asked, readings or {})
     errors.update(reading_errors)
-    if errors:
-        raise FormInvalid(errors)
     latest = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
     previous = {q: a.text for q, a in latest.items()}
     versions = {q: a.version for q, a in latest.items()}
-    if not _correcting(touchpoint):
-        return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions)
-    before = answer_rows.latest_answers_before(session, initiative.id, stakeholder.id, touchpoint.id)
-    return _Read(
-        team_id,
-        user_id,
-        touchpoint,
-        initiative,
-        stakeholder,
-        asked,
-        given,
-        previous,
-        versions,
+    correcting = _correcting(touchpoint)
+    if correcting:  # its shifts are found against what was said before this touchpoint
+        before = answer_rows.latest_answers_before(session, initiative.id, stakeholder.id, touchpoint.id)
+        compared = {q: a.text for q, a in before.items()}
+    else:
+        compared = previous
+    decided = None
+    try:
+        decided = judgement.decide(judged, compared.get(Question.IMPACT), (texts.get(Question.IMPACT) or "").strip())
+    except FormInvalid as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise FormInvalid(errors)
+    read = _Read(
+        team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions, judged=decided
+    )
+    if not correcting:
+        return read
+    return dataclasses.replace(
+        read,
         correcting=True,
-        before={q: a.text for q, a in before.items()},
+        before=compared,
         given_before=measure_rows.readings_of_touchpoint(session, touchpoint.id),
+        judged_before=judgement.given_here(latest.get(Question.IMPACT), touchpoint.id),
     )
 
 
@@ -274,7 +291,8 @@ def _write(
     if read.correcting:
         # A correction versions only what it changes; one that changes nothing (a retried submission) is no answer.
         given = {m: v for m, v in given.items() if (read.given_before or {}).get(m) != v}
-        if not to_store and not given:
+        rejudged = read.judged is not None and read.judged != read.judged_before
+        if not to_store and not given and not rejudged:
             return None
     if as_read:
         if not touchpoint_rows.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
@@ -290,7 +308,10 @@ def _write(
         texts=to_store,
         now=now,
         versions=read.versions,
+        judgements={Question.IMPACT: read.judged} if read.judged else None,
     )
+    if read.judged and Question.IMPACT not in added:  # a correction of their word alone, the words kept
+        answer_rows.judge_answer(session, initiative.id, stakeholder.id, Question.IMPACT, read.versions, read.judged)
     read_on = now.astimezone(ZoneInfo(tz)).date()
     measure_rows.add_readings(
         session,
@@ -324,7 +345,7 @@ def _write(
     compared_with = read.before if read.before is not None else previous
     revising_kickoff = touchpoint.kind == TouchpointKind.KICKOFF and bool(previous)
     recheck = touchpoint.kind in RECURRING_KINDS or revising_kickoff
-    detected = shift_rules.detect(clean, compared_with) if recheck else []
+    detected = shift_rules.detect(clean, compared_with, read.judged) if recheck else []
     shifts.record(
         session,
         correcting=read.correcting,
@@ -355,6 +376,8 @@ def _write(
         shifts=len(detected),
         readings=tuple((m.name, *given[m.id]) for m in asked if m.id in given),
         correction=read.correcting,
+        judged=read.judged,
+        judge_said=judgement.beside(read.judged, compared_with, clean),
     )
     # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
     post_id = answer_post_rows.add_answer_post(
@@ -374,96 +397,9 @@ def _write(
     return dataclasses.replace(recorded, post_id=post_id)
 
 
-# The outbox: the summary and the DM of each recorded answer, made by the web process right after the ack, or by
-# the scheduling pass when the web process stopped first.
-
-POST_BATCH = 100
-
-
-@dataclass(frozen=True)
-class AnswerPostView:
-    post_id: int
-    answers: RecordedAnswers
-    created_at: datetime
-    claimed_at: datetime | None
-    attempts: int
-    message_ts: str | None  # the summary's, once Slack has it
-    dm_done: bool
-
-
-@dataclass(frozen=True)
-class PostOutcome:
-    post_id: int
-    message_ts: str | None
-    dm_done: bool
-    status: str  # PostStatus: still SENDING after a passing failure, to be tried again once the lease has passed
-    error: str | None = None
-
-
-def outgoing(recorded: RecordedAnswers) -> AnswerPostView:
-    """The post `record` stored and claimed, for its caller to make right away."""
-    return AnswerPostView(recorded.post_id, recorded, recorded.answered_at, recorded.answered_at, 1, None, False)
-
-
-def claim_posts(session: Session, now: datetime) -> list[AnswerPostView]:
-    """Posts handed back by a web process that stopped, each claimed by the caller alone."""
-    return _views(session, answer_post_rows.claim_answer_posts(session, now, POST_BATCH))
-
-
-def reclaim_stale_posts(session: Session, now: datetime, lease: timedelta) -> list[AnswerPostView]:
-    """Posts whose poster stopped part-way: whether Slack has the summary must be checked before posting it."""
-    return _views(session, answer_post_rows.claim_stale_answer_posts(session, now, now - lease, POST_BATCH))
-
-
-def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: datetime) -> None:
-    answer_post_rows.record_answer_posts(
-        session,
-        [
-            {
-                "id": o.post_id,
-                "message_ts": o.message_ts,
-                "dm_done": o.dm_done,
-                "status": o.status,
-                "last_error": o.error[:500] if o.error else None,
-                **({"posted_at": now} if o.status == PostStatus.POSTED else {}),
-            }
-            for o in outcomes
-        ],
-    )
-
-
-def hand_back(session: Session, post_ids: Iterable[int]) -> int:
-    return answer_post_rows.hand_back_answer_posts(session, post_ids)
-
-
-def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
-    return [_view(row) for row in answer_post_rows.answer_posts(session, post_ids)]
-
-
-def _view(row: AnswerPost) -> AnswerPostView:
-    post_id = saved_id(row)
-    return AnswerPostView(
-        post_id,
-        _from_json(row.payload, post_id),
-        row.created_at,
-        row.claimed_at,
-        row.attempts,
-        row.message_ts,
-        row.dm_done,
-    )
-
-
 def _to_json(recorded: RecordedAnswers) -> str:
     data = dataclasses.asdict(recorded)
     data["revised"] = sorted(recorded.revised)
     data["answered_at"] = recorded.answered_at.isoformat()
     del data["post_id"]
     return json.dumps(data, ensure_ascii=False)
-
-
-def _from_json(payload: str, post_id: int) -> RecordedAnswers:
-    data = json.loads(payload)
-    data["revised"] = frozenset(data["revised"])
-    data["answered_at"] = datetime.fromisoformat(data["answered_at"])
-    data["readings"] = tuple(tuple(r) for r in data["readings"])
-    return RecordedAnswers(**data, post_id=post_id)

@@ -53,6 +53,8 @@ class InitiativeDigest:
     reviews_ahead: int
     alignment: Alignment
     trend: int | None  # change since the last digest; None if there was none
+    judged_shifts: int = 0  # new shifts of revised impact statements, as their authors judged them
+    reworded: int = 0  # impact statements revised this week whose authors said only the wording changed
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     silent = reporting.silent_stakeholders(session, team_id, limit=SILENT_SHOWN)
     previous = reporting.previous_alignment(session, team_id, week)
     measures = reporting.measure_counts(session, team_id)
+    reworded = reporting.reworded_impacts(session, team_id, now - RECENT)
     silent_by: dict[int, list[str]] = {}
     for initiative_id, user_id, _cycles in silent:
         silent_by.setdefault(initiative_id, []).append(user_id)
@@ -108,6 +111,8 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
                 reviews_ahead=t.reviews_ahead,
                 alignment=index,
                 trend=index.value - before if index.value is not None and before is not None else None,
+                judged_shifts=c.new_judged,
+                reworded=reworded.get(s.initiative_id, 0),
             )
         )
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))

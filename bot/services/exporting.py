@@ -15,14 +15,14 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import alignment, measures
+from bot.services import alignment, judgement, measures
 from bot.services.alignment import Alignment
 from bot.services.answers import QUESTIONS
 from bot.services.followups import OUTCOMES
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
 from storage import exporting as rows
-from storage.models import Question, saved_id
+from storage.models import Question, ShiftRule, saved_id
 from storage.repositories import shifts as shift_rows
 from storage.repositories import stakeholders as stakeholder_rows
 
@@ -160,11 +160,29 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         ),
         Sheet(
             "Answers",
-            ("Initiative", "Stakeholder", "Slack user ID", "Question", "Version", "Answer", f"Answered ({tz})"),
-            (34, 24, 14, 28, 8, 80, 18),
             (
-                (name, who, user_id, question_label.get(q, q), version, text, local(at))
-                for name, who, user_id, q, version, text, at, _ in rows.answers(*args, mine)
+                "Initiative",
+                "Stakeholder",
+                "Slack user ID",
+                "Question",
+                "Version",
+                "Answer",
+                f"Answered ({tz})",
+                "Their word on the revision",
+            ),
+            (34, 24, 14, 28, 8, 80, 18, 26),
+            (
+                (
+                    name,
+                    who,
+                    user_id,
+                    question_label.get(q, q),
+                    version,
+                    text,
+                    local(at),
+                    judgement.OPTIONS.get(j or "", ""),
+                )
+                for name, who, user_id, q, version, text, at, _, j in rows.answers(*args, mine)
             ),
             wrap=frozenset({5}),
         ),
@@ -225,12 +243,13 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 "Evidence",
                 "Followed up by",
                 f"Followed up ({tz})",
+                "Judged by",
                 "Outcome",
                 "Outcome note",
                 "Outcome recorded by",
                 f"Outcome recorded ({tz})",
             ),
-            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18, 36, 50, 14, 18),
+            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18, 18, 36, 50, 14, 18),
             (
                 (
                     name,
@@ -245,6 +264,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     evidence,
                     by or "",
                     local(by_at),
+                    _judged_by(rule, judged),
                     OUTCOMES.get(outcome, outcome) if outcome else "",
                     note or "",
                     recorded_by or "",
@@ -263,6 +283,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     evidence,
                     by,
                     by_at,
+                    judged,
                     outcome,
                     note,
                     recorded_by,
@@ -367,3 +388,10 @@ def _series(session: Session, scope: Scope, agreed: dict[int, list[MeasureRow]])
         if value is not None and measure_id in by_id and (measure_id in found or len(found) < SERIES_MAX):
             found.setdefault(measure_id, []).append((read_on, value))
     return [(by_id[measure_id], points) for measure_id, points in found.items()]
+
+
+def _judged_by(rule: str, judged: str | None) -> str:
+    """Who decided a shift was one: the stakeholder's own word, their rating, or the wording judge's comparison."""
+    if judged or rule == ShiftRule.SAID_SHIFTED:
+        return "the stakeholder"
+    return "their rating" if rule == ShiftRule.RATING_DROP else "the wording judge"

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.services import wording
+from bot.services import judgement, wording
 from storage.models import Question, ShiftRule
 
 MILD, MODERATE, STRONG = 1, 2, 3
@@ -26,10 +26,14 @@ class Detected:
     after: str
     evidence: str
     strength: int
+    judgement: str | None = None  # the stakeholder's own word on a revised impact statement, which decided it
 
 
-def detect(answers: Mapping[str, str], previous: Mapping[str, str]) -> list[Detected]:
-    """The shifts in `answers` (this touchpoint's, by question) against `previous` (the latest before it)."""
+def detect(answers: Mapping[str, str], previous: Mapping[str, str], judged: str | None = None) -> list[Detected]:
+    """The shifts in `answers` (this touchpoint's, by question) against `previous` (the latest before it).
+
+    `judged`: what the stakeholder said of their revised impact statement (ImpactJudgement), when they were asked:
+    it decides that rule, whatever the wording judge says; the judge's verdict becomes the evidence beside it."""
     found: list[Detected] = []
     said = answers.get(Question.PRIORITIES_SHIFTED)
     if said in _SAID:
@@ -51,11 +55,10 @@ def detect(answers: Mapping[str, str], previous: Mapping[str, str]) -> list[Dete
     before, after = previous.get(Question.IMPACT), answers.get(Question.IMPACT)
     if before and after and before != after:
         compared = wording.compare(before, after)
-        if compared.material:
+        if judged == judgement.CHANGED or (judged is None and compared.material):
             strength = STRONG if not compared.shared else MODERATE
-            found.append(
-                Detected(ShiftRule.IMPACT_REVISED, Question.IMPACT, before, after, compared.evidence(), strength)
-            )
+            evidence = judgement.evidence(judged, compared)
+            found.append(Detected(ShiftRule.IMPACT_REVISED, Question.IMPACT, before, after, evidence, strength, judged))
     before, after = previous.get(Question.TRACKING), answers.get(Question.TRACKING)
     if before and after and before != after:
         found.extend(_measures(before, after))

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.services import initiatives
 from bot.services.shift_rules import Detected
-from storage.models import saved_id
+from storage.models import Shift, saved_id
 from storage.repositories import shifts as shift_rows
 
 SUMMARY_BATCH = 50
@@ -28,6 +28,7 @@ class ShiftLine:
     after: str
     evidence: str
     strength: int
+    judgement: str | None = None  # the stakeholder judged it themselves (ImpactJudgement); None: the rule did
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def record(
                 "after": d.after[:3000],
                 "evidence": d.evidence[:1000],
                 "strength": d.strength,
+                "judgement": d.judgement,
                 "detected_at": now,
                 "followed_up_by": None,
                 "followed_up_at": None,
@@ -173,12 +175,18 @@ def _person(rows: list) -> PersonShifts:
         stakeholder_id=stakeholder.id,
         user_id=stakeholder.user_id,
         kind=touchpoint.kind,
-        lines=tuple(ShiftLine(s.rule, s.question, s.before, s.after, s.evidence, s.strength) for s, *_ in rows),
+        lines=tuple(_line(s) for s, *_ in rows),
         followed_up_by=taken.followed_up_by if taken else None,
         followed_up_at=taken.followed_up_at if taken else None,
         outcome=RecordedOutcome(latest.outcome, latest.note, latest.recorded_by, latest.recorded_at)
         if latest
         else None,
+    )
+
+
+def _line(shift: Shift) -> ShiftLine:
+    return ShiftLine(
+        shift.rule, shift.question, shift.before, shift.after, shift.evidence, shift.strength, shift.judgement
     )
 
 
@@ -253,7 +261,7 @@ def recent(session: Session, team_id: str, initiative_name: str, now: datetime) 
                 i.name,
                 s.user_id,
                 shift.detected_at,
-                ShiftLine(shift.rule, shift.question, shift.before, shift.after, shift.evidence, shift.strength),
+                _line(shift),
                 shift.followed_up_by,
                 shift.outcome_id is not None,
             )

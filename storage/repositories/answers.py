@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlmodel import Session, col
 
 from storage.models import Answer
@@ -59,9 +59,10 @@ def add_answer_versions(
     texts: Mapping[str, str],
     now: datetime,
     versions: Mapping[str, int] | None = None,
+    judgements: Mapping[str, str] | None = None,
 ) -> dict[str, Answer]:
     """Store each text as the next version of its question (after `versions`, the latest answers' versions, when
-    the caller has them). Concurrent writers of one version collide on the unique constraint and the later one fails, rather
+    the caller has them), with its author's `judgements` of their revision where given. Concurrent writers of one version collide on the unique constraint and the later one fails, rather
     than both claiming the same version."""
     if versions is None:
         versions = {q: a.version for q, a in latest_answers(session, initiative_id, stakeholder_id).items()}
@@ -76,11 +77,28 @@ def add_answer_versions(
             text=text,
             version=versions.get(question, 0) + 1,
             answered_at=now,
+            judgement=(judgements or {}).get(question),
         )
         session.add(answer)
         added[question] = answer
     session.flush()
     return added
+
+
+def judge_answer(
+    session: Session, initiative_id: int, stakeholder_id: int, question: str, versions: Mapping[str, int], judged: str
+) -> None:
+    """Record its author's judgement of the latest version of a question's answer (one corrected without its words)."""
+    session.execute(
+        update(Answer)
+        .where(
+            col(Answer.initiative_id) == initiative_id,
+            col(Answer.stakeholder_id) == stakeholder_id,
+            col(Answer.question) == question,
+            col(Answer.version) == versions[question],
+        )
+        .values(judgement=judged)
+    )
 
 
 def latest_answers_for(

@@ -1,7 +1,7 @@
 """follow-ups end in a decision: the outcomes recorded for them, and each shift's latest outcome
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from storage.types import UTCDateTime
 
 
 revision = '0012'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
