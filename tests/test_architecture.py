@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +36,20 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     db.migrate()  # a second start on the same database is a no-op
+
+
+def test_handlers_never_open_a_database_session():
+    """A listener calls one use case, which owns the transaction: no handler reaches the database itself, neither
+    through `deps.db` (`.session()`, `.reading()`, the engine) nor by importing the session's modules."""
+    reaching = []
+    for path in sorted((ROOT / "handlers").rglob("*.py")):
+        where = path.relative_to(ROOT)
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Attribute) and node.attr in {"db", "session", "reading", "engine"}:
+                reaching.append(f"{where}:{node.lineno} .{node.attr}")
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                for module in modules:
+                    if module.split(".")[0] in {"sqlmodel", "sqlalchemy"} or module == "storage.db":
+                        reaching.append(f"{where}:{node.lineno} import {module}")
+    assert reaching == []

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.errors import FormInvalid
@@ -17,7 +16,6 @@ from bot.ids import Block
 from bot.limits import ANSWER_MAX
 from bot.services import measures, shift_rules, shifts, touchpoints
 from bot.services.initiatives import InitiativeInfo
-from storage.db import Database
 from storage.models import (
     RECURRING_KINDS,
     AnswerPost,
@@ -158,44 +156,15 @@ def record(
     An answered check-in or review still open takes a correction: only the answers that changed get a new version,
     and its shifts are recomputed. A correction that changes nothing (the same submission again, as a retry
     delivers it) stores nothing and returns None."""
-    return _write(session, _read(session, team_id, touchpoint_id, user_id, texts, readings, now), texts, now, tz)
+    return write(session, check(session, team_id, touchpoint_id, user_id, texts, readings, now), texts, now, tz)
 
 
-def submit(
-    db: Database,
-    team_id: str,
-    touchpoint_id: int,
-    user_id: str,
-    texts: Mapping[str, str],
-    now: datetime,
-    tz: str = "UTC",
-    readings: Mapping[int, tuple[str, str]] | None = None,
-) -> RecordedAnswers | None:
-    """`record` in its own transaction, holding the database's single writer (SQLite's) only for the writes: what
-    the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
-    still as it was read (and the answers' unique versions catch a concurrent answer of the same person); if
-    anything moved meanwhile, `record` runs whole in one writing transaction, as if the snapshot had not been taken.
-    Under a crowd this keeps each writer's turn short, and the queue behind it with it. Where writers do not take
-    turns (PostgreSQL), the snapshot would only add a round trip: `record` runs in one transaction."""
-    if not db.single_writer:
-        with db.session() as session:
-            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
-    with db.reading() as session:
-        read = _read(session, team_id, touchpoint_id, user_id, texts, readings, now)
-    try:
-        with db.session() as session:
-            return _write(session, read, texts, now, tz, as_read=True)
-    except (_Moved, IntegrityError):
-        with db.session() as session:
-            return record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
-
-
-class _Moved(Exception):
+class Moved(Exception):
     """The touchpoint changed between the snapshot an answer was checked against and its write."""
 
 
 @dataclass(frozen=True)
-class _Read:
+class AnswerCheck:
     team_id: str
     user_id: str
     touchpoint: touchpoints.OwnedTouchpoint
@@ -210,7 +179,7 @@ class _Read:
     given_before: dict[int, tuple[str, float | None]] | None = None  # correcting: the readings it gave
 
 
-def _read(
+def check(
     session: Session,
     team_id: str,
     touchpoint_id: int,
@@ -218,7 +187,7 @@ def _read(
     texts: Mapping[str, str],
     readings: Mapping[int, tuple[str, str]] | None,
     now: datetime | None = None,
-) -> _Read:
+) -> AnswerCheck:
     """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
     touchpoint, initiative, stakeholder = touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
@@ -233,9 +202,9 @@ def _read(
     previous = {q: a.text for q, a in latest.items()}
     versions = {q: a.version for q, a in latest.items()}
     if not _correcting(touchpoint):
-        return _Read(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions)
+        return AnswerCheck(team_id, user_id, touchpoint, initiative, stakeholder, asked, given, previous, versions)
     before = answer_rows.latest_answers_before(session, initiative.id, stakeholder.id, touchpoint.id)
-    return _Read(
+    return AnswerCheck(
         team_id,
         user_id,
         touchpoint,
@@ -251,9 +220,11 @@ def _read(
     )
 
 
-def _write(
-    session: Session, read: _Read, texts: Mapping[str, str], now: datetime, tz: str, *, as_read: bool = False
+def write(
+    session: Session, read: AnswerCheck, texts: Mapping[str, str], now: datetime, tz: str, *, as_checked: bool = False
 ) -> RecordedAnswers | None:
+    """`record`'s writes of answers checked by `check`; `as_checked`: that check was made in an earlier transaction,
+    and Moved says the touchpoint has changed since."""
     team_id, user_id, touchpoint, initiative, stakeholder = (
         read.team_id,
         read.user_id,
@@ -276,9 +247,9 @@ def _write(
         given = {m: v for m, v in given.items() if (read.given_before or {}).get(m) != v}
         if not to_store and not given:
             return None
-    if as_read:
+    if as_checked:
         if not touchpoint_rows.answer_touchpoint_as_read(session, touchpoint.id, touchpoint.status, now):
-            raise _Moved()
+            raise Moved()
     else:
         touchpoint_rows.mark_touchpoint_answered(session, touchpoint.id, now)
     added = answer_rows.add_answer_versions(
