@@ -31,7 +31,9 @@ from bot.blocks.common import (
 from bot.blocks.initiatives import state_text
 from bot.ids import Block, Callback, Element
 from bot.limits import ANSWER_MAX
-from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
+from bot.services.answer_forms import CHOICES, FORMS, OPTIONAL, QUESTIONS
+from bot.services.answer_posts import RecordedAnswers
+from bot.services.answers import AnswerContext
 from bot.services.measures import NO_CHANGE_OR_UNKNOWN, MeasureRow, reading_block, reading_status_block
 from storage.models import Question, ReadingStatus, TouchpointKind
 

@@ -25,7 +25,8 @@ from bot.blocks.common import (
     shorten,
 )
 from bot.ids import Action
-from bot.services.answers import QUESTIONS, RecordedAnswers
+from bot.services.answer_forms import QUESTIONS
+from bot.services.answer_posts import RecordedAnswers
 from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
 from storage.models import Question, TouchpointKind, TouchpointStatus
 

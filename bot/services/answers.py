@@ -1,63 +1,35 @@
-"""A stakeholder answering a touchpoint: the two alignment questions, a monthly check-in or a quarterly review."""
+"""A stakeholder answering a touchpoint: the two alignment questions, a monthly check-in or a quarterly review,
+checked and stored as versions with their readings and shifts (what each touchpoint asks is in `answer_forms`; the
+post each submission leaves for its summary and DM, in `answer_posts`)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.errors import FormInvalid
-from bot.ids import Block
-from bot.limits import ANSWER_MAX
-from bot.services import measures, shift_rules, shifts, touchpoints
+from bot.services import answer_posts, measures, shift_rules, shifts, touchpoints
+from bot.services.answer_forms import CHOICES as CHOICES  # what each touchpoint asks is still importable from here
+from bot.services.answer_forms import FORMS, validate
+from bot.services.answer_forms import OPTIONAL as OPTIONAL
+from bot.services.answer_forms import QUESTIONS as QUESTIONS
+from bot.services.answer_posts import RecordedAnswers
 from bot.services.initiatives import InitiativeInfo
 from storage.models import (
     RECURRING_KINDS,
-    AnswerPost,
-    PostStatus,
     Question,
     TouchpointKind,
     TouchpointStatus,
-    saved_id,
 )
-from storage.repositories import answer_posts as answer_post_rows
 from storage.repositories import answers as answer_rows
 from storage.repositories import measures as measure_rows
 from storage.repositories import standings as standing_rows
 from storage.repositories import touchpoints as touchpoint_rows
 
-QUESTIONS: dict[Question, str] = {
-    Question.IMPACT: "What impact do you want this initiative to have?",
-    Question.TRACKING: "What are you already tracking that would help us monitor how well this is working?",
-}
-CHECKIN_QUESTIONS: dict[Question, str] = {
-    Question.PRIORITIES_SHIFTED: "Have your priorities shifted since we last asked?",
-    Question.MATTERS_MOST: "What matters most to you right now?",
-    Question.ON_TRACK: "How well is the initiative on track toward the impact you want? (1 = not at all, 5 = fully)",
-    Question.NOTES: "Anything the L&D team should know?",
-}
-REVIEW_QUESTIONS: dict[Question, str] = {
-    Question.IMPACT: "The impact you want (still true? edit it if not)",
-    Question.TRACKING: "What you track to see it working (still true? edit it if not)",
-    Question.ALIGNMENT: "How aligned is the initiative with your goals? (1 = not at all, 5 = fully)",
-    Question.ADJUST: "What should be adjusted?",
-}
-SHIFT_CHOICES = ("No", "Somewhat", "Significantly")
-RATINGS = ("1", "2", "3", "4", "5")
-
-# What each kind of touchpoint asks, the block each answer comes from, and which answers may be left empty.
-FORMS: dict[str, dict[Question, str]] = {
-    TouchpointKind.KICKOFF: QUESTIONS,
-    TouchpointKind.CHECKIN: CHECKIN_QUESTIONS,
-    TouchpointKind.REVIEW: REVIEW_QUESTIONS,
-}
-OPTIONAL = frozenset({Question.NOTES, Question.ADJUST})
-CHOICES = {Question.PRIORITIES_SHIFTED: SHIFT_CHOICES, Question.ON_TRACK: RATINGS, Question.ALIGNMENT: RATINGS}
 # Answers kept as versions only when they change: a review confirming the impact statement adds no version.
 REVISABLE = frozenset({Question.IMPACT, Question.TRACKING})
 
@@ -74,29 +46,6 @@ class AnswerContext:
     current: dict[str, str]  # question -> latest answer text
     measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in asks them the latest value of
     correcting: bool = False  # an answered check-in or review, opened to change the answers (pre-filled with them)
-
-
-@dataclass(frozen=True)
-class RecordedAnswers:
-    touchpoint_id: int
-    kind: str
-    initiative_name: str
-    business_goal: str
-    description: str
-    opened_by: str
-    user_id: str
-    summary_channel_id: str
-    dm_channel_id: str | None
-    dm_ts: str | None
-    texts: dict[str, str]  # everything answered this time
-    revised: frozenset[str]  # the impact and tracking answers whose text changed from the previous version
-    version: int
-    answered_at: datetime
-    previous: dict[str, str]  # the latest answers before this one
-    shifts: int = 0  # priority shifts these answers revealed
-    readings: tuple[tuple[str, str, float | None], ...] = ()  # (measure, status, value) given with a check-in
-    post_id: int = 0  # the outbox row that gets its summary posted and its DM shown answered
-    correction: bool = False  # these answers replace the touchpoint's earlier ones (`previous` holds those)
 
 
 def for_answering(
@@ -122,21 +71,6 @@ def for_answering(
 
 def _correcting(touchpoint: touchpoints.OwnedTouchpoint) -> bool:
     return touchpoint.kind in RECURRING_KINDS and touchpoint.status == TouchpointStatus.ANSWERED
-
-
-def validate(kind: str, texts: Mapping[str, str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for question in FORMS[kind]:
-        text = (texts.get(question) or "").strip()
-        block = Block(question.value)
-        if question in CHOICES:
-            if text not in CHOICES[question]:
-                errors[block] = "Please pick one."
-        elif not text and question not in OPTIONAL:
-            errors[block] = "Please write a few words here, even “not sure yet”."
-        elif len(text) > ANSWER_MAX:
-            errors[block] = f"Keep this to {ANSWER_MAX} characters (it has {len(text)})."
-    return errors
 
 
 def record(
@@ -328,113 +262,4 @@ def write(
         correction=read.correcting,
     )
     # The Slack side goes in the same transaction, claimed by the caller: a crash after the commit loses nothing.
-    post_id = answer_post_rows.add_answer_post(
-        session,
-        {
-            "team_id": team_id,
-            "touchpoint_id": touchpoint.id,
-            "channel_id": initiative.summary_channel_id,
-            "payload": _to_json(recorded),
-            "status": PostStatus.SENDING,
-            "created_at": now,
-            "claimed_at": now,
-            "attempts": 1,
-            "dm_done": False,
-        },
-    )
-    return dataclasses.replace(recorded, post_id=post_id)
-
-
-# The outbox: the summary and the DM of each recorded answer, made by the web process right after the ack, or by
-# the scheduling pass when the web process stopped first.
-
-POST_BATCH = 100
-
-
-@dataclass(frozen=True)
-class AnswerPostView:
-    post_id: int
-    answers: RecordedAnswers
-    created_at: datetime
-    claimed_at: datetime | None
-    attempts: int
-    message_ts: str | None  # the summary's, once Slack has it
-    dm_done: bool
-
-
-@dataclass(frozen=True)
-class PostOutcome:
-    post_id: int
-    message_ts: str | None
-    dm_done: bool
-    status: str  # PostStatus: still SENDING after a passing failure, to be tried again once the lease has passed
-    error: str | None = None
-
-
-def outgoing(recorded: RecordedAnswers) -> AnswerPostView:
-    """The post `record` stored and claimed, for its caller to make right away."""
-    return AnswerPostView(recorded.post_id, recorded, recorded.answered_at, recorded.answered_at, 1, None, False)
-
-
-def claim_posts(session: Session, now: datetime) -> list[AnswerPostView]:
-    """Posts handed back by a web process that stopped, each claimed by the caller alone."""
-    return _views(session, answer_post_rows.claim_answer_posts(session, now, POST_BATCH))
-
-
-def reclaim_stale_posts(session: Session, now: datetime, lease: timedelta) -> list[AnswerPostView]:
-    """Posts whose poster stopped part-way: whether Slack has the summary must be checked before posting it."""
-    return _views(session, answer_post_rows.claim_stale_answer_posts(session, now, now - lease, POST_BATCH))
-
-
-def record_outcomes(session: Session, outcomes: Iterable[PostOutcome], now: datetime) -> None:
-    answer_post_rows.record_answer_posts(
-        session,
-        [
-            {
-                "id": o.post_id,
-                "message_ts": o.message_ts,
-                "dm_done": o.dm_done,
-                "status": o.status,
-                "last_error": o.error[:500] if o.error else None,
-                **({"posted_at": now} if o.status == PostStatus.POSTED else {}),
-            }
-            for o in outcomes
-        ],
-    )
-
-
-def hand_back(session: Session, post_ids: Iterable[int]) -> int:
-    return answer_post_rows.hand_back_answer_posts(session, post_ids)
-
-
-def _views(session: Session, post_ids: list[int]) -> list[AnswerPostView]:
-    return [_view(row) for row in answer_post_rows.answer_posts(session, post_ids)]
-
-
-def _view(row: AnswerPost) -> AnswerPostView:
-    post_id = saved_id(row)
-    return AnswerPostView(
-        post_id,
-        _from_json(row.payload, post_id),
-        row.created_at,
-        row.claimed_at,
-        row.attempts,
-        row.message_ts,
-        row.dm_done,
-    )
-
-
-def _to_json(recorded: RecordedAnswers) -> str:
-    data = dataclasses.asdict(recorded)
-    data["revised"] = sorted(recorded.revised)
-    data["answered_at"] = recorded.answered_at.isoformat()
-    del data["post_id"]
-    return json.dumps(data, ensure_ascii=False)
-
-
-def _from_json(payload: str, post_id: int) -> RecordedAnswers:
-    data = json.loads(payload)
-    data["revised"] = frozenset(data["revised"])
-    data["answered_at"] = datetime.fromisoformat(data["answered_at"])
-    data["readings"] = tuple(tuple(r) for r in data["readings"])
-    return RecordedAnswers(**data, post_id=post_id)
+    return answer_posts.stage(session, recorded, team_id, now)

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import TouchpointClosed
 from bot.runtime import Deps
+from bot.services import answer_posts as outbox
 from bot.services import answers
-from bot.services.answers import AnswerContext, RecordedAnswers
+from bot.services.answer_posts import RecordedAnswers
+from bot.services.answers import AnswerContext
 from bot.usecases import answer_posts
 from storage.db import Database
 
@@ -55,7 +57,7 @@ def submit(
     acknowledge()
     if recorded is None:  # a correction that changed nothing (or the same one again): nothing to post
         return
-    post = [answers.outgoing(recorded)]
+    post = [outbox.outgoing(recorded)]
     fresh_for = timedelta(seconds=deps.settings.touchpoint_sending_lease_seconds / 2)
     deps.background.submit(
         answer_posts.publish,
