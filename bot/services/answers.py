@@ -73,26 +73,6 @@ def _correcting(touchpoint: touchpoints.OwnedTouchpoint) -> bool:
     return touchpoint.kind in RECURRING_KINDS and touchpoint.status == TouchpointStatus.ANSWERED
 
 
-def record(
-    session: Session,
-    team_id: str,
-    touchpoint_id: int,
-    user_id: str,
-    texts: Mapping[str, str],
-    now: datetime,
-    tz: str = "UTC",
-    readings: Mapping[int, tuple[str, str]] | None = None,
-) -> RecordedAnswers | None:
-    """Store the answers as next versions, the check-in's readings of the measures they report, mark the touchpoint
-    answered and record the priority shifts they reveal (for the summary of `tz`'s day): one transaction, the
-    caller's. `readings` is what the form held for each measure: (number typed, "no change"/"don't know" chosen).
-
-    An answered check-in or review still open takes a correction: only the answers that changed get a new version,
-    and its shifts are recomputed. A correction that changes nothing (the same submission again, as a retry
-    delivers it) stores nothing and returns None."""
-    return write(session, check(session, team_id, touchpoint_id, user_id, texts, readings, now), texts, now, tz)
-
-
 class Moved(Exception):
     """The touchpoint changed between the snapshot an answer was checked against and its write."""
 
@@ -122,7 +102,8 @@ def check(
     readings: Mapping[int, tuple[str, str]] | None,
     now: datetime | None = None,
 ) -> AnswerCheck:
-    """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
+    """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken. `readings` is
+    what the form held for each measure: (number typed, "no change"/"don't know" chosen)."""
     touchpoint, initiative, stakeholder = touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
@@ -157,8 +138,14 @@ def check(
 def write(
     session: Session, read: AnswerCheck, texts: Mapping[str, str], now: datetime, tz: str, *, as_checked: bool = False
 ) -> RecordedAnswers | None:
-    """`record`'s writes of answers checked by `check`; `as_checked`: that check was made in an earlier transaction,
-    and Moved says the touchpoint has changed since."""
+    """Store the answers `check` took as next versions, the check-in's readings of the measures they report, mark
+    the touchpoint answered and record the priority shifts they reveal (for the summary of `tz`'s day), with the post
+    of their summary and DM: one transaction, the caller's. `as_checked`: the check was made in an earlier
+    transaction, and Moved says the touchpoint has changed since.
+
+    An answered check-in or review still open takes a correction: only the answers that changed get a new version,
+    and its shifts are recomputed. A correction that changes nothing (the same submission again, as a retry
+    delivers it) stores nothing and returns None."""
     team_id, user_id, touchpoint, initiative, stakeholder = (
         read.team_id,
         read.user_id,

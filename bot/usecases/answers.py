@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from bot.errors import TouchpointClosed
 from bot.runtime import Deps
@@ -79,20 +80,27 @@ def record(
     tz: str = "UTC",
     readings: Mapping[int, tuple[str, str]] | None = None,
 ) -> RecordedAnswers | None:
-    """`answers.record` in its own transaction, holding the database's single writer (SQLite's) only for the writes:
-    what the answers are checked against is read first, from a snapshot. The write then checks that the touchpoint is
-    still as it was read (and the answers' unique versions catch a concurrent answer of the same person); if
-    anything moved meanwhile, `answers.record` runs whole in one writing transaction, as if the snapshot had not been
-    taken. Under a crowd this keeps each writer's turn short, and the queue behind it with it. Where writers do not
-    take turns (PostgreSQL), the snapshot would only add a round trip: `answers.record` runs in one transaction."""
-    if not db.single_writer:
+    """The answers checked and stored in their own transaction (see `answers.write`), holding the database's single
+    writer (SQLite's) only for the writes: what the answers are checked against is read first, from a snapshot. The
+    write then checks that the touchpoint is still as it was read (and the answers' unique versions catch a
+    concurrent answer of the same person); if anything moved meanwhile, check and write run again in one writing
+    transaction, as if the snapshot had not been taken. Under a crowd this keeps each writer's turn short, and the
+    queue behind it with it. Where writers do not take turns (PostgreSQL), the snapshot would only add a round trip:
+    check and write run in one transaction."""
+
+    def check(session: Session) -> answers.AnswerCheck:
+        return answers.check(session, team_id, touchpoint_id, user_id, texts, readings, now)
+
+    def check_and_write() -> RecordedAnswers | None:
         with db.session() as session:
-            return answers.record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+            return answers.write(session, check(session), texts, now, tz)
+
+    if not db.single_writer:
+        return check_and_write()
     with db.reading() as session:
-        checked = answers.check(session, team_id, touchpoint_id, user_id, texts, readings, now)
+        checked = check(session)
     try:
         with db.session() as session:
             return answers.write(session, checked, texts, now, tz, as_checked=True)
     except (answers.Moved, IntegrityError):
-        with db.session() as session:
-            return answers.record(session, team_id, touchpoint_id, user_id, texts, now, tz, readings)
+        return check_and_write()
