@@ -20,6 +20,7 @@ from bot.blocks.common import (
     context,
     date,
     escape,
+    form_modal,
     mention,
     metadata,
     quoted_sections,
@@ -86,19 +87,19 @@ def answer_modal(ctx: AnswerContext) -> View:
                 else "A few words are enough. You can revise them later from the DM."
             )
         )
-    return View(
-        type="modal",
-        callback_id=Callback.ANSWER,
+    title = (
+        "Revise your answers"
+        if revising
+        else "Change your answers"
+        if ctx.correcting
+        else _TITLES.get(ctx.kind, "Touchpoint")
+    )
+    return form_modal(
+        Callback.ANSWER,
+        title,
+        "Send",
         private_metadata=metadata(touchpoint=ctx.touchpoint_id),
-        title=PlainTextObject(
-            text="Revise your answers"
-            if revising
-            else "Change your answers"
-            if ctx.correcting
-            else _TITLES.get(ctx.kind, "Touchpoint")
-        ),
-        submit=PlainTextObject(text="Send"),
-        close=PlainTextObject(text="Not now"),
+        close="Not now",
         blocks=blocks,
     )
 

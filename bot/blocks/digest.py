@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
+from bot.blocks.common import channel, context, escape, form_modal, mention, section, state_of, state_text
 from bot.ids import COMMAND, Block, Callback, Element
 from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
 
@@ -181,12 +181,10 @@ def digest_inputs(current: DigestTime, default_channel: str) -> list[InputBlock]
 
 
 def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
-    return View(
-        type="modal",
-        callback_id=Callback.DIGEST_SETTINGS,
-        title=PlainTextObject(text="Weekly digest"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
+    return form_modal(
+        Callback.DIGEST_SETTINGS,
+        "Weekly digest",
+        "Save",
         blocks=[
             section("When and where the weekly digest goes. Times are in the L&D team's time zone."),
             *digest_inputs(current, default_channel),
