@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
     ChannelSelectElement,
@@ -27,6 +29,12 @@ def _people(user_ids: tuple[str, ...], count: int, limit: int) -> str:
     named = ", ".join(mention(u) for u in user_ids[:limit])
     rest = count - min(len(user_ids), limit)
     return f"{named} and {rest} more" if named and rest > 0 else named or f"{count} stakeholders"
+
+
+def attention_list(items: Sequence[Attention], more: int, where_more: str) -> str:
+    """The things that need a conversation, a bullet each, and how many more there are (`where_more`: where)."""
+    lines = "\n".join(f"• {attention_line(a)}" for a in items)
+    return lines + (f"\n• …and {more} more{where_more}" if more else "")
 
 
 def attention_line(item: Attention) -> str:
@@ -80,9 +88,7 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
     """The digest as one message and, when it is long, replies in its thread: nothing is cut, every part fits."""
     title = f"{'Preview of the weekly digest' if preview else 'Weekly digest'} · {day_label(digest.week)}"
     if digest.attention:
-        lines = "\n".join(f"• {attention_line(a)}" for a in digest.attention)
-        if digest.more_attention:
-            lines += f"\n• …and {digest.more_attention} more below"
+        lines = attention_list(digest.attention, digest.more_attention, " below")
         opening = f"*{title}*\n*Needs attention this week*\n{lines}"
     else:
         opening = f"*{title}*\nNothing needs urgent attention this week."
