@@ -28,8 +28,7 @@ class Demo(Stage):
         self.say("People: " + "; ".join(f"{n} ({r}, {tz})" for n, tz, r in PEOPLE.values()))
 
         self.step("Lena (L&D) types", "/touchpoint new")
-        self.ws.slash("U0LENA", "new")
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA"))[-1]
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "new"))
         self.show_new()
         self.step("Lena fills in the modal and submits it", "Sales onboarding refresh · stakeholders Sam, Mei, Olu")
         self.ws.submit(
@@ -139,9 +138,7 @@ class Demo(Stage):
         dm = self.slack.messages_in(self.slack.dm_channel(user_id))[0]
         button = next(e for b in dm.blocks if b["type"] == "actions" for e in b["elements"])
         self.step(f"{who} clicks", f"[ {button['text']['text']} ] in the DM")
-        before = len(self.slack.views_for(user_id))
-        self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
+        view = self.modal_from(user_id, lambda: self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER))
         self.show_new()
         self.step(f"{who} answers", "")
         self.out(indent([f"Impact: {impact}", f"Tracking: {tracking}"]))
@@ -152,9 +149,7 @@ class Demo(Stage):
     def edit(self) -> None:
         """An initiative changes after it opened: Lena edits its description (the Home's Edit opens the same modal)."""
         self.step("Lena types", "/touchpoint edit Sales onboarding refresh")
-        opened = len(self.slack.views_for("U0LENA"))
-        self.ws.slash("U0LENA", "edit Sales onboarding refresh")
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA")[opened:])[-1]
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "edit Sales onboarding refresh"))
         self.show_new()
         description = "A six-week blended programme for every new AE, now with a handover-to-CS module."
         self.step("Lena changes the description and saves", description)
@@ -174,9 +169,7 @@ class Demo(Stage):
     def measure(self, name: str, owner: str, source: str, unit: str, baseline: str, target: str) -> None:
         """Lena confirms one of the things a stakeholder tracks as a success measure."""
         self.step("Lena types", "/touchpoint measures Sales onboarding refresh")
-        before = len(self.slack.views_for("U0LENA"))
-        self.ws.slash("U0LENA", "measures Sales onboarding refresh")
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA")[before:])[0]
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "measures Sales onboarding refresh"))
         self.show_new()
         owners = next(b for b in view["blocks"] if b.get("block_id") == Block.MEASURE_OWNER)["element"]["options"]
         today = self.clock.now.date()
@@ -205,9 +198,7 @@ class Demo(Stage):
     ) -> None:
         dm = self.latest_touchpoint_dm(user_id)
         self.step(f"{who} clicks", "[ Answer ] in the monthly check-in")
-        before = len(self.slack.views_for(user_id))
-        self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
+        view = self.modal_from(user_id, lambda: self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER))
         self._seen = len(self.slack.calls)  # the check-in modal looks like the DM; skip printing it
         self.step(f"{who} answers", f"priorities shifted: {shifted} · on track: {on_track}/5")
         self.out(
@@ -231,9 +222,7 @@ class Demo(Stage):
     def review(self) -> None:
         dm = self.latest_touchpoint_dm("U0SAM")
         self.step("Sam clicks", "[ Answer ] in the quarterly review")
-        before = len(self.slack.views_for("U0SAM"))
-        self.ws.click("U0SAM", dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0SAM")[before:])[0]
+        view = self.modal_from("U0SAM", lambda: self.ws.click("U0SAM", dm.channel, dm.ts, Action.OPEN_ANSWER))
         self.show_new()
         self.step("Sam revises what he wants, confirms what he tracks, rates alignment 4/5", "")
         self.ws.submit(

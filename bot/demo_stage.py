@@ -124,6 +124,12 @@ class Stage:
 
     # What happened, as people see it
 
+    def modal_from(self, user_id: str, act: Callable[[], object]) -> dict:
+        """The modal `act` (a command or a click of the person's) opens for them, once Slack has it."""
+        before = len(self.slack.views_for(user_id))
+        act()
+        return self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
+
     def latest_touchpoint_dm(self, user_id: str):
         return [m for m in self.slack.messages_in(self.slack.dm_channel(user_id)) if m.metadata][-1]
 
