@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -38,11 +39,13 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     db.migrate()  # a second start on the same database is a no-op
 
 
-def test_handlers_never_open_a_database_session():
-    """A listener calls one use case, which owns the transaction: no handler reaches the database itself, neither
-    through `deps.db` (`.session()`, `.reading()`, the engine) nor by importing the session's modules."""
+@pytest.mark.parametrize("folder", ["handlers", "schedules"])
+def test_listeners_and_pass_steps_never_open_a_database_session(folder):
+    """A listener or a pass step calls one use case, which owns the transaction: no module in handlers/ or
+    schedules/ reaches the database itself, neither through `deps.db` or `out.db` (`.session()`, `.reading()`, the
+    engine) nor by importing the session's modules."""
     reaching = []
-    for path in sorted((ROOT / "handlers").rglob("*.py")):
+    for path in sorted((ROOT / folder).rglob("*.py")):
         where = path.relative_to(ROOT)
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Attribute) and node.attr in {"db", "session", "reading", "engine"}:
