@@ -1,85 +1,28 @@
-"""`touchpoint demo`: the whole loop against a local Slack simulator, printed as a conversation."""
+"""`touchpoint demo`: the whole loop against a local Slack simulator, printed as a conversation: the story here, told
+on the stage of `bot.demo_stage`."""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
-import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.app import create_app
+from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
 from bot.ids import Action, Block
-from bot.server import ServerThread
-from bot.services import judgement, planning, touchpoints
-from bot.settings import load_settings
-from bot.simulator import FakeSlackApi, Workspace
-from bot.simulator.transcript import indent, plain, render_blocks, render_home, render_view
-from bot.simulator.webapi import TOKEN
+from bot.services import judgement
+from bot.simulator.transcript import indent, render_home
 from storage.models import ImpactJudgement, Outcome
-from storage.types import utcnow
-
-SECRET = "demo-signing-secret"
-LD_CHANNEL = "C0LEARNING"
-PEOPLE = {
-    "U0LENA": ("Lena Park", "Europe/London", "L&D lead"),
-    "U0SAM": ("Sam Okafor", "America/New_York", "Sales Director"),
-    "U0MEI": ("Mei Tanaka", "Asia/Tokyo", "Head of Customer Service"),
-    "U0OLU": ("Olu Adeyemi", "Europe/London", "Operations Manager"),
-}
 
 
-class SimulatedClock:
-    """The demo's "now": real at first, then moved forward to show months of touchpoints in seconds."""
+class Demo(Stage):
+    """Lena opens an initiative for Sam, Mei and Olu; they answer, revise, check in and review over simulated months;
+    the L&D channel hears of a priority shift and gets its digests; the quarter ends with a workbook."""
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
+    followed_up = False  # Lena takes the follow-up of the first priority shift, once
 
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Demo:
-    def __init__(self, database_url: str, out: Callable[[str], None], start: datetime | None = None) -> None:
-        self.out = out
-        self.start = start or utcnow()
-        self.slack = FakeSlackApi(team_id="T" + uuid.uuid4().hex[:10].upper())  # a fresh workspace each run
-        for user_id, (name, tz, _) in PEOPLE.items():
-            self.slack.add_user(user_id, name, tz=tz)
-        self.slack.add_channel(LD_CHANNEL)
-        self.names = {u: p[0] for u, p in PEOPLE.items()} | {LD_CHANNEL: "learning-and-development"}
-        self.followed_up = False
-        self.database_url = database_url
-        self._seen = 0
-
-    def run(self) -> None:
-        from bot.cli import open_database
-
-        self.slack.start()
-        settings = load_settings(
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=self.slack.url,
-            database_url=self.database_url,
-            ld_channel_id=LD_CHANNEL,
-            ld_admin_user_ids="U0LENA",
-        )
-        self.clock = SimulatedClock(self.start)
-        touchpoint = create_app(settings, db=open_database(settings.database_url), clock=self.clock)
-        self.deps = touchpoint.deps
-        server = ServerThread(touchpoint).start()
-        self.ws = Workspace(self.slack, server.url + "/slack/events", SECRET)
-        self.settle = lambda: touchpoint.deps.interactive.wait_idle(30) and touchpoint.deps.background.wait_idle(30)
-        try:
-            self._story()
-        finally:
-            server.stop()
-            touchpoint.close()
-            self.slack.stop()
-
-    def _story(self) -> None:
+    def story(self) -> None:
         self.say(
             f"Touchpoint demo: a simulated Slack workspace ({self.slack.team_id}), database {self.database_url}, "
             f"starting {self.start:%a %d %b %Y %H:%M} UTC"
@@ -87,8 +30,7 @@ class Demo:
         self.say("People: " + "; ".join(f"{n} ({r}, {tz})" for n, tz, r in PEOPLE.values()))
 
         self.step("Lena (L&D) types", "/touchpoint new")
-        self.ws.slash("U0LENA", "new")
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA"))[-1]
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "new"))
         self.show_new()
         self.step("Lena fills in the modal and submits it", "Sales onboarding refresh · stakeholders Sam, Mei, Olu")
         self.ws.submit(
@@ -190,69 +132,51 @@ class Demo:
         reply = self.ws.slash("U0LENA", "alignment Sales onboarding refresh").json()
         self.show_reply(reply)
 
-    def review(self) -> None:
-        dm = self.latest_touchpoint_dm("U0SAM")
-        self.step("Sam clicks", "[ Answer ] in the quarterly review")
-        before = len(self.slack.views_for("U0SAM"))
-        self.ws.click("U0SAM", dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0SAM")[before:])[0]
-        self.show_new()
-        self.step(
-            "Sam rewords what he wants (and says only the wording changed), confirms what he tracks, rates alignment 4/5",
-            "",
-        )
-        self.ws.submit(
-            "U0SAM",
-            view,
-            {
-                Block.IMPACT: "New AEs close a first deal within 30 days, stay past year one, and hand over cleanly to CS.",
-                Block.IMPACT_JUDGEMENT: ImpactJudgement.REWORDED,
-                Block.ALIGNMENT: "4",
-                Block.ADJUST: "More practice on discovery calls; less product training.",
-            },
-        )
-        self.settle()
-        self.show_new()
-
     def first_asks(self) -> None:
         """Run the pass when each first DM that waits for its stakeholder's working hours falls due."""
         while (when := self.next_due(kinds=("kickoff",))) is not None:
             self.pass_at(when)
 
-    def follow_up(self, user_id: str, who: str) -> None:
-        self.followed_up = True
-        summary = [
-            m
-            for m in self.slack.messages_in(LD_CHANNEL)
-            if (m.metadata or {}).get("event_type") == "shift_summary_posted"
-        ][-1]
-        self.step(f"{who} clicks", "[ Follow up ] on the priority-shift summary")
-        self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
-        self.settle()
+    def answer(self, user_id: str, who: str, impact: str, tracking: str, judged: str | None = None) -> None:
+        dm = self.slack.messages_in(self.slack.dm_channel(user_id))[0]
+        button = next(e for b in dm.blocks if b["type"] == "actions" for e in b["elements"])
+        self.step(f"{who} clicks", f"[ {button['text']['text']} ] in the DM")
+        view = self.modal_from(user_id, lambda: self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER))
         self.show_new()
-        self.step(f"{who} talks it through with Sam, then clicks", "[ Record outcome ] on the same summary")
-        opened = len(self.slack.views_for(user_id))
-        self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.RECORD_OUTCOME)
-        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[opened:])[-1]
-        self.show_new()
-        note = "Adding a module on keeping new AEs through their first year."
-        self.step(f"{who} picks “plan adjusted”, notes", note)
-        self.ws.submit(user_id, view, {Block.OUTCOME: Outcome.PLAN_ADJUSTED, Block.OUTCOME_NOTE: note})
+        self.step(f"{who} answers", "")
+        said = [f"Has what you want changed? {judgement.OPTIONS[judged]}"] if judged else []
+        self.out(indent([f"Impact: {impact}", f"Tracking: {tracking}", *said]))
+        values: dict[str, str] = {Block.IMPACT: impact, Block.TRACKING: tracking}
+        if judged:
+            values[Block.IMPACT_JUDGEMENT] = judged
+        self.ws.submit(user_id, view, values)
         self.settle()
         self.show_new()
 
-    def next_digest(self) -> datetime:
-        """The next Monday 09:00 UTC: the weekly digest's default time."""
-        now = self.clock.now
-        monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(hour=9, minute=0, second=0, microsecond=0)
-        return monday
+    def edit(self) -> None:
+        """An initiative changes after it opened: Lena edits its description (the Home's Edit opens the same modal)."""
+        self.step("Lena types", "/touchpoint edit Sales onboarding refresh")
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "edit Sales onboarding refresh"))
+        self.show_new()
+        description = "A six-week blended programme for every new AE, now with a handover-to-CS module."
+        self.step("Lena changes the description and saves", description)
+        self.ws.submit("U0LENA", view, {Block.DESCRIPTION: description})
+        self.settle()
+        self.show_new()
+
+    def home(self, user_id: str, what: str) -> None:
+        """The person opens the app's Home tab: Touchpoint publishes it after the ack; shown as they see it."""
+        self.step(what, "")
+        before = len(self.slack.published)
+        self.ws.open_home(user_id, event_id=f"EvDEMOHOME{len(self.slack.published)}{user_id}")
+        self.slack.wait_for(lambda: any(u == user_id for u, _ in self.slack.published[before:]), timeout=30)
+        self.settle()
+        self.out(indent(render_home(self.slack.home_of(user_id) or {}, self.names, user_id)))
 
     def measure(self, name: str, owner: str, source: str, unit: str, baseline: str, target: str) -> None:
         """Lena confirms one of the things a stakeholder tracks as a success measure."""
         self.step("Lena types", "/touchpoint measures Sales onboarding refresh")
-        before = len(self.slack.views_for("U0LENA"))
-        self.ws.slash("U0LENA", "measures Sales onboarding refresh")
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA")[before:])[0]
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "measures Sales onboarding refresh"))
         self.show_new()
         owners = next(b for b in view["blocks"] if b.get("block_id") == Block.MEASURE_OWNER)["element"]["options"]
         today = self.clock.now.date()
@@ -276,29 +200,12 @@ class Demo:
         )
         self._seen = len(self.slack.calls)
 
-    def workbook(self) -> None:
-        """The demo ends as a quarter would: with the plan handed over as a workbook."""
-        from bot.exports import workbook
-        from bot.services import exporting
-
-        path = os.path.abspath("touchpoint-demo.xlsx")
-        with self.deps.db.reading() as session:
-            data = exporting.collect(session, exporting.Scope(self.slack.team_id), self.clock.now, "UTC")
-            workbook.write(data, path)
-        self.step("Lena types", "touchpoint export --out touchpoint-demo.xlsx")
-        self.out(
-            f"  Wrote {path}: the sheets Plan, {', '.join(s.title for s in data.sheets)} and Charts "
-            f"(response rate per month; each measure's readings against its baseline and target)."
-        )
-
     def checkin(
         self, user_id: str, who: str, shifted: str, matters: str, on_track: str, readings: dict[str, str] | None = None
     ) -> None:
         dm = self.latest_touchpoint_dm(user_id)
         self.step(f"{who} clicks", "[ Answer ] in the monthly check-in")
-        before = len(self.slack.views_for(user_id))
-        self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
+        view = self.modal_from(user_id, lambda: self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER))
         self._seen = len(self.slack.calls)  # the check-in modal looks like the DM; skip printing it
         self.step(f"{who} answers", f"priorities shifted: {shifted} · on track: {on_track}/5")
         self.out(
@@ -319,115 +226,62 @@ class Demo:
         self.settle()
         self.show_new()
 
-    def pass_at(self, when: datetime) -> None:
-        from schedules.touchpoint_pass import PassSettings, run_pass
-
-        self.clock.now = when
-        report = run_pass(self.deps.outbound, PassSettings(default_tz="UTC", ld_channel_id=LD_CHANNEL))
-        self.say(
-            f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
-            f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "
-            f"digests {report.digests}"
+    def review(self) -> None:
+        dm = self.latest_touchpoint_dm("U0SAM")
+        self.step("Sam clicks", "[ Answer ] in the quarterly review")
+        view = self.modal_from("U0SAM", lambda: self.ws.click("U0SAM", dm.channel, dm.ts, Action.OPEN_ANSWER))
+        self.show_new()
+        self.step(
+            "Sam rewords what he wants (and says only the wording changed), confirms what he tracks, rates alignment 4/5",
+            "",
         )
-        self.show_new()
-
-    def next_due(self, kinds: tuple[str, ...]) -> datetime | None:
-        with self.deps.db.reading() as session:
-            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind in kinds]
-        return min((r.due_at for r in rows), default=None)
-
-    def passes_for_next_round(self) -> str:
-        """Run the pass at each instant the next round falls due (each stakeholder's 10:00, moved off their
-        weekends and holidays); returns the round's kind, a check-in or a review, as planned for this calendar."""
-        with self.deps.db.reading() as session:
-            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind != "kickoff"]
-        if not rows:
-            raise RuntimeError("nothing is planned: the demo's schedule sends no check-in or review")
-        first = min(rows, key=lambda r: r.due_at)
-        for when in sorted({r.due_at for r in rows if r.period == first.period}):
-            self.pass_at(when)
-        return first.kind
-
-    def next_reminder(self) -> datetime:
-        with self.deps.db.reading() as session:
-            due = touchpoints.next_reminder(session, self.slack.team_id)
-        if due is None:
-            raise RuntimeError("the demo expected a reminder to be due, and none is")
-        return due
-
-    def latest_touchpoint_dm(self, user_id: str):
-        return [m for m in self.slack.messages_in(self.slack.dm_channel(user_id)) if m.metadata][-1]
-
-    def answer(self, user_id: str, who: str, impact: str, tracking: str, judged: str | None = None) -> None:
-        dm = self.slack.messages_in(self.slack.dm_channel(user_id))[0]
-        button = next(e for b in dm.blocks if b["type"] == "actions" for e in b["elements"])
-        self.step(f"{who} clicks", f"[ {button['text']['text']} ] in the DM")
-        before = len(self.slack.views_for(user_id))
-        self.ws.click(user_id, dm.channel, dm.ts, Action.OPEN_ANSWER)
-        view = self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
-        self.show_new()
-        self.step(f"{who} answers", "")
-        said = [f"Has what you want changed? {judgement.OPTIONS[judged]}"] if judged else []
-        self.out(indent([f"Impact: {impact}", f"Tracking: {tracking}", *said]))
-        values: dict[str, str] = {Block.IMPACT: impact, Block.TRACKING: tracking}
-        if judged:
-            values[Block.IMPACT_JUDGEMENT] = judged
-        self.ws.submit(user_id, view, values)
+        self.ws.submit(
+            "U0SAM",
+            view,
+            {
+                Block.IMPACT: "New AEs close a first deal within 30 days, stay past year one, and hand over cleanly to CS.",
+                Block.IMPACT_JUDGEMENT: ImpactJudgement.REWORDED,
+                Block.ALIGNMENT: "4",
+                Block.ADJUST: "More practice on discovery calls; less product training.",
+            },
+        )
         self.settle()
         self.show_new()
 
-    def show_new(self) -> None:
-        """Print what the app did in Slack since last time."""
-        for call in self.slack.calls[self._seen :]:
-            args = call.args
-            if call.method == "views.open":
-                self.out("  Touchpoint opens a modal:")
-                self.out(indent(render_view(args["view"], self.names)))
-            elif call.method in ("chat.postMessage", "chat.update"):
-                where = self._where(args["channel"])
-                verb = "posts in" if call.method == "chat.postMessage" else "updates its message in"
-                self.out(f"  Touchpoint {verb} {where}:")
-                self.out(indent(render_blocks(args.get("blocks") or [], self.names)))
-        self._seen = len(self.slack.calls)
-
-    def _where(self, channel: str) -> str:
-        for user_id, (name, _, _) in PEOPLE.items():
-            if channel in (user_id, self.slack.dm_channel(user_id)):
-                return f"a DM to {name}"
-        return "#" + self.names.get(channel, channel)
-
-    def edit(self) -> None:
-        """An initiative changes after it opened: Lena edits its description (the Home's Edit opens the same modal)."""
-        self.step("Lena types", "/touchpoint edit Sales onboarding refresh")
-        opened = len(self.slack.views_for("U0LENA"))
-        self.ws.slash("U0LENA", "edit Sales onboarding refresh")
-        view = self.slack.wait_for(lambda: self.slack.views_for("U0LENA")[opened:])[-1]
+    def follow_up(self, user_id: str, who: str) -> None:
+        self.followed_up = True
+        summary = [
+            m
+            for m in self.slack.messages_in(LD_CHANNEL)
+            if (m.metadata or {}).get("event_type") == "shift_summary_posted"
+        ][-1]
+        self.step(f"{who} clicks", "[ Follow up ] on the priority-shift summary")
+        self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.FOLLOW_UP)
+        self.settle()
         self.show_new()
-        description = "A six-week blended programme for every new AE, now with a handover-to-CS module."
-        self.step("Lena changes the description and saves", description)
-        self.ws.submit("U0LENA", view, {Block.DESCRIPTION: description})
+        self.step(f"{who} talks it through with Sam, then clicks", "[ Record outcome ] on the same summary")
+        view = self.modal_from(user_id, lambda: self.ws.click(user_id, LD_CHANNEL, summary.ts, Action.RECORD_OUTCOME))
+        self.show_new()
+        note = "Adding a module on keeping new AEs through their first year."
+        self.step(f"{who} picks “plan adjusted”, notes", note)
+        self.ws.submit(user_id, view, {Block.OUTCOME: Outcome.PLAN_ADJUSTED, Block.OUTCOME_NOTE: note})
         self.settle()
         self.show_new()
 
-    def home(self, user_id: str, what: str) -> None:
-        """The person opens the app's Home tab: Touchpoint publishes it after the ack; shown as they see it."""
-        self.step(what, "")
-        before = len(self.slack.published)
-        self.ws.open_home(user_id, event_id=f"EvDEMOHOME{len(self.slack.published)}{user_id}")
-        self.slack.wait_for(lambda: any(u == user_id for u, _ in self.slack.published[before:]), timeout=30)
-        self.settle()
-        self.out(indent(render_home(self.slack.home_of(user_id) or {}, self.names, user_id)))
+    def workbook(self) -> None:
+        """The demo ends as a quarter would: with the plan handed over as a workbook."""
+        from bot.exports import workbook
+        from bot.services import exporting
 
-    def show_reply(self, reply: dict) -> None:
-        """An ephemeral reply as the person sees it: its blocks, or its text when it has none (a refusal)."""
-        blocks = reply.get("blocks") or []
-        self.out(indent(render_blocks(blocks, self.names) if blocks else [plain(reply.get("text", ""), self.names)]))
-
-    def step(self, who: str, what: str) -> None:
-        self.out(f"\n▶ {who}: {what}" if what else f"\n▶ {who}:")
-
-    def say(self, text: str) -> None:
-        self.out(f"\n{text}")
+        path = os.path.abspath("touchpoint-demo.xlsx")
+        with self.deps.db.reading() as session:
+            data = exporting.collect(session, exporting.Scope(self.slack.team_id), self.clock.now, "UTC")
+            workbook.write(data, path)
+        self.step("Lena types", "touchpoint export --out touchpoint-demo.xlsx")
+        self.out(
+            f"  Wrote {path}: the sheets Plan, {', '.join(s.title for s in data.sheets)} and Charts "
+            f"(response rate per month; each measure's readings against its baseline and target)."
+        )
 
 
 DEMO_DATABASE = "touchpoint-demo.db"

@@ -9,8 +9,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.ids import Event
 from bot.runtime import Deps
-from bot.services import touchpoints
-from bot.usecases import workbooks
+from bot.usecases import events, workbooks
 from handlers.authorization import LdOnly
 from handlers.errors import tell_in_dm
 
@@ -28,12 +27,9 @@ def register(app: App) -> None:
 def drop_retried_events(body: dict, context, next, deps: Deps):
     """Slack retries an event it thinks we missed; the event_id says whether we already handled it."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-    if event_id:
-        with deps.db.session() as session:
-            first = touchpoints.first_time_seen(session, context.get("team_id") or "", str(event_id), deps.clock())
-        if not first:
-            logger.info("dropping event %s: already handled", event_id)
-            return BoltResponse(status=200, body="")
+    if event_id and not events.first_time_seen(deps, context.get("team_id") or "", str(event_id)):
+        logger.info("dropping event %s: already handled", event_id)
+        return BoltResponse(status=200, body="")
     return next()
 
 
@@ -42,16 +38,14 @@ def on_user_change(event: dict, context, deps: Deps) -> None:
     if not user.get("id"):
         return
     profile = user.get("profile") or {}
-    with deps.db.session() as session:
-        touchpoints.refresh_person(
-            session,
-            context.get("team_id") or user.get("team_id") or "",
-            user["id"],
-            display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user["id"],
-            tz=user.get("tz"),
-            active=not user.get("deleted", False),
-            now=deps.clock(),
-        )
+    events.person_changed(
+        deps,
+        context.get("team_id") or user.get("team_id") or "",
+        user["id"],
+        display_name=profile.get("display_name") or profile.get("real_name") or user.get("name") or user["id"],
+        tz=user.get("tz"),
+        active=not user.get("deleted", False),
+    )
 
 
 def is_import_request(event: dict) -> bool:

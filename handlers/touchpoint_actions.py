@@ -9,8 +9,7 @@ from bot.blocks import touchpoints as blocks
 from bot.errors import TouchpointClosed
 from bot.ids import Action
 from bot.runtime import Deps
-from bot.services import touchpoints
-from bot.services.calendar import parse_day
+from bot.usecases import touchpoint_actions
 from storage.models import TouchpointStatus
 
 
@@ -25,16 +24,7 @@ def on_snooze(ack: Ack, action: dict, body: dict, respond: Respond, context, dep
     touchpoint_id, _, days = str((action.get("selected_option") or {}).get("value") or "").partition(":")
     if not (touchpoint_id.isdigit() and days in ("1", "7")):
         raise TouchpointClosed("That snooze doesn't belong to a touchpoint I know.")
-    with deps.db.session() as session:
-        _, until = touchpoints.snooze(
-            session,
-            context["team_id"],
-            int(touchpoint_id),
-            body["user"]["id"],
-            int(days),
-            deps.clock(),
-            deps.settings.touchpoint_tz,
-        )
+    until = touchpoint_actions.snooze(deps, context["team_id"], int(touchpoint_id), body["user"]["id"], int(days))
     message = schedule_blocks.snoozed(until)
     respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
@@ -44,10 +34,8 @@ def on_skip(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
     value = str(action.get("value") or "")
     if not value.isdigit():
         raise TouchpointClosed("That button doesn't belong to a touchpoint I know.")
-    with deps.db.session() as session:
-        item = touchpoints.skip(session, context["team_id"], int(value), body["user"]["id"])
-        current = touchpoints.bundle(session, item.touchpoint_id)
-    message = blocks.closed_dm(item, current, TouchpointStatus.SKIPPED)
+    skipped = touchpoint_actions.skip(deps, context["team_id"], int(value), body["user"]["id"])
+    message = blocks.closed_dm(skipped.item, skipped.current, TouchpointStatus.SKIPPED)
     respond(text=message.text, blocks=message.blocks, replace_original=True)
 
 
@@ -56,12 +44,10 @@ def on_away(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
     touchpoint_id = blocks.read_actions_block_id(action.get("block_id"))
     if touchpoint_id is None:
         raise TouchpointClosed("That date picker doesn't belong to a touchpoint I know.")
-    user_id, now = body["user"]["id"], deps.clock()
-    until = parse_day(str(action.get("selected_date") or ""), now)
-    with deps.db.session() as session:
-        item = touchpoints.skip(session, context["team_id"], touchpoint_id, user_id)
-        moved = touchpoints.pause(session, context["team_id"], user_id, until, now, deps.settings.touchpoint_tz)
-        current = touchpoints.bundle(session, item.touchpoint_id)
-    message = schedule_blocks.paused(user_id, until, moved, self_service=True)
-    closed = blocks.closed_dm(item, current, TouchpointStatus.SKIPPED)
+    user_id = body["user"]["id"]
+    away = touchpoint_actions.away(
+        deps, context["team_id"], touchpoint_id, user_id, str(action.get("selected_date") or "")
+    )
+    message = schedule_blocks.paused(user_id, away.until, away.moved, self_service=True)
+    closed = blocks.closed_dm(away.skipped.item, away.skipped.current, TouchpointStatus.SKIPPED)
     respond(text=closed.text, blocks=closed.blocks + message.blocks, replace_original=True)

@@ -10,8 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.services import planning
-from bot.usecases import answer_posts, digests, shift_summaries, touchpoint_dms
+from bot.usecases import answer_posts, digests, planning, shift_summaries, touchpoint_dms
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 
@@ -94,12 +93,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
 
 
 def _plan(out: Outbound, settings: PassSettings, report: PassReport) -> None:
-    while True:
-        with out.db.session() as session:
-            looked_at = planning.plan(session, out.clock(), settings.default_tz, since=out.clock() - settings.grace)
-        report.planned += looked_at
-        if looked_at < planning.PLAN_BATCH:
-            return
+    report.planned += planning.plan(out, settings.default_tz, settings.grace)
 
 
 def _send(out: Outbound, settings: PassSettings, report: PassReport) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import Row, Select, and_, case, func, select
+from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
@@ -25,6 +25,7 @@ from storage.models import (
     Touchpoint,
     TouchpointStatus,
 )
+from storage.repositories._shared import is_newest, newest_answers
 
 BATCH = 5000
 
@@ -240,27 +241,13 @@ def latest_texts(
     stakeholder_id: int | None = None,
 ) -> dict[tuple[int, int, str], str]:
     """The current text of each (initiative, stakeholder, question) among `questions`, in one query."""
-    newest = (
-        select(
-            col(Answer.initiative_id),
-            col(Answer.stakeholder_id),
-            col(Answer.question),
-            func.max(col(Answer.version)).label("version"),
-        )
-        .where(col(Answer.question).in_(questions))
-        .group_by(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question))
-    )
-    newest = _scoped(newest, col(Answer.initiative_id), col(Answer.team_id), team_id, initiative_ids)
+    where = [col(Answer.team_id) == team_id, col(Answer.question).in_(questions)]
+    if initiative_ids is not None:
+        where.append(col(Answer.initiative_id).in_(initiative_ids))
     if stakeholder_id is not None:
-        newest = newest.where(col(Answer.stakeholder_id) == stakeholder_id)
-    latest = newest.subquery()
+        where.append(col(Answer.stakeholder_id) == stakeholder_id)
+    latest = newest_answers(*where)
     query = select(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question), col(Answer.text)).join(
-        latest,
-        and_(
-            col(Answer.initiative_id) == latest.c.initiative_id,
-            col(Answer.stakeholder_id) == latest.c.stakeholder_id,
-            col(Answer.question) == latest.c.question,
-            col(Answer.version) == latest.c.version,
-        ),
+        latest, is_newest(latest)
     )
     return {(i, s, q): t for i, s, q, t in session.execute(query).all()}

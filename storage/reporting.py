@@ -98,6 +98,14 @@ def standings(session: Session, team_id: str) -> list[Standing]:
     return result
 
 
+def _touchpoint_membership() -> ColumnElement[bool]:
+    """A touchpoint's stakeholder on its initiative (where their removal and standing are kept)."""
+    return and_(
+        col(InitiativeStakeholder.initiative_id) == col(Touchpoint.initiative_id),
+        col(InitiativeStakeholder.stakeholder_id) == col(Touchpoint.stakeholder_id),
+    )
+
+
 def traffic(
     session: Session,
     team_id: str,
@@ -130,13 +138,7 @@ def traffic(
             ),
         )
         # A stakeholder removed from the initiative no longer counts in its figures (their history stays in exports).
-        .join(
-            InitiativeStakeholder,
-            and_(
-                col(InitiativeStakeholder.initiative_id) == col(Touchpoint.initiative_id),
-                col(InitiativeStakeholder.stakeholder_id) == col(Touchpoint.stakeholder_id),
-            ),
-        )
+        .join(InitiativeStakeholder, _touchpoint_membership())
         .where(
             col(Touchpoint.team_id) == team_id,
             due >= now - window,
@@ -251,13 +253,7 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
     query = (
         select(col(Touchpoint.initiative_id), col(Stakeholder.user_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Touchpoint.stakeholder_id))
-        .join(
-            InitiativeStakeholder,
-            and_(
-                col(InitiativeStakeholder.initiative_id) == col(Touchpoint.initiative_id),
-                col(InitiativeStakeholder.stakeholder_id) == col(Touchpoint.stakeholder_id),
-            ),
-        )
+        .join(InitiativeStakeholder, _touchpoint_membership())
         .where(
             col(Touchpoint.team_id) == team_id,
             col(Touchpoint.kind) == TouchpointKind.KICKOFF,

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.errors import TouchpointClosed
-from bot.services import answers
+from bot.usecases import answers
 from storage.db import Database
 from storage.models import Answer, AnswerPost, Touchpoint, TouchpointStatus
 from tests.conftest import TEAM
@@ -57,7 +57,7 @@ def test_a_touchpoint_closed_between_the_check_and_the_write_takes_no_answer(sla
 
     racing = Racing(db.url, closed_meanwhile)
     with pytest.raises(TouchpointClosed):
-        answers.submit(racing, TEAM, touchpoint_id, OLU, TEXTS, datetime.now(UTC))
+        answers.record(racing, TEAM, touchpoint_id, OLU, TEXTS, datetime.now(UTC))
     racing.dispose()
     assert _rows(db, Answer) == [] and _rows(db, AnswerPost) == []
 
@@ -67,10 +67,10 @@ def test_two_sends_of_one_form_at_once_store_two_versions_without_colliding(slac
     now = datetime.now(UTC)
 
     def sent_twice(database):  # the same person's other submission lands between this one's check and write
-        answers.submit(database, TEAM, touchpoint_id, OLU, TEXTS, now)
+        answers.record(database, TEAM, touchpoint_id, OLU, TEXTS, now)
 
     racing = Racing(db.url, sent_twice)
-    second = answers.submit(racing, TEAM, touchpoint_id, OLU, {**TEXTS, "impact": "Fewer leave in year one"}, now)
+    second = answers.record(racing, TEAM, touchpoint_id, OLU, {**TEXTS, "impact": "Fewer leave in year one"}, now)
     racing.dispose()
     assert second is not None and second.version == 2 and second.previous["impact"] == TEXTS["impact"]
     assert sorted((a.question, a.version) for a in _rows(db, Answer)) == [

@@ -12,7 +12,8 @@ from bot.blocks import notices
 from bot.blocks import touchpoints as tb
 from bot.blocks.common import SECTION_TEXT_MAX, escape, quoted_sections
 from bot.limits import ANSWER_MAX, DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
-from bot.services.answers import AnswerContext, RecordedAnswers
+from bot.services.answer_posts import RecordedAnswers
+from bot.services.answers import AnswerContext
 from bot.services.initiatives import InitiativeRow, Listing
 from bot.services.touchpoints import Outgoing
 from tests.slack_contract import assert_valid_message, assert_valid_view

@@ -6,7 +6,7 @@ from __future__ import annotations
 from freezegun import freeze_time
 
 from bot.ids import Action, Block
-from bot.services.answers import QUESTIONS
+from bot.services.answer_forms import QUESTIONS
 from storage.models import (
     Answer,
     Initiative,

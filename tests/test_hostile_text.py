@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 import bot.blocks
 from bot.blocks import Message
 from bot.blocks.common import escape
-from bot.services.answers import QUESTIONS
+from bot.services.answer_forms import QUESTIONS
 from bot.services.digest import REASONS
 from storage.models import Direction, Question, ShiftRule, TouchpointKind
 from tests.slack_contract import assert_valid_message, assert_valid_view
@@ -228,7 +228,7 @@ def test_hostile_text_reaches_the_fallback_of_the_summary_and_the_kickoff_as_typ
     kickoff DM and its answered update, are there, escaped and readable (not dropped to pass the test above)."""
     from bot.blocks import answers as answer_blocks
     from bot.blocks import touchpoints
-    from bot.services.answers import RecordedAnswers
+    from bot.services.answer_posts import RecordedAnswers
     from bot.services.touchpoints import Outgoing
 
     answers = construct(RecordedAnswers, 0)

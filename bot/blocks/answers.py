@@ -20,6 +20,7 @@ from bot.blocks.common import (
     context,
     date,
     escape,
+    form_modal,
     mention,
     metadata,
     quoted_sections,
@@ -32,7 +33,9 @@ from bot.blocks.initiatives import state_text
 from bot.ids import Block, Callback, Element
 from bot.limits import ANSWER_MAX
 from bot.services import judgement
-from bot.services.answers import CHOICES, FORMS, OPTIONAL, QUESTIONS, AnswerContext, RecordedAnswers
+from bot.services.answer_forms import CHOICES, FORMS, OPTIONAL, QUESTIONS
+from bot.services.answer_posts import RecordedAnswers
+from bot.services.answers import AnswerContext
 from bot.services.measures import NO_CHANGE_OR_UNKNOWN, MeasureRow, reading_block, reading_status_block
 from storage.models import Question, ReadingStatus, TouchpointKind
 
@@ -88,19 +91,19 @@ def answer_modal(ctx: AnswerContext) -> View:
                 else "A few words are enough. You can revise them later from the DM."
             )
         )
-    return View(
-        type="modal",
-        callback_id=Callback.ANSWER,
+    title = (
+        "Revise your answers"
+        if revising
+        else "Change your answers"
+        if ctx.correcting
+        else _TITLES.get(ctx.kind, "Touchpoint")
+    )
+    return form_modal(
+        Callback.ANSWER,
+        title,
+        "Send",
         private_metadata=metadata(touchpoint=ctx.touchpoint_id),
-        title=PlainTextObject(
-            text="Revise your answers"
-            if revising
-            else "Change your answers"
-            if ctx.correcting
-            else _TITLES.get(ctx.kind, "Touchpoint")
-        ),
-        submit=PlainTextObject(text="Send"),
-        close=PlainTextObject(text="Not now"),
+        close="Not now",
         blocks=blocks,
     )
 

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
 
 from bot.ids import Element
 
@@ -49,6 +59,42 @@ def section(text: str) -> SectionBlock:
 
 def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def form_modal(
+    callback_id: str,
+    title: str,
+    submit: str,
+    *,
+    blocks: Sequence[Block],
+    private_metadata: str | None = None,
+    close: str = "Cancel",
+) -> View:
+    """A modal form: what its submission is called back as, its title and buttons, and what it carries back."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        private_metadata=private_metadata,
+        title=PlainTextObject(text=title),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text=close),
+        blocks=blocks,
+    )
+
+
+def channel_input(block_id: str, label: str, initial: str | None, hint: str) -> InputBlock:
+    """A pick of one channel (public or private; no DMs with bots), starting at `initial`."""
+    return InputBlock(
+        block_id=block_id,
+        label=PlainTextObject(text=label),
+        element=ConversationSelectElement(
+            action_id=Element.VALUE,
+            initial_conversation=initial,
+            filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+            placeholder=PlainTextObject(text="Choose a channel"),
+        ),
+        hint=PlainTextObject(text=hint),
+    )
 
 
 def _entity_safe(text: str, cut: int) -> int:

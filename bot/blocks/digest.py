@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
     ChannelSelectElement,
@@ -14,7 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section, state_of, state_text
+from bot.blocks.common import channel, context, escape, form_modal, mention, section, state_of, state_text
 from bot.ids import COMMAND, Block, Callback, Element
 from bot.services import judgement
 from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
@@ -28,6 +30,12 @@ def _people(user_ids: tuple[str, ...], count: int, limit: int) -> str:
     named = ", ".join(mention(u) for u in user_ids[:limit])
     rest = count - min(len(user_ids), limit)
     return f"{named} and {rest} more" if named and rest > 0 else named or f"{count} stakeholders"
+
+
+def attention_list(items: Sequence[Attention], more: int, where_more: str) -> str:
+    """The things that need a conversation, a bullet each, and how many more there are (`where_more`: where)."""
+    lines = "\n".join(f"• {attention_line(a)}" for a in items)
+    return lines + (f"\n• …and {more} more{where_more}" if more else "")
 
 
 def attention_line(item: Attention) -> str:
@@ -89,9 +97,7 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
     """The digest as one message and, when it is long, replies in its thread: nothing is cut, every part fits."""
     title = f"{'Preview of the weekly digest' if preview else 'Weekly digest'} · {day_label(digest.week)}"
     if digest.attention:
-        lines = "\n".join(f"• {attention_line(a)}" for a in digest.attention)
-        if digest.more_attention:
-            lines += f"\n• …and {digest.more_attention} more below"
+        lines = attention_list(digest.attention, digest.more_attention, " below")
         opening = f"*{title}*\n*Needs attention this week*\n{lines}"
     else:
         opening = f"*{title}*\nNothing needs urgent attention this week."
@@ -190,12 +196,10 @@ def digest_inputs(current: DigestTime, default_channel: str) -> list[InputBlock]
 
 
 def digest_settings_modal(current: DigestTime, default_channel: str) -> View:
-    return View(
-        type="modal",
-        callback_id=Callback.DIGEST_SETTINGS,
-        title=PlainTextObject(text="Weekly digest"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
+    return form_modal(
+        Callback.DIGEST_SETTINGS,
+        "Weekly digest",
+        "Save",
         blocks=[
             section("When and where the weekly digest goes. Times are in the L&D team's time zone."),
             *digest_inputs(current, default_channel),

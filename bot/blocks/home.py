@@ -9,16 +9,14 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     DatePickerElement,
     DividerBlock,
-    Option,
-    OverflowMenuElement,
     PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.blocks.common import SECTION_TEXT_MAX, channel, context, date, escape, mention, quoted_sections, section
-from bot.blocks.digest import INDEX_HELP, attention_line, initiative_text
-from bot.blocks.touchpoints import actions_block_id
+from bot.blocks.digest import INDEX_HELP, attention_list, initiative_text
+from bot.blocks.touchpoints import actions_block_id, snooze_menu
 from bot.ids import COMMAND, Action
 from bot.services.home import HomeMeasure, LdHome, StakeholderHome, StakeholderInitiative
 from storage.models import Direction, TouchpointKind
@@ -119,13 +117,7 @@ def _initiative_blocks(i: StakeholderInitiative) -> list[Block]:
         elements: list = [_button("Answer", Action.OPEN_ANSWER, str(t.touchpoint_id), primary=True)]
         if t.kind != TouchpointKind.KICKOFF:
             elements += [
-                OverflowMenuElement(
-                    action_id=Action.SNOOZE,
-                    options=[
-                        Option(text=PlainTextObject(text="Remind me tomorrow"), value=f"{t.touchpoint_id}:1"),
-                        Option(text=PlainTextObject(text="Remind me next week"), value=f"{t.touchpoint_id}:7"),
-                    ],
-                ),
+                snooze_menu(t.touchpoint_id),
                 _button("Skip this one", Action.SKIP, str(t.touchpoint_id)),
             ]
         blocks.append(ActionsBlock(block_id=actions_block_id(t.touchpoint_id), elements=elements))
@@ -215,10 +207,7 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
     if own and own.initiatives:
         blocks += [*_own_blocks(own, OWN_BLOCKS_MAX), section("*The L&D team's initiatives*")]
     if home.attention:
-        lines = "\n".join(f"• {attention_line(a)}" for a in home.attention)
-        if home.more_attention:
-            lines += f"\n• …and {home.more_attention} more"
-        attention = f"*Needs a conversation this week*\n{lines}"
+        attention = f"*Needs a conversation this week*\n{attention_list(home.attention, home.more_attention, '')}"
     else:
         attention = "*Needs a conversation this week*\nNothing needs urgent attention right now."
     page = f" · page {home.page} of {home.pages}" if home.pages > 1 else ""

@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    ConversationFilter,
-    ConversationSelectElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
@@ -24,7 +22,18 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, mention, section, shorten, state_of, state_text
+from bot.blocks.common import (
+    channel,
+    channel_input,
+    context,
+    escape,
+    form_modal,
+    mention,
+    section,
+    shorten,
+    state_of,
+    state_text,
+)
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services.changes import EditForm
@@ -113,25 +122,18 @@ def new_initiative_modal(ld_channel_id: str, editing: EditForm | None = None) ->
             ),
             hint=PlainTextObject(text="The business leaders and managers whose goals this serves."),
         ),
-        InputBlock(
-            block_id=Block.CHANNEL,
-            label=PlainTextObject(text="Post summaries in"),
-            element=ConversationSelectElement(
-                action_id=Element.VALUE,
-                initial_conversation=(form.summary_channel_id if form else None) or ld_channel_id,
-                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-                placeholder=PlainTextObject(text="Choose a channel"),
-            ),
-            hint=PlainTextObject(text="Stakeholders' answers are posted here. Defaults to the L&D channel."),
+        channel_input(
+            Block.CHANNEL,
+            "Post summaries in",
+            (form.summary_channel_id if form else None) or ld_channel_id,
+            "Stakeholders' answers are posted here. Defaults to the L&D channel.",
         ),
     ]
     if editing is None:
-        return View(
-            type="modal",
-            callback_id=Callback.NEW_INITIATIVE,
-            title=PlainTextObject(text="New initiative"),
-            submit=PlainTextObject(text="Open initiative"),
-            close=PlainTextObject(text="Cancel"),
+        return form_modal(
+            Callback.NEW_INITIATIVE,
+            "New initiative",
+            "Open initiative",
             blocks=blocks,
         )
     options = [
@@ -148,13 +150,11 @@ def new_initiative_modal(ld_channel_id: str, editing: EditForm | None = None) ->
             hint=PlainTextObject(text="Reopening plans the next touchpoints from today."),
         )
     )
-    return View(
-        type="modal",
-        callback_id=Callback.EDIT_INITIATIVE,
+    return form_modal(
+        Callback.EDIT_INITIATIVE,
+        "Edit initiative",
+        "Save",
         private_metadata=str(editing.initiative_id),
-        title=PlainTextObject(text="Edit initiative"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
         blocks=blocks,
     )
 

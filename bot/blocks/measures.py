@@ -17,6 +17,7 @@ from bot.blocks import Message
 from bot.blocks.common import (
     context,
     escape,
+    form_modal,
     mention,
     metadata,
     quoted_sections,
@@ -122,13 +123,11 @@ def measure_modal(form: MeasureForm) -> View:
         _number_input(Block.TARGET, "Target"),
         _date_input(Block.TARGET_ON, "Target date"),
     ]
-    return View(
-        type="modal",
-        callback_id=Callback.MEASURE,
+    return form_modal(
+        Callback.MEASURE,
+        "Success measure",
+        "Confirm",
         private_metadata=metadata(initiative=form.initiative_id),
-        title=PlainTextObject(text="Success measure"),
-        submit=PlainTextObject(text="Confirm"),
-        close=PlainTextObject(text="Cancel"),
         blocks=blocks,
     )
 

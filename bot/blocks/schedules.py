@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import Message
 from bot.blocks.common import date as slack_date
-from bot.blocks.common import escape, mention, metadata, read_metadata_id, section, state_of, state_text
+from bot.blocks.common import escape, form_modal, mention, metadata, read_metadata_id, section, state_of, state_text
 from bot.ids import Block, Callback, Element
 from bot.services.cadence import ScheduleForm, ScheduleSettings
 from bot.services.planning import UpcomingRow
@@ -80,13 +80,11 @@ def _checkboxes(block: Block, label: str, pairs, chosen: set[str]) -> InputBlock
 
 def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleSettings) -> View:
     kinds = {k for k in ("checkins", "reviews") if getattr(schedule, k)}
-    return View(
-        type="modal",
-        callback_id=Callback.SCHEDULE,
+    return form_modal(
+        Callback.SCHEDULE,
+        "Touchpoint schedule",
+        "Save",
         private_metadata=metadata(initiative=initiative_id),
-        title=PlainTextObject(text="Touchpoint schedule"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
         blocks=[
             section(
                 f"When *{escape(initiative_name)}*'s stakeholders hear from us. Times are each stakeholder's own "

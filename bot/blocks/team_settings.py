@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from slack_sdk.models.blocks import (
-    ConversationFilter,
-    ConversationSelectElement,
     InputBlock,
     PlainTextInputElement,
     PlainTextObject,
@@ -15,7 +13,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, date, mention, section, state_of, state_text
+from bot.blocks.common import channel, channel_input, context, date, form_modal, mention, section, state_of, state_text
 from bot.blocks.digest import digest_inputs
 from bot.ids import Block, Callback, Element
 from bot.services.digest import DigestTime
@@ -33,25 +31,18 @@ def team_settings_modal(current: TeamSettings, when: DigestTime) -> View:
         max_selected_items=MEMBERS_MAX,
         initial_users=list(current.admin_user_ids[:MEMBERS_MAX]) or None,
     )
-    return View(
-        type="modal",
-        callback_id=Callback.TEAM_SETTINGS,
-        title=PlainTextObject(text="Team settings"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
+    return form_modal(
+        Callback.TEAM_SETTINGS,
+        "Team settings",
+        "Save",
         blocks=[
             section("Who the L&D team is and where it works. Only L&D members can change these."),
             context(last),
-            InputBlock(
-                block_id=Block.LD_CHANNEL,
-                label=PlainTextObject(text="L&D channel"),
-                element=ConversationSelectElement(
-                    action_id=Element.VALUE,
-                    initial_conversation=current.ld_channel_id,
-                    filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-                    placeholder=PlainTextObject(text="Choose a channel"),
-                ),
-                hint=PlainTextObject(text="New initiatives post their summaries here unless they choose another."),
+            channel_input(
+                Block.LD_CHANNEL,
+                "L&D channel",
+                current.ld_channel_id,
+                "New initiatives post their summaries here unless they choose another.",
             ),
             InputBlock(
                 block_id=Block.LD_MEMBERS,

@@ -25,7 +25,8 @@ from bot.blocks.common import (
     shorten,
 )
 from bot.ids import Action
-from bot.services.answers import QUESTIONS, RecordedAnswers
+from bot.services.answer_forms import QUESTIONS
+from bot.services.answer_posts import RecordedAnswers
 from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
 from storage.models import Question, TouchpointKind, TouchpointStatus
 
@@ -52,6 +53,17 @@ def read_actions_block_id(block_id: str | None) -> int | None:
     return read_number(suffix)
 
 
+def snooze_menu(touchpoint_id: int) -> OverflowMenuElement:
+    """Remind me tomorrow, or next week: the value says which touchpoint and how many days."""
+    return OverflowMenuElement(
+        action_id=Action.SNOOZE,
+        options=[
+            Option(text=PlainTextObject(text="Remind me tomorrow"), value=f"{touchpoint_id}:1"),
+            Option(text=PlainTextObject(text="Remind me next week"), value=f"{touchpoint_id}:7"),
+        ],
+    )
+
+
 def _answer_button(touchpoint_id: int, label: str, primary: bool, *, with_snooze: bool = False) -> ActionsBlock:
     elements: list = [
         ButtonElement(
@@ -63,13 +75,7 @@ def _answer_button(touchpoint_id: int, label: str, primary: bool, *, with_snooze
     ]
     if with_snooze:
         elements += [
-            OverflowMenuElement(
-                action_id=Action.SNOOZE,
-                options=[
-                    Option(text=PlainTextObject(text="Remind me tomorrow"), value=f"{touchpoint_id}:1"),
-                    Option(text=PlainTextObject(text="Remind me next week"), value=f"{touchpoint_id}:7"),
-                ],
-            ),
+            snooze_menu(touchpoint_id),
             ButtonElement(text=PlainTextObject(text="Skip this one"), action_id=Action.SKIP, value=str(touchpoint_id)),
             DatePickerElement(action_id=Action.AWAY, placeholder=PlainTextObject(text="I'm away until…")),
         ]

@@ -17,7 +17,7 @@ from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
 from bot.services import alignment, judgement, measures
 from bot.services.alignment import Alignment
-from bot.services.answers import QUESTIONS
+from bot.services.answer_forms import QUESTIONS
 from bot.services.followups import OUTCOMES
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow

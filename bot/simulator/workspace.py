@@ -120,17 +120,9 @@ class Workspace:
     def shortcut(self, user_id: str, callback_id: str) -> Reply:
         """Pick a global shortcut (from the shortcuts menu or the search bar), as far as the manifest declares it."""
         self.api.manifest.check_shortcut(callback_id)
-        payload = {
-            "type": "shortcut",
-            "team": {"id": self.team_id, "domain": "simulated"},
-            "user": {"id": user_id, "team_id": self.team_id},
-            "api_app_id": "ATOUCHPOINT",
-            "callback_id": callback_id,
-            "action_ts": str(time.time()),
-            "trigger_id": self.api.new_trigger(user_id),
-            "is_enterprise_install": False,
-        }
-        return self.post_payload(payload)
+        return self._interact(
+            "shortcut", user_id, callback_id=callback_id, action_ts=str(time.time()), is_enterprise_install=False
+        )
 
     def submit(self, user_id: str, view: dict, values: dict[str, Any]) -> Reply:
         """Submit a modal as Slack would, with values keyed by block id (text, a list of users, or a channel id)."""
@@ -142,17 +134,13 @@ class Workspace:
             element = block["element"]
             value = values.get(block["block_id"], _initial(element))
             state[block["block_id"]] = {element["action_id"]: _state_value(element, value)}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.team_id, "domain": "simulated"},
-            "user": {"id": user_id, "team_id": self.team_id},
-            "api_app_id": "ATOUCHPOINT",
-            "trigger_id": self.api.new_trigger(user_id),
-            "view": {**view, "state": {"values": state}},
-            "response_urls": [],
-            "is_enterprise_install": False,
-        }
-        return self.post_payload(payload)
+        return self._interact(
+            "view_submission",
+            user_id,
+            view={**view, "state": {"values": state}},
+            response_urls=[],
+            is_enterprise_install=False,
+        )
 
     def click(
         self,
@@ -170,33 +158,18 @@ class Workspace:
         self.api.manifest.check_interactivity()
         message = self.api.message(channel, ts)
         assert message is not None, f"no message {ts} in {channel}"
-        for block in message.blocks:
-            if block_id is not None and block.get("block_id") != block_id:
-                continue
-            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-            for element in elements:
-                if element.get("action_id") == action_id:
-                    action = _pressed(element, block, option, day)
-                    return self.post_payload(
-                        {
-                            "type": "block_actions",
-                            "team": {"id": self.team_id, "domain": "simulated"},
-                            "user": {"id": user_id, "team_id": self.team_id},
-                            "api_app_id": "ATOUCHPOINT",
-                            "container": {
-                                "type": "message",
-                                "message_ts": ts,
-                                "channel_id": channel,
-                                "is_ephemeral": False,
-                            },
-                            "trigger_id": self.api.new_trigger(user_id),
-                            "channel": {"id": channel},
-                            "message": {"ts": ts, "text": message.text, "blocks": message.blocks},
-                            "response_url": self.api.response_url(),
-                            "actions": [action],
-                        }
-                    )
-        raise AssertionError(f"no button {action_id} in message {ts}")
+        found = _element(message.blocks, action_id, block_id=block_id)
+        if found is None:
+            raise AssertionError(f"no button {action_id} in message {ts}")
+        return self._interact(
+            "block_actions",
+            user_id,
+            container={"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            channel={"id": channel},
+            message={"ts": ts, "text": message.text, "blocks": message.blocks},
+            response_url=self.api.response_url(),
+            actions=[_pressed(*found, option, day)],
+        )
 
     def open_home(self, user_id: str, *, event_id: str) -> Reply:
         """The person opens the app's Home tab: Slack sends app_home_opened (with the view it shows, if any)."""
@@ -226,25 +199,29 @@ class Workspace:
         self.api.manifest.check_interactivity()
         view = self.api.home_of(user_id)
         assert view is not None, f"{user_id} has no Home tab published"
-        for block in view.get("blocks", []):
-            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-            for element in elements:
-                if element.get("action_id") != action_id or (value is not None and element.get("value") != value):
-                    continue
-                action = _pressed(element, block, option, day)
-                return self.post_payload(
-                    {
-                        "type": "block_actions",
-                        "team": {"id": self.team_id, "domain": "simulated"},
-                        "user": {"id": user_id, "team_id": self.team_id},
-                        "api_app_id": "ATOUCHPOINT",
-                        "container": {"type": "view", "view_id": view["id"]},
-                        "trigger_id": self.api.new_trigger(user_id),
-                        "view": view,
-                        "actions": [action],
-                    }
-                )
-        raise AssertionError(f"no element {action_id} on {user_id}'s Home tab")
+        found = _element(view.get("blocks", []), action_id, value=value)
+        if found is None:
+            raise AssertionError(f"no element {action_id} on {user_id}'s Home tab")
+        return self._interact(
+            "block_actions",
+            user_id,
+            container={"type": "view", "view_id": view["id"]},
+            view=view,
+            actions=[_pressed(*found, option, day)],
+        )
+
+    def _interact(self, kind: str, user_id: str, **fields: Any) -> Reply:
+        """An interaction payload of `kind` from the person, as Slack sends it (with a trigger id of its own)."""
+        return self.post_payload(
+            {
+                "type": kind,
+                "team": {"id": self.team_id, "domain": "simulated"},
+                "user": {"id": user_id, "team_id": self.team_id},
+                "api_app_id": "ATOUCHPOINT",
+                "trigger_id": self.api.new_trigger(user_id),
+                **fields,
+            }
+        )
 
     def event(self, event: dict, *, event_id: str, retry_num: int | None = None) -> Reply:
         subscription = self.api.manifest.check_delivery(event)
@@ -323,6 +300,21 @@ def _state_value(element: dict, value: Any) -> dict:
     if kind == "datepicker":
         return {"type": kind, "selected_date": value}
     return {"type": kind, "value": value}
+
+
+def _element(
+    blocks: list[dict], action_id: str, *, block_id: str | None = None, value: str | None = None
+) -> tuple[dict, dict] | None:
+    """(element, its block): the first element with `action_id` (in the block `block_id`, with `value`, if given),
+    among the blocks' actions and accessories."""
+    for block in blocks:
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        for element in elements:
+            if element.get("action_id") == action_id and (value is None or element.get("value") == value):
+                return element, block
+    return None
 
 
 def _pressed(element: dict, block: dict, option: str | None, day: str | None) -> dict:

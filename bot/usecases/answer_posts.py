@@ -12,7 +12,7 @@ from bot.blocks import Message
 from bot.blocks import answers as answer_blocks
 from bot.blocks.common import context
 from bot.ids import Action, MessageEvent
-from bot.services import answer_outbox
+from bot.services import answer_posts as outbox
 from bot.slack.errors import DM_GONE, SlackCallFailed
 from bot.slack.gateway import SlackGateway
 from bot.usecases import notices, touchpoint_dms
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 def publish(
     out: Outbound,
-    posts: list[answer_outbox.AnswerPostView],
+    posts: list[outbox.AnswerPostView],
     *,
     recovering: bool = False,
     fresh_for: timedelta | None = None,
@@ -46,7 +46,7 @@ def publish(
     if not outcomes:
         return 0
     with out.db.session() as session:
-        answer_outbox.record_outcomes(session, outcomes, out.clock())
+        outbox.record_outcomes(session, outcomes, out.clock())
     before = {p.post_id: p for p in posts}
     for outcome in outcomes:
         if outcome.status == PostStatus.FAILED:
@@ -57,7 +57,7 @@ def publish(
     return sum(1 for o in outcomes if o.message_ts and not before[o.post_id].message_ts)
 
 
-def _publish_one(out: Outbound, post: answer_outbox.AnswerPostView, recovering: bool) -> answer_outbox.PostOutcome:
+def _publish_one(out: Outbound, post: outbox.AnswerPostView, recovering: bool) -> outbox.PostOutcome:
     found, last_try = post.answers, post.attempts >= ATTEMPTS_MAX
     dm_done = post.dm_done or not (found.dm_channel_id and found.dm_ts)
     if not dm_done and found.dm_channel_id and found.dm_ts:  # not done means both are set
@@ -90,14 +90,14 @@ def _publish_one(out: Outbound, post: answer_outbox.AnswerPostView, recovering: 
         except SlackCallFailed as exc:
             logger.warning("summary for touchpoint %s not posted: %s", found.touchpoint_id, exc)
             gives_up = exc.needs_a_person or last_try
-            return answer_outbox.PostOutcome(
+            return outbox.PostOutcome(
                 post.post_id,
                 None,
                 dm_done or gives_up,
                 PostStatus.FAILED if gives_up else PostStatus.SENDING,
                 exc.error,
             )
-    return answer_outbox.PostOutcome(post.post_id, ts, dm_done, PostStatus.POSTED if dm_done else PostStatus.SENDING)
+    return outbox.PostOutcome(post.post_id, ts, dm_done, PostStatus.POSTED if dm_done else PostStatus.SENDING)
 
 
 def drop_change_button(slack: SlackGateway, body: dict) -> None:
@@ -125,19 +125,16 @@ def _has_action(block: dict, action_id: str) -> bool:
     return block.get("type") == "actions" and any(e.get("action_id") == action_id for e in block.get("elements", []))
 
 
-def hand_back(out: Outbound, posts: list[answer_outbox.AnswerPostView]) -> None:
+def hand_back(out: Outbound, posts: list[outbox.AnswerPostView]) -> None:
     """Posts this process will not make after all (it is stopping): the next scheduling pass makes them."""
     with out.db.session() as session:
-        answer_outbox.hand_back(session, [p.post_id for p in posts])
+        outbox.hand_back(session, [p.post_id for p in posts])
 
 
 def publish_handed_back(out: Outbound) -> int:
     """The pass's step for answers' summaries and DMs a stopping web process handed back."""
     return drain(
-        out,
-        lambda session: answer_outbox.claim_posts(session, out.clock()),
-        lambda p: publish(out, p),
-        answer_outbox.POST_BATCH,
+        out, lambda session: outbox.claim_posts(session, out.clock()), lambda p: publish(out, p), outbox.POST_BATCH
     )
 
 
@@ -145,5 +142,5 @@ def recover(out: Outbound, lease: timedelta) -> int:
     """Posts whose poster died or met a passing Slack failure (their lease passed): Slack's history is checked
     first, so that no summary goes out twice."""
     with out.db.session() as session:
-        stale = answer_outbox.reclaim_stale_posts(session, out.clock(), lease)
+        stale = outbox.reclaim_stale_posts(session, out.clock(), lease)
     return publish(out, stale, recovering=True) if stale else 0

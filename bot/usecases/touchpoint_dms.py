@@ -14,7 +14,7 @@ from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
 from bot.services import calendar, touchpoints
-from bot.services.answers import RecordedAnswers
+from bot.services.answer_posts import RecordedAnswers
 from bot.services.initiatives import CreatedInitiative
 from bot.services.touchpoints import Outgoing
 from bot.slack.errors import SlackCallFailed, reason

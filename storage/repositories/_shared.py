@@ -1,15 +1,16 @@
-"""What more than one repository module needs: chunking, conflict-free inserts, and atomic claims of rows to work on."""
+"""What more than one repository module needs: chunking, conflict-free inserts, atomic claims of rows to work on, and
+the newest version of answers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Delete, Update, select, update
+from sqlalchemy import ColumnElement, CursorResult, Delete, Subquery, Update, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
-from storage.models import PostStatus, Touchpoint
+from storage.models import Answer, PostStatus, Touchpoint
 
 CHUNK = 1000  # rows per multi-row statement, and ids per IN list
 
@@ -76,3 +77,28 @@ def claim_posts(
         where = [table.status == PostStatus.SENDING, table.claimed_at < lease_before]
     values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": table.attempts + 1}
     return claim(session, where, values, limit, order if order is not None else table.id, table)
+
+
+def newest_answers(*where: ColumnElement[bool]) -> Subquery:
+    """The newest version of each (initiative, stakeholder, question) among the answers matching `where`: join Answer
+    to it with `is_newest`."""
+    return (
+        select(
+            col(Answer.initiative_id),
+            col(Answer.stakeholder_id),
+            col(Answer.question),
+            func.max(col(Answer.version)).label("version"),
+        )
+        .where(*where)
+        .group_by(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question))
+        .subquery()
+    )
+
+
+def is_newest(newest: Subquery) -> ColumnElement[bool]:
+    return and_(
+        col(Answer.initiative_id) == newest.c.initiative_id,
+        col(Answer.stakeholder_id) == newest.c.stakeholder_id,
+        col(Answer.question) == newest.c.question,
+        col(Answer.version) == newest.c.version,
+    )

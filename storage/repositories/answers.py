@@ -5,29 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlmodel import Session, col
 
 from storage.models import Answer
+from storage.repositories._shared import is_newest, newest_answers
 
 
 def latest_answers(session: Session, initiative_id: int, stakeholder_id: int) -> dict[str, Answer]:
     """The newest version of each question's answer."""
-    newest = (
-        select(col(Answer.question), func.max(col(Answer.version)).label("version"))
-        .where(col(Answer.initiative_id) == initiative_id, col(Answer.stakeholder_id) == stakeholder_id)
-        .group_by(col(Answer.question))
-        .subquery()
-    )
-    query = select(Answer).join(
-        newest,
-        and_(
-            col(Answer.question) == newest.c.question,
-            col(Answer.version) == newest.c.version,
-            col(Answer.initiative_id) == initiative_id,
-            col(Answer.stakeholder_id) == stakeholder_id,
-        ),
-    )
+    newest = newest_answers(col(Answer.initiative_id) == initiative_id, col(Answer.stakeholder_id) == stakeholder_id)
+    query = select(Answer).join(newest, is_newest(newest))
     return {a.question: a for a in session.execute(query).scalars()}
 
 
@@ -108,29 +96,13 @@ def latest_answers_for(
     keys = list(set(pairs))
     if not keys:
         return {}
-    newest = (
-        select(
-            col(Answer.initiative_id),
-            col(Answer.stakeholder_id),
-            col(Answer.question),
-            func.max(col(Answer.version)).label("version"),
-        )
-        .where(
-            tuple_(col(Answer.initiative_id), col(Answer.stakeholder_id)).in_(keys),
-            col(Answer.question).in_(list(questions)),
-        )
-        .group_by(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question))
-        .subquery()
+    newest = newest_answers(
+        tuple_(col(Answer.initiative_id), col(Answer.stakeholder_id)).in_(keys),
+        col(Answer.question).in_(list(questions)),
     )
     rows = session.execute(
         select(col(Answer.initiative_id), col(Answer.stakeholder_id), col(Answer.question), col(Answer.text)).join(
-            newest,
-            and_(
-                col(Answer.initiative_id) == newest.c.initiative_id,
-                col(Answer.stakeholder_id) == newest.c.stakeholder_id,
-                col(Answer.question) == newest.c.question,
-                col(Answer.version) == newest.c.version,
-            ),
+            newest, is_newest(newest)
         )
     ).all()
     found: dict[tuple[int, int], dict[str, str]] = {}

@@ -23,6 +23,7 @@ from storage.models import (
     TouchpointKind,
     TouchpointStatus,
 )
+from storage.repositories._shared import is_newest, newest_answers
 
 
 @dataclass(frozen=True)
@@ -103,23 +104,11 @@ def initiatives_of(session: Session, stakeholder_id: int) -> list[InitiativeRow]
 
 def statements(session: Session, stakeholder_id: int, questions: tuple[str, ...]) -> list[StatementRow]:
     """This person's latest version of each of `questions`, on every initiative, in one query."""
-    latest = (
-        select(col(Answer.initiative_id), col(Answer.question), func.max(col(Answer.version)).label("version"))
-        .where(col(Answer.stakeholder_id) == stakeholder_id, col(Answer.question).in_(questions))
-        .group_by(col(Answer.initiative_id), col(Answer.question))
-        .subquery()
-    )
+    latest = newest_answers(col(Answer.stakeholder_id) == stakeholder_id, col(Answer.question).in_(questions))
     rows = session.exec(
-        select(col(Answer.initiative_id), col(Answer.question), col(Answer.text), col(Answer.answered_at))
-        .join(
-            latest,
-            and_(
-                col(Answer.initiative_id) == latest.c.initiative_id,
-                col(Answer.question) == latest.c.question,
-                col(Answer.version) == latest.c.version,
-            ),
+        select(col(Answer.initiative_id), col(Answer.question), col(Answer.text), col(Answer.answered_at)).join(
+            latest, is_newest(latest)
         )
-        .where(col(Answer.stakeholder_id) == stakeholder_id)
     ).all()
     return [StatementRow(*row) for row in rows]
 
