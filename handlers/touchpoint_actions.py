@@ -9,7 +9,7 @@ from bot.blocks import touchpoints as blocks
 from bot.errors import TouchpointClosed
 from bot.ids import Action
 from bot.runtime import Deps
-from bot.services import touchpoints
+from bot.services import open_touchpoints, pauses, touchpoints
 from bot.services.calendar import parse_day
 from storage.models import TouchpointStatus
 
@@ -26,7 +26,7 @@ def on_snooze(ack: Ack, action: dict, body: dict, respond: Respond, context, dep
     if not (touchpoint_id.isdigit() and days in ("1", "7")):
         raise TouchpointClosed("That snooze doesn't belong to a touchpoint I know.")
     with deps.db.session() as session:
-        _, until = touchpoints.snooze(
+        _, until = open_touchpoints.snooze(
             session,
             context["team_id"],
             int(touchpoint_id),
@@ -45,7 +45,7 @@ def on_skip(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
     if not value.isdigit():
         raise TouchpointClosed("That button doesn't belong to a touchpoint I know.")
     with deps.db.session() as session:
-        item = touchpoints.skip(session, context["team_id"], int(value), body["user"]["id"])
+        item = open_touchpoints.skip(session, context["team_id"], int(value), body["user"]["id"])
         current = touchpoints.bundle(session, item.touchpoint_id)
     message = blocks.closed_dm(item, current, TouchpointStatus.SKIPPED)
     respond(text=message.text, blocks=message.blocks, replace_original=True)
@@ -59,8 +59,8 @@ def on_away(ack: Ack, action: dict, body: dict, respond: Respond, context, deps:
     user_id, now = body["user"]["id"], deps.clock()
     until = parse_day(str(action.get("selected_date") or ""), now)
     with deps.db.session() as session:
-        item = touchpoints.skip(session, context["team_id"], touchpoint_id, user_id)
-        moved = touchpoints.pause(session, context["team_id"], user_id, until, now, deps.settings.touchpoint_tz)
+        item = open_touchpoints.skip(session, context["team_id"], touchpoint_id, user_id)
+        moved = pauses.pause(session, context["team_id"], user_id, until, now, deps.settings.touchpoint_tz)
         current = touchpoints.bundle(session, item.touchpoint_id)
     message = schedule_blocks.paused(user_id, until, moved, self_service=True)
     closed = blocks.closed_dm(item, current, TouchpointStatus.SKIPPED)

@@ -26,7 +26,8 @@ from bot.blocks.common import (
 )
 from bot.ids import Action
 from bot.services.answers import QUESTIONS, RecordedAnswers
-from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
+from bot.services.open_touchpoints import OpenTouchpoint
+from bot.services.touchpoints import Outgoing, describe
 from storage.models import Question, TouchpointKind, TouchpointStatus
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.errors import FormInvalid
 from bot.ids import Block
 from bot.limits import ANSWER_MAX
-from bot.services import measures, shift_rules, shifts, touchpoints
+from bot.services import measures, open_touchpoints, shift_rules, shifts
 from bot.services.initiatives import InitiativeInfo
 from storage.db import Database
 from storage.models import (
@@ -105,7 +105,7 @@ def for_answering(
     session: Session, team_id: str, touchpoint_id: int, user_id: str, now: datetime | None = None
 ) -> AnswerContext:
     """What the answer modal shows; with `now`, an answered check-in or review still open opens for a correction."""
-    touchpoint, initiative, stakeholder = touchpoints.owned(
+    touchpoint, initiative, stakeholder = open_touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     current = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
@@ -122,7 +122,7 @@ def for_answering(
     )
 
 
-def _correcting(touchpoint: touchpoints.OwnedTouchpoint) -> bool:
+def _correcting(touchpoint: open_touchpoints.OwnedTouchpoint) -> bool:
     return touchpoint.kind in RECURRING_KINDS and touchpoint.status == TouchpointStatus.ANSWERED
 
 
@@ -198,9 +198,9 @@ class _Moved(Exception):
 class _Read:
     team_id: str
     user_id: str
-    touchpoint: touchpoints.OwnedTouchpoint
+    touchpoint: open_touchpoints.OwnedTouchpoint
     initiative: InitiativeInfo
-    stakeholder: touchpoints.Owner
+    stakeholder: open_touchpoints.Owner
     asked: tuple[measures.MeasureRow, ...]
     given: dict[int, tuple[str, float | None]]  # measure id -> (status, value)
     previous: dict[str, str]  # question -> latest answer text
@@ -220,7 +220,7 @@ def _read(
     now: datetime | None = None,
 ) -> _Read:
     """What the answers are checked against; FormInvalid or TouchpointClosed if they cannot be taken."""
-    touchpoint, initiative, stakeholder = touchpoints.owned(
+    touchpoint, initiative, stakeholder = open_touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     errors = validate(touchpoint.kind, texts)
