@@ -172,6 +172,8 @@ def _bundle_item(item: Outgoing) -> list:
     if item.status in (TouchpointStatus.SKIPPED, TouchpointStatus.MISSED):
         how = "skipped" if item.status == TouchpointStatus.SKIPPED else "closed without an answer"
         return [section(f"{name}: {how}. The next one will come as usual.")]
+    if item.status == TouchpointStatus.CLOSED:  # its initiative closed, or its stakeholder was removed
+        return [section(f"{name}: closed by the L&D team. Nothing more to answer here.")]
     text = name + _quote("The impact you said you want:", item.current.get(Question.IMPACT))
     if item.kind == TouchpointKind.REVIEW:
         text += _quote("What you said you already track:", item.current.get(Question.TRACKING))

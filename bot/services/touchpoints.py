@@ -150,8 +150,18 @@ def local_calendar(session: Session, initiative_id: int, tz: str | None, country
     return cadence, calendar.zone(tz, default_tz), calendar.holidays_in(country)
 
 
-def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> None:
-    touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
+def still_to_send(session: Session, items: list[Outgoing]) -> list[Outgoing]:
+    """The claimed touchpoints that may still go out, checked at the moment of sending: those whose initiative was
+    closed, or whose stakeholder was removed or went inactive, since they were claimed are left out."""
+    ids = touchpoint_rows.still_sending(session, [i.touchpoint_id for i in items])
+    return [i for i in items if i.touchpoint_id in ids]
+
+
+def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> bool:
+    """Record a touchpoint's DM; False if the touchpoint was closed while Slack took it (the DM is then to be shown
+    closed: its initiative closed, or its stakeholder was removed, after the check before posting)."""
+    if not touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now):
+        return False
     if item.dm_channel_id != channel_id:
         stakeholder_rows.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
     # The next check-in or review can be planned now that this one is out.
@@ -160,23 +170,25 @@ def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: dateti
     cadence, tz, is_holiday = local_calendar(session, item.initiative_id, item.tz, item.country, default_tz)
     remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
     touchpoint_rows.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
+    return True
 
 
 def sent_bundle(
     session: Session, items: list[Outgoing], channel_id: str, ts: str, now: datetime, default_tz: str
-) -> None:
+) -> list[int]:
     """Record touchpoints that went out in one DM. They share its channel and ts (which is how the bundle is found
-    again) and its earliest reminder time, so that the bundle gets one reminder for what is still open."""
-    for item in items:
-        sent(session, item, channel_id, ts, now, default_tz)
-    if len(items) > 1:
-        ids = [i.touchpoint_id for i in items]
+    again) and its earliest reminder time, so that the bundle gets one reminder for what is still open. Returns
+    those closed while Slack took the DM, whose part of it is to be shown closed."""
+    closed = [i.touchpoint_id for i in items if not sent(session, i, channel_id, ts, now, default_tz)]
+    if len(items) - len(closed) > 1:
+        ids = [i.touchpoint_id for i in items if i.touchpoint_id not in closed]
         follow_ups = {t.id: (t.remind_at, t.expires_at) for t, _, _ in touchpoint_rows.touchpoint_context(session, ids)}
         reminders = [remind_at for remind_at, _ in follow_ups.values() if remind_at is not None]
         for touchpoint_id in ids:
             remind_at, expires_at = follow_ups[touchpoint_id]
             if reminders and remind_at is not None:
                 touchpoint_rows.set_follow_ups(session, touchpoint_id, min(reminders), expires_at)
+    return closed
 
 
 def bundle(session: Session, touchpoint_id: int) -> list[Outgoing]:

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.blocks import Message
+from bot.blocks import changes as change_blocks
 from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
-from bot.services import calendar, touchpoints
+from bot.services import calendar, changes, touchpoints
 from bot.services.answers import RecordedAnswers
 from bot.services.initiatives import CreatedInitiative
 from bot.services.touchpoints import Outgoing
@@ -75,7 +76,13 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
     """
     failures: dict[int, str] = {}
     problems: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for bundle in _by_person(items) if recovering else _bundles(items, out.default_tz):
+    for planned in _by_person(items) if recovering else _bundles(items, out.default_tz):
+        bundle = planned
+        if not recovering:  # what closed since the claim (its initiative, its stakeholder's part) stays unsent
+            with out.db.session() as session:
+                bundle = touchpoints.still_to_send(session, planned)
+            if not bundle:
+                continue
         try:
             posted = _find(out, bundle) if recovering else {_post(out, bundle): bundle}
         except SlackCallFailed as exc:
@@ -92,11 +99,28 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
                 if ts is None:  # the dead sender never got these to Slack: send them as if new, with every check
                     for item in together:
                         touchpoints.release(session, item)
-                else:
-                    touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
+                    continue
+                closed = touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
+            if closed:
+                _show_closed_since(out, together, closed)
     for (owner, initiative_name), people in problems.items():
         notices.delivery_report(out, owner, initiative_name, people)
     return failures
+
+
+def _show_closed_since(out: Outbound, together: list[Outgoing], closed: list[int]) -> None:
+    """Touchpoints closed while Slack took their DM: the DM says so (a bundle is rebuilt with the others' buttons).
+    A failure is logged: the touchpoint is closed whatever its DM says, and an answer to it is refused."""
+    with out.db.session() as session:
+        current = touchpoints.bundle(session, together[0].touchpoint_id)
+        dms = changes.closed_dms(session, closed)
+    if not dms:
+        return
+    message = blocks.bundle_message(current) if len(current) > 1 else change_blocks.closed_dm(dms[0])
+    try:
+        out.slack.update(dms[0].channel_id, dms[0].message_ts, message.text, message.blocks)
+    except SlackCallFailed as exc:
+        logger.warning("could not show touchpoints %s as closed: %s", closed, exc)
 
 
 def _ids(items: list[Outgoing]) -> list[int]:

@@ -36,10 +36,14 @@ def claim_touchpoints(session: Session, touchpoint_ids: Iterable[int], now: date
 
 
 def hold_touchpoint(session: Session, touchpoint_id: int, due_at: datetime) -> None:
-    """A claimed touchpoint that may not go out yet (its stakeholder is away) goes back to pending, due later."""
+    """A pending or claimed touchpoint that may not go out yet (its stakeholder is away) is pending, due later; one
+    closed meanwhile (its initiative closed, its stakeholder removed) stays closed."""
     session.execute(
         update(Touchpoint)
-        .where(col(Touchpoint.id) == touchpoint_id)
+        .where(
+            col(Touchpoint.id) == touchpoint_id,
+            col(Touchpoint.status).in_((TouchpointStatus.PENDING, TouchpointStatus.SENDING)),
+        )
         .values(status=TouchpointStatus.PENDING, due_at=due_at, claimed_at=None)
     )
 
@@ -80,18 +84,41 @@ def touchpoint_context(
     return [tuple(row) for row in session.execute(query).all()]
 
 
-def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> None:
-    session.execute(
-        update(Touchpoint)
-        .where(col(Touchpoint.id) == touchpoint_id)
-        .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None)
+def still_sending(session: Session, touchpoint_ids: Iterable[int]) -> set[int]:
+    """Of these claimed touchpoints, those still to go out: still claimed (closing an initiative or removing a
+    stakeholder closes its claimed touchpoints too), of an active initiative and an active stakeholder."""
+    ids = list(touchpoint_ids)
+    if not ids:
+        return set()
+    query = select(col(Touchpoint.id)).where(
+        col(Touchpoint.id).in_(ids), col(Touchpoint.status) == TouchpointStatus.SENDING, *_deliverable()
     )
+    return set(session.execute(query).scalars())
+
+
+def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> bool:
+    """Record a claimed touchpoint as sent; False if it was closed while Slack took its DM (then only where the DM
+    is is recorded, so that it can be shown closed)."""
+    sent = rows_matched(
+        session,
+        update(Touchpoint)
+        .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENDING)
+        .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None),
+    )
+    if not sent:
+        session.execute(
+            update(Touchpoint)
+            .where(col(Touchpoint.id) == touchpoint_id)
+            .values(channel_id=channel_id, message_ts=ts, sent_at=now)
+        )
+    return sent == 1
 
 
 def mark_touchpoint_failed(session: Session, touchpoint_id: int, error: str) -> None:
+    """A claimed touchpoint Slack refused (one closed meanwhile stays closed)."""
     session.execute(
         update(Touchpoint)
-        .where(col(Touchpoint.id) == touchpoint_id)
+        .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENDING)
         .values(status=TouchpointStatus.FAILED, last_error=error[:500])
     )
 
