@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -96,7 +96,23 @@ def claim_due(
     fell due before the grace period are marked missed."""
     planning_rows.miss_stale_pending(session, now - grace)
     claimed = _outgoing(session, touchpoint_rows.claim_due(session, now, recurring_since=now - grace, limit=limit))
-    return _sendable(session, claimed, now, default_tz), len(claimed)
+    sendable = _sendable(session, claimed, now, default_tz)
+    later = _outgoing(session, touchpoint_rows.claim_later_today(session, now, _rest_of_day(sendable, default_tz)))
+    return sorted(sendable + _sendable(session, later, now, default_tz), key=lambda i: i.touchpoint_id), len(claimed)
+
+
+def _rest_of_day(items: list[Outgoing], default_tz: str) -> dict[tuple[str, datetime], list[int]]:
+    """For the check-ins and reviews going out now: (kind, the end of the local day they were due on) -> their
+    stakeholders, whose other touchpoints of that kind due later that day go with them, in one DM. Only those going
+    out: a person who is away has everything held, so nothing is pulled into a day of their pause."""
+    days: dict[tuple[str, datetime], set[int]] = {}
+    for item in items:
+        if item.kind == TouchpointKind.KICKOFF or item.due_at is None:
+            continue
+        tz = calendar.zone(item.tz, default_tz)
+        day_end = calendar.at_local(item.due_at.astimezone(tz).date() + timedelta(days=1), time(), tz)
+        days.setdefault((item.kind, day_end), set()).add(item.stakeholder_id)
+    return {key: sorted(ids) for key, ids in days.items()}
 
 
 def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz: str) -> list[Outgoing]:

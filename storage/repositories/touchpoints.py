@@ -185,6 +185,27 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
     return sorted(claimed + claim(session, more, _sending(now), CHUNK, order=col(Touchpoint.due_at))) if claimed else []
 
 
+def claim_later_today(
+    session: Session, now: datetime, days: dict[tuple[str, datetime], list[int]], limit: int = CHUNK
+) -> list[int]:
+    """Claim, for each (kind, end of their local day) -> stakeholders, their pending touchpoints of that kind due
+    after now and by that end, to go out now with the one of theirs that is due (a bundle). Each is due now from
+    here on: it goes out now, and a recovering sender looks for its DM from now on."""
+    claimed: list[int] = []
+    for (kind, day_end), stakeholder_ids in days.items():
+        for start in range(0, len(stakeholder_ids), CHUNK):
+            where = [
+                col(Touchpoint.status) == TouchpointStatus.PENDING,
+                col(Touchpoint.kind) == kind,
+                col(Touchpoint.due_at) > now,
+                col(Touchpoint.due_at) < day_end,
+                col(Touchpoint.stakeholder_id).in_(stakeholder_ids[start : start + CHUNK]),
+                *_deliverable(),
+            ]
+            claimed += claim(session, where, {**_sending(now), "due_at": now}, limit, order=col(Touchpoint.due_at))
+    return sorted(claimed)
+
+
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Touchpoints a sender claimed and never finished (it crashed), re-claimed for checking and sending."""
     where = [col(Touchpoint.status) == TouchpointStatus.SENDING, col(Touchpoint.claimed_at) < lease_before]
