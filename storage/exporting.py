@@ -161,7 +161,8 @@ def readings(session: Session, team_id: str, initiative_ids: list[int] | None, s
 
 def shifts(
     session: Session, team_id: str, initiative_ids: list[int] | None
-) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None]]:
+) -> Iterator[Row[str, str, str, datetime, str, str, int, str, str, str, str | None, datetime | None, datetime | None]]:
+    """Every shift, withdrawn ones too (with when they were withdrawn)."""
     query = (
         select(
             col(Initiative.name),
@@ -176,6 +177,7 @@ def shifts(
             col(Shift.evidence),
             col(Shift.followed_up_by),
             col(Shift.followed_up_at),
+            col(Shift.withdrawn_at),
         )
         .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))

@@ -4,11 +4,13 @@ once the touchpoint has closed. And the "New initiative" global shortcut."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
+from openpyxl import load_workbook
 from sqlalchemy import update
 
 from bot.ids import Action, Block, Callback, Shortcut
@@ -175,3 +177,28 @@ def test_the_manifest_declares_every_shortcut_and_the_simulator_refuses_others()
         pass
     else:
         raise AssertionError("a shortcut the manifest does not declare was let through")
+
+
+def test_the_workbook_marks_withdrawn_shifts_and_keeps_them_on_record(checked_in):
+    app, world = checked_in
+    _, _, later = _answered_then_corrected(app, world, {Block.PRIORITIES_SHIFTED: "No"})  # the 1 of 5 stands
+    with freeze_time(later + timedelta(minutes=5), tick=True):
+        app.workspace.slash(LENA, "export")
+        app.settle()
+    [message] = [m for m in app.slack.messages_in(app.slack.dm_channel(LENA)) if m.files]
+    sheet = load_workbook(io.BytesIO(app.slack.files[message.files[0]]["content"]))["Shifts"]
+    header = [c.value for c in sheet[1]]
+    status, withdrawn = header.index("Status"), header.index("Withdrawn (UTC)")
+    rule = header.index("Rule")
+    found = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    stored = rows(app, Shift)
+    assert len(found) == len(stored) and any(s.withdrawn_at for s in stored) and any(not s.withdrawn_at for s in stored)
+    for s in stored:
+        [row] = [r for r in found if r[rule] == s.rule.replace("_", " ")]
+        if s.withdrawn_at is None:
+            assert (row[status], row[withdrawn]) == ("open", None)
+        else:
+            assert row[status] == "withdrawn"
+            assert isinstance(row[withdrawn], datetime) and abs(
+                row[withdrawn] - later.replace(tzinfo=None)
+            ) < timedelta(minutes=5)

@@ -224,8 +224,10 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 "Evidence",
                 "Followed up by",
                 f"Followed up ({tz})",
+                "Status",
+                f"Withdrawn ({tz})",
             ),
-            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18),
+            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18, 12, 18),
             (
                 (
                     name,
@@ -240,8 +242,10 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     evidence,
                     by or "",
                     local(by_at),
+                    _shift_status(withdrawn_at, by),
+                    local(withdrawn_at),
                 )
-                for name, who, user_id, at, rule, question, strength, before, after, evidence, by, by_at in (
+                for name, who, user_id, at, rule, question, strength, before, after, evidence, by, by_at, withdrawn_at in (
                     rows.shifts(*args) if mine is None else ()
                 )
             ),
@@ -267,6 +271,13 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         rows.responses_by_month(*args, mine),
         series,
     )
+
+
+def _shift_status(withdrawn_at: datetime | None, followed_up_by: str | None) -> str:
+    """A withdrawn shift (its answers were corrected and no longer show it) is kept on record, marked as such."""
+    if withdrawn_at is not None:
+        return "withdrawn"
+    return "followed up" if followed_up_by else "open"
 
 
 def _plan(
