@@ -6,7 +6,8 @@ read in a fixed number of queries for all initiatives together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import alignment, measures
+from bot.services import alignment, measures, team_settings
 from bot.services.alignment import Alignment
 from bot.services.answers import QUESTIONS
 from bot.services.initiatives import by_name
@@ -256,8 +257,8 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
             ("Initiative", f"When ({tz})", "By", "Change", "What"),
             (34, 18, 14, 20, 80),
             (
-                (name, local(c.changed_at), c.changed_by, c.kind.replace("_", " "), c.text)
-                for name, c in (rows.changes(session, scope.team_id, scope.initiative_ids) if mine is None else ())
+                (name, local(at), by, kind, text)
+                for name, at, by, kind, text in (_changes(session, scope) if mine is None else ())
             ),
             wrap=frozenset({4}),
         ),
@@ -271,6 +272,23 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         rows.responses_by_month(*args, mine),
         series,
     )
+
+
+TEAM_CHANGES = "(team settings)"  # the Changes sheet's "initiative" for a change to the team's settings
+
+
+def _changes(session: Session, scope: Scope) -> Iterator[tuple[str, datetime, str, str, str]]:
+    """The change log, oldest first: every change to the initiatives in scope and, in a whole team's workbook, to
+    the team's settings (the Team settings modal and the digest's settings), which are kept on their own record."""
+    initiatives = (
+        (name, c.changed_at, c.changed_by, c.kind.replace("_", " "), c.text)
+        for name, c in rows.changes(session, scope.team_id, scope.initiative_ids)
+    )
+    team = [
+        (TEAM_CHANGES, c.changed_at, c.changed_by, "team settings", team_settings.describe(c.changes))
+        for c in (team_settings.history(session, scope.team_id) if scope.initiative_ids is None else [])
+    ]
+    return heapq.merge(initiatives, team, key=lambda row: row[1])
 
 
 def _shift_status(withdrawn_at: datetime | None, followed_up_by: str | None) -> str:
