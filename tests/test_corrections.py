@@ -202,3 +202,49 @@ def test_the_workbook_marks_withdrawn_shifts_and_keeps_them_on_record(checked_in
             assert isinstance(row[withdrawn], datetime) and abs(
                 row[withdrawn] - later.replace(tzinfo=None)
             ) < timedelta(minutes=5)
+
+
+def _change_buttons(message) -> list:
+    return [e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == Action.CHANGE_ANSWER]
+
+
+def test_the_pass_that_closes_an_answered_check_in_takes_change_my_answer_off_its_dm_once(checked_in):
+    app, world = checked_in
+    view = _open(app, _dm(world), Action.OPEN_ANSWER, AT)
+    submit_form(app, SAM, view, SHIFTED, AT)
+    world.run(AT + timedelta(minutes=1))
+    dm = _dm(world)
+    assert _change_buttons(dm)
+    [touchpoint] = [t for t in rows(app, Touchpoint) if t.answered_at and t.message_ts == dm.ts]
+    assert touchpoint.expires_at is not None
+    world.run(touchpoint.expires_at - timedelta(seconds=1))
+    assert _change_buttons(dm), "still open: still correctable"
+
+    world.run(touchpoint.expires_at)
+    assert not _change_buttons(dm)
+    assert "has closed: its answers stay as they are" in all_text(dm) and "Thanks" in all_text(dm)
+    assert_everything_sent_is_valid(app.slack)
+    updates = len(app.slack.calls_to("chat.update"))
+    world.run(touchpoint.expires_at + timedelta(minutes=1))
+    assert len(app.slack.calls_to("chat.update")) == updates, "shown closed once"
+
+
+def test_a_failed_update_at_the_close_is_logged_and_the_pass_goes_on(checked_in, caplog):
+    app, world = checked_in
+    view = _open(app, _dm(world), Action.OPEN_ANSWER, AT)
+    submit_form(app, SAM, view, SHIFTED, AT)
+    world.run(AT + timedelta(minutes=1))
+    dm = _dm(world)
+    [touchpoint] = [t for t in rows(app, Touchpoint) if t.answered_at and t.message_ts == dm.ts]
+    assert touchpoint.expires_at is not None
+    app.slack.fail("chat.update", "message_not_found", times=1, when=lambda args: args.get("ts") == dm.ts)
+    report = world.run(touchpoint.expires_at)
+    assert report.errors == [] and _change_buttons(dm)
+    assert "could not take Change my answer off" in caplog.text
+    # Not tried again: the button answers its click by saying the touchpoint has closed, and goes then.
+    world.run(touchpoint.expires_at + timedelta(minutes=1))
+    assert _change_buttons(dm)
+    with freeze_time(touchpoint.expires_at + timedelta(minutes=2), tick=True):
+        assert app.workspace.click(SAM, dm.channel, dm.ts, Action.CHANGE_ANSWER).status == 200
+        app.slack.wait_for(lambda: [r for r in app.slack.responses if "can no longer be changed" in str(r)])
+        app.slack.wait_for(lambda: not _change_buttons(dm))

@@ -251,6 +251,16 @@ def answered_message(answers: RecordedAnswers) -> Message:
     )
 
 
+def answers_closed_message(item: Outgoing) -> Message:
+    """An answered check-in's or review's DM once it has closed: the thanks, without "Change my answer"."""
+    text = f"✅ Thanks {mention(item.user_id)}: your {describe(item.kind)} for *{escape(item.initiative_name)}* is with the L&D team."
+    when = f"Answered {date(item.answered_at)} · " if item.answered_at else ""
+    return Message(
+        text=f"{escape(item.initiative_name)}: thanks, your answers are with the L&D team",
+        blocks=[section(text), context(f"{when}This {describe(item.kind)} has closed: its answers stay as they are.")],
+    )
+
+
 def kickoff_answered_message(answers: RecordedAnswers) -> Message:
     """The kickoff DM once answered: what they said, and a way to revise it."""
     blocks = [*_intro(answers)]

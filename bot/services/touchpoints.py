@@ -46,6 +46,7 @@ class Outgoing:
     paused_until: date | None = None
     expires_at: datetime | None = None
     status: str = TouchpointStatus.SENDING
+    answered_at: datetime | None = None
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
@@ -76,6 +77,7 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             paused_until=s.paused_until,
             expires_at=t.expires_at,
             status=t.status,
+            answered_at=t.answered_at,
         )
         for t, i, s in rows
     ]
@@ -283,6 +285,13 @@ def expire(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM
     missed = touchpoint_rows.expire_unanswered(session, now, limit)
     standing_rows.note_missed(session, missed)
     return _outgoing(session, missed)
+
+
+def close_corrections(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
+    """Answered check-ins and reviews that stopped taking corrections (their natural close) within the grace period,
+    whose own DM (not a bundle's, which shows answers without the button) is to lose its "Change my answer"."""
+    closed = _outgoing(session, touchpoint_rows.close_corrections(session, now, now - grace, limit))
+    return [item for item in closed if touchpoint_rows.bundle_of(session, item.touchpoint_id) == [item.touchpoint_id]]
 
 
 def next_reminder(session: Session, team_id: str) -> datetime | None:

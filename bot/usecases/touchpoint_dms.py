@@ -224,7 +224,27 @@ def close_expired(out: Outbound, grace: timedelta) -> int:
     with out.db.session() as session:
         items = touchpoints.expire(session, out.clock(), grace)
     close(out, items, TouchpointStatus.MISSED)
+    close_corrections(out, grace)
     return len(items)
+
+
+def close_corrections(out: Outbound, grace: timedelta) -> int:
+    """Answered check-ins and reviews past their close: their DMs lose "Change my answer" (the patient client waits
+    out Slack's rate limit, as for every update). A failure is logged and not retried: the button then says the
+    touchpoint has closed when clicked, and goes. Returns how many DMs were updated."""
+    with out.db.session() as session:
+        items = touchpoints.close_corrections(session, out.clock(), grace)
+    shown = 0
+    for item in items:
+        if not (item.sent_channel_id and item.message_ts):
+            continue
+        message = blocks.answers_closed_message(item)
+        try:
+            out.slack.update(item.sent_channel_id, item.message_ts, message.text, message.blocks)
+            shown += 1
+        except SlackCallFailed as exc:
+            logger.warning("could not take Change my answer off touchpoint %s: %s", item.touchpoint_id, exc)
+    return shown
 
 
 def close(out: Outbound, items: list[Outgoing], status: str) -> None:

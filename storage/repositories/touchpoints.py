@@ -237,6 +237,21 @@ def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
     return claim(session, where, {"status": TouchpointStatus.MISSED}, limit, order=col(Touchpoint.expires_at))
 
 
+def close_corrections(session: Session, now: datetime, since: datetime, limit: int) -> list[int]:
+    """Answered check-ins and reviews whose window for corrections closed since `since` and whose DM still offers
+    "Change my answer", claimed to have that DM shown closed (once: a failed update is not tried again; the button
+    then answers its click by saying so). Those that closed longer ago are left as they are, never in a burst."""
+    where = [
+        col(Touchpoint.status) == TouchpointStatus.ANSWERED,
+        col(Touchpoint.expires_at) <= now,
+        col(Touchpoint.expires_at) > since,
+        col(Touchpoint.kind) != TouchpointKind.KICKOFF,
+        col(Touchpoint.message_ts).is_not(None),
+        col(Touchpoint.dm_closed_at).is_(None),
+    ]
+    return claim(session, where, {"dm_closed_at": now}, limit, order=col(Touchpoint.expires_at))
+
+
 def set_follow_ups(
     session: Session, touchpoint_id: int, remind_at: datetime | None, expires_at: datetime | None
 ) -> None:
