@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from bot.blocks import touchpoints as tb
 from bot.services import changes, touchpoints
 from bot.services.initiatives import NewInitiative
-from bot.usecases import touchpoint_dms
+from bot.usecases import initiative_changes, touchpoint_dms
 from storage.models import TouchpointStatus, saved_id
 from tests.conftest import LD_CHANNEL, LENA, OLU, SAM, TEAM
 from tests.flows import all_text
@@ -134,5 +134,23 @@ def test_a_bundle_part_closed_while_slack_takes_it_is_shown_closed_and_the_rest_
     dm = slack.message(second.channel_id, second.message_ts)
     text = all_text(dm)
     assert f"{NAME}*: closed by the L&D team" in text
+    assert [b["block_id"] for b in dm.blocks if b["type"] == "actions"] == [tb.actions_block_id(saved_id(second))]
+    assert_valid_message(dm.text, dm.blocks)
+
+
+def test_closing_one_initiative_of_a_sent_bundle_keeps_the_others_buttons_in_the_dm(slack, db):
+    world = World.make(slack, db)
+    names = [NAME, "Leadership programme"]
+    ids = [t for name in names for t in world.open(OPENED, {SAM: "America/New_York"}, name=name, send=False)]
+    _as_checkins(world, ids, OPENED)
+    assert world.run(OPENED + timedelta(minutes=1)).sent == 2
+    with world.db.session() as session:
+        change = changes.set_open(session, TEAM, LENA, NAME, False, OPENED, "UTC")
+    with freeze_time(OPENED + timedelta(minutes=2)):
+        initiative_changes.announce(world.outbound, change, tell=False)
+    first, second = world.touchpoints()
+    assert (first.status, second.status) == (TouchpointStatus.CLOSED, TouchpointStatus.SENT)
+    dm = slack.message(second.channel_id, second.message_ts)
+    assert f"{NAME}*: closed by the L&D team" in all_text(dm)
     assert [b["block_id"] for b in dm.blocks if b["type"] == "actions"] == [tb.actions_block_id(saved_id(second))]
     assert_valid_message(dm.text, dm.blocks)

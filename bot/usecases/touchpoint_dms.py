@@ -16,6 +16,7 @@ from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
 from bot.services import calendar, changes, touchpoints
 from bot.services.answers import RecordedAnswers
+from bot.services.changes import ClosedDm
 from bot.services.initiatives import CreatedInitiative
 from bot.services.touchpoints import Outgoing
 from bot.slack.errors import SlackCallFailed, reason
@@ -101,26 +102,30 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
                         touchpoints.release(session, item)
                     continue
                 closed = touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
-            if closed:
-                _show_closed_since(out, together, closed)
+            if closed:  # closed while Slack took the DM: it says so
+                with out.db.reading() as session:
+                    dms = changes.closed_dms(session, closed)
+                show_closed(out, dms)
     for (owner, initiative_name), people in problems.items():
         notices.delivery_report(out, owner, initiative_name, people)
     return failures
 
 
-def _show_closed_since(out: Outbound, together: list[Outgoing], closed: list[int]) -> None:
-    """Touchpoints closed while Slack took their DM: the DM says so (a bundle is rebuilt with the others' buttons).
-    A failure is logged: the touchpoint is closed whatever its DM says, and an answer to it is refused."""
-    with out.db.session() as session:
-        current = touchpoints.bundle(session, together[0].touchpoint_id)
-        dms = changes.closed_dms(session, closed)
-    if not dms:
-        return
-    message = blocks.bundle_message(current) if len(current) > 1 else change_blocks.closed_dm(dms[0])
-    try:
-        out.slack.update(dms[0].channel_id, dms[0].message_ts, message.text, message.blocks)
-    except SlackCallFailed as exc:
-        logger.warning("could not show touchpoints %s as closed: %s", closed, exc)
+def show_closed(out: Outbound, dms: Iterable[ClosedDm]) -> None:
+    """DMs of touchpoints closed with their initiative or their stakeholder's part in it say so; a bundle's DM is
+    rebuilt whole, the other initiatives' buttons kept. A failure is logged: the touchpoint is closed whatever its
+    DM says, and an answer to it is refused."""
+    by_message: dict[tuple[str, str], ClosedDm] = {}
+    for dm in dms:
+        by_message.setdefault((dm.channel_id, dm.message_ts), dm)
+    for (channel_id, ts), dm in by_message.items():
+        with out.db.reading() as session:
+            current = touchpoints.bundle(session, dm.touchpoint_id)
+        message = blocks.bundle_message(current) if len(current) > 1 else change_blocks.closed_dm(dm)
+        try:
+            out.slack.update(channel_id, ts, message.text, message.blocks)
+        except SlackCallFailed as exc:
+            logger.warning("could not show touchpoint %s as closed: %s", dm.touchpoint_id, exc)
 
 
 def _ids(items: list[Outgoing]) -> list[int]:
