@@ -4,6 +4,7 @@ sender that dies after Slack took that DM leaves it recorded once, not sent twic
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
@@ -18,6 +19,7 @@ from tests.conftest import SAM, TEAM
 from tests.flows import all_text
 from tests.scheduling_world import World
 from tests.slack_contract import assert_valid_message
+from tests.test_bundles import _as_checkins, _tick
 
 NEW_YORK = "America/New_York"
 # Tuesday 9 February 2027 in New York (UTC-5): 09:00, 13:00 and 23:30 there; 00:30 on Wednesday there.
@@ -136,3 +138,40 @@ def test_a_sender_that_dies_after_slack_took_a_day_bundle_leaves_it_recorded_onc
     for at in (ONE_PM, LATE_EVENING):
         world.run(at)
     assert len(world.touchpoint_dms(SAM)) == 1
+
+
+def test_a_pass_killed_after_slack_took_day_bundles_and_run_again_sends_each_person_one_dm(slack, db):
+    """Real `touchpoint tick` processes on the real clock: each person's check-ins due now and three hours from now
+    (the same local day: they are where it is about noon) go in one DM; a pass killed while Slack answers slowly,
+    then a second pass, leave exactly one DM per person with every touchpoint recorded in it."""
+    world = World.make(slack, db)
+    people = {f"U0D{n:02d}": "Europe/London" for n in range(6)}
+    opened = datetime.now(UTC) - timedelta(minutes=1)
+    ids = [t for n in range(4) for t in world.open(opened, people, name=f"Initiative {n}", send=False)]
+    _as_checkins(world, ids, opened)
+    later = ids[len(ids) // 2 :]  # initiatives 2 and 3: due three hours from now, the same local day
+    with world.db.session() as session:
+        session.execute(
+            update(Touchpoint).where(col(Touchpoint.id).in_(later)).values(due_at=opened + timedelta(hours=3))
+        )
+    slack.slow("chat.postMessage", 0.5)
+
+    killed = _tick(slack, db)
+    slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 2, timeout=30)
+    killed.kill()
+    killed.wait(timeout=10)
+    statuses = Counter(t.status for t in world.touchpoints())
+    assert statuses[TouchpointStatus.SENDING] >= 4, statuses
+
+    slack.slow("chat.postMessage", 0)
+    finished = _tick(slack, db, TOUCHPOINT_SENDING_LEASE_SECONDS="0")
+    _out, err = finished.communicate(timeout=60)
+    assert finished.returncode == 0, err
+    assert {u: len(world.touchpoint_dms(u)) for u in people} == dict.fromkeys(people, 1)
+    touchpoints_now = world.touchpoints()
+    assert {t.status for t in touchpoints_now} == {TouchpointStatus.SENT}
+    by_person: dict[int, set] = {}
+    for t in touchpoints_now:
+        by_person.setdefault(t.stakeholder_id, set()).add(t.message_ts)
+    assert all(len(messages) == 1 for messages in by_person.values()), by_person
+    assert all(len(m.metadata["event_payload"]["touchpoints"]) == 4 for u in people for m in world.touchpoint_dms(u))
