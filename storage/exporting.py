@@ -183,9 +183,11 @@ def shifts(
         str | None,
         str | None,
         datetime | None,
+        datetime | None,
     ]
 ]:
-    """Every shift, with its follow-up and the follow-up's latest outcome."""
+    """Every shift, withdrawn ones too (with when they were withdrawn), with its follow-up and the follow-up's latest
+    outcome."""
     query = (
         select(
             col(Initiative.name),
@@ -205,6 +207,7 @@ def shifts(
             col(ShiftOutcome.note),
             col(ShiftOutcome.recorded_by),
             col(ShiftOutcome.recorded_at),
+            col(Shift.withdrawn_at),
         )
         .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))

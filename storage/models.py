@@ -160,6 +160,8 @@ class Touchpoint(SQLModel, table=True):
     remind_at: datetime | None = _when(nullable=True)
     reminded_at: datetime | None = _when(nullable=True)
     expires_at: datetime | None = _when(nullable=True)
+    # An answered check-in or review takes corrections until expires_at; then its DM is shown closed, once.
+    dm_closed_at: datetime | None = _when(nullable=True)
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     attempts: int = 0

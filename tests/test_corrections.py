@@ -4,11 +4,13 @@ once the touchpoint has closed. And the "New initiative" global shortcut."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
+from openpyxl import load_workbook
 from sqlalchemy import update
 
 from bot.ids import Action, Block, Callback, Shortcut
@@ -175,3 +177,74 @@ def test_the_manifest_declares_every_shortcut_and_the_simulator_refuses_others()
         pass
     else:
         raise AssertionError("a shortcut the manifest does not declare was let through")
+
+
+def test_the_workbook_marks_withdrawn_shifts_and_keeps_them_on_record(checked_in):
+    app, world = checked_in
+    _, _, later = _answered_then_corrected(app, world, {Block.PRIORITIES_SHIFTED: "No"})  # the 1 of 5 stands
+    with freeze_time(later + timedelta(minutes=5), tick=True):
+        app.workspace.slash(LENA, "export")
+        app.settle()
+    [message] = [m for m in app.slack.messages_in(app.slack.dm_channel(LENA)) if m.files]
+    sheet = load_workbook(io.BytesIO(app.slack.files[message.files[0]]["content"]))["Shifts"]
+    header = [c.value for c in sheet[1]]
+    status, withdrawn = header.index("Status"), header.index("Withdrawn (UTC)")
+    rule = header.index("Rule")
+    found = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    stored = rows(app, Shift)
+    assert len(found) == len(stored) and any(s.withdrawn_at for s in stored) and any(not s.withdrawn_at for s in stored)
+    for s in stored:
+        [row] = [r for r in found if r[rule] == s.rule.replace("_", " ")]
+        if s.withdrawn_at is None:
+            assert (row[status], row[withdrawn]) == ("open", None)
+        else:
+            assert row[status] == "withdrawn"
+            assert isinstance(row[withdrawn], datetime) and abs(
+                row[withdrawn] - later.replace(tzinfo=None)
+            ) < timedelta(minutes=5)
+
+
+def _change_buttons(message) -> list:
+    return [e for b in message.blocks for e in b.get("elements", []) if e.get("action_id") == Action.CHANGE_ANSWER]
+
+
+def test_the_pass_that_closes_an_answered_check_in_takes_change_my_answer_off_its_dm_once(checked_in):
+    app, world = checked_in
+    view = _open(app, _dm(world), Action.OPEN_ANSWER, AT)
+    submit_form(app, SAM, view, SHIFTED, AT)
+    world.run(AT + timedelta(minutes=1))
+    dm = _dm(world)
+    assert _change_buttons(dm)
+    [touchpoint] = [t for t in rows(app, Touchpoint) if t.answered_at and t.message_ts == dm.ts]
+    assert touchpoint.expires_at is not None
+    world.run(touchpoint.expires_at - timedelta(seconds=1))
+    assert _change_buttons(dm), "still open: still correctable"
+
+    world.run(touchpoint.expires_at)
+    assert not _change_buttons(dm)
+    assert "has closed: its answers stay as they are" in all_text(dm) and "Thanks" in all_text(dm)
+    assert_everything_sent_is_valid(app.slack)
+    updates = len(app.slack.calls_to("chat.update"))
+    world.run(touchpoint.expires_at + timedelta(minutes=1))
+    assert len(app.slack.calls_to("chat.update")) == updates, "shown closed once"
+
+
+def test_a_failed_update_at_the_close_is_logged_and_the_pass_goes_on(checked_in, caplog):
+    app, world = checked_in
+    view = _open(app, _dm(world), Action.OPEN_ANSWER, AT)
+    submit_form(app, SAM, view, SHIFTED, AT)
+    world.run(AT + timedelta(minutes=1))
+    dm = _dm(world)
+    [touchpoint] = [t for t in rows(app, Touchpoint) if t.answered_at and t.message_ts == dm.ts]
+    assert touchpoint.expires_at is not None
+    app.slack.fail("chat.update", "message_not_found", times=1, when=lambda args: args.get("ts") == dm.ts)
+    report = world.run(touchpoint.expires_at)
+    assert report.errors == [] and _change_buttons(dm)
+    assert "could not take Change my answer off" in caplog.text
+    # Not tried again: the button answers its click by saying the touchpoint has closed, and goes then.
+    world.run(touchpoint.expires_at + timedelta(minutes=1))
+    assert _change_buttons(dm)
+    with freeze_time(touchpoint.expires_at + timedelta(minutes=2), tick=True):
+        assert app.workspace.click(SAM, dm.channel, dm.ts, Action.CHANGE_ANSWER).status == 200
+        app.slack.wait_for(lambda: [r for r in app.slack.responses if "can no longer be changed" in str(r)])
+        app.slack.wait_for(lambda: not _change_buttons(dm))

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import Block
-from bot.services import cadence, calendar, touchpoints
+from bot.services import cadence, calendar, pauses, touchpoints
 from bot.services.cadence import ScheduleForm
 from storage.models import Initiative, Stakeholder, TouchpointKind, TouchpointStatus
 from storage.repositories import initiatives as initiative_rows
@@ -145,7 +145,7 @@ def test_an_import_with_paused_people_and_inactive_initiatives_sends_them_nothin
     with db.session() as session:  # what an import does with "Active: no" and "Paused until"
         closed = next(i for i in session.execute(select(Initiative)).scalars() if i.name == "Closed programme")
         initiative_rows.deactivate_initiatives(session, [closed.id])
-        touchpoints.pause_many(session, TEAM, ["U0PAUSE"], datetime(2027, 4, 30).date(), opened, "UTC")
+        pauses.pause_many(session, TEAM, ["U0PAUSE"], datetime(2027, 4, 30).date(), opened, "UTC")
     world.run_until(opened + timedelta(minutes=1), datetime(2027, 4, 30, tzinfo=UTC))
     assert world.touchpoint_dms("U0INACT") == [] and world.touchpoint_dms("U0PAUSE") == []
     assert slack.messages_in(slack.dm_channel("U0INACT")) == [] and slack.messages_in(slack.dm_channel("U0PAUSE")) == []
@@ -209,7 +209,7 @@ def test_a_dead_senders_touchpoints_are_recovered_through_the_pause_and_the_grac
     world.run(opened + timedelta(minutes=1))  # plans U0FEB's February check-in
     with db.session() as session:  # and another after claiming that check-in
         assert touchpoints.claim_due(session, datetime(2027, 2, 9, 10, tzinfo=UTC), timedelta(hours=6), "UTC")[1] == 1
-        touchpoints.pause(session, TEAM, "U0KICK", datetime(2027, 1, 29).date(), opened, "UTC")
+        pauses.pause(session, TEAM, "U0KICK", datetime(2027, 1, 29).date(), opened, "UTC")
     world.run(opened + timedelta(hours=1))  # the lease has passed: the first DM is not sent into the pause
     assert world.touchpoint_dms("U0KICK") == []
     kickoff = next(t for t in _kickoffs(world) if t.status != TouchpointStatus.SENT)
@@ -231,9 +231,7 @@ def test_a_reminder_already_sent_is_not_sent_again_after_a_pause(slack, db):
     february = next(t for t in world.touchpoints() if t.period == "2027-02")
     assert february.reminded_at is not None
     with db.session() as session:
-        touchpoints.pause(
-            session, TEAM, "U0ONCE", datetime(2027, 2, 23).date(), datetime(2027, 2, 15, tzinfo=UTC), "UTC"
-        )
+        pauses.pause(session, TEAM, "U0ONCE", datetime(2027, 2, 23).date(), datetime(2027, 2, 15, tzinfo=UTC), "UTC")
     february = next(t for t in world.touchpoints() if t.period == "2027-02")
     assert february.reminded_at is not None and february.expires_at == datetime(2027, 2, 26, 10, tzinfo=UTC)
 

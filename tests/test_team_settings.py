@@ -6,10 +6,12 @@ record."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 from slack_sdk.models.views import View
 
 from bot.access import LdTeam
@@ -235,3 +237,53 @@ def test_the_service_validates_without_slack_and_saving_the_same_values_records_
         team_settings.save(session, TEAM, PRIYA, same, DEFAULTS, NOW)
         history = team_settings.history(session, TEAM)
     assert [(c.changed_by, c.changes) for c in history] == [(LENA, {"digest_channel_id": [None, LD_CHANNEL]})]
+
+
+def _changes_sheet(app, user_id: str, what: str = "") -> list[list]:
+    before = [m.ts for m in app.slack.messages_in(app.slack.dm_channel(user_id)) if m.files]
+    app.workspace.slash(user_id, f"export {what}".strip())
+    app.settle()
+    [message] = [m for m in app.slack.messages_in(app.slack.dm_channel(user_id)) if m.files and m.ts not in before]
+    sheet = load_workbook(io.BytesIO(app.slack.files[message.files[0]]["content"]))["Changes"]
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def test_team_and_digest_settings_saves_are_on_the_change_record_and_the_workbooks_changes_sheet(app, slack):
+    slack.add_channel(NEW_LD)
+    open_initiative(app, LENA, stakeholders=[SAM])
+    view = _settings_modal(app, LENA, "EvTeam09")
+    app.workspace.submit(LENA, view, {Block.LD_CHANNEL: NEW_LD, Block.LD_MEMBERS: [LENA, OLU]})
+    app.settle()
+    app.workspace.slash(OLU, "digest settings")
+    digest_view = slack.wait_for(
+        lambda: [v for v in slack.views_for(OLU) if v["callback_id"] == Callback.DIGEST_SETTINGS]
+    )[0]
+    app.workspace.submit(
+        OLU, digest_view, {Block.DIGEST_WEEKDAY: "4", Block.DIGEST_TIME: "08:15", Block.DIGEST_CHANNEL: NEW_LD}
+    )
+    app.settle()
+
+    team_record = [(c.changed_by, json.loads(c.changes)) for c in rows(app, TeamSettingsChange)]
+    assert team_record[-1] == (
+        OLU,
+        {"digest_weekday": [0, 4], "digest_send_time": ["09:00", "08:15"], "digest_channel_id": [LD_CHANNEL, NEW_LD]},
+    )
+    header, *found = _changes_sheet(app, OLU)
+    assert header[:4] == ["Initiative", "When (UTC)", "By", "Change"]
+    team_rows_found = [r for r in found if r[0] == "(team settings)"]
+    assert [(r[2], r[3]) for r in team_rows_found] == [(LENA, "team settings"), (OLU, "team settings")]
+    assert (
+        team_rows_found[0][4] == f"L&D channel {LD_CHANNEL} -> {NEW_LD}; L&D members {LENA}, {PRIYA} -> {LENA}, {OLU}; "
+        f"digest channel the L&D channel -> {LD_CHANNEL}"
+    )
+    assert team_rows_found[1][4] == (
+        f"digest day Monday -> Friday; digest time 09:00 -> 08:15; digest channel {LD_CHANNEL} -> {NEW_LD}"
+    )
+    assert all(isinstance(r[1], datetime) for r in team_rows_found) and team_rows_found[0][1] <= team_rows_found[1][1]
+    # Saving the same digest settings again changes nothing, and records nothing.
+    with app.db.session() as session:
+        digest.save_time(session, TEAM, OLU, "4", "08:15", NEW_LD, NOW)
+    assert len(rows(app, TeamSettingsChange)) == len(team_record)
+    # One initiative's workbook is about that initiative: the team's settings are not in it.
+    _, *one = _changes_sheet(app, OLU, "Sales onboarding refresh")
+    assert not [r for r in one if r[0] == "(team settings)"]

@@ -27,7 +27,8 @@ from bot.blocks.common import (
 from bot.ids import Action
 from bot.services.answer_forms import QUESTIONS
 from bot.services.answer_posts import RecordedAnswers
-from bot.services.touchpoints import OpenTouchpoint, Outgoing, describe
+from bot.services.open_touchpoints import OpenTouchpoint
+from bot.services.touchpoints import Outgoing, describe
 from storage.models import Question, TouchpointKind, TouchpointStatus
 
 
@@ -177,6 +178,8 @@ def _bundle_item(item: Outgoing) -> list:
     if item.status in (TouchpointStatus.SKIPPED, TouchpointStatus.MISSED):
         how = "skipped" if item.status == TouchpointStatus.SKIPPED else "closed without an answer"
         return [section(f"{name}: {how}. The next one will come as usual.")]
+    if item.status == TouchpointStatus.CLOSED:  # its initiative closed, or its stakeholder was removed
+        return [section(f"{name}: closed by the L&D team. Nothing more to answer here.")]
     text = name + _quote("The impact you said you want:", item.current.get(Question.IMPACT))
     if item.kind == TouchpointKind.REVIEW:
         text += _quote("What you said you already track:", item.current.get(Question.TRACKING))
@@ -251,6 +254,16 @@ def answered_message(answers: RecordedAnswers) -> Message:
                 ],
             ),
         ],
+    )
+
+
+def answers_closed_message(item: Outgoing) -> Message:
+    """An answered check-in's or review's DM once it has closed: the thanks, without "Change my answer"."""
+    text = f"✅ Thanks {mention(item.user_id)}: your {describe(item.kind)} for *{escape(item.initiative_name)}* is with the L&D team."
+    when = f"Answered {date(item.answered_at)} · " if item.answered_at else ""
+    return Message(
+        text=f"{escape(item.initiative_name)}: thanks, your answers are with the L&D team",
+        blocks=[section(text), context(f"{when}This {describe(item.kind)} has closed: its answers stay as they are.")],
     )
 
 

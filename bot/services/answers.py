@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.errors import FormInvalid
-from bot.services import answer_posts, judgement, measures, shift_rules, shifts, touchpoints
+from bot.services import answer_posts, judgement, measures, open_touchpoints, shift_rules, shifts
 from bot.services.answer_forms import CHOICES as CHOICES  # what each touchpoint asks is still importable from here
 from bot.services.answer_forms import FORMS, validate
 from bot.services.answer_forms import OPTIONAL as OPTIONAL
@@ -54,7 +54,7 @@ def for_answering(
     session: Session, team_id: str, touchpoint_id: int, user_id: str, now: datetime | None = None
 ) -> AnswerContext:
     """What the answer modal shows; with `now`, an answered check-in or review still open opens for a correction."""
-    touchpoint, initiative, stakeholder = touchpoints.owned(
+    touchpoint, initiative, stakeholder = open_touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     current = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
@@ -72,7 +72,7 @@ def for_answering(
     )
 
 
-def _correcting(touchpoint: touchpoints.OwnedTouchpoint) -> bool:
+def _correcting(touchpoint: open_touchpoints.OwnedTouchpoint) -> bool:
     return touchpoint.kind in RECURRING_KINDS and touchpoint.status == TouchpointStatus.ANSWERED
 
 
@@ -84,9 +84,9 @@ class Moved(Exception):
 class AnswerCheck:
     team_id: str
     user_id: str
-    touchpoint: touchpoints.OwnedTouchpoint
+    touchpoint: open_touchpoints.OwnedTouchpoint
     initiative: InitiativeInfo
-    stakeholder: touchpoints.Owner
+    stakeholder: open_touchpoints.Owner
     asked: tuple[measures.MeasureRow, ...]
     given: dict[int, tuple[str, float | None]]  # measure id -> (status, value)
     previous: dict[str, str]  # question -> latest answer text
@@ -112,7 +112,7 @@ def check(
     what the form held for each measure: (number typed, "no change"/"don't know" chosen). `judged` is what it held
     for "has what you want changed, or only its wording?" (bot.services.judgement): None when it did not ask, ""
     when it asked and got no answer (refused if the impact statement changed)."""
-    touchpoint, initiative, stakeholder = touchpoints.owned(
+    touchpoint, initiative, stakeholder = open_touchpoints.owned(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     errors = validate(touchpoint.kind, texts)

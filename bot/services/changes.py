@@ -3,7 +3,7 @@ measures retired. Each change is written to the change log in the change's own t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -203,17 +203,22 @@ class _Log:
         closed: tuple[int, ...],
     ) -> Changed:
         change_rows.record(session, self.rows)
-        dms = tuple(
-            ClosedDm(_id(t), t.kind, i.name, t.channel_id, t.message_ts, t.last_error == REMOVED_WHY)
-            for t, i, _ in touchpoint_rows.touchpoint_context(session, closed)
-            if t.channel_id and t.message_ts
-        )
+        dms = closed_dms(session, closed)
         return Changed(
             CreatedInitiative(_id(initiative), initiative.name, tuple(sorted(kickoffs)), asks, self.user_id),
             dms,
             tuple(row["text"] for row in self.rows),
             initiative.active,
         )
+
+
+def closed_dms(session: Session, touchpoint_ids: Iterable[int]) -> tuple[ClosedDm, ...]:
+    """The DMs of these closed touchpoints (those that went out), each to say why it closed."""
+    return tuple(
+        ClosedDm(_id(t), t.kind, i.name, t.channel_id, t.message_ts, t.last_error == REMOVED_WHY)
+        for t, i, _ in touchpoint_rows.touchpoint_context(session, touchpoint_ids)
+        if t.channel_id and t.message_ts
+    )
 
 
 def _initiative(session: Session, team_id: str, initiative_id: int) -> Initiative:

@@ -6,6 +6,7 @@ stakeholders and answers there are.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -273,9 +274,22 @@ def save_time(
     errors = time_errors(weekday, send_time, channel_id)
     if errors:
         raise FormInvalid(errors)
-    when = DigestTime(int(weekday), send_time, channel_id)
+    before, when = digest_time(session, team_id), DigestTime(int(weekday), send_time, channel_id)
     store_time(session, team_id, user_id, when, now)
+    changed = time_changes(before, when)
+    if changed:  # on the team's change record, with the Team settings modal's saves
+        team_rows.record_change(session, team_id, user_id, now, json.dumps(changed, sort_keys=True))
     return when
+
+
+def time_changes(before: DigestTime, after: DigestTime) -> dict[str, list]:
+    """What a save changed of the digest's day, time and channel: {setting: [before, after]}."""
+    pairs = {
+        "digest_weekday": (before.weekday, after.weekday),
+        "digest_send_time": (before.send_time, after.send_time),
+        "digest_channel_id": (before.channel_id, after.channel_id),
+    }
+    return {name: [old, new] for name, (old, new) in pairs.items() if old != new}
 
 
 # Posting exactly once

@@ -6,7 +6,8 @@ read in a fixed number of queries for all initiatives together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import alignment, judgement, measures
+from bot.services import alignment, judgement, measures, team_settings
 from bot.services.alignment import Alignment
 from bot.services.answer_forms import QUESTIONS
 from bot.services.followups import OUTCOMES
@@ -244,12 +245,14 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 "Followed up by",
                 f"Followed up ({tz})",
                 "Judged by",
+                "Status",
+                f"Withdrawn ({tz})",
                 "Outcome",
                 "Outcome note",
                 "Outcome recorded by",
                 f"Outcome recorded ({tz})",
             ),
-            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18, 18, 36, 50, 14, 18),
+            (34, 24, 14, 18, 18, 18, 9, 50, 50, 50, 14, 18, 18, 12, 18, 36, 50, 14, 18),
             (
                 (
                     name,
@@ -265,6 +268,8 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     by or "",
                     local(by_at),
                     _judged_by(rule, judged),
+                    _shift_status(withdrawn_at, by, outcome),
+                    local(withdrawn_at),
                     OUTCOMES.get(outcome, outcome) if outcome else "",
                     note or "",
                     recorded_by or "",
@@ -288,17 +293,18 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     note,
                     recorded_by,
                     recorded_at,
+                    withdrawn_at,
                 ) in (rows.shifts(*args) if mine is None else ())
             ),
-            wrap=frozenset({7, 8, 9, 13}),
+            wrap=frozenset({7, 8, 9, 16}),
         ),
         Sheet(
             "Changes",
             ("Initiative", f"When ({tz})", "By", "Change", "What"),
             (34, 18, 14, 20, 80),
             (
-                (name, local(c.changed_at), c.changed_by, c.kind.replace("_", " "), c.text)
-                for name, c in (rows.changes(session, scope.team_id, scope.initiative_ids) if mine is None else ())
+                (name, local(at), by, kind, text)
+                for name, at, by, kind, text in (_changes(session, scope) if mine is None else ())
             ),
             wrap=frozenset({4}),
         ),
@@ -312,6 +318,33 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         rows.responses_by_month(*args, mine),
         series,
     )
+
+
+TEAM_CHANGES = "(team settings)"  # the Changes sheet's "initiative" for a change to the team's settings
+
+
+def _changes(session: Session, scope: Scope) -> Iterator[tuple[str, datetime, str, str, str]]:
+    """The change log, oldest first: every change to the initiatives in scope and, in a whole team's workbook, to
+    the team's settings (the Team settings modal and the digest's settings), which are kept on their own record."""
+    initiatives = (
+        (name, c.changed_at, c.changed_by, c.kind.replace("_", " "), c.text)
+        for name, c in rows.changes(session, scope.team_id, scope.initiative_ids)
+    )
+    team = [
+        (TEAM_CHANGES, c.changed_at, c.changed_by, "team settings", team_settings.describe(c.changes))
+        for c in (team_settings.history(session, scope.team_id) if scope.initiative_ids is None else [])
+    ]
+    return heapq.merge(initiatives, team, key=lambda row: row[1])
+
+
+def _shift_status(withdrawn_at: datetime | None, followed_up_by: str | None, outcome: str | None) -> str:
+    """A withdrawn shift (its answers were corrected and no longer show it) is kept on record, marked as such; one
+    whose follow-up has an outcome is closed."""
+    if withdrawn_at is not None:
+        return "withdrawn"
+    if outcome:
+        return "closed"
+    return "followed up" if followed_up_by else "open"
 
 
 def _plan(

@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.exports import reading
 from bot.ids import USER_ID, Block
 from bot.limits import STAKEHOLDERS_MAX
-from bot.services import initiatives, touchpoints
+from bot.services import initiatives, pauses
 from bot.services.initiatives import NewInitiative, Person, name_key
 from storage.repositories import initiatives as initiative_rows
 
@@ -138,7 +138,7 @@ def run(
         for user_id, until in item.paused.items():
             paused.setdefault(until, []).append(user_id)
     for until, user_ids in paused.items():  # one statement per date, not per person
-        touchpoints.pause_many(session, team_id, user_ids, until, now, default_tz)
+        pauses.pause_many(session, team_id, user_ids, until, now, default_tz)
     return Imported(len(items), sum(len(i.people) for i in items), sum(len(c.touchpoint_ids) for c in created))
 
 

@@ -130,11 +130,9 @@ def _changes(before: TeamSettings, after: TeamSettings, before_when: DigestTime,
         "ld_channel_id": (before.ld_channel_id, after.ld_channel_id),
         "admin_user_ids": (list(before.admin_user_ids), list(after.admin_user_ids)),
         "usergroup_id": (before.usergroup_id, after.usergroup_id),
-        "digest_weekday": (before_when.weekday, when.weekday),
-        "digest_send_time": (before_when.send_time, when.send_time),
-        "digest_channel_id": (before_when.channel_id, when.channel_id),
     }
-    return {name: [old, new] for name, (old, new) in pairs.items() if old != new}
+    changed = {name: [old, new] for name, (old, new) in pairs.items() if old != new}
+    return changed | digest.time_changes(before_when, when)
 
 
 @dataclass(frozen=True)
@@ -147,3 +145,32 @@ class Change:
 def history(session: Session, team_id: str) -> list[Change]:
     """Who changed the team's settings, when and what, oldest first."""
     return [Change(c.changed_by, c.changed_at, json.loads(c.changes)) for c in team_rows.changes(session, team_id)]
+
+
+_LABELS = {
+    "ld_channel_id": "L&D channel",
+    "admin_user_ids": "L&D members",
+    "usergroup_id": "L&D user group",
+    "digest_weekday": "digest day",
+    "digest_send_time": "digest time",
+    "digest_channel_id": "digest channel",
+}
+
+
+def describe(changes: dict) -> str:
+    """A change record for people: `L&D channel C1 -> C2; digest day Monday -> Wednesday`."""
+
+    def shown(name: str, value: object) -> str:
+        if name == "digest_weekday" and isinstance(value, int) and 0 <= value < len(digest.WEEKDAYS):
+            return digest.WEEKDAYS[value]
+        if name == "digest_channel_id" and not value:
+            return "the L&D channel"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "nobody"
+        return str(value) if value else "none"
+
+    order = [n for n in _LABELS if n in changes] + sorted(n for n in changes if n not in _LABELS)
+    return "; ".join(
+        f"{_LABELS.get(name, name.replace('_', ' '))} {shown(name, changes[name][0])} -> {shown(name, changes[name][1])}"
+        for name in order
+    )

@@ -1,17 +1,15 @@
-"""Touchpoints from claim to close: what is due, what each DM needs to say, and how delivery and answers went."""
+"""Touchpoints from claim to close: what is due, what each DM needs to say, how delivery went, reminders and expiry."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.errors import TouchpointClosed
 from bot.services import calendar
-from bot.services.initiatives import InitiativeInfo
-from storage.models import RECURRING_KINDS, Question, Stakeholder, TouchpointKind, TouchpointStatus, saved_id
+from storage.models import Question, TouchpointKind, TouchpointStatus, saved_id
 from storage.repositories import answers as answer_rows
 from storage.repositories import events as event_rows
 from storage.repositories import planning as planning_rows
@@ -48,6 +46,7 @@ class Outgoing:
     paused_until: date | None = None
     expires_at: datetime | None = None
     status: str = TouchpointStatus.SENDING
+    answered_at: datetime | None = None
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
@@ -78,6 +77,7 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             paused_until=s.paused_until,
             expires_at=t.expires_at,
             status=t.status,
+            answered_at=t.answered_at,
         )
         for t, i, s in rows
     ]
@@ -98,7 +98,23 @@ def claim_due(
     fell due before the grace period are marked missed."""
     planning_rows.miss_stale_pending(session, now - grace)
     claimed = _outgoing(session, touchpoint_rows.claim_due(session, now, recurring_since=now - grace, limit=limit))
-    return _sendable(session, claimed, now, default_tz), len(claimed)
+    sendable = _sendable(session, claimed, now, default_tz)
+    later = _outgoing(session, touchpoint_rows.claim_later_today(session, now, _rest_of_day(sendable, default_tz)))
+    return sorted(sendable + _sendable(session, later, now, default_tz), key=lambda i: i.touchpoint_id), len(claimed)
+
+
+def _rest_of_day(items: list[Outgoing], default_tz: str) -> dict[tuple[str, datetime], list[int]]:
+    """For the check-ins and reviews going out now: (kind, the end of the local day they were due on) -> their
+    stakeholders, whose other touchpoints of that kind due later that day go with them, in one DM. Only those going
+    out: a person who is away has everything held, so nothing is pulled into a day of their pause."""
+    days: dict[tuple[str, datetime], set[int]] = {}
+    for item in items:
+        if item.kind == TouchpointKind.KICKOFF or item.due_at is None:
+            continue
+        tz = calendar.zone(item.tz, default_tz)
+        day_end = calendar.at_local(item.due_at.astimezone(tz).date() + timedelta(days=1), time(), tz)
+        days.setdefault((item.kind, day_end), set()).add(item.stakeholder_id)
+    return {key: sorted(ids) for key, ids in days.items()}
 
 
 def _sendable(session: Session, items: list[Outgoing], now: datetime, default_tz: str) -> list[Outgoing]:
@@ -146,39 +162,51 @@ def reclaim_stale(session: Session, now: datetime, lease: timedelta, limit: int 
     return _outgoing(session, touchpoint_rows.claim_stale_sending(session, now, now - lease, limit))
 
 
-def _calendar(session: Session, initiative_id: int, tz: str | None, country: str | None, default_tz: str):
+def local_calendar(session: Session, initiative_id: int, tz: str | None, country: str | None, default_tz: str):
     """The initiative's cadence, and the stakeholder's zone and holidays."""
     cadence = calendar.Cadence.of(schedule_rows.schedules_for(session, [initiative_id]).get(initiative_id))
     return cadence, calendar.zone(tz, default_tz), calendar.holidays_in(country)
 
 
-def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> None:
-    touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
+def still_to_send(session: Session, items: list[Outgoing]) -> list[Outgoing]:
+    """The claimed touchpoints that may still go out, checked at the moment of sending: those whose initiative was
+    closed, or whose stakeholder was removed or went inactive, since they were claimed are left out."""
+    ids = touchpoint_rows.still_sending(session, [i.touchpoint_id for i in items])
+    return [i for i in items if i.touchpoint_id in ids]
+
+
+def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> bool:
+    """Record a touchpoint's DM; False if the touchpoint was closed while Slack took it (the DM is then to be shown
+    closed: its initiative closed, or its stakeholder was removed, after the check before posting)."""
+    if not touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now):
+        return False
     if item.dm_channel_id != channel_id:
         stakeholder_rows.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
     # The next check-in or review can be planned now that this one is out.
     planning_rows.unplan_pair(session, item.initiative_id, item.stakeholder_id)
     # Every touchpoint, the first two questions included, gets one reminder and then closes.
-    cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+    cadence, tz, is_holiday = local_calendar(session, item.initiative_id, item.tz, item.country, default_tz)
     remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
     touchpoint_rows.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
+    return True
 
 
 def sent_bundle(
     session: Session, items: list[Outgoing], channel_id: str, ts: str, now: datetime, default_tz: str
-) -> None:
+) -> list[int]:
     """Record touchpoints that went out in one DM. They share its channel and ts (which is how the bundle is found
-    again) and its earliest reminder time, so that the bundle gets one reminder for what is still open."""
-    for item in items:
-        sent(session, item, channel_id, ts, now, default_tz)
-    if len(items) > 1:
-        ids = [i.touchpoint_id for i in items]
+    again) and its earliest reminder time, so that the bundle gets one reminder for what is still open. Returns
+    those closed while Slack took the DM, whose part of it is to be shown closed."""
+    closed = [i.touchpoint_id for i in items if not sent(session, i, channel_id, ts, now, default_tz)]
+    if len(items) - len(closed) > 1:
+        ids = [i.touchpoint_id for i in items if i.touchpoint_id not in closed]
         follow_ups = {t.id: (t.remind_at, t.expires_at) for t, _, _ in touchpoint_rows.touchpoint_context(session, ids)}
         reminders = [remind_at for remind_at, _ in follow_ups.values() if remind_at is not None]
         for touchpoint_id in ids:
             remind_at, expires_at = follow_ups[touchpoint_id]
             if reminders and remind_at is not None:
                 touchpoint_rows.set_follow_ups(session, touchpoint_id, min(reminders), expires_at)
+    return closed
 
 
 def bundle(session: Session, touchpoint_id: int) -> list[Outgoing]:
@@ -194,111 +222,6 @@ def failed(session: Session, item: Outgoing, error: str, *, user_unreachable: bo
         planning_rows.unplan_pair(session, item.initiative_id, item.stakeholder_id)
 
 
-@dataclass(frozen=True)
-class OpenTouchpoint:
-    """A sent touchpoint as its stakeholder acts on it from the DM."""
-
-    touchpoint_id: int
-    kind: str
-    initiative_name: str
-    user_id: str
-    channel_id: str | None
-    message_ts: str | None
-    stakeholder_id: int
-
-
-@dataclass(frozen=True)
-class OwnedTouchpoint:
-    """A touchpoint as its stakeholder answers, skips or snoozes it."""
-
-    id: int
-    kind: str
-    status: str
-    channel_id: str | None
-    message_ts: str | None
-    expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Owner:
-    """The stakeholder a touchpoint was sent to."""
-
-    id: int
-    user_id: str
-    tz: str | None
-    country: str | None
-
-
-def owned(
-    session: Session,
-    team_id: str,
-    touchpoint_id: int,
-    user_id: str,
-    *,
-    revisable_kickoff: bool = False,
-    correctable_at: datetime | None = None,
-) -> tuple[OwnedTouchpoint, InitiativeInfo, Owner]:
-    """The touchpoint, its initiative and stakeholder, if it is this person's and still open; else TouchpointClosed
-    with a reason they can read. A check-in or review takes one answer while it is open; with revisable_kickoff,
-    the kickoff stays open for revisions once answered; with correctable_at (now), an answered check-in or review
-    takes corrections until its window closes (when an unanswered one would have expired)."""
-    rows = touchpoint_rows.touchpoint_context(session, [touchpoint_id])
-    if not rows:
-        raise TouchpointClosed("That touchpoint no longer exists.")
-    touchpoint, initiative, stakeholder = rows[0]
-    if touchpoint.team_id != team_id or stakeholder.user_id != user_id:
-        raise TouchpointClosed("That touchpoint was sent to someone else, so I can't take answers to it from you.")
-    open_statuses = {TouchpointStatus.SENT}
-    if revisable_kickoff and touchpoint.kind == TouchpointKind.KICKOFF:
-        open_statuses.add(TouchpointStatus.ANSWERED)
-    correcting = (
-        correctable_at is not None
-        and touchpoint.kind in RECURRING_KINDS
-        and touchpoint.status == TouchpointStatus.ANSWERED
-    )
-    if correcting and correctable_at is not None:
-        if touchpoint.expires_at is None or correctable_at >= touchpoint.expires_at:
-            raise TouchpointClosed(
-                f"That {describe(touchpoint.kind)} has closed, so its answers can no longer be changed. "
-                "The next one will come as usual."
-            )
-        open_statuses.add(TouchpointStatus.ANSWERED)
-    if touchpoint.status not in open_statuses:
-        states: dict[str, str] = {
-            TouchpointStatus.ANSWERED: "already answered",
-            TouchpointStatus.MISSED: "closed",
-            TouchpointStatus.SKIPPED: "skipped",
-        }
-        state = states.get(touchpoint.status, "not open")
-        raise TouchpointClosed(f"That {describe(touchpoint.kind)} is {state}, so it no longer takes answers.")
-    if not initiative.active:
-        raise TouchpointClosed(f"“{initiative.name}” has been closed, so it no longer takes answers.")
-    return (
-        OwnedTouchpoint(
-            saved_id(touchpoint),
-            touchpoint.kind,
-            touchpoint.status,
-            touchpoint.channel_id,
-            touchpoint.message_ts,
-            touchpoint.expires_at,
-        ),
-        InitiativeInfo.of(initiative),
-        Owner(saved_id(stakeholder), stakeholder.user_id, stakeholder.tz, stakeholder.country),
-    )
-
-
-def _as_open(touchpoint: OwnedTouchpoint, initiative: InitiativeInfo, stakeholder: Owner) -> OpenTouchpoint:
-    return OpenTouchpoint(
-        touchpoint.id,
-        touchpoint.kind,
-        initiative.name,
-        stakeholder.user_id,
-        touchpoint.channel_id,
-        touchpoint.message_ts,
-        stakeholder.id,
-    )
-
-
 def describe(kind: str) -> str:
     names: dict[str, str] = {
         TouchpointKind.KICKOFF: "first touchpoint",
@@ -306,86 +229,6 @@ def describe(kind: str) -> str:
         TouchpointKind.REVIEW: "quarterly review",
     }
     return names.get(kind, "touchpoint")
-
-
-def skip(session: Session, team_id: str, touchpoint_id: int, user_id: str) -> OpenTouchpoint:
-    item = _as_open(*owned(session, team_id, touchpoint_id, user_id))
-    if item.kind == TouchpointKind.KICKOFF:
-        raise TouchpointClosed("The first two questions can't be skipped, but a few words are enough.")
-    touchpoint_rows.close_touchpoint(session, item.touchpoint_id, TouchpointStatus.SKIPPED)
-    return item
-
-
-def snooze(
-    session: Session, team_id: str, touchpoint_id: int, user_id: str, days: int, now: datetime, default_tz: str
-) -> tuple[OpenTouchpoint, datetime]:
-    """Remind again after `days` (on the next working day from then, at the same local time); returns when."""
-    touchpoint, initiative, stakeholder = owned(session, team_id, touchpoint_id, user_id)
-    cadence, tz, is_holiday = _calendar(session, initiative.id, stakeholder.tz, stakeholder.country, default_tz)
-    remind_at, expires_at = calendar.moved_follow_ups(
-        cadence, tz, is_holiday, now.astimezone(tz).date() + timedelta(days=days), touchpoint.expires_at
-    )
-    touchpoint_rows.set_follow_ups(session, touchpoint_id, remind_at, expires_at)
-    touchpoint_rows.clear_reminded(session, touchpoint_id)
-    return _as_open(touchpoint, initiative, stakeholder), remind_at
-
-
-def pause(session: Session, team_id: str, user_id: str, until: date, now: datetime, default_tz: str) -> int:
-    """Send nothing to this person up to and including `until` (their local date); returns how many touchpoints
-    were moved; raises TouchpointClosed if they are no stakeholder."""
-    stakeholder = stakeholder_rows.stakeholder_by_user(session, team_id, user_id)
-    if stakeholder is None:
-        raise TouchpointClosed("That person is not a stakeholder of any initiative, so there is nothing to pause.")
-    stakeholder_id = saved_id(stakeholder)
-    stakeholder_rows.pause_stakeholder(session, stakeholder_id, until, now)
-    return planning_rows.unplan(session, stakeholder_ids=[stakeholder_id]) + _hold_through(
-        session, [stakeholder], until, default_tz
-    )
-
-
-def _within(moment: datetime | None, tz, until: date) -> bool:
-    return moment is not None and moment.astimezone(tz).date() <= until
-
-
-def pause_many(
-    session: Session, team_id: str, user_ids: list[str], until: date, now: datetime, default_tz: str
-) -> None:
-    """The same pause for several people at once (an import's "Paused until" column)."""
-    stakeholder_rows.pause_users(session, team_id, user_ids, until, now)
-    stakeholders = stakeholder_rows.stakeholders_by_users(session, team_id, user_ids)
-    planning_rows.unplan(session, stakeholder_ids=[saved_id(s) for s in stakeholders])
-    _hold_through(session, stakeholders, until, default_tz)
-
-
-def _hold_through(session: Session, stakeholders: list[Stakeholder], until: date, default_tz: str) -> int:
-    """What would reach these people during their pause moves to the first allowed day after it: a first DM still
-    to send is sent then; an open touchpoint's reminder comes then, and it stays open two working days after it.
-    (Check-ins and reviews still to send were dropped by unplan and are planned afresh, after the pause.)"""
-    by_id = {saved_id(s): s for s in stakeholders}
-    open_ones = touchpoint_rows.open_touchpoints_of(session, by_id)
-    schedules = schedule_rows.schedules_for(session, {t.initiative_id for t in open_ones})
-    moved = 0
-    for touchpoint in open_ones:
-        stakeholder = by_id[touchpoint.stakeholder_id]
-        cadence = calendar.Cadence.of(schedules.get(touchpoint.initiative_id))
-        tz, is_holiday = calendar.zone(stakeholder.tz, default_tz), calendar.holidays_in(stakeholder.country)
-        resume = calendar.resume_day(cadence, until, is_holiday)
-        if touchpoint.status == TouchpointStatus.PENDING:
-            if touchpoint.due_at.astimezone(tz).date() <= until:
-                touchpoint_rows.hold_touchpoint(
-                    session, saved_id(touchpoint), calendar.at_local(resume, cadence.send_time, tz)
-                )
-                moved += 1
-        elif touchpoint.reminded_at is None and _within(touchpoint.remind_at, tz, until):
-            # Its reminder comes after the pause, and it stays open a little after that.
-            remind_at, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
-            touchpoint_rows.set_follow_ups(session, saved_id(touchpoint), remind_at, expires_at)
-            moved += 1
-        elif _within(touchpoint.expires_at, tz, until):  # already reminded: it only stays open past the pause
-            _, expires_at = calendar.moved_follow_ups(cadence, tz, is_holiday, resume, touchpoint.expires_at)
-            touchpoint_rows.set_follow_ups(session, saved_id(touchpoint), touchpoint.remind_at, expires_at)
-            moved += 1
-    return moved
 
 
 def refresh_person(
@@ -426,7 +269,7 @@ def claim_reminders(session: Session, now: datetime, default_tz: str, limit: int
     )
     for item in away:
         assert item.paused_until is not None  # _split_away keeps only those who are paused
-        cadence, tz, is_holiday = _calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+        cadence, tz, is_holiday = local_calendar(session, item.initiative_id, item.tz, item.country, default_tz)
         resume = calendar.resume_day(cadence, item.paused_until, is_holiday)
         touchpoint_rows.set_follow_ups(
             session, item.touchpoint_id, *calendar.moved_follow_ups(cadence, tz, is_holiday, resume, item.expires_at)
@@ -442,6 +285,13 @@ def expire(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM
     missed = touchpoint_rows.expire_unanswered(session, now, limit)
     standing_rows.note_missed(session, missed)
     return _outgoing(session, missed)
+
+
+def close_corrections(session: Session, now: datetime, grace: timedelta, limit: int = CLAIM_BATCH) -> list[Outgoing]:
+    """Answered check-ins and reviews that stopped taking corrections (their natural close) within the grace period,
+    whose own DM (not a bundle's, which shows answers without the button) is to lose its "Change my answer"."""
+    closed = _outgoing(session, touchpoint_rows.close_corrections(session, now, now - grace, limit))
+    return [item for item in closed if touchpoint_rows.bundle_of(session, item.touchpoint_id) == [item.touchpoint_id]]
 
 
 def next_reminder(session: Session, team_id: str) -> datetime | None:

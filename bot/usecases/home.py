@@ -21,7 +21,7 @@ from slack_sdk.models.views import View
 from bot.blocks import home as blocks
 from bot.blocks import schedules as schedule_blocks
 from bot.jobs import BackgroundJobs
-from bot.services import cadence, exporting, home, measures, touchpoints
+from bot.services import cadence, exporting, home, measures, pauses
 from bot.services.answers import AnswerContext
 from bot.services.cadence import ScheduleSettings
 from bot.services.initiatives import InitiativeInfo
@@ -179,7 +179,7 @@ class HomeTabs:
 def go_away(deps: Deps, team_id: str, user_id: str, until: date) -> None:
     """A stakeholder is away: nothing is sent to them up to `until`; their Home says so."""
     with deps.db.session() as session:
-        moved = touchpoints.pause(session, team_id, user_id, until, deps.clock(), deps.settings.touchpoint_tz)
+        moved = pauses.pause(session, team_id, user_id, until, deps.clock(), deps.settings.touchpoint_tz)
     notice = schedule_blocks.paused(user_id, until, moved, self_service=True).text
     deps.home.refresh(team_id, [user_id], notice=notice)
 

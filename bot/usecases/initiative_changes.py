@@ -12,7 +12,6 @@ from bot.runtime import Deps
 from bot.services import changes
 from bot.services.changes import Changed, EditForm
 from bot.services.initiatives import NewInitiative, Person
-from bot.slack.errors import SlackCallFailed
 from bot.usecases import notices, touchpoint_dms
 from bot.usecases.outbound import Outbound
 
@@ -66,12 +65,7 @@ def announce(out: Outbound, change: Changed, *, tell: bool = True) -> None:
     """After the ack: show closed touchpoints as closed in their DMs (a failure is logged: the touchpoint is closed
     whatever its DM says, and an answer to it is refused), send the kickoffs now due (the pass sends the rest), and
     tell who made the change what was recorded."""
-    for item in change.closed:
-        message = blocks.closed_dm(item)
-        try:
-            out.slack.update(item.channel_id, item.message_ts, message.text, message.blocks)
-        except SlackCallFailed as exc:
-            logger.warning("could not show touchpoint %s as closed: %s", item.touchpoint_id, exc)
+    touchpoint_dms.show_closed(out, change.closed)
     if change.initiative.touchpoint_ids:
         touchpoint_dms.send(out, change.initiative.touchpoint_ids)
     if tell:

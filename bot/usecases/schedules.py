@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.runtime import Deps
-from bot.services import cadence, digest, planning, touchpoints
+from bot.services import cadence, digest, pauses, planning
 from bot.services.cadence import ScheduleForm, ScheduleSettings
 from bot.services.digest import DigestTime
 from bot.services.initiatives import InitiativeInfo
@@ -31,7 +31,7 @@ def upcoming(deps: Deps, team_id: str) -> list[UpcomingRow]:
 def pause(deps: Deps, team_id: str, user_id: str, until: date) -> int:
     """Pause a stakeholder's touchpoints until a day; returns how many were moved."""
     with deps.db.session() as session:
-        return touchpoints.pause(session, team_id, user_id, until, deps.clock(), deps.settings.touchpoint_tz)
+        return pauses.pause(session, team_id, user_id, until, deps.clock(), deps.settings.touchpoint_tz)
 
 
 def digest_time(deps: Deps, team_id: str) -> DigestTime:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.runtime import Deps
-from bot.services import touchpoints
+from bot.services import open_touchpoints, pauses, touchpoints
 from bot.services.calendar import parse_day
-from bot.services.touchpoints import OpenTouchpoint, Outgoing
+from bot.services.open_touchpoints import OpenTouchpoint
+from bot.services.touchpoints import Outgoing
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Away:
 def snooze(deps: Deps, team_id: str, touchpoint_id: int, user_id: str, days: int) -> datetime:
     """Remind again after `days`; returns when."""
     with deps.db.session() as session:
-        _, until = touchpoints.snooze(
+        _, until = open_touchpoints.snooze(
             session, team_id, touchpoint_id, user_id, days, deps.clock(), deps.settings.touchpoint_tz
         )
     return until
@@ -36,7 +37,7 @@ def snooze(deps: Deps, team_id: str, touchpoint_id: int, user_id: str, days: int
 
 def skip(deps: Deps, team_id: str, touchpoint_id: int, user_id: str) -> Skipped:
     with deps.db.session() as session:
-        item = touchpoints.skip(session, team_id, touchpoint_id, user_id)
+        item = open_touchpoints.skip(session, team_id, touchpoint_id, user_id)
         return Skipped(item, touchpoints.bundle(session, item.touchpoint_id))
 
 
@@ -45,6 +46,6 @@ def away(deps: Deps, team_id: str, touchpoint_id: int, user_id: str, day: str) -
     now = deps.clock()
     until = parse_day(day, now)
     with deps.db.session() as session:
-        item = touchpoints.skip(session, team_id, touchpoint_id, user_id)
-        moved = touchpoints.pause(session, team_id, user_id, until, now, deps.settings.touchpoint_tz)
+        item = open_touchpoints.skip(session, team_id, touchpoint_id, user_id)
+        moved = pauses.pause(session, team_id, user_id, until, now, deps.settings.touchpoint_tz)
         return Away(Skipped(item, touchpoints.bundle(session, item.touchpoint_id)), until, moved)

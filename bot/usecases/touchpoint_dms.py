@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.blocks import Message
+from bot.blocks import changes as change_blocks
 from bot.blocks import initiatives as initiative_blocks
 from bot.blocks import touchpoints as blocks
 from bot.ids import MessageEvent
-from bot.services import calendar, touchpoints
+from bot.services import calendar, changes, touchpoints
 from bot.services.answer_posts import RecordedAnswers
+from bot.services.changes import ClosedDm
 from bot.services.initiatives import CreatedInitiative
 from bot.services.touchpoints import Outgoing
 from bot.slack.errors import SlackCallFailed, reason
@@ -75,7 +77,13 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
     """
     failures: dict[int, str] = {}
     problems: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for bundle in _by_person(items) if recovering else _bundles(items, out.default_tz):
+    for planned in _by_person(items) if recovering else _bundles(items, out.default_tz):
+        bundle = planned
+        if not recovering:  # what closed since the claim (its initiative, its stakeholder's part) stays unsent
+            with out.db.session() as session:
+                bundle = touchpoints.still_to_send(session, planned)
+            if not bundle:
+                continue
         try:
             posted = _find(out, bundle) if recovering else {_post(out, bundle): bundle}
         except SlackCallFailed as exc:
@@ -92,11 +100,32 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
                 if ts is None:  # the dead sender never got these to Slack: send them as if new, with every check
                     for item in together:
                         touchpoints.release(session, item)
-                else:
-                    touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
+                    continue
+                closed = touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
+            if closed:  # closed while Slack took the DM: it says so
+                with out.db.reading() as session:
+                    dms = changes.closed_dms(session, closed)
+                show_closed(out, dms)
     for (owner, initiative_name), people in problems.items():
         notices.delivery_report(out, owner, initiative_name, people)
     return failures
+
+
+def show_closed(out: Outbound, dms: Iterable[ClosedDm]) -> None:
+    """DMs of touchpoints closed with their initiative or their stakeholder's part in it say so; a bundle's DM is
+    rebuilt whole, the other initiatives' buttons kept. A failure is logged: the touchpoint is closed whatever its
+    DM says, and an answer to it is refused."""
+    by_message: dict[tuple[str, str], ClosedDm] = {}
+    for dm in dms:
+        by_message.setdefault((dm.channel_id, dm.message_ts), dm)
+    for (channel_id, ts), dm in by_message.items():
+        with out.db.reading() as session:
+            current = touchpoints.bundle(session, dm.touchpoint_id)
+        message = blocks.bundle_message(current) if len(current) > 1 else change_blocks.closed_dm(dm)
+        try:
+            out.slack.update(channel_id, ts, message.text, message.blocks)
+        except SlackCallFailed as exc:
+            logger.warning("could not show touchpoint %s as closed: %s", dm.touchpoint_id, exc)
 
 
 def _ids(items: list[Outgoing]) -> list[int]:
@@ -200,7 +229,27 @@ def close_expired(out: Outbound, grace: timedelta) -> int:
     with out.db.session() as session:
         items = touchpoints.expire(session, out.clock(), grace)
     close(out, items, TouchpointStatus.MISSED)
+    close_corrections(out, grace)
     return len(items)
+
+
+def close_corrections(out: Outbound, grace: timedelta) -> int:
+    """Answered check-ins and reviews past their close: their DMs lose "Change my answer" (the patient client waits
+    out Slack's rate limit, as for every update). A failure is logged and not retried: the button then says the
+    touchpoint has closed when clicked, and goes. Returns how many DMs were updated."""
+    with out.db.session() as session:
+        items = touchpoints.close_corrections(session, out.clock(), grace)
+    shown = 0
+    for item in items:
+        if not (item.sent_channel_id and item.message_ts):
+            continue
+        message = blocks.answers_closed_message(item)
+        try:
+            out.slack.update(item.sent_channel_id, item.message_ts, message.text, message.blocks)
+            shown += 1
+        except SlackCallFailed as exc:
+            logger.warning("could not take Change my answer off touchpoint %s: %s", item.touchpoint_id, exc)
+    return shown
 
 
 def close(out: Outbound, items: list[Outgoing], status: str) -> None:

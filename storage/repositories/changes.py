@@ -21,7 +21,8 @@ from storage.models import (
 )
 from storage.repositories._shared import CHUNK
 
-_OPEN = (TouchpointStatus.PENDING, TouchpointStatus.SENT)
+# A claimed (sending) touchpoint closes too: its sender checks again before it posts and when it records the post.
+_OPEN = (TouchpointStatus.PENDING, TouchpointStatus.SENDING, TouchpointStatus.SENT)
 
 
 def record(session: Session, rows: list[dict]) -> None:

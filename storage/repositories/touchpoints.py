@@ -36,10 +36,14 @@ def claim_touchpoints(session: Session, touchpoint_ids: Iterable[int], now: date
 
 
 def hold_touchpoint(session: Session, touchpoint_id: int, due_at: datetime) -> None:
-    """A claimed touchpoint that may not go out yet (its stakeholder is away) goes back to pending, due later."""
+    """A pending or claimed touchpoint that may not go out yet (its stakeholder is away) is pending, due later; one
+    closed meanwhile (its initiative closed, its stakeholder removed) stays closed."""
     session.execute(
         update(Touchpoint)
-        .where(col(Touchpoint.id) == touchpoint_id)
+        .where(
+            col(Touchpoint.id) == touchpoint_id,
+            col(Touchpoint.status).in_((TouchpointStatus.PENDING, TouchpointStatus.SENDING)),
+        )
         .values(status=TouchpointStatus.PENDING, due_at=due_at, claimed_at=None)
     )
 
@@ -80,18 +84,41 @@ def touchpoint_context(
     return [tuple(row) for row in session.execute(query).all()]
 
 
-def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> None:
-    session.execute(
-        update(Touchpoint)
-        .where(col(Touchpoint.id) == touchpoint_id)
-        .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None)
+def still_sending(session: Session, touchpoint_ids: Iterable[int]) -> set[int]:
+    """Of these claimed touchpoints, those still to go out: still claimed (closing an initiative or removing a
+    stakeholder closes its claimed touchpoints too), of an active initiative and an active stakeholder."""
+    ids = list(touchpoint_ids)
+    if not ids:
+        return set()
+    query = select(col(Touchpoint.id)).where(
+        col(Touchpoint.id).in_(ids), col(Touchpoint.status) == TouchpointStatus.SENDING, *_deliverable()
     )
+    return set(session.execute(query).scalars())
+
+
+def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> bool:
+    """Record a claimed touchpoint as sent; False if it was closed while Slack took its DM (then only where the DM
+    is is recorded, so that it can be shown closed)."""
+    sent = rows_matched(
+        session,
+        update(Touchpoint)
+        .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENDING)
+        .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None),
+    )
+    if not sent:
+        session.execute(
+            update(Touchpoint)
+            .where(col(Touchpoint.id) == touchpoint_id)
+            .values(channel_id=channel_id, message_ts=ts, sent_at=now)
+        )
+    return sent == 1
 
 
 def mark_touchpoint_failed(session: Session, touchpoint_id: int, error: str) -> None:
+    """A claimed touchpoint Slack refused (one closed meanwhile stays closed)."""
     session.execute(
         update(Touchpoint)
-        .where(col(Touchpoint.id) == touchpoint_id)
+        .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENDING)
         .values(status=TouchpointStatus.FAILED, last_error=error[:500])
     )
 
@@ -158,6 +185,27 @@ def claim_due(session: Session, now: datetime, *, recurring_since: datetime, lim
     return sorted(claimed + claim(session, more, _sending(now), CHUNK, order=col(Touchpoint.due_at))) if claimed else []
 
 
+def claim_later_today(
+    session: Session, now: datetime, days: dict[tuple[str, datetime], list[int]], limit: int = CHUNK
+) -> list[int]:
+    """Claim, for each (kind, end of their local day) -> stakeholders, their pending touchpoints of that kind due
+    after now and by that end, to go out now with the one of theirs that is due (a bundle). Each is due now from
+    here on: it goes out now, and a recovering sender looks for its DM from now on."""
+    claimed: list[int] = []
+    for (kind, day_end), stakeholder_ids in days.items():
+        for start in range(0, len(stakeholder_ids), CHUNK):
+            where = [
+                col(Touchpoint.status) == TouchpointStatus.PENDING,
+                col(Touchpoint.kind) == kind,
+                col(Touchpoint.due_at) > now,
+                col(Touchpoint.due_at) < day_end,
+                col(Touchpoint.stakeholder_id).in_(stakeholder_ids[start : start + CHUNK]),
+                *_deliverable(),
+            ]
+            claimed += claim(session, where, {**_sending(now), "due_at": now}, limit, order=col(Touchpoint.due_at))
+    return sorted(claimed)
+
+
 def claim_stale_sending(session: Session, now: datetime, lease_before: datetime, limit: int) -> list[int]:
     """Touchpoints a sender claimed and never finished (it crashed), re-claimed for checking and sending."""
     where = [col(Touchpoint.status) == TouchpointStatus.SENDING, col(Touchpoint.claimed_at) < lease_before]
@@ -187,6 +235,21 @@ def claim_reminders(session: Session, now: datetime, limit: int) -> list[int]:
 def expire_unanswered(session: Session, now: datetime, limit: int) -> list[int]:
     where = [col(Touchpoint.status) == TouchpointStatus.SENT, col(Touchpoint.expires_at) <= now]
     return claim(session, where, {"status": TouchpointStatus.MISSED}, limit, order=col(Touchpoint.expires_at))
+
+
+def close_corrections(session: Session, now: datetime, since: datetime, limit: int) -> list[int]:
+    """Answered check-ins and reviews whose window for corrections closed since `since` and whose DM still offers
+    "Change my answer", claimed to have that DM shown closed (once: a failed update is not tried again; the button
+    then answers its click by saying so). Those that closed longer ago are left as they are, never in a burst."""
+    where = [
+        col(Touchpoint.status) == TouchpointStatus.ANSWERED,
+        col(Touchpoint.expires_at) <= now,
+        col(Touchpoint.expires_at) > since,
+        col(Touchpoint.kind) != TouchpointKind.KICKOFF,
+        col(Touchpoint.message_ts).is_not(None),
+        col(Touchpoint.dm_closed_at).is_(None),
+    ]
+    return claim(session, where, {"dm_closed_at": now}, limit, order=col(Touchpoint.expires_at))
 
 
 def set_follow_ups(
