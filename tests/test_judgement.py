@@ -145,6 +145,16 @@ def test_what_i_want_has_changed_records_a_shift_even_when_the_judge_would_not(a
     assert "3 of 5 key words shared; new: customers, leaving" in text  # the judge's verdict, as evidence
 
 
+def test_a_second_revise_asks_afresh_and_refuses_changed_words_without_an_answer(answered):
+    app, _ = answered
+    _revise(app, BASKET_REWORDED, ImpactJudgement.REWORDED)
+    view, reply = _revise(app, PARTNERS)  # the kickoff's Revise again, other words, nothing picked
+    [asked] = [b for b in view["blocks"] if b.get("block_id") == Block.IMPACT_JUDGEMENT]
+    assert "initial_option" not in asked["element"]  # what they said of the last revision is not this one's answer
+    assert reply.json() == {"response_action": "errors", "errors": {Block.IMPACT_JUDGEMENT: UNANSWERED}}
+    assert [t for _, t, _ in _impact_versions(app)] == [BASKET, BASKET_REWORDED]
+
+
 def test_a_form_that_did_not_ask_leaves_it_to_the_judge(answered):
     app, _ = answered
     _, reply = _revise(app, BASKET_REWORDED, ask=False)

@@ -157,3 +157,25 @@ def test_the_stemmer_meets_forms_of_one_word(forms):
 def test_a_rating_said_as_a_verb_or_a_noun_is_one_key_word():
     compared = compare("Guests rate check-in as fast and friendly.", "Guest ratings of check-in: faster, friendly.")
     assert compared.similarity == 1.0, compared.evidence()
+
+
+def test_the_stemmer_gives_each_thread_its_own_words():
+    """A Snowball stemmer keeps its word in itself: stems made on many threads at once match those made on one
+    (threads switched as often as the interpreter allows; one stemmer shared between them fails at once)."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.services import lexicon
+
+    stems = ("report", "rate", "measure", "handover", "complain", "retain", "internationalisation", "responsibility")
+    words = [f"{w}{s}" for w in stems for s in ("s", "ing", "ed", "ers", "ations")]
+    unshared = lexicon.stem.__wrapped__  # the stems themselves, past the cache
+    expected = [unshared(w) for w in words]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in range(50):
+                assert list(pool.map(unshared, words)) == expected
+    finally:
+        sys.setswitchinterval(interval)

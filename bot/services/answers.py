@@ -68,7 +68,8 @@ def for_answering(
         current={q: a.text for q, a in current.items()},
         measures=asked,
         correcting=_correcting(touchpoint),
-        judged=judgement.given_here(current.get(Question.IMPACT), touchpoint.id),
+        # Pre-selected only where these answers are being corrected: a kickoff's later Revise asks afresh.
+        judged=judgement.given_here(current.get(Question.IMPACT), touchpoint.id) if _correcting(touchpoint) else None,
     )
 
 

@@ -9,6 +9,7 @@ leaves apart and a stakeholder means as one (comparatives such as "faster", busi
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 import snowballstemmer
@@ -101,7 +102,8 @@ NUMBERS = {
 }
 
 _WORD = re.compile(r"[a-z0-9&]+(?:'[a-z]+)?")
-_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it works on in itself: one per thread, since the web server answers on several.
+_STEMMERS = threading.local()
 
 
 @lru_cache(maxsize=8192)
@@ -109,7 +111,10 @@ def stem(word: str) -> str:
     """The Snowball English stem of a lower-case word; numbers and words of three letters or fewer stay as they are."""
     if word.isdigit() or len(word) <= 3:
         return word
-    return str(_STEMMER.stemWord(word))
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def _compound(word: str) -> str:
