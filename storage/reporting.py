@@ -207,19 +207,31 @@ def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: i
 
 
 def stalled_follow_ups(
-    session: Session, team_id: str, taken_before: datetime, limit: int
+    session: Session, team_id: str, taken_before: datetime, since: datetime, limit: int
 ) -> list[tuple[int, str, str, datetime]]:
     """(initiative id, stakeholder user id, who took it, when) of follow-ups taken before `taken_before` that have
-    no outcome yet, the longest waiting first: one row per stakeholder and person who took it."""
+    no outcome yet, of shifts detected since `since` (the index's window), on active initiatives and of stakeholders
+    still on them, the longest waiting first: one row per stakeholder and person who took it."""
     taken_at = func.min(col(Shift.followed_up_at))
     query = (
         select(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.followed_up_by), taken_at)
         .join(Stakeholder, col(Stakeholder.id) == col(Shift.stakeholder_id))
+        .join(Initiative, col(Initiative.id) == col(Shift.initiative_id))
+        .join(
+            InitiativeStakeholder,
+            and_(
+                col(InitiativeStakeholder.initiative_id) == col(Shift.initiative_id),
+                col(InitiativeStakeholder.stakeholder_id) == col(Shift.stakeholder_id),
+            ),
+        )
         .where(
             col(Shift.team_id) == team_id,
+            col(Shift.detected_at) >= since,
             col(Shift.followed_up_at) <= taken_before,
             col(Shift.outcome_id).is_(None),
             col(Shift.withdrawn_at).is_(None),
+            col(Initiative.active).is_(True),
+            col(InitiativeStakeholder.removed_at).is_(None),
         )
         .group_by(col(Shift.initiative_id), col(Stakeholder.user_id), col(Shift.followed_up_by))
         .order_by(taken_at, col(Stakeholder.user_id))

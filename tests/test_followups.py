@@ -231,6 +231,17 @@ def test_a_follow_up_left_without_an_outcome_for_two_weeks_needs_attention_namin
     assert_everything_sent_is_valid(app.slack)
 
 
+def test_a_stalled_follow_up_leaves_the_attention_items_with_its_initiative_or_past_the_index_window(checked_in):
+    app, _, _ = _shifted(checked_in)
+    stalled = TAKEN + timedelta(days=15, hours=1)
+    assert len(_attention(app, stalled)) == 1
+    assert len(_attention(app, TAKEN + timedelta(days=89, hours=1))) == 1  # within the 90 days the index looks back
+    assert _attention(app, TAKEN + timedelta(days=92)) == []  # the shift is older than anything the index counts
+    with freeze_time(stalled, tick=True):
+        assert "Closed" in app.workspace.slash(LENA, "close Sales onboarding refresh").json()["text"]
+    assert _attention(app, stalled + timedelta(minutes=1)) == []  # a closed initiative needs no conversation
+
+
 def test_the_workbooks_shifts_sheet_shows_the_outcome_its_note_who_recorded_it_and_when(checked_in):
     app, _, summary = _shifted(checked_in)
     _record(app, LENA, _open_outcome(app, LENA, summary, RECORDED), RECORDED, Outcome.PLAN_ADJUSTED, "=1+1 " + HOSTILE)
@@ -244,6 +255,8 @@ def test_the_workbooks_shifts_sheet_shows_the_outcome_its_note_who_recorded_it_a
     assert shifts and all(r[-4:-1] == ("Talked it through: plan adjusted", "=1+1 " + HOSTILE, LENA) for r in shifts)
     assert all(isinstance(r[-1], datetime) and r[-1].date() == RECORDED.date() for r in shifts)
     assert sheet.cell(2, header.index("Outcome note") + 1).data_type == "s"  # a note is text, never a formula
+    assert sheet.cell(2, header.index("Outcome note") + 1).alignment.wrap_text  # a note of 500 characters wraps
+    assert not sheet.cell(2, header.index("Outcome") + 1).alignment.wrap_text
 
 
 def test_an_outcome_cannot_be_recorded_for_a_follow_up_nobody_took(checked_in):

@@ -73,7 +73,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     traffic = reporting.traffic(session, team_id, now, period=PERIOD, window=WINDOW, recent=RECENT, ahead=AHEAD)
     shift_counts = reporting.shift_counts(session, team_id, now, recent=RECENT, open_window=WINDOW)
     strong = reporting.open_strong_shifts(session, team_id, now - PERIOD, limit=50)
-    stalled = reporting.stalled_follow_ups(session, team_id, now - STALLED, limit=50)
+    stalled = reporting.stalled_follow_ups(session, team_id, now - STALLED, now - WINDOW, limit=50)
     silent = reporting.silent_stakeholders(session, team_id, limit=SILENT_SHOWN)
     previous = reporting.previous_alignment(session, team_id, week)
     measures = reporting.measure_counts(session, team_id)
