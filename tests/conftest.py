@@ -48,12 +48,15 @@ CHRIS = "U0CHRIS"  # neither
 APPBOT, GONE = "U0APPBOT", "U0GONE"
 
 
-def _postgres_url() -> str | None:
-    """TEST_DATABASE_URL, or under pytest-xdist a database of the worker's own beside it (created when missing):
-    the PostgreSQL tests empty their tables, so two workers must never share one."""
-    url = os.environ.get("TEST_DATABASE_URL")
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def worker_postgres_url(url: str) -> str:
+    """The PostgreSQL database of this test process: TEST_DATABASE_URL's, or under pytest-xdist one of the worker's
+    own beside it (created when missing): the PostgreSQL tests empty their tables, so two workers must never share
+    one. Made when the first PostgreSQL test asks for it, so a run without one never connects."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not url or not worker:
+    if not worker:
         return url
     base = make_url(url)
     name = f"{base.database}_{worker}"
@@ -64,7 +67,6 @@ def _postgres_url() -> str | None:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-POSTGRES_URL = _postgres_url()
 # What a moved wall clock (libfaketime, as `../shared/tools/at` sets it) travels in: child processes keep it.
 CLOCK_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_FORCE_MONOTONIC_FIX")
 
@@ -90,6 +92,7 @@ def pytest_sessionfinish(session, exitstatus):
         check_usage_against_manifest(session)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     """pytest-xdist: a worker is done (only called on the controller, and only when xdist runs)."""
     take_from_worker(node)
@@ -114,7 +117,7 @@ def postgres_database() -> Iterator[Database]:
         slack_signing_secret=SECRET,
         ld_channel_id=LD_CHANNEL,
         ld_admin_user_ids=LENA,
-        database_url=POSTGRES_URL,
+        database_url=worker_postgres_url(POSTGRES_URL),
     ).database_url
     db = Database(settings_url)
     with db.engine.begin() as conn:

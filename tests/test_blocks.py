@@ -138,3 +138,14 @@ def test_quoting_keeps_every_character_of_a_long_answer():
     assert all(len(t) <= SECTION_TEXT_MAX for t in texts)
     kept = "".join(texts).replace("\n", "").replace(">", "").replace("*Q*", "")
     assert kept == text.replace("\n", "")
+
+
+def test_escaped_user_text_keeps_within_its_limit_and_never_cuts_an_entity():
+    from bot.blocks.common import escaped_within
+
+    assert escaped_within("a & b", 100) == "a &amp; b"
+    for text in ("&" * 3000, "x<" * 1500, "ab&" * 1000):
+        out = escaped_within(text, 2000)
+        assert len(out) <= 2000 and out.endswith("…")
+        body = out[:-1]
+        assert body.count("&") == body.count(";")  # every entity whole: &amp; &lt; &gt;

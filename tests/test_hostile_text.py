@@ -7,6 +7,7 @@ included), so a builder added later is walked too without anyone listing it here
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import enum
 import importlib
@@ -24,7 +25,7 @@ from sqlmodel import SQLModel
 
 import bot.blocks
 from bot.blocks import Message
-from bot.blocks.common import escape
+from bot.blocks.common import escape, section
 from bot.services.answer_forms import QUESTIONS
 from bot.services.digest import REASONS
 from storage.models import Direction, Question, ShiftRule, TouchpointKind
@@ -100,6 +101,8 @@ def make(hint: Any, name: str, variant: int) -> Any:
             return _fixed_tuple(args, name, variant)
         item = make(args[0], name.rstrip("s") or name, variant)
         return (item,) if origin is tuple else [item]
+    if origin is collections.abc.Sequence and args == (SlackBlock,):  # blocks a builder made, user text escaped
+        return [section(escape(HOSTILE))]
     if dataclasses.is_dataclass(hint):
         return construct(hint, variant)
     if isinstance(hint, type) and issubclass(hint, SQLModel):  # a stored row, such as a Schedule: its defaults
@@ -136,11 +139,18 @@ def builders() -> list:
     return found
 
 
+# The modal skeleton's title and buttons are Touchpoint's own words (each form passes constants); its blocks carry
+# the user text, escaped by the builder that made them.
+_OWN_WORDS = {"form_modal": {"title": "Edit initiative", "submit": "Save", "close": "Cancel"}}
+
+
 def call(builder, variant: int):
     variant = 0 if builder.__name__.startswith("kickoff") else variant  # a kickoff's builders take kickoffs only
     hints = typing.get_type_hints(builder)
-    kwargs = {}
+    kwargs: dict[str, Any] = dict(_OWN_WORDS.get(builder.__name__, {}))
     for name, parameter in inspect.signature(builder).parameters.items():
+        if name in kwargs:
+            continue
         if parameter.default is not inspect.Parameter.empty and hints.get(name) is bool:
             kwargs[name] = bool(variant % 2)
         elif parameter.default is inspect.Parameter.empty or name in hints:

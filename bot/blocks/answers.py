@@ -20,6 +20,7 @@ from bot.blocks.common import (
     context,
     date,
     escape,
+    escaped_within,
     form_modal,
     mention,
     metadata,
@@ -274,7 +275,7 @@ def answer_summary(answers: RecordedAnswers) -> Message:
 
 def _judged(answers: RecordedAnswers) -> list[SlackBlock]:
     """Their word on their revised impact statement, and the wording judge's verdict beside it."""
-    return [context(f"_{escape(shorten(answers.judge_said, 2000))}_")] if answers.judged else []
+    return [context(f"_{escaped_within(answers.judge_said, 2000)}_")] if answers.judged else []
 
 
 _SUMMARY_LABELS = {

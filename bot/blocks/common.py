@@ -34,6 +34,19 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escaped_within(text: str, limit: int) -> str:
+    """User text escaped for mrkdwn in at most `limit` characters (escaping can make it five times longer), cut
+    before an entity rather than through one, an ellipsis standing for what was cut."""
+    out = escape(text)
+    if len(out) <= limit:
+        return out
+    cut = out[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
 def read_number(text: str) -> int | None:
     """A whole number Touchpoint wrote into an id, a value or a block id, read back; None for anything else ("²" too:
     str.isdigit() accepts it, int() does not; and a number too big to be a row id)."""
