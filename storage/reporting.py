@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, select, tuple_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -176,12 +177,25 @@ def shift_counts(
 def reworded_impacts(session: Session, team_id: str, since: datetime) -> dict[int, int]:
     """Per initiative, the impact statements revised since `since` whose authors said only the wording changed
     (answers are read here only through their judgement's index: few have one)."""
+    later = aliased(Answer)
+    superseded = (
+        select(col(later.id))
+        .where(
+            col(later.initiative_id) == col(Answer.initiative_id),
+            col(later.stakeholder_id) == col(Answer.stakeholder_id),
+            col(later.question) == col(Answer.question),
+            col(later.touchpoint_id) == col(Answer.touchpoint_id),
+            col(later.version) > col(Answer.version),
+        )
+        .exists()
+    )
     query = (
         select(col(Answer.initiative_id), func.count())
         .where(
             col(Answer.judgement) == ImpactJudgement.REWORDED,
             col(Answer.team_id) == team_id,
             col(Answer.answered_at) >= since,
+            ~superseded,  # a correction's later words replace the earlier ones of the same touchpoint: counted once
         )
         .group_by(col(Answer.initiative_id))
     )

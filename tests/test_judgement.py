@@ -235,3 +235,23 @@ def test_a_quarterly_review_asks_and_a_correction_shows_their_word_and_can_chang
     assert (shift.before, shift.after, shift.judgement) == (BASKET, BASKET_REWORDED, "changed")
     assert "the wording judge agrees" in shift.evidence
     assert _impact_versions(app) == [(1, BASKET, None), (2, BASKET_REWORDED, "changed")]  # no new version of the words
+
+
+def test_a_review_corrected_in_other_words_counts_once_in_the_digest(reviewing):
+    app, world = reviewing
+    dm = world.touchpoint_dms(SAM)[-1]
+    at = REVIEW + timedelta(minutes=30)
+    values = {Block.IMPACT: BASKET_REWORDED, Block.IMPACT_JUDGEMENT: "reworded", Block.ALIGNMENT: "4"}
+    assert submit_form(app, SAM, open_form(app, SAM, dm, at), values, at).body == ""
+    later = at + timedelta(hours=1)
+    with freeze_time(later, tick=True):
+        before = len(app.slack.views_for(SAM))
+        app.workspace.click(SAM, dm.channel, dm.ts, Action.CHANGE_ANSWER)
+        view = app.slack.wait_for(lambda: app.slack.views_for(SAM)[before:])[0]
+    again = {Block.IMPACT: "Shoppers should leave with fuller baskets.", Block.IMPACT_JUDGEMENT: "reworded"}
+    assert submit_form(app, SAM, view, again, later).body == ""
+    assert [v for v, _, j in _impact_versions(app) if j == "reworded"] == [2, 3]  # both versions keep their word
+    with app.db.reading() as session:
+        found = digest.build(session, TEAM, later + timedelta(hours=1), "2027-04-05")
+    [line] = [i for i in found.initiatives if i.reworded]
+    assert line.reworded == 1  # one review, one revision in the author's own words
