@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 
 from bot.blocks import followups as outcome_blocks
 from bot.blocks import shifts as blocks
-from bot.blocks.notices import notice_view
 from bot.errors import FormInvalid, UserError
 from bot.ids import Action, Callback
 from bot.runtime import Deps
@@ -55,11 +54,13 @@ def on_outcome_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> 
         raise UserError("That form doesn't belong to a shift I know.")
     values = outcome_blocks.read_outcome(view.get("state", {}).get("values", {}))
     try:
-        summary = shift_followups.record_outcome(deps, context["team_id"], *target, body["user"]["id"], values)
+        shift_followups.record_outcome(
+            deps,
+            context["team_id"],
+            *target,
+            body["user"]["id"],
+            values,
+            acknowledge=lambda notice: ack(response_action="update", view=notice),
+        )
     except FormInvalid as exc:
         ack(response_action="errors", errors=exc.errors)
-        return
-    ack(response_action="update", view=notice_view(outcome_blocks.outcome_recorded(summary, target[1]).text))
-    deps.background.submit(
-        shift_followups.show_outcome, deps, summary, hand_back=lambda: shift_followups.update_later(deps, summary)
-    )

@@ -4,9 +4,13 @@ message shows who took it and the outcome."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from slack_sdk.models.views import View
+
+from bot.blocks import followups as outcome_blocks
 from bot.blocks import shifts as blocks
+from bot.blocks.notices import notice_view
 from bot.runtime import Deps
 from bot.services import followups, shifts
 from bot.services.followups import OutcomeForm
@@ -30,15 +34,24 @@ def outcome_form(deps: Deps, team_id: str, summary_id: int, stakeholder_id: int)
 
 
 def record_outcome(
-    deps: Deps, team_id: str, summary_id: int, stakeholder_id: int, user_id: str, values: Mapping[str, str]
-) -> SummaryView:
-    """Store the outcome in one transaction (FormInvalid with every problem); the message is updated after the ack
-    (`show_outcome`)."""
+    deps: Deps,
+    team_id: str,
+    summary_id: int,
+    stakeholder_id: int,
+    user_id: str,
+    values: Mapping[str, str],
+    *,
+    acknowledge: Callable[[View], object],
+) -> None:
+    """Store the outcome in one transaction (FormInvalid with every problem, before `acknowledge`), `acknowledge`
+    the submission with the modal saying what was recorded, then update the summary message in the background."""
     with deps.db.session() as session:
-        return followups.record(session, team_id, summary_id, stakeholder_id, user_id, values, deps.clock())
+        summary = followups.record(session, team_id, summary_id, stakeholder_id, user_id, values, deps.clock())
+    acknowledge(notice_view(outcome_blocks.outcome_recorded(summary, stakeholder_id).text))
+    deps.background.submit(_show_outcome, deps, summary, hand_back=lambda: update_later(deps, summary))
 
 
-def show_outcome(deps: Deps, view: SummaryView) -> None:
+def _show_outcome(deps: Deps, view: SummaryView) -> None:
     _show(deps, view, None)
     deps.home.after_activity(view.team_id, [])
 
