@@ -52,14 +52,17 @@ def on_outcome_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> 
     target = outcome_blocks.read_target(view.get("private_metadata"))
     if target is None:
         raise UserError("That form doesn't belong to a shift I know.")
+    summary_id, stakeholder_id, upto = target
     values = outcome_blocks.read_outcome(view.get("state", {}).get("values", {}))
     try:
         shift_followups.record_outcome(
             deps,
             context["team_id"],
-            *target,
+            summary_id,
+            stakeholder_id,
             body["user"]["id"],
             values,
+            upto=upto,
             acknowledge=lambda notice: ack(response_action="update", view=notice),
         )
     except FormInvalid as exc:

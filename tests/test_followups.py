@@ -287,3 +287,18 @@ def test_an_outcome_cannot_be_recorded_for_a_follow_up_nobody_took(checked_in):
         app.settle()
     assert "Take the follow-up first" in app.slack.responses[-1]["text"]
     assert len(app.slack.views_for(LENA)) == views and rows(app, ShiftOutcome) == []
+
+
+def test_an_outcome_closes_the_shifts_its_modal_showed_not_one_that_arrived_meanwhile(checked_in):
+    app, _, summary = _shifted(checked_in)
+    view = _open_outcome(app, LENA, summary, RECORDED)
+    [shown] = [s for s in rows(app, Shift) if s.stakeholder_id == rows(app, Shift)[0].stakeholder_id][:1]
+    with app.db.session() as session:  # the same day, a later answer of Sam's adds a shift to his follow-up
+        later = Shift(**{**shown.model_dump(exclude={"id", "outcome_id"}), "rule": "matters_most_changed"})
+        session.add(later)
+        session.flush()
+        later_id = later.id
+    _record(app, LENA, view, RECORDED, Outcome.NO_CHANGE)
+    closed = {s.id: s.outcome_id for s in rows(app, Shift)}
+    assert closed[later_id] is None  # nobody has seen it in this follow-up: it waits for its own outcome
+    assert all(outcome is not None for shift_id, outcome in closed.items() if shift_id != later_id)

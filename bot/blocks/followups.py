@@ -56,16 +56,18 @@ def outcome_modal(found: OutcomeForm) -> View:
         title=PlainTextObject(text="Follow-up outcome"),
         submit=PlainTextObject(text="Record"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=metadata(summary=found.summary_id, stakeholder=person.stakeholder_id),
+        private_metadata=metadata(summary=found.summary_id, stakeholder=person.stakeholder_id, upto=found.upto),
         blocks=blocks,
     )
 
 
-def read_target(private_metadata: str | None) -> tuple[int, int] | None:
-    """The follow-up (summary id, stakeholder id) the modal was opened for."""
+def read_target(private_metadata: str | None) -> tuple[int, int, int | None] | None:
+    """The follow-up (summary id, stakeholder id) the modal was opened for, and the newest shift it showed (None
+    from a modal opened before it said)."""
     summary_id = read_metadata_id(private_metadata, "summary")
     stakeholder_id = read_metadata_id(private_metadata, "stakeholder")
-    return None if summary_id is None or stakeholder_id is None else (summary_id, stakeholder_id)
+    upto = read_metadata_id(private_metadata, "upto")
+    return None if summary_id is None or stakeholder_id is None else (summary_id, stakeholder_id, upto)
 
 
 def read_outcome(values: Mapping) -> dict[str, str]:

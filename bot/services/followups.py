@@ -32,6 +32,7 @@ class OutcomeForm:
     summary_id: int
     initiative_name: str
     person: PersonShifts
+    upto: int  # the newest of the shifts shown: the outcome closes those, not one that arrives meanwhile
 
 
 def _person(view: SummaryView, stakeholder_id: int) -> PersonShifts:
@@ -67,7 +68,9 @@ def _follow_up(
 
 def form(session: Session, team_id: str, summary_id: int, stakeholder_id: int) -> OutcomeForm:
     view, person = _follow_up(session, team_id, summary_id, stakeholder_id)
-    return OutcomeForm(summary_id, view.initiative_name, person)
+    return OutcomeForm(
+        summary_id, view.initiative_name, person, shift_rows.latest_shift_id(session, summary_id, stakeholder_id)
+    )
 
 
 def outcome_errors(outcome: str, note: str) -> dict[str, str]:
@@ -88,6 +91,7 @@ def record(
     user_id: str,
     values: Mapping[str, str],
     now: datetime,
+    upto: int | None = None,
 ) -> SummaryView:
     """Record the follow-up's outcome and close its shifts; returns the summary as its message should now show it.
     FormInvalid with every problem; UserError if the follow-up was never taken or its shifts are gone."""
@@ -110,5 +114,5 @@ def record(
             "recorded_at": now,
         },
     )
-    shift_rows.close_follow_up(session, team_id, summary_id, stakeholder_id, outcome_id, user_id, now)
+    shift_rows.close_follow_up(session, team_id, summary_id, stakeholder_id, outcome_id, user_id, now, upto)
     return shifts.views(session, [view.summary_id])[0]

@@ -41,12 +41,13 @@ def record_outcome(
     user_id: str,
     values: Mapping[str, str],
     *,
+    upto: int | None,
     acknowledge: Callable[[View], object],
 ) -> None:
     """Store the outcome in one transaction (FormInvalid with every problem, before `acknowledge`), `acknowledge`
     the submission with the modal saying what was recorded, then update the summary message in the background."""
     with deps.db.session() as session:
-        summary = followups.record(session, team_id, summary_id, stakeholder_id, user_id, values, deps.clock())
+        summary = followups.record(session, team_id, summary_id, stakeholder_id, user_id, values, deps.clock(), upto)
     acknowledge(notice_view(outcome_blocks.outcome_recorded(summary, stakeholder_id).text))
     deps.background.submit(_show_outcome, deps, summary, hand_back=lambda: update_later(deps, summary))
 

@@ -168,16 +168,34 @@ def initiative_of_summary(session: Session, summary_id: int) -> int:
     return session.execute(query).scalar_one()
 
 
+def latest_shift_id(session: Session, summary_id: int, stakeholder_id: int) -> int:
+    """The newest live shift of a stakeholder in a summary (0 when none): what a follow-up shown now covers."""
+    query = select(func.max(col(Shift.id))).where(
+        col(Shift.summary_id) == summary_id,
+        col(Shift.stakeholder_id) == stakeholder_id,
+        col(Shift.withdrawn_at).is_(None),
+    )
+    return int(session.execute(query).scalar() or 0)
+
+
 def add_outcome(session: Session, row: dict) -> int:
     """Store one recorded outcome of a follow-up; returns its id."""
     return session.execute(insert(ShiftOutcome).values(**row).returning(col(ShiftOutcome.id))).scalar_one()
 
 
 def close_follow_up(
-    session: Session, team_id: str, summary_id: int, stakeholder_id: int, outcome_id: int, user_id: str, now: datetime
+    session: Session,
+    team_id: str,
+    summary_id: int,
+    stakeholder_id: int,
+    outcome_id: int,
+    user_id: str,
+    now: datetime,
+    upto: int | None = None,
 ) -> int:
-    """Point the follow-up's live shifts at its newest outcome (a slower, older recording never overwrites a newer
-    one); a shift of the day nobody had taken yet is taken by the person who recorded the outcome."""
+    """Point the follow-up's live shifts, up to the shift id `upto` (those its modal showed), at its newest outcome
+    (a slower, older recording never overwrites a newer one); a shift of the day nobody had taken yet is taken by the
+    person who recorded the outcome. A shift that arrived after the modal opened stays open."""
     return rows_matched(
         session,
         update(Shift)
@@ -187,6 +205,7 @@ def close_follow_up(
             col(Shift.stakeholder_id) == stakeholder_id,
             col(Shift.withdrawn_at).is_(None),
             or_(col(Shift.outcome_id).is_(None), col(Shift.outcome_id) < outcome_id),
+            *([col(Shift.id) <= upto] if upto is not None else []),
         )
         .values(
             outcome_id=outcome_id,
