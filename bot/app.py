@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 import handlers
+from bot import metrics
 from bot.access import LdTeam
 from bot.jobs import BackgroundJobs
 from bot.logs import log_team
@@ -106,6 +107,7 @@ def create_app(
         clock=clock,
         home=home_tabs(settings, db, slack, background, ld_team, clock),
     )
+    metrics.watch_database(db, clock)  # /metrics counts this database's outbox
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import UTC, datetime
 
@@ -11,6 +12,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.logs import configure_from_environment
 from bot.settings import SettingsError, load_settings
 from storage.db import Database, DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
 
 EXIT_CONFIG = 2
 
@@ -94,11 +97,26 @@ def _clock(_: argparse.Namespace) -> int:
     from schedules.clock import run_clock
 
     settings = load_settings()
-    run_clock(
-        _pass_runner(settings, open_database(settings.database_url)),
-        timedelta(seconds=settings.touchpoint_pass_seconds),
-    )
+    db = open_database(settings.database_url)
+    if settings.touchpoint_metrics_port is not None:
+        _serve_clock_metrics(settings.touchpoint_metrics_port, settings.touchpoint_pass_seconds, db)
+    run_clock(_pass_runner(settings, db), timedelta(seconds=settings.touchpoint_pass_seconds))
     return 0
+
+
+def _serve_clock_metrics(port: int, every_seconds: int, db: Database) -> None:
+    """GET /metrics and /healthz of the clock process, on their own port, from a thread of their own."""
+    import threading
+
+    from waitress import create_server
+
+    from bot import metrics
+    from storage.types import utcnow
+
+    metrics.watch_database(db, utcnow)
+    server = create_server(metrics.clock_app(every_seconds), host="0.0.0.0", port=port, threads=2, ident="touchpoint")
+    threading.Thread(target=server.run, name="clock-metrics", daemon=True).start()
+    logger.info("clock: GET /metrics and /healthz on port %s", port)
 
 
 def _team(db: Database, given: str | None) -> str:

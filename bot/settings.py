@@ -63,6 +63,7 @@ class SettingsInput(TypedDict, total=False):
     touchpoint_pass_seconds: int | str
     touchpoint_grace_hours: float | str
     touchpoint_sending_lease_seconds: int | str
+    touchpoint_metrics_port: int | str | None
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -123,6 +124,7 @@ class Settings(BaseSettings):
     touchpoint_pass_seconds: int = Field(default=60, ge=5, le=3600)
     touchpoint_grace_hours: float = Field(default=6, ge=0, le=24 * 14)
     touchpoint_sending_lease_seconds: int = Field(default=300, ge=0, le=24 * 3600)
+    touchpoint_metrics_port: int | None = Field(default=None, ge=1, le=65535)  # the clock's /metrics and /healthz
 
     if TYPE_CHECKING:
         # As for LogSettings: the environment's strings (or values code passes instead), converted by pydantic.

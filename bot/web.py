@@ -18,6 +18,7 @@ from http import HTTPStatus
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from bot import metrics
 from bot.web_shapes import DIGITS, Malformed, read_body
 from storage.db import Database
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1_000_000  # Slack's largest payloads (big modals) are well under this
 MAX_REQUEST_AGE_SECONDS = 5 * 60
 
@@ -40,27 +42,36 @@ class WebApp:
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             ok = self.db.ping()
             return _reply(start_response, 200 if ok else 503, "ok" if ok else "database unreachable")
+        if path == METRICS_PATH and method in ("GET", "HEAD"):
+            content_type, body = metrics.exposition()
+            start_response("200 OK", [("Content-Type", content_type)])
+            return [body]
         if path == EVENTS_PATH and method == "POST":
-            return self._slack(environ, start_response)
-        if path in (HEALTH_PATH, EVENTS_PATH):
+            started = time.monotonic()
+            kind, status, reply = self._slack(environ, start_response)
+            metrics.request_done(kind, status, time.monotonic() - started)
+            return reply
+        if path in (HEALTH_PATH, EVENTS_PATH, METRICS_PATH):
             return _reply(start_response, 405, "method not allowed")
         return _reply(start_response, 404, "not found")
 
-    def _slack(self, environ: dict, start_response) -> Iterable[bytes]:
+    def _slack(self, environ: dict, start_response) -> tuple[str, int, Iterable[bytes]]:
+        """The request's kind (for the metrics; "refused" when it never reached Bolt), status and reply."""
         length_header = str(environ.get("CONTENT_LENGTH") or "0").strip()
         if not DIGITS.fullmatch(length_header):
-            return _refuse(start_response, 400, "bad content length")
+            return "refused", 400, _refuse(start_response, 400, "bad content length")
         length = int(length_header)
         if length > MAX_BODY_BYTES:
-            return _refuse(start_response, 413, "body too large")
+            return "refused", 413, _refuse(start_response, 413, "body too large")
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         headers = _headers(environ)
         if not self._signed(raw, headers):
-            return _refuse(start_response, 401, "invalid signature")
+            return "refused", 401, _refuse(start_response, 401, "invalid signature")
         try:
             body = read_body(raw, headers.get("content-type", ""))
         except Malformed as refusal:
-            return _refuse(start_response, 400, "malformed body", str(refusal))
+            return "refused", 400, _refuse(start_response, 400, "malformed body", str(refusal))
+        kind = _kind(body)
         # Parsed already: Bolt must not parse the raw text again (its parser takes any body that contains the word
         # "payload" for an interactivity payload). Bolt's "socket_mode" is how it accepts a parsed body; it only
         # skips Bolt's own signature check, which _signed has done over the raw bytes.
@@ -74,9 +85,9 @@ class WebApp:
             # Our listeners' errors go to the app's error handler; what escapes here is Bolt failing on a shape
             # read_body let through: a gap in read_body, logged in full so that it gets closed.
             logger.warning("unreadable payload", exc_info=True)
-            return _reply(start_response, 400, "malformed payload")
+            return kind, 400, _reply(start_response, 400, "malformed payload")
         start_response(_status_line(response.status), [(k, v) for k, vs in response.headers.items() for v in vs])
-        return [response.body.encode("utf-8")]
+        return kind, response.status, [response.body.encode("utf-8")]
 
     def _signed(self, raw: bytes, headers: dict[str, str]) -> bool:
         """Slack's v0 signature over the raw bytes, from the last five minutes (older ones may be replays)."""
@@ -86,6 +97,28 @@ class WebApp:
         expected = hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
         # compare_digest refuses a str that is not ASCII; a header can hold any byte.
         return signature.isascii() and hmac.compare_digest("v0=" + expected, signature)
+
+
+KINDS = frozenset(
+    {
+        "event_callback",
+        "url_verification",
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+    }
+)
+
+
+def _kind(body: dict) -> str:
+    """What Slack sent, in a few words that can label a metric: a slash command, or the payload's type."""
+    if "command" in body:
+        return "command"
+    kind = str(body.get("type") or "")
+    return kind if kind in KINDS else "other"
 
 
 def _headers(environ: dict) -> dict[str, str]:

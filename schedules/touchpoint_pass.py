@@ -7,9 +7,11 @@ The database is the source of truth: every step claims its rows atomically, so a
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot import metrics
 from bot.usecases import answer_posts, digests, planning, shift_summaries, touchpoint_dms
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
@@ -48,7 +50,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
     """One pass, on the clock of `out`. Each step runs on its own, so one step's failure (logged) does not stop the
     others. Each step calls one use case, which owns its transactions and its Slack calls. With `homes`, a pass that
     changed what the L&D members' App Homes show publishes them last, once each."""
-    report = PassReport()
+    report, started = PassReport(), time.monotonic()
     # What a dead sender never got to Slack goes back to pending first, so that it meets every check of what follows.
     # Closing what is past its answer-by time or its grace period comes next, so that a pass after a long downtime
     # never reminds anyone of a touchpoint that is already over, and plans the current one instead; planning comes
@@ -89,6 +91,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         or report.answers
     ):
         logger.info("scheduling pass: %s", report)
+    metrics.pass_done(report, time.monotonic() - started)
     return report
 
 

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 from slack_sdk.web import SlackResponse
 
+from bot import metrics
 from bot.slack.errors import SlackCallFailed
 from bot.slack.pacing import Pacer, PatientRetryHandler
 from bot.slack.profiles import Profile, from_user
@@ -37,7 +38,24 @@ def make_client(
     handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
     if pacer is not None:
         handlers.append(PatientRetryHandler(pacer, sleep=sleep))
-    return WebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
+    return CountedWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10 if pacer else 2)
+
+
+class CountedWebClient(WebClient):
+    """A Web API client that counts each call by method and result for the metrics: every call of the gateway (each
+    DM, post, update and Home). Bolt gives each listener a client of its own for views.open: those are not counted."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        try:
+            response = super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            metrics.slack_call(api_method, str(exc.response.get("error") or exc.response.status_code))
+            raise
+        except (SlackClientError, OSError) as exc:
+            metrics.slack_call(api_method, type(exc).__name__)
+            raise
+        metrics.slack_call(api_method, "ok")
+        return response
 
 
 def _call(api: Callable[..., SlackResponse], pacer: Pacer | None = None, **kwargs: Any) -> dict:

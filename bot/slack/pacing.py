@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
 
+from bot import metrics
+
 
 class Pacer:
     """Keeps each Web API method under the rate Slack enforces, learnt from its 429s.
@@ -60,6 +62,11 @@ class Pacer:
             previous = self._interval.get(method)
             self._interval[method] = max(1.0 / reached if reached >= 1 else 1.0, previous * 1.25 if previous else 0.0)
             self._limited_at[method] = now
+
+    def interval(self, method: str) -> float:
+        """The seconds kept between calls of `method` (0 when it is not paced)."""
+        with self._lock:
+            return self._interval.get(method, 0.0)
 
 
 def _method_of(request: HttpRequest) -> str:
@@ -119,7 +126,9 @@ class PatientRetryHandler(RetryHandler):
         count = state.custom_values.get(kind, 0)
         state.custom_values[kind] = count + 1
         if kind == "ratelimited":
-            self.pacer.slow_down(_method_of(request))
+            method = _method_of(request)
+            self.pacer.slow_down(method)
+            metrics.rate_limited(method, self.pacer.interval(method))
             retry_after = next((v[0] for k, v in response.headers.items() if k.lower() == "retry-after"), "1")
             self.sleep(max(1.0, float(retry_after)) if str(retry_after).replace(".", "", 1).isdigit() else 1.0)
         else:

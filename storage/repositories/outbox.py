@@ -1,0 +1,28 @@
+"""How much work waits to go out, for the metrics: each a count over an index the senders already use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from storage.models import AnswerPost, DigestPost, PostStatus, ShiftSummary, Touchpoint, TouchpointStatus
+
+WAITING = (PostStatus.PENDING, PostStatus.SENDING)
+
+
+def depth(session: Session, now: datetime) -> dict[str, int]:
+    """Touchpoints due and not yet sent (pending or claimed), and summaries and digests not yet posted."""
+    counts = {
+        "touchpoints": select(func.count())
+        .select_from(Touchpoint)
+        .where(
+            col(Touchpoint.status).in_((TouchpointStatus.PENDING, TouchpointStatus.SENDING)),
+            col(Touchpoint.due_at) <= now,
+        ),
+        "answer_posts": select(func.count()).select_from(AnswerPost).where(col(AnswerPost.status).in_(WAITING)),
+        "shift_summaries": select(func.count()).select_from(ShiftSummary).where(col(ShiftSummary.status).in_(WAITING)),
+        "digests": select(func.count()).select_from(DigestPost).where(col(DigestPost.status).in_(WAITING)),
+    }
+    return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}
