@@ -154,3 +154,35 @@ def test_closing_one_initiative_of_a_sent_bundle_keeps_the_others_buttons_in_the
     assert f"{NAME}*: closed by the L&D team" in all_text(dm)
     assert [b["block_id"] for b in dm.blocks if b["type"] == "actions"] == [tb.actions_block_id(saved_id(second))]
     assert_valid_message(dm.text, dm.blocks)
+
+
+def test_a_dm_recorded_by_another_sender_meanwhile_keeps_that_record_and_is_not_shown_closed(slack, db):
+    """A sender whose claim lapsed (paced for minutes, or a second clock recovered it) finds the touchpoint already
+    recorded by the other: the other's DM stays the record, and the open touchpoint is not called closed."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from storage.models import Touchpoint
+    from storage.repositories import touchpoints as touchpoint_rows
+
+    world = World.make(slack, db)
+    [touchpoint_id] = world.open(datetime(2027, 1, 5, 11, tzinfo=UTC), {SAM: "Europe/London"}, send=False)
+    now = datetime(2027, 1, 5, 11, 1, tzinfo=UTC)
+    with world.db.session() as session:
+        session.execute(update(Touchpoint).where(col(Touchpoint.id) == touchpoint_id).values(status="sending"))
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "100.1", now) == "sent"
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "100.2", now) == "taken"
+    [row] = [t for t in world.touchpoints() if t.id == touchpoint_id]
+    assert (row.status, row.message_ts) == (TouchpointStatus.SENT, "100.1")
+
+    # Closed while Slack took the DM: where it is is recorded once, to be shown closed; a later sender is "taken".
+    with world.db.session() as session:
+        session.execute(
+            update(Touchpoint)
+            .where(col(Touchpoint.id) == touchpoint_id)
+            .values(status=TouchpointStatus.CLOSED, message_ts=None, channel_id=None)
+        )
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "200.1", now) == "closed"
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "200.2", now) == "taken"
+    [row] = [t for t in world.touchpoints() if t.id == touchpoint_id]
+    assert (row.status, row.message_ts) == (TouchpointStatus.CLOSED, "200.1")

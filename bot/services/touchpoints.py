@@ -175,11 +175,13 @@ def still_to_send(session: Session, items: list[Outgoing]) -> list[Outgoing]:
     return [i for i in items if i.touchpoint_id in ids]
 
 
-def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> bool:
-    """Record a touchpoint's DM; False if the touchpoint was closed while Slack took it (the DM is then to be shown
-    closed: its initiative closed, or its stakeholder was removed, after the check before posting)."""
-    if not touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now):
-        return False
+def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: datetime, default_tz: str) -> str:
+    """Record a touchpoint's DM: "sent"; "closed" if the touchpoint was closed while Slack took it (the DM is then
+    to be shown closed: its initiative closed, or its stakeholder was removed, after the check before posting);
+    "taken" if another sender recorded it meanwhile (this DM is left as it is)."""
+    outcome = touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
+    if outcome != "sent":
+        return outcome
     if item.dm_channel_id != channel_id:
         stakeholder_rows.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
     # The next check-in or review can be planned now that this one is out.
@@ -188,7 +190,7 @@ def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: dateti
     cadence, tz, is_holiday = local_calendar(session, item.initiative_id, item.tz, item.country, default_tz)
     remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
     touchpoint_rows.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
-    return True
+    return outcome
 
 
 def sent_bundle(
@@ -197,9 +199,10 @@ def sent_bundle(
     """Record touchpoints that went out in one DM. They share its channel and ts (which is how the bundle is found
     again) and its earliest reminder time, so that the bundle gets one reminder for what is still open. Returns
     those closed while Slack took the DM, whose part of it is to be shown closed."""
-    closed = [i.touchpoint_id for i in items if not sent(session, i, channel_id, ts, now, default_tz)]
-    if len(items) - len(closed) > 1:
-        ids = [i.touchpoint_id for i in items if i.touchpoint_id not in closed]
+    outcomes = {i.touchpoint_id: sent(session, i, channel_id, ts, now, default_tz) for i in items}
+    closed = [touchpoint_id for touchpoint_id, outcome in outcomes.items() if outcome == "closed"]
+    ids = [touchpoint_id for touchpoint_id, outcome in outcomes.items() if outcome == "sent"]
+    if len(ids) > 1:
         follow_ups = {t.id: (t.remind_at, t.expires_at) for t, _, _ in touchpoint_rows.touchpoint_context(session, ids)}
         reminders = [remind_at for remind_at, _ in follow_ups.values() if remind_at is not None]
         for touchpoint_id in ids:

@@ -96,22 +96,28 @@ def still_sending(session: Session, touchpoint_ids: Iterable[int]) -> set[int]:
     return set(session.execute(query).scalars())
 
 
-def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> bool:
-    """Record a claimed touchpoint as sent; False if it was closed while Slack took its DM (then only where the DM
-    is is recorded, so that it can be shown closed)."""
-    sent = rows_matched(
+def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> str:
+    """Record a claimed touchpoint as sent: "sent"; "closed" if it was closed while Slack took its DM (then only
+    where the DM is is recorded, so that it can be shown closed); "taken" if another sender recorded it meanwhile
+    (its claim had lapsed): that record stands, and this DM is left alone."""
+    if rows_matched(
         session,
         update(Touchpoint)
         .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENDING)
         .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None),
-    )
-    if not sent:
-        session.execute(
-            update(Touchpoint)
-            .where(col(Touchpoint.id) == touchpoint_id)
-            .values(channel_id=channel_id, message_ts=ts, sent_at=now)
+    ):
+        return "sent"
+    closed = rows_matched(
+        session,
+        update(Touchpoint)
+        .where(
+            col(Touchpoint.id) == touchpoint_id,
+            col(Touchpoint.status) == TouchpointStatus.CLOSED,
+            col(Touchpoint.message_ts).is_(None),
         )
-    return sent == 1
+        .values(channel_id=channel_id, message_ts=ts, sent_at=now),
+    )
+    return "closed" if closed else "taken"
 
 
 def mark_touchpoint_failed(session: Session, touchpoint_id: int, error: str) -> None:
