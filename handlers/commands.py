@@ -221,8 +221,12 @@ def _pause(deps: Deps, team_id: str, text: str) -> Message:
 
 def on_list_page(ack: Ack, action: dict, body: dict, respond: Respond, context, deps: Deps) -> None:
     ack()
-    message = _list(deps, context["team_id"], str(action.get("value") or ""))
-    respond(text=message.text, blocks=message.blocks, replace_original=True, response_type="ephemeral")
+
+    def page() -> None:
+        message = _list(deps, context["team_id"], str(action.get("value") or ""))
+        respond(text=message.text, blocks=message.blocks, replace_original=True, response_type="ephemeral")
+
+    after_ack(deps, body, respond, page)
 
 
 def unescape(text: str) -> str:

@@ -224,7 +224,9 @@ def test_the_list_buttons_page_through_in_place(app):
         "container": {"type": "message", "is_ephemeral": True},
         "actions": [{**next_button, "block_id": "initiative_list_page"}],
     }
-    assert app.workspace.post_payload(payload).status == 200
+    reply = app.workspace.post_payload(payload)
+    assert reply.status == 200 and reply.body == ""  # acknowledged at once; the page follows through the response URL
+    app.settle()
     page_two = app.slack.responses[-1]
     assert page_two["replace_original"] is True and "Page 2 of 2" in str(page_two["blocks"])
     assert "Initiative 00" in str(page_two["blocks"]) and "Initiative 11" not in str(page_two["blocks"])
