@@ -8,7 +8,16 @@ from slack_sdk.models.blocks import InputBlock, Option, PlainTextInputElement, P
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import context, escape, mention, metadata, read_metadata_id, section, state_text
+from bot.blocks.common import (
+    context,
+    escape,
+    form_modal,
+    mention,
+    metadata,
+    read_metadata_id,
+    section,
+    state_text,
+)
 from bot.blocks.shifts import describe_line
 from bot.ids import Block, Callback, Element
 from bot.services.followups import NOTE_MAX, OUTCOMES, OutcomeForm
@@ -50,12 +59,10 @@ def outcome_modal(found: OutcomeForm) -> View:
     ]
     if current:
         blocks.append(context("Recording again replaces the outcome shown; the earlier one is kept."))
-    return View(
-        type="modal",
-        callback_id=Callback.SHIFT_OUTCOME,
-        title=PlainTextObject(text="Follow-up outcome"),
-        submit=PlainTextObject(text="Record"),
-        close=PlainTextObject(text="Cancel"),
+    return form_modal(
+        Callback.SHIFT_OUTCOME,
+        "Follow-up outcome",
+        "Record",
         private_metadata=metadata(summary=found.summary_id, stakeholder=person.stakeholder_id, upto=found.upto),
         blocks=blocks,
     )

@@ -14,10 +14,7 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid
 from bot.services import answer_posts, judgement, measures, open_touchpoints, shift_rules, shifts
-from bot.services.answer_forms import CHOICES as CHOICES  # what each touchpoint asks is still importable from here
 from bot.services.answer_forms import FORMS, validate
-from bot.services.answer_forms import OPTIONAL as OPTIONAL
-from bot.services.answer_forms import QUESTIONS as QUESTIONS
 from bot.services.answer_posts import RecordedAnswers
 from bot.services.initiatives import InitiativeInfo
 from storage.models import (

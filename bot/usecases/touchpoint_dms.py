@@ -80,7 +80,7 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
     for planned in _by_person(items) if recovering else _bundles(items, out.default_tz):
         bundle = planned
         if not recovering:  # what closed since the claim (its initiative, its stakeholder's part) stays unsent
-            with out.db.session() as session:
+            with out.db.reading() as session:  # a read: the record of the send checks again
                 bundle = touchpoints.still_to_send(session, planned)
             if not bundle:
                 continue
