@@ -248,3 +248,19 @@ def test_a_failed_update_at_the_close_is_logged_and_the_pass_goes_on(checked_in,
         assert app.workspace.click(SAM, dm.channel, dm.ts, Action.CHANGE_ANSWER).status == 200
         app.slack.wait_for(lambda: [r for r in app.slack.responses if "can no longer be changed" in str(r)])
         app.slack.wait_for(lambda: not _change_buttons(dm))
+
+
+def test_answers_published_late_by_the_pass_after_the_close_show_no_change_my_answer(checked_in):
+    """The web process could not update the DM after a check-in's answers (Slack failed it); by the time the pass
+    publishes them the check-in has closed: the DM shows the thanks without the button, not with it again."""
+    app, world = checked_in
+    dm = _dm(world)
+    app.slack.fail("chat.update", "internal_error", times=1, when=lambda args: args.get("ts") == dm.ts)
+    view = _open(app, dm, Action.OPEN_ANSWER, AT)
+    submit_form(app, SAM, view, SHIFTED, AT)
+    [touchpoint] = [t for t in rows(app, Touchpoint) if t.answered_at and t.message_ts == dm.ts]
+    assert touchpoint.expires_at is not None and not _change_buttons(dm)  # the DM still asks, as before the answer
+    world.run(touchpoint.expires_at + timedelta(minutes=10))  # past the close and the answer post's lease
+    assert "has closed: its answers stay as they are" in all_text(dm)
+    assert not _change_buttons(dm)
+    assert_everything_sent_is_valid(app.slack)

@@ -218,10 +218,16 @@ def remind_due(out: Outbound, default_tz: str) -> int:
 
 def shown_answered(out: Outbound, answers: RecordedAnswers) -> Message:
     """A touchpoint's DM once it is answered: today's thanks, or for a bundle the whole bundle as it stands now
-    (the other touchpoints' buttons stay)."""
-    with out.db.session() as session:
+    (the other touchpoints' buttons stay). A check-in or review that has closed meanwhile (its answers published
+    late, by the pass) shows the thanks without "Change my answer"."""
+    with out.db.reading() as session:
         current = touchpoints.bundle(session, answers.touchpoint_id)
-    return blocks.bundle_message(current) if len(current) > 1 else blocks.answered_message(answers)
+    if len(current) > 1:
+        return blocks.bundle_message(current)
+    closes = current[0].expires_at if current else None
+    if answers.kind != TouchpointKind.KICKOFF and closes is not None and closes <= out.clock():
+        return blocks.answers_closed_message(current[0])
+    return blocks.answered_message(answers)
 
 
 def close_expired(out: Outbound, grace: timedelta) -> int:
