@@ -180,7 +180,9 @@ def reworded_impacts(session: Session, team_id: str, since: datetime) -> dict[in
     later = aliased(Answer)
     superseded = (
         select(col(later.id))
+        .join(Touchpoint, col(Touchpoint.id) == col(later.touchpoint_id))
         .where(
+            col(Touchpoint.kind) != TouchpointKind.KICKOFF,  # each Revise of the first answers is a revision
             col(later.initiative_id) == col(Answer.initiative_id),
             col(later.stakeholder_id) == col(Answer.stakeholder_id),
             col(later.question) == col(Answer.question),
@@ -195,7 +197,7 @@ def reworded_impacts(session: Session, team_id: str, since: datetime) -> dict[in
             col(Answer.judgement) == ImpactJudgement.REWORDED,
             col(Answer.team_id) == team_id,
             col(Answer.answered_at) >= since,
-            ~superseded,  # a correction's later words replace the earlier ones of the same touchpoint: counted once
+            ~superseded,  # a review corrected in other words replaces its earlier ones: counted once
         )
         .group_by(col(Answer.initiative_id))
     )
