@@ -109,6 +109,12 @@ class InitiativeStakeholder(SQLModel, table=True):
     rating: int | None = None  # their latest on-track or alignment rating, 1-5
     last_answered_at: datetime | None = _when(nullable=True)
     silent_cycles: int = 0  # check-ins and reviews missed in a row since their last answer
+    # Where they sit on the stakeholder map (the power/interest grid), set by an L&D member; high/high (manage
+    # closely) is how every pair was treated before the map existed.
+    influence: str = Field(default="high", max_length=8)  # "high" or "low"
+    interest: str = Field(default="high", max_length=8)  # "high" or "low"
+    # Which touchpoints they get: "quadrant" (as their quadrant says) or an override (bot/services/stakeholder_map.py)
+    cadence: str = Field(default="quadrant", max_length=16)
     # Set when the stakeholder is removed from the initiative: nothing more is asked, the index and the digest stop
     # counting them, and the exports keep what they said.
     removed_at: datetime | None = _when(nullable=True)
@@ -467,6 +473,7 @@ class ChangeKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     MEASURE_RETIRED = "measure_retired"
+    STAKEHOLDER_MAP = "stakeholder_map"  # a stakeholder's influence, interest or cadence changed
 
 
 class ProcessedEvent(SQLModel, table=True):
