@@ -115,6 +115,9 @@ class InitiativeStakeholder(SQLModel, table=True):
     interest: str = Field(default="high", max_length=8)  # "high" or "low"
     # Which touchpoints they get: "quadrant" (as their quadrant says) or an override (bot/services/stakeholder_map.py)
     cadence: str = Field(default="quadrant", max_length=16)
+    # The rating before `rating`, and the touchpoint that gave `rating` (a correction of it keeps the previous one).
+    previous_rating: int | None = None
+    rated_touchpoint_id: int | None = None
     # Set when the stakeholder is removed from the initiative: nothing more is asked, the index and the digest stop
     # counting them, and the exports keep what they said.
     removed_at: datetime | None = _when(nullable=True)
@@ -445,6 +448,38 @@ class Reading(SQLModel, table=True):
     read_on: date
     given_by: str = Field(max_length=32)  # the Slack user id of who gave it
     recorded_at: datetime = _when()
+
+
+class MapMessageKind(StrEnum):
+    STATUS = "status"  # a keep-informed stakeholder's monthly "here is where this stands" DM (key: the period)
+    SILENT = "silent"  # to the owner: a high-influence stakeholder silent for two cycles (key: since when)
+    RATING_DROP = "rating_drop"  # to the owner: a high-influence stakeholder's rating fell (key: the touchpoint)
+
+
+class MapMessage(SQLModel, table=True):
+    """A DM the stakeholder map makes Touchpoint send: a status update to a stakeholder, or an alert to an
+    initiative's owner. (initiative, stakeholder, kind, key) is unique, so each goes out once; the row is its claim
+    and its record, and a DM Slack refused is tried again by the next passes (ATTEMPTS_MAX in all)."""
+
+    __tablename__ = "map_message"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "stakeholder_id", "kind", "key", name="uq_map_message"),
+        Index("ix_map_message_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    kind: str = Field(max_length=16)  # MapMessageKind
+    key: str = Field(max_length=40)
+    to_user_id: str = Field(max_length=32)
+    due_at: datetime = _when()
+    status: str = Field(default=PostStatus.PENDING, max_length=16)  # PostStatus, or "skipped"
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class InitiativeChange(SQLModel, table=True):

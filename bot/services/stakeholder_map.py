@@ -17,6 +17,7 @@ from bot.ids import Block
 from storage.models import ChangeKind, InitiativeStakeholder, saved_id
 from storage.repositories import changes as change_rows
 from storage.repositories import initiatives as initiative_rows
+from storage.repositories import map_messages as map_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import stakeholders as stakeholder_rows
 
@@ -167,6 +168,7 @@ def save(
         if before != after:
             replan.append(place.stakeholder_id)
     planning_rows.unplan_in(session, initiative_id, replan)
+    map_rows.drop_pending_status(session, initiative_id, replan)
     change_rows.record(
         session,
         [
