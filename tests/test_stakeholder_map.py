@@ -101,3 +101,16 @@ def test_each_quadrant_has_its_cadence_and_an_override_wins():
     assert cadence_of("low", "low", "quadrant") == CadenceChoice.REVIEWS_ONLY
     assert cadence_of("low", "low", "checkins_reviews") == CadenceChoice.CHECKINS_AND_REVIEWS
     assert cadence_of("high", "high", "status") == CadenceChoice.STATUS_ONLY
+
+
+def test_the_modal_for_the_most_stakeholders_an_initiative_can_have_is_within_slacks_limits():
+    from bot.limits import STAKEHOLDERS_MAX
+    from bot.services.stakeholder_map import Place, StakeholderMap
+
+    places = tuple(
+        Place(n, n, f"U{n:08d}", "<!channel> " + "x" * 190, "low", "high", "reviews") for n in range(STAKEHOLDERS_MAX)
+    )
+    view = map_blocks.map_modal(StakeholderMap(7, "&" * 80, places))
+    view.validate_json()  # raises on anything Slack would refuse
+    assert len(view.blocks) == 1 + 2 * STAKEHOLDERS_MAX <= 100
+    assert "<!channel>" not in view.to_dict()["blocks"][0]["text"]["text"]

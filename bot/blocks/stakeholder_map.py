@@ -42,7 +42,10 @@ def _select(block_id: str, label: str, pairs: list[tuple[str, str]], initial: st
         block_id=block_id,
         label=PlainTextObject(text=shorten(label, LABEL_MAX)),
         element=StaticSelectElement(
-            action_id=Element.VALUE, options=options, initial_option=next(o for o in options if o.value == initial)
+            action_id=Element.VALUE,
+            options=options,
+            # a stored value no longer offered shows as the first option (the default), as the service reads it
+            initial_option=next((o for o in options if o.value == initial), options[0]),
         ),
     )
 

@@ -29,7 +29,7 @@ from storage.repositories import stakeholders as stakeholder_rows
 
 ATTEMPTS_MAX = 5  # a DM Slack refused this many times is given up on
 BATCH = 200
-AT_RISK_MAX = 1_000
+AT_RISK_PAGE = 1_000
 
 
 @dataclass(frozen=True)
@@ -91,22 +91,27 @@ def event_key(pair: InitiativeStakeholder) -> tuple[str, str]:
 def queue_alerts(session: Session, now: datetime) -> int:
     """An alert for each high-influence stakeholder at risk whose event has none yet; returns how many are new."""
     rows = []
-    for pair, initiative, _stakeholder in map_rows.at_risk(session, None, AT_RISK_MAX):
-        kind, key = event_key(pair)
-        rows.append(
-            {
-                "team_id": pair.team_id,
-                "initiative_id": pair.initiative_id,
-                "stakeholder_id": pair.stakeholder_id,
-                "kind": kind,
-                "key": key,
-                "to_user_id": initiative.created_by,
-                "due_at": now,
-                "status": PostStatus.PENDING,
-                "attempts": 0,
-            }
-        )
+    page = map_rows.at_risk(session, None, AT_RISK_PAGE)
+    while page:  # every pair at risk, a page at a time: those already alerted stay at risk, so never stop at one page
+        rows += [_alert_row(pair, initiative.created_by, now) for pair, initiative, _ in page]
+        last = saved_id(page[-1][0])
+        page = map_rows.at_risk(session, None, AT_RISK_PAGE, after_pair_id=last) if len(page) == AT_RISK_PAGE else []
     return map_rows.add(session, rows)
+
+
+def _alert_row(pair: InitiativeStakeholder, owner: str, now: datetime) -> dict:
+    kind, key = event_key(pair)
+    return {
+        "team_id": pair.team_id,
+        "initiative_id": pair.initiative_id,
+        "stakeholder_id": pair.stakeholder_id,
+        "kind": kind,
+        "key": key,
+        "to_user_id": owner,
+        "due_at": now,
+        "status": PostStatus.PENDING,
+        "attempts": 0,
+    }
 
 
 def _status(session: Session, initiative: Initiative, now: datetime) -> StatusContent:

@@ -99,15 +99,16 @@ def finish(session: Session, message_id: int, status: str, now: datetime, error:
 
 
 def at_risk(
-    session: Session, team_id: str | None, limit: int
+    session: Session, team_id: str | None, limit: int, after_pair_id: int = 0
 ) -> list[tuple[InitiativeStakeholder, Initiative, Stakeholder]]:
     """High-influence stakeholders of active initiatives silent for two cycles or more, or whose latest rating is
-    lower than the one before (of one team, or all with None), oldest pair first."""
+    lower than the one before (of one team, or all with None), oldest pair first from after_pair_id on."""
     query = (
         select(InitiativeStakeholder, Initiative, Stakeholder)
         .join(Initiative, col(Initiative.id) == col(InitiativeStakeholder.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
         .where(
+            col(InitiativeStakeholder.id) > after_pair_id,
             col(InitiativeStakeholder.influence) == "high",
             col(InitiativeStakeholder.removed_at).is_(None),
             col(Initiative.active).is_(True),
