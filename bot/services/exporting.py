@@ -22,7 +22,7 @@ from bot.services.answer_forms import QUESTIONS
 from bot.services.followups import OUTCOMES
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
-from bot.services.stakeholder_map import CADENCE_NAMES, QUADRANT_NAMES, Quadrant, pair_cadence, quadrant_of
+from bot.services.stakeholder_map import Quadrant, quadrant_of, sheet_cells
 from storage import exporting as rows
 from storage.models import Question, ShiftRule, saved_id
 from storage.repositories import shifts as shift_rows
@@ -146,7 +146,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     s.tz or "",
                     s.paused_until,
                     local(removed),
-                    *(_map_cells(pair) if mine is None else ("", "", "", "")),  # the L&D team's view, not theirs
+                    *(sheet_cells(pair) if mine is None else ("", "", "", "")),  # the L&D team's view, not theirs
                 )
                 for name, s, removed, pair in rows.pairs(*args, mine)
             ),
@@ -356,15 +356,6 @@ def _shift_status(withdrawn_at: datetime | None, followed_up_by: str | None, out
     if outcome:
         return "closed"
     return "followed up" if followed_up_by else "open"
-
-
-def _map_cells(pair) -> tuple[str, str, str, str]:
-    return (
-        pair.influence,
-        pair.interest,
-        QUADRANT_NAMES[quadrant_of(pair.influence, pair.interest)],
-        CADENCE_NAMES[pair_cadence(pair)],
-    )
 
 
 def _plan(

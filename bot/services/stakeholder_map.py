@@ -82,6 +82,16 @@ def pair_cadence(pair: InitiativeStakeholder) -> CadenceChoice:
     return cadence_of(pair.influence, pair.interest, pair.cadence)
 
 
+def sheet_cells(pair: InitiativeStakeholder) -> tuple[str, str, str, str]:
+    """Influence, interest, quadrant and touchpoints, as the workbook's Stakeholders sheet shows them."""
+    return (
+        pair.influence,
+        pair.interest,
+        QUADRANT_NAMES[quadrant_of(pair.influence, pair.interest)],
+        CADENCE_NAMES[pair_cadence(pair)],
+    )
+
+
 @dataclass(frozen=True)
 class Place:
     """One stakeholder on the map, as the map modal shows them."""
