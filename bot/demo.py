@@ -12,7 +12,8 @@ from typing import Any
 from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
 from bot.ids import Action, Block
 from bot.services import judgement
-from bot.simulator.transcript import indent, render_home
+from bot.services.stakeholder_map import Quadrant
+from bot.simulator.transcript import indent, render_home, render_view
 from storage.models import ImpactJudgement, Outcome
 
 
@@ -79,6 +80,7 @@ class Demo(Stage):
         self.home("U0SAM", "Sam opens Touchpoint's Home tab")
         self.home("U0LENA", "Lena opens Touchpoint's Home tab")
         self.edit()
+        self.stakeholder_map()
         self.pass_at(self.next_reminder())  # Olu's first DM: one reminder, three working days on
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
@@ -172,6 +174,24 @@ class Demo(Stage):
         self.slack.wait_for(lambda: any(u == user_id for u, _ in self.slack.published[before:]), timeout=30)
         self.settle()
         self.out(indent(render_home(self.slack.home_of(user_id) or {}, self.names, user_id)))
+
+    def stakeholder_map(self) -> None:
+        """Lena places Olu on the stakeholder map: keep informed, so a monthly status DM instead of questions."""
+        self.step("Lena clicks", "[ Stakeholder map ] beside Sales onboarding refresh on her Home tab")
+        view = self.modal_from("U0LENA", lambda: self.ws.click_home("U0LENA", Action.HOME_MAP))
+        self.show_new()
+        olu = next(
+            b["block_id"]
+            for b in view["blocks"]
+            if str(b.get("block_id", "")).startswith(Block.MAP_QUADRANT_PREFIX) and b["label"]["text"].startswith("Olu")
+        )
+        self.step("Lena puts Olu in", "Keep informed (low influence, high interest) and saves")
+        reply = self.ws.submit("U0LENA", view, {olu: Quadrant.KEEP_INFORMED}).json()
+        self.settle()
+        self.out("  The modal now says:")
+        self.out(indent(render_view(reply["view"], self.names)))
+        self.show_new()
+        self.say("Olu now gets a short monthly DM of where the initiative stands, with nothing to answer.")
 
     def measure(self, name: str, owner: str, source: str, unit: str, baseline: str, target: str) -> None:
         """Lena confirms one of the things a stakeholder tracks as a success measure."""

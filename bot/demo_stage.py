@@ -14,6 +14,8 @@ from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, plain, render_blocks, render_view
 from bot.simulator.webapi import TOKEN
+from storage.models import MapMessageKind, PostStatus
+from storage.repositories import map_messages
 from storage.types import utcnow
 
 SECRET = "demo-signing-secret"
@@ -88,7 +90,7 @@ class Stage:
         self.say(
             f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
             f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "
-            f"digests {report.digests}"
+            f"digests {report.digests}, status updates and alerts {report.map_messages}"
         )
         self.show_new()
 
@@ -105,7 +107,13 @@ class Stage:
         if not rows:
             raise RuntimeError("nothing is planned: the demo's schedule sends no check-in or review")
         first = min(rows, key=lambda r: r.due_at)
-        for when in sorted({r.due_at for r in rows if r.period == first.period}):
+        with self.deps.db.reading() as session:  # and the keep-informed stakeholders' status updates that month
+            updates = [
+                m.due_at
+                for m in map_messages.messages_of(session, self.slack.team_id, MapMessageKind.STATUS)
+                if m.key == first.period and m.status == PostStatus.PENDING
+            ]
+        for when in sorted({r.due_at for r in rows if r.period == first.period} | set(updates)):
             self.pass_at(when)
         return first.kind
 

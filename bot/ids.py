@@ -34,6 +34,7 @@ class Callback(StrEnum):
     EDIT_INITIATIVE = "initiative_edit"
     TEAM_SETTINGS = "team_settings"
     SHIFT_OUTCOME = "shift_outcome"
+    STAKEHOLDER_MAP = "stakeholder_map"
 
 
 class Action(StrEnum):
@@ -56,6 +57,7 @@ class Action(StrEnum):
     HOME_REVISE = "home_revise"
     HOME_EDIT = "home_edit"
     HOME_TEAM_SETTINGS = "home_team_settings"
+    HOME_MAP = "home_stakeholder_map"
 
 
 class Block(StrEnum):
@@ -111,6 +113,9 @@ class Block(StrEnum):
     # The follow-up outcome modal
     OUTCOME = "shift_outcome"
     OUTCOME_NOTE = "shift_outcome_note"
+    # The stakeholder map modal: these prefixes and the pair's id (one of each per stakeholder)
+    MAP_QUADRANT_PREFIX = "map_quadrant_"
+    MAP_CADENCE_PREFIX = "map_cadence_"
 
 
 class Element(StrEnum):

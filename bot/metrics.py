@@ -78,6 +78,7 @@ PASS_FIELDS = (
     "missed",
     "summaries",
     "digests",
+    "map_messages",
     "answers",
     "homes",
 )

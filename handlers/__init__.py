@@ -14,6 +14,7 @@ from handlers import (
     new_initiative,
     schedule_modal,
     shift_actions,
+    stakeholder_map,
     team_settings,
     touchpoint_actions,
 )
@@ -34,5 +35,6 @@ def register(app: App) -> None:
         events,
         home,
         team_settings,
+        stakeholder_map,
     ):
         feature.register(app)

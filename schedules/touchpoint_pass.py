@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import metrics
-from bot.usecases import answer_posts, digests, planning, shift_summaries, touchpoint_dms
+from bot.usecases import answer_posts, digests, map_messages, planning, shift_summaries, touchpoint_dms
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 
@@ -37,6 +37,7 @@ class PassReport:
     missed: int = 0
     summaries: int = 0
     digests: int = 0
+    map_messages: int = 0  # status updates and alerts to owners sent (the stakeholder map)
     answers: int = 0  # answers' summaries posted that the web process had not got out
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
@@ -60,6 +61,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("expire", _expire),
         ("plan", _plan),
         ("send", _send),
+        ("map messages", _map_messages),
         ("remind", _remind),
         ("shift summaries", _summaries),
         ("recover summaries", _recover_summaries),
@@ -83,6 +85,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
     if (
         report.sent
         or report.failed
+        or report.map_messages
         or report.recovered
         or report.reminded
         or report.missed
@@ -102,6 +105,12 @@ def _plan(out: Outbound, settings: PassSettings, report: PassReport) -> None:
 def _send(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     sent, failed = touchpoint_dms.send_due(out, settings.grace, settings.default_tz)
     report.sent += sent
+    report.failed += failed
+
+
+def _map_messages(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    sent, failed = map_messages.send_due(out, settings.grace, settings.lease)
+    report.map_messages += sent
     report.failed += failed
 
 

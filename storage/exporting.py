@@ -50,10 +50,10 @@ def initiatives(session: Session, team_id: str, initiative_ids: list[int] | None
 
 
 def pairs(session: Session, team_id: str, initiative_ids: list[int] | None, stakeholder_id: int | None = None):
-    """(initiative name, stakeholder, when they were removed from it or None) for every stakeholder the initiatives
-    have had, in the order they were added."""
+    """(initiative name, stakeholder, when they were removed from it or None, the pair: where they sit on the
+    stakeholder map) for every stakeholder the initiatives have had, in the order they were added."""
     query = (
-        select(col(Initiative.name), Stakeholder, col(InitiativeStakeholder.removed_at))
+        select(col(Initiative.name), Stakeholder, col(InitiativeStakeholder.removed_at), InitiativeStakeholder)
         .join(InitiativeStakeholder, col(InitiativeStakeholder.initiative_id) == col(Initiative.id))
         .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
         .order_by(col(Initiative.name_key), col(InitiativeStakeholder.id))

@@ -109,6 +109,15 @@ class InitiativeStakeholder(SQLModel, table=True):
     rating: int | None = None  # their latest on-track or alignment rating, 1-5
     last_answered_at: datetime | None = _when(nullable=True)
     silent_cycles: int = 0  # check-ins and reviews missed in a row since their last answer
+    # Where they sit on the stakeholder map (the power/interest grid), set by an L&D member; high/high (manage
+    # closely) is how every pair was treated before the map existed.
+    influence: str = Field(default="high", max_length=8)  # "high" or "low"
+    interest: str = Field(default="high", max_length=8)  # "high" or "low"
+    # Which touchpoints they get: "quadrant" (as their quadrant says) or an override (bot/services/stakeholder_map.py)
+    cadence: str = Field(default="quadrant", max_length=16)
+    # The rating before `rating`, and the touchpoint that gave `rating` (a correction of it keeps the previous one).
+    previous_rating: int | None = None
+    rated_touchpoint_id: int | None = None
     # Set when the stakeholder is removed from the initiative: nothing more is asked, the index and the digest stop
     # counting them, and the exports keep what they said.
     removed_at: datetime | None = _when(nullable=True)
@@ -441,6 +450,38 @@ class Reading(SQLModel, table=True):
     recorded_at: datetime = _when()
 
 
+class MapMessageKind(StrEnum):
+    STATUS = "status"  # a keep-informed stakeholder's monthly "here is where this stands" DM (key: the period)
+    SILENT = "silent"  # to the owner: a high-influence stakeholder silent for two cycles (key: since when)
+    RATING_DROP = "rating_drop"  # to the owner: a high-influence stakeholder's rating fell (key: the touchpoint)
+
+
+class MapMessage(SQLModel, table=True):
+    """A DM the stakeholder map makes Touchpoint send: a status update to a stakeholder, or an alert to an
+    initiative's owner. (initiative, stakeholder, kind, key) is unique, so each goes out once; the row is its claim
+    and its record, and a DM Slack refused is tried again by the next passes (ATTEMPTS_MAX in all)."""
+
+    __tablename__ = "map_message"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "stakeholder_id", "kind", "key", name="uq_map_message"),
+        Index("ix_map_message_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    kind: str = Field(max_length=16)  # MapMessageKind
+    key: str = Field(max_length=40)
+    to_user_id: str = Field(max_length=32)
+    due_at: datetime = _when()
+    status: str = Field(default=PostStatus.PENDING, max_length=16)  # PostStatus, or "skipped"
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
 class InitiativeChange(SQLModel, table=True):
     """One change to an initiative after it opened (edited, stakeholders added or removed, closed, reopened, a
     measure retired): who, when and what, written in the change's own transaction."""
@@ -467,6 +508,7 @@ class ChangeKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     MEASURE_RETIRED = "measure_retired"
+    STAKEHOLDER_MAP = "stakeholder_map"  # a stakeholder's influence, interest or cadence changed
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -27,6 +27,8 @@ LD_ONLY = {
     "handlers.home.on_page",
     "handlers.team_settings.on_open",
     "handlers.team_settings.on_submit",
+    "handlers.stakeholder_map.on_map_button",
+    "handlers.stakeholder_map.on_submit",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below

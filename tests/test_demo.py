@@ -52,6 +52,11 @@ def assert_whole_story(out: str) -> None:
     assert "Needs a conversation this week" in lena_home and "@Olu Adeyemi has not answered" in lena_home
     assert "Sales onboarding refresh · alignment" in lena_home and "[ New initiative ]" in lena_home
     assert "┌ Edit initiative ┐" in out and "Sales onboarding refresh changed (recorded in its change log)" in out
+    # Lena puts Olu on the stakeholder map as keep informed: he gets a monthly status DM with nothing to answer.
+    assert "┌ Stakeholder map ┐" in out and "Saved the stakeholder map of Sales onboarding refresh" in out
+    olu_status = "Touchpoint posts in a DM to Olu Adeyemi:\n    │ Where Sales onboarding refresh stands this month"
+    assert out.count(olu_status) >= 2 and "For your information: nothing to answer" in out
+    assert not re.search(r"(monthly check-in|quarterly review) · @Olu Adeyemi", out)
     assert "A gentle reminder: the two questions about Sales onboarding refresh" in out  # Olu, three working days on
     # Check-ins at 10:00 in each stakeholder's zone and a quarterly review, in whichever order the calendar has them.
     assert re.search(r"(monthly check-in|quarterly review) · @Mei Tanaka", out) and "10:00 in Asia/Tokyo" in out

@@ -190,13 +190,14 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
     with db.reading() as session:
         found = digest.build(session, TEAM, NOW, WEEK)
     assert [(a.reason, a.initiative_name) for a in found.attention] == [
+        # U0A3 is silent and, like everyone not yet on the stakeholder map, of high influence: first of all
+        ("high_influence", "Leadership programme"),
         ("strong_shift", "Leadership programme"),
         ("falling", "Leadership programme"),
         ("silent", "Leadership programme"),
         ("no_impact", "Safety refresher"),
-        ("no_measure", "Leadership programme"),
     ]
-    assert found.more_attention == 1  # Safety refresher's low index, said as "1 more below"
+    assert found.more_attention == 2  # no measure agreed, Safety refresher's low index: "2 more below"
     [message] = digest_messages(found)
     text = _rendered(message)
     assert text.index("<@U0A2>'s priorities shifted strongly") < text.index("alignment fell from 75 to 59")
@@ -206,7 +207,8 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
         "Agreed impact: 3 of 4 · something tracked: 2 of 4 · measures agreed: 0 · reviews in the next 14 days: 1"
         in text
     )
-    assert "…and 1 more below" in text
+    assert "…and 2 more below" in text
+    assert "<@U0A3> (high influence) silent for 2 check-ins or reviews in a row" in text
     assert "Silent for two cycles or more: <@U0A3>" in text
     assert "Retired one" not in text
 

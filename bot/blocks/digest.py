@@ -41,6 +41,13 @@ def attention_list(items: Sequence[Attention], more: int, where_more: str) -> st
 def attention_line(item: Attention) -> str:
     name = f"*{escape(item.initiative_name)}*"
     return {
+        "high_influence": lambda: (
+            f"{name}: {_people(item.user_ids, 1, 1)} (high influence) rated it lower than last time: "
+            f"{item.value}/5, was {item.before}/5"
+            if item.before is not None
+            else f"{name}: {_people(item.user_ids, 1, 1)} (high influence) silent for {item.count} check-ins or "
+            "reviews in a row"
+        ),
         "strong_shift": lambda: (
             f"{name}: {_people(item.user_ids, 1, 1)}'s priorities shifted strongly and nobody has taken the follow-up"
         ),

@@ -236,6 +236,7 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
                     _button("Measures", Action.HOME_MEASURES, value),
                     _button("Export", Action.HOME_EXPORT, value),
                     _button("Edit", Action.HOME_EDIT, value),  # also closes it: the edit modal has its status
+                    _button("Stakeholder map", Action.HOME_MAP, value),
                 ],
             ),
         ]

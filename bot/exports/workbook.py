@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.services.exporting import ExportData, PlanBlock, Sheet
+from bot.services.stakeholder_map import Quadrant
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _RISKY_FIRST = frozenset(FORMULA_STARTS)
@@ -88,7 +89,7 @@ def table(wb: Workbook, sheet: Sheet) -> int:
     return count
 
 
-PLAN_WIDTHS = (36, 70, 12, 12, 12, 12)
+PLAN_WIDTHS = (36, 70, 40, 12, 12, 12)  # the third holds the stakeholder map's high-interest names
 LINE_HEIGHT = 15
 
 
@@ -165,6 +166,24 @@ def _plan_block(sheet: _PlanSheet, block: PlanBlock) -> None:
         )
     else:
         sheet.add("Alignment index (0-100)", "No active stakeholders yet.", bold_first=True)
+    _stakeholder_map(sheet, block)
+
+
+def _stakeholder_map(sheet: _PlanSheet, block: PlanBlock) -> None:
+    """The power/interest grid as a 2x2 of names: influence down the side, interest across the top. (A scatter chart
+    would put everyone of a quadrant on the same point: high and low are all there is to plot.)"""
+    names = {q: ", ".join(people) or "-" for q, people in block.stakeholder_map}
+    sheet.add("Stakeholder map", "Low interest", "High interest", bold_first=True)
+    sheet.add(
+        "   High influence",
+        f"Keep satisfied: {names.get(Quadrant.KEEP_SATISFIED, '-')}",
+        f"Manage closely: {names.get(Quadrant.MANAGE_CLOSELY, '-')}",
+    )
+    sheet.add(
+        "   Low influence",
+        f"Monitor: {names.get(Quadrant.MONITOR, '-')}",
+        f"Keep informed: {names.get(Quadrant.KEEP_INFORMED, '-')}",
+    )
 
 
 def _trends(wb: Workbook, data: ExportData) -> None:

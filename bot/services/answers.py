@@ -225,6 +225,7 @@ def write(
         has_tracking=Question.TRACKING in clean,
         rating=rating,
         now=now,
+        touchpoint_id=touchpoint.id,
     )
     # A kickoff's first answers are the baseline; revising them later (from the DM or the Home's "Revise") is a change
     # of what the stakeholder wants like any other, and is checked for shifts the same way. A correction is compared

@@ -20,6 +20,7 @@ from bot.services.initiatives import name_key
 from storage import reporting
 from storage.models import saved_id
 from storage.repositories import digests as digest_rows
+from storage.repositories import map_messages as map_rows
 from storage.repositories import team_settings as team_rows
 
 PERIOD = timedelta(days=30)  # "responses this period": touchpoints due in the last 30 days
@@ -30,7 +31,8 @@ ATTENTION_MAX = 5
 FALLING = 10  # an index that fell by this much since the last digest needs attention
 LOW = 50
 STALLED = timedelta(days=14)  # a follow-up taken this long ago and still without an outcome needs attention
-SILENT_SHOWN = 500  # silent stakeholders read for the digest; the counts are exact either way
+SILENT_SHOWN = 500
+HIGH_INFLUENCE_SHOWN = 50  # silent stakeholders read for the digest; the counts are exact either way
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -120,6 +122,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     attention = _attention(initiatives, strong)
     after_strong = sum(1 for a in attention if a.reason == "strong_shift")  # they come first
     attention[after_strong:after_strong] = _stalled(initiatives, stalled, now)
+    attention[0:0] = _high_influence(session, team_id, {i.initiative_id for i in initiatives})
     return Digest(
         team_id, week, tuple(initiatives), tuple(attention[:ATTENTION_MAX]), max(0, len(attention) - ATTENTION_MAX)
     )
@@ -139,6 +142,7 @@ class Attention:
 
 
 REASONS = (
+    "high_influence",  # a high-influence stakeholder silent for two cycles, or whose rating dropped: always first
     "strong_shift",
     "stalled_follow_up",
     "falling",
@@ -184,6 +188,27 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
             found.append((7, 0, Attention("no_stakeholders", i.name)))
     found.sort(key=lambda f: (f[0], f[1]))
     return [item for _, _, item in found]
+
+
+def _high_influence(session: Session, team_id: str, active: set[int]) -> list[Attention]:
+    """High-influence stakeholders (the stakeholder map) silent for two cycles or whose latest rating is lower than
+    the one before: effort follows influence, so they come before anything else."""
+    found = []
+    for pair, initiative, person in map_rows.at_risk(session, team_id, HIGH_INFLUENCE_SHOWN):
+        if pair.initiative_id not in active:
+            continue
+        dropped = pair.rating is not None and pair.previous_rating is not None and pair.rating < pair.previous_rating
+        found.append(
+            Attention(
+                "high_influence",
+                initiative.name,
+                (person.user_id,),
+                count=pair.silent_cycles,
+                value=pair.rating if dropped else None,
+                before=pair.previous_rating if dropped else None,
+            )
+        )
+    return found
 
 
 def _stalled(

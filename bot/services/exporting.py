@@ -22,6 +22,7 @@ from bot.services.answer_forms import QUESTIONS
 from bot.services.followups import OUTCOMES
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
+from bot.services.stakeholder_map import Quadrant, quadrant_of, sheet_cells
 from storage import exporting as rows
 from storage.models import Question, ShiftRule, saved_id
 from storage.repositories import shifts as shift_rows
@@ -77,6 +78,7 @@ class PlanBlock:
     long_term: tuple[str, ...]
     obstacles: tuple[str, ...]
     alignment: Alignment | None
+    stakeholder_map: tuple[tuple[Quadrant, tuple[str, ...]], ...] = ()  # the names in each quadrant
 
 
 @dataclass
@@ -111,7 +113,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
     mine = scope.stakeholder_id
     initiatives = rows.initiatives(*args)
     if mine is not None:  # only the initiatives they are a stakeholder of
-        theirs = {name for name, _, _ in rows.pairs(*args, mine)}
+        theirs = {name for name, _, _, _ in rows.pairs(*args, mine)}
         initiatives = [i for i in initiatives if i.name in theirs]
     agreed = measures.rows_of(session, [saved_id(i) for i in initiatives]) if mine is None else {}
     plan = _plan(session, scope, initiatives, agreed, now) if mine is None else []
@@ -133,11 +135,20 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         ),
         Sheet(
             "Stakeholders",
-            (*STAKEHOLDER_COLUMNS, "Removed on"),  # an import reads the columns before "Removed on"
-            (34, 14, 24, 22, 14, 14),
+            # an import reads the columns before "Removed on"
+            (*STAKEHOLDER_COLUMNS, "Removed on", "Influence", "Interest", "Quadrant", "Touchpoints"),
+            (34, 14, 24, 22, 14, 14, 10, 10, 16, 22),
             (
-                (name, s.user_id, s.display_name, s.tz or "", s.paused_until, local(removed))
-                for name, s, removed in rows.pairs(*args, mine)
+                (
+                    name,
+                    s.user_id,
+                    s.display_name,
+                    s.tz or "",
+                    s.paused_until,
+                    local(removed),
+                    *(sheet_cells(pair) if mine is None else ("", "", "", "")),  # the L&D team's view, not theirs
+                )
+                for name, s, removed, pair in rows.pairs(*args, mine)
             ),
         ),
         Sheet(
@@ -351,9 +362,12 @@ def _plan(
     session: Session, scope: Scope, initiatives: list, agreed: dict[int, list[MeasureRow]], now: datetime
 ) -> list[PlanBlock]:
     people: dict[str, list] = {}
-    for name, stakeholder, removed in rows.pairs(session, scope.team_id, scope.initiative_ids):
+    grids: dict[str, dict[Quadrant, list[str]]] = {}
+    for name, stakeholder, removed, pair in rows.pairs(session, scope.team_id, scope.initiative_ids):
         if removed is None:  # the plan names the current stakeholders; the Stakeholders sheet has them all
             people.setdefault(name, []).append(stakeholder)
+            grid = grids.setdefault(name, {q: [] for q in Quadrant})
+            grid[quadrant_of(pair.influence, pair.interest)].append(stakeholder.display_name or stakeholder.user_id)
     texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
     found = alignment.for_team(session, scope.team_id, now)
     open_shifts = shift_rows.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
@@ -397,6 +411,10 @@ def _plan(
                 tuple(long),
                 tuple(obstacles) or ("None recorded.",),
                 found.get(initiative.id),
+                tuple(
+                    (q, tuple(names_in))
+                    for q, names_in in grids.get(initiative.name, {q: [] for q in Quadrant}).items()
+                ),
             )
         )
     return blocks

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.services import calendar
+from bot.services import calendar, map_messages
+from bot.services.stakeholder_map import CadenceChoice, pair_cadence
 from storage.models import TouchpointStatus, saved_id
+from storage.repositories import map_messages as map_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
 from storage.repositories import touchpoints as touchpoint_rows
 
 PLAN_BATCH = 1_000
+
+
+def for_choice(cadence: calendar.Cadence, choice: CadenceChoice) -> calendar.Cadence:
+    """The initiative's cadence as one stakeholder gets it: reviews only drops the check-ins; a status update goes
+    out on the check-in day of every month the initiative has any touchpoint."""
+    if choice == CadenceChoice.REVIEWS_ONLY:
+        return dataclasses.replace(cadence, checkins=False)
+    if choice == CadenceChoice.STATUS_ONLY:
+        return dataclasses.replace(cadence, checkins=cadence.checkins or cadence.reviews, reviews=False)
+    return cadence
 
 
 def plan(
@@ -23,11 +36,19 @@ def plan(
     many pairs were looked at."""
     rows = planning_rows.pairs_to_plan(session, limit)
     schedules = schedule_rows.schedules_for(session, {pair.initiative_id for pair, _, _, _ in rows})
-    new = []
+    # Keep-informed stakeholders get a status update instead of check-ins and reviews (the stakeholder map).
+    informed = {
+        (p.initiative_id, p.stakeholder_id) for p, _, _, _ in rows if pair_cadence(p) == CadenceChoice.STATUS_ONLY
+    }
+    last_status = map_rows.last_status_periods(session, informed)
+    new, updates = [], []
     for pair, stakeholder, first_asked, last_period in rows:
         if first_asked is None:
             continue  # the kickoff has not reached them; sending it marks the pair for planning again
-        cadence = calendar.Cadence.of(schedules.get(pair.initiative_id))
+        choice = pair_cadence(pair)
+        cadence = for_choice(calendar.Cadence.of(schedules.get(pair.initiative_id)), choice)
+        if choice == CadenceChoice.STATUS_ONLY:
+            last_period = last_status.get((pair.initiative_id, pair.stakeholder_id))
         planned = calendar.plan_next(
             cadence,
             calendar.zone(stakeholder.tz, default_tz),
@@ -38,7 +59,9 @@ def plan(
             paused_until=stakeholder.paused_until,
             since=since,
         )
-        if planned is not None:
+        if planned is not None and choice == CadenceChoice.STATUS_ONLY:
+            updates.append(map_messages.status_row(pair, stakeholder.user_id, planned.period, planned.due_at))
+        elif planned is not None:
             new.append(
                 {
                     "team_id": pair.team_id,
@@ -54,6 +77,7 @@ def plan(
     touchpoint_rows.add_touchpoints(
         session, new
     )  # a concurrent planner's identical row is ignored (unique instance key)
+    map_rows.add(session, updates)  # likewise
     planning_rows.set_planned(session, [saved_id(pair) for pair, _, _, _ in rows], True)
     return len(rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import and_, delete, func, insert, select, tuple_, update
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -101,6 +101,22 @@ def unplan(session: Session, *, initiative_id: int | None = None, stakeholder_id
     return sum(
         _unplan(
             session, col(Touchpoint.stakeholder_id).in_(chunk), col(InitiativeStakeholder.stakeholder_id).in_(chunk)
+        )
+        for chunk in (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
+    )
+
+
+def unplan_in(session: Session, initiative_id: int, stakeholder_ids: Iterable[int]) -> int:
+    """Drop the not-yet-sent recurring touchpoints of some stakeholders of one initiative, to be planned afresh."""
+    ids = list(stakeholder_ids)
+    return sum(
+        _unplan(
+            session,
+            and_(col(Touchpoint.initiative_id) == initiative_id, col(Touchpoint.stakeholder_id).in_(chunk)),
+            and_(
+                col(InitiativeStakeholder.initiative_id) == initiative_id,
+                col(InitiativeStakeholder.stakeholder_id).in_(chunk),
+            ),
         )
         for chunk in (ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK))
     )

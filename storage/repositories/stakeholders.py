@@ -124,3 +124,25 @@ def pause_users(session: Session, team_id: str, user_ids: list[str], until: date
             .where(col(Stakeholder.team_id) == team_id, col(Stakeholder.user_id).in_(user_ids[start : start + CHUNK]))
             .values(paused_until=until, updated_at=now)
         )
+
+
+def current_pairs_of(session: Session, initiative_id: int) -> list[tuple[InitiativeStakeholder, Stakeholder]]:
+    """An initiative's current stakeholders with their pair rows (where each sits on the map), in the order added."""
+    query = (
+        select(InitiativeStakeholder, Stakeholder)
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .where(
+            col(InitiativeStakeholder.initiative_id) == initiative_id, col(InitiativeStakeholder.removed_at).is_(None)
+        )
+        .order_by(col(InitiativeStakeholder.id))
+    )
+    return [(pair, stakeholder) for pair, stakeholder in session.execute(query).all()]
+
+
+def set_place(session: Session, pair_id: int, influence: str, interest: str, cadence: str) -> None:
+    """Put one pair on the stakeholder map; its next check-in or review is to be planned again by it."""
+    session.execute(
+        update(InitiativeStakeholder)
+        .where(col(InitiativeStakeholder.id) == pair_id)
+        .values(influence=influence, interest=interest, cadence=cadence, planned=False)
+    )

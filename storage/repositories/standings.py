@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import case, select, tuple_, update
 from sqlmodel import Session, col
 
 from storage.models import RECURRING_KINDS, InitiativeStakeholder, Touchpoint
@@ -21,6 +21,7 @@ def note_answered(
     has_tracking: bool,
     rating: int | None,
     now: datetime,
+    touchpoint_id: int | None = None,
 ) -> None:
     values: dict[str, Any] = {"last_answered_at": now, "silent_cycles": 0}
     if has_impact:
@@ -29,6 +30,15 @@ def note_answered(
         values["has_tracking"] = True
     if rating is not None:
         values["rating"] = rating
+        # A new touchpoint's rating moves the current one to previous; a correction of the same one does not.
+        values["previous_rating"] = case(
+            (
+                col(InitiativeStakeholder.rated_touchpoint_id) == touchpoint_id,
+                col(InitiativeStakeholder.previous_rating),
+            ),
+            else_=col(InitiativeStakeholder.rating),
+        )
+        values["rated_touchpoint_id"] = touchpoint_id
     session.execute(
         update(InitiativeStakeholder)
         .where(

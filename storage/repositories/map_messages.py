@@ -1,0 +1,136 @@
+"""The stakeholder map's DMs (status updates, alerts to owners): planning them, claiming what is due, recording what
+Slack did with each; and the high-influence stakeholders who need attention."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
+from sqlmodel import Session, col
+
+from storage.models import (
+    Initiative,
+    InitiativeStakeholder,
+    MapMessage,
+    MapMessageKind,
+    PostStatus,
+    Stakeholder,
+    table_of,
+)
+from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts
+
+SKIPPED = "skipped"
+SILENT_CYCLES = 2
+
+
+def add(session: Session, rows: list[dict]) -> int:
+    """New messages; one already planned or sent (same initiative, stakeholder, kind and key) is left as it is."""
+    return insert_ignoring_conflicts(session, table_of(MapMessage), rows)
+
+
+def last_status_periods(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    wanted = list(set(keys))
+    found: dict[tuple[int, int], str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for initiative_id, stakeholder_id, period in session.execute(
+            select(col(MapMessage.initiative_id), col(MapMessage.stakeholder_id), func.max(col(MapMessage.key)))
+            .where(
+                tuple_(col(MapMessage.initiative_id), col(MapMessage.stakeholder_id)).in_(
+                    wanted[start : start + CHUNK]
+                ),
+                col(MapMessage.kind) == MapMessageKind.STATUS,
+            )
+            .group_by(col(MapMessage.initiative_id), col(MapMessage.stakeholder_id))
+        ).all():
+            found[(initiative_id, stakeholder_id)] = period
+    return found
+
+
+def drop_pending_status(session: Session, initiative_id: int, stakeholder_ids: Iterable[int]) -> None:
+    ids = list(stakeholder_ids)
+    if ids:
+        session.execute(
+            delete(MapMessage).where(
+                col(MapMessage.initiative_id) == initiative_id,
+                col(MapMessage.stakeholder_id).in_(ids),
+                col(MapMessage.kind) == MapMessageKind.STATUS,
+                col(MapMessage.status) == PostStatus.PENDING,
+            )
+        )
+
+
+def claim_due(
+    session: Session, now: datetime, lease_before: datetime, limit: int
+) -> list[tuple[MapMessage, Initiative, Stakeholder, InitiativeStakeholder | None]]:
+    """Take what is due (and what a sender took before lease_before and never finished), with its initiative, its
+    stakeholder and their pair (None once they were removed)."""
+    due = or_(
+        and_(col(MapMessage.status) == PostStatus.PENDING, col(MapMessage.due_at) <= now),
+        and_(col(MapMessage.status) == PostStatus.SENDING, col(MapMessage.claimed_at) < lease_before),
+    )
+    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": col(MapMessage.attempts) + 1}
+    ids = claim(session, [due], values, limit, order=MapMessage.due_at, table=MapMessage)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(MapMessage, Initiative, Stakeholder, InitiativeStakeholder)
+        .join(Initiative, col(Initiative.id) == col(MapMessage.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(MapMessage.stakeholder_id))
+        .outerjoin(
+            InitiativeStakeholder,
+            and_(
+                col(InitiativeStakeholder.initiative_id) == col(MapMessage.initiative_id),
+                col(InitiativeStakeholder.stakeholder_id) == col(MapMessage.stakeholder_id),
+                col(InitiativeStakeholder.removed_at).is_(None),
+            ),
+        )
+        .where(col(MapMessage.id).in_(ids))
+        .order_by(col(MapMessage.id))
+    ).all()
+    return [(m, i, s, p) for m, i, s, p in rows]
+
+
+def finish(session: Session, message_id: int, status: str, now: datetime, error: str | None = None) -> None:
+    values: dict = {"status": status, "last_error": error}
+    if status == PostStatus.POSTED:
+        values["sent_at"] = now
+    session.execute(update(MapMessage).where(col(MapMessage.id) == message_id).values(**values))
+
+
+def at_risk(
+    session: Session, team_id: str | None, limit: int, after_pair_id: int = 0
+) -> list[tuple[InitiativeStakeholder, Initiative, Stakeholder]]:
+    """High-influence stakeholders of active initiatives silent for two cycles or more, or whose latest rating is
+    lower than the one before (of one team, or all with None), oldest pair first from after_pair_id on."""
+    query = (
+        select(InitiativeStakeholder, Initiative, Stakeholder)
+        .join(Initiative, col(Initiative.id) == col(InitiativeStakeholder.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(InitiativeStakeholder.stakeholder_id))
+        .where(
+            col(InitiativeStakeholder.id) > after_pair_id,
+            col(InitiativeStakeholder.influence) == "high",
+            col(InitiativeStakeholder.removed_at).is_(None),
+            col(Initiative.active).is_(True),
+            col(Stakeholder.active).is_(True),
+            or_(
+                col(InitiativeStakeholder.silent_cycles) >= SILENT_CYCLES,
+                col(InitiativeStakeholder.rating) < col(InitiativeStakeholder.previous_rating),
+            ),
+        )
+        .order_by(col(InitiativeStakeholder.id))
+        .limit(limit)
+    )
+    if team_id is not None:
+        query = query.where(col(Initiative.team_id) == team_id)
+    return [(p, i, s) for p, i, s in session.execute(query).all()]
+
+
+def messages_of(session: Session, team_id: str, kind: str) -> list[MapMessage]:
+    return list(
+        session.execute(
+            select(MapMessage)
+            .where(col(MapMessage.team_id) == team_id, col(MapMessage.kind) == kind)
+            .order_by(col(MapMessage.id))
+        ).scalars()
+    )
