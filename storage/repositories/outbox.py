@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from storage.models import AnswerPost, DigestPost, PostStatus, ShiftSummary, Touchpoint, TouchpointStatus
+from storage.models import AnswerPost, DigestPost, MapMessage, PostStatus, ShiftSummary, Touchpoint, TouchpointStatus
 
 WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
 
 def depth(session: Session, now: datetime) -> dict[str, int]:
-    """Touchpoints due and not yet sent (pending or claimed), and summaries and digests not yet posted."""
+    """Touchpoints and the stakeholder map's DMs (status updates, owner alerts) due and not yet sent, and summaries
+    and digests not yet posted."""
     counts = {
         "touchpoints": select(func.count())
         .select_from(Touchpoint)
@@ -24,5 +25,8 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "answer_posts": select(func.count()).select_from(AnswerPost).where(col(AnswerPost.status).in_(WAITING)),
         "shift_summaries": select(func.count()).select_from(ShiftSummary).where(col(ShiftSummary.status).in_(WAITING)),
         "digests": select(func.count()).select_from(DigestPost).where(col(DigestPost.status).in_(WAITING)),
+        "map_messages": select(func.count())
+        .select_from(MapMessage)
+        .where(col(MapMessage.status).in_(WAITING), col(MapMessage.due_at) <= now),
     }
     return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}
