@@ -16,7 +16,8 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot.services.exporting import ExportData, PlanBlock, Sheet
+from bot.services.export_plan import PlanBlock
+from bot.services.exporting import ExportData, Sheet
 from bot.services.stakeholder_map import Quadrant
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,4 +1,4 @@
-"""What goes into the workbook: the plan of each initiative as a business leader reads it, and every sheet's rows.
+"""What goes into the workbook: every sheet's rows, and the plan of each initiative (made in export_plan).
 
 Sheet rows are streamed from the database (storage.exporting), so the writer never holds a whole sheet; the plan is
 read in a fixed number of queries for all initiatives together.
@@ -9,30 +9,27 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import alignment, judgement, measures, team_settings
-from bot.services.alignment import Alignment
+from bot.services import export_plan, judgement, measures, team_settings
 from bot.services.answer_forms import QUESTIONS
+from bot.services.export_plan import PlanBlock
 from bot.services.followups import OUTCOMES
 from bot.services.initiatives import by_name
 from bot.services.measures import MeasureRow
-from bot.services.stakeholder_map import Quadrant, quadrant_of, sheet_cells
+from bot.services.stakeholder_map import sheet_cells
 from storage import exporting as rows
 from storage.models import Question, ShiftRule, saved_id
-from storage.repositories import shifts as shift_rows
 from storage.repositories import stakeholders as stakeholder_rows
 
 # The two sheets an import reads back, in this layout.
 INITIATIVE_COLUMNS = ("Name", "Business goal", "Description", "Summary channel", "Owner", "Active")
 STAKEHOLDER_COLUMNS = ("Initiative", "Slack user ID", "Name", "Time zone", "Paused until")
-SHORT_TERM = timedelta(days=366)  # a target within a year is a short-term objective; later ones are long-term
-OPEN_SHIFTS = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -62,23 +59,6 @@ def scope_for(session: Session, team_id: str, what: str, user_id: str, *, is_ld_
         initiative = by_name(session, team_id, what)
         return Scope(team_id, [initiative.id], title=initiative.name)
     return Scope(team_id)
-
-
-@dataclass(frozen=True)
-class PlanBlock:
-    """One initiative as an L&D plan: what a leader who never opens Slack needs to read."""
-
-    name: str
-    business_goal: str
-    description: str
-    stakeholders: tuple[str, ...]
-    impacts: tuple[tuple[str, str], ...]  # (stakeholder, their current impact statement)
-    measures: tuple[MeasureRow, ...]
-    short_term: tuple[str, ...]
-    long_term: tuple[str, ...]
-    obstacles: tuple[str, ...]
-    alignment: Alignment | None
-    stakeholder_map: tuple[tuple[Quadrant, tuple[str, ...]], ...] = ()  # the names in each quadrant
 
 
 @dataclass
@@ -116,7 +96,11 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
         theirs = {name for name, _, _, _ in rows.pairs(*args, mine)}
         initiatives = [i for i in initiatives if i.name in theirs]
     agreed = measures.rows_of(session, [saved_id(i) for i in initiatives]) if mine is None else {}
-    plan = _plan(session, scope, initiatives, agreed, now) if mine is None else []
+    plan = (
+        export_plan.plan_blocks(session, scope.team_id, scope.initiative_ids, initiatives, agreed, now)
+        if mine is None
+        else []
+    )
     series = _series(session, scope, agreed) if mine is None else []
     question_label = {
         **{q.value: t for q, t in QUESTIONS.items()},
@@ -356,76 +340,6 @@ def _shift_status(withdrawn_at: datetime | None, followed_up_by: str | None, out
     if outcome:
         return "closed"
     return "followed up" if followed_up_by else "open"
-
-
-def _plan(
-    session: Session, scope: Scope, initiatives: list, agreed: dict[int, list[MeasureRow]], now: datetime
-) -> list[PlanBlock]:
-    people: dict[str, list] = {}
-    grids: dict[str, dict[Quadrant, list[str]]] = {}
-    for name, stakeholder, removed, pair in rows.pairs(session, scope.team_id, scope.initiative_ids):
-        if removed is None:  # the plan names the current stakeholders; the Stakeholders sheet has them all
-            people.setdefault(name, []).append(stakeholder)
-            grid = grids.setdefault(name, {q: [] for q in Quadrant})
-            grid[quadrant_of(pair.influence, pair.interest)].append(stakeholder.display_name or stakeholder.user_id)
-    texts = rows.latest_texts(session, scope.team_id, scope.initiative_ids, [Question.IMPACT, Question.ADJUST])
-    found = alignment.for_team(session, scope.team_id, now)
-    open_shifts = shift_rows.recent_shifts(session, scope.team_id, now - OPEN_SHIFTS, limit=5000)
-    blocks = []
-    for initiative in initiatives:
-        who = people.get(initiative.name, [])
-        names = {s.id: s.display_name or s.user_id for s in who}
-        impacts = tuple(
-            (names[s.id], texts[(initiative.id, s.id, Question.IMPACT)])
-            for s in who
-            if (initiative.id, s.id, Question.IMPACT) in texts
-        )
-        rows_here = tuple(agreed.get(initiative.id, ()))
-        short: list[str] = []
-        long: list[str] = []
-        for m in rows_here:
-            if m.target is None:
-                continue
-            line = _objective(m)
-            (short if m.target_on and m.target_on <= now.date() + SHORT_TERM else long).append(line)
-        long.append(f"The business goal: {initiative.business_goal}")
-        obstacles = [
-            f"{names.get(s.stakeholder_id, '?')}: {s.rule.replace('_', ' ')} ({s.evidence})"
-            for s, i, _ in open_shifts
-            if i.id == initiative.id and not s.followed_up_by
-        ]
-        obstacles += [
-            f"{names[s.id]} asks to adjust: {texts[(initiative.id, s.id, Question.ADJUST)]}"
-            for s in who
-            if (initiative.id, s.id, Question.ADJUST) in texts
-        ]
-        blocks.append(
-            PlanBlock(
-                initiative.name,
-                initiative.business_goal,
-                initiative.description,
-                tuple(names.values()),
-                impacts,
-                rows_here,
-                tuple(short),
-                tuple(long),
-                tuple(obstacles) or ("None recorded.",),
-                found.get(initiative.id),
-                tuple(
-                    (q, tuple(names_in))
-                    for q, names_in in grids.get(initiative.name, {q: [] for q in Quadrant}).items()
-                ),
-            )
-        )
-    return blocks
-
-
-def _objective(m: MeasureRow) -> str:
-    unit = f" {m.unit}" if m.unit else ""
-    start = f" from {m.baseline:g}{unit}" if m.baseline is not None else ""
-    verb = "Raise" if m.direction == "higher" else "Lower"
-    by = f" by {m.target_on:%B %Y}" if m.target_on else ""
-    return f"{verb} {m.name}{start} to {m.target:g}{unit}{by}"
 
 
 SERIES_MAX = 50  # measures charted; the Readings sheet holds every reading of every measure
