@@ -236,7 +236,7 @@ def test_the_service_validates_without_slack_and_saving_the_same_values_records_
         team_settings.save(session, TEAM, LENA, same, DEFAULTS, NOW)
         team_settings.save(session, TEAM, PRIYA, same, DEFAULTS, NOW)
         history = team_settings.history(session, TEAM)
-    assert [(c.changed_by, c.changes) for c in history] == [(LENA, {"digest_channel_id": [None, LD_CHANNEL]})]
+    assert history == []  # the digest channel shown is the L&D channel it follows: left, it follows it still
 
 
 def _changes_sheet(app, user_id: str, what: str = "") -> list[list]:
@@ -254,6 +254,10 @@ def test_team_and_digest_settings_saves_are_on_the_change_record_and_the_workboo
     view = _settings_modal(app, LENA, "EvTeam09")
     app.workspace.submit(LENA, view, {Block.LD_CHANNEL: NEW_LD, Block.LD_MEMBERS: [LENA, OLU]})
     app.settle()
+    with app.db.reading() as session:  # the digest, which followed the L&D channel, moves with it
+        assert digest.due(session, datetime(2027, 1, 11, 9, 30, tzinfo=UTC), "UTC", LD_CHANNEL) == [
+            (TEAM, "2027-01-11", NEW_LD)
+        ]
     app.workspace.slash(OLU, "digest settings")
     digest_view = slack.wait_for(
         lambda: [v for v in slack.views_for(OLU) if v["callback_id"] == Callback.DIGEST_SETTINGS]
@@ -266,18 +270,17 @@ def test_team_and_digest_settings_saves_are_on_the_change_record_and_the_workboo
     team_record = [(c.changed_by, json.loads(c.changes)) for c in rows(app, TeamSettingsChange)]
     assert team_record[-1] == (
         OLU,
-        {"digest_weekday": [0, 4], "digest_send_time": ["09:00", "08:15"], "digest_channel_id": [LD_CHANNEL, NEW_LD]},
+        {"digest_weekday": [0, 4], "digest_send_time": ["09:00", "08:15"], "digest_channel_id": [None, NEW_LD]},
     )
     header, *found = _changes_sheet(app, OLU)
     assert header[:4] == ["Initiative", "When (UTC)", "By", "Change"]
     team_rows_found = [r for r in found if r[0] == "(team settings)"]
     assert [(r[2], r[3]) for r in team_rows_found] == [(LENA, "team settings"), (OLU, "team settings")]
     assert (
-        team_rows_found[0][4] == f"L&D channel {LD_CHANNEL} -> {NEW_LD}; L&D members {LENA}, {PRIYA} -> {LENA}, {OLU}; "
-        f"digest channel the L&D channel -> {LD_CHANNEL}"
-    )
+        team_rows_found[0][4] == f"L&D channel {LD_CHANNEL} -> {NEW_LD}; L&D members {LENA}, {PRIYA} -> {LENA}, {OLU}"
+    )  # the digest follows the L&D channel to its new home: nothing pinned it to the old one
     assert team_rows_found[1][4] == (
-        f"digest day Monday -> Friday; digest time 09:00 -> 08:15; digest channel {LD_CHANNEL} -> {NEW_LD}"
+        f"digest day Monday -> Friday; digest time 09:00 -> 08:15; digest channel the L&D channel -> {NEW_LD}"
     )
     assert all(isinstance(r[1], datetime) for r in team_rows_found) and team_rows_found[0][1] <= team_rows_found[1][1]
     # Saving the same digest settings again changes nothing, and records nothing.

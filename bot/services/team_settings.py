@@ -109,7 +109,10 @@ def save(
     before, before_when = current(session, team_id, defaults), digest.digest_time(session, team_id)
     members = tuple(dict.fromkeys(form.admin_user_ids))  # as picked, once each
     saved = TeamSettings(team_id, form.ld_channel_id, members, form.usergroup_id or None, user_id, now)
-    when = DigestTime(int(form.weekday), form.send_time, form.digest_channel_id)
+    digest_channel = form.digest_channel_id or None
+    if before_when.channel_id is None and digest_channel == before.ld_channel_id:
+        digest_channel = None  # the pre-filled L&D channel, left as it was: the digest goes on following it
+    when = DigestTime(int(form.weekday), form.send_time, digest_channel)
     values = {
         "ld_channel_id": saved.ld_channel_id,
         "admin_user_ids": ",".join(saved.admin_user_ids),
