@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, insert, or_, select, update
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -153,11 +153,8 @@ def follow_up_shifts(
         session,
         update(Shift)
         .where(
-            col(Shift.team_id) == team_id,
-            col(Shift.summary_id) == summary_id,
-            col(Shift.stakeholder_id) == stakeholder_id,
+            *_live_follow_up(team_id, summary_id, stakeholder_id),
             col(Shift.followed_up_by).is_(None),
-            col(Shift.withdrawn_at).is_(None),
         )
         .values(followed_up_by=user_id, followed_up_at=now),
     )
@@ -166,6 +163,16 @@ def follow_up_shifts(
 def initiative_of_summary(session: Session, summary_id: int) -> int:
     query = select(col(ShiftSummary.initiative_id)).where(col(ShiftSummary.id) == summary_id)
     return session.execute(query).scalar_one()
+
+
+def _live_follow_up(team_id: str, summary_id: int, stakeholder_id: int) -> tuple[ColumnElement[bool], ...]:
+    """A stakeholder's live (not withdrawn) shifts in one summary: one follow-up."""
+    return (
+        col(Shift.team_id) == team_id,
+        col(Shift.summary_id) == summary_id,
+        col(Shift.stakeholder_id) == stakeholder_id,
+        col(Shift.withdrawn_at).is_(None),
+    )
 
 
 def latest_shift_id(session: Session, summary_id: int, stakeholder_id: int) -> int:
@@ -200,10 +207,7 @@ def close_follow_up(
         session,
         update(Shift)
         .where(
-            col(Shift.team_id) == team_id,
-            col(Shift.summary_id) == summary_id,
-            col(Shift.stakeholder_id) == stakeholder_id,
-            col(Shift.withdrawn_at).is_(None),
+            *_live_follow_up(team_id, summary_id, stakeholder_id),
             or_(col(Shift.outcome_id).is_(None), col(Shift.outcome_id) < outcome_id),
             *([col(Shift.id) <= upto] if upto is not None else []),
         )
