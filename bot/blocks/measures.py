@@ -159,6 +159,6 @@ def read_measure(values) -> dict[str, str]:
 def measure_saved(initiative_name: str, name: str) -> Message:
     text = (
         f"*{escape(name)}* is now a success measure of *{escape(initiative_name)}*. Its owner will be asked for "
-        f"the latest value in each monthly check-in. `{COMMAND} measures {escape(initiative_name)}` adds another."
+        f"the latest value in each monthly check-in and quarterly review. `{COMMAND} measures {escape(initiative_name)}` adds another."
     )
     return Message(text=text, blocks=[section(text)])

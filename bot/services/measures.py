@@ -1,5 +1,5 @@
 """Tracked measures: what stakeholders already watch, confirmed by the L&D team as an initiative's success measures,
-and the readings stakeholders give in their monthly check-ins."""
+and the readings stakeholders give in their monthly check-ins and quarterly reviews."""
 
 from __future__ import annotations
 
