@@ -42,6 +42,7 @@ def attention_line(item: Attention) -> str:
         ),
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
+        "behind_line": lambda: _behind_line(name, item),
         "first_unanswered": lambda: (
             f"{name}: {_people(item.user_ids, item.count, 3)} "
             f"{'has' if item.count == 1 else 'have'} not answered the first two questions"
@@ -52,6 +53,18 @@ def attention_line(item: Attention) -> str:
         "low": lambda: f"{name}: alignment index is {item.value}",
         "no_stakeholders": lambda: f"{name}: has no active stakeholders",
     }[item.reason]()
+
+
+def _behind_line(name: str, item: Attention) -> str:
+    """“Time to first deal: 41 where the line says 38 by 12 Jan”: the latest reading against the line on its day."""
+    b = item.measure
+    if b is None:
+        return name
+    unit = f" {escape(b.unit)}" if b.unit else ""
+    return (
+        f"{name}: {escape(b.name)}: {b.value:g}{unit} where the line to its target says {round(b.expected, 1):g}{unit} "
+        f"by {b.read_on:%-d %b}"
+    )
 
 
 def index_text(i: InitiativeDigest) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import COMMAND, Block
+from bot.services import measures as measure_service
 from bot.services.alignment import WINDOW, Alignment, alignment
 from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
@@ -116,7 +117,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
             )
         )
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
-    attention = _attention(initiatives, strong)
+    attention = _attention(initiatives, strong, _behind(session, initiatives))
     after_strong = sum(1 for a in attention if a.reason == "strong_shift")  # they come first
     attention[after_strong:after_strong] = _stalled(initiatives, stalled, now)
     return Digest(
@@ -135,6 +136,7 @@ class Attention:
     value: int | None = None  # the alignment index now
     before: int | None = None  # and at the last digest
     taken_by: str | None = None  # the L&D member who took a follow-up left without an outcome
+    measure: measure_service.Behind | None = None  # a measure whose latest reading runs behind its line
 
 
 REASONS = (
@@ -142,6 +144,7 @@ REASONS = (
     "stalled_follow_up",
     "falling",
     "silent",
+    "behind_line",
     "first_unanswered",
     "no_impact",
     "no_tracking",
@@ -151,9 +154,20 @@ REASONS = (
 )
 
 
-def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str, str, int]]) -> list[Attention]:
+def _behind(session: Session, initiatives: list[InitiativeDigest]) -> list[measure_service.Behind]:
+    """Measures of these initiatives whose latest reading runs behind the line to their target: two queries."""
+    found = measure_service.rows_of(session, [i.initiative_id for i in initiatives])
+    late = (measure_service.behind(initiative_id, m) for initiative_id, rows in found.items() for m in rows)
+    return [b for b in late if b is not None]
+
+
+def _attention(
+    initiatives: list[InitiativeDigest],
+    strong: list[tuple[int, str, str, int]],
+    behind: list[measure_service.Behind],
+) -> list[Attention]:
     """What needs a conversation this week, most urgent first: strong shifts nobody follows up, falling alignment,
-    silent stakeholders, first two questions unanswered, no agreed impact, nothing tracked, no measure agreed, a low
+    silent stakeholders, measures behind their line, first two questions unanswered, no agreed impact, nothing tracked, no measure agreed, a low
     index, no stakeholders."""
     names = {i.initiative_id: i.name for i in initiatives}
     found: list[tuple[int, int, Attention]] = []
@@ -162,6 +176,9 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
         if (initiative_id, user_id) not in seen and initiative_id in names:
             seen.add((initiative_id, user_id))
             found.append((0, 0, Attention("strong_shift", names[initiative_id], (user_id,))))
+    for b in behind:
+        if b.initiative_id in names:
+            found.append((2, 0, Attention("behind_line", names[b.initiative_id], measure=b)))
     for i in initiatives:
         value = i.alignment.value
         if i.trend is not None and value is not None and i.trend <= -FALLING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -47,6 +47,7 @@ class MeasureRow:
     latest_on: date | None = None
     owner_name: str = ""
     owner_id: int | None = None  # the stakeholder row of its owner
+    confirmed_on: date | None = None  # the day the L&D member confirmed it: where its line to the target starts
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,55 @@ def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[Measu
                 on,
                 owner_name or owner_user_id,
                 measure.owner_id,
+                measure.confirmed_at.date(),
             )
         )
     return found
+
+
+# Behind the line: where the latest reading stands against the straight line from the baseline to the target
+
+LINE_WITHOUT_TARGET_DATE = timedelta(days=365)  # a target with no date of its own is due a year after confirmation
+BEHIND_TOLERANCE = 0.05  # of the way from baseline to target: a smaller shortfall is noise, not a trend
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A measure whose latest reading runs behind the straight line from its baseline to its target."""
+
+    initiative_id: int
+    name: str
+    unit: str
+    value: float  # the latest reading
+    expected: float  # where the line stands on the reading's day
+    read_on: date
+
+
+def expected_on(measure: MeasureRow, day: date) -> float | None:
+    """Where the straight line from the baseline (on the confirmation day) to the target (on its date, or a year
+    after confirmation) stands on `day`: the baseline before it starts, the target after it ends. None without a
+    baseline and a target."""
+    if measure.baseline is None or measure.target is None or measure.confirmed_on is None:
+        return None
+    start = measure.confirmed_on
+    end = measure.target_on if measure.target_on and measure.target_on > start else start + LINE_WITHOUT_TARGET_DATE
+    share = min(1.0, max(0.0, (day - start).days / (end - start).days))
+    return measure.baseline + (measure.target - measure.baseline) * share
+
+
+def behind(initiative_id: int, measure: MeasureRow) -> Behind | None:
+    """The measure, if its latest reading is behind the line on the day it was read, by more than the tolerance.
+    The line's direction is the target's: lower is better when the target is below the baseline."""
+    if measure.latest is None or measure.latest_on is None or measure.baseline is None or measure.target is None:
+        return None
+    expected = expected_on(measure, measure.latest_on)
+    span = measure.target - measure.baseline
+    if expected is None or span == 0:
+        return None
+    shortfall = (expected - measure.latest) if span > 0 else (measure.latest - expected)
+    if shortfall <= BEHIND_TOLERANCE * abs(span):
+        return None
+    return Behind(initiative_id, measure.name, measure.unit, measure.latest, expected, measure.latest_on)
 
 
 _NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
