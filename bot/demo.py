@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.app import create_app
-from bot.ids import Action, Block
+from bot.ids import Action, Block, MessageEvent
 from bot.server import ServerThread
 from bot.services import judgement, planning, touchpoints
 from bot.settings import load_settings
@@ -275,6 +275,18 @@ class Demo:
             },
         )
         self._seen = len(self.slack.calls)
+        self.settle()  # after the ack, its owner is asked whether it is what they track
+        self.show_new()
+        user_id = next(u for u, (full_name, _, _) in PEOPLE.items() if full_name.startswith(owner))
+        dm = [
+            m
+            for m in self.slack.messages_in(self.slack.dm_channel(user_id))
+            if (m.metadata or {}).get("event_type") == MessageEvent.MEASURE_PROPOSED
+        ][-1]
+        self.step(f"{owner} clicks", "[ Yes, that's right ]")
+        self.ws.click(user_id, dm.channel, dm.ts, Action.MEASURE_AGREE)
+        self.settle()
+        self.show_new()
 
     def workbook(self) -> None:
         """The demo ends as a quarter would: with the plan handed over as a workbook."""

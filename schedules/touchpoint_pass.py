@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.services import planning
-from bot.usecases import answer_posts, digests, shift_summaries, touchpoint_dms
+from bot.usecases import answer_posts, digests, measure_agreement, shift_summaries, touchpoint_dms
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 
@@ -37,6 +37,7 @@ class PassReport:
     summaries: int = 0
     digests: int = 0
     answers: int = 0  # answers' summaries posted that the web process had not got out
+    proposals: int = 0  # measures proposed to their owners
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
@@ -66,6 +67,8 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("recover digests", _recover_digests),
         ("answers", _answers),
         ("recover answers", _recover_answers),
+        ("measure proposals", _proposals),
+        ("recover measure proposals", _recover_proposals),
     )
     for name, step in steps:
         try:
@@ -143,3 +146,12 @@ def _answers(out: Outbound, settings: PassSettings, report: PassReport) -> None:
 
 def _recover_answers(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.answers += answer_posts.recover(out, settings.lease)
+
+
+def _proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    """Measures to propose to their owners that a stopping web process handed back."""
+    report.proposals += measure_agreement.send_due(out)
+
+
+def _recover_proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.proposals += measure_agreement.recover(out, settings.lease)

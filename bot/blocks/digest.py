@@ -84,7 +84,9 @@ def initiative_text(i: InitiativeDigest) -> str:
         + (f" ({i.strong_shifts} strong)" if i.strong_shifts else "")
         + f" · overdue: {i.overdue} · missed this week: {i.missed}",
         f"Agreed impact: {i.with_impact} of {i.stakeholders} · something tracked: {i.with_tracking} of {i.stakeholders}"
-        f" · measures agreed: {i.measures} · reviews in the next 14 days: {i.reviews_ahead}",
+        f" · measures agreed: {i.measures}"
+        + (f" ({i.measures_waiting} waiting for their owners)" if i.measures_waiting else "")
+        + f" · reviews in the next 14 days: {i.reviews_ahead}",
     ]
     if i.judged_shifts or i.reworded:  # revised impact statements, as their authors judged them
         said = [f"{i.judged_shifts} “{judgement.OPTIONS[judgement.CHANGED]}”"] if i.judged_shifts else []
@@ -136,7 +138,7 @@ def alignment_report(report: AlignmentReport) -> Message:
     """The index of one initiative with each part, or of all, lowest first."""
     how = (
         "The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
-        "something tracked 20, responses 20, ratings 25, shifts with an outcome 10. A part with nothing to judge yet is "
+        "measures agreed 20, responses 20, ratings 25, shifts with an outcome 10. A part with nothing to judge yet is "
         "left out rather than counted as 0."
     )
     if report.named:

@@ -50,12 +50,13 @@ class InitiativeDigest:
     with_impact: int
     first_unanswered_user_ids: tuple[str, ...]  # the first two questions went out and were never answered
     with_tracking: int
-    measures: int  # success measures agreed
+    measures: int  # success measures their owners agreed
     reviews_ahead: int
     alignment: Alignment
     trend: int | None  # change since the last digest; None if there was none
     judged_shifts: int = 0  # new shifts of revised impact statements, as their authors judged them
     reworded: int = 0  # impact statements revised this week whose authors said only the wording changed
+    measures_waiting: int = 0  # success measures waiting for their owners to agree them
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
                 with_impact=s.with_impact,
                 first_unanswered_user_ids=tuple(unanswered_by.get(s.initiative_id, ())),
                 with_tracking=s.with_tracking,
-                measures=measures.get(s.initiative_id, 0),
+                measures=measures.get(s.initiative_id, (0, 0))[1],
+                measures_waiting=measures.get(s.initiative_id, (0, 0))[0] - measures.get(s.initiative_id, (0, 0))[1],
                 reviews_ahead=t.reviews_ahead,
                 alignment=index,
                 trend=index.value - before if index.value is not None and before is not None else None,
@@ -192,7 +194,7 @@ def _attention(
             found.append((3, 0, Attention("no_impact", i.name)))
         elif i.stakeholders and not i.with_tracking:
             found.append((4, 0, Attention("no_tracking", i.name)))
-        elif i.stakeholders and not i.measures:
+        elif i.stakeholders and not i.measures and not i.measures_waiting:
             found.append((5, 0, Attention("no_measure", i.name)))
         if value is not None and value < LOW:
             found.append((6, value, Attention("low", i.name, value=value)))

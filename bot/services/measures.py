@@ -4,7 +4,7 @@ and the readings stakeholders give in their monthly check-ins and quarterly revi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -48,6 +48,7 @@ class MeasureRow:
     owner_name: str = ""
     owner_id: int | None = None  # the stakeholder row of its owner
     confirmed_on: date | None = None  # the day the L&D member confirmed it: where its line to the target starts
+    agreed_at: datetime | None = None  # when its owner confirmed or corrected it; None: waiting for them
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[Measu
                 owner_name or owner_user_id,
                 measure.owner_id,
                 measure.confirmed_at.date(),
+                measure.agreed_at,
             )
         )
     return found
@@ -184,32 +186,19 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def save(
-    session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None], now: datetime
-) -> tuple[str, str]:
-    """Validate and store one measure; returns (initiative name, measure name). All problems come back at once."""
-    initiative = initiative_rows.initiative_by_id(session, team_id, initiative_id)
-    if initiative is None:
-        raise FormInvalid({Block.MEASURE_NAME: "That initiative no longer exists."})
-    errors: dict[str, str] = {}
+def checked_fields(
+    values: Mapping[str, str | None], errors: dict[str, str], taken: Callable[[str], bool]
+) -> tuple[str, float | None, date | None, float | None, date | None]:
+    """The name, baseline and target of a measure form (the L&D member's, or its owner's correction), each problem
+    added to `errors` by block id; `taken` says whether a name key is another measure's of the initiative."""
     name = (values.get(Block.MEASURE_NAME) or "").strip()
     if not name:
         errors[Block.MEASURE_NAME] = "Give the measure a name, in the stakeholder's words if you can."
     elif len(name) > NAME_MAX:
         errors[Block.MEASURE_NAME] = f"Keep the name to {NAME_MAX} characters (it has {len(name)})."
-    elif measure_rows.measure_name_taken(session, initiative_id, name_key(name)):
+    elif taken(name_key(name)):
         errors[Block.MEASURE_NAME] = "This initiative already has a measure with that name."
-    owners = {s.id for s in stakeholder_rows.stakeholders_of(session, initiative_id)}
-    owner = values.get(Block.MEASURE_OWNER) or ""
-    if not (owner.isdigit() and int(owner) in owners):
-        errors[Block.MEASURE_OWNER] = "Pick the stakeholder who will report it."
-    for block, limit in ((Block.MEASURE_SOURCE, SOURCE_MAX), (Block.MEASURE_UNIT, UNIT_MAX)):
-        if len((values.get(block) or "").strip()) > limit:
-            errors[block] = f"Keep this to {limit} characters."
-    direction = values.get(Block.MEASURE_DIRECTION) or ""
-    if direction not in tuple(Direction):
-        errors[Block.MEASURE_DIRECTION] = "Say whether higher or lower is better."
-    numbers = {}
+    numbers: dict[str, float | None] = {Block.BASELINE: None, Block.TARGET: None}
     for value_block, day_block, what in (
         (Block.BASELINE, Block.BASELINE_ON, "baseline"),
         (Block.TARGET, Block.TARGET_ON, "target"),
@@ -226,28 +215,51 @@ def save(
     baseline_on, target_on = _day(values.get(Block.BASELINE_ON)), _day(values.get(Block.TARGET_ON))
     if baseline_on and target_on and target_on <= baseline_on and Block.TARGET_ON not in errors:
         errors[Block.TARGET_ON] = "The target's date must come after the baseline's."
+    return name, numbers[Block.BASELINE], baseline_on, numbers[Block.TARGET], target_on
+
+
+def save(
+    session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None], now: datetime
+) -> tuple[str, Measure]:
+    """Validate and store one measure (FormInvalid with all problems at once); returns its initiative's name and
+    the measure, flushed."""
+    initiative = initiative_rows.initiative_by_id(session, team_id, initiative_id)
+    if initiative is None:
+        raise FormInvalid({Block.MEASURE_NAME: "That initiative no longer exists."})
+    errors: dict[str, str] = {}
+    name, baseline, baseline_on, target, target_on = checked_fields(
+        values, errors, lambda key: measure_rows.measure_name_taken(session, initiative_id, key)
+    )
+    owners = {s.id for s in stakeholder_rows.stakeholders_of(session, initiative_id)}
+    owner = values.get(Block.MEASURE_OWNER) or ""
+    if not (owner.isdigit() and int(owner) in owners):
+        errors[Block.MEASURE_OWNER] = "Pick the stakeholder who will report it."
+    for block, limit in ((Block.MEASURE_SOURCE, SOURCE_MAX), (Block.MEASURE_UNIT, UNIT_MAX)):
+        if len((values.get(block) or "").strip()) > limit:
+            errors[block] = f"Keep this to {limit} characters."
+    direction = values.get(Block.MEASURE_DIRECTION) or ""
+    if direction not in tuple(Direction):
+        errors[Block.MEASURE_DIRECTION] = "Say whether higher or lower is better."
     if errors:
         raise FormInvalid(errors)
-    measure_rows.add_measure(
-        session,
-        Measure(
-            team_id=team_id,
-            initiative_id=initiative_id,
-            name=name,
-            name_key=name_key(name),
-            owner_id=int(owner),
-            source=(values.get(Block.MEASURE_SOURCE) or "").strip(),
-            unit=(values.get(Block.MEASURE_UNIT) or "").strip(),
-            direction=direction,
-            baseline=numbers[Block.BASELINE],
-            baseline_on=baseline_on,
-            target=numbers[Block.TARGET],
-            target_on=target_on,
-            confirmed_by=user_id,
-            confirmed_at=now,
-        ),
+    measure = Measure(
+        team_id=team_id,
+        initiative_id=initiative_id,
+        name=name,
+        name_key=name_key(name),
+        owner_id=int(owner),
+        source=(values.get(Block.MEASURE_SOURCE) or "").strip(),
+        unit=(values.get(Block.MEASURE_UNIT) or "").strip(),
+        direction=direction,
+        baseline=baseline,
+        baseline_on=baseline_on,
+        target=target,
+        target_on=target_on,
+        confirmed_by=user_id,
+        confirmed_at=now,
     )
-    return initiative.name, name
+    measure_rows.add_measure(session, measure)
+    return initiative.name, measure
 
 
 # Readings in check-ins
