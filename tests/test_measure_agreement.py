@@ -226,3 +226,42 @@ def test_the_check_in_still_asks_for_a_reading_while_the_measure_waits(checked_i
 
     view = open_form(app, SAM, world.touchpoint_dms(SAM)[-1], CHECK_INS_OUT + timedelta(minutes=10))
     assert "latest value" in str(view["blocks"])
+
+
+def _set_proposal(app, **values) -> None:
+    [stored] = rows(app, MeasureProposal)
+    with app.db.session() as session:
+        proposal = session.get(MeasureProposal, stored.id)
+        for key, value in values.items():
+            setattr(proposal, key, value)
+        session.add(proposal)
+
+
+def test_a_proposal_handed_back_is_sent_by_the_next_pass_and_a_retired_measure_is_not_proposed(checked_in):
+    app, world = checked_in
+    down = [True]  # Slack refuses the web process's every try, then takes the pass's
+    app.slack.fail(
+        "chat.postMessage",
+        "internal_error",
+        status=500,
+        times=99,
+        when=lambda a: down[0] and "measure_proposed" in str(a.get("metadata")),
+    )
+    _confirmed_only(app)
+    _set_proposal(app, status=PostStatus.PENDING)  # as a stopping web process (or the migration) leaves it
+    down[0] = False
+    world.run(AT + timedelta(minutes=1))
+    assert len(_proposals_to(app, SAM)) == 1 and rows(app, MeasureProposal)[0].status == PostStatus.POSTED
+
+    [stored] = rows(app, Measure)
+    with app.db.session() as session:
+        measure = session.get(Measure, stored.id)
+        measure.active = False
+        session.add(measure)
+    _set_proposal(app, status=PostStatus.PENDING, message_ts=None)
+    world.run(AT + timedelta(minutes=2))
+    assert len(_proposals_to(app, SAM)) == 1
+    assert (rows(app, MeasureProposal)[0].status, rows(app, MeasureProposal)[0].last_error) == (
+        "failed",
+        "measure_retired",
+    )
