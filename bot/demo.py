@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
-from bot.ids import Action, Block
+from bot.ids import Action, Block, MessageEvent
 from bot.services import judgement
 from bot.services.stakeholder_map import Quadrant
 from bot.simulator.transcript import indent, render_home, render_view
@@ -219,6 +219,18 @@ class Demo(Stage):
             },
         )
         self._seen = len(self.slack.calls)
+        self.settle()  # after the ack, its owner is asked whether it is what they track
+        self.show_new()
+        user_id = next(u for u, (full_name, _, _) in PEOPLE.items() if full_name.startswith(owner))
+        dm = [
+            m
+            for m in self.slack.messages_in(self.slack.dm_channel(user_id))
+            if (m.metadata or {}).get("event_type") == MessageEvent.MEASURE_PROPOSED
+        ][-1]
+        self.step(f"{owner} clicks", "[ Yes, that's right ]")
+        self.ws.click(user_id, dm.channel, dm.ts, Action.MEASURE_AGREE)
+        self.settle()
+        self.show_new()
 
     def checkin(
         self, user_id: str, who: str, shifted: str, matters: str, on_track: str, readings: dict[str, str] | None = None

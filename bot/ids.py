@@ -35,6 +35,7 @@ class Callback(StrEnum):
     TEAM_SETTINGS = "team_settings"
     SHIFT_OUTCOME = "shift_outcome"
     STAKEHOLDER_MAP = "stakeholder_map"
+    MEASURE_CORRECTION = "measure_correction"
 
 
 class Action(StrEnum):
@@ -46,6 +47,8 @@ class Action(StrEnum):
     FOLLOW_UP = "shift_follow_up"
     RECORD_OUTCOME = "shift_record_outcome"
     CHANGE_ANSWER = "touchpoint_change_answer"
+    MEASURE_AGREE = "measure_agree"
+    MEASURE_CORRECT = "measure_correct"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -145,6 +148,7 @@ class MessageEvent(StrEnum):
     SHIFT_SUMMARY_POSTED = "shift_summary_posted"
     DIGEST_POSTED = "digest_posted"
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
+    MEASURE_PROPOSED = "measure_proposed"
 
 
 class Shortcut(StrEnum):

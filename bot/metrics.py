@@ -47,7 +47,8 @@ PASS_SECONDS = Histogram(
 PASS_ITEMS = Counter(
     "touchpoint_pass_items",
     "What scheduling passes did: planned, sent (DMs), failed (DMs), recovered, reminded, missed, summaries, "
-    "digests (posted), answers (summaries the web process had not got out), homes",
+    "digests (posted), map_messages (status updates, owner alerts), proposals (measures proposed to their owners), "
+    "answers (summaries the web process had not got out), homes",
     ["what"],
     registry=REGISTRY,
 )
@@ -79,6 +80,7 @@ PASS_FIELDS = (
     "summaries",
     "digests",
     "map_messages",
+    "proposals",
     "answers",
     "homes",
 )

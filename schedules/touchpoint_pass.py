@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import metrics
-from bot.usecases import answer_posts, digests, map_messages, planning, shift_summaries, touchpoint_dms
+from bot.usecases import (
+    answer_posts,
+    digests,
+    map_messages,
+    measure_agreement,
+    planning,
+    shift_summaries,
+    touchpoint_dms,
+)
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 
@@ -39,6 +47,7 @@ class PassReport:
     digests: int = 0
     map_messages: int = 0  # status updates and alerts to owners sent (the stakeholder map)
     answers: int = 0  # answers' summaries posted that the web process had not got out
+    proposals: int = 0  # measures proposed to their owners
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
@@ -69,6 +78,8 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("recover digests", _recover_digests),
         ("answers", _answers),
         ("recover answers", _recover_answers),
+        ("measure proposals", _proposals),
+        ("recover measure proposals", _recover_proposals),
     )
     for name, step in steps:
         try:
@@ -149,3 +160,12 @@ def _answers(out: Outbound, settings: PassSettings, report: PassReport) -> None:
 
 def _recover_answers(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.answers += answer_posts.recover(out, settings.lease)
+
+
+def _proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    """Measures to propose to their owners that a stopping web process handed back."""
+    report.proposals += measure_agreement.send_due(out)
+
+
+def _recover_proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.proposals += measure_agreement.recover(out, settings.lease)

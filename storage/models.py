@@ -432,6 +432,56 @@ class Measure(SQLModel, table=True):
     confirmed_by: str = Field(max_length=32)
     confirmed_at: datetime = _when()
     active: bool = True
+    # Agreed once its owner confirms or corrects it (MeasureVersion keeps what each of them said)
+    agreed_by: str | None = Field(default=None, max_length=32)
+    agreed_at: datetime | None = _when(nullable=True)
+
+
+class MeasureVersionKind(StrEnum):
+    PROPOSED = "proposed"  # as the L&D member confirmed it
+    CONFIRMED = "confirmed"  # its owner said "Yes, that's right"
+    CORRECTED = "corrected"  # its owner corrected it
+
+
+class MeasureVersion(SQLModel, table=True):
+    """One version of what a measure is (name, baseline, target): proposed by the L&D member, then confirmed or
+    corrected by its owner. The measure holds the newest; a correction adds a version and never rewrites one."""
+
+    __tablename__ = "measure_version"
+    __table_args__ = (UniqueConstraint("measure_id", "version", name="uq_measure_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    measure_id: int = Field(foreign_key="measure.id")
+    version: int
+    kind: str = Field(max_length=16)  # MeasureVersionKind
+    name: str = Field(max_length=150)
+    baseline: float | None = None
+    baseline_on: date | None = None
+    target: float | None = None
+    target_on: date | None = None
+    given_by: str = Field(max_length=32)  # the Slack user id of who said it
+    given_at: datetime = _when()
+
+
+class MeasureProposal(SQLModel, table=True):
+    """The DM that asks a measure's owner whether it is what they track: one per measure, claimed like a post so that
+    it goes out exactly once (its message carries the proposal's id in its metadata)."""
+
+    __tablename__ = "measure_proposal"
+    __table_args__ = (Index("ix_measure_proposal_status_claimed", "status", "claimed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    measure_id: int = Field(foreign_key="measure.id", unique=True)
+    status: str = Field(default=PostStatus.PENDING, max_length=16)
+    created_at: datetime = _when()
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    channel_id: str | None = Field(default=None, max_length=32)  # the owner's DM, once it is there
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class Reading(SQLModel, table=True):

@@ -39,6 +39,7 @@ class Standing:
     rated: int
     rating_sum: int
     silent: int
+    with_agreed_measure: int = 0  # own a success measure of it they agreed (confirmed or corrected)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,16 @@ def standings(session: Session, team_id: str) -> list[Standing]:
             func.count(active_pairs.c.rating),
             func.coalesce(func.sum(active_pairs.c.rating), 0),
             _count(active_pairs.c.silent_cycles >= SILENT_CYCLES),
+            _count(
+                select(col(Measure.id))
+                .where(
+                    col(Measure.initiative_id) == active_pairs.c.initiative_id,
+                    col(Measure.owner_id) == active_pairs.c.stakeholder_id,
+                    col(Measure.active).is_(True),
+                    col(Measure.agreed_at).is_not(None),
+                )
+                .exists()
+            ),
         )
         .outerjoin(active_pairs, active_pairs.c.initiative_id == col(Initiative.id))
         .where(col(Initiative.team_id) == team_id, col(Initiative.active).is_(True))
@@ -296,14 +307,14 @@ def unanswered_first_asks(session: Session, team_id: str, limit: int) -> list[tu
     return [tuple(row) for row in session.execute(query).all()]
 
 
-def measure_counts(session: Session, team_id: str) -> dict[int, int]:
-    """How many success measures each initiative has agreed."""
+def measure_counts(session: Session, team_id: str) -> dict[int, tuple[int, int]]:
+    """How many active success measures each initiative has, and how many of them their owners agreed."""
     query = (
-        select(col(Measure.initiative_id), func.count(col(Measure.id)))
+        select(col(Measure.initiative_id), func.count(col(Measure.id)), _count(col(Measure.agreed_at).is_not(None)))
         .where(col(Measure.team_id) == team_id, col(Measure.active).is_(True))
         .group_by(col(Measure.initiative_id))
     )
-    return dict(session.execute(query).all())
+    return {initiative_id: (int(total), int(agreed or 0)) for initiative_id, total, agreed in session.execute(query)}
 
 
 def previous_alignment(session: Session, team_id: str, before_week: str) -> dict[int, int]:

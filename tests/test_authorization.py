@@ -44,6 +44,9 @@ OPEN = {
     "handlers.home.on_away",  # a stakeholder's own buttons on their Home
     "handlers.home.on_export_mine",
     "handlers.home.on_revise",
+    "handlers.measure_agreement.on_agree",  # only the measure's owner: the use case checks
+    "handlers.measure_agreement.on_correct",
+    "handlers.measure_agreement.on_correction_submit",
 }
 LD_ONLY_SUBCOMMANDS = {
     Subcommand.NEW,

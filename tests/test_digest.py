@@ -24,6 +24,7 @@ from storage.models import (
     DigestSettings,
     Initiative,
     InitiativeStakeholder,
+    Measure,
     PostStatus,
     Shift,
     ShiftSummary,
@@ -90,6 +91,20 @@ def _add_initiative(session, name: str, people: list[dict]) -> int:
             session.add(touchpoint)
             session.flush()
             touchpoint_ids.append(saved_id(touchpoint))
+        for n, agreed in enumerate(person.get("measures", [])):  # agreed by their owner, or waiting for them
+            session.add(
+                Measure(
+                    team_id=TEAM,
+                    initiative_id=saved_id(initiative),
+                    name=f"Measure {n} of {person['user']}",
+                    name_key=f"measure {n} of {person['user']}".casefold(),
+                    owner_id=saved_id(stakeholder),
+                    confirmed_by=LENA,
+                    confirmed_at=NOW - 30 * timedelta(days=1),
+                    agreed_by=person["user"] if agreed else None,
+                    agreed_at=NOW - 29 * timedelta(days=1) if agreed else None,
+                )
+            )
         for strength, detected, followed_up_by in person.get("shifts", []):
             if summary is None:
                 summary = ShiftSummary(
@@ -122,6 +137,7 @@ LEADERSHIP: list[dict[str, Any]] = [
         "impact": True,
         "tracking": True,
         "rating": 4,
+        "measures": [True],
         "touchpoints": [
             (TouchpointKind.CHECKIN, TouchpointStatus.ANSWERED, -10 * D, {}),
             (TouchpointKind.CHECKIN, TouchpointStatus.ANSWERED, -40 * D, {}),
@@ -132,6 +148,7 @@ LEADERSHIP: list[dict[str, Any]] = [
         "impact": True,
         "tracking": True,
         "rating": 2,
+        "measures": [True, False],
         "touchpoints": [(TouchpointKind.CHECKIN, TouchpointStatus.MISSED, -20 * D, {"expires_at": NOW - 3 * D})],
         "shifts": [(3, -2 * D, None)],
     },
@@ -139,6 +156,7 @@ LEADERSHIP: list[dict[str, Any]] = [
         "user": "U0A3",
         "impact": True,
         "silent": 2,
+        "measures": [False],
         "touchpoints": [
             (TouchpointKind.CHECKIN, TouchpointStatus.MISSED, -50 * D, {"expires_at": NOW - 35 * D}),
             (TouchpointKind.CHECKIN, TouchpointStatus.SENT, -5 * D, {"remind_at": NOW - D}),
@@ -197,17 +215,19 @@ def test_the_digest_opens_with_what_needs_attention_most(hand_built):
         ("silent", "Leadership programme"),
         ("no_impact", "Safety refresher"),
     ]
-    assert found.more_attention == 2  # no measure agreed, Safety refresher's low index: "2 more below"
+    # Leadership programme has measures (two agreed, two waiting for their owners): Safety refresher's low index is
+    # the one more below.
+    assert found.more_attention == 1
     [message] = digest_messages(found)
     text = _rendered(message)
     assert text.index("<@U0A2>'s priorities shifted strongly") < text.index("alignment fell from 75 to 59")
     assert "*Leadership programme* · alignment *59* ▼16" in text
     assert "Responses (30 days): 1 of 3 · new shifts: 1 (1 strong) · overdue: 1 · missed this week: 1" in text
     assert (
-        "Agreed impact: 3 of 4 · something tracked: 2 of 4 · measures agreed: 0 · reviews in the next 14 days: 1"
-        in text
+        "Agreed impact: 3 of 4 · something tracked: 2 of 4 · measures agreed: 2 (2 waiting for their owners)"
+        " · reviews in the next 14 days: 1" in text
     )
-    assert "…and 2 more below" in text
+    assert "…and 1 more below" in text
     assert "<@U0A3> (high influence) silent for 2 check-ins or reviews in a row" in text
     assert "Silent for two cycles or more: <@U0A3>" in text
     assert "Retired one" not in text

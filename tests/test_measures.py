@@ -154,3 +154,26 @@ def test_readings_are_optional(checked_in):
     at = CHECK_INS_OUT + timedelta(minutes=10)
     assert _submit(app, SAM, _open_check_in(app, world, SAM, at), at).body == ""
     assert rows(app, Reading) == []
+
+
+def test_a_quarterly_review_asks_the_owner_for_a_reading_in_the_same_modal(checked_in):
+    app, world = checked_in
+    _confirm(app, _measures_modal(app))
+    [measure] = rows(app, Measure)
+    world.run(datetime(2027, 3, 9, 15, tzinfo=CHECK_INS_OUT.tzinfo))
+    review = datetime(2027, 4, 13, 14, tzinfo=CHECK_INS_OUT.tzinfo)  # April's review, 10:00 in New York
+    world.run(review)
+    dm = world.touchpoint_dms(SAM)[-1]
+    assert "Quarterly review" in all_text(dm)
+    at = review + timedelta(minutes=10)
+    view = open_form(app, SAM, dm, at)
+    blocks = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert {Block.ALIGNMENT, reading_block(measure.id), reading_status_block(measure.id)} <= set(blocks)
+    assert "Baseline: 45 (days)" in blocks[reading_block(measure.id)]["hint"]["text"]
+    reply = submit_form(app, SAM, view, {Block.ALIGNMENT: "4", reading_block(measure.id): "36"}, at)
+    assert reply.body == ""
+    [reading] = rows(app, Reading)
+    assert (reading.measure_id, reading.value, reading.read_on, reading.given_by) == (measure.id, 36.0, at.date(), SAM)
+    summary = [m for m in app.slack.messages_in(LD_CHANNEL) if "reviewed" in all_text(m)][-1]
+    assert f"*Measures:* {MEASURE}: *36*" in all_text(summary)
+    assert_everything_sent_is_valid(app.slack)

@@ -57,6 +57,7 @@ def attention_line(item: Attention) -> str:
         ),
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
+        "behind_line": lambda: _behind_line(name, item),
         "first_unanswered": lambda: (
             f"{name}: {_people(item.user_ids, item.count, 3)} "
             f"{'has' if item.count == 1 else 'have'} not answered the first two questions"
@@ -67,6 +68,18 @@ def attention_line(item: Attention) -> str:
         "low": lambda: f"{name}: alignment index is {item.value}",
         "no_stakeholders": lambda: f"{name}: has no active stakeholders",
     }[item.reason]()
+
+
+def _behind_line(name: str, item: Attention) -> str:
+    """“Time to first deal: 41 where the line says 38 by 12 Jan”: the latest reading against the line on its day."""
+    b = item.measure
+    if b is None:
+        return name
+    unit = f" {escape(b.unit)}" if b.unit else ""
+    return (
+        f"{name}: {escape(b.name)}: {b.value:g}{unit} where the line to its target says {round(b.expected, 1):g}{unit} "
+        f"by {b.read_on:%-d %b}"
+    )
 
 
 def index_text(i: InitiativeDigest) -> str:
@@ -86,7 +99,9 @@ def initiative_text(i: InitiativeDigest) -> str:
         + (f" ({i.strong_shifts} strong)" if i.strong_shifts else "")
         + f" · overdue: {i.overdue} · missed this week: {i.missed}",
         f"Agreed impact: {i.with_impact} of {i.stakeholders} · something tracked: {i.with_tracking} of {i.stakeholders}"
-        f" · measures agreed: {i.measures} · reviews in the next 14 days: {i.reviews_ahead}",
+        f" · measures agreed: {i.measures}"
+        + (f" ({i.measures_waiting} waiting for their owners)" if i.measures_waiting else "")
+        + f" · reviews in the next 14 days: {i.reviews_ahead}",
     ]
     if i.judged_shifts or i.reworded:  # revised impact statements, as their authors judged them
         said = [f"{i.judged_shifts} “{judgement.OPTIONS[judgement.CHANGED]}”"] if i.judged_shifts else []
@@ -136,7 +151,7 @@ def alignment_report(report: AlignmentReport) -> Message:
     """The index of one initiative with each part, or of all, lowest first."""
     how = (
         "The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
-        "something tracked 20, responses 20, ratings 25, shifts with an outcome 10. A part with nothing to judge yet is "
+        "measures agreed 20, responses 20, ratings 25, shifts with an outcome 10. A part with nothing to judge yet is "
         "left out rather than counted as 0."
     )
     if report.named:

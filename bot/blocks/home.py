@@ -16,6 +16,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.common import SECTION_TEXT_MAX, channel, context, date, escape, mention, quoted_sections, section
 from bot.blocks.digest import INDEX_HELP, attention_list, initiative_text
+from bot.blocks.measures import agreement_text
 from bot.blocks.touchpoints import actions_block_id, snooze_menu
 from bot.ids import COMMAND, Action
 from bot.services.home import HomeMeasure, LdHome, StakeholderHome, StakeholderInitiative
@@ -198,6 +199,12 @@ def _ld_initiative_text(item) -> str:
         extra += f" · next touchpoint {date(item.next_due_at)} ({item.waiting} waiting to go out)"
     else:
         extra += " · no touchpoint planned"
+    if item.measures:
+        shown = [
+            f"{escape(m.name)}: {agreement_text(m.owner_user_id, m.agreed_at)}" for m in item.measures[:MEASURES_SHOWN]
+        ]
+        more = len(item.measures) - len(shown)
+        extra += "\nMeasures: " + " · ".join(shown) + (f" · and {more} more" if more > 0 else "")
     return _fit(f"{initiative_text(item.summary)}\n{extra}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
@@ -46,22 +48,24 @@ def _text_input(
     )
 
 
-def _number_input(block: str, label: str) -> InputBlock:
+def number_input(block: str, label: str, initial: float | None = None) -> InputBlock:
     return InputBlock(
         block_id=block,
         label=PlainTextObject(text=label),
         optional=True,
-        element=PlainTextInputElement(action_id=Element.VALUE, max_length=30),
+        element=PlainTextInputElement(
+            action_id=Element.VALUE, max_length=30, initial_value=f"{initial:g}" if initial is not None else None
+        ),
         hint=PlainTextObject(text="A number, like 42, 3.5, 1,200 or 85%"),
     )
 
 
-def _date_input(block: str, label: str) -> InputBlock:
+def date_input(block: str, label: str, initial: date | None = None) -> InputBlock:
     return InputBlock(
         block_id=block,
         label=PlainTextObject(text=label),
         optional=True,
-        element=DatePickerElement(action_id=Element.VALUE),
+        element=DatePickerElement(action_id=Element.VALUE, initial_date=initial.isoformat() if initial else None),
     )
 
 
@@ -79,7 +83,15 @@ def describe(measure: MeasureRow) -> str:
     if measure.target is not None:
         parts.append(f"target {measure.target:g}{unit} by {measure.target_on:%b %Y}")
     parts.append("higher is better" if measure.direction == Direction.HIGHER else "lower is better")
+    parts.append(agreement_text(measure.owner_user_id, measure.agreed_at))
     return " · ".join(parts)
+
+
+def agreement_text(owner_user_id: str, agreed_at: datetime | None) -> str:
+    """“agreed by @Sam on 2 Dec 2026”, or “waiting for @Sam”: whether its owner has agreed the measure."""
+    if agreed_at is None:
+        return f"waiting for {mention(owner_user_id)}"
+    return f"agreed by {mention(owner_user_id)} on {agreed_at:%-d %b %Y}"
 
 
 def measure_modal(form: MeasureForm) -> View:
@@ -97,7 +109,7 @@ def measure_modal(form: MeasureForm) -> View:
         blocks.append(context("No stakeholder has said what they track yet; you can still add a measure."))
     if form.measures:
         agreed = "\n".join(f"• {describe(m)}" for m in form.measures[:20])
-        blocks.append(section(f"*Already agreed:*\n{agreed}"[:3000]))
+        blocks.append(section(f"*Measures so far:*\n{agreed}"[:3000]))
     owners = [
         Option(text=PlainTextObject(text=name[:75]), value=str(stakeholder_id))
         for stakeholder_id, name in form.stakeholders
@@ -118,10 +130,10 @@ def measure_modal(form: MeasureForm) -> View:
             label=PlainTextObject(text="Direction"),
             element=RadioButtonsElement(action_id=Element.VALUE, options=directions, initial_option=directions[0]),
         ),
-        _number_input(Block.BASELINE, "Baseline"),
-        _date_input(Block.BASELINE_ON, "Baseline date"),
-        _number_input(Block.TARGET, "Target"),
-        _date_input(Block.TARGET_ON, "Target date"),
+        number_input(Block.BASELINE, "Baseline"),
+        date_input(Block.BASELINE_ON, "Baseline date"),
+        number_input(Block.TARGET, "Target"),
+        date_input(Block.TARGET_ON, "Target date"),
     ]
     return form_modal(
         Callback.MEASURE,
@@ -134,6 +146,15 @@ def measure_modal(form: MeasureForm) -> View:
 
 def read_initiative_id(private_metadata: str | None) -> int | None:
     return read_metadata_id(private_metadata, "initiative")
+
+
+def read_fields(values, blocks: tuple[str, ...]) -> dict[str, str]:
+    """What a measure form held: the text of each block, and the dates picked."""
+    found = {block: state_text(values, block) for block in blocks if block not in (Block.BASELINE_ON, Block.TARGET_ON)}
+    for block in (Block.BASELINE_ON, Block.TARGET_ON):
+        day = state_of(values, block).get("selected_date")
+        found[block] = day if isinstance(day, str) else ""
+    return found
 
 
 def read_measure(values) -> dict[str, str]:
@@ -157,7 +178,8 @@ def read_measure(values) -> dict[str, str]:
 
 def measure_saved(initiative_name: str, name: str) -> Message:
     text = (
-        f"*{escape(name)}* is now a success measure of *{escape(initiative_name)}*. Its owner will be asked for "
-        f"the latest value in each monthly check-in. `{COMMAND} measures {escape(initiative_name)}` adds another."
+        f"*{escape(name)}* is now a success measure of *{escape(initiative_name)}*. I'll ask its owner whether it "
+        "is what they track (it counts as agreed once they confirm or correct it); they will be asked for the "
+        f"latest value in each monthly check-in and quarterly review. `{COMMAND} measures {escape(initiative_name)}` adds another."
     )
     return Message(text=text, blocks=[section(text)])

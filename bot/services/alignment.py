@@ -1,5 +1,5 @@
 """The alignment index: a 0-100 figure per initiative summarising how well L&D and its stakeholders agree, with the
-parts it is made of visible (agreed impact, something tracked, responses, ratings, shifts with an outcome)."""
+parts it is made of visible (agreed impact, measures agreed, responses, ratings, shifts with an outcome)."""
 
 from __future__ import annotations
 
@@ -48,12 +48,13 @@ def alignment(standing: reporting.Standing, traffic: reporting.Traffic, shifts: 
             standing.with_impact / n,
             f"{standing.with_impact} of {n} stakeholders have said what impact they want",
         ),
+        # A measure counts once its owner has agreed it (confirmed or corrected), not when L&D confirms it.
         Part(
             "measures",
-            "Something tracked",
+            "Measures agreed",
             WEIGHTS["measures"],
-            standing.with_tracking / n,
-            f"{standing.with_tracking} of {n} have said what they already track",
+            standing.with_agreed_measure / n,
+            f"{standing.with_agreed_measure} of {n} stakeholders own a success measure they have agreed",
         ),
         Part(
             "responses",

@@ -42,7 +42,7 @@ class AnswerContext:
     business_goal: str
     opened_by: str
     current: dict[str, str]  # question -> latest answer text
-    measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in asks them the latest value of
+    measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in or review asks them the latest value of
     correcting: bool = False  # an answered check-in or review, opened to change the answers (pre-filled with them)
     judged: str | None = None  # correcting: what they said of their revised impact statement in these answers
 
@@ -55,7 +55,7 @@ def for_answering(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     current = answer_rows.latest_answers(session, initiative.id, stakeholder.id)
-    asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
+    asked = _readings_asked(session, touchpoint.kind, initiative.id, stakeholder.id)
     return AnswerContext(
         touchpoint_id=touchpoint.id,
         kind=touchpoint.kind,
@@ -68,6 +68,11 @@ def for_answering(
         # Pre-selected only where these answers are being corrected: a kickoff's later Revise asks afresh.
         judged=judgement.given_here(current.get(Question.IMPACT), touchpoint.id) if _correcting(touchpoint) else None,
     )
+
+
+def _readings_asked(session: Session, kind: str, initiative_id: int, stakeholder_id: int) -> tuple:
+    """The measures a check-in or a quarterly review asks its stakeholder to read: the ones they report."""
+    return measures.owned(session, initiative_id, stakeholder_id) if kind in RECURRING_KINDS else ()
 
 
 def _correcting(touchpoint: open_touchpoints.OwnedTouchpoint) -> bool:
@@ -114,7 +119,7 @@ def check(
         session, team_id, touchpoint_id, user_id, revisable_kickoff=True, correctable_at=now
     )
     errors = validate(touchpoint.kind, texts)
-    asked = measures.owned(session, initiative.id, stakeholder.id) if touchpoint.kind == TouchpointKind.CHECKIN else ()
+    asked = _readings_asked(session, touchpoint.kind, initiative.id, stakeholder.id)
     given, reading_errors = measures.validate_readings(asked, readings or {})
     errors.update(reading_errors)
     latest = answer_rows.latest_answers(session, initiative.id, stakeholder.id)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import COMMAND, Block
+from bot.services import measures as measure_service
 from bot.services.alignment import WINDOW, Alignment, alignment
 from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
@@ -52,12 +53,13 @@ class InitiativeDigest:
     with_impact: int
     first_unanswered_user_ids: tuple[str, ...]  # the first two questions went out and were never answered
     with_tracking: int
-    measures: int  # success measures agreed
+    measures: int  # success measures their owners agreed
     reviews_ahead: int
     alignment: Alignment
     trend: int | None  # change since the last digest; None if there was none
     judged_shifts: int = 0  # new shifts of revised impact statements, as their authors judged them
     reworded: int = 0  # impact statements revised this week whose authors said only the wording changed
+    measures_waiting: int = 0  # success measures waiting for their owners to agree them
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
                 with_impact=s.with_impact,
                 first_unanswered_user_ids=tuple(unanswered_by.get(s.initiative_id, ())),
                 with_tracking=s.with_tracking,
-                measures=measures.get(s.initiative_id, 0),
+                measures=measures.get(s.initiative_id, (0, 0))[1],
+                measures_waiting=measures.get(s.initiative_id, (0, 0))[0] - measures.get(s.initiative_id, (0, 0))[1],
                 reviews_ahead=t.reviews_ahead,
                 alignment=index,
                 trend=index.value - before if index.value is not None and before is not None else None,
@@ -119,7 +122,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
             )
         )
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
-    attention = _attention(initiatives, strong)
+    attention = _attention(initiatives, strong, _behind(session, initiatives))
     after_strong = sum(1 for a in attention if a.reason == "strong_shift")  # they come first
     attention[after_strong:after_strong] = _stalled(initiatives, stalled, now)
     attention[0:0] = _high_influence(session, team_id, {i.initiative_id for i in initiatives})
@@ -139,6 +142,7 @@ class Attention:
     value: int | None = None  # the alignment index now
     before: int | None = None  # and at the last digest
     taken_by: str | None = None  # the L&D member who took a follow-up left without an outcome
+    measure: measure_service.Behind | None = None  # a measure whose latest reading runs behind its line
 
 
 REASONS = (
@@ -147,6 +151,7 @@ REASONS = (
     "stalled_follow_up",
     "falling",
     "silent",
+    "behind_line",
     "first_unanswered",
     "no_impact",
     "no_tracking",
@@ -156,9 +161,20 @@ REASONS = (
 )
 
 
-def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str, str, int]]) -> list[Attention]:
+def _behind(session: Session, initiatives: list[InitiativeDigest]) -> list[measure_service.Behind]:
+    """Measures of these initiatives whose latest reading runs behind the line to their target: two queries."""
+    found = measure_service.rows_of(session, [i.initiative_id for i in initiatives])
+    late = (measure_service.behind(initiative_id, m) for initiative_id, rows in found.items() for m in rows)
+    return [b for b in late if b is not None]
+
+
+def _attention(
+    initiatives: list[InitiativeDigest],
+    strong: list[tuple[int, str, str, int]],
+    behind: list[measure_service.Behind],
+) -> list[Attention]:
     """What needs a conversation this week, most urgent first: strong shifts nobody follows up, falling alignment,
-    silent stakeholders, first two questions unanswered, no agreed impact, nothing tracked, no measure agreed, a low
+    silent stakeholders, measures behind their line, first two questions unanswered, no agreed impact, nothing tracked, no measure agreed, a low
     index, no stakeholders."""
     names = {i.initiative_id: i.name for i in initiatives}
     found: list[tuple[int, int, Attention]] = []
@@ -167,6 +183,9 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
         if (initiative_id, user_id) not in seen and initiative_id in names:
             seen.add((initiative_id, user_id))
             found.append((0, 0, Attention("strong_shift", names[initiative_id], (user_id,))))
+    for b in behind:
+        if b.initiative_id in names:
+            found.append((2, 0, Attention("behind_line", names[b.initiative_id], measure=b)))
     for i in initiatives:
         value = i.alignment.value
         if i.trend is not None and value is not None and i.trend <= -FALLING:
@@ -180,7 +199,7 @@ def _attention(initiatives: list[InitiativeDigest], strong: list[tuple[int, str,
             found.append((3, 0, Attention("no_impact", i.name)))
         elif i.stakeholders and not i.with_tracking:
             found.append((4, 0, Attention("no_tracking", i.name)))
-        elif i.stakeholders and not i.measures:
+        elif i.stakeholders and not i.measures and not i.measures_waiting:
             found.append((5, 0, Attention("no_measure", i.name)))
         if value is not None and value < LOW:
             found.append((6, value, Attention("low", i.name, value=value)))

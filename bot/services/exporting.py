@@ -196,8 +196,10 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 "Target",
                 "Target date",
                 "Status",
+                "Agreed by its owner",
+                "Agreed on",
             ),
-            (34, 34, 24, 24, 10, 10, 10, 13, 10, 13, 9),
+            (34, 34, 24, 24, 10, 10, 10, 13, 10, 13, 9, 30, 18),
             [
                 (
                     name,
@@ -211,6 +213,8 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                     m.target,
                     m.target_on,
                     "active" if m.active else "retired",
+                    f"agreed by {who or user_id}" if m.agreed_at else f"waiting for {who or user_id}",
+                    local(m.agreed_at),
                 )
                 for name, m, who, user_id in rows.measures(*args, mine)
             ],

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.services import answers, digest
+from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
@@ -72,6 +73,7 @@ class LdInitiative:
     open_shifts: int  # shifts nobody has taken the follow-up of
     next_due_at: datetime | None
     waiting: int  # touchpoints planned and not yet sent
+    measures: tuple[measure_service.MeasureRow, ...] = ()  # its success measures, agreed or waiting for their owners
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def ld_home(
     ids = [i.initiative_id for i in shown]
     shifts = home_rows.open_shifts(session, team_id, ids) if ids else {}
     ahead = home_rows.next_touchpoints(session, team_id, ids) if ids else {}
+    agreed = measure_service.rows_of(session, ids) if ids else {}
     return LdHome(
         user_id=user_id,
         attention=picture.attention,
@@ -164,6 +167,7 @@ def ld_home(
                 open_shifts=shifts.get(i.initiative_id, 0),
                 next_due_at=ahead[i.initiative_id][0] if i.initiative_id in ahead else None,
                 waiting=ahead[i.initiative_id][1] if i.initiative_id in ahead else 0,
+                measures=tuple(agreed.get(i.initiative_id, ())),
             )
             for i in shown
         ),

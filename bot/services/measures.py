@@ -1,12 +1,12 @@
 """Tracked measures: what stakeholders already watch, confirmed by the L&D team as an initiative's success measures,
-and the readings stakeholders give in their monthly check-ins."""
+and the readings stakeholders give in their monthly check-ins and quarterly reviews."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -47,6 +47,8 @@ class MeasureRow:
     latest_on: date | None = None
     owner_name: str = ""
     owner_id: int | None = None  # the stakeholder row of its owner
+    confirmed_on: date | None = None  # the day the L&D member confirmed it: where its line to the target starts
+    agreed_at: datetime | None = None  # when its owner confirmed or corrected it; None: waiting for them
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,56 @@ def rows_of(session: Session, initiative_ids: list[int]) -> dict[int, list[Measu
                 on,
                 owner_name or owner_user_id,
                 measure.owner_id,
+                measure.confirmed_at.date(),
+                measure.agreed_at,
             )
         )
     return found
+
+
+# Behind the line: where the latest reading stands against the straight line from the baseline to the target
+
+LINE_WITHOUT_TARGET_DATE = timedelta(days=365)  # a target with no date of its own is due a year after confirmation
+BEHIND_TOLERANCE = 0.05  # of the way from baseline to target: a smaller shortfall is noise, not a trend
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A measure whose latest reading runs behind the straight line from its baseline to its target."""
+
+    initiative_id: int
+    name: str
+    unit: str
+    value: float  # the latest reading
+    expected: float  # where the line stands on the reading's day
+    read_on: date
+
+
+def expected_on(measure: MeasureRow, day: date) -> float | None:
+    """Where the straight line from the baseline (on the confirmation day) to the target (on its date, or a year
+    after confirmation) stands on `day`: the baseline before it starts, the target after it ends. None without a
+    baseline and a target."""
+    if measure.baseline is None or measure.target is None or measure.confirmed_on is None:
+        return None
+    start = measure.confirmed_on
+    end = measure.target_on if measure.target_on and measure.target_on > start else start + LINE_WITHOUT_TARGET_DATE
+    share = min(1.0, max(0.0, (day - start).days / (end - start).days))
+    return measure.baseline + (measure.target - measure.baseline) * share
+
+
+def behind(initiative_id: int, measure: MeasureRow) -> Behind | None:
+    """The measure, if its latest reading is behind the line on the day it was read, by more than the tolerance.
+    The line's direction is the target's: lower is better when the target is below the baseline."""
+    if measure.latest is None or measure.latest_on is None or measure.baseline is None or measure.target is None:
+        return None
+    expected = expected_on(measure, measure.latest_on)
+    span = measure.target - measure.baseline
+    if expected is None or span == 0:
+        return None
+    shortfall = (expected - measure.latest) if span > 0 else (measure.latest - expected)
+    if shortfall <= BEHIND_TOLERANCE * abs(span):
+        return None
+    return Behind(initiative_id, measure.name, measure.unit, measure.latest, expected, measure.latest_on)
 
 
 _NUMBER = re.compile(r"^[-+]?\d+(\.\d+)?$")
@@ -137,32 +186,19 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def save(
-    session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None], now: datetime
-) -> tuple[str, str]:
-    """Validate and store one measure; returns (initiative name, measure name). All problems come back at once."""
-    initiative = initiative_rows.initiative_by_id(session, team_id, initiative_id)
-    if initiative is None:
-        raise FormInvalid({Block.MEASURE_NAME: "That initiative no longer exists."})
-    errors: dict[str, str] = {}
+def checked_fields(
+    values: Mapping[str, str | None], errors: dict[str, str], taken: Callable[[str], bool]
+) -> tuple[str, float | None, date | None, float | None, date | None]:
+    """The name, baseline and target of a measure form (the L&D member's, or its owner's correction), each problem
+    added to `errors` by block id; `taken` says whether a name key is another measure's of the initiative."""
     name = (values.get(Block.MEASURE_NAME) or "").strip()
     if not name:
         errors[Block.MEASURE_NAME] = "Give the measure a name, in the stakeholder's words if you can."
     elif len(name) > NAME_MAX:
         errors[Block.MEASURE_NAME] = f"Keep the name to {NAME_MAX} characters (it has {len(name)})."
-    elif measure_rows.measure_name_taken(session, initiative_id, name_key(name)):
+    elif taken(name_key(name)):
         errors[Block.MEASURE_NAME] = "This initiative already has a measure with that name."
-    owners = {s.id for s in stakeholder_rows.stakeholders_of(session, initiative_id)}
-    owner = values.get(Block.MEASURE_OWNER) or ""
-    if not (owner.isdigit() and int(owner) in owners):
-        errors[Block.MEASURE_OWNER] = "Pick the stakeholder who will report it."
-    for block, limit in ((Block.MEASURE_SOURCE, SOURCE_MAX), (Block.MEASURE_UNIT, UNIT_MAX)):
-        if len((values.get(block) or "").strip()) > limit:
-            errors[block] = f"Keep this to {limit} characters."
-    direction = values.get(Block.MEASURE_DIRECTION) or ""
-    if direction not in tuple(Direction):
-        errors[Block.MEASURE_DIRECTION] = "Say whether higher or lower is better."
-    numbers = {}
+    numbers: dict[str, float | None] = {Block.BASELINE: None, Block.TARGET: None}
     for value_block, day_block, what in (
         (Block.BASELINE, Block.BASELINE_ON, "baseline"),
         (Block.TARGET, Block.TARGET_ON, "target"),
@@ -179,28 +215,51 @@ def save(
     baseline_on, target_on = _day(values.get(Block.BASELINE_ON)), _day(values.get(Block.TARGET_ON))
     if baseline_on and target_on and target_on <= baseline_on and Block.TARGET_ON not in errors:
         errors[Block.TARGET_ON] = "The target's date must come after the baseline's."
+    return name, numbers[Block.BASELINE], baseline_on, numbers[Block.TARGET], target_on
+
+
+def save(
+    session: Session, team_id: str, initiative_id: int, user_id: str, values: Mapping[str, str | None], now: datetime
+) -> tuple[str, Measure]:
+    """Validate and store one measure (FormInvalid with all problems at once); returns its initiative's name and
+    the measure, flushed."""
+    initiative = initiative_rows.initiative_by_id(session, team_id, initiative_id)
+    if initiative is None:
+        raise FormInvalid({Block.MEASURE_NAME: "That initiative no longer exists."})
+    errors: dict[str, str] = {}
+    name, baseline, baseline_on, target, target_on = checked_fields(
+        values, errors, lambda key: measure_rows.measure_name_taken(session, initiative_id, key)
+    )
+    owners = {s.id for s in stakeholder_rows.stakeholders_of(session, initiative_id)}
+    owner = values.get(Block.MEASURE_OWNER) or ""
+    if not (owner.isdigit() and int(owner) in owners):
+        errors[Block.MEASURE_OWNER] = "Pick the stakeholder who will report it."
+    for block, limit in ((Block.MEASURE_SOURCE, SOURCE_MAX), (Block.MEASURE_UNIT, UNIT_MAX)):
+        if len((values.get(block) or "").strip()) > limit:
+            errors[block] = f"Keep this to {limit} characters."
+    direction = values.get(Block.MEASURE_DIRECTION) or ""
+    if direction not in tuple(Direction):
+        errors[Block.MEASURE_DIRECTION] = "Say whether higher or lower is better."
     if errors:
         raise FormInvalid(errors)
-    measure_rows.add_measure(
-        session,
-        Measure(
-            team_id=team_id,
-            initiative_id=initiative_id,
-            name=name,
-            name_key=name_key(name),
-            owner_id=int(owner),
-            source=(values.get(Block.MEASURE_SOURCE) or "").strip(),
-            unit=(values.get(Block.MEASURE_UNIT) or "").strip(),
-            direction=direction,
-            baseline=numbers[Block.BASELINE],
-            baseline_on=baseline_on,
-            target=numbers[Block.TARGET],
-            target_on=target_on,
-            confirmed_by=user_id,
-            confirmed_at=now,
-        ),
+    measure = Measure(
+        team_id=team_id,
+        initiative_id=initiative_id,
+        name=name,
+        name_key=name_key(name),
+        owner_id=int(owner),
+        source=(values.get(Block.MEASURE_SOURCE) or "").strip(),
+        unit=(values.get(Block.MEASURE_UNIT) or "").strip(),
+        direction=direction,
+        baseline=baseline,
+        baseline_on=baseline_on,
+        target=target,
+        target_on=target_on,
+        confirmed_by=user_id,
+        confirmed_at=now,
     )
-    return initiative.name, name
+    measure_rows.add_measure(session, measure)
+    return initiative.name, measure
 
 
 # Readings in check-ins

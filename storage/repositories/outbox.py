@@ -7,7 +7,16 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from storage.models import AnswerPost, DigestPost, MapMessage, PostStatus, ShiftSummary, Touchpoint, TouchpointStatus
+from storage.models import (
+    AnswerPost,
+    DigestPost,
+    MapMessage,
+    MeasureProposal,
+    PostStatus,
+    ShiftSummary,
+    Touchpoint,
+    TouchpointStatus,
+)
 
 WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
@@ -25,6 +34,9 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "answer_posts": select(func.count()).select_from(AnswerPost).where(col(AnswerPost.status).in_(WAITING)),
         "shift_summaries": select(func.count()).select_from(ShiftSummary).where(col(ShiftSummary.status).in_(WAITING)),
         "digests": select(func.count()).select_from(DigestPost).where(col(DigestPost.status).in_(WAITING)),
+        "measure_proposals": select(func.count())
+        .select_from(MeasureProposal)
+        .where(col(MeasureProposal.status).in_(WAITING)),
         "map_messages": select(func.count())
         .select_from(MapMessage)
         .where(col(MapMessage.status).in_(WAITING), col(MapMessage.due_at) <= now),
