@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Index, Table, Text, UniqueConstraint
+from sqlalchemy import Index, Table, Text, UniqueConstraint, text
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
@@ -182,7 +182,14 @@ class Answer(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("initiative_id", "stakeholder_id", "question", "version", name="uq_answer_version"),
-        Index("ix_answer_judgement", "judgement"),  # the digest's rewordings: few rows have one
+        # The digest's rewordings: few rows have a judgement, and only those are indexed (so that a planner with
+        # statistics, which sees one value in nearly every row, still takes the index).
+        Index(
+            "ix_answer_judgement",
+            "judgement",
+            sqlite_where=text("judgement IS NOT NULL"),
+            postgresql_where=text("judgement IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

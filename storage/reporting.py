@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, select, tuple_
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -19,6 +18,7 @@ from storage.models import (
     Initiative,
     InitiativeStakeholder,
     Measure,
+    Question,
     Shift,
     Stakeholder,
     Touchpoint,
@@ -187,32 +187,40 @@ def shift_counts(
 
 def reworded_impacts(session: Session, team_id: str, since: datetime) -> dict[int, int]:
     """Per initiative, the impact statements revised since `since` whose authors said only the wording changed
-    (answers are read here only through their judgement's index: few have one)."""
-    later = aliased(Answer)
-    superseded = (
-        select(col(later.id))
-        .join(Touchpoint, col(Touchpoint.id) == col(later.touchpoint_id))
-        .where(
-            col(Touchpoint.kind) != TouchpointKind.KICKOFF,  # each Revise of the first answers is a revision
-            col(later.initiative_id) == col(Answer.initiative_id),
-            col(later.stakeholder_id) == col(Answer.stakeholder_id),
-            col(later.question) == col(Answer.question),
-            col(later.touchpoint_id) == col(Answer.touchpoint_id),
-            col(later.version) > col(Answer.version),
+    (answers are read here only through their judgement's index: few have one). A review or check-in corrected in
+    other words replaces its earlier ones, so only each one's newest version counts; each Revise of the first answers
+    is a revision of its own."""
+    said = session.execute(
+        select(
+            col(Answer.initiative_id),
+            col(Answer.stakeholder_id),
+            col(Answer.touchpoint_id),
+            col(Answer.version),
+            col(Touchpoint.kind),
         )
-        .exists()
-    )
-    query = (
-        select(col(Answer.initiative_id), func.count())
+        .join(Touchpoint, col(Touchpoint.id) == col(Answer.touchpoint_id))
         .where(
             col(Answer.judgement) == ImpactJudgement.REWORDED,
             col(Answer.team_id) == team_id,
             col(Answer.answered_at) >= since,
-            ~superseded,  # a review corrected in other words replaces its earlier ones: counted once
         )
-        .group_by(col(Answer.initiative_id))
-    )
-    return {initiative_id: int(count) for initiative_id, count in session.execute(query).all()}
+    ).all()
+    corrected = {t for _, _, t, _, kind in said if kind != TouchpointKind.KICKOFF}
+    newest: dict[int, int] = {}
+    if corrected:
+        newest = {
+            touchpoint_id: int(version)
+            for touchpoint_id, version in session.execute(
+                select(col(Answer.touchpoint_id), func.max(col(Answer.version)))
+                .where(col(Answer.touchpoint_id).in_(corrected), col(Answer.question) == Question.IMPACT)
+                .group_by(col(Answer.touchpoint_id))
+            ).all()
+        }
+    counts: dict[int, int] = {}
+    for initiative_id, _, touchpoint_id, version, kind in said:
+        if kind == TouchpointKind.KICKOFF or newest.get(touchpoint_id) == version:
+            counts[initiative_id] = counts.get(initiative_id, 0) + 1
+    return counts
 
 
 def open_strong_shifts(session: Session, team_id: str, since: datetime, limit: int) -> list[tuple[int, str, str, int]]:

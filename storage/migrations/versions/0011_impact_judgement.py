@@ -17,7 +17,10 @@ depends_on = None
 def upgrade() -> None:
     op.add_column('answer', sa.Column('judgement', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
     op.add_column('shift', sa.Column('judgement', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
-    op.create_index('ix_answer_judgement', 'answer', ['judgement'])
+    op.create_index(
+        'ix_answer_judgement', 'answer', ['judgement'],
+        sqlite_where=sa.text('judgement IS NOT NULL'), postgresql_where=sa.text('judgement IS NOT NULL'),
+    )
 
 
 def downgrade() -> None:
