@@ -3,14 +3,11 @@ in Slack's eyes: the use case checks that the person is the measure's owner."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import agreement as blocks
 from bot.blocks.common import read_number
-from bot.blocks.notices import notice_view
 from bot.errors import FormInvalid
 from bot.ids import Action, Callback
 from bot.runtime import Deps
@@ -27,17 +24,14 @@ def register(app: App) -> None:
 def on_agree(ack: Ack, action: dict, body: dict, respond: Respond, context, deps: Deps) -> None:
     ack()
     measure_id = read_number(action.get("value") or "")
-    team_id, user_id, container = context["team_id"], body["user"]["id"], body.get("container") or {}
-
-    def work() -> None:
-        view = measure_agreement.agree(deps, team_id, measure_id, user_id)
-        if not view.message_ts:  # clicked before its send was recorded: the DM clicked is the one to update
-            view = dataclasses.replace(
-                view, channel_id=container.get("channel_id"), message_ts=container.get("message_ts")
-            )
-        measure_agreement.show(deps, view)
-
-    after_ack(deps, body, respond, work)
+    container = body.get("container") or {}
+    clicked = (container.get("channel_id"), container.get("message_ts"))
+    after_ack(
+        deps,
+        body,
+        respond,
+        lambda: measure_agreement.agree(deps, context["team_id"], measure_id, body["user"]["id"], clicked),
+    )
 
 
 def on_correct(ack: Ack, action: dict, body: dict, client: WebClient, respond: Respond, context, deps: Deps) -> None:
@@ -53,9 +47,13 @@ def on_correction_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) 
     measure_id = blocks.read_measure_id(view.get("private_metadata"))
     values = blocks.read_correction(view.get("state", {}).get("values", {}))
     try:
-        agreed = measure_agreement.correct(deps, context["team_id"], measure_id, body["user"]["id"], values)
+        measure_agreement.correct(
+            deps,
+            context["team_id"],
+            measure_id,
+            body["user"]["id"],
+            values,
+            acknowledge=lambda notice: ack(response_action="update", view=notice),
+        )
     except FormInvalid as exc:
         ack(response_action="errors", errors=exc.errors)
-        return
-    ack(response_action="update", view=notice_view(blocks.agreed_notice(agreed).text))
-    deps.background.submit(measure_agreement.show, deps, agreed)

@@ -3,11 +3,15 @@ right" or their correction, and the DM updated to show it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from slack_sdk.models.views import View
+
 from bot.blocks import agreement as blocks
+from bot.blocks.notices import notice_view
 from bot.ids import MessageEvent
 from bot.runtime import Deps
 from bot.services import agreement
@@ -90,10 +94,16 @@ def _find(out: Outbound, view: ProposalView) -> tuple[str, str] | None:
     return (channel_id, ts) if ts else None
 
 
-def agree(deps: Deps, team_id: str, measure_id: int | None, user_id: str) -> ProposalView:
-    """The owner's "Yes, that's right", in one transaction; the DM is updated after the ack (`show`)."""
+def agree(
+    deps: Deps, team_id: str, measure_id: int | None, user_id: str, clicked: tuple[str | None, str | None]
+) -> None:
+    """The owner's "Yes, that's right", in one transaction, then their DM updated. `clicked` is the (channel, ts)
+    of the DM clicked: the one to update when the click came before its send was recorded."""
     with deps.db.session() as session:
-        return agreement.agree(session, team_id, measure_id, user_id, deps.clock())
+        view = agreement.agree(session, team_id, measure_id, user_id, deps.clock())
+    if not view.message_ts:
+        view = dataclasses.replace(view, channel_id=clicked[0], message_ts=clicked[1])
+    show(deps, view)
 
 
 def correction_form(deps: Deps, team_id: str, measure_id: int | None, user_id: str) -> ProposalView:
@@ -102,11 +112,20 @@ def correction_form(deps: Deps, team_id: str, measure_id: int | None, user_id: s
 
 
 def correct(
-    deps: Deps, team_id: str, measure_id: int | None, user_id: str, values: Mapping[str, str | None]
-) -> ProposalView:
-    """The owner's correction, in one transaction (FormInvalid with every problem)."""
+    deps: Deps,
+    team_id: str,
+    measure_id: int | None,
+    user_id: str,
+    values: Mapping[str, str | None],
+    *,
+    acknowledge: Callable[[View], object],
+) -> None:
+    """The owner's correction, in one transaction (FormInvalid with every problem, before `acknowledge`), then
+    `acknowledge` the submission with what was agreed, then their DM updated in the background."""
     with deps.db.session() as session:
-        return agreement.correct(session, team_id, measure_id, user_id, values, deps.clock())
+        agreed = agreement.correct(session, team_id, measure_id, user_id, values, deps.clock())
+    acknowledge(notice_view(blocks.agreed_notice(agreed).text))
+    deps.background.submit(show, deps, agreed)
 
 
 def show(deps: Deps, view: ProposalView) -> None:
