@@ -6,7 +6,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, Pla
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import context, escape, mention, metadata, read_metadata_id, section
+from bot.blocks.common import context, escape, form_modal, mention, metadata, read_metadata_id, section
 from bot.blocks.measures import agreement_text, date_input, number_input, read_fields
 from bot.ids import Action, Block, Callback, Element
 from bot.services.agreement import ProposalView, correction_blocks
@@ -70,13 +70,11 @@ def proposal_message(view: ProposalView) -> Message:
 
 
 def correction_modal(view: ProposalView) -> View:
-    return View(
-        type="modal",
-        callback_id=Callback.MEASURE_CORRECTION,
+    return form_modal(
+        Callback.MEASURE_CORRECTION,
+        "Correct the measure",
+        "Agree as corrected",
         private_metadata=metadata(measure=view.measure_id),
-        title=PlainTextObject(text="Correct the measure"),
-        submit=PlainTextObject(text="Agree as corrected"),
-        close=PlainTextObject(text="Cancel"),
         blocks=[
             section(f"*{escape(view.initiative_name)}*: say it as you track it, with the baseline and target you see."),
             InputBlock(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from slack_sdk.models.blocks import InputBlock, Option, PlainTextObject, StaticSelectElement
 from slack_sdk.models.views import View
 
-from bot.blocks.common import escape, metadata, read_metadata_id, read_number, section, shorten, state_text
+from bot.blocks.common import escape, form_modal, metadata, read_metadata_id, read_number, section, shorten, state_text
 from bot.ids import Block, Callback, Element
 from bot.services.stakeholder_map import (
     CADENCE_NAMES,
@@ -69,13 +69,11 @@ def map_modal(stakeholder_map: StakeholderMap) -> View:
     why = "; ".join(
         f"{QUADRANT_NAMES[q].lower()}: {CADENCE_NAMES[QUADRANT_CADENCE[q]].lower()}" for q in QUADRANT_CADENCE
     )
-    return View(
-        type="modal",
-        callback_id=Callback.STAKEHOLDER_MAP,
+    return form_modal(
+        Callback.STAKEHOLDER_MAP,
+        "Stakeholder map",
+        "Save",
         private_metadata=metadata(initiative=stakeholder_map.initiative_id),
-        title=PlainTextObject(text="Stakeholder map"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
         blocks=[
             section(
                 f"Where each stakeholder of *{escape(stakeholder_map.initiative_name)}* sits: how much say they have "
