@@ -162,10 +162,14 @@ def watch_database(db, clock: Callable[[], datetime]) -> None:
     watch_outbox(depth, clock)
 
 
-def clock_health(every_seconds: float, now: Callable[[], float] = time.time) -> tuple[int, str]:
-    """The clock process is healthy while its last pass finished within three of its intervals (at least three
-    minutes: a long pass after a downtime is not a failure)."""
-    last = _last_pass["at"]
+def last_pass_at() -> float:
+    """When this process's last pass finished (Unix time; 0 before the first)."""
+    return _last_pass["at"]
+
+
+def clock_health(every_seconds: float, last: float, now: Callable[[], float] = time.time) -> tuple[int, str]:
+    """The clock process is healthy while its last pass (finished at `last`, 0 for none yet) finished within three of
+    its intervals (at least three minutes: a long pass after a downtime is not a failure)."""
     if not last:
         return 503, "no scheduling pass has finished yet"
     age = now() - last
@@ -184,7 +188,7 @@ def clock_app(every_seconds: float) -> Callable:
             start_response("200 OK", [("Content-Type", content_type)])
             return [body]
         if path == "/healthz":
-            status, text = clock_health(every_seconds)
+            status, text = clock_health(every_seconds, last_pass_at())
             start_response(
                 f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
                 [("Content-Type", "text/plain; charset=utf-8")],

@@ -89,19 +89,20 @@ def test_a_pass_reports_how_long_it_took_what_it_did_and_when_it_finished(slack,
     assert value("touchpoint_outbox_depth", kind="touchpoints") == 0
 
 
-def test_the_clock_is_healthy_while_its_last_pass_is_recent(monkeypatch):
-    monkeypatch.setitem(metrics._last_pass, "at", 0.0)
-    assert metrics.clock_health(60)[0] == 503  # nothing finished yet
+def test_the_clock_is_healthy_while_its_last_pass_is_recent():
+    assert metrics.clock_health(60, 0.0)[0] == 503  # nothing finished yet
     failed = value("touchpoint_pass_step_failures_total", step="digest")
     metrics.pass_done(PassReport(errors=["digest"]), 0.2, finished=1_000.0)
     assert value("touchpoint_pass_step_failures_total", step="digest") == failed + 1
-    assert metrics.clock_health(60, now=lambda: 1_000.0 + 179) == (
+    last = metrics.last_pass_at()
+    assert last == 1_000.0
+    assert metrics.clock_health(60, last, now=lambda: 1_000.0 + 179) == (
         200,
         "ok: the last scheduling pass finished 179 s ago",
     )
-    assert metrics.clock_health(60, now=lambda: 1_000.0 + 181)[0] == 503  # three minutes at least
-    assert metrics.clock_health(300, now=lambda: 1_000.0 + 800)[0] == 200  # three of its intervals
-    assert metrics.clock_health(300, now=lambda: 1_000.0 + 901)[0] == 503
+    assert metrics.clock_health(60, last, now=lambda: 1_000.0 + 181)[0] == 503  # three minutes at least
+    assert metrics.clock_health(300, last, now=lambda: 1_000.0 + 800)[0] == 200  # three of its intervals
+    assert metrics.clock_health(300, last, now=lambda: 1_000.0 + 901)[0] == 503
 
 
 def test_the_clock_process_serves_its_metrics_and_health_on_its_own_port(slack, db):
