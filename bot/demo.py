@@ -323,6 +323,9 @@ def run_demo(database_url: str | None = None, start: datetime | None = None) -> 
     """The demo on a database of its own: its passes move a simulated clock over every team the database holds, so
     it never runs on DATABASE_URL. Without --database-url, a fresh SQLite file in the working directory each run."""
     logging.getLogger().setLevel(logging.WARNING)
+    # On a busy machine a request of the demo's may wait a moment for one of the server's threads, which waitress
+    # reports as a warning; the people watching a demo have nothing to do about it.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     if database_url is None:
         for leftover in (DEMO_DATABASE, DEMO_DATABASE + "-wal", DEMO_DATABASE + "-shm"):
             if os.path.exists(leftover):
