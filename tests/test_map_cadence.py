@@ -125,3 +125,17 @@ def test_a_status_update_slack_refuses_is_tried_again_by_the_next_pass(mapped, s
     assert (update.status, update.attempts, update.last_error) == (PostStatus.PENDING, 1, "internal_error")
     assert world.run(FEB_CHECK_INS + timedelta(minutes=1)).map_messages == 1
     assert _status_updates(world)[0].status == PostStatus.POSTED
+
+
+def test_upcoming_lists_the_status_updates_with_the_touchpoints(mapped):
+    app, world = mapped
+    [status] = [m for m in _status_updates(world) if m.status == PostStatus.PENDING]
+    with freeze_time(START + timedelta(minutes=20), tick=True):
+        listed = app.workspace.slash(LENA, "upcoming").json()
+    lines = [line for line in listed["text"].splitlines() if line.startswith("•")]
+    assert [("monthly status update" in line, SAM in line, "quarterly review" in line) for line in lines] == [
+        (True, True, False),  # Sam's February status update comes first, soonest first whatever it is
+        (False, False, True),  # then Olu's April review
+    ], lines
+    [sam] = [s for s in world_rows(world, Stakeholder) if s.user_id == SAM]
+    assert status.stakeholder_id == sam.id
