@@ -31,11 +31,12 @@ def open_database(url: str) -> Database:
 def _serve(_: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.server import serve
+    from bot.slack.pacing import SharedPacing
 
     settings = load_settings()
     db = open_database(settings.database_url)
     try:
-        touchpoint = create_app(settings, db=db)
+        touchpoint = create_app(settings, db=db, pacing=SharedPacing(db))
     except SlackApiError as exc:
         raise SettingsError(
             "SLACK_BOT_TOKEN", f"Slack did not accept the token ({exc.response.get('error')})"
@@ -61,11 +62,12 @@ def _pass_runner(settings, db: Database):
     from bot.app import home_tabs, patient_gateway
     from bot.jobs import BackgroundJobs
     from bot.services.team_settings import TeamDefaults
+    from bot.slack.pacing import SharedPacing
     from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
     from storage.types import utcnow
 
-    slack = patient_gateway(settings)
+    slack = patient_gateway(settings, pacing=SharedPacing(db))  # Slack's limits are the workspace's: shared
     out = Outbound(db, slack, utcnow, settings.touchpoint_tz)
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
     ld_team = LdTeam(db, defaults, slack)
