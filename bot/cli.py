@@ -108,17 +108,11 @@ def _clock(_: argparse.Namespace) -> int:
 
 def _serve_clock_metrics(port: int, every_seconds: int, db: Database) -> None:
     """GET /metrics and /healthz of the clock process, on their own port, from a thread of their own."""
-    import threading
-
-    from waitress import create_server
-
     from bot import metrics
     from storage.types import utcnow
 
     metrics.watch_database(db, utcnow)
-    server = create_server(metrics.clock_app(every_seconds), host="0.0.0.0", port=port, threads=2, ident="touchpoint")
-    threading.Thread(target=server.run, name="clock-metrics", daemon=True).start()
-    logger.info("clock: GET /metrics and /healthz on port %s", port)
+    metrics.serve_health(port, metrics.clock_app(every_seconds), "clock-metrics")
 
 
 def _team(db: Database, given: str | None) -> str:
