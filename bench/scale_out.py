@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import os
 import statistics
 import subprocess
 import sys
@@ -26,8 +25,7 @@ import urllib.request
 from datetime import timedelta
 
 from bench.ack_latency import SECRET, _slack_process, _start, measure
-from bench.seed import LD_ADMIN, fresh_database, seed
-from bot.simulator.webapi import TOKEN
+from bench.seed import bench_env, bench_settings, fresh_database, seed
 from tests.web_process import _free_port as free_port
 
 ANSWERS, WARM_UP, CONCURRENCY = 3_000, 500, 50
@@ -65,17 +63,7 @@ def _proxy_process(backends: list[int], conn) -> None:
 
 def _web(database_url: str, slack_url: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack_url,
-        "DATABASE_URL": database_url,
-        "LD_CHANNEL_ID": "C0BENCH",
-        "LD_ADMIN_USER_IDS": LD_ADMIN,
-        "PORT": str(port),
-        "LOG_LEVEL": "ERROR",
-    }
+    env = bench_env(slack_url, database_url, SLACK_SIGNING_SECRET=SECRET, PORT=str(port), LOG_LEVEL="ERROR")
     process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -120,7 +108,6 @@ def bench_throughput(url: str) -> list[str]:
 
 def bench_pass_per_installation(url: str) -> list[str]:
     from bot.app import patient_gateway
-    from bot.settings import load_settings
     from bot.simulator import FakeSlackApi
     from bot.slack.pacing import SharedPacing
     from bot.usecases.outbound import Outbound
@@ -133,14 +120,7 @@ def bench_pass_per_installation(url: str) -> list[str]:
         seed(db, initiatives=10 * teams, stakeholders_per_initiative=10, teams=teams)
         slack = FakeSlackApi("T0BENCH").start()
         slack.add_channel("C0BENCH")
-        settings = load_settings(
-            slack_bot_token=TOKEN,
-            slack_signing_secret="x",
-            slack_api_url=slack.url,
-            database_url=db.url,
-            ld_channel_id="C0BENCH",
-            ld_admin_user_ids=LD_ADMIN,
-        )
+        settings = bench_settings(slack.url, db.url)
         out = Outbound(db, patient_gateway(settings, pacing=SharedPacing(db)), utcnow, "UTC")
         pass_settings = PassSettings(grace=timedelta(hours=6), ld_channel_id="C0BENCH")
         started = time.perf_counter()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from bench.seed import TEAM, fresh_database
+from bench.seed import TEAM, bench_env, bench_settings, fresh_database
 from bot.services import touchpoints
 from storage.db import Database
 from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint, table_of
@@ -146,9 +146,7 @@ def bench_claims(url: str | None, label: str) -> list[str]:
 
 def bench_fanout(rate: int, count: int = 1_000) -> str:
     from bot.app import patient_gateway
-    from bot.settings import load_settings
     from bot.simulator import FakeSlackApi
-    from bot.simulator.webapi import TOKEN
     from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
 
@@ -156,14 +154,7 @@ def bench_fanout(rate: int, count: int = 1_000) -> str:
     seed_pairs(db, count, count)
     slack = FakeSlackApi(TEAM).start()
     slack.limit_rate("chat.postMessage", rate)
-    settings = load_settings(
-        slack_bot_token=TOKEN,
-        slack_signing_secret="x",
-        slack_api_url=slack.url,
-        database_url=db.url,
-        ld_channel_id="C0BENCH",
-        ld_admin_user_ids="U0BENCHLD",
-    )
+    settings = bench_settings(slack.url, db.url)
     clock = lambda: NOW  # noqa: E731 - one frozen "now" for the pass and for what it records
     out = Outbound(db, patient_gateway(settings), clock, "UTC")
     started = time.perf_counter()
@@ -193,27 +184,16 @@ def bench_fanout_processes(url: str, rate: int, clocks: int, count: int = 1_000)
     """The same fan-out sent by `clocks` real processes at once (`touchpoint tick`, as the clock runs each pass) on
     one PostgreSQL database: Slack's limit is the workspace's, so together they must keep to it. Timed from Slack's
     first chat.postMessage to its last (process start-up left out; it is the same for one process or two)."""
-    import os
     import subprocess
     import sys
 
     from bot.simulator import FakeSlackApi
-    from bot.simulator.webapi import TOKEN
 
     db = fresh_database(url)
     seed_pairs(db, count, count, now=datetime.now(UTC))
     slack = FakeSlackApi(TEAM).start()
     slack.limit_rate("chat.postMessage", rate)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": "x",
-        "SLACK_API_URL": slack.url,
-        "DATABASE_URL": db.url,
-        "LD_CHANNEL_ID": "C0BENCH",
-        "LD_ADMIN_USER_IDS": "U0BENCHLD",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bench_env(slack.url, db.url)
     ticks = [
         subprocess.Popen([sys.executable, "-m", "bot.cli", "tick"], env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(clocks)

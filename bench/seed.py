@@ -35,6 +35,40 @@ def fresh_database(url: str | None) -> Database:
     return db
 
 
+def bench_settings(slack_url: str, database_url: str):
+    """The settings of an app the benchmarks run in process, against the simulated Slack at slack_url."""
+    from bot.settings import load_settings
+    from bot.simulator.webapi import TOKEN
+
+    return load_settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret="x",
+        slack_api_url=slack_url,
+        database_url=database_url,
+        ld_channel_id="C0BENCH",
+        ld_admin_user_ids=LD_ADMIN,
+    )
+
+
+def bench_env(slack_url: str, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Touchpoint process (`python -m bot`, `touchpoint tick`) a benchmark starts."""
+    import os
+
+    from bot.simulator.webapi import TOKEN
+
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": slack_url,
+        "DATABASE_URL": database_url,
+        "LD_CHANNEL_ID": "C0BENCH",
+        "LD_ADMIN_USER_IDS": LD_ADMIN,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
 def _batches(rows: list[dict], size: int = 5000):
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
