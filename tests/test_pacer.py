@@ -8,6 +8,7 @@ import threading
 from bot.simulator.webapi import TOKEN
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.pacing import Pacer, PatientRetryHandler, SharedPacing
+from storage.db import Database
 from tests.conftest import SAM
 
 
@@ -161,3 +162,14 @@ def test_a_retried_429_takes_a_slot_of_the_shared_pace_and_server_errors_back_of
     handler.jitter = lambda: 1.0
     gateway.post(SAM, "again")
     assert waits == [2.0, 0.75]  # backoff 0.5 s, and up to half as much again: processes do not retry in step
+
+
+def test_without_its_database_the_shared_pace_lets_calls_go_unpaced_rather_than_fail(tmp_path):
+    t = FakeTime()
+    down = Database(f"sqlite:///{tmp_path}/never-migrated.db")  # no slack_pacing table: every statement fails
+    pacer = Pacer(t.clock, t.sleep, team_id="T0ONE", store=SharedPacing(down))
+    pacer.wait_turn(METHOD)
+    pacer.slow_down(METHOD)
+    pacer.wait_turn(METHOD)
+    assert t.slept == [] and pacer.interval(METHOD) == 0
+    down.dispose()

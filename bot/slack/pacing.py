@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -10,10 +11,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryHandler, RetryState
+from sqlalchemy.exc import DBAPIError
 
 from bot import metrics
 from storage.db import Database
 from storage.repositories import pacing as pacing_rows
+
+logger = logging.getLogger(__name__)
 
 # The key of the one workspace a single-workspace deployment (SLACK_BOT_TOKEN) talks to: every process of such a
 # deployment shares its bot token, so they share this one pace. An installation's gateway is keyed by its team id.
@@ -152,17 +156,33 @@ class Pacer:
 
 
 class SharedPacing:
-    """The pace of every process, in the database (storage.repositories.pacing): one short transaction per call."""
+    """The pace of every process, in the database (storage.repositories.pacing): one short transaction per call.
+
+    While the database cannot be reached, calls go unpaced rather than fail (logged): Slack's 429s are still waited
+    out as Retry-After says, and the work that needs the database fails on its own terms."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
     def claim(self, team_id: str, method: str, now: float, quiet: float) -> tuple[float, float]:
-        with self._db.session() as session:
-            turn = pacing_rows.claim_turn(session, team_id, method, now, quiet)
+        try:
+            with self._db.session() as session:
+                turn = pacing_rows.claim_turn(session, team_id, method, now, quiet)
+        except DBAPIError as exc:
+            logger.warning("%s goes unpaced: the shared pace could not be read (%s)", method, type(exc.orig).__name__)
+            return now, 0.0
         return turn.at, turn.interval
 
     def slow_down(self, team_id: str, method: str, now: float, quiet: float, learn: Learn) -> float:
+        try:
+            return self._learn(team_id, method, now, quiet, learn)
+        except DBAPIError as exc:
+            logger.warning(
+                "a 429 of %s not shared: the shared pace could not be written (%s)", method, type(exc.orig).__name__
+            )
+            return 0.0
+
+    def _learn(self, team_id: str, method: str, now: float, quiet: float, learn: Learn) -> float:
         with self._db.session() as session:
             row = pacing_rows.locked(session, team_id, method)
             if row is None:  # a 429 on a call that claimed no slot: its row is made by claiming one
@@ -176,8 +196,11 @@ class SharedPacing:
             return row.interval
 
     def interval(self, team_id: str, method: str, now: float, quiet: float) -> float:
-        with self._db.reading() as session:
-            return pacing_rows.interval(session, team_id, method, now, quiet)
+        try:
+            with self._db.reading() as session:
+                return pacing_rows.interval(session, team_id, method, now, quiet)
+        except DBAPIError:
+            return 0.0
 
 
 def _method_of(request: HttpRequest) -> str:
