@@ -20,7 +20,7 @@ from bot.runtime import Deps
 from bot.services.team_settings import TeamDefaults
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, make_client
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import THIS_WORKSPACE, Pacer, PacingStore
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 from bot.web import WebApp
@@ -45,10 +45,17 @@ class TouchpointApp:
         self.deps.db.dispose()
 
 
-def patient_gateway(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> SlackGateway:
+def patient_gateway(
+    settings: Settings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    pacing: PacingStore | None = None,
+    team_id: str = THIS_WORKSPACE,
+) -> SlackGateway:
     """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors (waiting
-    with `sleep`: tests pass one that only notes the wait)."""
-    pacer = Pacer()
+    with `sleep`: tests pass one that only notes the wait). With `pacing` (SharedPacing), `team_id`'s pace is the
+    one every process keeps together; without, this process's own."""
+    pacer = Pacer(team_id=team_id, store=pacing)
     token = settings.slack_bot_token.get_secret_value()
     return SlackGateway(make_client(token, settings.slack_api_url, pacer=pacer, sleep=sleep), pacer)
 
@@ -84,11 +91,12 @@ def create_app(
     background: BackgroundJobs | None = None,
     verify_token: bool = True,
     retry_sleep: Callable[[float], None] = time.sleep,
+    pacing: PacingStore | None = None,
 ) -> TouchpointApp:
     token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
     client = client or make_client(token, settings.slack_api_url)
-    slack, slack_now = patient_gateway(settings, sleep=retry_sleep), SlackGateway(client)
+    slack, slack_now = patient_gateway(settings, sleep=retry_sleep, pacing=pacing), SlackGateway(client)
     background = background or BackgroundJobs(workers=1)
     # Checked inside a listener's 3 seconds, before the ack (by listener middleware).
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
