@@ -244,6 +244,7 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
                     _button("Export", Action.HOME_EXPORT, value),
                     _button("Edit", Action.HOME_EDIT, value),  # also closes it: the edit modal has its status
                     _button("Stakeholder map", Action.HOME_MAP, value),
+                    _button("Plan", Action.HOME_PLAN, value),
                 ],
             ),
         ]

@@ -18,6 +18,7 @@ from storage.repositories import shifts as shift_rows
 
 SHORT_TERM = timedelta(days=366)  # a target within a year is a short-term objective; later ones are long-term
 OPEN_SHIFTS = timedelta(days=90)
+NO_OBSTACLES = "None recorded."
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def plan_blocks(
         for m in rows_here:
             if m.target is None:
                 continue
-            line = _objective(m)
+            line = objective(m)
             (short if m.target_on and m.target_on <= now.date() + SHORT_TERM else long).append(line)
         long.append(f"The business goal: {initiative.business_goal}")
         obstacles = [
@@ -94,7 +95,7 @@ def plan_blocks(
                 rows_here,
                 tuple(short),
                 tuple(long),
-                tuple(obstacles) or ("None recorded.",),
+                tuple(obstacles) or (NO_OBSTACLES,),
                 found.get(initiative.id),
                 tuple(
                     (q, tuple(names_in))
@@ -105,7 +106,7 @@ def plan_blocks(
     return blocks
 
 
-def _objective(m: MeasureRow) -> str:
+def objective(m: MeasureRow) -> str:
     unit = f" {m.unit}" if m.unit else ""
     start = f" from {m.baseline:g}{unit}" if m.baseline is not None else ""
     verb = "Raise" if m.direction == "higher" else "Lower"
