@@ -13,7 +13,8 @@ from freezegun import freeze_time
 from bot.app import patient_gateway
 from bot.blocks import plans as plan_blocks
 from bot.ids import Action, Block, Callback
-from bot.services import plans
+from bot.services import plans, signoffs
+from bot.services.export_plan import FIELDS
 from bot.usecases.outbound import Outbound
 from schedules.touchpoint_pass import run_pass
 from storage.db import Database
@@ -178,7 +179,7 @@ def test_each_stakeholder_gets_the_plan_once_signs_it_or_says_what_is_off_and_co
     assert "Give reps two hours a week" in all_text(app.slack.message(olu.channel, olu.ts))
 
     by_user = {s.user_id: s for s in _statuses(app)}
-    assert (by_user[SAM].state, by_user[OLU].state) == (plans.SIGNED, plans.OFF)
+    assert (by_user[SAM].state, by_user[OLU].state) == (signoffs.SIGNED, signoffs.OFF)
     assert by_user[OLU].comment == "<!channel> the budget is <@U0SAM>'s"
     assert by_user[OLU].commitment == "Give reps two hours a week"
     assert_everything_sent_is_valid(app.slack)
@@ -205,7 +206,7 @@ def test_a_change_after_sign_off_says_what_changed_and_asks_again(checked_in):
     assert "What changed since you approved" in text and "*Audience* (changed)" in text
     assert "Reps in &lt;#C123&gt;" in text and "Executive overview* (changed)" not in text
     assert len(_signoffs_to(app, OLU)) == 1  # Olu had not signed: not asked again
-    assert {s.user_id: s.state for s in _statuses(app)}[SAM] == plans.WAITING
+    assert {s.user_id: s.state for s in _statuses(app)}[SAM] == signoffs.WAITING
     # The old DM can no longer be answered: the newer one is the one to answer.
     _click(app, SAM, sam, Action.PLAN_MATCHES, at=later + timedelta(hours=1))
     assert "The plan has changed since this message" in str(app.slack.responses[-1])
@@ -223,7 +224,7 @@ def test_who_must_sign_follows_the_quadrant(checked_in):
     assert must == {SAM: True, OLU: False}
     [olu_dm] = _signoffs_to(app, OLU)
     assert "for your information" in all_text(olu_dm)
-    assert plans.must_sign("high") and not plans.must_sign("low")
+    assert signoffs.must_sign("high") and not signoffs.must_sign("low")
 
 
 def test_two_passes_at_once_send_each_dm_once(checked_in, slack, db):
@@ -328,7 +329,7 @@ def test_the_longest_plan_is_split_within_slacks_limits_and_escaped():
     from slack_sdk.models.blocks import Block as SlackBlock
 
     text = ("<!channel> & <@U0EVIL> " * 140)[:3000]
-    fields = tuple((label, text) for _, label in plans.FIELDS)
+    fields = tuple((label, text) for _, label in FIELDS)
     dm = plans.SignoffDm(
         1, "T", 1, "<!here>" * 10, SAM, None, True, LENA, datetime(2027, 1, 1, tzinfo=UTC), 1, 2, fields, fields
     )
@@ -348,3 +349,112 @@ def test_changes_are_told_field_by_field():
         ("Audience", "All reps"),
         ("Needs of the business and its people", "Faster ramp"),
     )
+
+
+def _alignment(app, at=AT + timedelta(hours=2)) -> str:
+    with freeze_time(at, tick=True):
+        return str(app.workspace.slash(LENA, "alignment sales onboarding refresh").json())
+
+
+def test_the_index_counts_those_who_must_sign_once_a_plan_was_sent(checked_in):
+    app, world = checked_in
+    assert "*Plan signed off* (weight 15): left out · no plan sent for sign-off yet" in _alignment(app)
+    sam, _ = _sent_plan(app, world)
+    assert "*Plan signed off* (weight 15): 0% · 0 of 2 stakeholders who must sign" in _alignment(app)
+    _click(app, SAM, sam, Action.PLAN_MATCHES)
+    assert "*Plan signed off* (weight 15): 50% · 1 of 2 stakeholders who must sign" in _alignment(app)
+    with app.db.session() as session:  # Olu moves to keep informed: only Sam must sign now
+        olu = next(s for s in session.query(Stakeholder).all() if s.user_id == OLU)
+        pair = next(p for p in session.query(InitiativeStakeholder).all() if p.stakeholder_id == olu.id)
+        pair.influence = "low"
+        session.add(pair)
+    assert "*Plan signed off* (weight 15): 100% · 1 of 1 stakeholders who must sign" in _alignment(app)
+
+
+def test_the_index_part_is_left_out_without_a_plan_and_weights_sum_to_100():
+    from bot.services.alignment import WEIGHTS, alignment
+    from bot.services.signoffs import SignoffCounts
+    from storage import reporting
+
+    assert sum(WEIGHTS.values()) == 100
+    standing = reporting.Standing(
+        1, "X", stakeholders=2, with_impact=2, with_tracking=2, rated=0, rating_sum=0, silent=0
+    )
+    without = alignment(standing, reporting.Traffic(), reporting.ShiftCounts())
+    signed = alignment(standing, reporting.Traffic(), reporting.ShiftCounts(), SignoffCounts(True, 2, 2))
+    unsigned = alignment(standing, reporting.Traffic(), reporting.ShiftCounts(), SignoffCounts(True, 2, 0))
+    # impact 1.0 (weight 20), measures 0 (20), shifts with an outcome 1.0 (10); no responses or ratings yet
+    assert without.value == round(100 * 30 / 50)
+    assert signed.value == round(100 * 45 / 65) and unsigned.value == round(100 * 30 / 65)
+
+
+def test_the_digest_and_the_homes_show_where_sign_off_stands(checked_in):
+    from bot.services import digest
+
+    app, world = checked_in
+    sam, olu = _sent_plan(app, world)
+    view = _modal_after_click(app, OLU, olu, Action.PLAN_OFF)
+    with freeze_time(AT + timedelta(hours=1), tick=True):
+        app.workspace.submit(OLU, view, {Block.PLAN_COMMENT: "The audience is wrong"})
+        app.settle()
+    later = AT + timedelta(days=7)  # past Sam's reminder
+    world.run(later)
+    [initiative] = rows(app, Initiative)
+    with app.db.reading() as session:
+        found = digest.build(session, initiative.team_id, later, "2027-02-15")
+    reasons = [(a.reason, a.user_ids) for a in found.attention]
+    assert ("plan_off", (OLU,)) in reasons and ("plan_waiting", (SAM,)) in reasons
+    from bot.blocks.digest import attention_line, initiative_text
+
+    lines = [attention_line(a) for a in found.attention]
+    assert any(f"<@{OLU}> said something's off in the plan" in line for line in lines)
+    assert any(f"<@{SAM}> must sign the plan and has not, past the reminder" in line for line in lines)
+    assert "Plan sign-off: 0 of 2 who must sign · something's off: <@U0OLU> · waiting: 1 (1 past the reminder)" in (
+        initiative_text(found.initiatives[0])
+    )
+
+    with freeze_time(later, tick=True):
+        app.workspace.open_home(SAM, event_id="EvPlanHomeSam")
+        app.workspace.open_home(LENA, event_id="EvPlanHomeLena")
+        app.settle()
+    sam_home = app.slack.home_of(SAM)
+    assert_valid_view(sam_home)
+    assert "Plans waiting for your sign-off" in str(sam_home) and "Sales onboarding refresh* (version 1)" in str(
+        sam_home
+    )
+    lena_home = str(app.slack.home_of(LENA))
+    assert "Plan sign-off: 0 of 2 who must sign" in lena_home and "home_plan" in lena_home
+    _click(app, SAM, sam, Action.PLAN_MATCHES, at=later + timedelta(hours=1))
+    with freeze_time(later + timedelta(hours=2), tick=True):
+        app.workspace.open_home(SAM, event_id="EvPlanHomeSam2")
+        app.settle()
+    assert "Plans waiting for your sign-off" not in str(app.slack.home_of(SAM))
+
+
+def test_the_workbook_has_the_plans_elements_and_a_sign_off_sheet(checked_in):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.exports import workbook
+    from bot.services import exporting
+    from tests.conftest import TEAM
+
+    app, world = checked_in
+    overview = plan_blocks.field_block("overview")
+    reply = _save(app, _plan_modal(app), {overview: '=HYPERLINK("x") grow the reps'})
+    assert reply.status == 200
+    world.run(AT + timedelta(minutes=1))
+    [sam] = _signoffs_to(app, SAM)
+    _click(app, SAM, sam, Action.PLAN_MATCHES)
+    out = io.BytesIO()
+    with app.db.reading() as session:
+        workbook.write(exporting.collect(session, exporting.Scope(TEAM), AT + timedelta(days=1), "Europe/London"), out)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    plan = list(wb["Plan"].iter_rows(values_only=True))
+    assert any(str(r[0]).startswith("The plan (version 1") for r in plan)
+    assert any(str(r[0]).strip() == "Executive overview" and r[1] == '=HYPERLINK("x") grow the reps' for r in plan)
+    sheet = list(wb["Sign-off"].iter_rows(values_only=True))
+    assert sheet[0][:5] == ("Initiative", "Stakeholder", "Slack user ID", "Plan version", "Must sign")
+    statuses = {r[2]: r[7] for r in sheet[1:]}
+    assert statuses == {SAM: "signed", OLU: "waiting"}

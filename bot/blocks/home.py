@@ -160,6 +160,12 @@ def _own_blocks(home: StakeholderHome, budget: int) -> list[Block]:
         ),
         DividerBlock(),
     ]
+    if home.plans_waiting:
+        lines = [
+            f"• *{escape(name)}* (version {version})" + ("" if must else ", for your information")
+            for name, version, must in home.plans_waiting[:10]
+        ]
+        head.insert(2, section(_fit("*Plans waiting for your sign-off* (in our DM)\n" + "\n".join(lines))))
     blocks, left_out = head, 0
     for initiative in home.initiatives:
         more = _initiative_blocks(initiative)

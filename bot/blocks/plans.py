@@ -33,7 +33,9 @@ from bot.blocks.common import (
 )
 from bot.ids import Action, Callback, Element
 from bot.ids import Block as BlockId
-from bot.services.plans import LABELS, STATE_NAMES, TEXT_MAX, PlanForm, Saved, SignoffDm, SignoffStatus
+from bot.services.export_plan import LABELS
+from bot.services.plans import TEXT_MAX, PlanForm, Saved, SignoffDm, SignoffStatus
+from bot.services.signoffs import STATE_NAMES
 from storage.models import SignoffAnswer
 
 MESSAGE_BLOCKS_MAX = 50  # Slack's limit for a message

@@ -14,8 +14,9 @@ from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services import calendar, export_plan
 from bot.services import measures as measure_service
+from bot.services.export_plan import FIELDS
 from bot.services.initiatives import by_name
-from bot.services.stakeholder_map import HIGH
+from bot.services.signoffs import WAITING, must_sign, overdue, state_of
 from bot.services.touchpoints import local_calendar
 from storage.models import Initiative, PlanSignoff, PlanVersion, PostStatus, SignoffAnswer, saved_id
 from storage.repositories import initiatives as initiative_rows
@@ -25,22 +26,6 @@ from storage.repositories import stakeholders as stakeholder_rows
 TEXT_MAX = 3000  # a plain_text_input's max_length, and a section's text
 BATCH = 100
 ATTEMPTS_MAX = 5
-
-# The plan's elements, in the order a leader reads them (the columns of plan_version, the modal's block ids)
-FIELDS: tuple[tuple[str, str], ...] = (
-    ("overview", "Executive overview"),
-    ("audience", "Audience"),
-    ("objectives", "Business objectives"),
-    ("needs", "Needs of the business and its people"),
-    ("deliver", "What the L&D team can deliver"),
-    ("short_term", "Short-term objectives (12 months)"),
-    ("long_term", "Long-term objectives (2-3 years)"),
-    ("obstacles", "Obstacles and contingencies"),
-)
-LABELS = dict(FIELDS)
-
-SIGNED, OFF, WAITING, NOT_ASKED = "signed", "off", "waiting", "not_asked"
-STATE_NAMES = {SIGNED: "signed", OFF: "something's off", WAITING: "waiting", NOT_ASKED: "not asked"}
 
 
 @dataclass(frozen=True)
@@ -94,23 +79,6 @@ class SignoffStatus:
     commitment: str = ""
     version: int | None = None
     overdue: bool = False  # waiting past its reminder
-
-
-@dataclass(frozen=True)
-class SignoffCounts:
-    """An initiative's sign-off, for the index, the digest and the Home."""
-
-    sent: bool  # a plan went to its stakeholders
-    must_sign: int  # current stakeholders whose quadrant says they must sign
-    signed: int  # of them, those whose newest answer is "This matches our plan"
-    off: tuple[tuple[str, str], ...] = ()  # (user id, comment) of "Something's off", anyone
-    waiting: tuple[str, ...] = ()  # user ids still to answer
-    overdue: tuple[str, ...] = ()  # of them, those past their reminder
-
-
-def must_sign(influence: str) -> bool:
-    """Manage closely and keep satisfied (high influence) must sign; keep informed and monitor are told."""
-    return influence == HIGH
 
 
 def _values(version: PlanVersion | None) -> dict[str, str]:
@@ -413,52 +381,6 @@ def commit(
 # Where each initiative stands
 
 
-def state_of(s: PlanSignoff | None) -> str:
-    if s is None or s.status in (PostStatus.FAILED, plan_rows.SKIPPED):
-        return NOT_ASKED
-    if s.answer == SignoffAnswer.MATCHES:
-        return SIGNED
-    if s.answer == SignoffAnswer.OFF:
-        return OFF
-    return WAITING
-
-
-def _overdue(s: PlanSignoff, now: datetime) -> bool:
-    return state_of(s) == WAITING and s.must_sign and s.remind_at is not None and s.remind_at <= now
-
-
-def counts(session: Session, team_id: str, now: datetime) -> dict[int, SignoffCounts]:
-    """Each active initiative whose plan went to its stakeholders: who must sign, who signed, what is off and who is
-    waiting (past their reminder or not). Two queries for the whole team."""
-    rows = plan_rows.team_signoffs(session, team_id)
-    must = plan_rows.must_sign_counts(session, team_id, HIGH)
-    found: dict[int, dict] = {}
-    for s, user_id, _name, influence in rows:
-        entry = found.setdefault(s.initiative_id, {"sent": False, "signed": 0, "off": [], "waiting": [], "late": []})
-        entry["sent"] = entry["sent"] or s.posted_at is not None
-        state = state_of(s)
-        if state == SIGNED and must_sign(influence):
-            entry["signed"] += 1
-        elif state == OFF:
-            entry["off"].append((user_id, s.comment))
-        elif state == WAITING:
-            entry["waiting"].append(user_id)
-            if _overdue(s, now):
-                entry["late"].append(user_id)
-    return {
-        initiative_id: SignoffCounts(
-            True,
-            must.get(initiative_id, 0),
-            e["signed"],
-            tuple(e["off"]),
-            tuple(e["waiting"]),
-            tuple(e["late"]),
-        )
-        for initiative_id, e in found.items()
-        if e["sent"]
-    }
-
-
 def statuses(session: Session, team_id: str, initiative_id: int, now: datetime) -> tuple[SignoffStatus, ...]:
     """Each current stakeholder's sign-off, in the order they were added (for the workbook and the Home)."""
     newest = plan_rows.newest_signoffs(session, [initiative_id])
@@ -476,7 +398,7 @@ def statuses(session: Session, team_id: str, initiative_id: int, now: datetime) 
                 s.comment if s else "",
                 s.commitment if s else "",
                 numbers.get(s.plan_version_id) if s else None,
-                _overdue(s, now) if s else False,
+                overdue(s, now) if s else False,
             )
         )
     return tuple(out)
