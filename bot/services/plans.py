@@ -415,3 +415,7 @@ def waiting_for(session: Session, team_id: str, user_id: str) -> tuple[tuple[str
         return ()
     rows = [r for r in plan_rows.signoffs(session, [saved_id(s) for s in live]) if _skip_why(*r) is None]
     return tuple((d.initiative_name, d.version, d.must_sign) for d in _dms(session, rows))
+
+
+def pending_due_times(session: Session, team_id: str) -> list[datetime]:
+    return plan_rows.pending_due_times(session, team_id)

@@ -207,3 +207,11 @@ def mark_posted(session: Session, signoff_id: int, values: dict) -> bool:
         .values(status=PostStatus.POSTED, **values)
     )
     return rows_matched(session, statement) == 1
+
+
+def pending_due_times(session: Session, team_id: str) -> list[datetime]:
+    """When each sign-off DM still to send falls due (the demo runs its pass then)."""
+    query = select(col(PlanSignoff.due_at)).where(
+        col(PlanSignoff.team_id) == team_id, col(PlanSignoff.status) == PostStatus.PENDING
+    )
+    return sorted(session.execute(query).scalars().all())
