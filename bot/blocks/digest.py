@@ -115,8 +115,10 @@ def initiative_text(i: InitiativeDigest) -> str:
     if i.signoff is not None:
         s = i.signoff
         line = f"Plan sign-off: {s.signed} of {s.must_sign} who must sign"
-        line += f" · something's off: {_people(tuple(u for u, _ in s.off), len(s.off), SILENT_NAMED)}" if s.off else ""
-        line += f" · waiting: {len(s.waiting)}" + (f" ({len(s.overdue)} past the reminder)" if s.overdue else "")
+        off = s.off_user_ids
+        line += f" · something's off: {_people(off, len(off), SILENT_NAMED)}" if off else ""
+        line += f" · waiting: {len(s.waiting_user_ids)}"
+        line += f" ({len(s.overdue_user_ids)} past the reminder)" if s.overdue_user_ids else ""
         lines.append(line)
     if i.first_unanswered_user_ids:
         people = i.first_unanswered_user_ids

@@ -33,7 +33,7 @@ from bot.blocks.common import (
 )
 from bot.ids import Action, Callback, Element
 from bot.ids import Block as BlockId
-from bot.services.export_plan import LABELS
+from bot.services.export_plan import FIELDS, LABELS
 from bot.services.plans import TEXT_MAX, PlanForm, Saved, SignoffDm, SignoffStatus
 from bot.services.signoffs import STATE_NAMES
 from storage.models import SignoffAnswer
@@ -55,11 +55,13 @@ def plan_modal(form: PlanForm) -> View:
             "the success measures and their targets, open priority shifts and what stakeholders asked to adjust."
         )
     ]
-    for key, text in form.values:
+    written = dict(form.values)
+    for key, label in FIELDS:
+        text = written.get(key, "")
         blocks.append(
             InputBlock(
                 block_id=field_block(key),
-                label=PlainTextObject(text=LABELS[key]),
+                label=PlainTextObject(text=label),
                 optional=key != "overview",
                 element=PlainTextInputElement(
                     action_id=Element.VALUE, multiline=True, max_length=TEXT_MAX, initial_value=text[:TEXT_MAX] or None
@@ -175,10 +177,10 @@ def signoff_message(dm: SignoffDm) -> Message:
     if dm.changes is not None:
         body.append(section("*What changed since you approved*"))
         for label, text in dm.changes:
-            body += quoted_sections(f"*{label}* (changed)", text or "(now empty)")
+            body += quoted_sections(f"*{escape(label)}* (changed)", text or "(now empty)")
         body.append(section(f"*The plan, version {dm.version}*"))
     for label, text in dm.fields:
-        body += quoted_sections(f"*{label}*", text)
+        body += quoted_sections(f"*{escape(label)}*", text)
     tail: list[Block] = [*_answered(dm), _buttons(dm)]
     room = MESSAGE_BLOCKS_MAX - len(head) - len(tail) - 1
     if len(body) > room:

@@ -199,11 +199,11 @@ def _attention(
             found.append((1, i.trend, Attention("falling", i.name, value=value, before=value - i.trend)))
         if i.silent:
             found.append((2, -i.silent, Attention("silent", i.name, i.silent_user_ids, count=i.silent)))
-        if i.signoff is not None and i.signoff.off:
-            people = tuple(user_id for user_id, _ in i.signoff.off)
+        if i.signoff is not None and i.signoff.off_user_ids:
+            people = i.signoff.off_user_ids
             found.append((1, -len(people), Attention("plan_off", i.name, people, count=len(people))))
-        if i.signoff is not None and i.signoff.overdue:
-            people = i.signoff.overdue
+        if i.signoff is not None and i.signoff.overdue_user_ids:
+            people = i.signoff.overdue_user_ids
             found.append((2, -len(people), Attention("plan_waiting", i.name, people, count=len(people))))
         if i.first_unanswered_user_ids:
             people = i.first_unanswered_user_ids

@@ -24,9 +24,9 @@ class SignoffCounts:
     sent: bool  # a plan went to its stakeholders
     must_sign: int  # current stakeholders whose quadrant says they must sign
     signed: int  # of them, those whose newest answer is "This matches our plan"
-    off: tuple[tuple[str, str], ...] = ()  # (user id, comment) of "Something's off", anyone
-    waiting: tuple[str, ...] = ()  # user ids still to answer
-    overdue: tuple[str, ...] = ()  # of them, those past their reminder
+    off_user_ids: tuple[str, ...] = ()  # said "Something's off" (anyone: the comment is on the Sign-off sheet)
+    waiting_user_ids: tuple[str, ...] = ()  # still to answer
+    overdue_user_ids: tuple[str, ...] = ()  # of them, those who must sign and are past their reminder
 
 
 def must_sign(influence: str) -> bool:
@@ -61,7 +61,7 @@ def counts(session: Session, team_id: str, now: datetime) -> dict[int, SignoffCo
         if state == SIGNED and must_sign(influence):
             entry["signed"] += 1
         elif state == OFF:
-            entry["off"].append((user_id, s.comment))
+            entry["off"].append(user_id)
         elif state == WAITING:
             entry["waiting"].append(user_id)
             if overdue(s, now):
