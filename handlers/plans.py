@@ -4,6 +4,9 @@ help" from their DM (open to anyone in Slack's eyes: the use case checks that th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from slack_bolt import Ack, App, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -79,27 +82,20 @@ def on_commit(ack: Ack, action: dict, body: dict, client: WebClient, respond: Re
 
 
 def on_off_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
-    comment = blocks.read_comment(view.get("state", {}).get("values", {}), Block.PLAN_COMMENT)
-    signoff_id = blocks.read_signoff_id(view.get("private_metadata"))
-    try:
-        plans.something_off(
-            deps,
-            context["team_id"],
-            signoff_id,
-            body["user"]["id"],
-            comment,
-            acknowledge=lambda notice: ack(response_action="update", view=notice),
-        )
-    except FormInvalid as exc:
-        ack(response_action="errors", errors=exc.errors)
+    _submit_text(ack, body, view, context, Block.PLAN_COMMENT, partial(plans.something_off, deps))
 
 
 def on_commit_submit(ack: Ack, body: dict, view: dict, context, deps: Deps) -> None:
-    text = blocks.read_comment(view.get("state", {}).get("values", {}), Block.PLAN_COMMITMENT)
+    _submit_text(ack, body, view, context, Block.PLAN_COMMITMENT, partial(plans.commit, deps))
+
+
+def _submit_text(ack: Ack, body: dict, view: dict, context, block: str, record: Callable[..., None]) -> None:
+    """A stakeholder's words on their sign-off ("Something's off", "What I will do to help"): recorded, or the
+    problem shown under the field."""
+    text = blocks.read_comment(view.get("state", {}).get("values", {}), block)
     signoff_id = blocks.read_signoff_id(view.get("private_metadata"))
     try:
-        plans.commit(
-            deps,
+        record(
             context["team_id"],
             signoff_id,
             body["user"]["id"],

@@ -16,9 +16,9 @@ from bot.ids import Block, MessageEvent
 from bot.runtime import Deps
 from bot.services import plans
 from bot.services.plans import PlanForm, Saved, SignoffDm
-from bot.slack.errors import SlackCallFailed, reason
+from bot.slack.errors import SlackCallFailed
 from bot.usecases import notices
-from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain
+from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms
 from storage.models import SignoffAnswer
 
 logger = logging.getLogger(__name__)
@@ -55,28 +55,22 @@ def _metadata(dm: SignoffDm) -> dict:
 
 
 def send(out: Outbound, items: list[SignoffDm], *, recovering: bool = False) -> int:
-    """DM each claimed sign-off; returns how many went out. A passing failure leaves it claimed, tried again once the
-    lease has passed (looking in the DM first: a DM Slack already took is recorded, not sent twice); one that needs a
-    person, or the last attempt, is marked failed and the L&D member who asked is told."""
-    done = 0
-    for dm in items:
-        message = blocks.signoff_message(dm)
-        try:
-            found = _find(out, dm) if recovering else None
-            channel_id, ts = found or out.slack.post_with_channel(
-                dm.dm_channel_id or dm.user_id, message.text, message.blocks, metadata=_metadata(dm)
-            )
-        except SlackCallFailed as exc:
-            logger.warning("plan sign-off %s not sent: %s", dm.signoff_id, exc)
-            if exc.needs_a_person or exc.user_unreachable or dm.attempts >= ATTEMPTS_MAX:
-                with out.db.session() as session:
-                    plans.failed(session, dm, exc.error)
-                notices.tell(out, dm.asked_by, blocks.not_sent(dm, reason(exc.error)))
-            continue
-        with out.db.session() as session:
-            plans.posted(session, dm, channel_id, ts, out.clock(), out.default_tz)
-        done += 1
-    return done
+    """DM each claimed sign-off; returns how many went out (see outbound.send_dms: a passing failure is tried again
+    by the pass, one that needs a person tells the L&D member who asked)."""
+    return send_dms(out, _outbox(out), items, recovering=recovering)
+
+
+def _outbox(out: Outbound) -> DmOutbox[SignoffDm]:
+    return DmOutbox(
+        "plan sign-off",
+        key=lambda dm: dm.signoff_id,
+        attempts=lambda dm: dm.attempts,
+        post=lambda dm: (dm.dm_channel_id or dm.user_id, blocks.signoff_message(dm), _metadata(dm)),
+        find=lambda dm: _find(out, dm),
+        sent=lambda session, dm, channel_id, ts: plans.posted(session, dm, channel_id, ts, out.clock(), out.default_tz),
+        failed=plans.failed,
+        report=lambda dm, why: notices.tell(out, dm.asked_by, blocks.not_sent(dm, why)),
+    )
 
 
 def send_due(out: Outbound) -> int:
