@@ -43,8 +43,8 @@ def _outbox(out: Outbound) -> DmOutbox[ProposalView]:
         "measure proposal",
         key=lambda v: v.proposal_id,
         attempts=lambda v: v.attempts,
-        post=lambda v: (v.owner_dm_channel_id or v.owner_user_id, blocks.proposal_message(v), _metadata(v)),
-        find=lambda v: _find(out, v),
+        post=lambda v: (v.owner_dm_channel_id, v.owner_user_id, blocks.proposal_message(v), _metadata(v)),
+        since=lambda v: v.proposed_at,
         sent=lambda session, v, channel_id, ts: agreement.posted(session, v, channel_id, ts, out.clock()),
         failed=agreement.failed,
         report=lambda v, why: notices.tell(out, v.proposed_by, blocks.proposal_not_sent(v, why)),
@@ -79,13 +79,6 @@ def recover(out: Outbound, lease: timedelta) -> int:
         return 0
     logger.warning("recovering %d measure proposals whose sender stopped part-way", len(items))
     return send(out, items, recovering=True)
-
-
-def _find(out: Outbound, view: ProposalView) -> tuple[str, str] | None:
-    channel_id = view.owner_dm_channel_id or out.slack.open_dm(view.owner_user_id)
-    since = view.proposed_at - timedelta(minutes=5)
-    ts = out.slack.find_by_metadata(channel_id, MessageEvent.MEASURE_PROPOSED, "proposal", view.proposal_id, since)
-    return (channel_id, ts) if ts else None
 
 
 def agree(

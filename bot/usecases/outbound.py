@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlmodel import Session
@@ -65,8 +65,8 @@ class DmOutbox(Generic[Item]):
     name: str  # for the logs
     key: Callable[[Item], object]  # the row's id, in the logs
     attempts: Callable[[Item], int]
-    post: Callable[[Item], tuple[str, Message, dict]]  # (user or DM channel, message, metadata)
-    find: Callable[[Item], tuple[str, str] | None]  # (channel, ts) of the DM Slack already took, if any
+    post: Callable[[Item], tuple[str | None, str, Message, dict]]  # (their DM if known, user id, message, metadata)
+    since: Callable[[Item], datetime]  # when it was made: the DM is looked in from (a little before) then
     sent: Callable[[Session, Item, str, str], None]  # record it, given the channel and ts
     failed: Callable[[Session, Item, str], None]  # given up on, with Slack's error
     report: Callable[[Item, str], None]  # tell someone it could not go, and why (in words)
@@ -78,10 +78,12 @@ def send_dms(out: Outbound, box: DmOutbox[Item], items: list[Item], *, recoverin
     looks in the DM first, so that a DM Slack already took is recorded, not sent twice."""
     done = 0
     for item in items:
-        to, message, metadata = box.post(item)
+        dm_channel_id, user_id, message, metadata = box.post(item)
         try:
-            found = box.find(item) if recovering else None
-            channel_id, ts = found or out.slack.post_with_channel(to, message.text, message.blocks, metadata=metadata)
+            found = _find_in_dm(out, dm_channel_id, user_id, metadata, box.since(item)) if recovering else None
+            channel_id, ts = found or out.slack.post_with_channel(
+                dm_channel_id or user_id, message.text, message.blocks, metadata=metadata
+            )
         except SlackCallFailed as exc:
             logger.warning("%s %s not sent: %s", box.name, box.key(item), exc)
             if exc.needs_a_person or exc.user_unreachable or box.attempts(item) >= ATTEMPTS_MAX:
@@ -93,3 +95,13 @@ def send_dms(out: Outbound, box: DmOutbox[Item], items: list[Item], *, recoverin
             box.sent(session, item, channel_id, ts)
         done += 1
     return done
+
+
+def _find_in_dm(
+    out: Outbound, dm_channel_id: str | None, user_id: str, metadata: dict, since: datetime
+) -> tuple[str, str] | None:
+    """(channel, ts) of the DM Slack already took whose metadata is this one's, if any."""
+    channel_id = dm_channel_id or out.slack.open_dm(user_id)
+    [(key, value)] = metadata["event_payload"].items()
+    ts = out.slack.find_by_metadata(channel_id, metadata["event_type"], key, value, since - timedelta(minutes=5))
+    return (channel_id, ts) if ts else None

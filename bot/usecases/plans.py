@@ -65,8 +65,8 @@ def _outbox(out: Outbound) -> DmOutbox[SignoffDm]:
         "plan sign-off",
         key=lambda dm: dm.signoff_id,
         attempts=lambda dm: dm.attempts,
-        post=lambda dm: (dm.dm_channel_id or dm.user_id, blocks.signoff_message(dm), _metadata(dm)),
-        find=lambda dm: _find(out, dm),
+        post=lambda dm: (dm.dm_channel_id, dm.user_id, blocks.signoff_message(dm), _metadata(dm)),
+        since=lambda dm: dm.created_at,
         sent=lambda session, dm, channel_id, ts: plans.posted(session, dm, channel_id, ts, out.clock(), out.default_tz),
         failed=plans.failed,
         report=lambda dm, why: notices.tell(out, dm.asked_by, blocks.not_sent(dm, why)),
@@ -104,13 +104,6 @@ def remind_due(out: Outbound) -> int:
         except SlackCallFailed as exc:  # a reminder is a courtesy: not tried again
             logger.warning("plan sign-off %s reminder not sent: %s", dm.signoff_id, exc)
     return done
-
-
-def _find(out: Outbound, dm: SignoffDm) -> tuple[str, str] | None:
-    channel_id = dm.dm_channel_id or out.slack.open_dm(dm.user_id)
-    since = dm.created_at - timedelta(minutes=5)
-    ts = out.slack.find_by_metadata(channel_id, MessageEvent.PLAN_SIGNOFF, "signoff", dm.signoff_id, since)
-    return (channel_id, ts) if ts else None
 
 
 # The stakeholder's answers
