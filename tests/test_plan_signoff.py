@@ -228,8 +228,12 @@ def test_who_must_sign_follows_the_quadrant(checked_in):
 
 
 def test_two_passes_at_once_send_each_dm_once(checked_in, slack, db):
+    from storage.repositories import outbox
+
     app, world = checked_in
     _save(app, _plan_modal(app))
+    with app.db.reading() as session:  # the metrics' outbox depth counts them until they go
+        assert outbox.depth(session, AT + timedelta(minutes=1))["plan_signoffs"] == 2
     slack.slow("chat.postMessage", 0.3)
     settings = make_settings(slack, db)
     other = Database(db.url)
@@ -244,6 +248,8 @@ def test_two_passes_at_once_send_each_dm_once(checked_in, slack, db):
     other.dispose()
     assert len(_signoffs_to(app, SAM)) == 1 and len(_signoffs_to(app, OLU)) == 1
     assert {s.status for s in rows(app, PlanSignoff)} == {PostStatus.POSTED}
+    with app.db.reading() as session:
+        assert outbox.depth(session, AT + timedelta(minutes=2))["plan_signoffs"] == 0
 
 
 def test_a_pass_killed_after_slack_took_the_dm_is_recovered_without_a_second_dm(checked_in):
