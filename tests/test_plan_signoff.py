@@ -464,3 +464,25 @@ def test_the_workbook_has_the_plans_elements_and_a_sign_off_sheet(checked_in):
     assert sheet[0][:5] == ("Initiative", "Stakeholder", "Slack user ID", "Plan version", "Must sign")
     statuses = {r[2]: r[7] for r in sheet[1:]}
     assert statuses == {SAM: "signed", OLU: "waiting"}
+
+
+def test_an_answer_stands_when_slack_refuses_to_update_the_dm(checked_in):
+    app, world = checked_in
+    sam, _ = _sent_plan(app, world)
+    app.slack.fail("chat.update", "internal_error", status=500, times=10)
+    _click(app, SAM, sam, Action.PLAN_MATCHES)
+    assert {s.user_id: s.state for s in _statuses(app)}[SAM] == signoffs.SIGNED
+    assert "You said this matches your plan" not in all_text(app.slack.message(sam.channel, sam.ts))
+
+
+def test_a_stakeholder_removed_before_sending_is_not_sent_the_plan(checked_in):
+    app, world = checked_in
+    _save(app, _plan_modal(app))
+    with app.db.session() as session:
+        olu = next(s for s in session.query(Stakeholder).all() if s.user_id == OLU)
+        pair = next(p for p in session.query(InitiativeStakeholder).all() if p.stakeholder_id == olu.id)
+        pair.removed_at = AT
+        session.add(pair)
+    world.run(AT + timedelta(minutes=1))
+    assert _signoffs_to(app, OLU) == [] and len(_signoffs_to(app, SAM)) == 1
+    assert [s.last_error for s in rows(app, PlanSignoff) if s.status == "skipped"] == ["stakeholder_removed"]
