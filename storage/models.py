@@ -633,6 +633,7 @@ class ChangeKind(StrEnum):
     REOPENED = "reopened"
     MEASURE_RETIRED = "measure_retired"
     STAKEHOLDER_MAP = "stakeholder_map"  # a stakeholder's influence, interest or cadence changed
+    PLAN = "plan_saved"  # a new version of the plan was saved (bot/services/plans.py)
 
 
 class ProcessedEvent(SQLModel, table=True):

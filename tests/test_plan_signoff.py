@@ -18,7 +18,16 @@ from bot.services.export_plan import FIELDS
 from bot.usecases.outbound import Outbound
 from schedules.touchpoint_pass import run_pass
 from storage.db import Database
-from storage.models import Initiative, InitiativeStakeholder, PlanSignoff, PlanVersion, PostStatus, Stakeholder
+from storage.models import (
+    ChangeKind,
+    Initiative,
+    InitiativeChange,
+    InitiativeStakeholder,
+    PlanSignoff,
+    PlanVersion,
+    PostStatus,
+    Stakeholder,
+)
 from storage.types import utcnow
 from tests.conftest import CHECK_INS_OUT, CHRIS, LENA, OLU, SAM, make_settings
 from tests.flows import all_text, rows
@@ -109,6 +118,8 @@ def test_the_modal_is_pre_filled_from_what_touchpoint_knows_and_each_save_is_a_v
     assert _initial(view)[plan_blocks.field_block("audience")] == "New sales reps in their first 6 months"
     _save(app, view, {plan_blocks.field_block("deliver"): "A 6-week programme"}, ask=False)
     assert [v.version for v in rows(app, PlanVersion)] == [1, 2]
+    logged = [c.text for c in rows(app, InitiativeChange) if c.kind == ChangeKind.PLAN]
+    assert logged[-1] == "Plan version 2 saved (What the L&D team can deliver)" and len(logged) == 2
 
 
 def test_an_empty_overview_or_one_too_long_is_refused_under_its_field(checked_in):

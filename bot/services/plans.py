@@ -18,7 +18,8 @@ from bot.services.export_plan import FIELDS
 from bot.services.initiatives import by_name
 from bot.services.signoffs import WAITING, must_sign, overdue, state_of
 from bot.services.touchpoints import local_calendar
-from storage.models import Initiative, PlanSignoff, PlanVersion, PostStatus, SignoffAnswer, saved_id
+from storage.models import ChangeKind, Initiative, PlanSignoff, PlanVersion, PostStatus, SignoffAnswer, saved_id
+from storage.repositories import changes as change_rows
 from storage.repositories import initiatives as initiative_rows
 from storage.repositories import plans as plan_rows
 from storage.repositories import stakeholders as stakeholder_rows
@@ -183,6 +184,10 @@ def save(
     if changed or newest is None:
         row = {"team_id": team_id, "initiative_id": saved_id(initiative), "saved_by": user_id, "saved_at": now}
         newest = plan_rows.add_version(session, {**row, **cleaned})
+        what = ", ".join(label for label, _ in changed) or "nothing"
+        line = f"Plan version {newest.version} saved ({what})"
+        log = {"team_id": team_id, "initiative_id": saved_id(initiative), "changed_by": user_id, "changed_at": now}
+        change_rows.record(session, [{**log, "kind": ChangeKind.PLAN, "text": line[:1000]}])
     current = plan_rows.newest_signoffs(session, [saved_id(initiative)])
     rows, again = [], 0
     for pair, person in stakeholder_rows.current_pairs_of(session, saved_id(initiative)):
