@@ -54,8 +54,9 @@ class PassReport:
     errors: list[str] = field(default_factory=list)
 
     def changed_ld_homes(self) -> bool:
-        """Shifts posted, answers posted, touchpoints sent or closed: what an L&D member's Home shows moved."""
-        return bool(self.summaries or self.answers or self.sent or self.missed)
+        """Shifts posted, answers posted, touchpoints sent or closed, plans sent for sign-off: what an L&D member's
+        Home shows moved."""
+        return bool(self.summaries or self.answers or self.sent or self.missed or self.signoffs)
 
 
 def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = None) -> PassReport:
