@@ -9,9 +9,10 @@ import sys
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.blocks.plans import ASK, field_block
 from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
 from bot.ids import Action, Block, MessageEvent
-from bot.services import judgement
+from bot.services import judgement, plans
 from bot.services.stakeholder_map import Quadrant
 from bot.simulator.transcript import indent, render_home, render_view
 from storage.models import ImpactJudgement, Outcome
@@ -84,6 +85,7 @@ class Demo(Stage):
         self.pass_at(self.next_reminder())  # Olu's first DM: one reminder, three working days on
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
+        self.plan()
         self._months_later()
         self.workbook()
 
@@ -229,6 +231,54 @@ class Demo(Stage):
         ][-1]
         self.step(f"{owner} clicks", "[ Yes, that's right ]")
         self.ws.click(user_id, dm.channel, dm.ts, Action.MEASURE_AGREE)
+        self.settle()
+        self.show_new()
+
+    def plan(self) -> None:
+        """Lena writes the plan (pre-filled from what Sam and Mei said and the measures) and asks for sign-off: Sam
+        and Mei (high influence) must sign, Olu (keep informed) gets it for information. Sam signs; Mei says
+        something's off."""
+        self.step("Lena clicks", "[ Plan ] beside Sales onboarding refresh on her Home tab")
+        self.ws.open_home("U0LENA", event_id=f"EvDEMOPLAN{len(self.slack.published)}")
+        self.settle()
+        view = self.modal_from("U0LENA", lambda: self.ws.click_home("U0LENA", Action.HOME_PLAN))
+        self.show_new()
+        audience = "Every new account executive in their first six months, and their managers."
+        deliver = "The six-week programme, manager coaching guides, and a monthly read-out of the measures."
+        self.step("Lena adds the audience and what L&D can deliver, ticks", "[ Ask the stakeholders to sign it off ]")
+        reply = self.ws.submit(
+            "U0LENA",
+            view,
+            {field_block("audience"): audience, field_block("deliver"): deliver, Block.PLAN_ASK: [ASK]},
+        ).json()
+        self.settle()
+        self.out("  The modal now says:")
+        self.out(indent(render_view(reply["view"], self.names)))
+        self.show_new()
+        with self.deps.db.reading() as session:
+            due = plans.pending_due_times(session, self.slack.team_id)
+        for when in sorted(set(due)):  # at a sensible hour of each stakeholder's day
+            self.pass_at(when)
+
+        def dm_to(user_id: str):
+            return [
+                m
+                for m in self.slack.messages_in(self.slack.dm_channel(user_id))
+                if (m.metadata or {}).get("event_type") == MessageEvent.PLAN_SIGNOFF and not m.thread_ts
+            ][-1]
+
+        sam = dm_to("U0SAM")
+        self.step("Sam clicks", "[ This matches our plan ]")
+        self.ws.click("U0SAM", sam.channel, sam.ts, Action.PLAN_MATCHES)
+        self.settle()
+        self.show_new()
+        mei = dm_to("U0MEI")
+        self.step("Mei clicks", "[ Something's off ]")
+        view = self.modal_from("U0MEI", lambda: self.ws.click("U0MEI", mei.channel, mei.ts, Action.PLAN_OFF))
+        self.show_new()
+        comment = "Handovers to CS need their own objective: escalations start there."
+        self.step("Mei says what is off", comment)
+        self.ws.submit("U0MEI", view, {Block.PLAN_COMMENT: comment})
         self.settle()
         self.show_new()
 

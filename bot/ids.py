@@ -22,6 +22,7 @@ class Subcommand(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     RETIRE = "retire"
+    PLAN = "plan"
     HELP = "help"
 
 
@@ -36,6 +37,9 @@ class Callback(StrEnum):
     SHIFT_OUTCOME = "shift_outcome"
     STAKEHOLDER_MAP = "stakeholder_map"
     MEASURE_CORRECTION = "measure_correction"
+    PLAN = "plan_edit"
+    PLAN_OFF = "plan_something_off"
+    PLAN_COMMIT = "plan_commitment"
 
 
 class Action(StrEnum):
@@ -49,6 +53,9 @@ class Action(StrEnum):
     CHANGE_ANSWER = "touchpoint_change_answer"
     MEASURE_AGREE = "measure_agree"
     MEASURE_CORRECT = "measure_correct"
+    PLAN_MATCHES = "plan_matches"
+    PLAN_OFF = "plan_something_off"
+    PLAN_COMMIT = "plan_commit"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -61,6 +68,7 @@ class Action(StrEnum):
     HOME_EDIT = "home_edit"
     HOME_TEAM_SETTINGS = "home_team_settings"
     HOME_MAP = "home_stakeholder_map"
+    HOME_PLAN = "home_plan"
 
 
 class Block(StrEnum):
@@ -119,6 +127,12 @@ class Block(StrEnum):
     # The stakeholder map modal: these prefixes and the pair's id (one of each per stakeholder)
     MAP_QUADRANT_PREFIX = "map_quadrant_"
     MAP_CADENCE_PREFIX = "map_cadence_"
+    # The plan modal: this prefix and the element (bot.services.plans.FIELDS), and "ask for sign-off"
+    PLAN_PREFIX = "plan_"
+    PLAN_ASK = "plan_ask"
+    # A stakeholder's "Something's off" and "What I will do to help"
+    PLAN_COMMENT = "plan_comment"
+    PLAN_COMMITMENT = "plan_commitment"
 
 
 class Element(StrEnum):
@@ -150,6 +164,7 @@ class MessageEvent(StrEnum):
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
     MEASURE_PROPOSED = "measure_proposed"
     MAP_MESSAGE_SENT = "map_message_sent"
+    PLAN_SIGNOFF = "plan_signoff"
 
 
 class Shortcut(StrEnum):

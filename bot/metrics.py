@@ -48,7 +48,7 @@ PASS_ITEMS = Counter(
     "touchpoint_pass_items",
     "What scheduling passes did: planned, sent (DMs), failed (DMs), recovered, reminded, missed, summaries, "
     "digests (posted), map_messages (status updates, owner alerts), proposals (measures proposed to their owners), "
-    "answers (summaries the web process had not got out), homes",
+    "signoffs (plans sent for sign-off, and their reminders), answers (summaries the web process had not got out), homes",
     ["what"],
     registry=REGISTRY,
 )
@@ -81,6 +81,7 @@ PASS_FIELDS = (
     "digests",
     "map_messages",
     "proposals",
+    "signoffs",
     "answers",
     "homes",
 )

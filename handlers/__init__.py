@@ -13,6 +13,7 @@ from handlers import (
     measure_agreement,
     measures,
     new_initiative,
+    plans,
     schedule_modal,
     shift_actions,
     stakeholder_map,
@@ -38,5 +39,6 @@ def register(app: App) -> None:
         home,
         team_settings,
         stakeholder_map,
+        plans,
     ):
         feature.register(app)

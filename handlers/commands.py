@@ -1,5 +1,5 @@
 """`/touchpoint <subcommand>`: new, list, edit, close, reopen, retire, schedule, upcoming, pause, digest, shifts,
-alignment, measures, import (L&D members), export (anyone), and help for anything else."""
+alignment, measures, plan, import (L&D members), export (anyone), and help for anything else."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.blocks import digest as digest_blocks
 from bot.blocks import exports as export_blocks
 from bot.blocks import initiatives as blocks
 from bot.blocks import measures as measure_blocks
+from bot.blocks import plans as plan_blocks
 from bot.blocks import schedules as schedule_blocks
 from bot.blocks import shifts as shift_blocks
 from bot.errors import UserError
@@ -28,6 +29,7 @@ from bot.usecases import (
     initiative_changes,
     initiatives,
     measures,
+    plans,
     schedules,
     shift_followups,
     workbooks,
@@ -184,6 +186,12 @@ def _measures(call: _Call) -> None:
     call.open_modal(measure_blocks.measure_modal(measures.form(call.deps, call.team_id, call.rest)))
 
 
+def _plan(call: _Call) -> None:
+    if not call.rest:
+        raise UserError(f"Which initiative? For example: `{COMMAND} plan Sales onboarding refresh`")
+    call.open_modal(plan_blocks.plan_modal(plans.form_by_name(call.deps, call.team_id, call.rest)))
+
+
 @dataclass(frozen=True)
 class Route:
     run: Callable[[_Call], None]
@@ -204,6 +212,7 @@ ROUTES: dict[str, Route] = {
     Subcommand.SHIFTS: Route(_shifts, ld_only=True),
     Subcommand.ALIGNMENT: Route(_alignment, ld_only=True),
     Subcommand.MEASURES: Route(_measures, ld_only=True),
+    Subcommand.PLAN: Route(_plan, ld_only=True),
     Subcommand.IMPORT: Route(_import, ld_only=True),
     Subcommand.EXPORT: Route(_export, ld_only=False),  # anyone may export their own answers
 }

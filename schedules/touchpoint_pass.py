@@ -18,6 +18,7 @@ from bot.usecases import (
     map_messages,
     measure_agreement,
     planning,
+    plans,
     shift_summaries,
     touchpoint_dms,
 )
@@ -48,12 +49,14 @@ class PassReport:
     map_messages: int = 0  # status updates and alerts to owners sent (the stakeholder map)
     answers: int = 0  # answers' summaries posted that the web process had not got out
     proposals: int = 0  # measures proposed to their owners
+    signoffs: int = 0  # plans sent to their stakeholders for sign-off, and reminders of them
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
     def changed_ld_homes(self) -> bool:
-        """Shifts posted, answers posted, touchpoints sent or closed: what an L&D member's Home shows moved."""
-        return bool(self.summaries or self.answers or self.sent or self.missed)
+        """Shifts posted, answers posted, touchpoints sent or closed, plans sent for sign-off: what an L&D member's
+        Home shows moved."""
+        return bool(self.summaries or self.answers or self.sent or self.missed or self.signoffs)
 
 
 def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = None) -> PassReport:
@@ -80,6 +83,9 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("recover answers", _recover_answers),
         ("measure proposals", _proposals),
         ("recover measure proposals", _recover_proposals),
+        ("recover plan sign-offs", _recover_signoffs),
+        ("plan sign-offs", _signoffs),
+        ("plan sign-off reminders", _signoff_reminders),
     )
     for name, step in steps:
         try:
@@ -103,6 +109,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         or report.summaries
         or report.digests
         or report.answers
+        or report.signoffs
     ):
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
@@ -169,3 +176,15 @@ def _proposals(out: Outbound, settings: PassSettings, report: PassReport) -> Non
 
 def _recover_proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.proposals += measure_agreement.recover(out, settings.lease)
+
+
+def _signoffs(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.signoffs += plans.send_due(out)
+
+
+def _recover_signoffs(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.signoffs += plans.recover(out, settings.lease)
+
+
+def _signoff_reminders(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.signoffs += plans.remind_due(out)

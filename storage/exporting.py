@@ -18,6 +18,8 @@ from storage.models import (
     InitiativeChange,
     InitiativeStakeholder,
     Measure,
+    PlanSignoff,
+    PlanVersion,
     Reading,
     Shift,
     ShiftOutcome,
@@ -129,6 +131,21 @@ def measures(
     if stakeholder_id is not None:
         query = query.where(col(Measure.owner_id) == stakeholder_id)
     return list(session.execute(query).all())
+
+
+def signoffs(session: Session, team_id: str, initiative_ids: list[int] | None):
+    """(initiative name, stakeholder, the plan's version number, sign-off) of every stakeholder asked to sign a
+    version of a plan, by initiative and in the order they were asked."""
+    query = (
+        select(col(Initiative.name), Stakeholder, col(PlanVersion.version), PlanSignoff)
+        .join(Initiative, col(Initiative.id) == col(PlanSignoff.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(PlanSignoff.stakeholder_id))
+        .join(PlanVersion, col(PlanVersion.id) == col(PlanSignoff.plan_version_id))
+        .order_by(col(Initiative.name_key), col(PlanSignoff.id))
+    )
+    return _stream(
+        session, _scoped(query, col(PlanSignoff.initiative_id), col(PlanSignoff.team_id), team_id, initiative_ids)
+    )
 
 
 def changes(session: Session, team_id: str, initiative_ids: list[int] | None):

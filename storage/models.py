@@ -539,6 +539,73 @@ class MapMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
+class PlanVersion(SQLModel, table=True):
+    """One save of an initiative's plan, its eight elements as the L&D member wrote them: every save is a version
+    (who, when), never rewritten, so that what changed since a stakeholder signed an earlier one can be told."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("initiative_id", "version", name="uq_plan_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    version: int
+    overview: str = Field(default="", sa_type=Text)
+    audience: str = Field(default="", sa_type=Text)
+    objectives: str = Field(default="", sa_type=Text)
+    needs: str = Field(default="", sa_type=Text)
+    deliver: str = Field(default="", sa_type=Text)
+    short_term: str = Field(default="", sa_type=Text)
+    long_term: str = Field(default="", sa_type=Text)
+    obstacles: str = Field(default="", sa_type=Text)
+    saved_by: str = Field(max_length=32)
+    saved_at: datetime = _when()
+
+
+class SignoffAnswer(StrEnum):
+    MATCHES = "matches"  # "This matches our plan"
+    OFF = "off"  # "Something's off", with a comment
+
+
+class PlanSignoff(SQLModel, table=True):
+    """One stakeholder asked to sign off one version of a plan: the DM's outbox row (claimed like a post, so that it
+    goes out exactly once; its message carries the row's id in its metadata) and their answer. A stakeholder's
+    sign-off status is their newest row; `approved_version_id` is the version they had signed when a change to the
+    plan asked them again."""
+
+    __tablename__ = "plan_signoff"
+    __table_args__ = (
+        UniqueConstraint("plan_version_id", "stakeholder_id", name="uq_plan_signoff"),
+        Index("ix_plan_signoff_status_due", "status", "due_at"),
+        Index("ix_plan_signoff_initiative", "initiative_id", "stakeholder_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    plan_version_id: int = Field(foreign_key="plan_version.id")
+    approved_version_id: int | None = Field(default=None, foreign_key="plan_version.id")
+    must_sign: bool = True  # their quadrant says so (high influence); the others get it for information
+    asked_by: str = Field(max_length=32)
+    created_at: datetime = _when()
+    due_at: datetime = _when()
+    status: str = Field(default=PostStatus.PENDING, max_length=16)  # PostStatus, or "skipped"
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = _when(nullable=True)
+    remind_at: datetime | None = _when(nullable=True)
+    reminded_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    answer: str | None = Field(default=None, max_length=16)  # SignoffAnswer, once they answered
+    comment: str = Field(default="", max_length=3000)
+    answered_at: datetime | None = _when(nullable=True)
+    commitment: str = Field(default="", max_length=3000)  # "What I will do to help"
+    committed_at: datetime | None = _when(nullable=True)
+
+
 class InitiativeChange(SQLModel, table=True):
     """One change to an initiative after it opened (edited, stakeholders added or removed, closed, reopened, a
     measure retired): who, when and what, written in the change's own transaction."""
@@ -566,6 +633,7 @@ class ChangeKind(StrEnum):
     REOPENED = "reopened"
     MEASURE_RETIRED = "measure_retired"
     STAKEHOLDER_MAP = "stakeholder_map"  # a stakeholder's influence, interest or cadence changed
+    PLAN = "plan_saved"  # a new version of the plan was saved (bot/services/plans.py)
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -29,6 +29,8 @@ LD_ONLY = {
     "handlers.team_settings.on_submit",
     "handlers.stakeholder_map.on_map_button",
     "handlers.stakeholder_map.on_submit",
+    "handlers.plans.on_plan_button",
+    "handlers.plans.on_plan_submit",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below
@@ -47,6 +49,11 @@ OPEN = {
     "handlers.measure_agreement.on_agree",  # only the measure's owner: the use case checks
     "handlers.measure_agreement.on_correct",
     "handlers.measure_agreement.on_correction_submit",
+    "handlers.plans.on_matches",  # only the stakeholder the plan was sent to: the use case checks
+    "handlers.plans.on_off",
+    "handlers.plans.on_commit",
+    "handlers.plans.on_off_submit",
+    "handlers.plans.on_commit_submit",
 }
 LD_ONLY_SUBCOMMANDS = {
     Subcommand.NEW,
@@ -61,6 +68,7 @@ LD_ONLY_SUBCOMMANDS = {
     Subcommand.DIGEST,
     Subcommand.SHIFTS,
     Subcommand.ALIGNMENT,
+    Subcommand.PLAN,
     Subcommand.MEASURES,
     Subcommand.IMPORT,
 }

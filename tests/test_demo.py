@@ -74,7 +74,18 @@ def assert_whole_story(out: str) -> None:
     digests = re.findall(r"Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon", out)
     assert len(digests) >= 3
     assert re.search(r"alignment \d+ \(first digest\)", out) and re.search(r"alignment \d+ (▲|▼)\d+", out)
-    assert "Agreed impact (weight 25)" in out
+    assert "Agreed impact (weight 20)" in out and "Plan signed off (weight 15)" in out
+    # The plan, filled in and sent for sign-off: Sam signs, Mei says something's off, Olu is told for information.
+    assert "┌ The plan ┐" in out and "Saved version 1 of the plan of Sales onboarding refresh" in out
+    assert (
+        "Touchpoint posts in a DM to Sam Okafor:\n    │ Hi @Sam Okafor! @Lena Park from the L&D team has written the plan"
+        in out
+    )
+    assert "✅ You said this matches your plan." in out and "⚠️ You said something's off: Handovers to CS" in out
+    assert (
+        "Touchpoint posts in a DM to Olu Adeyemi:\n    │ Hi @Olu Adeyemi! @Lena Park from the L&D team shares the plan"
+        in out
+    )
     # Measures from what stakeholders track, read in two check-ins; the quarter handed over as a workbook.
     assert "Lena confirms: Time to first closed deal (Sam, Salesforce)" in out
     assert "Measures: Time to first closed deal: 41" in out and "Measures: Time to first closed deal: 36" in out
@@ -100,6 +111,7 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
         "Readings",
         "Shifts",
         "Changes",
+        "Sign-off",
         "Charts",
     ]
     assert [

@@ -190,17 +190,18 @@ def test_the_digest_counts_what_happened_for_each_initiative(hand_built):
     assert (lead.silent, lead.silent_user_ids) == (1, ("U0A3",))
     parts = {p.key: (p.score, p.weight) for p in lead.alignment.parts}
     assert parts == {
-        "impact": (0.75, 25),
+        "impact": (0.75, 20),
         "measures": (0.5, 20),
-        "responses": (0.5, 20),
-        "ratings": (0.5, 25),
+        "responses": (0.5, 15),
+        "ratings": (0.5, 20),
         "follow_up": (0.75, 10),
+        "signoff": (None, 15),  # no plan sent: left out
     }
     assert lead.alignment.value == 59 and lead.trend == 59 - 75  # against the latest earlier digest
     safety_digest = found.initiatives[0]
     # No responses and no ratings yet: those parts are left out, not counted as zero.
-    assert [p.key for p in safety_digest.alignment.parts if p.score is None] == ["responses", "ratings"]
-    assert safety_digest.alignment.value == round(100 * 10 / 55) and safety_digest.trend is None
+    assert [p.key for p in safety_digest.alignment.parts if p.score is None] == ["responses", "ratings", "signoff"]
+    assert safety_digest.alignment.value == round(100 * 10 / 50) and safety_digest.trend is None
 
 
 def test_the_digest_opens_with_what_needs_attention_most(hand_built):
@@ -284,7 +285,7 @@ def test_the_alignment_index_explains_its_parts(hand_built, server, slack):
     with freeze_time(NOW, tick=True):
         one = str(app.workspace.slash(LENA, "alignment leadership PROGRAMME").json())
         assert "*Leadership programme* · alignment *59*" in one
-        assert "Agreed impact* (weight 25): 75%" in one and "3 of 4 stakeholders have said what impact they want" in one
+        assert "Agreed impact* (weight 20): 75%" in one and "3 of 4 stakeholders have said what impact they want" in one
         assert "left out rather than counted as 0" in one
         every = str(app.workspace.slash(LENA, "alignment").json())
         assert every.index("Safety refresher") < every.index("Leadership programme")

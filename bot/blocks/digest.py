@@ -55,6 +55,11 @@ def attention_line(item: Attention) -> str:
             f"{name}: {mention(item.taken_by or '')} took the follow-up of {_people(item.user_ids, 1, 1)}'s priority shifts "
             f"{item.count} days ago and no outcome is recorded yet"
         ),
+        "plan_off": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} said something's off in the plan",
+        "plan_waiting": lambda: (
+            f"{name}: {_people(item.user_ids, item.count, 3)} must sign the plan and "
+            f"{'has' if item.count == 1 else 'have'} not, past the reminder"
+        ),
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
         "behind_line": lambda: _behind_line(name, item),
@@ -107,6 +112,14 @@ def initiative_text(i: InitiativeDigest) -> str:
         said = [f"{i.judged_shifts} “{judgement.OPTIONS[judgement.CHANGED]}”"] if i.judged_shifts else []
         said += [f"{i.reworded} “{judgement.OPTIONS[judgement.REWORDED]}”"] if i.reworded else []
         lines.append("Impact statements revised this week, in their own words: " + " · ".join(said))
+    if i.signoff is not None:
+        s = i.signoff
+        line = f"Plan sign-off: {s.signed} of {s.must_sign} who must sign"
+        off = s.off_user_ids
+        line += f" · something's off: {_people(off, len(off), SILENT_NAMED)}" if off else ""
+        line += f" · waiting: {len(s.waiting_user_ids)}"
+        line += f" ({len(s.overdue_user_ids)} past the reminder)" if s.overdue_user_ids else ""
+        lines.append(line)
     if i.first_unanswered_user_ids:
         people = i.first_unanswered_user_ids
         lines.append(f"First two questions not answered: {_people(people, len(people), SILENT_NAMED)}")
@@ -150,9 +163,9 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
 def alignment_report(report: AlignmentReport) -> Message:
     """The index of one initiative with each part, or of all, lowest first."""
     how = (
-        "The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 25, "
-        "measures agreed 20, responses 20, ratings 25, shifts with an outcome 10. A part with nothing to judge yet is "
-        "left out rather than counted as 0."
+        "The alignment index is a weighted average, 0-100, of the parts that have evidence: agreed impact 20, "
+        "measures agreed 20, responses 15, ratings 20, shifts with an outcome 10, plan signed off 15 (by those who "
+        "must sign it). A part with nothing to judge yet is left out rather than counted as 0."
     )
     if report.named:
         [i] = report.initiatives

@@ -160,6 +160,12 @@ def _own_blocks(home: StakeholderHome, budget: int) -> list[Block]:
         ),
         DividerBlock(),
     ]
+    if home.plans_waiting:
+        lines = [
+            f"• *{escape(name)}* (version {version})" + ("" if must else ", for your information")
+            for name, version, must in home.plans_waiting[:10]
+        ]
+        head.insert(2, section(_fit("*Plans waiting for your sign-off* (in our DM)\n" + "\n".join(lines))))
     blocks, left_out = head, 0
     for initiative in home.initiatives:
         more = _initiative_blocks(initiative)
@@ -244,6 +250,7 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
                     _button("Export", Action.HOME_EXPORT, value),
                     _button("Edit", Action.HOME_EDIT, value),  # also closes it: the edit modal has its status
                     _button("Stakeholder map", Action.HOME_MAP, value),
+                    _button("Plan", Action.HOME_PLAN, value),
                 ],
             ),
         ]

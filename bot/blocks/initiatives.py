@@ -239,6 +239,10 @@ HELP = [
     (f"{Subcommand.ALIGNMENT} [initiative]", "the alignment index, and what it is made of"),
     (f"{Subcommand.MEASURES} <initiative>", "confirm a success measure from what its stakeholders already track"),
     (
+        f"{Subcommand.PLAN} <initiative>",
+        "fill in its plan (pre-filled from what its stakeholders said) and ask them to sign it off",
+    ),
+    (
         f"{Subcommand.EXPORT} [initiative | mine]",
         "the plan and everything said, as an Excel workbook in your DM "
         "(`mine`: your own answers; anyone may ask for theirs)",

@@ -142,6 +142,11 @@ def _plan_block(sheet: _PlanSheet, block: PlanBlock) -> None:
     sheet.add("Business goal", block.business_goal, bold_first=True)
     if block.description:
         sheet.add("Overview", block.description, bold_first=True)
+    if block.written_version is not None and block.written_at is not None:
+        # as the L&D member wrote it, and as its stakeholders were asked to sign it (the Sign-off sheet)
+        sheet.add(f"The plan (version {block.written_version}, {block.written_at:%d %b %Y})", bold_first=True)
+        for label, text in block.written:
+            sheet.add(f"   {label}", text)
     sheet.add("Audience and stakeholders", ", ".join(block.stakeholders) or "None yet", bold_first=True)
     sheet.add("Agreed impact", "" if block.impacts else "No stakeholder has said yet.", bold_first=True)
     for who, statement in block.impacts:

@@ -15,9 +15,11 @@ from sqlmodel import Session
 from bot.errors import FormInvalid, UserError
 from bot.ids import COMMAND, Block
 from bot.services import measures as measure_service
+from bot.services import signoffs
 from bot.services.alignment import WINDOW, Alignment, alignment
 from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
+from bot.services.signoffs import SignoffCounts
 from storage import reporting
 from storage.models import saved_id
 from storage.repositories import digests as digest_rows
@@ -60,6 +62,7 @@ class InitiativeDigest:
     judged_shifts: int = 0  # new shifts of revised impact statements, as their authors judged them
     reworded: int = 0  # impact statements revised this week whose authors said only the wording changed
     measures_waiting: int = 0  # success measures waiting for their owners to agree them
+    signoff: SignoffCounts | None = None  # the plan's sign-off, once a plan was sent
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     previous = reporting.previous_alignment(session, team_id, week)
     measures = reporting.measure_counts(session, team_id)
     reworded = reporting.reworded_impacts(session, team_id, now - RECENT)
+    signed = signoffs.counts(session, team_id, now)
     silent_by: dict[int, list[str]] = {}
     for initiative_id, user_id, _cycles in silent:
         silent_by.setdefault(initiative_id, []).append(user_id)
@@ -94,7 +98,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
             traffic.get(s.initiative_id, reporting.Traffic()),
             shift_counts.get(s.initiative_id, reporting.ShiftCounts()),
         )
-        index = alignment(s, t, c)
+        index = alignment(s, t, c, signed.get(s.initiative_id))
         before = previous.get(s.initiative_id)
         initiatives.append(
             InitiativeDigest(
@@ -119,6 +123,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
                 trend=index.value - before if index.value is not None and before is not None else None,
                 judged_shifts=c.new_judged,
                 reworded=reworded.get(s.initiative_id, 0),
+                signoff=signed.get(s.initiative_id),
             )
         )
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
@@ -149,9 +154,11 @@ REASONS = (
     "high_influence",  # a high-influence stakeholder silent for two cycles, or whose rating dropped: always first
     "strong_shift",
     "stalled_follow_up",
+    "plan_off",  # a stakeholder said something's off in the plan
     "falling",
     "silent",
     "behind_line",
+    "plan_waiting",  # a stakeholder who must sign the plan has not, past their reminder
     "first_unanswered",
     "no_impact",
     "no_tracking",
@@ -192,6 +199,12 @@ def _attention(
             found.append((1, i.trend, Attention("falling", i.name, value=value, before=value - i.trend)))
         if i.silent:
             found.append((2, -i.silent, Attention("silent", i.name, i.silent_user_ids, count=i.silent)))
+        if i.signoff is not None and i.signoff.off_user_ids:
+            people = i.signoff.off_user_ids
+            found.append((1, -len(people), Attention("plan_off", i.name, people, count=len(people))))
+        if i.signoff is not None and i.signoff.overdue_user_ids:
+            people = i.signoff.overdue_user_ids
+            found.append((2, -len(people), Attention("plan_waiting", i.name, people, count=len(people))))
         if i.first_unanswered_user_ids:
             people = i.first_unanswered_user_ids
             found.append((3, -len(people), Attention("first_unanswered", i.name, people, count=len(people))))

@@ -14,10 +14,26 @@ from bot.services.measures import MeasureRow
 from bot.services.stakeholder_map import Quadrant, quadrant_of
 from storage import exporting as rows
 from storage.models import Question
+from storage.repositories import plans as plan_rows
 from storage.repositories import shifts as shift_rows
 
 SHORT_TERM = timedelta(days=366)  # a target within a year is a short-term objective; later ones are long-term
 OPEN_SHIFTS = timedelta(days=90)
+NO_OBSTACLES = "None recorded."
+
+# The plan's elements an L&D member writes (bot.services.plans), in the order a leader reads them: the columns of
+# plan_version, and the plan modal's fields.
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("overview", "Executive overview"),
+    ("audience", "Audience"),
+    ("objectives", "Business objectives"),
+    ("needs", "Needs of the business and its people"),
+    ("deliver", "What the L&D team can deliver"),
+    ("short_term", "Short-term objectives (12 months)"),
+    ("long_term", "Long-term objectives (2-3 years)"),
+    ("obstacles", "Obstacles and contingencies"),
+)
+LABELS = dict(FIELDS)
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,9 @@ class PlanBlock:
     obstacles: tuple[str, ...]
     alignment: Alignment | None
     stakeholder_map: tuple[tuple[Quadrant, tuple[str, ...]], ...] = ()  # the names in each quadrant
+    written: tuple[tuple[str, str], ...] = ()  # (label, text) of the plan's elements as its newest version says them
+    written_version: int | None = None  # None: nobody has written the plan yet
+    written_at: datetime | None = None
 
 
 def plan_blocks(
@@ -56,6 +75,7 @@ def plan_blocks(
     texts = rows.latest_texts(session, team_id, initiative_ids, [Question.IMPACT, Question.ADJUST])
     found = alignment.for_team(session, team_id, now)
     open_shifts = shift_rows.recent_shifts(session, team_id, now - OPEN_SHIFTS, limit=5000)
+    written = plan_rows.newest_versions(session, [i.id for i in initiatives])
     blocks = []
     for initiative in initiatives:
         who = people.get(initiative.name, [])
@@ -71,7 +91,7 @@ def plan_blocks(
         for m in rows_here:
             if m.target is None:
                 continue
-            line = _objective(m)
+            line = objective(m)
             (short if m.target_on and m.target_on <= now.date() + SHORT_TERM else long).append(line)
         long.append(f"The business goal: {initiative.business_goal}")
         obstacles = [
@@ -94,18 +114,26 @@ def plan_blocks(
                 rows_here,
                 tuple(short),
                 tuple(long),
-                tuple(obstacles) or ("None recorded.",),
+                tuple(obstacles) or (NO_OBSTACLES,),
                 found.get(initiative.id),
                 tuple(
                     (q, tuple(names_in))
                     for q, names_in in grids.get(initiative.name, {q: [] for q in Quadrant}).items()
                 ),
+                *_written(written.get(initiative.id)),
             )
         )
     return blocks
 
 
-def _objective(m: MeasureRow) -> str:
+def _written(version) -> tuple[tuple[tuple[str, str], ...], int | None, datetime | None]:
+    if version is None:
+        return (), None, None
+    elements = tuple((label, getattr(version, key)) for key, label in FIELDS if getattr(version, key).strip())
+    return elements, version.version, version.saved_at
+
+
+def objective(m: MeasureRow) -> str:
     unit = f" {m.unit}" if m.unit else ""
     start = f" from {m.baseline:g}{unit}" if m.baseline is not None else ""
     verb = "Raise" if m.direction == "higher" else "Lower"

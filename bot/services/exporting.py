@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import export_plan, judgement, measures, team_settings
+from bot.services import export_plan, judgement, measures, signoffs, team_settings
 from bot.services.answer_forms import QUESTIONS
 from bot.services.export_plan import PlanBlock
 from bot.services.followups import OUTCOMES
@@ -306,6 +306,40 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 for name, at, by, kind, text in (_changes(session, scope) if mine is None else ())
             ),
             wrap=frozenset({4}),
+        ),
+        Sheet(
+            "Sign-off",
+            (
+                "Initiative",
+                "Stakeholder",
+                "Slack user ID",
+                "Plan version",
+                "Must sign",
+                f"Asked ({tz})",
+                f"Sent ({tz})",
+                "Status",
+                "Something's off",
+                f"Answered ({tz})",
+                "What I will do to help",
+            ),
+            (34, 24, 14, 12, 10, 18, 18, 22, 50, 18, 50),
+            (
+                (
+                    name,
+                    person.display_name,
+                    person.user_id,
+                    version,
+                    "yes" if s.must_sign else "for information",
+                    local(s.created_at),
+                    local(s.posted_at),
+                    signoffs.STATE_NAMES[signoffs.state_of(s)] + (f" ({s.last_error})" if s.last_error else ""),
+                    s.comment,
+                    local(s.answered_at),
+                    s.commitment,
+                )
+                for name, person, version, s in (rows.signoffs(*args) if mine is None else ())
+            ),
+            wrap=frozenset({8, 10}),
         ),
     ]
     return ExportData(

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.errors import UserError
-from bot.services import answers, digest
+from bot.services import answers, digest, plans
 from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from storage.models import Question, TouchpointStatus
@@ -65,6 +65,7 @@ class StakeholderHome:
     tz: str  # theirs, or the team's when Slack gave none
     paused_until: date | None
     initiatives: tuple[StakeholderInitiative, ...]  # empty: they are no stakeholder of anything (the welcome)
+    plans_waiting: tuple[tuple[str, int, bool], ...] = ()  # (initiative, version, must sign) waiting for their sign-off
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: s
         user_id,
         person.tz or default_tz,
         person.paused_until,
-        tuple(
+        plans_waiting=plans.waiting_for(session, team_id, user_id),
+        initiatives=tuple(
             StakeholderInitiative(
                 initiative_id=i.initiative_id,
                 name=i.name,

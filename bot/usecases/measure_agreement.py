@@ -16,9 +16,9 @@ from bot.ids import MessageEvent
 from bot.runtime import Deps
 from bot.services import agreement
 from bot.services.agreement import ProposalView
-from bot.slack.errors import SlackCallFailed, reason
+from bot.slack.errors import SlackCallFailed
 from bot.usecases import notices
-from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain
+from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms
 
 logger = logging.getLogger(__name__)
 
@@ -28,33 +28,27 @@ def _metadata(view: ProposalView) -> dict:
 
 
 def send(out: Outbound, items: list[ProposalView], *, recovering: bool = False) -> int:
-    """DM each claimed proposal to its owner; returns how many went out. A passing failure leaves it claimed, to be
-    tried again once the lease has passed; one that needs a person (or the last attempt) marks it failed and tells
-    the L&D member who confirmed the measure. `recovering` looks in the DM first, so that a DM Slack already took
-    (its metadata names the proposal) is recorded, not sent twice."""
-    done = 0
+    """DM each claimed proposal to its owner; returns how many went out (see outbound.send_dms: a passing failure is
+    tried again by the pass, one that needs a person tells the L&D member who confirmed the measure). A measure
+    retired, closed or whose owner left the initiative before they were asked is not proposed."""
     for view in items:
         if view.withdrawn:  # retired, closed or its owner removed before they were asked: nothing to agree any more
             with out.db.session() as session:
                 agreement.failed(session, view, view.withdrawn)
-            continue
-        message = blocks.proposal_message(view)
-        try:
-            found = _find(out, view) if recovering else None
-            channel_id, ts = found or out.slack.post_with_channel(
-                view.owner_dm_channel_id or view.owner_user_id, message.text, message.blocks, metadata=_metadata(view)
-            )
-        except SlackCallFailed as exc:
-            logger.warning("measure proposal %s not sent: %s", view.proposal_id, exc)
-            if exc.needs_a_person or exc.user_unreachable or view.attempts >= ATTEMPTS_MAX:
-                with out.db.session() as session:
-                    agreement.failed(session, view, exc.error)
-                notices.tell(out, view.proposed_by, blocks.proposal_not_sent(view, reason(exc.error)))
-            continue
-        with out.db.session() as session:
-            agreement.posted(session, view, channel_id, ts, out.clock())
-        done += 1
-    return done
+    return send_dms(out, _outbox(out), [v for v in items if not v.withdrawn], recovering=recovering)
+
+
+def _outbox(out: Outbound) -> DmOutbox[ProposalView]:
+    return DmOutbox(
+        "measure proposal",
+        key=lambda v: v.proposal_id,
+        attempts=lambda v: v.attempts,
+        post=lambda v: (v.owner_dm_channel_id, v.owner_user_id, blocks.proposal_message(v), _metadata(v)),
+        since=lambda v: v.proposed_at,
+        sent=lambda session, v, channel_id, ts: agreement.posted(session, v, channel_id, ts, out.clock()),
+        failed=agreement.failed,
+        report=lambda v, why: notices.tell(out, v.proposed_by, blocks.proposal_not_sent(v, why)),
+    )
 
 
 def send_one(out: Outbound, proposal_id: int) -> int:
@@ -85,13 +79,6 @@ def recover(out: Outbound, lease: timedelta) -> int:
         return 0
     logger.warning("recovering %d measure proposals whose sender stopped part-way", len(items))
     return send(out, items, recovering=True)
-
-
-def _find(out: Outbound, view: ProposalView) -> tuple[str, str] | None:
-    channel_id = view.owner_dm_channel_id or out.slack.open_dm(view.owner_user_id)
-    since = view.proposed_at - timedelta(minutes=5)
-    ts = out.slack.find_by_metadata(channel_id, MessageEvent.MEASURE_PROPOSED, "proposal", view.proposal_id, since)
-    return (channel_id, ts) if ts else None
 
 
 def agree(

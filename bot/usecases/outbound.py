@@ -3,13 +3,21 @@ Slack gateway and the clock, built once by create_app (or by the clock process) 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
-from bot.slack.errors import SlackCallFailed
+from sqlmodel import Session
+
+from bot.blocks import Message
+from bot.slack.errors import SlackCallFailed, reason
 from bot.slack.gateway import SlackGateway
 from storage.db import Database
+
+logger = logging.getLogger(__name__)
+Item = TypeVar("Item")
 
 ATTEMPTS_MAX = 5  # a message that met this many passing Slack failures is given up on (and its owner told)
 
@@ -47,3 +55,53 @@ def drain(out: Outbound, claim: Callable, post: Callable[[list], int], batch: in
             done += post(items)
         if len(items) < batch:
             return done
+
+
+@dataclass(frozen=True)
+class DmOutbox(Generic[Item]):
+    """How one kind of claimed DM goes out exactly once (its row is the claim, its id in the message's metadata):
+    where it goes and what it says, how to find it again in the DM, and what to record of Slack's answer."""
+
+    name: str  # for the logs
+    key: Callable[[Item], object]  # the row's id, in the logs
+    attempts: Callable[[Item], int]
+    post: Callable[[Item], tuple[str | None, str, Message, dict]]  # (their DM if known, user id, message, metadata)
+    since: Callable[[Item], datetime]  # when it was made: the DM is looked in from (a little before) then
+    sent: Callable[[Session, Item, str, str], None]  # record it, given the channel and ts
+    failed: Callable[[Session, Item, str], None]  # given up on, with Slack's error
+    report: Callable[[Item, str], None]  # tell someone it could not go, and why (in words)
+
+
+def send_dms(out: Outbound, box: DmOutbox[Item], items: list[Item], *, recovering: bool = False) -> int:
+    """DM each claimed item; returns how many went out. A passing failure leaves it claimed, to be tried again once
+    the lease has passed; one that needs a person (or the last attempt) is marked failed and reported. `recovering`
+    looks in the DM first, so that a DM Slack already took is recorded, not sent twice."""
+    done = 0
+    for item in items:
+        dm_channel_id, user_id, message, metadata = box.post(item)
+        try:
+            found = _find_in_dm(out, dm_channel_id, user_id, metadata, box.since(item)) if recovering else None
+            channel_id, ts = found or out.slack.post_with_channel(
+                dm_channel_id or user_id, message.text, message.blocks, metadata=metadata
+            )
+        except SlackCallFailed as exc:
+            logger.warning("%s %s not sent: %s", box.name, box.key(item), exc)
+            if exc.needs_a_person or exc.user_unreachable or box.attempts(item) >= ATTEMPTS_MAX:
+                with out.db.session() as session:
+                    box.failed(session, item, exc.error)
+                box.report(item, reason(exc.error))
+            continue
+        with out.db.session() as session:
+            box.sent(session, item, channel_id, ts)
+        done += 1
+    return done
+
+
+def _find_in_dm(
+    out: Outbound, dm_channel_id: str | None, user_id: str, metadata: dict, since: datetime
+) -> tuple[str, str] | None:
+    """(channel, ts) of the DM Slack already took whose metadata is this one's, if any."""
+    channel_id = dm_channel_id or out.slack.open_dm(user_id)
+    [(key, value)] = metadata["event_payload"].items()
+    ts = out.slack.find_by_metadata(channel_id, metadata["event_type"], key, value, since - timedelta(minutes=5))
+    return (channel_id, ts) if ts else None

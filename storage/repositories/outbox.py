@@ -12,6 +12,7 @@ from storage.models import (
     DigestPost,
     MapMessage,
     MeasureProposal,
+    PlanSignoff,
     PostStatus,
     ShiftSummary,
     Touchpoint,
@@ -22,7 +23,8 @@ WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
 
 def depth(session: Session, now: datetime) -> dict[str, int]:
-    """Touchpoints and the stakeholder map's DMs (status updates, owner alerts) due and not yet sent, and summaries
+    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts) and plan sign-offs due and not yet sent,
+    measures not yet proposed, and summaries
     and digests not yet posted."""
     counts = {
         "touchpoints": select(func.count())
@@ -40,5 +42,8 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "map_messages": select(func.count())
         .select_from(MapMessage)
         .where(col(MapMessage.status).in_(WAITING), col(MapMessage.due_at) <= now),
+        "plan_signoffs": select(func.count())
+        .select_from(PlanSignoff)
+        .where(col(PlanSignoff.status).in_(WAITING), col(PlanSignoff.due_at) <= now),
     }
     return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}

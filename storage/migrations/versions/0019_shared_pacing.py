@@ -9,7 +9,7 @@ import sqlmodel
 
 
 revision = '0019'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
