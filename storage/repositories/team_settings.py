@@ -28,6 +28,17 @@ def ld_channels(session: Session, team_ids: Iterable[str]) -> dict[str, str]:
     return {str(team_id): str(channel_id) for team_id, channel_id in session.execute(query).all()}
 
 
+def planning_weeks(session: Session, team_ids: Iterable[str]) -> dict[str, int]:
+    """{team: weeks before a financial year for its planning touchpoints} for those of the teams that saved."""
+    wanted = list(team_ids)
+    if not wanted:
+        return {}
+    query = select(col(TeamSettings.team_id), col(TeamSettings.planning_weeks)).where(
+        col(TeamSettings.team_id).in_(wanted)
+    )
+    return {str(team_id): int(weeks) for team_id, weeks in session.execute(query).all()}
+
+
 def save_team_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:
     save_team_row(session, TeamSettings, team_settings(session, team_id), team_id, values)
 
