@@ -36,6 +36,7 @@ class Callback(StrEnum):
     SHIFT_OUTCOME = "shift_outcome"
     STAKEHOLDER_MAP = "stakeholder_map"
     MEASURE_CORRECTION = "measure_correction"
+    PLANNING = "business_calendar_planning"
 
 
 class Action(StrEnum):
@@ -49,6 +50,7 @@ class Action(StrEnum):
     CHANGE_ANSWER = "touchpoint_change_answer"
     MEASURE_AGREE = "measure_agree"
     MEASURE_CORRECT = "measure_correct"
+    PLANNING_ANSWER = "business_calendar_answer"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -113,6 +115,12 @@ class Block(StrEnum):
     LD_CHANNEL = "ld_channel"
     LD_MEMBERS = "ld_members"
     LD_USERGROUP = "ld_usergroup"
+    PLANNING_WEEKS = "planning_weeks"
+    # The business calendar's planning modal (the busy weeks: these prefixes and the range's number, 1 to N)
+    PLANNING_MATTERS = "planning_matters"
+    PLANNING_BUSY_TEXT = "planning_busy_text"
+    PLANNING_BUSY_FROM_PREFIX = "planning_busy_from_"
+    PLANNING_BUSY_TO_PREFIX = "planning_busy_to_"
     # The follow-up outcome modal
     OUTCOME = "shift_outcome"
     OUTCOME_NOTE = "shift_outcome_note"
@@ -149,6 +157,7 @@ class MessageEvent(StrEnum):
     DIGEST_POSTED = "digest_posted"
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
     MEASURE_PROPOSED = "measure_proposed"
+    PLANNING_ASKED = "planning_asked"
 
 
 class Shortcut(StrEnum):

@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot import metrics
 from bot.usecases import (
     answer_posts,
+    business_calendar,
     digests,
     map_messages,
     measure_agreement,
@@ -48,6 +49,7 @@ class PassReport:
     map_messages: int = 0  # status updates and alerts to owners sent (the stakeholder map)
     answers: int = 0  # answers' summaries posted that the web process had not got out
     proposals: int = 0  # measures proposed to their owners
+    planning: int = 0  # planning touchpoints sent (the business calendar)
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
@@ -80,6 +82,8 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("recover answers", _recover_answers),
         ("measure proposals", _proposals),
         ("recover measure proposals", _recover_proposals),
+        ("planning touchpoints", _planning),
+        ("recover planning touchpoints", _recover_planning),
     )
     for name, step in steps:
         try:
@@ -103,6 +107,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         or report.summaries
         or report.digests
         or report.answers
+        or report.planning
     ):
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
@@ -169,3 +174,12 @@ def _proposals(out: Outbound, settings: PassSettings, report: PassReport) -> Non
 
 def _recover_proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.proposals += measure_agreement.recover(out, settings.lease)
+
+
+def _planning(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    """The business calendar: planning touchpoints before each financial year, once per person and year."""
+    report.planning += business_calendar.send_due(out)
+
+
+def _recover_planning(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.planning += business_calendar.recover(out, settings.lease)

@@ -47,6 +47,8 @@ OPEN = {
     "handlers.measure_agreement.on_agree",  # only the measure's owner: the use case checks
     "handlers.measure_agreement.on_correct",
     "handlers.measure_agreement.on_correction_submit",
+    "handlers.business_calendar.on_open",  # only the stakeholder it was sent to: the use case checks
+    "handlers.business_calendar.on_submit",
 }
 LD_ONLY_SUBCOMMANDS = {
     Subcommand.NEW,
