@@ -5,17 +5,21 @@ modal."""
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
+from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.blocks import business_calendar as blocks
+from bot.blocks import digest as digest_blocks
+from bot.exports import workbook
 from bot.ids import Action, Block, MessageEvent
-from bot.services import business_calendar
+from bot.services import business_calendar, digest, exporting
 from bot.services.business_calendar import PlanningView, describe_range, year_start_after
 from schedules.touchpoint_pass import run_pass
 from storage.models import (
@@ -399,3 +403,77 @@ def test_every_builder_output_is_valid_block_kit():
     for block in message.blocks:
         block.validate_json()
     blocks.planning_modal(view).validate_json()
+
+
+def test_answers_show_in_the_workbook_the_digest_and_the_ld_home(asked, slack):
+    app, dm = asked
+    view = _open(app, dm)
+    at = WINDOW_OPENS + timedelta(hours=1)
+    _submit(
+        app,
+        view,
+        {
+            Block.PLANNING_MATTERS: "Renewals & <b>retention</b>",
+            Block.PLANNING_BUSY_TEXT: "Year end",
+            FROM_1: "2028-03-03",
+            TO_1: "2028-03-14",
+            FROM_2: "2028-01-03",
+            TO_2: "2028-01-07",
+        },
+    )
+    out = io.BytesIO()
+    with app.db.reading() as session:
+        workbook.write(exporting.collect(session, exporting.Scope(TEAM), at, "Europe/London"), out)
+    sheet = load_workbook(io.BytesIO(out.getvalue()))["Business calendar"]
+    [header, row] = list(sheet.iter_rows(values_only=True))
+    assert header[:7] == (
+        "Stakeholder",
+        "Slack user ID",
+        "Financial year from",
+        "Initiatives",
+        "What matters most next year",
+        "Busiest weeks",
+        "Busiest weeks, in their words",
+    )
+    assert row[1] == SAM and row[2].date() == YEAR_2028
+    assert row[3] == "Sales onboarding refresh, Leadership programme"
+    assert row[4:7] == ("Renewals & <b>retention</b>", "2028-01-03 to 2028-01-07; 2028-03-03 to 2028-03-14", "Year end")
+
+    with app.db.reading() as session:
+        picture = digest.build(session, TEAM, at + timedelta(days=6), "2027-11-15")
+        later = digest.build(session, TEAM, at + timedelta(days=8), "2027-11-22")
+    assert [a.user_id for a in picture.planning] == [SAM] and not later.planning  # this week's only
+    text = " ".join(all_text_of(m.blocks) for m in digest_blocks.digest_messages(picture))
+    assert "*New planning answers for next year*" in text
+    assert "Renewals &amp; &lt;b&gt;retention&lt;/b&gt;" in text and "3-7 January 2028, 3-14 March 2028" in text
+
+    with freeze_time(at + timedelta(hours=1), tick=True):
+        app.workspace.open_home(LENA, event_id="EvPlanningHome")
+        app.settle()
+    home = app.slack.home_of(LENA)
+    assert_valid_view(home)
+    assert "New planning answers for next year" in str(home) and "3-14 March 2028" in str(home)
+
+
+def all_text_of(blocks) -> str:
+    return " ".join(str(b.to_dict()) for b in blocks)
+
+
+def test_the_weeks_before_setting_is_validated_in_the_team_settings_modal(app):
+    assert app.workspace.open_home(LENA, event_id="EvSettingsHome").status == 200
+    app.settle()
+    before = len(app.slack.views_for(LENA))
+    assert app.workspace.click_home(LENA, Action.HOME_TEAM_SETTINGS).status == 200
+    app.settle()
+    view = app.slack.wait_for(lambda: app.slack.views_for(LENA)[before:])[0]
+    assert_valid_view(view)
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs[Block.PLANNING_WEEKS]["initial_value"] == "8"
+    for bad in ("0", "27", "six", ""):
+        reply = app.workspace.submit(LENA, view, {Block.PLANNING_WEEKS: bad})
+        assert "whole number from 1 to 26" in reply.json()["errors"][Block.PLANNING_WEEKS]
+    reply = app.workspace.submit(LENA, view, {Block.PLANNING_WEEKS: "6"})
+    assert reply.status == 200 and "errors" not in reply.body
+    with app.db.reading() as session:
+        [saved] = session.exec(select(TeamSettings)).all()
+    assert saved.planning_weeks == 6

@@ -19,12 +19,15 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import Block
-from bot.services import calendar, team_settings
+from bot.services import calendar
 from storage.models import PlanningAsk, PostStatus, Stakeholder, saved_id
 from storage.repositories import business_calendar as calendar_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
+from storage.repositories import team_settings as team_rows
 
+PLANNING_WEEKS = 8  # a team's planning touchpoints go out this many weeks before a financial year (its setting)
+PLANNING_WEEKS_RANGE = (1, 26)
 BATCH = 100
 ATTEMPTS_MAX = 5  # a DM Slack refused this many times is given up on
 BUSY_RANGES_MAX = 3  # date ranges a person may give for their busiest weeks
@@ -96,13 +99,13 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
     planning window (and has not started), once per person and year; returns how many are new. It is due at once
     if it is working hours where they are, else at the schedule's send time of their next open day (after a pause)."""
     pairs = calendar_rows.high_influence_pairs(session)
-    weeks = team_settings.planning_weeks(session, sorted({s.team_id for s, _, _ in pairs}))
+    weeks = team_rows.planning_weeks(session, {s.team_id for s, _, _ in pairs})
     schedules = schedule_rows.schedules_for(session, {saved_id(i) for _, i, _ in pairs})
     groups: dict[tuple[int, date], tuple[Stakeholder, list[int]]] = {}
     for person, initiative, month in pairs:
         today = now.astimezone(calendar.zone(person.tz, default_tz)).date()
         start = year_start_after(month, today)
-        if today >= start - timedelta(weeks=weeks[person.team_id]):
+        if today >= start - timedelta(weeks=weeks.get(person.team_id, PLANNING_WEEKS)):
             groups.setdefault((saved_id(person), start), (person, []))[1].append(saved_id(initiative))
     rows = []
     for (person_id, start), (person, initiative_ids) in groups.items():
@@ -338,3 +341,52 @@ def warnings(
                 continue
             result.append(BusyWarning(person.user_id, person.display_name or person.user_id, start, end))
     return sorted(result, key=lambda w: (w.start, w.name))
+
+
+# What the L&D team reads: the workbook, the digest, the Home
+
+
+@dataclass(frozen=True)
+class PlanningAnswerRow:
+    """A person's latest answer to one planning touchpoint."""
+
+    user_id: str
+    name: str
+    year_start: date
+    initiative_names: tuple[str, ...]
+    matters_most: str
+    busy_ranges: tuple[tuple[date, date], ...]
+    busy_text: str
+    given_at: datetime
+
+
+def answers(
+    session: Session,
+    team_id: str,
+    *,
+    since: datetime | None = None,
+    initiative_ids: list[int] | None = None,
+    stakeholder_id: int | None = None,
+) -> list[PlanningAnswerRow]:
+    """The latest answer to each planning touchpoint of the team (given since `since`; naming one of these
+    initiatives; of this stakeholder), newest year first."""
+    found = calendar_rows.answered(
+        session, team_id, since=since, stakeholder_ids=None if stakeholder_id is None else [stakeholder_id]
+    )
+    ids_of = {saved_id(ask): [int(i) for i in ask.initiative_ids.split(",") if i] for ask, _, _ in found}
+    names = calendar_rows.initiative_names(session, {i for ids in ids_of.values() for i in ids})
+    wanted = None if initiative_ids is None else set(initiative_ids)
+    return [
+        PlanningAnswerRow(
+            person.user_id,
+            person.display_name or person.user_id,
+            ask.year_start,
+            tuple(names[i] for i in ids_of[saved_id(ask)] if i in names),
+            answer.matters_most,
+            calendar.parse_ranges(answer.busy_ranges),
+            answer.busy_text,
+            answer.given_at,
+        )
+        for ask, person, answer in found
+        if wanted is None or wanted & set(ids_of[saved_id(ask)])
+    ]

@@ -14,14 +14,13 @@ from sqlmodel import Session
 from bot.errors import FormInvalid
 from bot.ids import USER_ID, Block
 from bot.services import digest
+from bot.services.business_calendar import PLANNING_WEEKS, PLANNING_WEEKS_RANGE
 from bot.services.digest import DigestTime
 from storage.repositories import team_settings as team_rows
 
 MEMBERS_MAX = 100  # user ids kept in the settings; a larger team is better named by a user group
 _USER_ID = re.compile(f"^{USER_ID}$")
 _USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,31}$")
-PLANNING_WEEKS = 8  # the business calendar's planning touchpoint goes out this many weeks before a year starts
-PLANNING_WEEKS_RANGE = (1, 26)
 
 
 @dataclass(frozen=True)
@@ -106,12 +105,6 @@ def form_errors(form: TeamForm) -> dict[str, str]:
             f"Say how many weeks before each financial year starts, as a whole number from {low} to {high}."
         )
     return errors | digest.time_errors(form.weekday, form.send_time, form.digest_channel_id)
-
-
-def planning_weeks(session: Session, team_ids: list[str]) -> dict[str, int]:
-    """{team: weeks before a financial year that its planning touchpoints go out}, for every team asked."""
-    saved = team_rows.planning_weeks(session, team_ids)
-    return {team_id: saved.get(team_id, PLANNING_WEEKS) for team_id in team_ids}
 
 
 def save(
