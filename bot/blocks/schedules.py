@@ -94,7 +94,11 @@ def _busy_weeks(schedule: ScheduleSettings) -> list:
     which a rollout or a quiet period planned here should know of (a warning, not a refusal)."""
     if not schedule.busy_weeks:
         return []
-    return [context(f"{warning_text(schedule.busy_weeks)}\nTouchpoint sends them nothing then; plan around it.")]
+    return [
+        context(
+            f"Touchpoint sends nothing to these stakeholders then; plan around it.\n{warning_text(schedule.busy_weeks)}"
+        )
+    ]
 
 
 def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleSettings) -> View:
