@@ -9,7 +9,6 @@ from datetime import timedelta
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    DatePickerElement,
     InputBlock,
     PlainTextInputElement,
     PlainTextObject,
@@ -28,6 +27,7 @@ from bot.blocks.common import (
     state_of,
     state_text,
 )
+from bot.blocks.measures import date_input
 from bot.ids import Action, Block, Callback, Element
 from bot.services.business_calendar import (
     BUSY_RANGES_MAX,
@@ -91,23 +91,14 @@ def planning_message(view: PlanningView) -> Message:
     )
 
 
-def _date(block: str, label: str, initial) -> InputBlock:
-    return InputBlock(
-        block_id=block,
-        label=PlainTextObject(text=label),
-        optional=True,
-        element=DatePickerElement(action_id=Element.VALUE, initial_date=initial.isoformat() if initial else None),
-    )
-
-
 def planning_modal(view: PlanningView) -> View:
     ranges = list(view.busy_ranges)
     pickers = []
     for n in range(1, BUSY_RANGES_MAX + 1):
         start, end = ranges[n - 1] if n <= len(ranges) else (None, None)
         pickers += [
-            _date(f"{Block.PLANNING_BUSY_FROM_PREFIX}{n}", f"Busy weeks {n}: from", start),
-            _date(f"{Block.PLANNING_BUSY_TO_PREFIX}{n}", f"Busy weeks {n}: to", end),
+            date_input(f"{Block.PLANNING_BUSY_FROM_PREFIX}{n}", f"Busy weeks {n}: from", start),
+            date_input(f"{Block.PLANNING_BUSY_TO_PREFIX}{n}", f"Busy weeks {n}: to", end),
         ]
     return form_modal(
         Callback.PLANNING,

@@ -16,7 +16,7 @@ from bot.runtime import Deps
 from bot.services import business_calendar
 from bot.services.business_calendar import PlanningView
 from bot.slack.errors import SlackCallFailed
-from bot.usecases.outbound import Outbound, drain
+from bot.usecases.outbound import Outbound, drain, find_in_dm, update_message
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +70,8 @@ def recover(out: Outbound, lease: timedelta) -> int:
 
 
 def _find(out: Outbound, view: PlanningView) -> tuple[str, str] | None:
-    channel_id = view.dm_channel_id or out.slack.open_dm(view.user_id)
     since = view.created_at - timedelta(minutes=5)
-    ts = out.slack.find_by_metadata(channel_id, MessageEvent.PLANNING_ASKED, "ask", view.ask_id, since)
-    return (channel_id, ts) if ts else None
+    return find_in_dm(out, view.dm_channel_id, view.user_id, MessageEvent.PLANNING_ASKED, "ask", view.ask_id, since)
 
 
 def form(deps: Deps, team_id: str, ask_id: int | None, user_id: str) -> PlanningView:
@@ -100,10 +98,6 @@ def answer(
 
 def show(deps: Deps, view: PlanningView) -> None:
     """Update their DM to what they said. What was recorded stands if Slack refuses (logged)."""
-    if view.channel_id and view.message_ts:
-        message = blocks.planning_message(view)
-        try:
-            deps.slack.update(view.channel_id, view.message_ts, message.text, message.blocks)
-        except SlackCallFailed as exc:
-            logger.warning("planning touchpoint %s not updated: %s", view.ask_id, exc)
+    message = blocks.planning_message(view)
+    update_message(deps.slack, view.channel_id, view.message_ts, message, f"planning touchpoint {view.ask_id}")
     deps.home.after_activity(view.team_id, [])

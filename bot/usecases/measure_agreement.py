@@ -18,7 +18,7 @@ from bot.services import agreement
 from bot.services.agreement import ProposalView
 from bot.slack.errors import SlackCallFailed, reason
 from bot.usecases import notices
-from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain
+from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_dm, update_message
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +88,16 @@ def recover(out: Outbound, lease: timedelta) -> int:
 
 
 def _find(out: Outbound, view: ProposalView) -> tuple[str, str] | None:
-    channel_id = view.owner_dm_channel_id or out.slack.open_dm(view.owner_user_id)
     since = view.proposed_at - timedelta(minutes=5)
-    ts = out.slack.find_by_metadata(channel_id, MessageEvent.MEASURE_PROPOSED, "proposal", view.proposal_id, since)
-    return (channel_id, ts) if ts else None
+    return find_in_dm(
+        out,
+        view.owner_dm_channel_id,
+        view.owner_user_id,
+        MessageEvent.MEASURE_PROPOSED,
+        "proposal",
+        view.proposal_id,
+        since,
+    )
 
 
 def agree(
@@ -130,10 +136,6 @@ def correct(
 
 def show(deps: Deps, view: ProposalView) -> None:
     """Update the owner's DM to what they agreed. What was recorded stands if Slack refuses (logged)."""
-    if view.channel_id and view.message_ts:
-        message = blocks.proposal_message(view)
-        try:
-            deps.slack.update(view.channel_id, view.message_ts, message.text, message.blocks)
-        except SlackCallFailed as exc:
-            logger.warning("measure proposal %s not updated: %s", view.proposal_id, exc)
+    message = blocks.proposal_message(view)
+    update_message(deps.slack, view.channel_id, view.message_ts, message, f"measure proposal {view.proposal_id}")
     deps.home.after_activity(view.team_id, [])
