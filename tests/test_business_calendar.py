@@ -35,7 +35,7 @@ from storage.models import (
     saved_id,
 )
 from tests.conftest import LD_CHANNEL, LENA, MEI, OLU, SAM, TEAM
-from tests.flows import all_text
+from tests.flows import all_text, open_initiative
 from tests.scheduling_world import World
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_view
 
@@ -477,3 +477,22 @@ def test_the_weeks_before_setting_is_validated_in_the_team_settings_modal(app):
     with app.db.reading() as session:
         [saved] = session.exec(select(TeamSettings)).all()
     assert saved.planning_weeks == 6
+
+
+def test_opening_an_initiative_for_someone_in_their_busiest_weeks_warns_the_ld_member(asked, slack):
+    app, dm = asked
+    view = _open(app, dm)
+    _submit(app, view, {Block.PLANNING_MATTERS: "Renewals", FROM_1: "2028-01-03", TO_1: "2028-01-14"})
+
+    def opened_note(name: str, at: datetime) -> str:
+        with freeze_time(at, tick=True):
+            open_initiative(app, LENA, name=name, stakeholders=[SAM, MEI])
+        return next(
+            all_text(m) for m in slack.messages_in(slack.dm_channel(LENA)) if f"*{name}* is open" in all_text(m)
+        )
+
+    busy = opened_note("Renewals playbook", datetime(2028, 1, 5, 15, tzinfo=UTC))
+    assert "⚠️ Sam said 3-14 January 2028 is their busiest time" in busy  # a warning: it is still open
+    assert busy.count("busiest time") == 1  # Mei said nothing of hers
+    calm = opened_note("Negotiation skills", datetime(2028, 1, 18, 15, tzinfo=UTC))
+    assert "busiest time" not in calm

@@ -24,6 +24,7 @@ from storage.models import PlanningAsk, PostStatus, Stakeholder, saved_id
 from storage.repositories import business_calendar as calendar_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
+from storage.repositories import stakeholders as stakeholder_rows
 from storage.repositories import team_settings as team_rows
 
 PLANNING_WEEKS = 8  # a team's planning touchpoints go out this many weeks before a financial year (its setting)
@@ -326,6 +327,13 @@ def busy_ranges(
 def with_busy_weeks(cadence: calendar.Cadence, ranges: tuple[tuple[date, date], ...]) -> calendar.Cadence:
     """The cadence as one stakeholder gets it: their busy weeks are quiet periods too."""
     return dataclasses.replace(cadence, quiet_ranges=cadence.quiet_ranges + ranges) if ranges else cadence
+
+
+def warnings_for_users(session: Session, team_id: str, user_ids: list[str], now: datetime) -> list[BusyWarning]:
+    """Those of these people who are in their busiest weeks today: what an L&D member sending them something now
+    should know."""
+    people = stakeholder_rows.stakeholders_by_users(session, team_id, user_ids)
+    return warnings(session, people, now, on=now.date())
 
 
 def warnings(
