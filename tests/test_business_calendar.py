@@ -34,6 +34,7 @@ from storage.models import (
     Touchpoint,
     saved_id,
 )
+from storage.repositories import outbox
 from tests.conftest import LD_CHANNEL, LENA, MEI, OLU, SAM, TEAM
 from tests.flows import all_text, open_initiative
 from tests.scheduling_world import World
@@ -255,8 +256,12 @@ def test_a_passing_slack_failure_is_tried_again_after_the_lease(world, slack):
     slack.fail("chat.postMessage", "internal_error", times=2)
     world.run(WINDOW_OPENS)
     assert not _planning_dms(slack, SAM)
+    with world.db.reading() as session:
+        assert outbox.depth(session, WINDOW_OPENS)["planning_asks"] == 2  # waiting, in the metrics
     world.run(WINDOW_OPENS + timedelta(minutes=10))
     assert [len(_planning_dms(slack, u)) for u in (SAM, OLU)] == [1, 1]
+    with world.db.reading() as session:
+        assert outbox.depth(session, WINDOW_OPENS + timedelta(minutes=10))["planning_asks"] == 0
 
 
 # Answering, from the DM

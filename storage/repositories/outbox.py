@@ -12,6 +12,7 @@ from storage.models import (
     DigestPost,
     MapMessage,
     MeasureProposal,
+    PlanningAsk,
     PostStatus,
     ShiftSummary,
     Touchpoint,
@@ -22,8 +23,8 @@ WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
 
 def depth(session: Session, now: datetime) -> dict[str, int]:
-    """Touchpoints and the stakeholder map's DMs (status updates, owner alerts) due and not yet sent, and summaries
-    and digests not yet posted."""
+    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts) and planning touchpoints due and not yet
+    sent, and summaries and digests not yet posted."""
     counts = {
         "touchpoints": select(func.count())
         .select_from(Touchpoint)
@@ -40,5 +41,8 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "map_messages": select(func.count())
         .select_from(MapMessage)
         .where(col(MapMessage.status).in_(WAITING), col(MapMessage.due_at) <= now),
+        "planning_asks": select(func.count())
+        .select_from(PlanningAsk)
+        .where(col(PlanningAsk.status).in_(WAITING), col(PlanningAsk.due_at) <= now),
     }
     return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}
