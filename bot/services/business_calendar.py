@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services import calendar
-from storage.models import PlanningAsk, PostStatus, Stakeholder, saved_id
+from storage.models import Initiative, PlanningAsk, PostStatus, Stakeholder, saved_id
 from storage.repositories import business_calendar as calendar_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
@@ -127,13 +127,13 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
     return calendar_rows.add_asks(session, rows)
 
 
-def _current_initiatives(session: Session, ask: PlanningAsk, person: Stakeholder) -> list[int]:
-    """The person's initiatives (active, high influence, still theirs) whose year starts on the ask's day."""
+def _current_initiatives(ask: PlanningAsk, pairs: list[tuple[Stakeholder, Initiative, int]]) -> list[int]:
+    """Of the person's initiatives (active, high influence, still theirs), those whose year starts on the ask's day."""
     today_then = ask.year_start - timedelta(days=1)
     return [
         saved_id(i)
-        for _, i, month in calendar_rows.high_influence_pairs(session, [saved_id(person)])
-        if year_start_after(month, today_then) == ask.year_start
+        for person, i, month in pairs
+        if saved_id(person) == ask.stakeholder_id and year_start_after(month, today_then) == ask.year_start
     ]
 
 
@@ -173,8 +173,10 @@ def _claimed(session: Session, ask_ids: list[int], now: datetime, default_tz: st
     """The claimed asks that may still go, as DMs; the others are skipped (for good) or held through a pause."""
     keep: list[tuple[PlanningAsk, Stakeholder]] = []
     keep_ids: list[list[int]] = []
-    for ask, person in calendar_rows.asks_with_people(session, ask_ids):
-        initiative_ids = _current_initiatives(session, ask, person)
+    found = calendar_rows.asks_with_people(session, ask_ids)
+    pairs = calendar_rows.high_influence_pairs(session, {a.stakeholder_id for a, _ in found})  # one query for all
+    for ask, person in found:
+        initiative_ids = _current_initiatives(ask, pairs)
         why = _skip_why(ask, person, initiative_ids, now, default_tz)
         tz = calendar.zone(person.tz, default_tz)
         if why is not None:
