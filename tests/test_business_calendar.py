@@ -501,3 +501,19 @@ def test_opening_an_initiative_for_someone_in_their_busiest_weeks_warns_the_ld_m
     assert busy.count("busiest time") == 1  # Mei said nothing of hers
     calm = opened_note("Negotiation skills", datetime(2028, 1, 18, 15, tzinfo=UTC))
     assert "busiest time" not in calm
+
+
+def test_a_pause_taken_after_it_was_queued_holds_it_to_the_day_after(world, slack):
+    with world.db.session() as session:
+        business_calendar.queue(session, WINDOW_OPENS - timedelta(hours=1), "UTC")  # 10:00 in London: due at once
+    with world.db.session() as session:
+        olu = session.exec(select(Stakeholder).where(col(Stakeholder.user_id) == OLU)).one()
+        olu.paused_until = date(2027, 11, 12)
+        session.add(olu)
+    world.run(WINDOW_OPENS)
+    assert not _planning_dms(slack, OLU) and len(_planning_dms(slack, SAM)) == 1
+    [held] = [a for a in _rows(world, PlanningAsk) if a.stakeholder_id == _person(world, OLU).id]
+    assert (held.status, held.attempts) == (PostStatus.PENDING, 0)
+    assert held.due_at == datetime(2027, 11, 15, 10, tzinfo=UTC)  # Monday after the pause, 10:00 in London
+    world.run(held.due_at)
+    assert len(_planning_dms(slack, OLU)) == 1
