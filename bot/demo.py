@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.blocks.plans import ASK, field_block
@@ -16,6 +16,7 @@ from bot.services import judgement, plans
 from bot.services.stakeholder_map import Quadrant
 from bot.simulator.transcript import indent, render_home, render_view
 from storage.models import ImpactJudgement, Outcome
+from storage.repositories import business_calendar as calendar_rows
 
 
 class Demo(Stage):
@@ -87,6 +88,7 @@ class Demo(Stage):
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
         self.plan()
         self._months_later()
+        self.business_calendar()
         self.workbook()
 
     # What stakeholders say in the check-ins the demo shows, in order: Sam's priorities move in the first one.
@@ -350,6 +352,59 @@ class Demo(Stage):
         self.settle()
         self.show_new()
 
+    def business_calendar(self) -> None:
+        """Lena sets the initiative's financial year to start within the planning weeks; the pass asks the
+        high-influence stakeholders what matters next year and their busiest weeks; Sam's become quiet weeks, and a
+        warning in the schedule modal."""
+        today = self.clock.now.date()
+        next_month = _first_of_next_month(today)
+        after_next = _first_of_next_month(next_month)
+        year_start = after_next if after_next - today <= timedelta(weeks=8) else next_month  # 25 days away or more
+        self.say(
+            f"The business calendar: eight weeks before a financial year, Touchpoint asks each high-influence "
+            f"stakeholder about next year. Lena's company starts its year on 1 {year_start:%B}."
+        )
+        self.step("Lena types", "/touchpoint schedule Sales onboarding refresh")
+        view = self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "schedule Sales onboarding refresh"))
+        self._seen = len(self.slack.calls)
+        self.step("Lena sets", f"Financial year starts in {year_start:%B} and saves")
+        self.ws.submit("U0LENA", view, {Block.FISCAL_START: str(year_start.month)})
+        self.settle()
+        self.show_new()
+        self.pass_at(self.clock.now + timedelta(minutes=1))  # queues them, due in each person's working hours
+        with self.deps.db.reading() as session:
+            due = [a.due_at for a in calendar_rows.asks_of_team(session, self.slack.team_id) if a.posted_at is None]
+        if due:
+            self.pass_at(min(due) if min(due) > self.clock.now else self.clock.now + timedelta(minutes=1))
+        dm = [
+            m
+            for m in self.slack.messages_in(self.slack.dm_channel("U0SAM"))
+            if (m.metadata or {}).get("event_type") == MessageEvent.PLANNING_ASKED
+        ][-1]
+        self.step("Sam clicks", "[ Answer ] in the planning touchpoint")
+        view = self.modal_from("U0SAM", lambda: self.ws.click("U0SAM", dm.channel, dm.ts, Action.PLANNING_ANSWER))
+        self.show_new()
+        busy_from = _first_of_next_month(year_start)
+        busy_to = busy_from + timedelta(days=11)
+        matters = "Opening the Nordics: every new AE sells there from day one."
+        self.step("Sam answers", f"{matters} Busiest: {busy_from:%-d %b}-{busy_to:%-d %b %Y}, the quarter's close")
+        self.ws.submit(
+            "U0SAM",
+            view,
+            {
+                Block.PLANNING_MATTERS: matters,
+                Block.PLANNING_BUSY_TEXT: "The close of each quarter, and the kickoff week after the year starts.",
+                f"{Block.PLANNING_BUSY_FROM_PREFIX}1": busy_from.isoformat(),
+                f"{Block.PLANNING_BUSY_TO_PREFIX}1": busy_to.isoformat(),
+            },
+        )
+        self.settle()
+        self.show_new()
+        self.say("Nothing of Touchpoint's reaches Sam in those weeks. When Lena plans, she is warned:")
+        self.step("Lena types", "/touchpoint schedule Sales onboarding refresh")
+        self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "schedule Sales onboarding refresh"))
+        self.show_new()
+
     def workbook(self) -> None:
         """The demo ends as a quarter would: with the plan handed over as a workbook."""
         from bot.exports import workbook
@@ -364,6 +419,10 @@ class Demo(Stage):
             f"  Wrote {path}: the sheets Plan, {', '.join(s.title for s in data.sheets)} and Charts "
             f"(response rate per month; each measure's readings against its baseline and target)."
         )
+
+
+def _first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 DEMO_DATABASE = "touchpoint-demo.db"

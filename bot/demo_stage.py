@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.app import create_app
+from bot.ids import MessageEvent
 from bot.server import ServerThread
 from bot.services import planning, touchpoints
 from bot.settings import load_settings
@@ -90,7 +91,8 @@ class Stage:
         self.say(
             f"⏰ The scheduling pass runs at {when:%a %d %b %Y %H:%M} UTC: planned {report.planned}, "
             f"sent {report.sent}, reminded {report.reminded}, shift summaries {report.summaries}, "
-            f"digests {report.digests}, status updates and alerts {report.map_messages}"
+            f"digests {report.digests}, status updates and alerts {report.map_messages}, "
+            f"planning touchpoints {report.planning}"
         )
         self.show_new()
 
@@ -139,7 +141,11 @@ class Stage:
         return self.slack.wait_for(lambda: self.slack.views_for(user_id)[before:])[0]
 
     def latest_touchpoint_dm(self, user_id: str):
-        return [m for m in self.slack.messages_in(self.slack.dm_channel(user_id)) if m.metadata][-1]
+        return [
+            m
+            for m in self.slack.messages_in(self.slack.dm_channel(user_id))
+            if (m.metadata or {}).get("event_type") == MessageEvent.TOUCHPOINT_SENT
+        ][-1]
 
     def show_new(self) -> None:
         """Print what the app did in Slack since last time."""

@@ -40,6 +40,7 @@ class Callback(StrEnum):
     PLAN = "plan_edit"
     PLAN_OFF = "plan_something_off"
     PLAN_COMMIT = "plan_commitment"
+    PLANNING = "business_calendar_planning"
 
 
 class Action(StrEnum):
@@ -56,6 +57,7 @@ class Action(StrEnum):
     PLAN_MATCHES = "plan_matches"
     PLAN_OFF = "plan_something_off"
     PLAN_COMMIT = "plan_commit"
+    PLANNING_ANSWER = "business_calendar_answer"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -121,6 +123,12 @@ class Block(StrEnum):
     LD_CHANNEL = "ld_channel"
     LD_MEMBERS = "ld_members"
     LD_USERGROUP = "ld_usergroup"
+    PLANNING_WEEKS = "planning_weeks"
+    # The business calendar's planning modal (the busy weeks: these prefixes and the range's number, 1 to N)
+    PLANNING_MATTERS = "planning_matters"
+    PLANNING_BUSY_TEXT = "planning_busy_text"
+    PLANNING_BUSY_FROM_PREFIX = "planning_busy_from_"
+    PLANNING_BUSY_TO_PREFIX = "planning_busy_to_"
     # The follow-up outcome modal
     OUTCOME = "shift_outcome"
     OUTCOME_NOTE = "shift_outcome_note"
@@ -165,6 +173,7 @@ class MessageEvent(StrEnum):
     MEASURE_PROPOSED = "measure_proposed"
     MAP_MESSAGE_SENT = "map_message_sent"
     PLAN_SIGNOFF = "plan_signoff"
+    PLANNING_ASKED = "planning_asked"
 
 
 class Shortcut(StrEnum):

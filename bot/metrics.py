@@ -82,6 +82,7 @@ PASS_FIELDS = (
     "map_messages",
     "proposals",
     "signoffs",
+    "planning",
     "answers",
     "homes",
 )

@@ -4,6 +4,7 @@ from slack_bolt import App
 
 from handlers import (
     answers,
+    business_calendar,
     commands,
     digest_settings,
     edit_initiative,
@@ -40,5 +41,6 @@ def register(app: App) -> None:
         team_settings,
         stakeholder_map,
         plans,
+        business_calendar,
     ):
         feature.register(app)

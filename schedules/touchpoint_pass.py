@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot import metrics
 from bot.usecases import (
     answer_posts,
+    business_calendar,
     digests,
     map_messages,
     measure_agreement,
@@ -50,6 +51,7 @@ class PassReport:
     answers: int = 0  # answers' summaries posted that the web process had not got out
     proposals: int = 0  # measures proposed to their owners
     signoffs: int = 0  # plans sent to their stakeholders for sign-off, and reminders of them
+    planning: int = 0  # planning touchpoints sent (the business calendar)
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
@@ -86,6 +88,8 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("recover plan sign-offs", _recover_signoffs),
         ("plan sign-offs", _signoffs),
         ("plan sign-off reminders", _signoff_reminders),
+        ("planning touchpoints", _planning),
+        ("recover planning touchpoints", _recover_planning),
     )
     for name, step in steps:
         try:
@@ -110,6 +114,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         or report.digests
         or report.answers
         or report.signoffs
+        or report.planning
     ):
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
@@ -188,3 +193,12 @@ def _recover_signoffs(out: Outbound, settings: PassSettings, report: PassReport)
 
 def _signoff_reminders(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.signoffs += plans.remind_due(out)
+
+
+def _planning(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    """The business calendar: planning touchpoints before each financial year, once per person and year."""
+    report.planning += business_calendar.send_due(out)
+
+
+def _recover_planning(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    report.planning += business_calendar.recover(out, settings.lease)

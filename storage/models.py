@@ -359,6 +359,7 @@ class TeamSettings(SQLModel, table=True):
     ld_channel_id: str = Field(max_length=32)
     admin_user_ids: str = Field(default="", sa_type=Text)  # comma-separated user ids
     usergroup_id: str | None = Field(default=None, max_length=32)
+    planning_weeks: int = 8  # the business calendar's planning touchpoint, this many weeks before a year starts
     updated_by: str = Field(max_length=32)
     updated_at: datetime = _when()
 
@@ -634,6 +635,52 @@ class ChangeKind(StrEnum):
     MEASURE_RETIRED = "measure_retired"
     STAKEHOLDER_MAP = "stakeholder_map"  # a stakeholder's influence, interest or cadence changed
     PLAN = "plan_saved"  # a new version of the plan was saved (bot/services/plans.py)
+
+
+class PlanningAsk(SQLModel, table=True):
+    """The business calendar's planning touchpoint: one per person and financial year (the first day of the year,
+    in the person's time zone), naming every initiative of theirs whose year starts that day. The row is its claim
+    and its record, like an outbox's (its DM carries the ask's id in its metadata); `busy_ranges` holds the busy
+    weeks of their latest answer ("YYYY-MM-DD..YYYY-MM-DD" lines), which are quiet periods for them."""
+
+    __tablename__ = "planning_ask"
+    __table_args__ = (
+        UniqueConstraint("stakeholder_id", "year_start", name="uq_planning_ask"),
+        Index("ix_planning_ask_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    year_start: date
+    initiative_ids: str = Field(default="", max_length=1000)  # comma-separated, as queued
+    due_at: datetime = _when()
+    status: str = Field(default=PostStatus.PENDING, max_length=16)  # PostStatus, or "skipped"
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    answered_at: datetime | None = _when(nullable=True)
+    busy_ranges: str = Field(default="", max_length=1000)
+
+
+class PlanningAnswer(SQLModel, table=True):
+    """One answer to a planning touchpoint; answering again adds a row, never overwrites."""
+
+    __tablename__ = "planning_answer"
+    __table_args__ = (Index("ix_planning_answer_team_given", "team_id", "given_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    ask_id: int = Field(foreign_key="planning_ask.id", index=True)
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    matters_most: str = Field(max_length=3000)
+    busy_text: str = Field(default="", max_length=3000)  # the busy weeks in their own words
+    busy_ranges: str = Field(default="", max_length=1000)
+    given_by: str = Field(max_length=32)
+    given_at: datetime = _when()
 
 
 class ProcessedEvent(SQLModel, table=True):

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlmodel import col
 
 from bot.app import patient_gateway
+from bot.ids import MessageEvent
 from bot.services import initiatives
 from bot.services.initiatives import NewInitiative
 from bot.simulator import FakeSlackApi
@@ -125,17 +126,25 @@ class World:
     def run_until(self, start: datetime, end: datetime, *, check_early: bool = True) -> int:
         """Run the pass at `start` (planning what is new), then at every later instant something falls due until
         `end`, checking that a pass one second early sends nothing. Returns how many passes ran. (A touchpoint that
-        stays pending after its time, such as one of an inactive initiative, is not waited on again.)"""
+        stays pending after its time, such as one of an inactive initiative, is not waited on again; the business
+        calendar's planning touchpoints, sent by the first pass in their window, are not touchpoints of the cadence.)"""
         self.run(start)
         passes, last = 1, start
         while (at := self.next_event(after=last)) is not None and at < end:
             if check_early:
-                before = len(self.slack.calls_to("chat.postMessage"))
+                before = len(self._cadence_posts())
                 self.run(at - timedelta(seconds=1))
-                assert len(self.slack.calls_to("chat.postMessage")) == before, f"something was sent before {at}"
+                assert len(self._cadence_posts()) == before, f"something was sent before {at}"
             self.run(at)
             passes, last = passes + 1, at
         return passes
+
+    def _cadence_posts(self) -> list:
+        return [
+            c
+            for c in self.slack.calls_to("chat.postMessage")
+            if MessageEvent.PLANNING_ASKED not in str(c.args.get("metadata") or "")
+        ]
 
     def touchpoints(self) -> list[Touchpoint]:
         with self.db.reading() as session:

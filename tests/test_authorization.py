@@ -54,6 +54,8 @@ OPEN = {
     "handlers.plans.on_commit",
     "handlers.plans.on_off_submit",
     "handlers.plans.on_commit_submit",
+    "handlers.business_calendar.on_open",  # only the stakeholder it was sent to: the use case checks
+    "handlers.business_calendar.on_submit",
 }
 LD_ONLY_SUBCOMMANDS = {
     Subcommand.NEW,

@@ -70,6 +70,11 @@ def assert_whole_story(out: str) -> None:
     assert "Said their priorities shifted · moderate" in out and "@Lena Park is following up" in out  # its outcome
     assert "┌ Follow-up outcome ┐" in out and "🏁 Talked it through: plan adjusted · recorded by @Lena Park" in out
     assert "Shifts with an outcome (weight 10)" in out
+    # The business calendar: Sam is asked about next year, answers with his busiest weeks, and Lena is warned.
+    assert "Touchpoint posts in a DM to Sam Okafor:\n    │ Next year is being planned." in out
+    assert "When would a rollout hurt (your busiest weeks)?" in out and "┌ Planning next year ┐" in out
+    flat = re.sub(r"\s*\n\s*│?\s*", " ", out)  # the transcript wraps long lines
+    assert re.search(r"⚠️ Sam said \d+-12 \w+ \d{4} is their busiest time", flat)
     # Weekly digests with the alignment index and its trend, and the index explained on request.
     digests = re.findall(r"Touchpoint posts in #learning-and-development:\n    │ Weekly digest · Mon", out)
     assert len(digests) >= 3
@@ -110,6 +115,7 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
         "Measures",
         "Readings",
         "Shifts",
+        "Business calendar",
         "Changes",
         "Sign-off",
         "Charts",

@@ -67,6 +67,7 @@ DATA_SHEETS = [
     "Measures",
     "Readings",
     "Shifts",
+    "Business calendar",
     "Changes",
     "Sign-off",
 ]

@@ -16,9 +16,21 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
-from bot.blocks.common import channel, context, escape, form_modal, mention, section, state_of, state_text
+from bot.blocks.business_calendar import busy_weeks
+from bot.blocks.common import (
+    channel,
+    context,
+    escape,
+    escaped_within,
+    form_modal,
+    mention,
+    section,
+    state_of,
+    state_text,
+)
 from bot.ids import COMMAND, Block, Callback, Element
 from bot.services import judgement
+from bot.services.business_calendar import PlanningAnswerRow
 from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
 
 BLOCKS_PER_MESSAGE = 45  # Slack allows 50 per message
@@ -139,6 +151,7 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
     count = len(digest.initiatives)
     head: list[SlackBlock] = [
         section(opening),
+        *([section(planning_answers(digest.planning))] if digest.planning else []),
         context(f"{count} active initiative{'s' if count != 1 else ''}. {INDEX_HELP}"),
     ]
     bodies: list[SlackBlock] = [section(initiative_text(i)) for i in digest.initiatives]
@@ -158,6 +171,19 @@ def digest_messages(digest: Digest, *, preview: bool = False) -> list[Message]:
             )
         )
     return messages
+
+
+def planning_answers(answers: Sequence[PlanningAnswerRow], shown: int = 5) -> str:
+    """The business calendar's new answers: what matters most next year, and the busiest weeks."""
+    lines = [
+        f"• {mention(a.user_id)} ({escaped_within(', '.join(a.initiative_names), 150)}): "
+        f"{escaped_within(a.matters_most, 250)} · busiest: {busy_weeks(a.busy_ranges)[:200]}"
+        for a in answers[:shown]
+    ]
+    more = len(answers) - shown
+    if more > 0:
+        lines.append(f"…and {more} more: see the workbook's Business calendar sheet")
+    return "*New planning answers for next year*\n" + "\n".join(lines)
 
 
 def alignment_report(report: AlignmentReport) -> Message:

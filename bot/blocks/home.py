@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.common import SECTION_TEXT_MAX, channel, context, date, escape, mention, quoted_sections, section
-from bot.blocks.digest import INDEX_HELP, attention_list, initiative_text
+from bot.blocks.digest import INDEX_HELP, attention_list, initiative_text, planning_answers
 from bot.blocks.measures import agreement_text
 from bot.blocks.touchpoints import actions_block_id, snooze_menu
 from bot.ids import COMMAND, Action
@@ -223,6 +223,8 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
         attention = f"*Needs a conversation this week*\n{attention_list(home.attention, home.more_attention, '')}"
     else:
         attention = "*Needs a conversation this week*\nNothing needs urgent attention right now."
+    if home.planning:  # in the same block: a Home's blocks are counted to the last one
+        attention += f"\n\n{planning_answers(home.planning)}"
     page = f" · page {home.page} of {home.pages}" if home.pages > 1 else ""
     blocks += [
         section(_fit(attention)),

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
+from bot.blocks.business_calendar import warning_text
 from bot.blocks.common import (
     channel,
     channel_input,
@@ -36,6 +37,7 @@ from bot.blocks.common import (
 )
 from bot.ids import COMMAND, Action, Block, Callback, Element, Subcommand
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX, STAKEHOLDERS_MAX
+from bot.services.business_calendar import BusyWarning
 from bot.services.changes import EditForm
 from bot.services.initiatives import FirstAsk, Listing, NewInitiative
 
@@ -269,12 +271,17 @@ def help_message(unknown: str | None = None) -> Message:
     return Message(text=f"{intro}\n{lines}", blocks=[section(intro), section(lines), context(SHIFT_RULES)])
 
 
-def first_asks(initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime) -> Message:
-    """The L&D member who opened an initiative learns when each stakeholder gets the first two questions."""
+def first_asks(
+    initiative_name: str, asks: tuple[FirstAsk, ...], now: datetime, busy: tuple[BusyWarning, ...] = ()
+) -> Message:
+    """The L&D member who opened an initiative learns when each stakeholder gets the first two questions (and who
+    is in their busiest weeks now: a warning, not a refusal)."""
     text = (
         f"*{escape(initiative_name)}* is open. Its stakeholders get the first two questions at a sensible hour of "
         "their own day:\n" + ask_lines(asks, now)
     )
+    if busy:
+        text += "\n" + warning_text(busy)
     return Message(text=f"{escape(initiative_name)} is open: when each stakeholder is asked", blocks=[section(text)])
 
 

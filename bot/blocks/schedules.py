@@ -19,8 +19,19 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
+from bot.blocks.business_calendar import warning_text
+from bot.blocks.common import (
+    context,
+    escape,
+    form_modal,
+    mention,
+    metadata,
+    read_metadata_id,
+    section,
+    state_of,
+    state_text,
+)
 from bot.blocks.common import date as slack_date
-from bot.blocks.common import escape, form_modal, mention, metadata, read_metadata_id, section, state_of, state_text
 from bot.ids import Block, Callback, Element
 from bot.services.cadence import ScheduleForm, ScheduleSettings
 from bot.services.planning import UpcomingRow
@@ -78,6 +89,18 @@ def _checkboxes(block: Block, label: str, pairs, chosen: set[str]) -> InputBlock
     )
 
 
+def _busy_weeks(schedule: ScheduleSettings) -> list:
+    """The business calendar's warning: a stakeholder's busiest weeks, which their touchpoints already avoid, and
+    which a rollout or a quiet period planned here should know of (a warning, not a refusal)."""
+    if not schedule.busy_weeks:
+        return []
+    return [
+        context(
+            f"Touchpoint sends nothing to these stakeholders then; plan around it.\n{warning_text(schedule.busy_weeks)}"
+        )
+    ]
+
+
 def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleSettings) -> View:
     kinds = {k for k in ("checkins", "reviews") if getattr(schedule, k)}
     return form_modal(
@@ -91,6 +114,7 @@ def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleS
                 "local time; a day that is not a working day, is a public holiday where they are, or falls in a "
                 "quiet period moves to the next day that is none of those."
             ),
+            *_busy_weeks(schedule),
             _checkboxes(Block.KINDS, "Touchpoints", _KINDS.items(), kinds),
             _select(
                 Block.DAY_RULE,

@@ -64,6 +64,16 @@ def team_settings_modal(current: TeamSettings, when: DigestTime) -> View:
                 hint=PlainTextObject(text="The group's id: its profile in Slack, ⋮, Copy group ID."),
             ),
             *digest_inputs(when, current.ld_channel_id),
+            InputBlock(
+                block_id=Block.PLANNING_WEEKS,
+                label=PlainTextObject(text="Planning touchpoint: weeks before each financial year"),
+                element=PlainTextInputElement(
+                    action_id=Element.VALUE, initial_value=str(current.planning_weeks), max_length=2
+                ),
+                hint=PlainTextObject(
+                    text="High-influence stakeholders are asked what matters next year and their busiest weeks."
+                ),
+            ),
         ],
     )
 
@@ -81,6 +91,7 @@ def read_team_settings(values: Mapping) -> TeamForm:
         weekday=state_text(values, Block.DIGEST_WEEKDAY),
         send_time=send_time if isinstance(send_time, str) else "",
         digest_channel_id=digest_channel if isinstance(digest_channel, str) else "",
+        planning_weeks=state_text(values, Block.PLANNING_WEEKS).strip(),
     )
 
 

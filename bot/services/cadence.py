@@ -11,12 +11,14 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import Block
-from bot.services import calendar
+from bot.services import business_calendar, calendar
+from bot.services.business_calendar import BusyWarning
 from bot.services.calendar import parse_ranges
 from bot.services.initiatives import InitiativeInfo, by_name
 from storage.models import Initiative, Schedule
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
+from storage.repositories import stakeholders as stakeholder_rows
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,22 @@ class ScheduleSettings:
     quiet_ranges: str
     reminder_after: int
     missed_after: int
+    # The business calendar: busy weeks still to come that its stakeholders named (a warning in the modal)
+    busy_weeks: tuple[BusyWarning, ...] = ()
 
     @classmethod
     def of(cls, row: Schedule) -> ScheduleSettings:
-        return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls)})
+        return cls(**{f.name: getattr(row, f.name) for f in dataclasses.fields(cls) if f.name != "busy_weeks"})
 
 
-def find(session: Session, team_id: str, name: str) -> tuple[InitiativeInfo, ScheduleSettings]:
-    """The initiative called `name` and its schedule (the defaults if never set)."""
+def find(session: Session, team_id: str, name: str, now: datetime) -> tuple[InitiativeInfo, ScheduleSettings]:
+    """The initiative called `name` and its schedule (the defaults if never set), with the busy weeks still to come
+    that its stakeholders named."""
     initiative = by_name(session, team_id, name)
     schedule = schedule_rows.schedules_for(session, [initiative.id]).get(initiative.id)
-    return initiative, ScheduleSettings.of(schedule or Schedule(team_id=team_id, initiative_id=initiative.id))
+    settings = ScheduleSettings.of(schedule or Schedule(team_id=team_id, initiative_id=initiative.id))
+    busy = business_calendar.warnings(session, stakeholder_rows.stakeholders_of(session, initiative.id), now)
+    return initiative, dataclasses.replace(settings, busy_weeks=tuple(busy))
 
 
 def _int(text: str, low: int, high: int) -> int | None:

@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import COMMAND, Block
+from bot.services import business_calendar, signoffs
 from bot.services import measures as measure_service
-from bot.services import signoffs
 from bot.services.alignment import WINDOW, Alignment, alignment
+from bot.services.business_calendar import PlanningAnswerRow
 from bot.services.calendar import TIME_OF_DAY, zone
 from bot.services.initiatives import name_key
 from bot.services.signoffs import SignoffCounts
@@ -72,6 +73,7 @@ class Digest:
     initiatives: tuple[InitiativeDigest, ...]
     attention: tuple[Attention, ...]  # most urgent first
     more_attention: int  # further things needing attention, not listed
+    planning: tuple[PlanningAnswerRow, ...] = ()  # the business calendar's answers given this week
 
 
 def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
@@ -132,7 +134,12 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     attention[after_strong:after_strong] = _stalled(initiatives, stalled, now)
     attention[0:0] = _high_influence(session, team_id, {i.initiative_id for i in initiatives})
     return Digest(
-        team_id, week, tuple(initiatives), tuple(attention[:ATTENTION_MAX]), max(0, len(attention) - ATTENTION_MAX)
+        team_id,
+        week,
+        tuple(initiatives),
+        tuple(attention[:ATTENTION_MAX]),
+        max(0, len(attention) - ATTENTION_MAX),
+        tuple(business_calendar.answers(session, team_id, since=now - RECENT)),
     )
 
 

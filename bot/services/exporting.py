@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import export_plan, judgement, measures, signoffs, team_settings
+from bot.services import business_calendar, export_plan, judgement, measures, signoffs, team_settings
 from bot.services.answer_forms import QUESTIONS
 from bot.services.export_plan import PlanBlock
 from bot.services.followups import OUTCOMES
@@ -296,6 +296,36 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
                 ) in (rows.shifts(*args) if mine is None else ())
             ),
             wrap=frozenset({7, 8, 9, 16}),
+        ),
+        Sheet(
+            "Business calendar",
+            (
+                "Stakeholder",
+                "Slack user ID",
+                "Financial year from",
+                "Initiatives",
+                "What matters most next year",
+                "Busiest weeks",
+                "Busiest weeks, in their words",
+                f"Answered ({tz})",
+            ),
+            (24, 14, 12, 40, 60, 40, 50, 18),
+            [
+                (
+                    a.name,
+                    a.user_id,
+                    a.year_start,
+                    ", ".join(a.initiative_names),
+                    a.matters_most,
+                    "; ".join(f"{start.isoformat()} to {end.isoformat()}" for start, end in a.busy_ranges),
+                    a.busy_text,
+                    local(a.given_at),
+                )
+                for a in business_calendar.answers(
+                    session, scope.team_id, initiative_ids=scope.initiative_ids, stakeholder_id=mine
+                )
+            ],
+            wrap=frozenset({3, 4, 6}),
         ),
         Sheet(
             "Changes",

@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.services import answers, digest, plans
 from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
+from bot.services.business_calendar import PlanningAnswerRow
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
 
@@ -86,6 +87,7 @@ class LdHome:
     page: int
     pages: int
     total: int
+    planning: tuple[PlanningAnswerRow, ...] = ()  # the business calendar's answers given this week
 
 
 def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: str) -> StakeholderHome:
@@ -176,6 +178,7 @@ def ld_home(
         page=page,
         pages=pages,
         total=total,
+        planning=picture.planning,
     )
 
 

@@ -15,6 +15,7 @@ from bot.errors import FormInvalid, UserError
 from bot.ids import COMMAND, Block
 from bot.limits import DESCRIPTION_MAX, GOAL_MAX, LIST_PAGE_SIZE, NAME_MAX, STAKEHOLDERS_MAX
 from bot.services import calendar
+from bot.services.business_calendar import BusyWarning
 from bot.services.calendar import country_of
 from storage.models import Initiative, TouchpointKind, TouchpointStatus, saved_id
 from storage.repositories import initiatives as initiative_rows
@@ -67,6 +68,7 @@ class CreatedInitiative:
     touchpoint_ids: tuple[int, ...]
     asks: tuple[FirstAsk, ...] = ()
     opened_by: str = ""
+    busy: tuple[BusyWarning, ...] = ()  # stakeholders whose busiest weeks hold today (the business calendar)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.services import calendar, map_messages
+from bot.services import business_calendar, calendar, map_messages
 from bot.services.stakeholder_map import CadenceChoice, pair_cadence
 from storage.models import TouchpointStatus, saved_id
 from storage.repositories import map_messages as map_rows
@@ -41,12 +41,17 @@ def plan(
         (p.initiative_id, p.stakeholder_id) for p, _, _, _ in rows if pair_cadence(p) == CadenceChoice.STATUS_ONLY
     }
     last_status = map_rows.last_status_periods(session, informed)
+    # What a stakeholder said are their busiest weeks (the business calendar) are quiet periods for them alone.
+    busy = business_calendar.busy_ranges(session, [s.id for _, s, _, _ in rows if s.id is not None], now)
     new, updates = [], []
     for pair, stakeholder, first_asked, last_period in rows:
         if first_asked is None:
             continue  # the kickoff has not reached them; sending it marks the pair for planning again
         choice = pair_cadence(pair)
-        cadence = for_choice(calendar.Cadence.of(schedules.get(pair.initiative_id)), choice)
+        cadence = business_calendar.with_busy_weeks(
+            for_choice(calendar.Cadence.of(schedules.get(pair.initiative_id)), choice),
+            busy.get(pair.stakeholder_id, ()),
+        )
         if choice == CadenceChoice.STATUS_ONLY:
             last_period = last_status.get((pair.initiative_id, pair.stakeholder_id))
         planned = calendar.plan_next(

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot.errors import FormInvalid
 from bot.ids import USER_ID, Block
 from bot.services import digest
+from bot.services.business_calendar import PLANNING_WEEKS, PLANNING_WEEKS_RANGE
 from bot.services.digest import DigestTime
 from storage.repositories import team_settings as team_rows
 
@@ -39,6 +40,7 @@ class TeamSettings:
     usergroup_id: str | None
     updated_by: str | None = None  # None: never saved, the environment's values
     updated_at: datetime | None = None
+    planning_weeks: int = PLANNING_WEEKS
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class TeamForm:
     weekday: str
     send_time: str
     digest_channel_id: str
+    planning_weeks: str = str(PLANNING_WEEKS)
 
 
 def _ids(joined: str) -> tuple[str, ...]:
@@ -68,6 +71,7 @@ def current(session: Session, team_id: str, defaults: TeamDefaults) -> TeamSetti
         found.usergroup_id,
         found.updated_by,
         found.updated_at,
+        found.planning_weeks,
     )
 
 
@@ -95,6 +99,11 @@ def form_errors(form: TeamForm) -> dict[str, str]:
             "A user group id looks like S0123456789 (in Slack: the group's profile, ⋮, Copy group ID). "
             "Leave it empty to name the members above."
         )
+    low, high = PLANNING_WEEKS_RANGE
+    if not (form.planning_weeks.strip().isdigit() and low <= int(form.planning_weeks) <= high):
+        errors[Block.PLANNING_WEEKS] = (
+            f"Say how many weeks before each financial year starts, as a whole number from {low} to {high}."
+        )
     return errors | digest.time_errors(form.weekday, form.send_time, form.digest_channel_id)
 
 
@@ -108,7 +117,8 @@ def save(
         raise FormInvalid(errors)
     before, before_when = current(session, team_id, defaults), digest.digest_time(session, team_id)
     members = tuple(dict.fromkeys(form.admin_user_ids))  # as picked, once each
-    saved = TeamSettings(team_id, form.ld_channel_id, members, form.usergroup_id or None, user_id, now)
+    weeks = int(form.planning_weeks)
+    saved = TeamSettings(team_id, form.ld_channel_id, members, form.usergroup_id or None, user_id, now, weeks)
     digest_channel = form.digest_channel_id or None
     if before_when.channel_id is None and digest_channel == before.ld_channel_id:
         digest_channel = None  # the pre-filled L&D channel, left as it was: the digest goes on following it
@@ -117,6 +127,7 @@ def save(
         "ld_channel_id": saved.ld_channel_id,
         "admin_user_ids": ",".join(saved.admin_user_ids),
         "usergroup_id": saved.usergroup_id,
+        "planning_weeks": weeks,
         "updated_by": user_id,
         "updated_at": now,
     }
@@ -133,6 +144,7 @@ def _changes(before: TeamSettings, after: TeamSettings, before_when: DigestTime,
         "ld_channel_id": (before.ld_channel_id, after.ld_channel_id),
         "admin_user_ids": (list(before.admin_user_ids), list(after.admin_user_ids)),
         "usergroup_id": (before.usergroup_id, after.usergroup_id),
+        "planning_weeks": (before.planning_weeks, after.planning_weeks),
     }
     changed = {name: [old, new] for name, (old, new) in pairs.items() if old != new}
     return changed | digest.time_changes(before_when, when)
@@ -154,6 +166,7 @@ _LABELS = {
     "ld_channel_id": "L&D channel",
     "admin_user_ids": "L&D members",
     "usergroup_id": "L&D user group",
+    "planning_weeks": "weeks before the financial year for planning",
     "digest_weekday": "digest day",
     "digest_send_time": "digest time",
     "digest_channel_id": "digest channel",

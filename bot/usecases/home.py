@@ -206,7 +206,9 @@ def _export(deps: Deps, team_id: str, user_id: str, what: str) -> None:
 
 def schedule_form(deps: Deps, team_id: str, initiative_id: int | None) -> tuple[InitiativeInfo, ScheduleSettings]:
     with deps.db.reading() as session:
-        return cadence.find(session, team_id, home.active_initiative_name(session, team_id, initiative_id))
+        return cadence.find(
+            session, team_id, home.active_initiative_name(session, team_id, initiative_id), deps.clock()
+        )
 
 
 def measure_form(deps: Deps, team_id: str, initiative_id: int | None) -> MeasureForm:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from bot.runtime import Deps
-from bot.services import initiatives
+from bot.services import business_calendar, initiatives
 from bot.services.initiatives import CreatedInitiative, Listing, NewInitiative, Person
 
 
@@ -14,7 +15,7 @@ def open_initiative(
 ) -> CreatedInitiative:
     """Store the initiative, its stakeholders and their kickoffs; FormInvalid if the form needs fixing."""
     with deps.db.session() as session:
-        return initiatives.create(
+        created = initiatives.create(
             session,
             team_id,
             user_id,
@@ -24,6 +25,8 @@ def open_initiative(
             deps.clock(),
             deps.settings.touchpoint_tz,
         )
+        busy = business_calendar.warnings_for_users(session, team_id, list(form.stakeholder_ids), deps.clock())
+    return dataclasses.replace(created, busy=tuple(busy))
 
 
 def list_page(deps: Deps, team_id: str, page: int, *, include_closed: bool = False) -> Listing:

@@ -11,7 +11,7 @@ from bot.ids import MessageEvent
 from bot.services import map_messages
 from bot.services.map_messages import MapDm
 from bot.slack.errors import SlackCallFailed
-from bot.usecases.outbound import Outbound, find_in_channel
+from bot.usecases.outbound import Outbound, find_in_dm
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def _already_sent(out: Outbound, dm: MapDm) -> bool:
     that died between Slack's answer and its record left it claimed. Its metadata says so; a first try never looks."""
     if dm.attempts <= 1 or dm.due_at is None:
         return False
-    channel_id = out.slack.open_dm(dm.to_user_id)
     since = dm.due_at - timedelta(minutes=5)
-    return find_in_channel(out, channel_id, MessageEvent.MAP_MESSAGE_SENT, "message", dm.message_id, since) is not None
+    return (
+        find_in_dm(out, None, dm.to_user_id, MessageEvent.MAP_MESSAGE_SENT, "message", dm.message_id, since) is not None
+    )

@@ -16,9 +16,8 @@ from bot.ids import MessageEvent
 from bot.runtime import Deps
 from bot.services import agreement
 from bot.services.agreement import ProposalView
-from bot.slack.errors import SlackCallFailed
 from bot.usecases import notices
-from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms
+from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms, update_message
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +116,6 @@ def correct(
 
 def show(deps: Deps, view: ProposalView) -> None:
     """Update the owner's DM to what they agreed. What was recorded stands if Slack refuses (logged)."""
-    if view.channel_id and view.message_ts:
-        message = blocks.proposal_message(view)
-        try:
-            deps.slack.update(view.channel_id, view.message_ts, message.text, message.blocks)
-        except SlackCallFailed as exc:
-            logger.warning("measure proposal %s not updated: %s", view.proposal_id, exc)
+    message = blocks.proposal_message(view)
+    update_message(deps.slack, view.channel_id, view.message_ts, message, f"measure proposal {view.proposal_id}")
     deps.home.after_activity(view.team_id, [])

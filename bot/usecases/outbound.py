@@ -44,6 +44,25 @@ def find_in_channel(
         raise
 
 
+def find_in_dm(
+    out: Outbound, channel_id: str | None, user_id: str, event_type: str, key: str, value: object, since: datetime
+) -> tuple[str, str] | None:
+    """(channel, ts) of the app's DM to a person whose metadata says key == value, opening the DM if its id is not
+    known yet; None if there is none."""
+    channel_id = channel_id or out.slack.open_dm(user_id)
+    ts = out.slack.find_by_metadata(channel_id, event_type, key, value, since)
+    return (channel_id, ts) if ts else None
+
+
+def update_message(slack: SlackGateway, channel_id: str | None, ts: str | None, message: Message, what: str) -> None:
+    """Update a message the app sent, if it is known; what was recorded stands if Slack refuses (logged)."""
+    if channel_id and ts:
+        try:
+            slack.update(channel_id, ts, message.text, message.blocks)
+        except SlackCallFailed as exc:
+            logger.warning("%s not updated: %s", what, exc)
+
+
 def drain(out: Outbound, claim: Callable, post: Callable[[list], int], batch: int) -> int:
     """Claim (in its own transaction) and post batch after batch until a claim comes back short; returns how many
     went out."""
@@ -101,7 +120,5 @@ def _find_in_dm(
     out: Outbound, dm_channel_id: str | None, user_id: str, metadata: dict, since: datetime
 ) -> tuple[str, str] | None:
     """(channel, ts) of the DM Slack already took whose metadata is this one's, if any."""
-    channel_id = dm_channel_id or out.slack.open_dm(user_id)
     [(key, value)] = metadata["event_payload"].items()
-    ts = out.slack.find_by_metadata(channel_id, metadata["event_type"], key, value, since - timedelta(minutes=5))
-    return (channel_id, ts) if ts else None
+    return find_in_dm(out, dm_channel_id, user_id, metadata["event_type"], key, value, since - timedelta(minutes=5))

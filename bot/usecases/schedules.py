@@ -14,7 +14,7 @@ from bot.services.planning import UpcomingRow
 
 def find(deps: Deps, team_id: str, initiative_name: str) -> tuple[InitiativeInfo, ScheduleSettings]:
     with deps.db.reading() as session:
-        return cadence.find(session, team_id, initiative_name)
+        return cadence.find(session, team_id, initiative_name, deps.clock())
 
 
 def save(deps: Deps, team_id: str, initiative_id: int, form: ScheduleForm) -> str:

@@ -41,7 +41,9 @@ def open_initiative(out: Outbound, created: CreatedInitiative) -> dict[int, str]
     """A new initiative's kickoffs: those due now are sent, the rest wait for the scheduling pass; the L&D member
     who opened it is told when each stakeholder will be asked."""
     failures = send(out, created.touchpoint_ids).failures
-    notices.tell(out, created.opened_by, initiative_blocks.first_asks(created.name, created.asks, out.clock()))
+    notices.tell(
+        out, created.opened_by, initiative_blocks.first_asks(created.name, created.asks, out.clock(), created.busy)
+    )
     return failures
 
 

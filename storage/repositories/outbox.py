@@ -12,6 +12,7 @@ from storage.models import (
     DigestPost,
     MapMessage,
     MeasureProposal,
+    PlanningAsk,
     PlanSignoff,
     PostStatus,
     ShiftSummary,
@@ -23,9 +24,8 @@ WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
 
 def depth(session: Session, now: datetime) -> dict[str, int]:
-    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts) and plan sign-offs due and not yet sent,
-    measures not yet proposed, and summaries
-    and digests not yet posted."""
+    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts), plan sign-offs and planning touchpoints
+    due and not yet sent, measures not yet proposed, and summaries and digests not yet posted."""
     counts = {
         "touchpoints": select(func.count())
         .select_from(Touchpoint)
@@ -45,5 +45,8 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "plan_signoffs": select(func.count())
         .select_from(PlanSignoff)
         .where(col(PlanSignoff.status).in_(WAITING), col(PlanSignoff.due_at) <= now),
+        "planning_asks": select(func.count())
+        .select_from(PlanningAsk)
+        .where(col(PlanningAsk.status).in_(WAITING), col(PlanningAsk.due_at) <= now),
     }
     return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}

@@ -17,15 +17,23 @@ def team_settings(session: Session, team_id: str) -> TeamSettings | None:
     return session.execute(select(TeamSettings).where(col(TeamSettings.team_id) == team_id)).scalar_one_or_none()
 
 
-def ld_channels(session: Session, team_ids: Iterable[str]) -> dict[str, str]:
-    """{team: L&D channel} for those of the teams that saved their settings."""
+def _saved_values(session: Session, team_ids: Iterable[str], column) -> dict[str, Any]:
+    """{team: one column of its settings} for those of the teams that saved their settings."""
     wanted = list(team_ids)
     if not wanted:
         return {}
-    query = select(col(TeamSettings.team_id), col(TeamSettings.ld_channel_id)).where(
-        col(TeamSettings.team_id).in_(wanted)
-    )
-    return {str(team_id): str(channel_id) for team_id, channel_id in session.execute(query).all()}
+    query = select(col(TeamSettings.team_id), column).where(col(TeamSettings.team_id).in_(wanted))
+    return {str(team_id): value for team_id, value in session.execute(query).all()}
+
+
+def ld_channels(session: Session, team_ids: Iterable[str]) -> dict[str, str]:
+    """{team: L&D channel} for those of the teams that saved their settings."""
+    return {t: str(c) for t, c in _saved_values(session, team_ids, col(TeamSettings.ld_channel_id)).items()}
+
+
+def planning_weeks(session: Session, team_ids: Iterable[str]) -> dict[str, int]:
+    """{team: weeks before a financial year for its planning touchpoints} for those of the teams that saved."""
+    return {t: int(w) for t, w in _saved_values(session, team_ids, col(TeamSettings.planning_weeks)).items()}
 
 
 def save_team_settings(session: Session, team_id: str, values: Mapping[str, Any]) -> None:

@@ -9,7 +9,7 @@ import sqlmodel
 
 
 revision = '0019'
-down_revision = '0015'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
