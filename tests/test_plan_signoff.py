@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 from freezegun import freeze_time
+from sqlmodel import select
 
 from bot.app import patient_gateway
 from bot.blocks import plans as plan_blocks
@@ -226,8 +227,8 @@ def test_a_change_after_sign_off_says_what_changed_and_asks_again(checked_in):
 def test_who_must_sign_follows_the_quadrant(checked_in):
     app, world = checked_in
     with app.db.session() as session:
-        olu = next(s for s in session.query(Stakeholder).all() if s.user_id == OLU)
-        pair = next(p for p in session.query(InitiativeStakeholder).all() if p.stakeholder_id == olu.id)
+        olu = next(s for s in session.exec(select(Stakeholder)).all() if s.user_id == OLU)
+        pair = next(p for p in session.exec(select(InitiativeStakeholder)).all() if p.stakeholder_id == olu.id)
         pair.influence = "low"  # keep informed
         session.add(pair)
     _sent_plan(app, world)
@@ -267,7 +268,7 @@ def test_a_pass_killed_after_slack_took_the_dm_is_recovered_without_a_second_dm(
     app, world = checked_in
     _sent_plan(app, world)
     with app.db.session() as session:  # as if the sender died between Slack's answer and its record
-        for s in session.query(PlanSignoff).all():
+        for s in session.exec(select(PlanSignoff)).all():
             s.status, s.message_ts, s.claimed_at = PostStatus.SENDING, None, AT + timedelta(minutes=1)
             session.add(s)
     world.run(AT + timedelta(minutes=3))  # within the lease: left alone
@@ -308,7 +309,7 @@ def test_away_stakeholders_wait_and_closed_initiatives_are_skipped_at_the_moment
     app, world = checked_in
     _save(app, _plan_modal(app))
     with app.db.session() as session:
-        for person in session.query(Stakeholder).all():
+        for person in session.exec(select(Stakeholder)).all():
             if person.user_id == SAM:
                 person.paused_until = (AT + timedelta(days=3)).date()
                 session.add(person)
@@ -317,7 +318,7 @@ def test_away_stakeholders_wait_and_closed_initiatives_are_skipped_at_the_moment
     [sam_row] = [s for s in rows(app, PlanSignoff) if s.status == PostStatus.PENDING]
     assert sam_row.due_at.date() > (AT + timedelta(days=3)).date()
     with app.db.session() as session:
-        initiative = session.query(Initiative).one()
+        initiative = session.exec(select(Initiative)).one()
         initiative.active = False
         session.add(initiative)
     world.run(AT + timedelta(days=6))
@@ -381,8 +382,8 @@ def test_the_index_counts_those_who_must_sign_once_a_plan_was_sent(checked_in):
     _click(app, SAM, sam, Action.PLAN_MATCHES)
     assert "*Plan signed off* (weight 15): 50% · 1 of 2 stakeholders who must sign" in _alignment(app)
     with app.db.session() as session:  # Olu moves to keep informed: only Sam must sign now
-        olu = next(s for s in session.query(Stakeholder).all() if s.user_id == OLU)
-        pair = next(p for p in session.query(InitiativeStakeholder).all() if p.stakeholder_id == olu.id)
+        olu = next(s for s in session.exec(select(Stakeholder)).all() if s.user_id == OLU)
+        pair = next(p for p in session.exec(select(InitiativeStakeholder)).all() if p.stakeholder_id == olu.id)
         pair.influence = "low"
         session.add(pair)
     assert "*Plan signed off* (weight 15): 100% · 1 of 1 stakeholders who must sign" in _alignment(app)
@@ -490,8 +491,8 @@ def test_a_stakeholder_removed_before_sending_is_not_sent_the_plan(checked_in):
     app, world = checked_in
     _save(app, _plan_modal(app))
     with app.db.session() as session:
-        olu = next(s for s in session.query(Stakeholder).all() if s.user_id == OLU)
-        pair = next(p for p in session.query(InitiativeStakeholder).all() if p.stakeholder_id == olu.id)
+        olu = next(s for s in session.exec(select(Stakeholder)).all() if s.user_id == OLU)
+        pair = next(p for p in session.exec(select(InitiativeStakeholder)).all() if p.stakeholder_id == olu.id)
         pair.removed_at = AT
         session.add(pair)
     world.run(AT + timedelta(minutes=1))
