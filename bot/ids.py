@@ -36,6 +36,7 @@ class Callback(StrEnum):
     SHIFT_OUTCOME = "shift_outcome"
     STAKEHOLDER_MAP = "stakeholder_map"
     MEASURE_CORRECTION = "measure_correction"
+    CALIBRATION_SESSION = "calibration_session"
 
 
 class Action(StrEnum):
@@ -49,6 +50,8 @@ class Action(StrEnum):
     CHANGE_ANSWER = "touchpoint_change_answer"
     MEASURE_AGREE = "measure_agree"
     MEASURE_CORRECT = "measure_correct"
+    RECORD_CALIBRATION = "calibration_record"  # in the calibration pack, and on the L&D Home
+    CALIBRATION_OUTCOME = "calibration_send_outcome"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -93,6 +96,8 @@ class Block(StrEnum):
     QUIET_RANGES = "quiet_ranges"
     REMINDER_AFTER = "reminder_after"
     MISSED_AFTER = "missed_after"
+    CALIBRATION_FIRST = "calibration_first"
+    CALIBRATION_SECOND = "calibration_second"
     # The measures modal
     MEASURE_NAME = "measure_name"
     MEASURE_OWNER = "measure_owner"
@@ -119,6 +124,11 @@ class Block(StrEnum):
     # The stakeholder map modal: these prefixes and the pair's id (one of each per stakeholder)
     MAP_QUADRANT_PREFIX = "map_quadrant_"
     MAP_CADENCE_PREFIX = "map_cadence_"
+    # The calibration session modal
+    CALIBRATION_DATE = "calibration_date"
+    CALIBRATION_PEOPLE = "calibration_people"
+    CALIBRATION_AGREED = "calibration_agreed"
+    CALIBRATION_CHANGES = "calibration_changes"
 
 
 class Element(StrEnum):
@@ -149,6 +159,8 @@ class MessageEvent(StrEnum):
     DIGEST_POSTED = "digest_posted"
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
     MEASURE_PROPOSED = "measure_proposed"
+    CALIBRATION_PACK_SENT = "calibration_pack_sent"
+    CALIBRATION_OUTCOME_SENT = "calibration_outcome_sent"
 
 
 class Shortcut(StrEnum):

@@ -4,6 +4,7 @@ from slack_bolt import App
 
 from handlers import (
     answers,
+    calibration,
     commands,
     digest_settings,
     edit_initiative,
@@ -38,5 +39,6 @@ def register(app: App) -> None:
         home,
         team_settings,
         stakeholder_map,
+        calibration,
     ):
         feature.register(app)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot import metrics
 from bot.usecases import (
     answer_posts,
+    calibration,
     digests,
     map_messages,
     measure_agreement,
@@ -48,6 +49,7 @@ class PassReport:
     map_messages: int = 0  # status updates and alerts to owners sent (the stakeholder map)
     answers: int = 0  # answers' summaries posted that the web process had not got out
     proposals: int = 0  # measures proposed to their owners
+    calibration: int = 0  # calibration packs sent to owners, and sessions' outcomes to stakeholders
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
@@ -80,6 +82,8 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("recover answers", _recover_answers),
         ("measure proposals", _proposals),
         ("recover measure proposals", _recover_proposals),
+        ("calibration packs", _calibration_packs),
+        ("calibration outcomes", _calibration_outcomes),
     )
     for name, step in steps:
         try:
@@ -103,6 +107,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         or report.summaries
         or report.digests
         or report.answers
+        or report.calibration
     ):
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
@@ -169,3 +174,16 @@ def _proposals(out: Outbound, settings: PassSettings, report: PassReport) -> Non
 
 def _recover_proposals(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.proposals += measure_agreement.recover(out, settings.lease)
+
+
+def _calibration_packs(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    sent, failed = calibration.send_packs(out, settings.lease)
+    report.calibration += sent
+    report.failed += failed
+
+
+def _calibration_outcomes(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    """What a calibration session agreed, to stakeholders whose DM Slack refused (or whose sender stopped)."""
+    sent, failed = calibration.send_outcomes(out, settings.lease)
+    report.calibration += sent
+    report.failed += failed

@@ -29,6 +29,9 @@ LD_ONLY = {
     "handlers.team_settings.on_submit",
     "handlers.stakeholder_map.on_map_button",
     "handlers.stakeholder_map.on_submit",
+    "handlers.calibration.on_record",
+    "handlers.calibration.on_submit",
+    "handlers.calibration.on_send_outcome",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below

@@ -1,0 +1,356 @@
+"""Calibration sessions: twice a year per initiative, on dates aligned with its financial year, the owner gets a
+calibration pack in a DM (exactly once, late once after a long downtime, never for a closed initiative or while
+they are away); they record the session in a modal; the record is in the workbook, the next review's form and the
+L&D Home; a button sends each stakeholder what was agreed, once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.blocks import calibration as blocks
+from bot.ids import Action, Block
+from bot.services import calibration
+from bot.services.calibration import (
+    Adjustment,
+    PackContent,
+    PackDm,
+    ShiftLine,
+    StatementChange,
+)
+from bot.usecases import calibration as calibration_usecase
+from bot.usecases.outbound import Outbound
+from storage.db import Database
+from storage.models import (
+    CalibrationOutcome,
+    CalibrationPack,
+    CalibrationSession,
+    Initiative,
+    PostStatus,
+    Schedule,
+    Stakeholder,
+)
+from tests.conftest import LENA, OLU, SAM
+from tests.flows import all_text, rows
+from tests.scheduling_world import World
+from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message, assert_valid_view
+
+UTC_ZONE = ZoneInfo("UTC")
+JUNE_PACK = datetime(2027, 6, 1, 10, tzinfo=UTC)  # Tuesday 1 June 2027, 10:00: the 6th month of a January year
+
+
+def _schedule(fiscal: int = 1, first: int = 6, second: int = 12, **values) -> Schedule:
+    return Schedule(
+        team_id="T",
+        initiative_id=1,
+        fiscal_year_start=fiscal,
+        calibration_first=first,
+        calibration_second=second,
+        **values,
+    )
+
+
+# When the packs fall
+
+
+@pytest.mark.parametrize(
+    ("fiscal", "expected"),
+    [
+        (1, [date(2027, 6, 1), date(2027, 12, 1)]),  # a calendar year: before June and December end
+        (4, [date(2027, 9, 1), date(2028, 3, 1)]),  # April (UK, India, Japan): September and March
+        (7, [date(2027, 6, 1), date(2027, 12, 1)]),  # July (Australia): June ends its year, December its half
+        (10, [date(2027, 9, 1), date(2028, 3, 1)]),  # October (US federal): September ends its year, March its half
+    ],
+)
+def test_the_packs_fall_at_the_start_of_the_6th_and_12th_month_of_the_financial_year(fiscal, expected):
+    now = datetime(2027, 5, 20, tzinfo=UTC)
+    schedule = _schedule(fiscal, working_days="0,1,2,3,4,5,6")  # every day works: the month's 1st itself
+    first = calibration.next_due(schedule, UTC_ZONE, now)
+    second = calibration.next_due(schedule, UTC_ZONE, first.at)
+    assert [first.day, second.day] == expected
+    assert first.at == datetime.combine(expected[0], datetime.min.time().replace(hour=10), tzinfo=UTC)
+
+
+def test_a_date_on_a_weekend_moves_to_the_first_working_day_at_the_send_time_in_the_teams_zone():
+    schedule = _schedule(1, send_time="09:30")  # 1 Dec 2029 is a Saturday
+    tokyo, new_york = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/New_York")
+    due = calibration.next_due(schedule, tokyo, datetime(2029, 11, 1, tzinfo=UTC))
+    assert due.day == date(2029, 12, 3) and due.at == datetime(2029, 12, 3, 0, 30, tzinfo=UTC)
+    due = calibration.next_due(schedule, new_york, datetime(2029, 11, 1, tzinfo=UTC))
+    assert due.at == datetime(2029, 12, 3, 14, 30, tzinfo=UTC)  # 09:30 EST, after summer time ended
+    # Late in the evening of 31 May in New York it is already 1 June in UTC: the pack is not due yet there.
+    june = calibration.last_due(schedule, new_york, datetime(2027, 6, 1, 3, tzinfo=UTC))
+    assert june is not None and june.day == date(2026, 12, 1)
+
+
+def test_a_leap_years_february_and_its_grace_count_its_29th_day():
+    schedule = _schedule(9, working_days="0,1,2,3,4,5,6")  # a September year: its 6th month is February
+    due = calibration.next_due(schedule, UTC_ZONE, datetime(2028, 1, 15, tzinfo=UTC))
+    assert due.day == date(2028, 2, 1)
+    assert calibration.next_due(schedule, UTC_ZONE, due.at).day == date(2028, 8, 1)
+    before = calibration.previous_due(schedule, UTC_ZONE, due)
+    assert before.day == date(2027, 8, 1)
+    assert due.at + calibration.PACK_GRACE == datetime(2028, 3, 2, 10, tzinfo=UTC)  # 29 days of February, then 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        ("6", "6", "different month"),
+        ("6", "7", "at least three months"),
+        ("12", "1", "at least three months"),
+        ("", "12", "month of the financial year of the first"),
+    ],
+)
+def test_the_two_months_are_checked_with_a_message_that_says_what_to_choose(first, second, message):
+    errors, _, _ = calibration.months_errors(first, second)
+    assert message in " ".join(errors.values())
+
+
+def test_months_three_apart_or_more_are_fine():
+    assert calibration.months_errors("3", "9") == ({}, 3, 9)
+    assert calibration.months_errors("11", "2") == ({}, 11, 2)
+
+
+# The pack, sent by the pass
+
+
+def _packs_to(slack, user_id: str) -> list:
+    return [
+        m
+        for m in slack.messages_in(slack.dm_channel(user_id))
+        if (m.metadata or {}).get("event_type") == "calibration_pack_sent"
+    ]
+
+
+@pytest.fixture
+def opened(slack, db):
+    world = World.make(slack, db)
+    world.open(datetime(2027, 1, 5, 15, tzinfo=UTC), {SAM: "America/New_York", OLU: "Europe/London"})
+    return world
+
+
+def test_the_owner_gets_the_pack_once_on_its_date(opened, slack):
+    opened.run(JUNE_PACK - timedelta(minutes=1))
+    assert _packs_to(slack, LENA) == []
+    opened.run(JUNE_PACK)
+    opened.run(JUNE_PACK + timedelta(hours=1))
+    [pack] = _packs_to(slack, LENA)
+    text = all_text(pack)
+    assert "Calibration pack: Sales onboarding refresh" in text and "1 Jun 2027" in text
+    assert f"<@{SAM}>" in text  # not said yet: still listed, not dropped
+    [row] = rows_of(opened.db, CalibrationPack)
+    assert row.status == PostStatus.POSTED and row.message_ts == pack.ts and row.parts_posted == 1
+    assert assert_everything_sent_is_valid(slack) > 0
+
+
+def rows_of(db, model) -> list:
+    from sqlmodel import select
+
+    with db.reading() as session:
+        return list(session.exec(select(model).order_by(col(model.id))).all())
+
+
+def test_a_clock_down_for_weeks_sends_the_pack_once_late_and_not_one_per_missed_date(opened, slack):
+    opened.run(JUNE_PACK + timedelta(days=20))  # down since January: June's pack goes, 20 days late
+    assert len(_packs_to(slack, LENA)) == 1
+    opened.run(datetime(2028, 6, 15, tzinfo=UTC))  # down a year: December's and June's dates both missed
+    assert [p.due_on for p in rows_of(opened.db, CalibrationPack)] == [date(2027, 6, 1), date(2028, 6, 1)]
+    assert len(_packs_to(slack, LENA)) == 2  # the latest only
+    opened.run(datetime(2029, 1, 5, tzinfo=UTC))  # 35 days after December's date: beyond the grace, not sent
+    assert len(_packs_to(slack, LENA)) == 2
+
+
+def test_a_closed_initiative_gets_no_pack_and_an_away_owner_gets_it_after_their_pause(opened, slack, db):
+    with db.session() as session:  # Lena is away through 3 June
+        session.add(Stakeholder(team_id="T0SIMULATED", user_id=LENA, paused_until=date(2027, 6, 3)))
+    opened.run(JUNE_PACK)
+    assert _packs_to(slack, LENA) == []
+    [row] = rows_of(db, CalibrationPack)
+    assert row.status == PostStatus.PENDING and row.due_at == datetime(2027, 6, 4, 9, tzinfo=UTC)
+    opened.run(datetime(2027, 6, 4, 9, tzinfo=UTC))
+    assert len(_packs_to(slack, LENA)) == 1
+
+    with db.session() as session:
+        session.execute(update(Initiative).values(active=False))
+    opened.run(datetime(2027, 12, 1, 10, tzinfo=UTC))
+    assert len(_packs_to(slack, LENA)) == 1 and len(rows_of(db, CalibrationPack)) == 1
+
+
+def test_a_pack_slack_refuses_is_tried_again_by_the_next_pass(opened, slack):
+    slack.fail("chat.postMessage", "internal_error", status=500, times=10, when=_is_pack)
+    opened.run(JUNE_PACK)
+    assert _packs_to(slack, LENA) == [] and rows_of(opened.db, CalibrationPack)[0].status == PostStatus.PENDING
+    for minutes in range(1, 6):
+        opened.run(JUNE_PACK + timedelta(minutes=minutes))
+    assert len(_packs_to(slack, LENA)) == 1 and rows_of(opened.db, CalibrationPack)[0].status == PostStatus.POSTED
+
+
+def _is_pack(args) -> bool:
+    return "calibration_pack_sent" in str(args.get("metadata"))
+
+
+def test_a_pass_killed_after_slack_took_the_pack_records_it_and_sends_it_no_second_time(opened, slack, db):
+    opened.run(JUNE_PACK)
+    [pack] = _packs_to(slack, LENA)
+    with db.session() as session:  # as if the sender died between Slack's answer and its record
+        session.execute(
+            update(CalibrationPack).values(
+                status=PostStatus.SENDING, parts_posted=0, message_ts=None, claimed_at=JUNE_PACK
+            )
+        )
+    opened.run(JUNE_PACK + timedelta(minutes=2))  # within the lease: left to its sender
+    opened.run(JUNE_PACK + timedelta(minutes=10))
+    assert len(_packs_to(slack, LENA)) == 1
+    [row] = rows_of(db, CalibrationPack)
+    assert row.status == PostStatus.POSTED and row.message_ts == pack.ts
+
+
+def test_two_passes_at_once_send_each_pack_once(slack, db):
+    world = World.make(slack, db)
+    for n in range(12):
+        world.open(datetime(2027, 1, 5, 15, tzinfo=UTC), {SAM: "America/New_York"}, name=f"Initiative {n}", send=False)
+    slack.slow("chat.postMessage", 0.02)  # slow enough that the two senders overlap
+    others = [Database(db.url) for _ in range(2)]
+    results: list[tuple[int, int]] = []
+
+    def one_pass(database: Database) -> None:
+        out = Outbound(database, world.outbound.slack, lambda: JUNE_PACK, "UTC")
+        results.append(calibration_usecase.send_packs(out, timedelta(minutes=5)))
+
+    threads = [threading.Thread(target=one_pass, args=(d,)) for d in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for d in others:
+        d.dispose()
+    assert sum(sent for sent, _ in results) == 12
+    assert len(_packs_to(slack, LENA)) == 12
+    assert len({m.metadata["event_payload"]["part"] for m in _packs_to(slack, LENA)}) == 12
+
+
+# What the pack says, within Slack's limits
+
+
+def _content(n: int) -> PackContent:
+    long = "Reps close their first deal in the first month & keep <!channel> " * 40
+    return PackContent(
+        1,
+        "Sales <onboarding>",
+        "Grow revenue per rep",
+        date(2027, 6, 1),
+        date(2026, 12, 1),
+        tuple(
+            StatementChange(f"U{i:04d}", long, long + " more", date(2027, 1, 5), date(2027, 4, 5), 3) for i in range(n)
+        ),
+        ("U9999",),
+        (),
+        tuple(
+            ShiftLine(f"U{i:04d}", "impact_revised", long, "", date(2027, 3, 1), "plan_adjusted", "talked")
+            for i in range(n)
+        ),
+        tuple(Adjustment(f"U{i:04d}", long, date(2027, 3, 1)) for i in range(n)),
+        None,
+    )
+
+
+@pytest.mark.parametrize("stakeholders", [1, 25, 120])
+def test_a_long_pack_is_split_over_messages_each_within_slacks_limits_and_nothing_is_cut(stakeholders):
+    dm = PackDm(1, "T", LENA, None, 1, 0, JUNE_PACK, _content(stakeholders))
+    messages = blocks.pack_messages(dm)
+    for message in messages:
+        assert_valid_message(message.text, [b.to_dict() for b in message.blocks])
+    text = " ".join(str(b.to_dict()) for m in messages for b in m.blocks)
+    assert text.count("<@U") >= 3 * stakeholders  # every statement, shift and adjustment is there
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert (len(messages) > 1) == (stakeholders > 25)
+    assert "has every word" in text  # the quotes shortened are said to be, never cut silently
+    assert [b for b in messages[0].blocks if b.type == "actions"]  # the first part has the button
+
+
+# Recording the session, and telling the stakeholders
+
+
+def _record(app, view: dict, values: dict, at: datetime):
+    with freeze_time(at, tick=True):
+        reply = app.workspace.submit(LENA, view, values)
+        app.settle()
+    return reply
+
+
+def _open_record(app, at: datetime) -> dict:
+    [pack] = _packs_to(app.slack, LENA)
+    before = len(app.slack.views_for(LENA))
+    with freeze_time(at, tick=True):
+        assert app.workspace.click(LENA, pack.channel, pack.ts, Action.RECORD_CALIBRATION).status == 200
+        app.settle()
+    [view] = app.slack.wait_for(lambda: app.slack.views_for(LENA)[before:])
+    assert_valid_view(view)
+    return view
+
+
+SESSION_AT = JUNE_PACK + timedelta(days=3)
+
+
+def test_the_owner_records_the_session_validated_then_sends_the_outcome_once_to_each_stakeholder(checked_in):
+    app, world = checked_in
+    world.run(JUNE_PACK)
+    view = _open_record(app, SESSION_AT)
+    assert {b["block_id"] for b in view["blocks"] if b["type"] == "input"} >= {
+        Block.CALIBRATION_DATE,
+        Block.CALIBRATION_PEOPLE,
+        Block.CALIBRATION_AGREED,
+    }
+    bad = _record(
+        app,
+        view,
+        {Block.CALIBRATION_DATE: "2027-07-30", Block.CALIBRATION_PEOPLE: [], Block.CALIBRATION_AGREED: "  "},
+        SESSION_AT,
+    )
+    assert "still to come" in bad.body and "who took part" in bad.body and "good" in bad.body
+    assert rows(app, CalibrationSession) == []
+    agreed = "New reps close a deal within 30 days <!channel>"
+    reply = _record(
+        app,
+        view,
+        {
+            Block.CALIBRATION_DATE: "2027-06-03",
+            Block.CALIBRATION_PEOPLE: [LENA, SAM, OLU],
+            Block.CALIBRATION_AGREED: agreed,
+            Block.CALIBRATION_CHANGES: "Drop the win-rate measure",
+        },
+        SESSION_AT,
+    )
+    assert reply.status == 200 and "update" in reply.body, reply
+    [stored] = rows(app, CalibrationSession)
+    assert stored.held_on == date(2027, 6, 3) and stored.participants == f"{LENA},{SAM},{OLU}"
+    assert stored.agreed == agreed and stored.changes == "Drop the win-rate measure"
+    [recorded] = [
+        m for m in app.slack.messages_in(app.slack.dm_channel(LENA)) if "Recorded the calibration" in all_text(m)
+    ]
+
+    for _ in range(2):  # a second click (or a retried request) DMs nobody twice
+        with freeze_time(SESSION_AT, tick=True):
+            assert app.workspace.click(LENA, recorded.channel, recorded.ts, Action.CALIBRATION_OUTCOME).status == 200
+            app.settle()
+    outcomes = {o.to_user_id: o for o in rows(app, CalibrationOutcome)}
+    assert set(outcomes) == {SAM, OLU} and {o.status for o in outcomes.values()} == {PostStatus.POSTED}
+    for person in (SAM, OLU):
+        [dm] = _outcomes_to(app.slack, person)
+        assert "within 30 days" in all_text(dm) and "&lt;!channel&gt;" in str(dm.blocks)
+    assert assert_everything_sent_is_valid(app.slack) > 0
+
+
+def _outcomes_to(slack, user_id):
+    return [
+        m
+        for m in slack.messages_in(slack.dm_channel(user_id))
+        if (m.metadata or {}).get("event_type") == "calibration_outcome_sent"
+    ]
