@@ -21,6 +21,7 @@ from bot.services.calibration import (
     Adjustment,
     PackContent,
     PackDm,
+    SessionForm,
     ShiftLine,
     StatementChange,
 )
@@ -36,8 +37,8 @@ from storage.models import (
     Schedule,
     Stakeholder,
 )
-from tests.conftest import LENA, OLU, SAM
-from tests.flows import all_text, rows
+from tests.conftest import LENA, OLU, SAM, TEAM
+from tests.flows import all_text, open_form, rows
 from tests.scheduling_world import World
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_message, assert_valid_view
 
@@ -354,3 +355,27 @@ def _outcomes_to(slack, user_id):
         for m in slack.messages_in(slack.dm_channel(user_id))
         if (m.metadata or {}).get("event_type") == "calibration_outcome_sent"
     ]
+
+
+def _recorded(app, held_on: date, agreed: str, at: datetime) -> int:
+    [initiative] = rows(app, Initiative)
+    with app.db.session() as session:
+        form = SessionForm(held_on.isoformat(), (LENA, SAM), agreed, "")
+        return calibration.record(session, TEAM, initiative.id, LENA, form, at).session_id
+
+
+def test_the_next_quarterly_review_recalls_what_the_last_calibration_agreed(checked_in):
+    app, world = checked_in
+    _recorded(
+        app, date(2027, 3, 2), "A first deal within 30 days for 8 reps in 10 <b>", datetime(2027, 3, 3, tzinfo=UTC)
+    )
+    world.run(datetime(2027, 3, 9, 15, tzinfo=UTC))
+    review = datetime(2027, 4, 13, 14, tzinfo=UTC)  # April's review, 10:00 in New York
+    world.run(review)
+    dm = world.touchpoint_dms(SAM)[-1]
+    assert "Quarterly review" in all_text(dm)
+    view = open_form(app, SAM, dm, review + timedelta(minutes=10))
+    text = str(view["blocks"])
+    assert "At the last calibration (2 Mar 2027) you agreed:" in text and "8 reps in 10 &lt;b&gt;" in text
+    check_in = open_form(app, OLU, world.touchpoint_dms(OLU)[0], review)  # February's check-in: no recall
+    assert "At the last calibration" not in str(check_in["blocks"])
