@@ -379,3 +379,49 @@ def test_the_next_quarterly_review_recalls_what_the_last_calibration_agreed(chec
     assert "At the last calibration (2 Mar 2027) you agreed:" in text and "8 reps in 10 &lt;b&gt;" in text
     check_in = open_form(app, OLU, world.touchpoint_dms(OLU)[0], review)  # February's check-in: no recall
     assert "At the last calibration" not in str(check_in["blocks"])
+
+
+def test_the_ld_home_shows_the_next_and_last_calibration_and_records_and_sends_from_the_row(checked_in):
+    app, _ = checked_in
+    from tests.test_home import _elements, _opened
+
+    def _text(view: dict) -> str:
+        return str(view["blocks"])
+
+    at = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    with freeze_time(at, tick=True):
+        view = _opened(app, LENA, "EvCalib1")
+    assert "Calibration: next 1 Jun 2027 · none held yet" in _text(view)
+    assert _elements(view, Action.RECORD_CALIBRATION) and not _elements(view, Action.CALIBRATION_OUTCOME)
+    before = len(app.slack.views_for(LENA))
+    with freeze_time(at, tick=True):
+        assert app.workspace.click_home(LENA, Action.RECORD_CALIBRATION).status == 200
+        app.settle()
+    [modal] = app.slack.wait_for(lambda: app.slack.views_for(LENA)[before:])
+    assert_valid_view(modal)
+    values = {Block.CALIBRATION_DATE: "2027-02-26", Block.CALIBRATION_AGREED: "Quota in 4 months"}
+    assert _record(app, modal, values, at).status == 200
+    with freeze_time(at, tick=True):
+        view = _opened(app, LENA, "EvCalib2")
+    assert "Calibration: next 1 Jun 2027 · last held 26 Feb 2027" in _text(view)
+    with freeze_time(at, tick=True):
+        assert app.workspace.click_home(LENA, Action.CALIBRATION_OUTCOME).status == 200
+        app.settle()
+    assert [len(_outcomes_to(app.slack, p)) for p in (SAM, OLU)] == [1, 1]
+    with freeze_time(at, tick=True):
+        view = _opened(app, LENA, "EvCalib3")
+    assert not _elements(view, Action.CALIBRATION_OUTCOME)  # sent: the row no longer offers it
+
+
+def test_an_outcome_dm_slack_refuses_is_tried_again_by_the_pass_and_sent_once(checked_in):
+    app, world = checked_in
+    session_id = _recorded(app, date(2027, 2, 26), "Quota in 4 months", datetime(2027, 3, 1, tzinfo=UTC))
+    app.slack.fail(
+        "chat.postMessage", "internal_error", status=500, times=10, when=lambda a: "calibration_outcome" in str(a)
+    )
+    with app.db.session() as session:
+        calibration.send_outcome(session, TEAM, session_id, LENA, datetime(2027, 3, 1, tzinfo=UTC))
+    for minutes in range(0, 40, 5):
+        world.run(datetime(2027, 3, 1, 0, minutes, tzinfo=UTC))
+    assert [len(_outcomes_to(app.slack, p)) for p in (SAM, OLU)] == [1, 1]
+    assert {o.status for o in rows(app, CalibrationOutcome)} == {PostStatus.POSTED}

@@ -37,6 +37,7 @@ from bot.ids import COMMAND, Action, Block, Callback, Element
 from bot.services.calibration import (
     PARTICIPANTS_MAX,
     TEXT_MAX,
+    CalibrationStanding,
     PackContent,
     PackDm,
     RecordForm,
@@ -308,3 +309,29 @@ def outcome_message(record: SessionRecord, to_user_id: str) -> Message:
 def last_calibration_text(record: SessionRecord) -> str:
     """The review form's reminder, in mrkdwn: "At the last calibration (date) you agreed: ..."."""
     return f"*At the last calibration ({record.held_on:%-d %b %Y}) you agreed:*"
+
+
+def calibration_text(standing: CalibrationStanding) -> str:
+    """The L&D Home's line: when the next calibration is, and when the last was held."""
+    last = f"last held {standing.last_held_on:%-d %b %Y}" if standing.last_held_on else "none held yet"
+    return f"Calibration: next {standing.next_on:%-d %b %Y} · {last}"
+
+
+def calibration_buttons(initiative_id: int, standing: CalibrationStanding | None) -> list[ButtonElement]:
+    """The Home row's "Record calibration", and "Send calibration outcome" while the last session's is unsent."""
+    found = [
+        ButtonElement(
+            text=PlainTextObject(text="Record calibration"),
+            action_id=Action.RECORD_CALIBRATION,
+            value=str(initiative_id),
+        )
+    ]
+    if standing is not None and standing.last_session_id is not None and not standing.outcome_sent:
+        found.append(
+            ButtonElement(
+                text=PlainTextObject(text="Send calibration outcome"),
+                action_id=Action.CALIBRATION_OUTCOME,
+                value=str(standing.last_session_id),
+            )
+        )
+    return found

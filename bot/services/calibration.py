@@ -535,11 +535,9 @@ class CalibrationStanding:
     outcome_sent: bool
 
 
-def standings(
-    session: Session, initiatives: list[Initiative], now: datetime, default_tz: str
-) -> dict[int, CalibrationStanding]:
+def standings(session: Session, ids: list[int], now: datetime, default_tz: str) -> dict[int, CalibrationStanding]:
+    """For the L&D Home: each of these initiatives' next calibration date and its last session."""
     tz = calendar.zone(None, default_tz)
-    ids = [saved_id(i) for i in initiatives]
     schedules = schedule_rows.schedules_for(session, ids)
     last: dict[int, CalibrationSession] = {}
     for row in rows.sessions_of(session, ids):
