@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from bot.blocks import calibration as blocks
 from bot.ids import Action, Block
@@ -152,8 +152,6 @@ def test_the_owner_gets_the_pack_once_on_its_date(opened, slack):
 
 
 def rows_of(db, model) -> list:
-    from sqlmodel import select
-
     with db.reading() as session:
         return list(session.exec(select(model).order_by(col(model.id))).all())
 
@@ -425,3 +423,24 @@ def test_an_outcome_dm_slack_refuses_is_tried_again_by_the_pass_and_sent_once(ch
         world.run(datetime(2027, 3, 1, 0, minutes, tzinfo=UTC))
     assert [len(_outcomes_to(app.slack, p)) for p in (SAM, OLU)] == [1, 1]
     assert {o.status for o in rows(app, CalibrationOutcome)} == {PostStatus.POSTED}
+
+
+def test_a_pack_sent_over_two_weeks_ago_with_no_session_recorded_is_an_attention_item(opened, db):
+    from bot.blocks.digest import attention_line
+    from bot.services import digest
+
+    opened.run(JUNE_PACK)
+
+    def items(at: datetime) -> list[str]:
+        with db.reading() as session:
+            found = digest.build(session, TEAM, at, "2027-06-14").attention
+        return [attention_line(a) for a in found if a.reason == "calibration_unrecorded"]
+
+    assert items(JUNE_PACK + timedelta(days=13)) == []
+    [line] = items(JUNE_PACK + timedelta(days=15))
+    assert f"went to <@{LENA}> 15 days ago" in line and "Sales onboarding refresh" in line
+    with db.session() as session:
+        [initiative] = session.exec(select(Initiative)).all()
+        form = SessionForm("2027-06-14", (LENA,), "Quota in 4 months", "")
+        calibration.record(session, TEAM, initiative.id, LENA, form, JUNE_PACK + timedelta(days=14))
+    assert items(JUNE_PACK + timedelta(days=15)) == []
