@@ -98,10 +98,11 @@ def _measure(line) -> str:
 
 
 def _shift(line) -> str:
-    what = RULES.get(line.rule, line.rule)
+    what = escape(RULES.get(line.rule, line.rule))
     said = f": “{escaped_within(line.after, 300)}”" if line.after else ""
     outcome = (
-        f" → {OUTCOMES.get(line.outcome, line.outcome)}" + (f" ({escaped_within(line.note, 200)})" if line.note else "")
+        f" → {escape(OUTCOMES.get(line.outcome, line.outcome))}"
+        + (f" ({escaped_within(line.note, 200)})" if line.note else "")
         if line.outcome
         else " → no outcome recorded yet"
     )
@@ -112,8 +113,8 @@ def pack_detail(content: PackContent) -> list[SlackBlock]:
     """Every section of the pack after its heading, in the order the session takes them."""
     blocks: list[SlackBlock] = []
     statements = [_statement(s) for s in content.statements]
-    if content.without_statement:
-        statements.append("• Not said yet: " + ", ".join(mention(u) for u in content.without_statement))
+    if content.unstated_user_ids:
+        statements.append("• Not said yet: " + ", ".join(mention(u) for u in content.unstated_user_ids))
     blocks += _lines_sections("*The impact each stakeholder wants, and how it changed*", statements or ["• none yet"])
     blocks += _lines_sections(
         "*Success measures against baseline and target*",
@@ -201,7 +202,7 @@ def record_modal(form: RecordForm) -> View:
                 label=PlainTextObject(text="Who took part"),
                 element=UserMultiSelectElement(
                     action_id=Element.VALUE,
-                    initial_users=list(form.participants[:PARTICIPANTS_MAX]) or None,
+                    initial_users=list(form.participant_ids[:PARTICIPANTS_MAX]) or None,
                     max_selected_items=PARTICIPANTS_MAX,
                 ),
             ),
@@ -225,7 +226,7 @@ def read_record(values: Mapping) -> SessionForm:
     day = state_of(values, Block.CALIBRATION_DATE).get("selected_date")
     return SessionForm(
         held_on=day if isinstance(day, str) else "",
-        participants=tuple(u for u in users if isinstance(u, str)) if isinstance(users, list) else (),
+        participant_ids=tuple(u for u in users if isinstance(u, str)) if isinstance(users, list) else (),
         agreed=state_text(values, Block.CALIBRATION_AGREED),
         changes=state_text(values, Block.CALIBRATION_CHANGES),
     )
@@ -251,7 +252,7 @@ def outcome_button(session_id: int) -> ButtonElement:
 
 
 def _recorded_text(record: SessionRecord) -> str:
-    people = ", ".join(mention(p) for p in record.participants)
+    people = ", ".join(mention(p) for p in record.participant_ids)
     return (
         f"Recorded the calibration session of *{escape(record.initiative_name)}* on {record.held_on:%-d %b %Y} "
         f"with {people}."

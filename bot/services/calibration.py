@@ -184,7 +184,7 @@ class SessionRecord:
     initiative_id: int
     initiative_name: str
     held_on: date
-    participants: tuple[str, ...]
+    participant_ids: tuple[str, ...]
     agreed: str
     changes: str
     recorded_by: str
@@ -199,7 +199,7 @@ class PackContent:
     due_on: date
     since: date  # the half-year's start: the calibration date before
     statements: tuple[StatementChange, ...]
-    without_statement: tuple[str, ...]  # active stakeholders who have not said what impact they want
+    unstated_user_ids: tuple[str, ...]  # active stakeholders who have not said what impact they want
     measures: tuple[MeasureLine, ...]
     shifts: tuple[ShiftLine, ...]
     adjustments: tuple[Adjustment, ...]
@@ -340,7 +340,7 @@ def pack_failed(session: Session, dm: PackDm, error: str, *, final: bool) -> Non
 @dataclass(frozen=True)
 class SessionForm:
     held_on: str
-    participants: tuple[str, ...]
+    participant_ids: tuple[str, ...]
     agreed: str
     changes: str
 
@@ -352,7 +352,7 @@ class RecordForm:
     initiative_id: int
     initiative_name: str
     today: date
-    participants: tuple[str, ...]  # the initiative's active stakeholders and its owner
+    participant_ids: tuple[str, ...]  # the initiative's active stakeholders and its owner
 
 
 def _initiative(session: Session, team_id: str, initiative_id: int | None) -> Initiative:
@@ -384,7 +384,7 @@ def checked(form: SessionForm, today: date) -> tuple[date, tuple[str, ...], str,
         errors[Block.CALIBRATION_DATE] = "That day is still to come: record the session once it has taken place."
     elif held_on is not None and held_on < today - timedelta(days=366 * YEARS_BACK):
         errors[Block.CALIBRATION_DATE] = "Choose a day in the past year: older sessions are before this record."
-    people = tuple(dict.fromkeys(p for p in form.participants if p))
+    people = tuple(dict.fromkeys(p for p in form.participant_ids if p))
     if not people:
         errors[Block.CALIBRATION_PEOPLE] = "Choose who took part (at least one person)."
     elif len(people) > PARTICIPANTS_MAX:
