@@ -444,3 +444,33 @@ def test_a_pack_sent_over_two_weeks_ago_with_no_session_recorded_is_an_attention
         form = SessionForm("2027-06-14", (LENA,), "Quota in 4 months", "")
         calibration.record(session, TEAM, initiative.id, LENA, form, JUNE_PACK + timedelta(days=14))
     assert items(JUNE_PACK + timedelta(days=15)) == []
+
+
+def test_the_workbook_has_a_calibration_sheet_with_every_session_and_none_in_a_stakeholders_own(checked_in):
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.exports import workbook
+    from bot.services import exporting
+
+    app, _ = checked_in
+    _recorded(app, date(2027, 2, 26), 'Quota in 4 months =HYPERLINK("x")', datetime(2027, 3, 1, tzinfo=UTC))
+    now = datetime(2027, 3, 2, tzinfo=UTC)
+    for scope, expected in (
+        (exporting.Scope(TEAM), 1),
+        (exporting.Scope(TEAM, stakeholder_id=rows(app, Stakeholder)[0].id), 0),
+    ):
+        with app.db.reading() as session:
+            data = exporting.collect(session, scope, now, "Europe/London")
+        out = io.BytesIO()
+        workbook.write(data, out)
+        sheet = load_workbook(io.BytesIO(out.getvalue()))["Calibration"]
+        found = list(sheet.iter_rows(min_row=2, values_only=True))
+        assert len(found) == expected
+    assert found == [] and sheet.cell(1, 4).value == "What “good” looks like"
+    with app.db.reading() as session:
+        data = exporting.collect(session, exporting.Scope(TEAM), now, "Europe/London")
+    [row] = list(next(s for s in data.sheets if s.title == "Calibration").rows)
+    assert row[:4] == ("Sales onboarding refresh", date(2027, 2, 26), f"{LENA}, {SAM}", row[3])
+    assert row[3].startswith("Quota in 4 months")

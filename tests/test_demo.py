@@ -100,6 +100,7 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
         "Readings",
         "Shifts",
         "Changes",
+        "Calibration",
         "Charts",
     ]
     assert [

@@ -59,7 +59,17 @@ EVIL = [
     "\tTabbed",
     "\rReturned",
 ]
-DATA_SHEETS = ["Initiatives", "Stakeholders", "Touchpoints", "Answers", "Measures", "Readings", "Shifts", "Changes"]
+DATA_SHEETS = [
+    "Initiatives",
+    "Stakeholders",
+    "Touchpoints",
+    "Answers",
+    "Measures",
+    "Readings",
+    "Shifts",
+    "Changes",
+    "Calibration",
+]
 
 
 def _check_in(app, world, user_id, at, **values):
