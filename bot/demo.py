@@ -8,10 +8,11 @@ import os
 import sys
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
 from bot.ids import Action, Block, MessageEvent
-from bot.services import judgement
+from bot.services import calibration, judgement
 from bot.services.stakeholder_map import Quadrant
 from bot.simulator.transcript import indent, render_home, render_view
 from storage.models import ImpactJudgement, Outcome
@@ -85,6 +86,7 @@ class Demo(Stage):
         self.measure("Time to first closed deal", "Sam", "Salesforce", "days", "48", "30")
         self.measure("Escalations tagged 'sales promise'", "Mei", "Zendesk", "per month", "22", "8")
         self._months_later()
+        self.calibration()
         self.workbook()
 
     # What stakeholders say in the check-ins the demo shows, in order: Sam's priorities move in the first one.
@@ -299,6 +301,50 @@ class Demo(Stage):
         self.ws.submit(user_id, view, {Block.OUTCOME: Outcome.PLAN_ADJUSTED, Block.OUTCOME_NOTE: note})
         self.settle()
         self.show_new()
+
+    def calibration(self) -> None:
+        """Twice a year Lena gets a calibration pack, holds the session, records it and tells the stakeholders."""
+        due = calibration.next_due(None, ZoneInfo("UTC"), self.clock.now)
+        self.say(
+            "Twice a year, at the start of the 6th and the 12th month of the financial year, the initiative's owner "
+            f"gets a calibration pack. The next is on {due.day:%a %d %b %Y}:"
+        )
+        self.pass_at(due.at)
+        pack = next(
+            m
+            for m in self.slack.messages_in(self.slack.dm_channel("U0LENA"))
+            if (m.metadata or {}).get("event_type") == MessageEvent.CALIBRATION_PACK_SENT
+        )
+        self.step("Lena holds the session with Sam, Mei and Olu, then clicks", "[ Record the session ] in the pack")
+        view = self.modal_from(
+            "U0LENA", lambda: self.ws.click("U0LENA", pack.channel, pack.ts, Action.RECORD_CALIBRATION)
+        )
+        self.show_new()
+        agreed = "A new AE closes a first deal within 30 days and is still with us after a year; handovers to CS clean."
+        self.step("Lena records", agreed)
+        reply = self.ws.submit(
+            "U0LENA",
+            view,
+            {
+                Block.CALIBRATION_DATE: due.day.isoformat(),
+                Block.CALIBRATION_AGREED: agreed,
+                Block.CALIBRATION_CHANGES: "Retire the product-training hours; add year-one retention as a measure.",
+            },
+        ).json()
+        self.settle()
+        self.out("  The modal now says:")
+        self.out(indent(render_view(reply["view"], self.names)))
+        self.show_new()
+        recorded = next(
+            m
+            for m in reversed(self.slack.messages_in(self.slack.dm_channel("U0LENA")))
+            if any(e.get("action_id") == Action.CALIBRATION_OUTCOME for b in m.blocks for e in b.get("elements", []))
+        )
+        self.step("Lena clicks", "[ Send the outcome to stakeholders ]")
+        self.ws.click("U0LENA", recorded.channel, recorded.ts, Action.CALIBRATION_OUTCOME)
+        self.settle()
+        self.show_new()
+        self.say("Each stakeholder's next quarterly review recalls what the session agreed.")
 
     def workbook(self) -> None:
         """The demo ends as a quarter would: with the plan handed over as a workbook."""

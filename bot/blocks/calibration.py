@@ -237,7 +237,7 @@ def read_initiative_id(private_metadata: str | None) -> int | None:
 
 
 def _agreed_sections(record: SessionRecord) -> list[SlackBlock]:
-    blocks: list[SlackBlock] = [*quoted_sections("*What you agreed “good” looks like:*", record.agreed)]
+    blocks: list[SlackBlock] = [*quoted_sections("*What “good” looks like, as agreed:*", record.agreed)]
     if record.changes:
         blocks += quoted_sections("*Changes to the measures or the plan:*", record.changes)
     return blocks
