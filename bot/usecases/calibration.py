@@ -4,9 +4,12 @@ recorded from its modal, and the outcome sent to the stakeholders from the recor
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk.models.views import View
+from sqlmodel import Session
 
 from bot.blocks import calibration as blocks
 from bot.ids import MessageEvent
@@ -26,16 +29,25 @@ def send_packs(out: Outbound, lease: timedelta) -> tuple[int, int]:
     Returns (sent, failed)."""
     with out.db.session() as session:
         calibration.queue_packs(session, out.clock(), out.default_tz)
+    return _each(
+        out,
+        lambda session: calibration.claim(session, out.clock(), lease, out.default_tz),
+        lambda dm: _send_pack(out, dm),
+    )
+
+
+def _each(out: Outbound, claim: Callable[[Session], list], send: Callable[[Any], bool]) -> tuple[int, int]:
+    """Claim (in its own transaction) and send batch after batch until a claim comes back short; (sent, failed)."""
     sent = failed = 0
     while True:
         with out.db.session() as session:
-            dms = calibration.claim(session, out.clock(), lease, out.default_tz)
-        for dm in dms:
-            if _send_pack(out, dm):
+            items = claim(session)
+        for item in items:
+            if send(item):
                 sent += 1
             else:
                 failed += 1
-        if len(dms) < calibration.BATCH:
+        if len(items) < calibration.BATCH:
             return sent, failed
 
 
@@ -82,17 +94,11 @@ def _find(
 
 def send_outcomes(out: Outbound, lease: timedelta, session_id: int | None = None) -> tuple[int, int]:
     """Outcome DMs due (of one session, or all): each claimed, sent, recorded. Returns (sent, failed)."""
-    sent = failed = 0
-    while True:
-        with out.db.session() as session:
-            dms = calibration.claim_outcomes(session, out.clock(), lease, session_id)
-        for dm in dms:
-            if _send_outcome(out, dm):
-                sent += 1
-            else:
-                failed += 1
-        if len(dms) < calibration.BATCH:
-            return sent, failed
+    return _each(
+        out,
+        lambda session: calibration.claim_outcomes(session, out.clock(), lease, session_id),
+        lambda dm: _send_outcome(out, dm),
+    )
 
 
 def _send_outcome(out: Outbound, dm: OutcomeDm) -> bool:

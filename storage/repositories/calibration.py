@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -25,7 +25,7 @@ from storage.models import (
     Stakeholder,
     table_of,
 )
-from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts
+from storage.repositories._shared import CHUNK, claim_due_or_stale, insert_ignoring_conflicts
 
 SKIPPED = "skipped"
 
@@ -65,12 +65,7 @@ def claim_packs(
     session: Session, now: datetime, lease_before: datetime, limit: int
 ) -> list[tuple[CalibrationPack, Initiative]]:
     """Take what is due (and what a sender took before lease_before and never finished), with its initiative."""
-    due = or_(
-        and_(col(CalibrationPack.status) == PostStatus.PENDING, col(CalibrationPack.due_at) <= now),
-        and_(col(CalibrationPack.status) == PostStatus.SENDING, col(CalibrationPack.claimed_at) < lease_before),
-    )
-    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": col(CalibrationPack.attempts) + 1}
-    ids = claim(session, [due], values, limit, order=CalibrationPack.due_at, table=CalibrationPack)
+    ids = claim_due_or_stale(session, CalibrationPack, now, lease_before, limit)
     if not ids:
         return []
     rows = session.execute(
@@ -259,13 +254,8 @@ def add_outcomes(session: Session, rows: list[dict]) -> int:
 def claim_outcomes(
     session: Session, now: datetime, lease_before: datetime, limit: int, session_id: int | None = None
 ) -> list[tuple[CalibrationOutcome, CalibrationSession, Initiative]]:
-    due = or_(
-        and_(col(CalibrationOutcome.status) == PostStatus.PENDING, col(CalibrationOutcome.due_at) <= now),
-        and_(col(CalibrationOutcome.status) == PostStatus.SENDING, col(CalibrationOutcome.claimed_at) < lease_before),
-    )
-    where = [due] if session_id is None else [due, col(CalibrationOutcome.session_id) == session_id]
-    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": col(CalibrationOutcome.attempts) + 1}
-    ids = claim(session, where, values, limit, order=CalibrationOutcome.due_at, table=CalibrationOutcome)
+    where = () if session_id is None else (col(CalibrationOutcome.session_id) == session_id,)
+    ids = claim_due_or_stale(session, CalibrationOutcome, now, lease_before, limit, *where)
     if not ids:
         return []
     rows = session.execute(
