@@ -81,6 +81,7 @@ PASS_FIELDS = (
     "digests",
     "map_messages",
     "proposals",
+    "calibration",
     "answers",
     "homes",
 )

@@ -9,6 +9,8 @@ from sqlmodel import Session, col
 
 from storage.models import (
     AnswerPost,
+    CalibrationOutcome,
+    CalibrationPack,
     DigestPost,
     MapMessage,
     MeasureProposal,
@@ -22,8 +24,8 @@ WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
 
 def depth(session: Session, now: datetime) -> dict[str, int]:
-    """Touchpoints and the stakeholder map's DMs (status updates, owner alerts) due and not yet sent, and summaries
-    and digests not yet posted."""
+    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts) and the calibration packs and outcomes
+    due and not yet sent, and summaries and digests not yet posted."""
     counts = {
         "touchpoints": select(func.count())
         .select_from(Touchpoint)
@@ -40,5 +42,11 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "map_messages": select(func.count())
         .select_from(MapMessage)
         .where(col(MapMessage.status).in_(WAITING), col(MapMessage.due_at) <= now),
+        "calibration_packs": select(func.count())
+        .select_from(CalibrationPack)
+        .where(col(CalibrationPack.status).in_(WAITING), col(CalibrationPack.due_at) <= now),
+        "calibration_outcomes": select(func.count())
+        .select_from(CalibrationOutcome)
+        .where(col(CalibrationOutcome.status).in_(WAITING), col(CalibrationOutcome.due_at) <= now),
     }
     return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}
