@@ -5,6 +5,7 @@ L&D Home; a button sends each stakeholder what was agreed, once."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -474,3 +475,41 @@ def test_the_workbook_has_a_calibration_sheet_with_every_session_and_none_in_a_s
     [row] = list(next(s for s in data.sheets if s.title == "Calibration").rows)
     assert row[:4] == ("Sales onboarding refresh", date(2027, 2, 26), f"{LENA}, {SAM}", row[3])
     assert row[3].startswith("Quota in 4 months")
+
+
+def test_the_schedule_modal_sets_the_calibration_months_checked_with_an_actionable_message(checked_in):
+    app, world = checked_in
+    at = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    with freeze_time(at, tick=True):
+        app.workspace.slash(LENA, "schedule Sales onboarding refresh")
+        view = app.slack.wait_for(
+            lambda: [v for v in app.slack.views_for(LENA) if v.get("callback_id") == "initiative_schedule"]
+        )[-1]
+        assert_valid_view(view)
+        bad = app.workspace.submit(LENA, view, {Block.CALIBRATION_FIRST: "4", Block.CALIBRATION_SECOND: "5"})
+        assert set(bad.json()["errors"]) == {Block.CALIBRATION_SECOND}
+        assert "at least three months" in bad.json()["errors"][Block.CALIBRATION_SECOND]
+        good = app.workspace.submit(LENA, view, {Block.CALIBRATION_FIRST: "4", Block.CALIBRATION_SECOND: "10"})
+        assert good.json()["response_action"] == "update"
+    [schedule] = rows(app, Schedule)
+    assert (schedule.calibration_first, schedule.calibration_second) == (4, 10)
+    world.run(datetime(2027, 4, 1, 10, tzinfo=UTC))  # a January year's 4th month: April
+    assert len(_packs_to(app.slack, LENA)) == 1
+    world.run(datetime(2027, 6, 1, 10, tzinfo=UTC))  # no longer June
+    assert len(_packs_to(app.slack, LENA)) == 1
+
+
+def test_a_measure_behind_its_line_is_flagged_in_the_pack_as_the_digest_flags_it():
+    from bot.services.calibration import MeasureLine
+    from bot.services.measures import MeasureRow, behind
+
+    row = MeasureRow(
+        7, "Time to first deal", SAM, "Salesforce", "days", "lower", 48.0, date(2027, 1, 5), 30.0, date(2027, 7, 5),
+        46.0, date(2027, 5, 1), confirmed_on=date(2027, 1, 5),
+    )  # fmt: skip
+    late = behind(1, row)
+    assert late is not None
+    content = dataclasses.replace(_content(0), measures=(MeasureLine(row, late), MeasureLine(row, None)))
+    [message] = blocks.pack_messages(PackDm(1, "T", LENA, None, 1, 0, JUNE_PACK, content))
+    text = str([b.to_dict() for b in message.blocks])
+    assert "*behind the line*: 46 days where it says" in text and "on or ahead of the line" in text
