@@ -362,10 +362,15 @@ def _initiative(session: Session, team_id: str, initiative_id: int | None) -> In
     return initiative
 
 
-def record_form(session: Session, team_id: str, initiative_id: int | None, today: date) -> RecordForm:
+def _open_initiative(session: Session, team_id: str, initiative_id: int | None) -> Initiative:
     initiative = _initiative(session, team_id, initiative_id)
     if not initiative.active:
         raise UserError(f"{initiative.name} is closed: reopen it to record a calibration session.")
+    return initiative
+
+
+def record_form(session: Session, team_id: str, initiative_id: int | None, today: date) -> RecordForm:
+    initiative = _open_initiative(session, team_id, initiative_id)
     people = [s.user_id for s in rows.active_stakeholders(session, saved_id(initiative))]
     return RecordForm(
         saved_id(initiative), initiative.name, today, tuple(dict.fromkeys([initiative.created_by, *people]))
@@ -383,7 +388,7 @@ def checked(form: SessionForm, today: date) -> tuple[date, tuple[str, ...], str,
     if held_on is not None and held_on > today + timedelta(days=1):
         errors[Block.CALIBRATION_DATE] = "That day is still to come: record the session once it has taken place."
     elif held_on is not None and held_on < today - timedelta(days=366 * YEARS_BACK):
-        errors[Block.CALIBRATION_DATE] = "Choose a day in the past year: older sessions are before this record."
+        errors[Block.CALIBRATION_DATE] = "Choose a day within the past year."
     people = tuple(dict.fromkeys(p for p in form.participant_ids if p))
     if not people:
         errors[Block.CALIBRATION_PEOPLE] = "Choose who took part (at least one person)."
@@ -405,7 +410,7 @@ def checked(form: SessionForm, today: date) -> tuple[date, tuple[str, ...], str,
 def record(
     session: Session, team_id: str, initiative_id: int | None, user_id: str, form: SessionForm, now: datetime
 ) -> SessionRecord:
-    initiative = _initiative(session, team_id, initiative_id)
+    initiative = _open_initiative(session, team_id, initiative_id)
     held_on, people, agreed, changes = checked(form, now.date())
     session_id = rows.add_session(
         session,
