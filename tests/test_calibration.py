@@ -513,3 +513,36 @@ def test_a_measure_behind_its_line_is_flagged_in_the_pack_as_the_digest_flags_it
     [message] = blocks.pack_messages(PackDm(1, "T", LENA, None, 1, 0, JUNE_PACK, content))
     text = str([b.to_dict() for b in message.blocks])
     assert "*behind the line*: 46 days where it says" in text and "on or ahead of the line" in text
+
+
+def test_a_long_pack_interrupted_between_its_parts_goes_on_from_the_part_slack_has_not_got(opened, slack, db):
+    with db.session() as session:
+        [initiative] = session.exec(select(Initiative)).all()
+        session.add(
+            CalibrationPack(
+                team_id=TEAM, initiative_id=initiative.id, due_on=JUNE_PACK.date(), to_user_id=LENA, due_at=JUNE_PACK
+            )
+        )
+    [row] = rows_of(db, CalibrationPack)
+    content = _content(120)  # several messages long
+    parts = len(blocks.pack_messages(PackDm(row.id, TEAM, LENA, None, 1, 0, JUNE_PACK, content)))
+    assert parts > 2
+    down = [True]  # Slack refuses the second part while this holds
+    second = (row.id, 1)
+    slack.fail(
+        "chat.postMessage",
+        "internal_error",
+        status=500,
+        times=99,
+        when=lambda a: down[0] and f"{second[0]}.{second[1]}" in str(a.get("metadata")),
+    )
+    dm = PackDm(row.id, TEAM, LENA, None, 1, 0, JUNE_PACK, content)
+    send = calibration_usecase._send_pack  # the pass's step for one claimed pack
+    assert not send(opened.outbound, dm)  # part 1 went, part 2 did not
+    [row] = rows_of(db, CalibrationPack)
+    assert (row.status, row.parts_posted) == (PostStatus.PENDING, 1)
+    down[0] = False
+    retry = dataclasses.replace(dm, attempts=2, parts_posted=1, channel_id=row.channel_id)
+    assert send(opened.outbound, retry)
+    sent = [m.metadata["event_payload"]["part"] for m in _packs_to(slack, LENA)]
+    assert sorted(sent) == sorted(f"{row.id}.{n}" for n in range(parts))  # each part once
