@@ -8,15 +8,21 @@ import os
 import sys
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks.plans import ASK, field_block
 from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
 from bot.ids import Action, Block, MessageEvent
-from bot.services import judgement, plans
+from bot.services import calibration, judgement, plans
+from bot.services.initiatives import name_key
 from bot.services.stakeholder_map import Quadrant
 from bot.simulator.transcript import indent, render_home, render_view
-from storage.models import ImpactJudgement, Outcome
+from storage.models import ImpactJudgement, Outcome, saved_id
 from storage.repositories import business_calendar as calendar_rows
+from storage.repositories import initiatives as initiative_rows
+from storage.repositories import schedules as schedule_rows
+
+INITIATIVE = "Sales onboarding refresh"
 
 
 class Demo(Stage):
@@ -89,6 +95,7 @@ class Demo(Stage):
         self.plan()
         self._months_later()
         self.business_calendar()
+        self.calibration()
         self.workbook()
 
     # What stakeholders say in the check-ins the demo shows, in order: Sam's priorities move in the first one.
@@ -404,6 +411,54 @@ class Demo(Stage):
         self.step("Lena types", "/touchpoint schedule Sales onboarding refresh")
         self.modal_from("U0LENA", lambda: self.ws.slash("U0LENA", "schedule Sales onboarding refresh"))
         self.show_new()
+
+    def calibration(self) -> None:
+        """Twice a year Lena gets a calibration pack, holds the session, records it and tells the stakeholders."""
+        with self.deps.db.reading() as session:  # the financial year Lena set for the business calendar
+            initiative = initiative_rows.initiative_by_name(session, self.slack.team_id, name_key(INITIATIVE))
+            initiative_id = saved_id(initiative) if initiative else 0
+            schedule = schedule_rows.schedules_for(session, [initiative_id]).get(initiative_id)
+        due = calibration.next_due(schedule, ZoneInfo("UTC"), self.clock.now)
+        self.say(
+            "Twice a year, at the start of the 6th and the 12th month of the financial year, the initiative's owner "
+            f"gets a calibration pack. The next is on {due.day:%a %d %b %Y}:"
+        )
+        self.pass_at(due.at)
+        pack = next(
+            m
+            for m in self.slack.messages_in(self.slack.dm_channel("U0LENA"))
+            if (m.metadata or {}).get("event_type") == MessageEvent.CALIBRATION_PACK_SENT
+        )
+        self.step("Lena holds the session with Sam, Mei and Olu, then clicks", "[ Record the session ] in the pack")
+        view = self.modal_from(
+            "U0LENA", lambda: self.ws.click("U0LENA", pack.channel, pack.ts, Action.RECORD_CALIBRATION)
+        )
+        self.show_new()
+        agreed = "A new AE closes a first deal within 30 days and is still with us after a year; handovers to CS clean."
+        self.step("Lena records", agreed)
+        reply = self.ws.submit(
+            "U0LENA",
+            view,
+            {
+                Block.CALIBRATION_DATE: due.day.isoformat(),
+                Block.CALIBRATION_AGREED: agreed,
+                Block.CALIBRATION_CHANGES: "Retire the product-training hours; add year-one retention as a measure.",
+            },
+        ).json()
+        self.settle()
+        self.out("  The modal now says:")
+        self.out(indent(render_view(reply["view"], self.names)))
+        self.show_new()
+        recorded = next(
+            m
+            for m in reversed(self.slack.messages_in(self.slack.dm_channel("U0LENA")))
+            if any(e.get("action_id") == Action.CALIBRATION_OUTCOME for b in m.blocks for e in b.get("elements", []))
+        )
+        self.step("Lena clicks", "[ Send the outcome to stakeholders ]")
+        self.ws.click("U0LENA", recorded.channel, recorded.ts, Action.CALIBRATION_OUTCOME)
+        self.settle()
+        self.show_new()
+        self.say("Each stakeholder's next quarterly review recalls what the session agreed.")
 
     def workbook(self) -> None:
         """The demo ends as a quarter would: with the plan handed over as a workbook."""

@@ -41,6 +41,7 @@ class Callback(StrEnum):
     PLAN_OFF = "plan_something_off"
     PLAN_COMMIT = "plan_commitment"
     PLANNING = "business_calendar_planning"
+    CALIBRATION_SESSION = "calibration_session"
 
 
 class Action(StrEnum):
@@ -58,6 +59,8 @@ class Action(StrEnum):
     PLAN_OFF = "plan_something_off"
     PLAN_COMMIT = "plan_commit"
     PLANNING_ANSWER = "business_calendar_answer"
+    RECORD_CALIBRATION = "calibration_record"  # in the calibration pack, and on the L&D Home
+    CALIBRATION_OUTCOME = "calibration_send_outcome"
     # On the App Home tab
     HOME_AWAY = "home_away"
     HOME_EXPORT_MINE = "home_export_mine"
@@ -103,6 +106,8 @@ class Block(StrEnum):
     QUIET_RANGES = "quiet_ranges"
     REMINDER_AFTER = "reminder_after"
     MISSED_AFTER = "missed_after"
+    CALIBRATION_FIRST = "calibration_first"
+    CALIBRATION_SECOND = "calibration_second"
     # The measures modal
     MEASURE_NAME = "measure_name"
     MEASURE_OWNER = "measure_owner"
@@ -141,6 +146,11 @@ class Block(StrEnum):
     # A stakeholder's "Something's off" and "What I will do to help"
     PLAN_COMMENT = "plan_comment"
     PLAN_COMMITMENT = "plan_commitment"
+    # The calibration session modal
+    CALIBRATION_DATE = "calibration_date"
+    CALIBRATION_PEOPLE = "calibration_people"
+    CALIBRATION_AGREED = "calibration_agreed"
+    CALIBRATION_CHANGES = "calibration_changes"
 
 
 class Element(StrEnum):
@@ -174,6 +184,8 @@ class MessageEvent(StrEnum):
     MAP_MESSAGE_SENT = "map_message_sent"
     PLAN_SIGNOFF = "plan_signoff"
     PLANNING_ASKED = "planning_asked"
+    CALIBRATION_PACK_SENT = "calibration_pack_sent"
+    CALIBRATION_OUTCOME_SENT = "calibration_outcome_sent"
 
 
 class Shortcut(StrEnum):

@@ -83,6 +83,7 @@ PASS_FIELDS = (
     "proposals",
     "signoffs",
     "planning",
+    "calibration",
     "answers",
     "homes",
 )

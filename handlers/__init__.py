@@ -5,6 +5,7 @@ from slack_bolt import App
 from handlers import (
     answers,
     business_calendar,
+    calibration,
     commands,
     digest_settings,
     edit_initiative,
@@ -42,5 +43,6 @@ def register(app: App) -> None:
         stakeholder_map,
         plans,
         business_calendar,
+        calibration,
     ):
         feature.register(app)

@@ -15,6 +15,7 @@ from bot import metrics
 from bot.usecases import (
     answer_posts,
     business_calendar,
+    calibration,
     digests,
     map_messages,
     measure_agreement,
@@ -52,6 +53,7 @@ class PassReport:
     proposals: int = 0  # measures proposed to their owners
     signoffs: int = 0  # plans sent to their stakeholders for sign-off, and reminders of them
     planning: int = 0  # planning touchpoints sent (the business calendar)
+    calibration: int = 0  # calibration packs sent to owners, and sessions' outcomes to stakeholders
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
 
@@ -90,6 +92,8 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         ("plan sign-off reminders", _signoff_reminders),
         ("planning touchpoints", _planning),
         ("recover planning touchpoints", _recover_planning),
+        ("calibration packs", _calibration_packs),
+        ("calibration outcomes", _calibration_outcomes),
     )
     for name, step in steps:
         try:
@@ -115,6 +119,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         or report.answers
         or report.signoffs
         or report.planning
+        or report.calibration
     ):
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
@@ -202,3 +207,16 @@ def _planning(out: Outbound, settings: PassSettings, report: PassReport) -> None
 
 def _recover_planning(out: Outbound, settings: PassSettings, report: PassReport) -> None:
     report.planning += business_calendar.recover(out, settings.lease)
+
+
+def _calibration_packs(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    sent, failed = calibration.send_packs(out, settings.lease)
+    report.calibration += sent
+    report.failed += failed
+
+
+def _calibration_outcomes(out: Outbound, settings: PassSettings, report: PassReport) -> None:
+    """What a calibration session agreed, to stakeholders whose DM Slack refused (or whose sender stopped)."""
+    sent, failed = calibration.send_outcomes(out, settings.lease)
+    report.calibration += sent
+    report.failed += failed

@@ -141,6 +141,9 @@ class Schedule(SQLModel, table=True):
     quiet_ranges: str = Field(default="", max_length=1000)  # "YYYY-MM-DD..YYYY-MM-DD" lines
     reminder_after: int = 3  # working days
     missed_after: int = 10  # working days
+    # Calibration sessions: the months of the financial year (1 is its first) at whose start the owner gets a pack
+    calibration_first: int = 6
+    calibration_second: int = 12
     updated_at: datetime = _when()
 
 
@@ -605,6 +608,78 @@ class PlanSignoff(SQLModel, table=True):
     answered_at: datetime | None = _when(nullable=True)
     commitment: str = Field(default="", max_length=3000)  # "What I will do to help"
     committed_at: datetime | None = _when(nullable=True)
+
+
+class CalibrationPack(SQLModel, table=True):
+    """The calibration pack an initiative's owner gets twice a year: one per initiative and calibration date
+    (`due_on`), so each goes out once; the row is its claim and its record. A long pack goes out as several DMs
+    (`parts_posted` of them so far), each carrying the pack's id and its part in its metadata."""
+
+    __tablename__ = "calibration_pack"
+    __table_args__ = (
+        UniqueConstraint("initiative_id", "due_on", name="uq_calibration_pack"),
+        Index("ix_calibration_pack_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    due_on: date  # the calibration date it is for
+    to_user_id: str = Field(max_length=32)  # the initiative's owner
+    due_at: datetime = _when()
+    status: str = Field(default=PostStatus.PENDING, max_length=16)  # PostStatus, or "skipped"
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)  # the first part's, which has the buttons
+    parts_posted: int = 0
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class CalibrationSession(SQLModel, table=True):
+    """A calibration session as the owner (or another L&D member) recorded it: when, who took part, what they agreed
+    "good looks like", and what changes to the measures or the plan they agreed (as text)."""
+
+    __tablename__ = "calibration_session"
+    __table_args__ = (Index("ix_calibration_session_initiative", "initiative_id", "held_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    initiative_id: int = Field(foreign_key="initiative.id")
+    held_on: date
+    participants: str = Field(default="", sa_type=Text)  # comma-separated Slack user ids
+    agreed: str = Field(max_length=3000)  # what "good looks like"
+    changes: str = Field(default="", max_length=3000)  # changes to the measures or the plan
+    recorded_by: str = Field(max_length=32)
+    recorded_at: datetime = _when()
+    outcome_sent_by: str | None = Field(default=None, max_length=32)  # who asked for the stakeholders' DMs
+    outcome_sent_at: datetime | None = _when(nullable=True)
+
+
+class CalibrationOutcome(SQLModel, table=True):
+    """The DM that tells one stakeholder what a calibration session agreed: (session, stakeholder) is unique, so a
+    second click or a retried request adds nothing; the row is its claim and its record."""
+
+    __tablename__ = "calibration_outcome"
+    __table_args__ = (
+        UniqueConstraint("session_id", "stakeholder_id", name="uq_calibration_outcome"),
+        Index("ix_calibration_outcome_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    session_id: int = Field(foreign_key="calibration_session.id")
+    stakeholder_id: int = Field(foreign_key="stakeholder.id")
+    to_user_id: str = Field(max_length=32)
+    due_at: datetime = _when()
+    status: str = Field(default=PostStatus.PENDING, max_length=16)
+    claimed_at: datetime | None = _when(nullable=True)
+    attempts: int = 0
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = _when(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
 
 
 class InitiativeChange(SQLModel, table=True):

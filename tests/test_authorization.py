@@ -31,6 +31,9 @@ LD_ONLY = {
     "handlers.stakeholder_map.on_submit",
     "handlers.plans.on_plan_button",
     "handlers.plans.on_plan_submit",
+    "handlers.calibration.on_record",
+    "handlers.calibration.on_submit",
+    "handlers.calibration.on_send_outcome",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below

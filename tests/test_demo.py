@@ -34,6 +34,11 @@ STARTS = [
 
 def assert_whole_story(out: str) -> None:
     """Everything the demo is there to show, from the first DM to the workbook."""
+    # Twice a year Lena gets a calibration pack, records the session and tells each stakeholder what was agreed.
+    assert "Touchpoint posts in a DM to Lena Park:\n    │ Calibration pack: Sales onboarding refresh" in out
+    assert "┌ Calibration session ┐" in out and "Recorded the calibration session of Sales onboarding refresh" in out
+    for person in ("Sam Okafor", "Mei Tanaka", "Olu Adeyemi"):
+        assert f"Touchpoint posts in a DM to {person}:\n    │ Hi @{person}! At the calibration session" in out
     assert out.count("What impact do you want this initiative to have?") >= 3
     for person in ("Sam Okafor", "Mei Tanaka", "Olu Adeyemi"):
         assert f"Touchpoint posts in a DM to {person}:\n    │ Hi @{person}!" in out  # each gets the first two questions
@@ -118,6 +123,7 @@ def test_the_demo_tells_the_whole_story_whatever_day_it_starts(start, tmp_path, 
         "Business calendar",
         "Changes",
         "Sign-off",
+        "Calibration",
         "Charts",
     ]
     assert [

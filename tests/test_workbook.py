@@ -70,6 +70,7 @@ DATA_SHEETS = [
     "Business calendar",
     "Changes",
     "Sign-off",
+    "Calibration",
 ]
 
 

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks import Message
+from bot.blocks.calibration import last_calibration_text
 from bot.blocks.common import (
     context,
     date,
@@ -74,6 +75,8 @@ def answer_modal(ctx: AnswerContext) -> View:
     blocks: list = [section(f"*{escape(ctx.initiative_name)}*\n{escape(ctx.business_goal)}")]
     if ctx.kind == TouchpointKind.CHECKIN and ctx.current.get(Question.IMPACT):
         blocks += quoted_sections("*The impact you said you want:*", ctx.current[Question.IMPACT])
+    if ctx.calibration is not None:
+        blocks += quoted_sections(last_calibration_text(ctx.calibration), ctx.calibration.agreed)
     for question, label in FORMS[ctx.kind].items():
         blocks.append(_input(question, label, ctx.current.get(question) if prefill else None))
         if question == Question.IMPACT and judgement.asked(ctx.kind, ctx.current):

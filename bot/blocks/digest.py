@@ -72,6 +72,10 @@ def attention_line(item: Attention) -> str:
             f"{name}: {_people(item.user_ids, item.count, 3)} must sign the plan and "
             f"{'has' if item.count == 1 else 'have'} not, past the reminder"
         ),
+        "calibration_unrecorded": lambda: (
+            f"{name}: the calibration pack went to {_people(item.user_ids, 1, 1)} {item.count} days ago and no "
+            "session is recorded yet"
+        ),
         "falling": lambda: f"{name}: alignment fell from {item.before} to {item.value}",
         "silent": lambda: f"{name}: {_people(item.user_ids, item.count, 3)} silent for two check-ins or more",
         "behind_line": lambda: _behind_line(name, item),

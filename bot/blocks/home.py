@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.calibration import calibration_buttons, calibration_text
 from bot.blocks.common import SECTION_TEXT_MAX, channel, context, date, escape, mention, quoted_sections, section
 from bot.blocks.digest import INDEX_HELP, attention_list, initiative_text, planning_answers
 from bot.blocks.measures import agreement_text
@@ -211,6 +212,8 @@ def _ld_initiative_text(item) -> str:
         ]
         more = len(item.measures) - len(shown)
         extra += "\nMeasures: " + " · ".join(shown) + (f" · and {more} more" if more > 0 else "")
+    if item.calibration is not None:
+        extra += "\n" + calibration_text(item.calibration)
     return _fit(f"{initiative_text(item.summary)}\n{extra}")
 
 
@@ -253,6 +256,7 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
                     _button("Edit", Action.HOME_EDIT, value),  # also closes it: the edit modal has its status
                     _button("Stakeholder map", Action.HOME_MAP, value),
                     _button("Plan", Action.HOME_PLAN, value),
+                    *calibration_buttons(item.summary.initiative_id, item.calibration),
                 ],
             ),
         ]

@@ -50,6 +50,11 @@ _ORDINALS = {
     10: "10th",
     -1: "last",
 }
+_FISCAL_MONTHS = [(m, f"{_ORDINALS[m]} month of the financial year") for m in range(1, 10)] + [
+    (10, "10th month of the financial year"),
+    (11, "11th month of the financial year"),
+    (12, "12th (last) month of the financial year"),
+]
 _KINDS = {"checkins": "Monthly check-ins", "reviews": "Quarterly reviews (in place of that month's check-in)"}
 
 
@@ -169,6 +174,20 @@ def schedule_modal(initiative_id: int, initiative_name: str, schedule: ScheduleS
             _number(
                 Block.MISSED_AFTER, "Missed after (working days)", schedule.missed_after, "Then the touchpoint closes."
             ),
+            _select(
+                Block.CALIBRATION_FIRST,
+                "First calibration session",
+                _FISCAL_MONTHS,
+                schedule.calibration_first,
+                "The initiative's owner gets a calibration pack at the start of this month of the financial year.",
+            ),
+            _select(
+                Block.CALIBRATION_SECOND,
+                "Second calibration session",
+                _FISCAL_MONTHS,
+                schedule.calibration_second,
+                "Six months after the first is usual: the 6th and the 12th come before each half ends.",
+            ),
         ],
     )
 
@@ -194,6 +213,8 @@ def read_schedule(values: Mapping) -> ScheduleForm:
         quiet_ranges=state_text(values, Block.QUIET_RANGES),
         reminder_after=state_text(values, Block.REMINDER_AFTER),
         missed_after=state_text(values, Block.MISSED_AFTER),
+        calibration_first=state_text(values, Block.CALIBRATION_FIRST),
+        calibration_second=state_text(values, Block.CALIBRATION_SECOND),
     )
 
 

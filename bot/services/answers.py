@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.errors import FormInvalid
-from bot.services import answer_posts, judgement, measures, open_touchpoints, shift_rules, shifts
+from bot.services import answer_posts, calibration, judgement, measures, open_touchpoints, shift_rules, shifts
 from bot.services.answer_forms import FORMS, validate
 from bot.services.answer_posts import RecordedAnswers
+from bot.services.calibration import SessionRecord
 from bot.services.initiatives import InitiativeInfo
 from storage.models import (
     RECURRING_KINDS,
@@ -45,6 +46,7 @@ class AnswerContext:
     measures: tuple[measures.MeasureRow, ...] = ()  # what a check-in or review asks them the latest value of
     correcting: bool = False  # an answered check-in or review, opened to change the answers (pre-filled with them)
     judged: str | None = None  # correcting: what they said of their revised impact statement in these answers
+    calibration: SessionRecord | None = None  # a review: the initiative's last calibration session, recalled
 
 
 def for_answering(
@@ -67,6 +69,9 @@ def for_answering(
         correcting=_correcting(touchpoint),
         # Pre-selected only where these answers are being corrected: a kickoff's later Revise asks afresh.
         judged=judgement.given_here(current.get(Question.IMPACT), touchpoint.id) if _correcting(touchpoint) else None,
+        calibration=calibration.last_agreed(session, initiative.id)
+        if touchpoint.kind == TouchpointKind.REVIEW
+        else None,
     )
 
 

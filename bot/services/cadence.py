@@ -14,6 +14,7 @@ from bot.ids import Block
 from bot.services import business_calendar, calendar
 from bot.services.business_calendar import BusyWarning
 from bot.services.calendar import parse_ranges
+from bot.services.calibration import months_errors
 from bot.services.initiatives import InitiativeInfo, by_name
 from storage.models import Initiative, Schedule
 from storage.repositories import planning as planning_rows
@@ -35,6 +36,8 @@ class ScheduleForm:
     quiet_ranges: str
     reminder_after: str
     missed_after: str
+    calibration_first: str = "6"
+    calibration_second: str = "12"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class ScheduleSettings:
     missed_after: int
     # The business calendar: busy weeks still to come that its stakeholders named (a warning in the modal)
     busy_weeks: tuple[BusyWarning, ...] = ()
+    calibration_first: int = 6
+    calibration_second: int = 12
 
     @classmethod
     def of(cls, row: Schedule) -> ScheduleSettings:
@@ -110,11 +115,16 @@ def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -
         errors[Block.MISSED_AFTER] = "A number of working days from 1 to 60."
     elif reminder is not None and missed <= reminder:
         errors[Block.MISSED_AFTER] = "Give people longer than the reminder before a touchpoint counts as missed."
+    calibration_errors, calibration_first, calibration_second = months_errors(
+        form.calibration_first, form.calibration_second
+    )
+    errors |= calibration_errors
     if errors:
         raise FormInvalid(errors)
     # Each of these that did not parse put its message in errors, raised above.
     assert nth is not None and fiscal is not None and quiet is not None
     assert reminder is not None and missed is not None
+    assert calibration_first is not None and calibration_second is not None
     schedule = Schedule(
         team_id=team_id,
         initiative_id=initiative_id,
@@ -130,6 +140,8 @@ def parse(form: ScheduleForm, team_id: str, initiative_id: int, now: datetime) -
         quiet_ranges=(form.quiet_ranges or "").strip(),
         reminder_after=reminder,
         missed_after=missed,
+        calibration_first=calibration_first,
+        calibration_second=calibration_second,
         updated_at=now,
     )
     try:  # a touchpoint is moved off closed days, never dropped: some day must stay open

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.errors import FormInvalid, UserError
 from bot.ids import COMMAND, Block
-from bot.services import business_calendar, signoffs
+from bot.services import business_calendar, calibration, signoffs
 from bot.services import measures as measure_service
 from bot.services.alignment import WINDOW, Alignment, alignment
 from bot.services.business_calendar import PlanningAnswerRow
@@ -131,7 +131,7 @@ def build(session: Session, team_id: str, now: datetime, week: str) -> Digest:
     initiatives.sort(key=lambda i: (i.alignment.value if i.alignment.value is not None else 101, i.name.lower()))
     attention = _attention(initiatives, strong, _behind(session, initiatives))
     after_strong = sum(1 for a in attention if a.reason == "strong_shift")  # they come first
-    attention[after_strong:after_strong] = _stalled(initiatives, stalled, now)
+    attention[after_strong:after_strong] = _stalled(initiatives, stalled, now) + _unrecorded(session, team_id, now)
     attention[0:0] = _high_influence(session, team_id, {i.initiative_id for i in initiatives})
     return Digest(
         team_id,
@@ -162,6 +162,7 @@ REASONS = (
     "strong_shift",
     "stalled_follow_up",
     "plan_off",  # a stakeholder said something's off in the plan
+    "calibration_unrecorded",  # a calibration pack sent over two weeks ago with no session recorded since
     "falling",
     "silent",
     "behind_line",
@@ -260,6 +261,15 @@ def _stalled(
         Attention("stalled_follow_up", names[initiative_id], (user_id,), count=(now - taken_at).days, taken_by=taken_by)
         for initiative_id, user_id, taken_by, taken_at in stalled
         if initiative_id in names
+    ]
+
+
+def _unrecorded(session: Session, team_id: str, now: datetime) -> list[Attention]:
+    """Calibration packs sent two weeks ago or more with no session recorded since, naming the owner who got each:
+    the session may not have happened, or what it agreed was never recorded."""
+    return [
+        Attention("calibration_unrecorded", u.initiative_name, (u.owner,), count=u.days)
+        for u in calibration.unrecorded(session, team_id, now)
     ]
 
 

@@ -7,7 +7,7 @@ read in a fixed number of queries for all initiatives together.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import business_calendar, export_plan, judgement, measures, signoffs, team_settings
+from bot.services import business_calendar, calibration, export_plan, judgement, measures, signoffs, team_settings
 from bot.services.answer_forms import QUESTIONS
 from bot.services.export_plan import PlanBlock
 from bot.services.followups import OUTCOMES
@@ -81,6 +81,41 @@ class ExportData:
     sheets: list[Sheet]
     responses: list[tuple[str, int, int]]  # (month, sent, answered)
     series: list[tuple[MeasureRow, list[tuple[date, float]]]] = field(default_factory=list)
+
+
+def _calibration_sheet(
+    session: Session | None, scope: Scope, local: Callable[[datetime | None], datetime | None], tz: str
+) -> Sheet:
+    """Every calibration session recorded (none in a stakeholder's own export: the sessions are the L&D team's)."""
+    records = calibration.team_records(session, scope.team_id) if session is not None else []
+    wanted = set(scope.initiative_ids) if scope.initiative_ids is not None else None
+    return Sheet(
+        "Calibration",
+        (
+            "Initiative",
+            "Held on",
+            "Who took part",
+            "What “good” looks like",
+            "Changes to the measures or the plan",
+            "Recorded by",
+            f"Outcome sent to stakeholders ({tz})",
+        ),
+        (34, 12, 40, 60, 60, 14, 18),
+        (
+            (
+                r.initiative_name,
+                r.held_on,
+                ", ".join(r.participant_ids),
+                r.agreed,
+                r.changes,
+                r.recorded_by,
+                local(r.outcome_sent_at),
+            )
+            for r in records
+            if wanted is None or r.initiative_id in wanted
+        ),
+        wrap=frozenset({3, 4}),
+    )
 
 
 def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportData:
@@ -371,6 +406,7 @@ def collect(session: Session, scope: Scope, now: datetime, tz: str) -> ExportDat
             ),
             wrap=frozenset({8, 10}),
         ),
+        _calibration_sheet(session if mine is None else None, scope, local, tz),
     ]
     return ExportData(
         scope.title,

@@ -12,10 +12,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.errors import UserError
-from bot.services import answers, digest, plans
+from bot.services import answers, calibration, digest, plans
 from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from bot.services.business_calendar import PlanningAnswerRow
+from bot.services.calibration import CalibrationStanding
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
 
@@ -76,6 +77,7 @@ class LdInitiative:
     next_due_at: datetime | None
     waiting: int  # touchpoints planned and not yet sent
     measures: tuple[measure_service.MeasureRow, ...] = ()  # its success measures, agreed or waiting for their owners
+    calibration: CalibrationStanding | None = None  # its next calibration date and its last session
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def ld_home(
     shifts = home_rows.open_shifts(session, team_id, ids) if ids else {}
     ahead = home_rows.next_touchpoints(session, team_id, ids) if ids else {}
     agreed = measure_service.rows_of(session, ids) if ids else {}
+    calibrated = calibration.standings(session, ids, now, tz)
     return LdHome(
         user_id=user_id,
         attention=picture.attention,
@@ -172,6 +175,7 @@ def ld_home(
                 next_due_at=ahead[i.initiative_id][0] if i.initiative_id in ahead else None,
                 waiting=ahead[i.initiative_id][1] if i.initiative_id in ahead else 0,
                 measures=tuple(agreed.get(i.initiative_id, ())),
+                calibration=calibrated.get(i.initiative_id),
             )
             for i in shown
         ),

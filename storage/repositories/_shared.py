@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Delete, Subquery, Update, and_, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Delete, Subquery, Update, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
@@ -64,6 +64,19 @@ def claim(session: Session, where: list, values: dict, limit: int, order=Touchpo
         update(table).where(table.id == claimable.c.id, *where).values(**values).returning(table.id)
     )
     return sorted(result.scalars().all())
+
+
+def claim_due_or_stale(
+    session: Session, table, now: datetime, lease_before: datetime, limit: int, *where: ColumnElement[bool]
+) -> list[int]:
+    """Take up to `limit` rows of an outbox (status, due_at, claimed_at, attempts) that are due, or that a sender took
+    before lease_before and never finished, oldest due first."""
+    due = or_(
+        and_(table.status == PostStatus.PENDING, table.due_at <= now),
+        and_(table.status == PostStatus.SENDING, table.claimed_at < lease_before),
+    )
+    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": table.attempts + 1}
+    return claim(session, [due, *where], values, limit, order=table.due_at, table=table)
 
 
 def claim_posts(

@@ -18,7 +18,7 @@ from storage.models import (
     Stakeholder,
     table_of,
 )
-from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts
+from storage.repositories._shared import CHUNK, claim_due_or_stale, insert_ignoring_conflicts
 
 SKIPPED = "skipped"
 SILENT_CYCLES = 2
@@ -65,12 +65,7 @@ def claim_due(
 ) -> list[tuple[MapMessage, Initiative, Stakeholder, InitiativeStakeholder | None]]:
     """Take what is due (and what a sender took before lease_before and never finished), with its initiative, its
     stakeholder and their pair (None once they were removed)."""
-    due = or_(
-        and_(col(MapMessage.status) == PostStatus.PENDING, col(MapMessage.due_at) <= now),
-        and_(col(MapMessage.status) == PostStatus.SENDING, col(MapMessage.claimed_at) < lease_before),
-    )
-    values = {"status": PostStatus.SENDING, "claimed_at": now, "attempts": col(MapMessage.attempts) + 1}
-    ids = claim(session, [due], values, limit, order=MapMessage.due_at, table=MapMessage)
+    ids = claim_due_or_stale(session, MapMessage, now, lease_before, limit)
     if not ids:
         return []
     rows = session.execute(

@@ -9,6 +9,8 @@ from sqlmodel import Session, col
 
 from storage.models import (
     AnswerPost,
+    CalibrationOutcome,
+    CalibrationPack,
     DigestPost,
     MapMessage,
     MeasureProposal,
@@ -24,8 +26,9 @@ WAITING = (PostStatus.PENDING, PostStatus.SENDING)
 
 
 def depth(session: Session, now: datetime) -> dict[str, int]:
-    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts), plan sign-offs and planning touchpoints
-    due and not yet sent, measures not yet proposed, and summaries and digests not yet posted."""
+    """Touchpoints, the stakeholder map's DMs (status updates, owner alerts), plan sign-offs, planning touchpoints and
+    calibration packs and outcomes due and not yet sent, measures not yet proposed, and summaries and digests not yet
+    posted."""
     counts = {
         "touchpoints": select(func.count())
         .select_from(Touchpoint)
@@ -48,5 +51,11 @@ def depth(session: Session, now: datetime) -> dict[str, int]:
         "planning_asks": select(func.count())
         .select_from(PlanningAsk)
         .where(col(PlanningAsk.status).in_(WAITING), col(PlanningAsk.due_at) <= now),
+        "calibration_packs": select(func.count())
+        .select_from(CalibrationPack)
+        .where(col(CalibrationPack.status).in_(WAITING), col(CalibrationPack.due_at) <= now),
+        "calibration_outcomes": select(func.count())
+        .select_from(CalibrationOutcome)
+        .where(col(CalibrationOutcome.status).in_(WAITING), col(CalibrationOutcome.due_at) <= now),
     }
     return {kind: int(session.execute(query).scalar() or 0) for kind, query in counts.items()}
