@@ -131,6 +131,8 @@ class Event(StrEnum):
     USER_CHANGE = "user_change"
     MESSAGE = "message"  # in the app's DMs: a workbook sent for import
     HOME_OPENED = "app_home_opened"
+    APP_UNINSTALLED = "app_uninstalled"  # a workspace removed the app: stop everything for it
+    TOKENS_REVOKED = "tokens_revoked"
 
 
 # The event subscriptions manifest.json declares, for each event the app listens to.
@@ -138,6 +140,8 @@ SUBSCRIPTIONS = {
     Event.USER_CHANGE: "user_change",
     Event.MESSAGE: "message.im",
     Event.HOME_OPENED: "app_home_opened",
+    Event.APP_UNINSTALLED: "app_uninstalled",
+    Event.TOKENS_REVOKED: "tokens_revoked",
 }
 
 
