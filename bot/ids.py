@@ -159,3 +159,21 @@ class Shortcut(StrEnum):
     """Global shortcuts (manifest.json's features.shortcuts)."""
 
     NEW_INITIATIVE = "initiative_new_shortcut"
+
+
+# The bot scopes "Add to Slack" asks for: manifest.json's oauth_config.scopes.bot, in its order.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "usergroups:read",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "files:write",
+    "files:read",
+)

@@ -124,7 +124,7 @@ def test_the_authorize_page_redirects_with_a_code_over_http(cloud):
     assert (status, error) == (400, "bad_redirect_uri")
 
 
-def test_rotation_expires_tokens_and_refreshes_them_once(cloud):
+def test_rotation_expires_tokens_and_refreshes_them_until_revoked(cloud):
     cloud.cloud.app.rotation = True
     installed = _install(cloud, "T0OTHER", "U0ANA")
     assert installed["expires_in"] == 43200 and installed["refresh_token"].startswith("xoxe-")
@@ -141,6 +141,7 @@ def test_rotation_expires_tokens_and_refreshes_them_once(cloud):
         refresh_token=installed["refresh_token"],
     )
     assert _client(cloud, refreshed["access_token"]).auth_test()["team_id"] == "T0OTHER"
+    cloud.cloud.revoke("T0OTHER")
     with pytest.raises(SlackApiError) as refused:
         _client(cloud).oauth_v2_access(
             client_id=app.client_id,

@@ -4,8 +4,8 @@ uninstalling (apps.uninstall, and the app_uninstalled and tokens_revoked events 
 
 Real Slack's rules, as https://api.slack.com/methods/oauth.v2.access states them: the client's id and secret come as
 HTTP Basic auth or as form fields; a code is used once, within ten minutes, with the redirect_uri the authorize step
-was given (when it was given one); `grant_type=refresh_token` exchanges a refresh token for a new access token (and a
-new refresh token) once rotation is on; an expired token is `token_expired`, a revoked one `token_revoked`, an
+was given (when it was given one); `grant_type=refresh_token` exchanges a refresh token for a new access token once rotation
+is on; an expired token is `token_expired`, a revoked one `token_revoked`, an
 unknown one `invalid_auth`."""
 
 from __future__ import annotations
@@ -82,15 +82,16 @@ class Cloud:
                 return {"error": "token_expired"}
             return self.workspaces[grant.team_id]
 
-    def issue(self, team_id: str, token: str | None = None) -> dict:
-        """A new bot token for a workspace (with its refresh token and lifetime when rotation is on)."""
+    def issue(self, team_id: str, token: str | None = None, *, refresh: str | None = None) -> dict:
+        """A new bot token for a workspace (with its refresh token and lifetime when rotation is on). A refresh token
+        stays valid until the workspace's tokens are revoked, so two processes refreshing at once both succeed."""
         with self.lock:
             token = token or f"xoxb-{team_id}-{secrets.token_hex(8)}"
             if not self.app.rotation:
                 self.tokens[token] = Grant(team_id)
                 return {"access_token": token}
             self.tokens[token] = Grant(team_id, expires_at=time.time() + TOKEN_SECONDS)
-            refresh = f"xoxe-1-{team_id}-{secrets.token_hex(8)}"
+            refresh = refresh or f"xoxe-1-{team_id}-{secrets.token_hex(8)}"
             self.refresh_tokens[refresh] = team_id
             return {"access_token": token, "refresh_token": refresh, "expires_in": TOKEN_SECONDS}
 
@@ -136,10 +137,10 @@ class Cloud:
             }
 
     def _refresh(self, refresh_token: str) -> dict:
-        team_id = self.refresh_tokens.pop(refresh_token, None)
+        team_id = self.refresh_tokens.get(refresh_token)
         if team_id is None or not self.app.rotation:
             return {"error": "invalid_refresh_token"}
-        return {**self.issue(team_id), "token_type": "bot", "team": {"id": team_id}}
+        return {**self.issue(team_id, refresh=refresh_token), "token_type": "bot", "team": {"id": team_id}}
 
     def revoke(self, team_id: str) -> list[str]:
         """Every token of a workspace revoked; the ones that were live."""

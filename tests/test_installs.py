@@ -1,0 +1,197 @@
+"""Installs into many workspaces: two workspaces of the simulated Slack each install Touchpoint through the real
+"Add to Slack" redirect (/slack/install, Slack's authorize page, /slack/oauth_redirect with its state checked,
+oauth.v2.access), the installer becomes the team's first L&D member and is welcomed; then each team's requests run
+with its own token, and nothing of one is seen by, sent to or counted for the other."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from freezegun import freeze_time
+
+from bot.app import TouchpointApp, create_app
+from bot.ids import BOT_SCOPES
+from bot.server import ServerThread
+from bot.settings import SettingsError, load_settings
+from bot.simulator import FakeSlackApi, Workspace
+from storage.db import Database
+from storage.models import TeamState
+from storage.repositories import installs as install_rows
+from storage.repositories import team_settings as team_rows
+from tests.conftest import SECRET, WORKING_AFTERNOON
+from tests.manifest_usage import SLACK_USAGE
+
+REDIRECT = "https://touchpoint.example.com/slack/oauth_redirect"
+ACME, GLOBEX = "T0ACME", "T0GLOBEX"
+ADA, BEN = "U0ADA", "U0BEN"  # Acme: Ada installs, Ben is a stakeholder
+CARA, DEV = "U0CARA", "U0DEV"  # Globex: Cara installs, Dev is a stakeholder
+
+
+@dataclass
+class Installed:
+    touchpoint: TouchpointApp
+    url: str
+    slack: FakeSlackApi
+
+    def workspace(self, team_id: str) -> Workspace:
+        return Workspace(self.slack.workspace(team_id), self.url + "/slack/events", SECRET)
+
+    @property
+    def db(self) -> Database:
+        return self.touchpoint.deps.db
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def install(url: str, slack: FakeSlackApi, team_id: str, user_id: str) -> str:
+    """A person's browser through "Add to Slack": the app's install page (which sets the state cookie), Slack's
+    authorize page (clicking Allow), and back to the app's redirect URL (sent to the app's server, as the TLS proxy
+    in front of it would: the state cookie is Secure, so the browser's https is played by sending it by hand). The
+    page the app ends on."""
+    browser = urllib.request.build_opener(_NoRedirects)
+    with browser.open(url + "/slack/install", timeout=10) as page:
+        found = re.search(r'<a href="([^"]+)"', page.read().decode())
+        assert found is not None, "the install page has no Add to Slack link"
+        link = unescape(found[1])
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+    assert "Secure" in page.headers["Set-Cookie"]
+    assert link.startswith(slack.url.replace("/api/", "/oauth/v2/authorize?"))
+    with pytest.raises(urllib.error.HTTPError) as allowed:
+        browser.open(f"{link}&team={team_id}&user={user_id}", timeout=10)
+    back = allowed.value.headers["Location"]
+    assert allowed.value.code == 302 and back.startswith(REDIRECT + "?")
+    request = urllib.request.Request(url + "/slack/oauth_redirect?" + urlparse(back).query, headers={"Cookie": cookie})
+    with browser.open(request, timeout=10) as done:
+        return done.read().decode()
+
+
+@pytest.fixture
+def two_teams(db) -> Iterator[Installed]:
+    slack = FakeSlackApi(usage=SLACK_USAGE)
+    acme, globex = slack.add_workspace(ACME, name="Acme"), slack.add_workspace(GLOBEX, name="Globex")
+    for workspace, people in ((acme, (ADA, BEN)), (globex, (CARA, DEV))):
+        for user_id in people:
+            workspace.add_user(user_id, user_id.removeprefix("U0").title())
+    acme.add_channel("C0ACMELD")
+    globex.add_channel("C0GLOBEXLD")
+    app = slack.cloud.app
+    app.redirect_urls = (REDIRECT,)
+    settings = load_settings(
+        slack_client_id=app.client_id,
+        slack_client_secret=app.client_secret,
+        slack_redirect_uri=REDIRECT,
+        slack_signing_secret=SECRET,
+        slack_api_url="http://127.0.0.1:1/api/",  # replaced below, once the simulator has its port
+        database_url=db.url,
+    )
+    with slack, freeze_time(WORKING_AFTERNOON, tick=True):
+        settings = settings.model_copy(update={"slack_api_url": slack.url})
+        touchpoint = create_app(settings, db=Database(db.url), retry_sleep=lambda _: None)
+        server = ServerThread(touchpoint).start()
+        app.events_url, app.signing_secret = server.url + "/slack/events", SECRET
+        try:
+            yield Installed(touchpoint, server.url, slack)
+        finally:
+            touchpoint.deps.background.wait_idle(timeout=20)
+            server.stop()
+            touchpoint.close()
+
+
+def test_each_workspace_installs_through_the_redirect_and_its_installer_is_its_first_ld_member(two_teams):
+    for team_id, installer in ((ACME, ADA), (GLOBEX, CARA)):
+        page = install(two_teams.url, two_teams.slack, team_id, installer)
+        assert "Thank you!" in page or "installation" in page.lower()
+
+    store = two_teams.touchpoint.deps.installs.store
+    for team_id, installer, other in ((ACME, ADA, GLOBEX), (GLOBEX, CARA, ACME)):
+        bot = store.find_bot(enterprise_id=None, team_id=team_id)
+        assert bot is not None and bot.bot_token.startswith(f"xoxb-{team_id}-")
+        with two_teams.db.reading() as session:
+            status, kept = install_rows.status(session, team_id), team_rows.team_settings(session, team_id)
+        assert status is not None and status.state == TeamState.ACTIVE
+        assert kept is not None and kept.admin_user_ids == installer and kept.ld_channel_id == ""
+        workspace = two_teams.slack.workspace(team_id)
+        [welcome] = workspace.messages_in(workspace.dm_channel(installer))
+        assert "first L&D member" in welcome.text and "Team settings" in welcome.text
+        assert not any(m.channel == workspace.dm_channel(installer) for m in two_teams.slack.workspace(other).messages)
+
+
+def test_a_state_that_was_never_issued_is_refused_and_installs_nothing(two_teams):
+    code = two_teams.slack.cloud.authorize(ACME, ADA, REDIRECT)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{two_teams.url}/slack/oauth_redirect?code={code}&state=forged", timeout=10)
+    assert refused.value.code == 400
+    assert two_teams.touchpoint.deps.installs.store.find_bot(enterprise_id=None, team_id=ACME) is None
+    assert two_teams.slack.calls_to("oauth.v2.access") == []  # the code was never exchanged
+
+
+def test_each_teams_requests_run_with_its_own_token_and_touch_only_its_own_workspace(two_teams):
+    for team_id, installer in ((ACME, ADA), (GLOBEX, CARA)):
+        install(two_teams.url, two_teams.slack, team_id, installer)
+    for team_id, installer, other in ((ACME, ADA, GLOBEX), (GLOBEX, CARA, ACME)):
+        before = len(two_teams.slack.workspace(other).calls)
+        reply = two_teams.workspace(team_id).slash(installer, "help")
+        assert reply.status == 200
+        reply = two_teams.workspace(team_id).open_home(installer, event_id=f"Ev{team_id}")
+        assert reply.status == 200
+        home = two_teams.slack.workspace(team_id).wait_for(
+            lambda t=team_id, u=installer: two_teams.slack.workspace(t).home_of(u)
+        )
+        assert home is not None
+        assert len(two_teams.slack.workspace(other).calls) == before  # nothing of this team reached the other
+        assert two_teams.slack.workspace(other).home_of(installer) is None
+    # The default workspace (not installed) saw only the two code exchanges, which need no token.
+    assert [c.method for c in two_teams.slack.calls] == ["oauth.v2.access", "oauth.v2.access"]
+
+
+def test_add_to_slack_asks_for_exactly_the_manifests_bot_scopes():
+    manifest = json.loads((Path(__file__).parent.parent / "manifest.json").read_text())
+    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+    assert REDIRECT in manifest["oauth_config"]["redirect_urls"]
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        ({}, {"SLACK_BOT_TOKEN"}),
+        ({"slack_bot_token": "xoxb-1", "slack_client_id": "1.2"}, {"SLACK_CLIENT_ID"}),
+        ({"slack_client_id": "1.2", "slack_redirect_uri": REDIRECT}, {"SLACK_CLIENT_SECRET"}),
+        ({"slack_client_id": "1.2", "slack_client_secret": "s"}, {"SLACK_REDIRECT_URI"}),
+        (
+            {
+                "slack_client_id": "1.2",
+                "slack_client_secret": "s",
+                "slack_redirect_uri": REDIRECT,
+                "slack_app_token": "xapp-1",
+            },
+            {"SLACK_APP_TOKEN"},
+        ),
+        ({"slack_bot_token": "xoxb-1"}, {"LD_CHANNEL_ID", "LD_ADMIN_USER_IDS"}),
+    ],
+)
+def test_settings_say_which_combination_is_wrong(given, named):
+    with pytest.raises(SettingsError) as refused:
+        load_settings(slack_signing_secret=SECRET, **given)
+    assert {variable for variable, _ in refused.value.problems} == named
+
+
+def test_installs_need_no_ld_channel_and_take_the_public_url_for_the_redirect():
+    settings = load_settings(
+        slack_client_id="1.2",
+        slack_client_secret="s",
+        touchpoint_public_url="https://touchpoint.example.com/",
+        slack_signing_secret=SECRET,
+    )
+    assert settings.installs and settings.redirect_uri == REDIRECT and settings.touchpoint_keep_days == 30
