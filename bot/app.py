@@ -32,6 +32,12 @@ from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
+# What a person of a workspace that removed Touchpoint hears if Slack still lets them reach it.
+NOT_INSTALLED = (
+    "Touchpoint is not installed in this workspace any more, so it does nothing here. "
+    "Your team's data is kept for a while: whoever installs it again from its install page gets everything back."
+)
+
 
 @dataclass
 class TouchpointApp:
@@ -133,6 +139,7 @@ def create_app(
         client=client,
         oauth_settings=oauth,
         installation_store=found.store if found is not None else None,
+        user_facing_authorize_error_message=NOT_INSTALLED if found is not None else None,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=verify_token,

@@ -60,12 +60,14 @@ def _pass_runner(settings, db: Database):
     from bot.access import LdTeam
     from bot.app import home_tabs, patient_gateway
     from bot.jobs import BackgroundJobs
+    from bot.oauth import installs
     from bot.services.team_settings import TeamDefaults
     from bot.usecases.outbound import Outbound
-    from schedules.touchpoint_pass import PassSettings, run_pass
+    from schedules.touchpoint_pass import PassSettings, run_pass, run_team_passes
     from storage.types import utcnow
 
-    slack = patient_gateway(settings)
+    found = installs(settings, db) if settings.installs else None
+    slack = patient_gateway(settings, found=found)
     out = Outbound(db, slack, utcnow, settings.touchpoint_tz)
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
     ld_team = LdTeam(db, defaults, slack)
@@ -77,7 +79,23 @@ def _pass_runner(settings, db: Database):
         lease=timedelta(seconds=settings.touchpoint_sending_lease_seconds),
         ld_channel_id=settings.ld_channel_id,
     )
-    return lambda: run_pass(out, pass_settings, homes)
+    if found is None:
+        return lambda: run_pass(out, pass_settings, homes)
+    keep = timedelta(days=settings.touchpoint_keep_days)
+    return lambda: merged(run_team_passes(out, pass_settings, homes, keep).values())
+
+
+def merged(reports):
+    """One report of the passes of every team (what `touchpoint tick` prints)."""
+    from dataclasses import fields
+
+    from schedules.touchpoint_pass import PassReport
+
+    total = PassReport()
+    for report in reports:
+        for f in fields(PassReport):
+            setattr(total, f.name, getattr(total, f.name) + getattr(report, f.name))
+    return total
 
 
 def _tick(_: argparse.Namespace) -> int:

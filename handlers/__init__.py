@@ -10,6 +10,7 @@ from handlers import (
     errors,
     events,
     home,
+    installs,
     measure_agreement,
     measures,
     new_initiative,
@@ -36,6 +37,7 @@ def register(app: App) -> None:
         measure_agreement,
         events,
         home,
+        installs,
         team_settings,
         stakeholder_map,
     ):

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import metrics
+from bot.slack.workspaces import acting_for
 from bot.usecases import (
     answer_posts,
     digests,
+    installs,
     map_messages,
     measure_agreement,
     planning,
@@ -107,6 +109,23 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
     return report
+
+
+def run_team_passes(
+    out: Outbound, settings: PassSettings, homes: HomeTabs | None, keep: timedelta
+) -> dict[str, PassReport]:
+    """With installs into many workspaces: first the data of teams uninstalled longer than `keep` ago is deleted,
+    then one pass per installed team, each claiming only its own team's rows and sending them with its own token
+    (an uninstalled team gets none). One team's failing pass does not stop the others'."""
+    try:
+        installs.delete_expired(out)
+    except Exception:
+        logger.exception("scheduling pass: deleting the data of uninstalled teams failed")
+    reports = {}
+    for team_id in installs.active_teams(out):
+        with acting_for(team_id):
+            reports[team_id] = run_pass(out, settings, homes)
+    return reports
 
 
 def _plan(out: Outbound, settings: PassSettings, report: PassReport) -> None:

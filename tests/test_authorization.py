@@ -40,6 +40,7 @@ OPEN = {
     "handlers.touchpoint_actions.on_away",
     "handlers.events.on_user_change",
     "handlers.events.on_other_message",
+    "handlers.installs.on_removed",  # Slack's own word that the app is gone (no user acts)
     "handlers.home.on_home_opened",  # each person sees their own Home (an L&D member's is the team's)
     "handlers.home.on_away",  # a stakeholder's own buttons on their Home
     "handlers.home.on_export_mine",

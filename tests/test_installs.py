@@ -11,23 +11,27 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from freezegun import freeze_time
+from sqlmodel import select
 
-from bot.app import TouchpointApp, create_app
+from bot.app import NOT_INSTALLED, TouchpointApp, create_app
+from bot.cli import _pass_runner
 from bot.ids import BOT_SCOPES
 from bot.server import ServerThread
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from storage.db import Database
-from storage.models import TeamState
+from storage.models import Initiative, TeamState
 from storage.repositories import installs as install_rows
 from storage.repositories import team_settings as team_rows
-from tests.conftest import SECRET, WORKING_AFTERNOON
+from tests import flows
+from tests.conftest import SECRET, WORKING_AFTERNOON, Running, Waits
 from tests.manifest_usage import SLACK_USAGE
 
 REDIRECT = "https://touchpoint.example.com/slack/oauth_redirect"
@@ -41,6 +45,7 @@ class Installed:
     touchpoint: TouchpointApp
     url: str
     slack: FakeSlackApi
+    settings: Settings
 
     def workspace(self, team_id: str) -> Workspace:
         return Workspace(self.slack.workspace(team_id), self.url + "/slack/events", SECRET)
@@ -102,7 +107,7 @@ def two_teams(db) -> Iterator[Installed]:
         server = ServerThread(touchpoint).start()
         app.events_url, app.signing_secret = server.url + "/slack/events", SECRET
         try:
-            yield Installed(touchpoint, server.url, slack)
+            yield Installed(touchpoint, server.url, slack, settings)
         finally:
             touchpoint.deps.background.wait_idle(timeout=20)
             server.stop()
@@ -195,3 +200,85 @@ def test_installs_need_no_ld_channel_and_take_the_public_url_for_the_redirect():
         slack_signing_secret=SECRET,
     )
     assert settings.installs and settings.redirect_uri == REDIRECT and settings.touchpoint_keep_days == 30
+
+
+TEAMS = ((ACME, ADA, BEN, "C0ACMELD"), (GLOBEX, CARA, DEV, "C0GLOBEXLD"))
+
+
+def _installed_with_an_initiative_each(two_teams: Installed) -> None:
+    for team_id, installer, stakeholder, channel in TEAMS:
+        install(two_teams.url, two_teams.slack, team_id, installer)
+        with two_teams.db.session() as session:  # the installer chose the team's L&D channel
+            team_rows.save_team_settings(session, team_id, {"ld_channel_id": channel})
+        two_teams.touchpoint.deps.ld_team.saved(team_id)
+        slack = two_teams.slack.workspace(team_id)
+        team = Running(two_teams.touchpoint, two_teams.url, two_teams.workspace(team_id), slack, Waits())
+        flows.open_initiative(team, installer, name=f"{team_id} onboarding", stakeholders=[stakeholder])
+        kickoff = slack.wait_for(partial(slack.messages_in, slack.dm_channel(stakeholder)))
+        assert f"{team_id} onboarding" in flows.all_text(kickoff[0])
+
+
+def _refreshes(slack: FakeSlackApi) -> list:
+    return [c for c in slack.calls_to("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"]
+
+
+def test_the_clock_sends_each_teams_work_with_its_own_token_refreshed_before_it_expires(two_teams):
+    two_teams.slack.cloud.app.rotation = True
+    _installed_with_an_initiative_each(two_teams)
+    calls = {team_id: len(two_teams.slack.workspace(team_id).calls) for team_id, *_ in TEAMS}
+    with freeze_time("2027-01-11 09:05:00", tick=True):  # a Monday's digest time, days after the tokens expired
+        report = _pass_runner(two_teams.settings, two_teams.db)()
+        assert report.digests == 2 and not report.errors
+        assert len(_refreshes(two_teams.slack)) == 2  # each team's token refreshed once, before its first call
+        for (team_id, _, _, channel), (other, *_) in zip(TEAMS, reversed(TEAMS), strict=True):
+            workspace = two_teams.slack.workspace(team_id)
+            [digest] = [m for m in workspace.messages_in(channel) if m.metadata]
+            assert f"{team_id} onboarding" in flows.all_text(digest)
+            assert f"{other} onboarding" not in flows.all_text(digest)
+            assert two_teams.slack.workspace(other).messages_in(channel) == []
+            assert len(workspace.calls) > calls[team_id]
+        # The web process's own token for a team is refreshed too, before a request uses it.
+        assert two_teams.workspace(ACME).slash(ADA, "help").status == 200
+        assert len(_refreshes(two_teams.slack)) == 3
+
+
+def test_an_uninstalled_team_gets_nothing_and_its_data_goes_after_the_time_kept(two_teams):
+    _installed_with_an_initiative_each(two_teams)
+    replies = two_teams.slack.uninstall(GLOBEX)
+    assert [r.status for r in replies] == [200, 200]
+    with two_teams.db.reading() as session:
+        status = install_rows.status(session, GLOBEX)
+    assert status is not None and status.state == TeamState.UNINSTALLED
+    assert status.delete_after is not None and status.delete_after.date().isoformat() == "2027-02-04"  # 30 days
+    assert two_teams.touchpoint.deps.installs.store.find_bot(enterprise_id=None, team_id=GLOBEX) is None
+
+    globex = two_teams.slack.workspace(GLOBEX)
+    before = len(globex.calls)
+    refused = two_teams.workspace(GLOBEX).slash(CARA, "list")
+    assert refused.status == 200
+    assert globex.wait_for(lambda: globex.responses)[-1]["text"] == NOT_INSTALLED  # told, politely, in private
+    with freeze_time("2027-01-11 09:05:00", tick=True):
+        report = _pass_runner(two_teams.settings, two_teams.db)()
+    assert report.digests == 1  # Acme's only
+    assert len(globex.calls) == before  # nothing was sent to, or asked of, the uninstalled workspace
+
+    with freeze_time("2027-02-04 15:01:00", tick=True):
+        _pass_runner(two_teams.settings, two_teams.db)()
+    with two_teams.db.reading() as session:
+        teams = {i.team_id for i in session.exec(select(Initiative)).all()}
+        status = install_rows.status(session, GLOBEX)
+    assert teams == {ACME} and status is not None and status.state == TeamState.DELETED
+
+
+def test_reinstalling_before_the_data_goes_restores_the_team(two_teams):
+    _installed_with_an_initiative_each(two_teams)
+    two_teams.slack.uninstall(GLOBEX)
+    install(two_teams.url, two_teams.slack, GLOBEX, CARA)
+    with two_teams.db.reading() as session:
+        status, kept = install_rows.status(session, GLOBEX), team_rows.team_settings(session, GLOBEX)
+    assert status is not None and status.state == TeamState.ACTIVE and status.delete_after is None
+    assert kept is not None and kept.ld_channel_id == "C0GLOBEXLD"  # the team's settings, as they were
+    welcome = two_teams.slack.workspace(GLOBEX).messages_in(two_teams.slack.workspace(GLOBEX).dm_channel(CARA))[-1]
+    assert "installed again" in welcome.text
+    with freeze_time("2027-01-11 09:05:00", tick=True):
+        assert _pass_runner(two_teams.settings, two_teams.db)().digests == 2

@@ -51,3 +51,19 @@ def is_active(session: Session, team_id: str) -> bool:
 
 def inactive_teams(session: Session) -> frozenset[str]:
     return frozenset(install_rows.inactive_teams(session))
+
+
+def active_teams(session: Session) -> list[str]:
+    return install_rows.active_installed_teams(session)
+
+
+def due_for_deletion(session: Session, now: datetime) -> list[str]:
+    return install_rows.due_for_deletion(session, now)
+
+
+def delete_data(session: Session, team_id: str, now: datetime) -> int:
+    """Every row of the team, in every table, deleted; its status says so (a reinstall starts afresh). Returns how
+    many rows went."""
+    deleted = install_rows.delete_team_rows(session, team_id)
+    install_rows.mark(session, team_id, TeamState.DELETED, now)
+    return deleted

@@ -24,6 +24,7 @@ from bot.logs import TEAM_ID
 from bot.slack.errors import SlackCallFailed
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.pacing import Pacer
+from storage.scope import CLAIM_TEAM
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,12 @@ REFRESH_MINUTES = 10  # a token that expires sooner than this is refreshed befor
 
 @contextmanager
 def acting_for(team_id: str) -> Iterator[None]:
-    """Slack calls (and log lines) in this block are for `team_id`."""
-    token = TEAM_ID.set(team_id)
+    """Slack calls (and log lines) in this block are for `team_id`, and so are the rows its claims take."""
+    token, claims = TEAM_ID.set(team_id), CLAIM_TEAM.set(team_id)
     try:
         yield
     finally:
+        CLAIM_TEAM.reset(claims)
         TEAM_ID.reset(token)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.blocks import installs as blocks
 from bot.services import installs
@@ -12,6 +13,9 @@ from bot.services.installs import Installed
 from bot.slack.errors import SlackCallFailed
 from bot.slack.workspaces import acting_for
 from bot.usecases.outbound import Outbound
+
+if TYPE_CHECKING:
+    from bot.runtime import Deps
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +34,33 @@ def installed(out: Outbound, team_id: str, installer: str) -> Installed:
     return done
 
 
-def uninstalled(out: Outbound, team_id: str, keep: timedelta) -> datetime:
-    """Slack said the app is gone from the team (app_uninstalled or tokens_revoked): nothing more is done for it."""
-    with out.db.session() as session:
-        delete_after = installs.uninstalled(session, team_id, out.clock(), keep)
+def removed(deps: Deps, team_id: str) -> datetime | None:
+    """Slack said the app is gone from the team (app_uninstalled or tokens_revoked): the team is marked, so the
+    clock runs nothing for it, its installation (its revoked tokens) deleted, so no request is authorized for it,
+    and its data kept for TOUCHPOINT_KEEP_DAYS. Returns when the data goes (None without a team)."""
+    if not team_id:
+        return None
+    keep = timedelta(days=deps.settings.touchpoint_keep_days)
+    with deps.db.session() as session:
+        delete_after = installs.uninstalled(session, team_id, deps.clock(), keep)
+    if deps.installs is not None:
+        deps.installs.remove(team_id)
     logger.info("uninstalled from %s: its data is deleted after %s", team_id, delete_after.isoformat())
     return delete_after
+
+
+def active_teams(out: Outbound) -> list[str]:
+    """The installed teams the clock runs a pass for."""
+    with out.db.reading() as session:
+        return installs.active_teams(session)
+
+
+def delete_expired(out: Outbound) -> list[str]:
+    """The data of every team uninstalled longer ago than it is kept, deleted (a team a transaction)."""
+    with out.db.reading() as session:
+        due = installs.due_for_deletion(session, out.clock())
+    for team_id in due:
+        with out.db.session() as session:
+            installs.delete_data(session, team_id, out.clock())
+        logger.info("deleted the data of %s, uninstalled and kept for the time set", team_id)
+    return due

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlalchemy import delete, select
+from sqlmodel import Session, SQLModel, col
 
 from storage.models import TeamState, TeamStatus
+from storage.repositories._shared import rows_matched
 
 
 def status(session: Session, team_id: str) -> TeamStatus | None:
@@ -48,3 +49,13 @@ def due_for_deletion(session: Session, now: datetime) -> list[str]:
         col(TeamStatus.state) == TeamState.UNINSTALLED, col(TeamStatus.delete_after) <= now
     )
     return sorted(str(t) for t in session.execute(query).scalars())
+
+
+def delete_team_rows(session: Session, team_id: str) -> int:
+    """Delete every row of a team from every table that has a team_id (children before parents, by the foreign
+    keys), except its status. Returns how many rows went."""
+    deleted = 0
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        if "team_id" in table.c and table.name != TeamStatus.__tablename__:
+            deleted += rows_matched(session, delete(table).where(table.c.team_id == team_id))
+    return deleted
