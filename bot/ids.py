@@ -22,6 +22,7 @@ class Subcommand(StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     RETIRE = "retire"
+    DELETE = "delete"  # `delete my data`: everything the team stored, at once
     HELP = "help"
 
 
@@ -36,6 +37,7 @@ class Callback(StrEnum):
     SHIFT_OUTCOME = "shift_outcome"
     STAKEHOLDER_MAP = "stakeholder_map"
     MEASURE_CORRECTION = "measure_correction"
+    DELETE_DATA = "team_data_delete"
 
 
 class Action(StrEnum):
@@ -64,6 +66,7 @@ class Action(StrEnum):
 
 
 class Block(StrEnum):
+    DELETE_CONFIRM = "delete_confirm"
     NAME = "name"
     GOAL = "business_goal"
     DESCRIPTION = "description"

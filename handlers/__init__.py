@@ -5,6 +5,7 @@ from slack_bolt import App
 from handlers import (
     answers,
     commands,
+    delete_data,
     digest_settings,
     edit_initiative,
     errors,
@@ -38,6 +39,7 @@ def register(app: App) -> None:
         events,
         home,
         installs,
+        delete_data,
         team_settings,
         stakeholder_map,
     ):

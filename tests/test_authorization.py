@@ -29,6 +29,7 @@ LD_ONLY = {
     "handlers.team_settings.on_submit",
     "handlers.stakeholder_map.on_map_button",
     "handlers.stakeholder_map.on_submit",
+    "handlers.delete_data.on_submit",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below
@@ -64,6 +65,7 @@ LD_ONLY_SUBCOMMANDS = {
     Subcommand.ALIGNMENT,
     Subcommand.MEASURES,
     Subcommand.IMPORT,
+    Subcommand.DELETE,
 }
 OPEN_SUBCOMMANDS = {Subcommand.EXPORT}  # and help, for anything not routed
 

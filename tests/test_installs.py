@@ -22,7 +22,7 @@ from sqlmodel import select
 
 from bot.app import NOT_INSTALLED, TouchpointApp, create_app
 from bot.cli import _pass_runner
-from bot.ids import BOT_SCOPES
+from bot.ids import BOT_SCOPES, Block
 from bot.server import ServerThread
 from bot.settings import Settings, SettingsError, load_settings
 from bot.simulator import FakeSlackApi, Workspace
@@ -282,3 +282,29 @@ def test_reinstalling_before_the_data_goes_restores_the_team(two_teams):
     assert "installed again" in welcome.text
     with freeze_time("2027-01-11 09:05:00", tick=True):
         assert _pass_runner(two_teams.settings, two_teams.db)().digests == 2
+
+
+def test_an_ld_member_deletes_the_teams_data_now_after_confirming_and_the_other_team_keeps_its_own(two_teams):
+    _installed_with_an_initiative_each(two_teams)
+    acme, people = two_teams.slack.workspace(ACME), two_teams.workspace(ACME)
+    refused = people.slash(BEN, "delete my data")  # a stakeholder, not an L&D member
+    assert refused.status == 200 and "only the L&amp;D team" in refused.json()["text"] and acme.views_for(BEN) == []
+
+    before = len(acme.views_for(ADA))
+    assert people.slash(ADA, "delete my data").status == 200
+    [modal] = acme.wait_for(lambda: acme.views_for(ADA)[before:])
+    assert modal["callback_id"] == "team_data_delete"
+    wrong = people.submit(ADA, modal, {Block.DELETE_CONFIRM: "delete"}).json()
+    assert wrong["response_action"] == "errors" and "DELETE" in wrong["errors"][Block.DELETE_CONFIRM]
+    with two_teams.db.reading() as session:
+        assert {i.team_id for i in session.exec(select(Initiative)).all()} == {ACME, GLOBEX}
+
+    done = people.submit(ADA, modal, {Block.DELETE_CONFIRM: "DELETE"}).json()
+    assert done["response_action"] == "update"
+    with two_teams.db.reading() as session:
+        teams = {i.team_id for i in session.exec(select(Initiative)).all()}
+        status, kept = install_rows.status(session, ACME), team_rows.team_settings(session, ACME)
+    assert teams == {GLOBEX}
+    assert status is not None and status.state == TeamState.ACTIVE  # still installed, starting afresh
+    assert kept is not None and kept.admin_user_ids == ADA and kept.ld_channel_id == ""
+    assert two_teams.touchpoint.deps.installs.store.find_bot(enterprise_id=None, team_id=ACME) is not None

@@ -61,9 +61,9 @@ def due_for_deletion(session: Session, now: datetime) -> list[str]:
     return install_rows.due_for_deletion(session, now)
 
 
-def delete_data(session: Session, team_id: str, now: datetime) -> int:
-    """Every row of the team, in every table, deleted; its status says so (a reinstall starts afresh). Returns how
-    many rows went."""
-    deleted = install_rows.delete_team_rows(session, team_id)
+def delete_data(session: Session, team_id: str, now: datetime, *, keep_installation: bool = False) -> int:
+    """Every row of the team, in every table, deleted (its installation too unless told), and its status says so
+    (a reinstall starts afresh). Returns how many rows went."""
+    deleted = install_rows.delete_team_rows(session, team_id, keep_installation=keep_installation)
     install_rows.mark(session, team_id, TeamState.DELETED, now)
     return deleted

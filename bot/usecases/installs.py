@@ -64,3 +64,14 @@ def delete_expired(out: Outbound) -> list[str]:
             installs.delete_data(session, team_id, out.clock())
         logger.info("deleted the data of %s, uninstalled and kept for the time set", team_id)
     return due
+
+
+def delete_now(deps: Deps, team_id: str, user_id: str) -> int:
+    """An L&D member's `/touchpoint delete my data`, confirmed: every row the team has, deleted in one transaction,
+    except its installation; the team starts afresh with them as its one L&D member. Returns how many rows went."""
+    with deps.db.session() as session:
+        deleted = installs.delete_data(session, team_id, deps.clock(), keep_installation=True)
+        installs.installed(session, team_id, user_id, deps.clock())
+    deps.ld_team.saved(team_id)
+    logger.info("deleted the data of %s at the request of %s (%d rows)", team_id, user_id, deleted)
+    return deleted

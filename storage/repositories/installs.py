@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlmodel import Session, SQLModel, col
 
-from storage.models import TeamState, TeamStatus
+from storage.models import SlackBot, SlackInstallation, TeamState, TeamStatus
 from storage.repositories._shared import rows_matched
+
+INSTALLATION_TABLES = {SlackInstallation.__tablename__, SlackBot.__tablename__}
 
 
 def status(session: Session, team_id: str) -> TeamStatus | None:
@@ -51,11 +53,12 @@ def due_for_deletion(session: Session, now: datetime) -> list[str]:
     return sorted(str(t) for t in session.execute(query).scalars())
 
 
-def delete_team_rows(session: Session, team_id: str) -> int:
+def delete_team_rows(session: Session, team_id: str, *, keep_installation: bool = False) -> int:
     """Delete every row of a team from every table that has a team_id (children before parents, by the foreign
-    keys), except its status. Returns how many rows went."""
+    keys), except its status (and, if told, its installation). Returns how many rows went."""
+    kept = {TeamStatus.__tablename__} | (INSTALLATION_TABLES if keep_installation else set())
     deleted = 0
     for table in reversed(SQLModel.metadata.sorted_tables):
-        if "team_id" in table.c and table.name != TeamStatus.__tablename__:
+        if "team_id" in table.c and table.name not in kept:
             deleted += rows_matched(session, delete(table).where(table.c.team_id == team_id))
     return deleted
