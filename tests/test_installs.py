@@ -5,6 +5,7 @@ with its own token, and nothing of one is seen by, sent to or counted for the ot
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import urllib.error
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 from freezegun import freeze_time
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.app import NOT_INSTALLED, TouchpointApp, create_app
@@ -33,6 +35,7 @@ from storage.repositories import team_settings as team_rows
 from tests import flows
 from tests.conftest import SECRET, WORKING_AFTERNOON, Running, Waits
 from tests.manifest_usage import SLACK_USAGE
+from tests.test_workbook import _filled
 
 REDIRECT = "https://touchpoint.example.com/slack/oauth_redirect"
 ACME, GLOBEX = "T0ACME", "T0GLOBEX"
@@ -308,3 +311,68 @@ def test_an_ld_member_deletes_the_teams_data_now_after_confirming_and_the_other_
     assert status is not None and status.state == TeamState.ACTIVE  # still installed, starting afresh
     assert kept is not None and kept.admin_user_ids == ADA and kept.ld_channel_id == ""
     assert two_teams.touchpoint.deps.installs.store.find_bot(enterprise_id=None, team_id=ACME) is not None
+
+
+def _settle(two_teams: Installed) -> None:
+    assert two_teams.touchpoint.deps.interactive.wait_idle(timeout=20)
+    assert two_teams.touchpoint.deps.background.wait_idle(timeout=20)
+
+
+def test_each_teams_commands_export_and_import_touch_only_its_own_workspace(two_teams):
+    """Both teams through the same steps; while one team takes them, the other workspace sees no call at all."""
+    _installed_with_an_initiative_each(two_teams)
+    for (team_id, installer, stakeholder, _), (other, _, other_stakeholder, _) in zip(
+        TEAMS, reversed(TEAMS), strict=True
+    ):
+        mine, theirs, people = (
+            two_teams.slack.workspace(team_id),
+            two_teams.slack.workspace(other),
+            two_teams.workspace(team_id),
+        )
+        before = len(theirs.calls)
+        for text in ("list", "upcoming", "shifts", "alignment", "digest"):
+            reply = people.slash(installer, text)
+            assert reply.status == 200 and f"{other} onboarding" not in reply.body, text
+
+        assert people.slash(installer, "export").status == 200
+        _settle(two_teams)
+        [shared] = [m for m in mine.messages_in(mine.dm_channel(installer)) if m.files]
+        workbook = load_workbook(io.BytesIO(mine.files[shared.files[0]]["content"]))
+        names = [row[0] for row in workbook["Initiatives"].iter_rows(min_row=2, values_only=True)]
+        assert names == [f"{team_id} onboarding"]
+
+        # A workbook naming the other workspace's stakeholder: that person is unknown here, as Slack says.
+        plan = _filled([("Safety refresher", "Fewer injuries")], [("Safety refresher", other_stakeholder)])
+        file_id, message = mine.share_file(installer, "plan.xlsx", plan, text="import")
+        event = {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "channel": message.channel,
+            "user": installer,
+            "text": "import",
+            "ts": message.ts,
+            "files": [{"id": file_id, "name": "plan.xlsx"}],
+        }
+        people.event(event, event_id=f"Ev{team_id}IMPORT1")
+        _settle(two_teams)
+        told = mine.messages_in(mine.dm_channel(installer))[-1]
+        assert "refused and nothing was changed" in told.text and f"unknown user {other_stakeholder}" in told.text
+
+        plan = _filled([("Safety refresher", "Fewer injuries")], [("Safety refresher", stakeholder)])
+        file_id, message = mine.share_file(installer, "plan.xlsx", plan, text="import")
+        people.event({**event, "files": [{"id": file_id}], "ts": message.ts}, event_id=f"Ev{team_id}IMPORT2")
+        _settle(two_teams)
+        assert "Imported plan.xlsx: 1 initiative" in mine.messages_in(mine.dm_channel(installer))[-1].text
+        assert len(theirs.calls) == before  # nothing of this team's reached the other workspace
+
+    with two_teams.db.reading() as session:
+        rows = session.exec(select(Initiative)).all()
+    assert sorted((i.team_id, i.name) for i in rows) == sorted(
+        [
+            (ACME, f"{ACME} onboarding"),
+            (ACME, "Safety refresher"),
+            (GLOBEX, f"{GLOBEX} onboarding"),
+            (GLOBEX, "Safety refresher"),
+        ]
+    )
