@@ -188,9 +188,11 @@ def _import(args: argparse.Namespace) -> int:
 
     from bot.app import patient_gateway
     from bot.errors import UserError
+    from bot.oauth import installs
     from bot.services import importing, team_settings
     from bot.services.team_settings import TeamDefaults
     from bot.slack.errors import SlackCallFailed
+    from bot.slack.workspaces import acting_for
     from storage.types import utcnow
 
     settings = load_settings()
@@ -198,9 +200,13 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
         content = path.read_bytes()
-        gateway = patient_gateway(settings)
-        directory = gateway.directory()
-        team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
+        found = installs(settings, db) if settings.installs else None
+        if found is not None and not args.team:
+            raise SettingsError("--team", "Touchpoint is installed into many workspaces: say which with --team")
+        gateway = patient_gateway(settings, found=found)
+        with acting_for(args.team or ""):  # with installs, the named workspace's token
+            directory = gateway.directory()
+            team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
         defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
         with db.session() as session:
             team = team_settings.current(session, team_id, defaults)

@@ -157,7 +157,7 @@ def test_each_teams_requests_run_with_its_own_token_and_touch_only_its_own_works
         home = two_teams.slack.workspace(team_id).wait_for(
             lambda t=team_id, u=installer: two_teams.slack.workspace(t).home_of(u)
         )
-        assert home is not None
+        assert home is not None and "One step left" in json.dumps(home)  # no L&D channel chosen yet
         assert len(two_teams.slack.workspace(other).calls) == before  # nothing of this team reached the other
         assert two_teams.slack.workspace(other).home_of(installer) is None
     # The default workspace (not installed) saw only the two code exchanges, which need no token.

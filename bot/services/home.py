@@ -17,6 +17,7 @@ from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
+from storage.repositories import team_settings as team_rows
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class LdHome:
     page: int
     pages: int
     total: int
+    needs_channel: bool = False  # installed, and no L&D channel chosen yet: the Home says where to choose it
 
 
 def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: str) -> StakeholderHome:
@@ -173,6 +175,7 @@ def ld_home(
         ),
         page=page,
         pages=pages,
+        needs_channel=team_rows.ld_channels(session, [team_id]).get(team_id) == "",
         total=total,
     )
 
