@@ -584,20 +584,14 @@ class ProcessedEvent(SQLModel, table=True):
 # the stores write them), created here by the migrations rather than by the stores' create_tables.
 
 
-class SlackInstallation(SQLModel, table=True):
-    """One installation of the app into a workspace by a person (slack_sdk's installation store's history)."""
-
-    __tablename__ = "slack_installations"
-    __table_args__ = (
-        Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
-    )
+class _BotColumns(SQLModel):
+    """What slack_sdk's installation store keeps of a bot token, in both of its tables."""
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: str = Field(max_length=32)
     app_id: str = Field(max_length=32)
     enterprise_id: str | None = Field(default=None, max_length=32)
     enterprise_name: str | None = Field(default=None, max_length=200)
-    enterprise_url: str | None = Field(default=None, max_length=200)
     team_id: str | None = Field(default=None, max_length=32)
     team_name: str | None = Field(default=None, max_length=200)
     bot_token: str | None = Field(default=None, max_length=200)
@@ -606,6 +600,19 @@ class SlackInstallation(SQLModel, table=True):
     bot_scopes: str | None = Field(default=None, max_length=1000)
     bot_refresh_token: str | None = Field(default=None, max_length=200)
     bot_token_expires_at: datetime | None = Field(default=None, sa_type=DateTime)
+    is_enterprise_install: bool = False
+    installed_at: datetime = Field(sa_type=DateTime)
+
+
+class SlackInstallation(_BotColumns, table=True):
+    """One installation of the app into a workspace by a person (slack_sdk's installation store's history)."""
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (
+        Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+    )
+
+    enterprise_url: str | None = Field(default=None, max_length=200)
     user_id: str = Field(max_length=32)
     user_token: str | None = Field(default=None, max_length=200)
     user_scopes: str | None = Field(default=None, max_length=1000)
@@ -615,32 +622,14 @@ class SlackInstallation(SQLModel, table=True):
     incoming_webhook_channel: str | None = Field(default=None, max_length=200)
     incoming_webhook_channel_id: str | None = Field(default=None, max_length=200)
     incoming_webhook_configuration_url: str | None = Field(default=None, max_length=200)
-    is_enterprise_install: bool = False
     token_type: str | None = Field(default=None, max_length=32)
-    installed_at: datetime = Field(sa_type=DateTime)
 
 
-class SlackBot(SQLModel, table=True):
+class SlackBot(_BotColumns, table=True):
     """The bot token of a workspace's installation, the latest first by installed_at (rotated in place)."""
 
     __tablename__ = "slack_bots"
     __table_args__ = (Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    client_id: str = Field(max_length=32)
-    app_id: str = Field(max_length=32)
-    enterprise_id: str | None = Field(default=None, max_length=32)
-    enterprise_name: str | None = Field(default=None, max_length=200)
-    team_id: str | None = Field(default=None, max_length=32)
-    team_name: str | None = Field(default=None, max_length=200)
-    bot_token: str | None = Field(default=None, max_length=200)
-    bot_id: str | None = Field(default=None, max_length=32)
-    bot_user_id: str | None = Field(default=None, max_length=32)
-    bot_scopes: str | None = Field(default=None, max_length=1000)
-    bot_refresh_token: str | None = Field(default=None, max_length=200)
-    bot_token_expires_at: datetime | None = Field(default=None, sa_type=DateTime)
-    is_enterprise_install: bool = False
-    installed_at: datetime = Field(sa_type=DateTime)
 
 
 class SlackOAuthState(SQLModel, table=True):
