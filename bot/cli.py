@@ -31,6 +31,7 @@ def open_database(url: str) -> Database:
 def _serve(_: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.server import serve
+    from bot.usecases import installs
 
     settings = load_settings()
     db = open_database(settings.database_url)
@@ -42,6 +43,8 @@ def _serve(_: argparse.Namespace) -> int:
         ) from None
     except (SlackClientError, OSError) as exc:
         raise SettingsError("SLACK_API_URL", f"cannot reach {settings.slack_api_url} ({type(exc).__name__})") from None
+    if not settings.installs:
+        installs.token_works_again(touchpoint.deps.outbound)
     serve(touchpoint)
     return 0
 
@@ -62,8 +65,9 @@ def _pass_runner(settings, db: Database):
     from bot.jobs import BackgroundJobs
     from bot.oauth import installs
     from bot.services.team_settings import TeamDefaults
+    from bot.usecases import installs as install_usecases
     from bot.usecases.outbound import Outbound
-    from schedules.touchpoint_pass import PassSettings, run_pass, run_team_passes
+    from schedules.touchpoint_pass import PassSettings, run_team_passes, run_workspace_pass
     from storage.types import utcnow
 
     found = installs(settings, db) if settings.installs else None
@@ -80,9 +84,9 @@ def _pass_runner(settings, db: Database):
         ld_channel_id=settings.ld_channel_id,
     )
     if found is None:
-        return lambda: run_pass(out, pass_settings, homes)
-    keep = timedelta(days=settings.touchpoint_keep_days)
-    return lambda: merged(run_team_passes(out, pass_settings, homes, keep).values())
+        install_usecases.token_works_again(out)
+        return lambda: run_workspace_pass(out, pass_settings, homes)
+    return lambda: merged(run_team_passes(out, pass_settings, homes).values())
 
 
 def merged(reports):

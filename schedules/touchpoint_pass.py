@@ -111,21 +111,30 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
     return report
 
 
-def run_team_passes(
-    out: Outbound, settings: PassSettings, homes: HomeTabs | None, keep: timedelta
-) -> dict[str, PassReport]:
-    """With installs into many workspaces: first the data of teams uninstalled longer than `keep` ago is deleted,
+def run_team_passes(out: Outbound, settings: PassSettings, homes: HomeTabs | None) -> dict[str, PassReport]:
+    """With installs into many workspaces: first the data of teams uninstalled longer ago than it is kept is deleted,
     then one pass per installed team, each claiming only its own team's rows and sending them with its own token
     (an uninstalled team gets none). One team's failing pass does not stop the others'."""
-    try:
-        installs.delete_expired(out)
-    except Exception:
-        logger.exception("scheduling pass: deleting the data of uninstalled teams failed")
+    _delete_expired(out)
     reports = {}
     for team_id in installs.active_teams(out):
         with acting_for(team_id):
             reports[team_id] = run_pass(out, settings, homes)
     return reports
+
+
+def run_workspace_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None) -> PassReport:
+    """With one SLACK_BOT_TOKEN: the data of a team that uninstalled longer ago than it is kept is deleted, then
+    one pass (whose claims skip any team that uninstalled)."""
+    _delete_expired(out)
+    return run_pass(out, settings, homes)
+
+
+def _delete_expired(out: Outbound) -> None:
+    try:
+        installs.delete_expired(out)
+    except Exception:
+        logger.exception("scheduling pass: deleting the data of uninstalled teams failed")
 
 
 def _plan(out: Outbound, settings: PassSettings, report: PassReport) -> None:

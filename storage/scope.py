@@ -7,13 +7,22 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import col
+
+from storage.models import TeamState, TeamStatus
+
 CLAIM_TEAM: ContextVar[str | None] = ContextVar("touchpoint_claim_team", default=None)
 
 
 def team_scope(table: Any) -> list:
-    """The condition that keeps a query to the team of this unit of work, if it has one."""
+    """The condition that keeps a claim to the team of this unit of work, if it has one; otherwise to the teams
+    that have not uninstalled Touchpoint (team_status is a row per installed or removed team: a handful)."""
     team_id = CLAIM_TEAM.get()
-    return [] if team_id is None else [table.team_id == team_id]
+    if team_id is not None:
+        return [table.team_id == team_id]
+    inactive = select(col(TeamStatus.team_id)).where(col(TeamStatus.state) != TeamState.ACTIVE)
+    return [table.team_id.not_in(inactive)]
 
 
 def in_scope(team_id: str) -> bool:

@@ -28,12 +28,13 @@ from bot.ids import BOT_SCOPES, Block
 from bot.server import ServerThread
 from bot.settings import Settings, SettingsError, load_settings
 from bot.simulator import FakeSlackApi, Workspace
+from bot.simulator.webapi import TOKEN
 from storage.db import Database
 from storage.models import Initiative, TeamState
 from storage.repositories import installs as install_rows
 from storage.repositories import team_settings as team_rows
 from tests import flows
-from tests.conftest import SECRET, WORKING_AFTERNOON, Running, Waits
+from tests.conftest import LD_CHANNEL, LENA, SAM, SECRET, TEAM, WORKING_AFTERNOON, Running, Waits, make_settings
 from tests.manifest_usage import SLACK_USAGE
 from tests.test_workbook import _filled
 
@@ -376,3 +377,23 @@ def test_each_teams_commands_export_and_import_touch_only_its_own_workspace(two_
             (GLOBEX, "Safety refresher"),
         ]
     )
+
+
+def test_with_one_bot_token_an_uninstalled_workspace_gets_nothing_until_its_token_works_again(app, slack):
+    """SLACK_BOT_TOKEN mode: app_uninstalled stops the workspace's digests and claims; a process that starts with a
+    token Slack accepts again (the app reinstalled) makes it active again, with its data."""
+    flows.open_initiative(app, LENA, stakeholders=[SAM])
+    settings = make_settings(slack, app.db)
+    assert app.workspace.event({"type": "app_uninstalled"}, event_id="Ev0GONE").status == 200
+    with app.db.reading() as session:
+        status = install_rows.status(session, TEAM)
+    assert status is not None and status.state == TeamState.UNINSTALLED
+    slack.cloud.revoke(TEAM)  # as Slack does when the app is removed
+    with freeze_time("2027-01-11 09:05:00", tick=True):
+        assert _pass_runner(settings, app.db)().digests == 0
+    assert {c.method for c in slack.calls[-1:]} == {"auth.test"}  # the token checked at start, then nothing tried
+
+    slack.cloud.issue(TEAM, TOKEN)  # reinstalled: Slack accepts the token again
+    with freeze_time("2027-01-11 09:06:00", tick=True):
+        assert _pass_runner(settings, app.db)().digests == 1
+    assert [m for m in slack.messages_in(LD_CHANNEL) if m.metadata]

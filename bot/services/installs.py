@@ -67,3 +67,12 @@ def delete_data(session: Session, team_id: str, now: datetime, *, keep_installat
     deleted = install_rows.delete_team_rows(session, team_id, keep_installation=keep_installation)
     install_rows.mark(session, team_id, TeamState.DELETED, now)
     return deleted
+
+
+def reinstalled(session: Session, team_id: str, now: datetime) -> bool:
+    """An uninstalled team whose token works again is active again, with its data (True if it was uninstalled)."""
+    status = install_rows.status(session, team_id)
+    if status is None or status.state != TeamState.UNINSTALLED:
+        return False
+    install_rows.mark(session, team_id, TeamState.ACTIVE, now)
+    return True

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bot.blocks import digest as digest_blocks
 from bot.ids import MessageEvent
-from bot.services import digest
+from bot.services import digest, installs
 from bot.slack.errors import SlackCallFailed
 from bot.slack.workspaces import acting_for
 from bot.usecases.outbound import ATTEMPTS_MAX, Outbound
@@ -24,9 +24,10 @@ def post_due(out: Outbound, default_tz: str, ld_channel_id: str | None) -> int:
     """Claim and post every team's digest whose time has come; returns how many were posted whole."""
     with out.db.reading() as session:
         due = digest.due(session, out.clock(), default_tz, ld_channel_id)
+        removed = installs.inactive_teams(session)
     posted = 0
     for team_id, week, channel_id in due:
-        if not in_scope(team_id):  # another team's pass posts it, with that team's token
+        if not in_scope(team_id) or team_id in removed:  # another team's pass posts it; or Touchpoint was removed
             continue
         with out.db.session() as session:
             posting = digest.claim(session, team_id, week, channel_id, out.clock())

@@ -75,3 +75,18 @@ def delete_now(deps: Deps, team_id: str, user_id: str) -> int:
     deps.ld_team.saved(team_id)
     logger.info("deleted the data of %s at the request of %s (%d rows)", team_id, user_id, deleted)
     return deleted
+
+
+def token_works_again(out: Outbound) -> str | None:
+    """With one SLACK_BOT_TOKEN, a process starting: if Slack accepts the token, its workspace has Touchpoint
+    installed (again, after an app_uninstalled): it is active, and its data no longer due for deletion. Returns the
+    team, or None if Slack could not say."""
+    try:
+        team_id = out.slack.team_id()
+    except SlackCallFailed as exc:
+        logger.warning("could not check the bot token with Slack: %s", exc.error)
+        return None
+    with out.db.session() as session:
+        if installs.reinstalled(session, team_id, out.clock()):
+            logger.info("the bot token of %s works again: Touchpoint is active there again", team_id)
+    return team_id
