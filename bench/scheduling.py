@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from bench.seed import TEAM, fresh_database
+from bench.seed import TEAM, bench_env, bench_settings, fresh_database
 from bot.services import touchpoints
 from storage.db import Database
 from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touchpoint, table_of
@@ -26,8 +26,8 @@ from storage.models import Initiative, InitiativeStakeholder, Stakeholder, Touch
 NOW = datetime(2027, 2, 9, 10, tzinfo=UTC)
 
 
-def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) -> None:
-    """`pairs` pairs, each with a sent kickoff and a planned check-in; `due` of the check-ins are due at NOW."""
+def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100, now: datetime = NOW) -> None:
+    """`pairs` pairs, each with a sent kickoff and a planned check-in; `due` of the check-ins are due at `now`."""
     with db.engine.begin() as conn:
         conn.execute(
             insert(table_of(Initiative)),
@@ -41,7 +41,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                     description="",
                     summary_channel_id="C0BENCH",
                     created_by="U0BENCHLD",
-                    created_at=NOW,
+                    created_at=now,
                     active=True,
                 )
                 for i in range(pairs // per_initiative + 1)
@@ -60,7 +60,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                         tz="Europe/London",
                         dm_channel_id=f"D{i:09d}",
                         active=True,
-                        updated_at=NOW,
+                        updated_at=now,
                     )
                     for i in chunk
                 ],
@@ -72,7 +72,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                         team_id=TEAM,
                         initiative_id=i // per_initiative + 1,
                         stakeholder_id=i + 1,
-                        added_at=NOW,
+                        added_at=now,
                         planned=True,
                     )
                     for i in chunk
@@ -88,8 +88,8 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                         kind="kickoff",
                         period="kickoff",
                         status="sent",
-                        due_at=NOW - timedelta(days=60),
-                        sent_at=NOW - timedelta(days=60),
+                        due_at=now - timedelta(days=60),
+                        sent_at=now - timedelta(days=60),
                         attempts=1,
                     )
                     for i in chunk
@@ -107,7 +107,7 @@ def seed_pairs(db: Database, pairs: int, due: int, per_initiative: int = 100) ->
                         period="2027-02",
                         status="pending",
                         attempts=0,
-                        due_at=NOW - timedelta(seconds=i % 3600) if i < due else NOW + timedelta(hours=1 + i % 700),
+                        due_at=now - timedelta(seconds=i % 3600) if i < due else now + timedelta(hours=1 + i % 700),
                     )
                     for i in chunk
                 ],
@@ -146,9 +146,7 @@ def bench_claims(url: str | None, label: str) -> list[str]:
 
 def bench_fanout(rate: int, count: int = 1_000) -> str:
     from bot.app import patient_gateway
-    from bot.settings import load_settings
     from bot.simulator import FakeSlackApi
-    from bot.simulator.webapi import TOKEN
     from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_pass
 
@@ -156,32 +154,58 @@ def bench_fanout(rate: int, count: int = 1_000) -> str:
     seed_pairs(db, count, count)
     slack = FakeSlackApi(TEAM).start()
     slack.limit_rate("chat.postMessage", rate)
-    settings = load_settings(
-        slack_bot_token=TOKEN,
-        slack_signing_secret="x",
-        slack_api_url=slack.url,
-        database_url=db.url,
-        ld_channel_id="C0BENCH",
-        ld_admin_user_ids="U0BENCHLD",
-    )
+    settings = bench_settings(slack.url, db.url)
     clock = lambda: NOW  # noqa: E731 - one frozen "now" for the pass and for what it records
     out = Outbound(db, patient_gateway(settings), clock, "UTC")
     started = time.perf_counter()
     report = run_pass(out, PassSettings(grace=timedelta(days=30)))
     seconds = time.perf_counter() - started
+    slack.stop()
+    assert report.sent == count and report.reminded == 0
+    return _fanout_line(slack, count, rate, seconds)
+
+
+def _fanout_line(slack, count: int, rate: int, seconds: float, label: str = "") -> str:
+    """The row of the fan-out table: time against the ideal, the 429s, and every DM delivered exactly once."""
     delivered = Counter(m.metadata["event_payload"]["touchpoint"] for m in slack.messages if m.metadata)
     duplicates = sum(n - 1 for n in delivered.values())
     lost = count - len(delivered)
-    throttled = sum(1 for c in slack.calls_to("chat.postMessage")) - len(slack.messages)
+    throttled = len(slack.calls_to("chat.postMessage")) - len(slack.messages)
     ideal = count / rate
-    slack.stop()
     line = (
-        f"| {count:,} | {rate}/s | {ideal:.1f} | {seconds:.1f} | {seconds / ideal:.2f}x | {throttled} | "
+        f"| {label}{count:,} | {rate}/s | {ideal:.1f} | {seconds:.1f} | {seconds / ideal:.2f}x | {throttled} | "
         f"{duplicates} | {lost} |"
     )
     print(line, flush=True)
-    assert report.sent == count and report.reminded == 0
     return line
+
+
+def bench_fanout_processes(url: str, rate: int, clocks: int, count: int = 1_000) -> str:
+    """The same fan-out sent by `clocks` real processes at once (`touchpoint tick`, as the clock runs each pass) on
+    one PostgreSQL database: Slack's limit is the workspace's, so together they must keep to it. Timed from Slack's
+    first chat.postMessage to its last (process start-up left out; it is the same for one process or two)."""
+    import subprocess
+    import sys
+
+    from bot.simulator import FakeSlackApi
+
+    db = fresh_database(url)
+    seed_pairs(db, count, count, now=datetime.now(UTC))
+    slack = FakeSlackApi(TEAM).start()
+    slack.limit_rate("chat.postMessage", rate)
+    env = bench_env(slack.url, db.url)
+    ticks = [
+        subprocess.Popen([sys.executable, "-m", "bot.cli", "tick"], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(clocks)
+    ]
+    outputs = [t.communicate(timeout=600)[0] for t in ticks]
+    assert [t.returncode for t in ticks] == [0] * clocks, outputs
+    sent = sum(int(out.split("sent ")[1].split(",")[0]) for out in outputs)
+    posts = [c.at for c in slack.calls_to("chat.postMessage")]
+    slack.stop()
+    db.dispose()
+    assert sent == count, outputs
+    return _fanout_line(slack, count, rate, max(posts) - min(posts), label=f"{clocks} clock{'s' * (clocks > 1)}: ")
 
 
 def main() -> None:
@@ -197,6 +221,11 @@ def main() -> None:
     )
     for rate in (50, 100):
         bench_fanout(rate)
+    if args.postgres:
+        print("\nReal `touchpoint tick` processes on PostgreSQL, pacing shared through the database:")
+        for rate in (50, 100):
+            for clocks in (1, 2):
+                bench_fanout_processes(args.postgres, rate, clocks)
 
 
 if __name__ == "__main__":

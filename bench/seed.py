@@ -35,20 +35,62 @@ def fresh_database(url: str | None) -> Database:
     return db
 
 
+def bench_settings(slack_url: str, database_url: str):
+    """The settings of an app the benchmarks run in process, against the simulated Slack at slack_url."""
+    from bot.settings import load_settings
+    from bot.simulator.webapi import TOKEN
+
+    return load_settings(
+        slack_bot_token=TOKEN,
+        slack_signing_secret="x",
+        slack_api_url=slack_url,
+        database_url=database_url,
+        ld_channel_id="C0BENCH",
+        ld_admin_user_ids=LD_ADMIN,
+    )
+
+
+def bench_env(slack_url: str, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Touchpoint process (`python -m bot`, `touchpoint tick`) a benchmark starts."""
+    import os
+
+    from bot.simulator.webapi import TOKEN
+
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": slack_url,
+        "DATABASE_URL": database_url,
+        "LD_CHANNEL_ID": "C0BENCH",
+        "LD_ADMIN_USER_IDS": LD_ADMIN,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
 def _batches(rows: list[dict], size: int = 5000):
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, answered_share: float = 0.5) -> dict:
-    """Initiatives, each with its own stakeholders, kickoffs sent, and a share of them answered."""
+def team_of(initiative: int, teams: int) -> str:
+    """The workspace of the initiative numbered `initiative` (from 0) when `teams` share the database."""
+    return TEAM if teams == 1 else f"{TEAM}{initiative % teams:03d}"
+
+
+def seed(
+    db: Database, *, initiatives: int, stakeholders_per_initiative: int, answered_share: float = 0.5, teams: int = 1
+) -> dict:
+    """Initiatives, each with its own stakeholders, kickoffs sent, and a share of them answered; the initiatives
+    dealt round the `teams` workspaces (each stakeholder in their initiative's)."""
     now = datetime.now(UTC) - timedelta(days=30)
     with db.engine.begin() as conn:
         for batch in _batches(
             [
                 dict(
                     id=i + 1,
-                    team_id=TEAM,
+                    team_id=team_of(i, teams),
                     name=f"Initiative {i:05d}",
                     name_key=f"initiative {i:05d}",
                     business_goal="Grow revenue per rep by 10% this year",
@@ -67,7 +109,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
             [
                 dict(
                     id=s + 1,
-                    team_id=TEAM,
+                    team_id=team_of(s // stakeholders_per_initiative, teams),
                     user_id=f"U{s:09d}",
                     display_name=f"Person {s}",
                     tz="Europe/London",
@@ -82,7 +124,10 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
         for batch in _batches(
             [
                 dict(
-                    team_id=TEAM, initiative_id=s // stakeholders_per_initiative + 1, stakeholder_id=s + 1, added_at=now
+                    team_id=team_of(s // stakeholders_per_initiative, teams),
+                    initiative_id=s // stakeholders_per_initiative + 1,
+                    stakeholder_id=s + 1,
+                    added_at=now,
                 )
                 for s in range(total)
             ]
@@ -92,7 +137,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
             [
                 dict(
                     id=s + 1,
-                    team_id=TEAM,
+                    team_id=team_of(s // stakeholders_per_initiative, teams),
                     initiative_id=s // stakeholders_per_initiative + 1,
                     stakeholder_id=s + 1,
                     kind="kickoff",
@@ -112,7 +157,7 @@ def seed(db: Database, *, initiatives: int, stakeholders_per_initiative: int, an
         for batch in _batches(
             [
                 dict(
-                    team_id=TEAM,
+                    team_id=team_of(s // stakeholders_per_initiative, teams),
                     initiative_id=s // stakeholders_per_initiative + 1,
                     stakeholder_id=s + 1,
                     touchpoint_id=s + 1,

@@ -21,7 +21,7 @@ from bot.runtime import Deps
 from bot.services.team_settings import TeamDefaults
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, make_client
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import THIS_WORKSPACE, Pacer, PacingStore
 from bot.slack.workspaces import TeamGateway
 from bot.usecases import installs as install_usecases
 from bot.usecases.home import HomeTabs
@@ -55,15 +55,21 @@ class TouchpointApp:
 
 
 def patient_gateway(
-    settings: Settings, *, sleep: Callable[[float], None] = time.sleep, found: Installs | None = None
+    settings: Settings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    pacing: PacingStore | None = None,
+    team_id: str = THIS_WORKSPACE,
+    found: Installs | None = None,
 ) -> SlackGateway:
     """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors (waiting
-    with `sleep`: tests pass one that only notes the wait). With installs, the gateway of the team being worked for,
-    each team on its own token and pacer."""
+    with `sleep`: tests pass one that only notes the wait). With `pacing` (SharedPacing), `team_id`'s pace is the
+    one every process keeps together; without, this process's own. With installs (`found`), the gateway of the team
+    being worked for, each team on its own token and its own pace."""
     if found is not None:
         return TeamGateway(found.patient)
     assert settings.slack_bot_token is not None
-    pacer = Pacer()
+    pacer = Pacer(team_id=team_id, store=pacing)
     token = settings.slack_bot_token.get_secret_value()
     return SlackGateway(make_client(token, settings.slack_api_url, pacer=pacer, sleep=sleep), pacer)
 
@@ -99,9 +105,10 @@ def create_app(
     background: BackgroundJobs | None = None,
     verify_token: bool = True,
     retry_sleep: Callable[[float], None] = time.sleep,
+    pacing: PacingStore | None = None,
 ) -> TouchpointApp:
     db = db or Database(settings.database_url)
-    found = installs(settings, db, sleep=retry_sleep) if settings.installs else None
+    found = installs(settings, db, sleep=retry_sleep, pacing=pacing) if settings.installs else None
     if found is not None:  # no token of its own: Bolt's authorize gives each request its team's
         client = client or WebClient(base_url=settings.slack_api_url)
         slack_now: SlackGateway = TeamGateway(found.now)
@@ -109,7 +116,7 @@ def create_app(
         assert settings.slack_bot_token is not None
         client = client or make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         slack_now = SlackGateway(client)
-    slack = patient_gateway(settings, sleep=retry_sleep, found=found)
+    slack = patient_gateway(settings, sleep=retry_sleep, pacing=pacing, found=found)
     background = background or BackgroundJobs(workers=1)
     # Checked inside a listener's 3 seconds, before the ack (by listener middleware).
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)

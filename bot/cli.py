@@ -31,12 +31,13 @@ def open_database(url: str) -> Database:
 def _serve(_: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.server import serve
+    from bot.slack.pacing import SharedPacing
     from bot.usecases import installs
 
     settings = load_settings()
     db = open_database(settings.database_url)
     try:
-        touchpoint = create_app(settings, db=db)
+        touchpoint = create_app(settings, db=db, pacing=SharedPacing(db))
     except SlackApiError as exc:
         raise SettingsError(
             "SLACK_BOT_TOKEN", f"Slack did not accept the token ({exc.response.get('error')})"
@@ -65,13 +66,14 @@ def _pass_runner(settings, db: Database):
     from bot.jobs import BackgroundJobs
     from bot.oauth import installs
     from bot.services.team_settings import TeamDefaults
+    from bot.slack.pacing import SharedPacing
     from bot.usecases import installs as install_usecases
     from bot.usecases.outbound import Outbound
     from schedules.touchpoint_pass import PassSettings, run_team_passes, run_workspace_pass
     from storage.types import utcnow
 
-    found = installs(settings, db) if settings.installs else None
-    slack = patient_gateway(settings, found=found)
+    found = installs(settings, db, pacing=SharedPacing(db)) if settings.installs else None
+    slack = patient_gateway(settings, pacing=SharedPacing(db), found=found)  # Slack's limits are the workspace's
     out = Outbound(db, slack, utcnow, settings.touchpoint_tz)
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
     ld_team = LdTeam(db, defaults, slack)
@@ -128,17 +130,11 @@ def _clock(_: argparse.Namespace) -> int:
 
 def _serve_clock_metrics(port: int, every_seconds: int, db: Database) -> None:
     """GET /metrics and /healthz of the clock process, on their own port, from a thread of their own."""
-    import threading
-
-    from waitress import create_server
-
     from bot import metrics
     from storage.types import utcnow
 
     metrics.watch_database(db, utcnow)
-    server = create_server(metrics.clock_app(every_seconds), host="0.0.0.0", port=port, threads=2, ident="touchpoint")
-    threading.Thread(target=server.run, name="clock-metrics", daemon=True).start()
-    logger.info("clock: GET /metrics and /healthz on port %s", port)
+    metrics.serve_health(port, metrics.clock_app(every_seconds), "clock-metrics")
 
 
 def _team(db: Database, given: str | None) -> str:

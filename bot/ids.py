@@ -156,6 +156,7 @@ class MessageEvent(StrEnum):
     DIGEST_POSTED = "digest_posted"
     ANSWER_SUMMARY_POSTED = "answer_summary_posted"
     MEASURE_PROPOSED = "measure_proposed"
+    MAP_MESSAGE_SENT = "map_message_sent"
 
 
 class Shortcut(StrEnum):

@@ -179,7 +179,13 @@ def clock_health(every_seconds: float, last: float, now: Callable[[], float] = t
 
 
 def clock_app(every_seconds: float) -> Callable:
-    """The clock process's own HTTP face: GET /metrics and GET /healthz."""
+    """The clock process's own HTTP face: GET /metrics and GET /healthz (its last pass)."""
+    return health_app(lambda: clock_health(every_seconds, last_pass_at()))
+
+
+def health_app(health: Callable[[], tuple[int, str]]) -> Callable:
+    """A process's HTTP face when it serves nothing else (the clock, Socket Mode): GET /metrics, and GET /healthz
+    answering what `health()` says (a status and a line of text)."""
 
     def app(environ: dict, start_response) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -188,7 +194,7 @@ def clock_app(every_seconds: float) -> Callable:
             start_response("200 OK", [("Content-Type", content_type)])
             return [body]
         if path == "/healthz":
-            status, text = clock_health(every_seconds, last_pass_at())
+            status, text = health()
             start_response(
                 f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
                 [("Content-Type", "text/plain; charset=utf-8")],
@@ -198,3 +204,28 @@ def clock_app(every_seconds: float) -> Callable:
         return [b"not found"]
 
     return app
+
+
+def serve_health(port: int, app: Callable, name: str, host: str = "0.0.0.0"):
+    """Serve `app` (a health_app) on `port` from a daemon thread of its own; returns the waitress server (its
+    `effective_port`, and `close()`)."""
+    import threading
+
+    from waitress import create_server
+
+    server = create_server(app, host=host, port=port, threads=2, ident="touchpoint")
+    threading.Thread(target=server.run, name=name, daemon=True).start()
+    logger.info("%s: GET /metrics and /healthz on port %s", name, server.effective_port)
+    return server
+
+
+_connection: Collector | None = None
+
+
+def watch_connection(collector: Collector) -> None:
+    """Show the Socket Mode connection's state at /metrics (a later call replaces an earlier one's)."""
+    global _connection
+    if _connection is not None:
+        REGISTRY.unregister(_connection)
+    _connection = collector
+    REGISTRY.register(collector)

@@ -18,6 +18,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.ids import BOT_SCOPES
 from bot.settings import INSTALL_PATH, REDIRECT_PATH, Settings
+from bot.slack.pacing import PacingStore
 from bot.slack.workspaces import InstalledWorkspaces
 from storage.db import Database
 
@@ -42,7 +43,13 @@ class Installs:
         self.forget(team_id)
 
 
-def installs(settings: Settings, db: Database, *, sleep: Callable[[float], None] = time.sleep) -> Installs:
+def installs(
+    settings: Settings,
+    db: Database,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    pacing: PacingStore | None = None,
+) -> Installs:
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     client_id, secret = settings.slack_client_id, settings.slack_client_secret.get_secret_value()
     store = SQLAlchemyInstallationStore(client_id=client_id, engine=db.engine)
@@ -50,7 +57,7 @@ def installs(settings: Settings, db: Database, *, sleep: Callable[[float], None]
     rotator = TokenRotator(client_id=client_id, client_secret=secret, client=client)
 
     def gateways(patient: bool) -> InstalledWorkspaces:
-        return InstalledWorkspaces(store, settings.slack_api_url, rotator, patient=patient, sleep=sleep)
+        return InstalledWorkspaces(store, settings.slack_api_url, rotator, patient=patient, pacing=pacing, sleep=sleep)
 
     states = SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=db.engine)
     return Installs(store, states, client, gateways(True), gateways(False))

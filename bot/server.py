@@ -12,7 +12,9 @@ import time
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
+from bot import metrics
 from bot.app import TouchpointApp
+from bot.socket_mode import SocketModeWatch, socket_mode_health
 from bot.web import MAX_BODY_BYTES
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ def serve(touchpoint: TouchpointApp) -> None:
 
         logger.info("connecting to Slack in Socket Mode")
         handler = SocketModeHandler(touchpoint.bolt, app_token.get_secret_value())
+        if settings.touchpoint_metrics_port is not None:  # no HTTP port of its own: health and metrics go there
+            serve_socket_mode_health(handler, touchpoint, settings.touchpoint_metrics_port)
         handler.connect()
         stop.wait()
         logger.info("stopping: no new events")
@@ -66,6 +70,14 @@ def serve(touchpoint: TouchpointApp) -> None:
         logger.info("stopping: no new requests; answering those in flight")
         server.drain(REQUESTS_DRAIN_SECONDS)
     stop_gracefully(touchpoint)
+
+
+def serve_socket_mode_health(handler, touchpoint: TouchpointApp, port: int, host: str = "0.0.0.0"):
+    """GET /healthz (the connection's state and the database) and /metrics of a Socket Mode process, on `port`."""
+    watch = SocketModeWatch(handler.client)
+    metrics.watch_connection(watch)
+    app = metrics.health_app(socket_mode_health(watch, touchpoint.deps.db))
+    return metrics.serve_health(port, app, "socket-mode-health", host=host)
 
 
 def stop_gracefully(touchpoint: TouchpointApp, timeout: float = JOBS_DRAIN_SECONDS) -> None:

@@ -661,6 +661,24 @@ class TeamStatus(SQLModel, table=True):
     delete_after: datetime | None = _when(nullable=True)  # set while uninstalled: when the pass deletes its data
 
 
+class SlackPacing(SQLModel, table=True):
+    """The pace of one Web API method in one workspace, shared by every process (Slack limits an app per workspace
+    and method, not per process): the spacing learnt from the last 429, the next free slot, and the calls of the
+    current and the previous second that the spacing is learnt from. Times are Unix seconds: every process claims
+    slots on the same clock."""
+
+    __tablename__ = "slack_pacing"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    method: str = Field(primary_key=True, max_length=64)
+    interval: float = 0.0  # seconds kept between calls; 0: not paced
+    next_at: float = 0.0  # the next free slot
+    limited_at: float = 0.0  # the last 429
+    window_at: float = 0.0  # when the current one-second window of calls began
+    window_calls: int = 0
+    previous_calls: int = 0  # calls in the window before it
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a table model (SQLModel sets `__table__` when the class is made but does not declare it)."""
     table = sa_inspect(model).local_table

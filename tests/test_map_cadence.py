@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
+from sqlmodel import select
 
 from bot.blocks import stakeholder_map as map_blocks
 from bot.ids import Action
@@ -125,3 +126,32 @@ def test_a_status_update_slack_refuses_is_tried_again_by_the_next_pass(mapped, s
     assert (update.status, update.attempts, update.last_error) == (PostStatus.PENDING, 1, "internal_error")
     assert world.run(FEB_CHECK_INS + timedelta(minutes=1)).map_messages == 1
     assert _status_updates(world)[0].status == PostStatus.POSTED
+
+
+def test_upcoming_lists_the_status_updates_with_the_touchpoints(mapped):
+    app, world = mapped
+    [status] = [m for m in _status_updates(world) if m.status == PostStatus.PENDING]
+    with freeze_time(START + timedelta(minutes=20), tick=True):
+        listed = app.workspace.slash(LENA, "upcoming").json()
+    lines = [line for line in listed["text"].splitlines() if line.startswith("•")]
+    assert [("monthly status update" in line, SAM in line, "quarterly review" in line) for line in lines] == [
+        (True, True, False),  # Sam's February status update comes first, soonest first whatever it is
+        (False, False, True),  # then Olu's April review
+    ], lines
+    [sam] = [s for s in world_rows(world, Stakeholder) if s.user_id == SAM]
+    assert status.stakeholder_id == sam.id
+
+
+def test_a_status_update_whose_sender_died_after_slack_took_it_is_recorded_not_sent_again(mapped, slack):
+    _app, world = mapped
+    assert world.run(FEB_CHECK_INS).map_messages == 1
+    [dm] = [m for m in slack.messages_in(slack.dm_channel(SAM)) if "stands this month" in all_text(m)]
+    # As a sender that died between Slack's answer and its record leaves it: still claimed, from a minute ago.
+    with world.db.session() as session:
+        [row] = [m for m in session.exec(select(MapMessage)).all() if m.key == "2027-02"]
+        row.status, row.claimed_at, row.sent_at = PostStatus.SENDING, FEB_CHECK_INS, None
+        session.add(row)
+    world.run(FEB_CHECK_INS + timedelta(minutes=10))  # the lease (5 minutes) has passed: the pass takes it over
+    again = [m for m in slack.messages_in(slack.dm_channel(SAM)) if "stands this month" in all_text(m)]
+    assert [m.ts for m in again] == [dm.ts]  # found by its metadata, not sent twice
+    assert ("2027-02", PostStatus.POSTED) in [(m.key, m.status) for m in _status_updates(world)]

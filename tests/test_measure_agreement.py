@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from bot.exports import workbook
 from bot.ids import Action, Block
 from bot.services import exporting
 from bot.simulator.webapi import Message
-from storage.models import Measure, MeasureProposal, MeasureVersion, PostStatus
+from storage.models import Initiative, InitiativeStakeholder, Measure, MeasureProposal, MeasureVersion, PostStatus
 from tests.conftest import CHECK_INS_OUT, LENA, OLU, SAM, TEAM
 from tests.flows import all_text, notices_to, rows
 from tests.slack_contract import assert_everything_sent_is_valid, assert_valid_view
@@ -265,3 +266,36 @@ def test_a_proposal_handed_back_is_sent_by_the_next_pass_and_a_retired_measure_i
         "failed",
         "measure_retired",
     )
+
+
+def test_a_proposal_whose_owner_left_the_initiative_or_whose_initiative_closed_is_not_sent(checked_in):
+    app, world = checked_in
+    _confirmed(app)
+    [stored] = rows(app, Measure)
+    with app.db.session() as session:
+        [part] = [
+            p
+            for p in session.exec(select(InitiativeStakeholder)).all()
+            if p.stakeholder_id == stored.owner_id and p.initiative_id == stored.initiative_id
+        ]
+        part.removed_at = AT
+        session.add(part)
+    _set_proposal(app, status=PostStatus.PENDING, message_ts=None)  # handed back before it went out
+    world.run(AT + timedelta(minutes=2))
+    assert len(_proposals_to(app, SAM)) == 1  # only the first DM: a removed owner is not asked again
+    assert (rows(app, MeasureProposal)[0].status, rows(app, MeasureProposal)[0].last_error) == (
+        "failed",
+        "owner_removed",
+    )
+
+    with app.db.session() as session:
+        part = session.get(InitiativeStakeholder, part.id)
+        part.removed_at = None
+        session.add(part)
+        initiative = session.get(Initiative, stored.initiative_id)
+        initiative.active = False
+        session.add(initiative)
+    _set_proposal(app, status=PostStatus.PENDING, message_ts=None, last_error=None)
+    world.run(AT + timedelta(minutes=3))
+    assert len(_proposals_to(app, SAM)) == 1
+    assert rows(app, MeasureProposal)[0].last_error == "initiative_closed"

@@ -56,7 +56,8 @@ def test_an_initiative_closed_between_the_claim_and_the_send_sends_nothing(slack
     items = _claimed(world, {SAM: "America/New_York", OLU: "Europe/London"}, [NAME])
     _close(world)
     with freeze_time(OPENED):
-        assert touchpoint_dms.deliver(world.outbound, items) == {}
+        delivered = touchpoint_dms.deliver(world.outbound, items)
+    assert delivered.sent == 0 and delivered.failures == {}  # dropped: neither sent nor failed
     assert not _posts_to(world, SAM) and not _posts_to(world, OLU)
     assert {t.status for t in world.touchpoints()} == {TouchpointStatus.CLOSED}
     # Nothing is left for a later pass or a recovery to send.
@@ -82,8 +83,9 @@ def test_a_stakeholder_removed_between_the_claim_and_the_send_is_not_asked_and_t
             "UTC",
         )
     with freeze_time(OPENED):
-        touchpoint_dms.deliver(world.outbound, items)
+        delivered = touchpoint_dms.deliver(world.outbound, items)
     assert not _posts_to(world, SAM) and len(_posts_to(world, OLU)) == 1
+    assert delivered.sent == 1 and delivered.failures == {}  # the pass reports Olu's, not Sam's
     by_person = {i.user_id: i.touchpoint_id for i in items}
     statuses = {t.id: t.status for t in world.touchpoints()}
     assert statuses[by_person[SAM]] == TouchpointStatus.CLOSED

@@ -13,7 +13,7 @@ from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services.initiatives import name_key
 from bot.services.measures import checked_fields
-from storage.models import Measure, MeasureVersionKind, PostStatus, Stakeholder, saved_id
+from storage.models import Initiative, Measure, MeasureVersionKind, PostStatus, Stakeholder, saved_id
 from storage.repositories import measures as measure_rows
 
 PROPOSAL_BATCH = 100
@@ -44,7 +44,8 @@ class ProposalView:
     channel_id: str | None = None  # the DM, once it is there
     message_ts: str | None = None
     attempts: int = 1
-    active: bool = True  # not retired
+    # Why it can no longer be asked ("measure_retired", "initiative_closed", "owner_removed"), or None.
+    withdrawn: str | None = None
 
 
 def versioned(measure: Measure, kind: str, user_id: str, now: datetime) -> dict:
@@ -83,14 +84,14 @@ def views(session: Session, proposal_ids: list[int]) -> list[ProposalView]:
     found = measure_rows.proposals(session, proposal_ids)
     corrected = {
         v.measure_id: v.kind == MeasureVersionKind.CORRECTED
-        for v in measure_rows.versions_of(session, [saved_id(m) for _, m, _, _ in found])
+        for v in measure_rows.versions_of(session, [saved_id(m) for _, m, _, _, _ in found])
     }  # the newest version of each wins: they come in version order
     return [
         ProposalView(
             saved_id(p),
             m.team_id,
             saved_id(m),
-            initiative_name,
+            initiative.name,
             m.name,
             m.unit,
             m.direction,
@@ -108,10 +109,18 @@ def views(session: Session, proposal_ids: list[int]) -> list[ProposalView]:
             p.channel_id,
             p.message_ts,
             p.attempts,
-            m.active,
+            _withdrawn(m, initiative, owner_on_initiative),
         )
-        for p, m, owner, initiative_name in found
+        for p, m, owner, initiative, owner_on_initiative in found
     ]
+
+
+def _withdrawn(measure: Measure, initiative: Initiative, owner_on_initiative: bool) -> str | None:
+    if not measure.active:
+        return "measure_retired"
+    if not initiative.active:
+        return "initiative_closed"
+    return None if owner_on_initiative else "owner_removed"
 
 
 def claim(session: Session, now: datetime) -> list[ProposalView]:

@@ -63,6 +63,7 @@ class MapDm:
     previous_rating: int | None = None
     silent_cycles: int = 0
     status: StatusContent | None = None
+    due_at: datetime | None = None
 
 
 def status_row(pair: InitiativeStakeholder, user_id: str, period: str, due_at: datetime) -> dict:
@@ -190,6 +191,7 @@ def claim(session: Session, now: datetime, grace: timedelta, lease: timedelta, d
                 pair.previous_rating,
                 pair.silent_cycles,
                 content,
+                message.due_at,
             )
         )
     return found

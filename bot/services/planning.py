@@ -93,7 +93,12 @@ class UpcomingRow:
 
 
 def upcoming(session: Session, team_id: str, default_tz: str, limit: int = 15) -> list[UpcomingRow]:
-    return [
+    """The next touchpoints and the stakeholder map's status updates, soonest first."""
+    rows = [
         UpcomingRow(t.due_at, t.kind, i.name, s.user_id, s.tz or default_tz, t.period)
         for t, i, s in touchpoint_rows.upcoming(session, team_id, limit)
+    ] + [
+        UpcomingRow(m.due_at, m.kind, i.name, s.user_id, s.tz or default_tz, m.key)
+        for m, i, s in map_rows.upcoming_status(session, team_id, limit)
     ]
+    return sorted(rows, key=lambda r: r.due_at)[:limit]

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.services import calendar
-from storage.models import Question, TouchpointKind, TouchpointStatus, saved_id
+from storage.models import MapMessageKind, Question, TouchpointKind, TouchpointStatus, saved_id
 from storage.repositories import answers as answer_rows
 from storage.repositories import events as event_rows
 from storage.repositories import planning as planning_rows
@@ -230,6 +230,7 @@ def describe(kind: str) -> str:
         TouchpointKind.KICKOFF: "first touchpoint",
         TouchpointKind.CHECKIN: "monthly check-in",
         TouchpointKind.REVIEW: "quarterly review",
+        MapMessageKind.STATUS: "monthly status update (nothing to answer)",
     }
     return names.get(kind, "touchpoint")
 

@@ -23,7 +23,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from bot.logs import TEAM_ID
 from bot.slack.errors import SlackCallFailed
 from bot.slack.gateway import SlackGateway, make_client
-from bot.slack.pacing import Pacer
+from bot.slack.pacing import Pacer, PacingStore
 from storage.scope import CLAIM_TEAM
 
 logger = logging.getLogger(__name__)
@@ -70,10 +70,11 @@ class InstalledWorkspaces(Workspaces):
         rotator: TokenRotator,
         *,
         patient: bool,
+        pacing: PacingStore | None = None,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
     ) -> None:
-        self._store, self._api_url, self._rotator = store, api_url, rotator
+        self._store, self._api_url, self._rotator, self._pacing = store, api_url, rotator, pacing
         self._patient, self._sleep, self._now = patient, sleep, now
         self._lock = threading.Lock()
         self._gateways: dict[str, tuple[float | None, SlackGateway]] = {}  # team -> (token expires at, gateway)
@@ -115,7 +116,9 @@ class InstalledWorkspaces(Workspaces):
 
     def _pacer(self, team_id: str) -> Pacer:
         with self._lock:
-            return self._pacers.setdefault(team_id, Pacer())
+            if team_id not in self._pacers:  # the team's pace, shared by every process through `pacing` if given
+                self._pacers[team_id] = Pacer(team_id=team_id, store=self._pacing)
+            return self._pacers[team_id]
 
 
 class TeamGateway(SlackGateway):

@@ -34,9 +34,9 @@ def send(out: Outbound, items: list[ProposalView], *, recovering: bool = False) 
     (its metadata names the proposal) is recorded, not sent twice."""
     done = 0
     for view in items:
-        if not view.active:  # retired before its owner was asked: nothing to agree any more
+        if view.withdrawn:  # retired, closed or its owner removed before they were asked: nothing to agree any more
             with out.db.session() as session:
-                agreement.failed(session, view, "measure_retired")
+                agreement.failed(session, view, view.withdrawn)
             continue
         message = blocks.proposal_message(view)
         try:

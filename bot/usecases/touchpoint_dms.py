@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.blocks import Message
@@ -27,15 +28,24 @@ from storage.models import TouchpointKind, TouchpointStatus
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Delivered:
+    """What a delivery did: touchpoints recorded as sent, and the errors of those Slack refused (those closed since
+    their claim are neither)."""
+
+    sent: int = 0
+    failures: dict[int, str] = field(default_factory=dict)
+
+
 def open_initiative(out: Outbound, created: CreatedInitiative) -> dict[int, str]:
     """A new initiative's kickoffs: those due now are sent, the rest wait for the scheduling pass; the L&D member
     who opened it is told when each stakeholder will be asked."""
-    failures = send(out, created.touchpoint_ids)
+    failures = send(out, created.touchpoint_ids).failures
     notices.tell(out, created.opened_by, initiative_blocks.first_asks(created.name, created.asks, out.clock()))
     return failures
 
 
-def send(out: Outbound, touchpoint_ids: Iterable[int]) -> dict[int, str]:
+def send(out: Outbound, touchpoint_ids: Iterable[int]) -> Delivered:
     """Claim and deliver the touchpoints among touchpoint_ids that are pending and due."""
     with out.db.session() as session:
         items = touchpoints.claim(session, touchpoint_ids, out.clock(), out.default_tz)
@@ -50,9 +60,9 @@ def send_due(out: Outbound, grace: timedelta, default_tz: str) -> tuple[int, int
             items, claimed = touchpoints.claim_due(session, out.clock(), grace, default_tz)
         if not claimed:
             return sent, failed
-        failures = deliver(out, items)
-        sent += len(items) - len(failures)
-        failed += len(failures)
+        delivered = deliver(out, items)
+        sent += delivered.sent
+        failed += len(delivered.failures)
 
 
 def recover(out: Outbound, lease: timedelta) -> int:
@@ -65,9 +75,9 @@ def recover(out: Outbound, lease: timedelta) -> int:
     return len(items)
 
 
-def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -> dict[int, str]:
-    """DM the claimed touchpoints, a person's check-ins (or reviews) due the same day in one DM; returns the errors
-    of those that failed.
+def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -> Delivered:
+    """DM the claimed touchpoints, a person's check-ins (or reviews) due the same day in one DM; returns how many
+    were sent and the errors of those that failed.
 
     Each DM is recorded in its own transaction right after Slack accepts it (every touchpoint it carries), so a
     failure or a crash part-way loses neither the DMs already sent nor the ones still to send. A sender that died
@@ -75,7 +85,8 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
     message (its metadata names every touchpoint in it) so that they are recorded, not sent twice, and gives back
     to the send step those Slack never had.
     """
-    failures: dict[int, str] = {}
+    delivered = Delivered()
+    failures = delivered.failures
     problems: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for planned in _by_person(items) if recovering else _bundles(items, out.default_tz):
         bundle = planned
@@ -102,13 +113,14 @@ def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -
                         touchpoints.release(session, item)
                     continue
                 closed = touchpoints.sent_bundle(session, together, channel_id, ts, out.clock(), out.default_tz)
+            delivered.sent += len(together)
             if closed:  # closed while Slack took the DM: it says so
                 with out.db.reading() as session:
                     dms = changes.closed_dms(session, closed)
                 show_closed(out, dms)
     for (owner, initiative_name), people in problems.items():
         notices.delivery_report(out, owner, initiative_name, people)
-    return failures
+    return delivered
 
 
 def show_closed(out: Outbound, dms: Iterable[ClosedDm]) -> None:

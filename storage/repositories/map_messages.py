@@ -134,3 +134,20 @@ def messages_of(session: Session, team_id: str, kind: str) -> list[MapMessage]:
             .order_by(col(MapMessage.id))
         ).scalars()
     )
+
+
+def upcoming_status(session: Session, team_id: str, limit: int) -> list[tuple[MapMessage, Initiative, Stakeholder]]:
+    """Status updates planned and not yet sent, soonest first, with their initiative and stakeholder."""
+    query = (
+        select(MapMessage, Initiative, Stakeholder)
+        .join(Initiative, col(Initiative.id) == col(MapMessage.initiative_id))
+        .join(Stakeholder, col(Stakeholder.id) == col(MapMessage.stakeholder_id))
+        .where(
+            col(MapMessage.team_id) == team_id,
+            col(MapMessage.kind) == MapMessageKind.STATUS,
+            col(MapMessage.status) == PostStatus.PENDING,
+        )
+        .order_by(col(MapMessage.due_at), col(MapMessage.id))
+        .limit(limit)
+    )
+    return [(m, i, s) for m, i, s in session.execute(query).all()]

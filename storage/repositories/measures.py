@@ -8,7 +8,16 @@ from datetime import date, datetime
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
-from storage.models import Initiative, Measure, MeasureProposal, MeasureVersion, Reading, ReadingStatus, Stakeholder
+from storage.models import (
+    Initiative,
+    InitiativeStakeholder,
+    Measure,
+    MeasureProposal,
+    MeasureVersion,
+    Reading,
+    ReadingStatus,
+    Stakeholder,
+)
 from storage.repositories._shared import claim_posts
 
 
@@ -104,10 +113,22 @@ def claim_proposals(session: Session, now: datetime, limit: int, lease_before: d
     return claim_posts(session, MeasureProposal, now, limit, lease_before=lease_before)
 
 
-def proposals(session: Session, proposal_ids: Iterable[int]) -> list[tuple[MeasureProposal, Measure, Stakeholder, str]]:
-    """Each proposal with its measure, the measure's owner and its initiative's name."""
+def proposals(
+    session: Session, proposal_ids: Iterable[int]
+) -> list[tuple[MeasureProposal, Measure, Stakeholder, Initiative, bool]]:
+    """Each proposal with its measure, the measure's owner, its initiative, and whether the owner is still one of
+    the initiative's stakeholders (not removed from it)."""
+    on_initiative = (
+        select(col(InitiativeStakeholder.id))
+        .where(
+            col(InitiativeStakeholder.initiative_id) == col(Measure.initiative_id),
+            col(InitiativeStakeholder.stakeholder_id) == col(Measure.owner_id),
+            col(InitiativeStakeholder.removed_at).is_(None),
+        )
+        .exists()
+    )
     query = (
-        select(MeasureProposal, Measure, Stakeholder, col(Initiative.name))
+        select(MeasureProposal, Measure, Stakeholder, Initiative, on_initiative)
         .join(Measure, col(Measure.id) == col(MeasureProposal.measure_id))
         .join(Initiative, col(Initiative.id) == col(Measure.initiative_id))
         .join(Stakeholder, col(Stakeholder.id) == col(Measure.owner_id))

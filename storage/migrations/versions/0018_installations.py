@@ -1,7 +1,7 @@
 """installations into many workspaces: slack_sdk's installation and OAuth state stores' tables, and each team's status
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0019
 
 The three slack_* tables are the ones slack_sdk's SQLAlchemy stores declare (their create_tables is never called).
 team_status starts empty: a team without a row is active, as every team was before this revision.
@@ -14,7 +14,7 @@ from storage.types import UTCDateTime
 
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
