@@ -16,11 +16,14 @@ from bot import metrics
 from bot.access import LdTeam
 from bot.jobs import BackgroundJobs
 from bot.logs import log_team
+from bot.oauth import Installs, installs, oauth_settings
 from bot.runtime import Deps
 from bot.services.team_settings import TeamDefaults
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, make_client
 from bot.slack.pacing import THIS_WORKSPACE, Pacer, PacingStore
+from bot.slack.workspaces import TeamGateway
+from bot.usecases import installs as install_usecases
 from bot.usecases.home import HomeTabs
 from bot.usecases.outbound import Outbound
 from bot.web import WebApp
@@ -28,6 +31,12 @@ from storage.db import Database
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
+
+# What a person of a workspace that removed Touchpoint hears if Slack still lets them reach it.
+NOT_INSTALLED = (
+    "Touchpoint is not installed in this workspace any more, so it does nothing here. "
+    "Your team's data is kept for a while: whoever installs it again from its install page gets everything back."
+)
 
 
 @dataclass
@@ -51,10 +60,15 @@ def patient_gateway(
     sleep: Callable[[float], None] = time.sleep,
     pacing: PacingStore | None = None,
     team_id: str = THIS_WORKSPACE,
+    found: Installs | None = None,
 ) -> SlackGateway:
     """The Web API for work after an ack and for the clock: waits out rate limits, retries server errors (waiting
     with `sleep`: tests pass one that only notes the wait). With `pacing` (SharedPacing), `team_id`'s pace is the
-    one every process keeps together; without, this process's own."""
+    one every process keeps together; without, this process's own. With installs (`found`), the gateway of the team
+    being worked for, each team on its own token and its own pace."""
+    if found is not None:
+        return TeamGateway(found.patient)
+    assert settings.slack_bot_token is not None
     pacer = Pacer(team_id=team_id, store=pacing)
     token = settings.slack_bot_token.get_secret_value()
     return SlackGateway(make_client(token, settings.slack_api_url, pacer=pacer, sleep=sleep), pacer)
@@ -93,10 +107,16 @@ def create_app(
     retry_sleep: Callable[[float], None] = time.sleep,
     pacing: PacingStore | None = None,
 ) -> TouchpointApp:
-    token = settings.slack_bot_token.get_secret_value()
     db = db or Database(settings.database_url)
-    client = client or make_client(token, settings.slack_api_url)
-    slack, slack_now = patient_gateway(settings, sleep=retry_sleep, pacing=pacing), SlackGateway(client)
+    found = installs(settings, db, sleep=retry_sleep, pacing=pacing) if settings.installs else None
+    if found is not None:  # no token of its own: Bolt's authorize gives each request its team's
+        client = client or WebClient(base_url=settings.slack_api_url)
+        slack_now: SlackGateway = TeamGateway(found.now)
+    else:
+        assert settings.slack_bot_token is not None
+        client = client or make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        slack_now = SlackGateway(client)
+    slack = patient_gateway(settings, sleep=retry_sleep, pacing=pacing, found=found)
     background = background or BackgroundJobs(workers=1)
     # Checked inside a listener's 3 seconds, before the ack (by listener middleware).
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
@@ -114,10 +134,19 @@ def create_app(
         interactive=BackgroundJobs(workers=4),
         clock=clock,
         home=home_tabs(settings, db, slack, background, ld_team, clock),
+        installs=found,
     )
     metrics.watch_database(db, clock)  # /metrics counts this database's outbox
+    oauth = None
+    if found is not None:
+        oauth = oauth_settings(
+            settings, found, lambda team, user: install_usecases.installed(deps.outbound, team, user)
+        )
     bolt = App(
         client=client,
+        oauth_settings=oauth,
+        installation_store=found.store if found is not None else None,
+        user_facing_authorize_error_message=NOT_INSTALLED if found is not None else None,
         signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=verify_token,

@@ -32,6 +32,7 @@ def _serve(_: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.server import serve
     from bot.slack.pacing import SharedPacing
+    from bot.usecases import installs
 
     settings = load_settings()
     db = open_database(settings.database_url)
@@ -43,6 +44,8 @@ def _serve(_: argparse.Namespace) -> int:
         ) from None
     except (SlackClientError, OSError) as exc:
         raise SettingsError("SLACK_API_URL", f"cannot reach {settings.slack_api_url} ({type(exc).__name__})") from None
+    if not settings.installs:
+        installs.token_works_again(touchpoint.deps.outbound)
     serve(touchpoint)
     return 0
 
@@ -61,13 +64,16 @@ def _pass_runner(settings, db: Database):
     from bot.access import LdTeam
     from bot.app import home_tabs, patient_gateway
     from bot.jobs import BackgroundJobs
+    from bot.oauth import installs
     from bot.services.team_settings import TeamDefaults
     from bot.slack.pacing import SharedPacing
+    from bot.usecases import installs as install_usecases
     from bot.usecases.outbound import Outbound
-    from schedules.touchpoint_pass import PassSettings, run_pass
+    from schedules.touchpoint_pass import PassSettings, run_team_passes, run_workspace_pass
     from storage.types import utcnow
 
-    slack = patient_gateway(settings, pacing=SharedPacing(db))  # Slack's limits are the workspace's: shared
+    found = installs(settings, db, pacing=SharedPacing(db)) if settings.installs else None
+    slack = patient_gateway(settings, pacing=SharedPacing(db), found=found)  # Slack's limits are the workspace's
     out = Outbound(db, slack, utcnow, settings.touchpoint_tz)
     defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
     ld_team = LdTeam(db, defaults, slack)
@@ -79,7 +85,23 @@ def _pass_runner(settings, db: Database):
         lease=timedelta(seconds=settings.touchpoint_sending_lease_seconds),
         ld_channel_id=settings.ld_channel_id,
     )
-    return lambda: run_pass(out, pass_settings, homes)
+    if found is None:
+        install_usecases.token_works_again(out)
+        return lambda: run_workspace_pass(out, pass_settings, homes)
+    return lambda: merged(run_team_passes(out, pass_settings, homes).values())
+
+
+def merged(reports):
+    """One report of the passes of every team (what `touchpoint tick` prints)."""
+    from dataclasses import fields
+
+    from schedules.touchpoint_pass import PassReport
+
+    total = PassReport()
+    for report in reports:
+        for f in fields(PassReport):
+            setattr(total, f.name, getattr(total, f.name) + getattr(report, f.name))
+    return total
 
 
 def _tick(_: argparse.Namespace) -> int:
@@ -166,9 +188,11 @@ def _import(args: argparse.Namespace) -> int:
 
     from bot.app import patient_gateway
     from bot.errors import UserError
+    from bot.oauth import installs
     from bot.services import importing, team_settings
     from bot.services.team_settings import TeamDefaults
     from bot.slack.errors import SlackCallFailed
+    from bot.slack.workspaces import acting_for
     from storage.types import utcnow
 
     settings = load_settings()
@@ -176,9 +200,13 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
         content = path.read_bytes()
-        gateway = patient_gateway(settings)
-        directory = gateway.directory()
-        team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
+        found = installs(settings, db) if settings.installs else None
+        if found is not None and not args.team:
+            raise SettingsError("--team", "Touchpoint is installed into many workspaces: say which with --team")
+        gateway = patient_gateway(settings, found=found)
+        with acting_for(args.team or ""):  # with installs, the named workspace's token
+            directory = gateway.directory()
+            team_id = args.team or gateway.team_id()  # the workspace the bot token belongs to
         defaults = TeamDefaults(settings.ld_channel_id, settings.ld_admin_user_ids, settings.ld_usergroup_id)
         with db.session() as session:
             team = team_settings.current(session, team_id, defaults)

@@ -23,6 +23,7 @@ class Subcommand(StrEnum):
     REOPEN = "reopen"
     RETIRE = "retire"
     PLAN = "plan"
+    DELETE = "delete"  # `delete my data`: everything the team stored, at once
     HELP = "help"
 
 
@@ -42,6 +43,7 @@ class Callback(StrEnum):
     PLAN_COMMIT = "plan_commitment"
     PLANNING = "business_calendar_planning"
     CALIBRATION_SESSION = "calibration_session"
+    DELETE_DATA = "team_data_delete"
 
 
 class Action(StrEnum):
@@ -77,6 +79,7 @@ class Action(StrEnum):
 
 
 class Block(StrEnum):
+    DELETE_CONFIRM = "delete_confirm"
     NAME = "name"
     GOAL = "business_goal"
     DESCRIPTION = "description"
@@ -163,6 +166,8 @@ class Event(StrEnum):
     USER_CHANGE = "user_change"
     MESSAGE = "message"  # in the app's DMs: a workbook sent for import
     HOME_OPENED = "app_home_opened"
+    APP_UNINSTALLED = "app_uninstalled"  # a workspace removed the app: stop everything for it
+    TOKENS_REVOKED = "tokens_revoked"
 
 
 # The event subscriptions manifest.json declares, for each event the app listens to.
@@ -170,6 +175,8 @@ SUBSCRIPTIONS = {
     Event.USER_CHANGE: "user_change",
     Event.MESSAGE: "message.im",
     Event.HOME_OPENED: "app_home_opened",
+    Event.APP_UNINSTALLED: "app_uninstalled",
+    Event.TOKENS_REVOKED: "tokens_revoked",
 }
 
 
@@ -192,3 +199,21 @@ class Shortcut(StrEnum):
     """Global shortcuts (manifest.json's features.shortcuts)."""
 
     NEW_INITIATIVE = "initiative_new_shortcut"
+
+
+# The bot scopes "Add to Slack" asks for: manifest.json's oauth_config.scopes.bot, in its order.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "usergroups:read",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "files:write",
+    "files:read",
+)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.access import LdTeam
 from bot.jobs import BackgroundJobs
+from bot.oauth import Installs
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
 from bot.usecases.home import HomeTabs
@@ -27,3 +28,4 @@ class Deps:
     interactive: BackgroundJobs  # quick work right after an ack (opening modals: trigger ids last 3 seconds)
     clock: Callable[[], datetime]
     home: HomeTabs  # publishes App Home tabs, in the background
+    installs: Installs | None = None  # installs into many workspaces (OAuth); None with one SLACK_BOT_TOKEN

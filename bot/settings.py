@@ -52,6 +52,11 @@ class SettingsInput(TypedDict, total=False):
     slack_bot_token: str
     slack_signing_secret: str
     slack_app_token: str
+    slack_client_id: str
+    slack_client_secret: str
+    slack_redirect_uri: str
+    touchpoint_public_url: str
+    touchpoint_keep_days: int | str
     slack_api_url: str
     database_url: str
     ld_channel_id: str
@@ -110,12 +115,17 @@ class LogSettings(BaseSettings):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    slack_bot_token: SecretStr
+    slack_bot_token: SecretStr | None = None  # one workspace; or the OAuth client below, for installs into many
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_redirect_uri: str | None = None  # default: TOUCHPOINT_PUBLIC_URL + /slack/oauth_redirect
+    touchpoint_public_url: str | None = None
+    touchpoint_keep_days: int = Field(default=30, ge=0, le=3650)  # an uninstalled team's data kept this long
     slack_api_url: str = SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
-    ld_channel_id: str
+    ld_channel_id: str = ""  # required with SLACK_BOT_TOKEN; with installs, each installer chooses their team's
     ld_admin_user_ids: Annotated[tuple[str, ...], NoDecode] = ()
     ld_usergroup_id: str | None = None
     port: int = Field(default=3000, ge=1, le=65535)
@@ -132,9 +142,23 @@ class Settings(BaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _bot_token(cls, v: SecretStr) -> SecretStr:
+    def _bot_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value():
+            return None
         if not v.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
+        return v
+
+    @field_validator("slack_client_id", "slack_redirect_uri", "touchpoint_public_url")
+    @classmethod
+    def _empty_is_unset(cls, v: str | None) -> str | None:
+        return v.strip() or None if v is not None else None
+
+    @field_validator("slack_redirect_uri", "touchpoint_public_url")
+    @classmethod
+    def _https(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError("must be an https:// URL (Slack redirects only to the URL the app lists)")
         return v
 
     @field_validator("slack_app_token")
@@ -176,7 +200,7 @@ class Settings(BaseSettings):
     @field_validator("ld_channel_id")
     @classmethod
     def _channel(cls, v: str) -> str:
-        if not _CHANNEL_ID.match(v):
+        if v and not _CHANNEL_ID.match(v):
             raise ValueError("must be a Slack channel id such as C0123456789")
         return v
 
@@ -215,8 +239,7 @@ class Settings(BaseSettings):
         missing = []
         if "slack_app_token" not in given and "slack_signing_secret" not in given:
             missing.append(("SLACK_SIGNING_SECRET", "required when SLACK_APP_TOKEN is unset (HTTP mode)"))
-        if "ld_admin_user_ids" not in given and "ld_usergroup_id" not in given:
-            missing.append(("LD_ADMIN_USER_IDS", "set it (or LD_USERGROUP_ID) so someone may manage initiatives"))
+        missing += _mode_problems(given)
         try:
             settings = handler(data)
         except ValidationError as exc:
@@ -228,6 +251,66 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def installs(self) -> bool:
+        """Installed into many workspaces through OAuth ("Add to Slack"), not one workspace's SLACK_BOT_TOKEN."""
+        return self.slack_bot_token is None
+
+    @property
+    def redirect_uri(self) -> str | None:
+        if self.slack_redirect_uri:
+            return self.slack_redirect_uri
+        return self.touchpoint_public_url.rstrip("/") + REDIRECT_PATH if self.touchpoint_public_url else None
+
+
+REDIRECT_PATH = "/slack/oauth_redirect"
+INSTALL_PATH = "/slack/install"
+
+
+def _mode_problems(given: dict) -> list[tuple[str, str]]:
+    """One workspace (SLACK_BOT_TOKEN, with its L&D channel and members) or installs into many (the OAuth client,
+    the redirect URL, HTTP mode): which settings of the chosen mode are missing, and which do not belong to it."""
+    token, client = "slack_bot_token" in given, "slack_client_id" in given or "slack_client_secret" in given
+    if token and client:
+        return [
+            (
+                "SLACK_CLIENT_ID",
+                "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "(installs into many workspaces), not both",
+            )
+        ]
+    if not token and not client:
+        return [
+            (
+                "SLACK_BOT_TOKEN",
+                "is required (one workspace); or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to "
+                "install into many workspaces",
+            )
+        ]
+    if token:
+        problems = []
+        if "ld_channel_id" not in given:
+            problems.append(("LD_CHANNEL_ID", "is required with SLACK_BOT_TOKEN"))
+        if "ld_admin_user_ids" not in given and "ld_usergroup_id" not in given:
+            problems.append(("LD_ADMIN_USER_IDS", "set it (or LD_USERGROUP_ID) so someone may manage initiatives"))
+        return problems
+    problems = [
+        (variable.upper(), "is required with " + other.upper())
+        for variable, other in (("slack_client_id", "slack_client_secret"), ("slack_client_secret", "slack_client_id"))
+        if variable not in given
+    ]
+    if "slack_redirect_uri" not in given and "touchpoint_public_url" not in given:
+        problems.append(("SLACK_REDIRECT_URI", "set it (or TOUCHPOINT_PUBLIC_URL) to the manifest's redirect URL"))
+    if "slack_app_token" in given:
+        problems.append(
+            (
+                "SLACK_APP_TOKEN",
+                "Socket Mode cannot serve the install pages: unset it to install over "
+                "HTTP, or use SLACK_BOT_TOKEN for one workspace",
+            )
+        )
+    return problems
 
 
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:

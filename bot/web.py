@@ -46,6 +46,9 @@ class WebApp:
             content_type, body = metrics.exposition()
             start_response("200 OK", [("Content-Type", content_type)])
             return [body]
+        flow = self.bolt.oauth_flow
+        if flow is not None and path in (flow.install_path, flow.redirect_uri_path) and method == "GET":
+            return self._oauth(environ, start_response, path == flow.install_path)
         if path == EVENTS_PATH and method == "POST":
             started = time.monotonic()
             kind, status, reply = self._slack(environ, start_response)
@@ -54,6 +57,17 @@ class WebApp:
         if path in (HEALTH_PATH, EVENTS_PATH, METRICS_PATH):
             return _reply(start_response, 405, "method not allowed")
         return _reply(start_response, 404, "not found")
+
+    def _oauth(self, environ: dict, start_response, install: bool) -> Iterable[bytes]:
+        """ "Add to Slack": the install page (a state issued, the browser sent to Slack's authorize page), or Slack
+        sending the browser back with a code (the state checked, the code exchanged, the installation saved)."""
+        assert self.bolt.oauth_flow is not None
+        bolt_headers: dict[str, str | Sequence[str]] = dict(_headers(environ))
+        request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=bolt_headers)
+        flow = self.bolt.oauth_flow
+        response = flow.handle_installation(request) if install else flow.handle_callback(request)
+        start_response(_status_line(response.status), [(k, v) for k, vs in response.headers.items() for v in vs])
+        return [response.body.encode("utf-8")]
 
     def _slack(self, environ: dict, start_response) -> tuple[str, int, Iterable[bytes]]:
         """The request's kind (for the metrics; "refused" when it never reached Bolt), status and reply."""

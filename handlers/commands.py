@@ -15,6 +15,7 @@ from bot.blocks import changes as change_blocks
 from bot.blocks import digest as digest_blocks
 from bot.blocks import exports as export_blocks
 from bot.blocks import initiatives as blocks
+from bot.blocks import installs as install_blocks
 from bot.blocks import measures as measure_blocks
 from bot.blocks import plans as plan_blocks
 from bot.blocks import schedules as schedule_blocks
@@ -172,6 +173,12 @@ def _export(call: _Call) -> None:
     deps.background.submit(export)
 
 
+def _delete(call: _Call) -> None:
+    if call.rest.lower() != "my data":
+        return call.reply(install_blocks.delete_usage())
+    call.open_modal(install_blocks.delete_modal())
+
+
 def _import(call: _Call) -> None:
     if call.rest.lower() == "template":
         call.ack(text="Sending you the blank import template in our DM…", response_type="ephemeral")
@@ -215,6 +222,7 @@ ROUTES: dict[str, Route] = {
     Subcommand.PLAN: Route(_plan, ld_only=True),
     Subcommand.IMPORT: Route(_import, ld_only=True),
     Subcommand.EXPORT: Route(_export, ld_only=False),  # anyone may export their own answers
+    Subcommand.DELETE: Route(_delete, ld_only=True),
 }
 _PAUSE = re.compile(rf"^<@({USER_ID})(?:\|[^>]*)?>\s+(?:until\s+)?(\S+)$", re.IGNORECASE)
 

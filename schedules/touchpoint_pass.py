@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import metrics
+from bot.slack.workspaces import acting_for
 from bot.usecases import (
     answer_posts,
     business_calendar,
     calibration,
     digests,
+    installs,
     map_messages,
     measure_agreement,
     planning,
@@ -124,6 +126,32 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
     return report
+
+
+def run_team_passes(out: Outbound, settings: PassSettings, homes: HomeTabs | None) -> dict[str, PassReport]:
+    """With installs into many workspaces: first the data of teams uninstalled longer ago than it is kept is deleted,
+    then one pass per installed team, each claiming only its own team's rows and sending them with its own token
+    (an uninstalled team gets none). One team's failing pass does not stop the others'."""
+    _delete_expired(out)
+    reports = {}
+    for team_id in installs.active_teams(out):
+        with acting_for(team_id):
+            reports[team_id] = run_pass(out, settings, homes)
+    return reports
+
+
+def run_workspace_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None) -> PassReport:
+    """With one SLACK_BOT_TOKEN: the data of a team that uninstalled longer ago than it is kept is deleted, then
+    one pass (whose claims skip any team that uninstalled)."""
+    _delete_expired(out)
+    return run_pass(out, settings, homes)
+
+
+def _delete_expired(out: Outbound) -> None:
+    try:
+        installs.delete_expired(out)
+    except Exception:
+        logger.exception("scheduling pass: deleting the data of uninstalled teams failed")
 
 
 def _plan(out: Outbound, settings: PassSettings, report: PassReport) -> None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Index, Table, Text, UniqueConstraint, text
+from sqlalchemy import DateTime, Index, Table, Text, UniqueConstraint, text
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
@@ -767,6 +767,88 @@ class ProcessedEvent(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     # Indexed: every insert forgets the ids older than a day (see repositories.events.first_time_seen).
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+# Installations into many workspaces (OAuth "Add to Slack"). slack_sdk's SQLAlchemy installation and state stores
+# read and write these three tables by name; their columns are the ones those stores declare (times naive UTC, as
+# the stores write them), created here by the migrations rather than by the stores' create_tables.
+
+
+class _BotColumns(SQLModel):
+    """What slack_sdk's installation store keeps of a bot token, in both of its tables."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=32)
+    app_id: str = Field(max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    enterprise_name: str | None = Field(default=None, max_length=200)
+    team_id: str | None = Field(default=None, max_length=32)
+    team_name: str | None = Field(default=None, max_length=200)
+    bot_token: str | None = Field(default=None, max_length=200)
+    bot_id: str | None = Field(default=None, max_length=32)
+    bot_user_id: str | None = Field(default=None, max_length=32)
+    bot_scopes: str | None = Field(default=None, max_length=1000)
+    bot_refresh_token: str | None = Field(default=None, max_length=200)
+    bot_token_expires_at: datetime | None = Field(default=None, sa_type=DateTime)
+    is_enterprise_install: bool = False
+    installed_at: datetime = Field(sa_type=DateTime)
+
+
+class SlackInstallation(_BotColumns, table=True):
+    """One installation of the app into a workspace by a person (slack_sdk's installation store's history)."""
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (
+        Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
+    )
+
+    enterprise_url: str | None = Field(default=None, max_length=200)
+    user_id: str = Field(max_length=32)
+    user_token: str | None = Field(default=None, max_length=200)
+    user_scopes: str | None = Field(default=None, max_length=1000)
+    user_refresh_token: str | None = Field(default=None, max_length=200)
+    user_token_expires_at: datetime | None = Field(default=None, sa_type=DateTime)
+    incoming_webhook_url: str | None = Field(default=None, max_length=200)
+    incoming_webhook_channel: str | None = Field(default=None, max_length=200)
+    incoming_webhook_channel_id: str | None = Field(default=None, max_length=200)
+    incoming_webhook_configuration_url: str | None = Field(default=None, max_length=200)
+    token_type: str | None = Field(default=None, max_length=32)
+
+
+class SlackBot(_BotColumns, table=True):
+    """The bot token of a workspace's installation, the latest first by installed_at (rotated in place)."""
+
+    __tablename__ = "slack_bots"
+    __table_args__ = (Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),)
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """The state of an "Add to Slack" started and not yet come back (slack_sdk's state store: used once)."""
+
+    __tablename__ = "slack_oauth_states"
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=200)
+    expire_at: datetime = Field(sa_type=DateTime)
+
+
+class TeamState(StrEnum):
+    ACTIVE = "active"
+    UNINSTALLED = "uninstalled"  # app_uninstalled or tokens_revoked: nothing runs for it; its data is kept a while
+    DELETED = "deleted"  # its data is gone; a new install starts afresh
+
+
+class TeamStatus(SQLModel, table=True):
+    """Whether Touchpoint works for a workspace: installed, or uninstalled since when and kept until when. A team
+    without a row is active (the single-workspace mode's, and every team before installs were recorded)."""
+
+    __tablename__ = "team_status"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    state: str = Field(default=TeamState.ACTIVE, max_length=16)
+    installed_by: str | None = Field(default=None, max_length=32)
+    changed_at: datetime = _when()
+    delete_after: datetime | None = _when(nullable=True)  # set while uninstalled: when the pass deletes its data
 
 
 class SlackPacing(SQLModel, table=True):

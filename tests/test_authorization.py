@@ -34,6 +34,7 @@ LD_ONLY = {
     "handlers.calibration.on_record",
     "handlers.calibration.on_submit",
     "handlers.calibration.on_send_outcome",
+    "handlers.delete_data.on_submit",
 }
 OPEN = {
     "handlers.commands.on_command",  # each subcommand says who may use it: see below
@@ -45,6 +46,7 @@ OPEN = {
     "handlers.touchpoint_actions.on_away",
     "handlers.events.on_user_change",
     "handlers.events.on_other_message",
+    "handlers.installs.on_removed",  # Slack's own word that the app is gone (no user acts)
     "handlers.home.on_home_opened",  # each person sees their own Home (an L&D member's is the team's)
     "handlers.home.on_away",  # a stakeholder's own buttons on their Home
     "handlers.home.on_export_mine",
@@ -76,6 +78,7 @@ LD_ONLY_SUBCOMMANDS = {
     Subcommand.PLAN,
     Subcommand.MEASURES,
     Subcommand.IMPORT,
+    Subcommand.DELETE,
 }
 OPEN_SUBCOMMANDS = {Subcommand.EXPORT}  # and help, for anything not routed
 

@@ -217,6 +217,12 @@ def _ld_initiative_text(item) -> str:
     return _fit(f"{initiative_text(item.summary)}\n{extra}")
 
 
+FIRST_RUN = (
+    ":wave: *One step left:* choose your L&D channel with *Team settings* below (where answers, shifts and the "
+    "weekly digest go), add the rest of your L&D team, then `/invite @Touchpoint` there."
+)
+
+
 def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
     """The L&D team's picture; for an L&D member who is also a stakeholder (`own`), their own initiatives first."""
     blocks: list[Block] = []
@@ -229,6 +235,8 @@ def ld_home(home: LdHome, own: StakeholderHome | None = None) -> View:
     if home.planning:  # in the same block: a Home's blocks are counted to the last one
         attention += f"\n\n{planning_answers(home.planning)}"
     page = f" · page {home.page} of {home.pages}" if home.pages > 1 else ""
+    if home.needs_channel:
+        blocks.append(notice(FIRST_RUN))
     blocks += [
         section(_fit(attention)),
         ActionsBlock(

@@ -19,6 +19,7 @@ from bot.services.business_calendar import PlanningAnswerRow
 from bot.services.calibration import CalibrationStanding
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
+from storage.repositories import team_settings as team_rows
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class LdHome:
     pages: int
     total: int
     planning: tuple[PlanningAnswerRow, ...] = ()  # the business calendar's answers given this week
+    needs_channel: bool = False  # installed, and no L&D channel chosen yet: the Home says where to choose it
 
 
 def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: str) -> StakeholderHome:
@@ -181,6 +183,7 @@ def ld_home(
         ),
         page=page,
         pages=pages,
+        needs_channel=team_rows.ld_channels(session, [team_id]).get(team_id) == "",
         total=total,
         planning=picture.planning,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.simulator.manifest import SlackRefused
-from bot.simulator.state import TOKEN, Message, SlackState
+from bot.simulator.state import Message, SlackState
 
 
 class FileMethods(SlackState):
@@ -71,19 +71,22 @@ class FileMethods(SlackState):
         return file_id, message
 
     def receive_upload(self, file_id: str, content: bytes) -> bool:
-        """The bytes posted to the upload URL files.getUploadURLExternal handed out; False for an unknown one."""
-        with self._lock:
-            pending = self.files.get(file_id)
-            if pending is None:
-                return False
-            pending["content"] = content
-            return True
+        """The bytes posted to the upload URL files.getUploadURLExternal handed out (in whichever workspace it was);
+        False for an unknown one."""
+        for workspace in list(self.cloud.workspaces.values()):
+            with workspace._lock:
+                pending = workspace.files.get(file_id)
+                if pending is not None:
+                    pending["content"] = content
+                    return True
+        return False
 
     def download(self, file_id: str, authorization: str) -> tuple[int, bytes | None]:
-        """A file's url_private: the HTTP status, and the bytes to a caller with the bot token."""
-        found = self.files.get(file_id)
+        """A file's url_private: the HTTP status, and the bytes to a caller with a token of the file's workspace."""
+        owner = next((w for w in self.cloud.workspaces.values() if file_id in w.files), None)
+        found = owner.files[file_id] if owner is not None else None
         if found is None or found["content"] is None:  # unknown, or its upload never came
             return 404, None
-        if authorization != f"Bearer {TOKEN}":
+        if self.cloud.workspace_for(authorization) is not owner:
             return 403, None
         return 200, found["content"]

@@ -35,6 +35,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.open": (),  # views need a trigger id, not a scope
     "views.update": (),
     "views.publish": (),
+    "apps.uninstall": (),  # the app's own credentials, not a scope
+    "oauth.v2.access": (),
 }
 
 # Event subscription -> the bot scope Slack requires before it delivers the event.
@@ -45,6 +47,8 @@ EVENT_SCOPES: dict[str, str] = {
     "message.mpim": "mpim:history",
     "user_change": "users:read",
     "app_home_opened": "",
+    "app_uninstalled": "",
+    "tokens_revoked": "",
 }
 
 

@@ -23,10 +23,22 @@ def server_for(api: FakeSlackApi) -> ThreadingHTTPServer:
             pass
 
         def do_GET(self) -> None:
+            if self.path.startswith("/oauth/v2/authorize"):  # the person clicking Allow: ?team=T...&user=U...
+                return self._authorize(self.path.partition("?")[2])
             if self.path.startswith("/files/"):  # a file's url_private: the bot token is required
                 return self._download(self.path.removeprefix("/files/"))
             path, _, query = self.path.partition("?")
             self._api(path, {k: v[0] for k, v in parse_qs(query).items()})
+
+        def _authorize(self, query: str) -> None:
+            args = {k: v[0] for k, v in parse_qs(query).items()}
+            status, where = api.authorize(args, team_id=args.get("team", ""), user_id=args.get("user", ""))
+            if status != 302:
+                return self._send(status, {"ok": False, "error": where})
+            self.send_response(302)
+            self.send_header("Location", where)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _download(self, file_id: str) -> None:
             status, body = api.download(file_id, self.headers.get("Authorization", ""))
@@ -45,7 +57,7 @@ def server_for(api: FakeSlackApi) -> ThreadingHTTPServer:
                 return self._send(200 if uploaded else 404, {"ok": uploaded})
             raw = body.decode("utf-8")
             if self.path.startswith("/respond/"):
-                api.receive_response(json.loads(raw or "{}"))
+                api.receive_response(self.path.removeprefix("/respond/"), json.loads(raw or "{}"))
                 return self._send(200, {"ok": True})
             path, _, query = self.path.partition("?")
             args = {k: v[0] for k, v in parse_qs(query).items()}

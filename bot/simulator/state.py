@@ -12,6 +12,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from bot.simulator.manifest import Manifest, SlackUsage
+from bot.simulator.oauth import Cloud
 
 TOKEN = "xoxb-simulated-token"
 
@@ -59,8 +60,18 @@ class SlackState:
         any_trigger: bool = False,
         manifest: Manifest | None = None,
         usage: SlackUsage | None = None,
+        cloud: Cloud | None = None,
+        team_name: str = "Simulated",
     ) -> None:
         self.team_id = team_id
+        self.team_name = team_name
+        self.installed_by: str | None = None  # who clicked Allow on the authorize page, last
+        # Every workspace of one fake Slack shares its cloud: the tokens, the app's OAuth registration, the ids. The
+        # first workspace is the default one, opened by TOKEN as before.
+        self.cloud = cloud if cloud is not None else Cloud()
+        if cloud is None:
+            self.cloud.issue(team_id, TOKEN)
+        self.cloud.workspaces[team_id] = self  # type: ignore[assignment]
         self.any_trigger = any_trigger  # benchmarks make trigger ids in another process
         self.manifest = manifest or Manifest.load()
         self.usage = usage if usage is not None else SlackUsage()
@@ -82,7 +93,7 @@ class SlackState:
         self._lock = threading.RLock()
         self._recorded = threading.Condition(self._lock)  # notified whenever a call or a response is recorded
         self._record_count = 0
-        self._ids = itertools.count(1)
+        self._ids = self.cloud.ids  # shared, so that files, views and codes are unique across workspaces
         self._clock = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -189,8 +200,14 @@ class SlackState:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        server = self._server or self.root._server
+        assert server is not None, "start() first"
+        return f"http://127.0.0.1:{server.server_address[1]}/api/"
+
+    @property
+    def root(self) -> SlackState:
+        """The first workspace of this fake Slack: the one that serves HTTP for all of them."""
+        return next(iter(self.cloud.workspaces.values()))
 
     # What the methods share
 

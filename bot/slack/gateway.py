@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import urllib.request
@@ -91,7 +92,8 @@ class SlackGateway:
         if not user_ids:
             return {}
         pool = ThreadPoolExecutor(max_workers=min(8, len(user_ids)), thread_name_prefix="users-info")
-        futures = {u: pool.submit(self.profile, u) for u in user_ids}
+        # Each lookup in the caller's context: with installs, it says which workspace's token to use.
+        futures = {u: pool.submit(contextvars.copy_context().run, self.profile, u) for u in user_ids}
         wait(futures.values(), timeout=budget_seconds)
         pool.shutdown(wait=False, cancel_futures=True)
         found: dict[str, Profile | None] = {}

@@ -11,9 +11,11 @@ from datetime import timedelta
 
 from bot.blocks import digest as digest_blocks
 from bot.ids import MessageEvent
-from bot.services import digest
+from bot.services import digest, installs
 from bot.slack.errors import SlackCallFailed
+from bot.slack.workspaces import acting_for
 from bot.usecases.outbound import ATTEMPTS_MAX, Outbound
+from storage.scope import in_scope
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +24,11 @@ def post_due(out: Outbound, default_tz: str, ld_channel_id: str | None) -> int:
     """Claim and post every team's digest whose time has come; returns how many were posted whole."""
     with out.db.reading() as session:
         due = digest.due(session, out.clock(), default_tz, ld_channel_id)
+        removed = installs.inactive_teams(session)
     posted = 0
     for team_id, week, channel_id in due:
+        if not in_scope(team_id) or team_id in removed:  # another team's pass posts it; or Touchpoint was removed
+            continue
         with out.db.session() as session:
             posting = digest.claim(session, team_id, week, channel_id, out.clock())
         if posting is not None and post(out, posting):
@@ -47,6 +52,11 @@ def recover(out: Outbound, lease: timedelta) -> int:
 
 
 def post(out: Outbound, posting: digest.Posting, *, recovering: bool = False) -> bool:
+    with acting_for(posting.team_id):
+        return _post(out, posting, recovering=recovering)
+
+
+def _post(out: Outbound, posting: digest.Posting, *, recovering: bool) -> bool:
     """Post the week's digest: its first message in the channel, any further parts in that message's thread.
 
     Each part is recorded as soon as Slack has it, with the part's number in its metadata; a poster taking over

@@ -27,8 +27,10 @@ from bot.services.cadence import ScheduleSettings
 from bot.services.initiatives import InitiativeInfo
 from bot.services.measures import MeasureForm
 from bot.slack.gateway import SlackGateway
+from bot.slack.workspaces import acting_for
 from bot.usecases import workbooks
 from storage.db import Database
+from storage.scope import in_scope
 
 if TYPE_CHECKING:  # bot.runtime holds a HomeTabs
     from bot.runtime import Deps
@@ -125,14 +127,15 @@ class HomeTabs:
         with self._db.reading() as session:
             teams = home.teams_with_active_initiatives(session)
         published = 0
-        for team_id in teams:
-            for user_id in sorted(set(self._ld_members(team_id))):
-                self._bucket.take()
-                try:
-                    self.publish(team_id, user_id)
-                    published += 1
-                except Exception:
-                    logger.exception("could not publish the Home of %s", user_id)
+        for team_id in (t for t in teams if in_scope(t)):  # with installs, each team's pass does its own
+            with acting_for(team_id):
+                for user_id in sorted(set(self._ld_members(team_id))):
+                    self._bucket.take()
+                    try:
+                        self.publish(team_id, user_id)
+                        published += 1
+                    except Exception:
+                        logger.exception("could not publish the Home of %s", user_id)
         return published
 
     # The background side
@@ -152,11 +155,13 @@ class HomeTabs:
                 logger.exception("could not publish the Home of %s", key[1])
 
     def publish(self, team_id: str, user_id: str, *, notice: str | None = None) -> View:
-        """Read, build and publish one person's Home now (the background calls this; so does the benchmark)."""
-        view = self.build(team_id, user_id)
-        if notice:  # each builder leaves room for it
-            view = View(type="home", blocks=[blocks.notice(notice), *(view.blocks or [])][: blocks.BLOCKS_MAX])
-        self._slack.publish_home(user_id, view)
+        """Read, build and publish one person's Home now (the background calls this; so does the benchmark), with
+        their team's token: the background publishes the Homes of every team that asked."""
+        with acting_for(team_id):
+            view = self.build(team_id, user_id)
+            if notice:  # each builder leaves room for it
+                view = View(type="home", blocks=[blocks.notice(notice), *(view.blocks or [])][: blocks.BLOCKS_MAX])
+            self._slack.publish_home(user_id, view)
         return view
 
     def build(self, team_id: str, user_id: str) -> View:

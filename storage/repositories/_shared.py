@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
 from storage.models import Answer, PostStatus, Touchpoint
+from storage.scope import team_scope
 
 CHUNK = 1000  # rows per multi-row statement, and ids per IN list
 
@@ -55,7 +56,9 @@ def claim(session: Session, where: list, values: dict, limit: int, order=Touchpo
 
     The candidates are a CTE joined to the UPDATE: PostgreSQL may run an `IN (subquery)` once per row, which turns
     its LIMIT ... FOR UPDATE SKIP LOCKED into no limit at all; a CTE is evaluated once. `order` is the column of
-    the (status, column) index that finds the candidates, so that the oldest are taken first without a scan."""
+    the (status, column) index that finds the candidates, so that the oldest are taken first without a scan. In a
+    unit of work for one team (storage.scope), only that team's rows are taken."""
+    where = [*where, *team_scope(table)]
     candidates = select(table.id).where(*where).order_by(order, table.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)

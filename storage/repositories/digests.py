@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from storage.models import AlignmentSnapshot, DigestPost, DigestSettings, Initiative, PostStatus, table_of
 from storage.repositories._shared import insert_ignoring_conflicts, save_team_row
+from storage.scope import team_scope
 
 
 def digest_settings(session: Session, team_id: str) -> DigestSettings | None:
@@ -55,7 +56,11 @@ def reclaim_stale_digests(session: Session, now: datetime, lease_before: datetim
     ids = (
         session.execute(
             update(DigestPost)
-            .where(col(DigestPost.status) == PostStatus.SENDING, col(DigestPost.claimed_at) < lease_before)
+            .where(
+                col(DigestPost.status) == PostStatus.SENDING,
+                col(DigestPost.claimed_at) < lease_before,
+                *team_scope(DigestPost),
+            )
             .values(claimed_at=now, attempts=col(DigestPost.attempts) + 1)
             .returning(col(DigestPost.id))
         )

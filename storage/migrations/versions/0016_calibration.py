@@ -2,7 +2,7 @@
 the sessions recorded, and the DMs that tell stakeholders what a session agreed
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa

@@ -2,7 +2,7 @@
 of how many weeks before the year it goes out
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 """
 from alembic import op
 import sqlalchemy as sa

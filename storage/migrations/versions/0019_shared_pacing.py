@@ -1,7 +1,7 @@
 """the pace of each Web API method per workspace, shared by every process
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlmodel
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
