@@ -140,10 +140,13 @@ class World:
         return passes
 
     def _cadence_posts(self) -> list:
+        """What the touchpoints' own times decide (next_event's instants): not the DMs of the business calendar and
+        of calibration, which go at the first pass after their time, whichever that is."""
+        other = (MessageEvent.PLANNING_ASKED, MessageEvent.CALIBRATION_PACK_SENT, MessageEvent.CALIBRATION_OUTCOME_SENT)
         return [
             c
             for c in self.slack.calls_to("chat.postMessage")
-            if MessageEvent.PLANNING_ASKED not in str(c.args.get("metadata") or "")
+            if not any(kind in str(c.args.get("metadata") or "") for kind in other)
         ]
 
     def touchpoints(self) -> list[Touchpoint]:
