@@ -24,6 +24,12 @@ from storage.types import utcnow
 from tests.conftest import LD_CHANNEL, LENA, TEAM, Waits, make_settings
 
 
+def noon_zone(at: datetime) -> str:
+    """A zone at a fixed offset (no holidays) where `at` is local noon, give or take the minutes."""
+    offset = 12 - at.astimezone(UTC).hour
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # the tz database's signs are reversed
+
+
 @dataclass
 class World:
     db: Database
@@ -69,12 +75,11 @@ class World:
         touchpoint_dms.send(self.outbound, ids)
         return ids
 
-    def make_due(self, touchpoint_ids: list[int], at: datetime) -> None:
+    def make_due(self, touchpoint_ids: list[int], at: datetime, team_id: str = TEAM) -> None:
         """Seed, for passes run by real processes on the real clock: these touchpoints fall due at `at`, and their
         stakeholders are somewhere it is the middle of a working day then (a zone at a fixed offset, so no holidays,
         and a schedule open every day), whatever day and hour `at` is."""
-        offset = 12 - at.astimezone(UTC).hour  # local noon, give or take the minutes
-        zone = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # the tz database's signs are reversed
+        zone = noon_zone(at)
         with self.db.session() as session:
             rows = session.execute(
                 update(Touchpoint)
@@ -87,7 +92,7 @@ class World:
             )
             for initiative_id in {i for i, _ in rows}:
                 session.add(
-                    Schedule(team_id=TEAM, initiative_id=initiative_id, working_days="0,1,2,3,4,5,6", updated_at=at)
+                    Schedule(team_id=team_id, initiative_id=initiative_id, working_days="0,1,2,3,4,5,6", updated_at=at)
                 )
 
     def run(self, at: datetime) -> PassReport:
