@@ -30,7 +30,6 @@ from storage.repositories import team_settings as team_rows
 PLANNING_WEEKS = 8  # a team's planning touchpoints go out this many weeks before a financial year (its setting)
 PLANNING_WEEKS_RANGE = (1, 26)
 BATCH = 100
-ATTEMPTS_MAX = 5  # a DM Slack refused this many times is given up on
 BUSY_RANGES_MAX = 3  # date ranges a person may give for their busiest weeks
 TEXT_MAX = 3000
 QUESTION_MATTERS = "What will matter most to your team next year?"
@@ -209,13 +208,9 @@ def posted(session: Session, view: PlanningView, channel_id: str, ts: str, now: 
     calendar_rows.mark(session, view.ask_id, values)
 
 
-def failed(session: Session, view: PlanningView, error: str, *, for_good: bool) -> None:
-    """Slack refused it: a passing failure leaves it claimed, for the lease to pass and a pass to look and try
-    again; one that needs a person, or the last attempt, gives it up."""
-    if for_good or view.attempts >= ATTEMPTS_MAX:
-        calendar_rows.mark(session, view.ask_id, {"status": PostStatus.FAILED, "last_error": error[:500]})
-    else:
-        calendar_rows.mark(session, view.ask_id, {"last_error": error[:500]})
+def failed(session: Session, view: PlanningView, error: str) -> None:
+    """Given up on: it needs a person, or met its last attempt (a passing failure stays claimed for the next pass)."""
+    calendar_rows.mark(session, view.ask_id, {"status": PostStatus.FAILED, "last_error": error[:500]})
 
 
 # Answering

@@ -15,8 +15,7 @@ from bot.ids import MessageEvent
 from bot.runtime import Deps
 from bot.services import business_calendar
 from bot.services.business_calendar import PlanningView
-from bot.slack.errors import SlackCallFailed
-from bot.usecases.outbound import Outbound, drain, find_in_dm, update_message
+from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms, update_message
 
 logger = logging.getLogger(__name__)
 
@@ -26,25 +25,22 @@ def _metadata(view: PlanningView) -> dict:
 
 
 def send(out: Outbound, items: list[PlanningView], *, recovering: bool = False) -> int:
-    """DM each claimed planning touchpoint; returns how many went out. `recovering` looks in the DM first, so that
-    one Slack already took (its metadata names the ask) is recorded, not sent twice."""
-    done = 0
-    for view in items:
-        message = blocks.planning_message(view)
-        try:
-            found = _find(out, view) if recovering else None
-            channel_id, ts = found or out.slack.post_with_channel(
-                view.dm_channel_id or view.user_id, message.text, message.blocks, metadata=_metadata(view)
-            )
-        except SlackCallFailed as exc:
-            logger.warning("planning touchpoint %s not sent: %s", view.ask_id, exc)
-            with out.db.session() as session:
-                business_calendar.failed(session, view, exc.error, for_good=exc.needs_a_person or exc.user_unreachable)
-            continue
-        with out.db.session() as session:
-            business_calendar.posted(session, view, channel_id, ts, out.clock())
-        done += 1
-    return done
+    """DM each claimed planning touchpoint; returns how many went out (see outbound.send_dms: a passing failure is
+    tried again by the pass; one that needs a person, or the last attempt, is given up, with nobody to tell)."""
+    return send_dms(out, _outbox(out), items, recovering=recovering)
+
+
+def _outbox(out: Outbound) -> DmOutbox[PlanningView]:
+    return DmOutbox(
+        "planning touchpoint",
+        key=lambda v: v.ask_id,
+        attempts=lambda v: v.attempts,
+        post=lambda v: (v.dm_channel_id, v.user_id, blocks.planning_message(v), _metadata(v)),
+        since=lambda v: v.created_at,
+        sent=lambda session, v, channel_id, ts: business_calendar.posted(session, v, channel_id, ts, out.clock()),
+        failed=business_calendar.failed,
+        report=lambda v, why: None,
+    )
 
 
 def send_due(out: Outbound) -> int:
@@ -67,11 +63,6 @@ def recover(out: Outbound, lease: timedelta) -> int:
         return 0
     logger.warning("recovering %d planning touchpoints whose sender stopped part-way", len(items))
     return send(out, items, recovering=True)
-
-
-def _find(out: Outbound, view: PlanningView) -> tuple[str, str] | None:
-    since = view.created_at - timedelta(minutes=5)
-    return find_in_dm(out, view.dm_channel_id, view.user_id, MessageEvent.PLANNING_ASKED, "ask", view.ask_id, since)
 
 
 def form(deps: Deps, team_id: str, ask_id: int | None, user_id: str) -> PlanningView:
