@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.models.views import View
@@ -17,7 +17,7 @@ from bot.runtime import Deps
 from bot.services import calibration
 from bot.services.calibration import OutcomeDm, PackDm, RecordForm, SessionForm, SessionRecord
 from bot.slack.errors import SlackCallFailed
-from bot.usecases.outbound import Outbound
+from bot.usecases.outbound import Outbound, find_in_dm
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ def _send_pack(out: Outbound, dm: PackDm) -> bool:
         for part in range(dm.parts_posted, len(messages)):
             key = f"{dm.pack_id}.{part}"
             event = MessageEvent.CALIBRATION_PACK_SENT
-            found = _find(out, dm.to_user_id, channel_id, event, "part", key, dm.due_at) if dm.attempts > 1 else None
+            since = dm.due_at - LOOK_BACK
+            found = find_in_dm(out, channel_id, dm.to_user_id, event, "part", key, since) if dm.attempts > 1 else None
             message = messages[part]
             channel_id, ts = found or out.slack.post_with_channel(
                 channel_id or dm.to_user_id, message.text, message.blocks, metadata=_part_metadata(dm, part)
@@ -79,14 +80,6 @@ def _send_pack(out: Outbound, dm: PackDm) -> bool:
     with out.db.session() as session:
         calibration.pack_sent(session, dm, out.clock())
     return True
-
-
-def _find(
-    out: Outbound, user_id: str, channel_id: str | None, event_type: str, key: str, value: object, since: datetime
-) -> tuple[str, str] | None:
-    channel = channel_id or out.slack.open_dm(user_id)
-    ts = out.slack.find_by_metadata(channel, event_type, key, value, since - LOOK_BACK)
-    return (channel, ts) if ts else None
 
 
 # The outcome, to each stakeholder
@@ -107,7 +100,7 @@ def _send_outcome(out: Outbound, dm: OutcomeDm) -> bool:
     try:
         event = MessageEvent.CALIBRATION_OUTCOME_SENT
         found = (
-            _find(out, dm.to_user_id, dm.channel_id, event, "outcome", dm.outcome_id, dm.queued_at)
+            find_in_dm(out, dm.channel_id, dm.to_user_id, event, "outcome", dm.outcome_id, dm.queued_at - LOOK_BACK)
             if dm.attempts > 1
             else None
         )
