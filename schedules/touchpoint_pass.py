@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from bot import metrics
@@ -58,6 +58,10 @@ class PassReport:
     calibration: int = 0  # calibration packs sent to owners, and sessions' outcomes to stakeholders
     homes: int = 0  # L&D members' App Homes published because this pass changed what they show
     errors: list[str] = field(default_factory=list)
+
+    def worth_logging(self) -> bool:
+        """Anything sent, failed, recovered or closed: planning and Homes refreshed alone are every pass's routine."""
+        return any(getattr(self, f.name) for f in fields(self) if f.name not in ("planned", "homes", "errors"))
 
     def changed_ld_homes(self) -> bool:
         """Shifts posted, answers posted, touchpoints sent or closed, plans sent for sign-off: what an L&D member's
@@ -109,20 +113,7 @@ def run_pass(out: Outbound, settings: PassSettings, homes: HomeTabs | None = Non
         except Exception:
             logger.exception("scheduling pass: step homes failed")
             report.errors.append("homes")
-    if (
-        report.sent
-        or report.failed
-        or report.map_messages
-        or report.recovered
-        or report.reminded
-        or report.missed
-        or report.summaries
-        or report.digests
-        or report.answers
-        or report.signoffs
-        or report.planning
-        or report.calibration
-    ):
+    if report.worth_logging():
         logger.info("scheduling pass: %s", report)
     metrics.pass_done(report, time.monotonic() - started)
     return report
