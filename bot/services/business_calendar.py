@@ -107,8 +107,11 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
         start = year_start_after(month, today)
         if today >= start - timedelta(weeks=weeks.get(person.team_id, PLANNING_WEEKS)):
             groups.setdefault((saved_id(person), start), (person, []))[1].append(saved_id(initiative))
+    queued = calendar_rows.asked(session, {person_id for person_id, _ in groups})
     rows = []
     for (person_id, start), (person, initiative_ids) in groups.items():
+        if (person_id, start) in queued:
+            continue  # built again only to be ignored by the insert: the common case, every pass of the window
         tz, is_holiday = calendar.zone(person.tz, default_tz), calendar.holidays_in(person.country)
         cadence = calendar.Cadence.of(schedules.get(initiative_ids[0]))
         rows.append(

@@ -52,6 +52,19 @@ def high_influence_pairs(
     return [(s, i, month or 1) for s, i, month in session.execute(query).all()]
 
 
+def asked(session: Session, stakeholder_ids: Iterable[int]) -> set[tuple[int, date]]:
+    """(stakeholder, year start) of the planning touchpoints already queued for these stakeholders."""
+    ids, found = list(stakeholder_ids), set()
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(col(PlanningAsk.stakeholder_id), col(PlanningAsk.year_start)).where(
+                col(PlanningAsk.stakeholder_id).in_(ids[start : start + CHUNK])
+            )
+        ).all()
+        found |= {(person, start_on) for person, start_on in rows}
+    return found
+
+
 def add_asks(session: Session, rows: list[dict]) -> int:
     """New planning touchpoints; one already queued for the same person and year is left as it is."""
     return insert_ignoring_conflicts(session, table_of(PlanningAsk), rows)
