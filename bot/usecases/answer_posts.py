@@ -16,7 +16,7 @@ from bot.services import answer_posts as outbox
 from bot.slack.errors import DM_GONE, SlackCallFailed
 from bot.slack.gateway import SlackGateway
 from bot.usecases import notices, touchpoint_dms
-from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel
+from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel, recover_stale
 from storage.models import PostStatus
 
 logger = logging.getLogger(__name__)
@@ -141,6 +141,9 @@ def publish_handed_back(out: Outbound) -> int:
 def recover(out: Outbound, lease: timedelta) -> int:
     """Posts whose poster died or met a passing Slack failure (their lease passed): Slack's history is checked
     first, so that no summary goes out twice."""
-    with out.db.session() as session:
-        stale = outbox.reclaim_stale_posts(session, out.clock(), lease)
-    return publish(out, stale, recovering=True) if stale else 0
+    return recover_stale(
+        out,
+        lambda session: outbox.reclaim_stale_posts(session, out.clock(), lease),
+        lambda stale: publish(out, stale, recovering=True),
+        "answers' posts",
+    )

@@ -3,7 +3,6 @@ DM found again by metadata after a sender stopped part-way), answered from a mod
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
@@ -15,9 +14,7 @@ from bot.ids import MessageEvent
 from bot.runtime import Deps
 from bot.services import business_calendar
 from bot.services.business_calendar import PlanningView
-from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms, update_message
-
-logger = logging.getLogger(__name__)
+from bot.usecases.outbound import DmOutbox, Outbound, drain, recover_stale, send_dms, update_message
 
 
 def _metadata(view: PlanningView) -> dict:
@@ -57,12 +54,12 @@ def send_due(out: Outbound) -> int:
 
 def recover(out: Outbound, lease: timedelta) -> int:
     """Planning touchpoints whose sender stopped part-way, or met a passing failure (their lease passed)."""
-    with out.db.session() as session:
-        items = business_calendar.reclaim_stale(session, out.clock(), lease, out.default_tz)
-    if not items:
-        return 0
-    logger.warning("recovering %d planning touchpoints whose sender stopped part-way", len(items))
-    return send(out, items, recovering=True)
+    return recover_stale(
+        out,
+        lambda session: business_calendar.reclaim_stale(session, out.clock(), lease, out.default_tz),
+        lambda items: send(out, items, recovering=True),
+        "planning touchpoints",
+    )
 
 
 def form(deps: Deps, team_id: str, ask_id: int | None, user_id: str) -> PlanningView:

@@ -4,7 +4,6 @@ right" or their correction, and the DM updated to show it."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
@@ -17,9 +16,7 @@ from bot.runtime import Deps
 from bot.services import agreement
 from bot.services.agreement import ProposalView
 from bot.usecases import notices
-from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms, update_message
-
-logger = logging.getLogger(__name__)
+from bot.usecases.outbound import DmOutbox, Outbound, drain, recover_stale, send_dms, update_message
 
 
 def _metadata(view: ProposalView) -> dict:
@@ -72,12 +69,12 @@ def send_due(out: Outbound) -> int:
 
 def recover(out: Outbound, lease: timedelta) -> int:
     """Proposals whose sender stopped part-way, or met a passing failure (their lease passed)."""
-    with out.db.session() as session:
-        items = agreement.reclaim_stale(session, out.clock(), lease)
-    if not items:
-        return 0
-    logger.warning("recovering %d measure proposals whose sender stopped part-way", len(items))
-    return send(out, items, recovering=True)
+    return recover_stale(
+        out,
+        lambda session: agreement.reclaim_stale(session, out.clock(), lease),
+        lambda items: send(out, items, recovering=True),
+        "measure proposals",
+    )
 
 
 def agree(

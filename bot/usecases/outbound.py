@@ -76,6 +76,18 @@ def drain(out: Outbound, claim: Callable, post: Callable[[list], int], batch: in
             return done
 
 
+def recover_stale(out: Outbound, reclaim: Callable[[Session], list], resend: Callable[[list], int], what: str) -> int:
+    """The pass's recovery step of an outbox: take back (in its own transaction) what a sender that stopped part-way
+    left claimed, or what met a passing failure, once its lease has passed, and hand it to `resend` (which looks in
+    Slack before sending anything again); returns what `resend` returns."""
+    with out.db.session() as session:
+        items = reclaim(session)
+    if not items:
+        return 0
+    logger.warning("recovering %d %s whose sender stopped part-way", len(items), what)
+    return resend(items)
+
+
 @dataclass(frozen=True)
 class DmOutbox(Generic[Item]):
     """How one kind of claimed DM goes out exactly once (its row is the claim, its id in the message's metadata):

@@ -18,7 +18,7 @@ from bot.services import plans
 from bot.services.plans import PlanForm, Saved, SignoffDm
 from bot.slack.errors import SlackCallFailed
 from bot.usecases import notices
-from bot.usecases.outbound import DmOutbox, Outbound, drain, send_dms
+from bot.usecases.outbound import DmOutbox, Outbound, drain, recover_stale, send_dms
 from storage.models import SignoffAnswer
 
 logger = logging.getLogger(__name__)
@@ -82,11 +82,12 @@ def send_due(out: Outbound) -> int:
 
 def recover(out: Outbound, lease: timedelta) -> int:
     """Sign-off DMs whose sender stopped part-way, or met a passing failure (their lease passed)."""
-    with out.db.session() as session:
-        items = plans.reclaim_stale(session, out.clock(), lease, out.default_tz)
-    if items:
-        logger.warning("recovering %d plan sign-off DMs whose sender stopped part-way", len(items))
-    return send(out, items, recovering=True) if items else 0
+    return recover_stale(
+        out,
+        lambda session: plans.reclaim_stale(session, out.clock(), lease, out.default_tz),
+        lambda items: send(out, items, recovering=True),
+        "plan sign-off DMs",
+    )
 
 
 def remind_due(out: Outbound) -> int:

@@ -13,7 +13,7 @@ from bot.services import shifts
 from bot.services.shifts import SummaryView
 from bot.slack.errors import SlackCallFailed, reason
 from bot.usecases import notices
-from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel
+from bot.usecases.outbound import ATTEMPTS_MAX, Outbound, drain, find_in_channel, recover_stale
 
 logger = logging.getLogger(__name__)
 
@@ -61,12 +61,12 @@ def post_due(out: Outbound) -> int:
 
 def recover(out: Outbound, lease: timedelta) -> int:
     """Summaries whose poster stopped part-way (their lease passed)."""
-    with out.db.session() as session:
-        items = shifts.reclaim_stale(session, out.clock(), lease)
-    if not items:
-        return 0
-    logger.warning("recovering %d shift summaries whose poster stopped part-way", len(items))
-    return post(out, items, recovering=True)
+    return recover_stale(
+        out,
+        lambda session: shifts.reclaim_stale(session, out.clock(), lease),
+        lambda items: post(out, items, recovering=True),
+        "shift summaries",
+    )
 
 
 def _update_or_repost(out: Outbound, view: SummaryView, ts: str, message: Message) -> str:

@@ -22,7 +22,7 @@ from bot.services.initiatives import CreatedInitiative
 from bot.services.touchpoints import Outgoing
 from bot.slack.errors import SlackCallFailed, reason
 from bot.usecases import notices
-from bot.usecases.outbound import Outbound
+from bot.usecases.outbound import Outbound, recover_stale
 from storage.models import TouchpointKind, TouchpointStatus
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,14 @@ def send_due(out: Outbound, grace: timedelta, default_tz: str) -> tuple[int, int
 
 def recover(out: Outbound, lease: timedelta) -> int:
     """Touchpoints left "sending" by a sender that stopped part-way: recorded if Slack has them, else sent anew."""
-    with out.db.session() as session:
-        items = touchpoints.reclaim_stale(session, out.clock(), lease)
-    if items:
-        logger.warning("recovering %d touchpoints whose sender stopped part-way", len(items))
+
+    def resend(items: list[Outgoing]) -> int:
         deliver(out, items, recovering=True)
-    return len(items)
+        return len(items)
+
+    return recover_stale(
+        out, lambda session: touchpoints.reclaim_stale(session, out.clock(), lease), resend, "touchpoints"
+    )
 
 
 def deliver(out: Outbound, items: list[Outgoing], *, recovering: bool = False) -> Delivered:
