@@ -108,6 +108,17 @@ def test_one_dm_per_person_and_year_naming_all_their_initiatives_sent_once(world
     assert_everything_sent_is_valid(slack)
 
 
+def test_the_next_years_window_asks_again_though_last_years_ask_is_kept(world, slack):
+    world.run(WINDOW_OPENS)
+    world.run(WINDOW_OPENS + timedelta(days=30))  # every pass of the window finds this year's ask queued
+    assert [len(_planning_dms(slack, u)) for u in (SAM, OLU)] == [1, 1]
+    a_year_on = datetime(2028, 11, 6, 15, tzinfo=UTC)  # Monday: the first working day of the eight weeks before 2029
+    report = world.run(a_year_on)
+    assert report.planning == 2 and [len(_planning_dms(slack, u)) for u in (SAM, OLU)] == [2, 2]
+    assert "1 January 2029 to 31 December 2029" in all_text(_planning_dms(slack, SAM)[-1])
+    assert sorted(a.year_start for a in _rows(world, PlanningAsk)) == [YEAR_2028, YEAR_2028] + [date(2029, 1, 1)] * 2
+
+
 def test_different_financial_years_get_one_each_before_their_own_year(world, slack):
     _set_fiscal_year(world, "Leadership programme", 4)
     world.run(WINDOW_OPENS)
