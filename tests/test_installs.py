@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from html import unescape
 from pathlib import Path
@@ -26,11 +27,13 @@ from bot.app import NOT_INSTALLED, TouchpointApp, create_app
 from bot.cli import _pass_runner
 from bot.ids import BOT_SCOPES, Block
 from bot.server import ServerThread
+from bot.services import business_calendar as calendar_service
 from bot.settings import Settings, SettingsError, load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
+from bot.slack.workspaces import acting_for
 from storage.db import Database
-from storage.models import Initiative, TeamState
+from storage.models import Initiative, PlanningAsk, PostStatus, TeamState
 from storage.repositories import installs as install_rows
 from storage.repositories import team_settings as team_rows
 from tests import flows
@@ -272,6 +275,24 @@ def test_an_uninstalled_team_gets_nothing_and_its_data_goes_after_the_time_kept(
         teams = {i.team_id for i in session.exec(select(Initiative)).all()}
         status = install_rows.status(session, GLOBEX)
     assert teams == {ACME} and status is not None and status.state == TeamState.DELETED
+
+
+def test_a_teams_pass_queues_planning_touchpoints_for_its_own_people_only_and_never_for_an_uninstalled_team(
+    two_teams,
+):
+    _installed_with_an_initiative_each(two_teams)  # Ben (Acme) and Dev (Globex): high influence, years from January
+    window = datetime(2027, 11, 8, 15, tzinfo=UTC)  # the first working day of the eight weeks before 2028
+    with two_teams.db.session() as session, acting_for(ACME):
+        assert calendar_service.queue(session, window, "UTC") == 1  # Acme's unit of work: Ben's, not Dev's
+        assert {a.team_id for a in session.exec(select(PlanningAsk)).all()} == {ACME}
+    two_teams.slack.uninstall(GLOBEX)
+    with freeze_time(window.isoformat(), tick=True):
+        report = _pass_runner(two_teams.settings, two_teams.db)()
+    assert report.planning == 1
+    with two_teams.db.reading() as session:
+        assert [(a.team_id, a.status) for a in session.exec(select(PlanningAsk)).all()] == [(ACME, PostStatus.POSTED)]
+    globex = two_teams.slack.workspace(GLOBEX)
+    assert not [m for m in globex.messages_in(globex.dm_channel(DEV)) if "Next year is being planned" in m.text]
 
 
 def test_reinstalling_before_the_data_goes_restores_the_team(two_teams):

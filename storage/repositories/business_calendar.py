@@ -20,6 +20,7 @@ from storage.models import (
     table_of,
 )
 from storage.repositories._shared import CHUNK, claim, insert_ignoring_conflicts
+from storage.scope import team_scope
 
 SKIPPED = "skipped"
 
@@ -28,7 +29,8 @@ def high_influence_pairs(
     session: Session, stakeholder_ids: Iterable[int] | None = None
 ) -> list[tuple[Stakeholder, Initiative, int]]:
     """(stakeholder, initiative, the month its financial year starts) for every high-influence stakeholder of an
-    active initiative (of these stakeholders only, when given)."""
+    active initiative (of these stakeholders only, when given), of the pass's team when it is for one (storage.scope),
+    and never of a team that uninstalled Touchpoint."""
     query = (
         select(Stakeholder, Initiative, col(Schedule.fiscal_year_start))
         .join(InitiativeStakeholder, col(InitiativeStakeholder.stakeholder_id) == col(Stakeholder.id))
@@ -39,6 +41,7 @@ def high_influence_pairs(
             col(InitiativeStakeholder.removed_at).is_(None),
             col(Initiative.active).is_(True),
             col(Stakeholder.active).is_(True),
+            *team_scope(Stakeholder),
         )
         .order_by(col(Stakeholder.id), col(Initiative.id))
     )
