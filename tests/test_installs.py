@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import pytest
 from freezegun import freeze_time
 from openpyxl import load_workbook
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.app import NOT_INSTALLED, TouchpointApp, create_app
@@ -33,8 +34,10 @@ from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.webapi import TOKEN
 from bot.slack.workspaces import acting_for
 from storage.db import Database
-from storage.models import Initiative, PlanningAsk, PostStatus, TeamState
+from storage.models import Initiative, InitiativeStakeholder, PlanningAsk, PostStatus, TeamState
+from storage.repositories import calibration as calibration_rows
 from storage.repositories import installs as install_rows
+from storage.repositories import map_messages as map_rows
 from storage.repositories import team_settings as team_rows
 from tests import flows
 from tests.conftest import LD_CHANNEL, LENA, SAM, SECRET, TEAM, WORKING_AFTERNOON, Running, Waits, make_settings
@@ -277,7 +280,7 @@ def test_an_uninstalled_team_gets_nothing_and_its_data_goes_after_the_time_kept(
     assert teams == {ACME} and status is not None and status.state == TeamState.DELETED
 
 
-def test_a_teams_pass_queues_planning_touchpoints_for_its_own_people_only_and_never_for_an_uninstalled_team(
+def test_a_teams_pass_queues_planning_calibration_and_map_alerts_for_its_own_team_only_never_an_uninstalled_one(
     two_teams,
 ):
     _installed_with_an_initiative_each(two_teams)  # Ben (Acme) and Dev (Globex): high influence, years from January
@@ -285,7 +288,15 @@ def test_a_teams_pass_queues_planning_touchpoints_for_its_own_people_only_and_ne
     with two_teams.db.session() as session, acting_for(ACME):
         assert calendar_service.queue(session, window, "UTC") == 1  # Acme's unit of work: Ben's, not Dev's
         assert {a.team_id for a in session.exec(select(PlanningAsk)).all()} == {ACME}
+    with two_teams.db.session() as session:  # both stakeholders silent for two cycles: at risk on the map
+        session.execute(update(InitiativeStakeholder).values(silent_cycles=2))
+    with two_teams.db.reading() as session, acting_for(ACME):  # what else a pass queues: its own team's only
+        assert {i.team_id for i, _ in calibration_rows.active_initiatives(session)} == {ACME}
+        assert {p.team_id for p, _, _ in map_rows.at_risk(session, None, 10)} == {ACME}
     two_teams.slack.uninstall(GLOBEX)
+    with two_teams.db.reading() as session:  # with no team in particular (one bot token): never an uninstalled one
+        assert {i.team_id for i, _ in calibration_rows.active_initiatives(session)} == {ACME}
+        assert {p.team_id for p, _, _ in map_rows.at_risk(session, None, 10)} == {ACME}
     with freeze_time(window.isoformat(), tick=True):
         report = _pass_runner(two_teams.settings, two_teams.db)()
     assert report.planning == 1

@@ -26,16 +26,18 @@ from storage.models import (
     table_of,
 )
 from storage.repositories._shared import CHUNK, claim_due_or_stale, insert_ignoring_conflicts
+from storage.scope import team_scope
 
 SKIPPED = "skipped"
 
 
 def active_initiatives(session: Session) -> list[tuple[Initiative, Schedule | None]]:
-    """Every open initiative with its schedule (None: the defaults)."""
+    """Every open initiative with its schedule (None: the defaults), of the pass's team when it is for one
+    (storage.scope), never of a team that uninstalled Touchpoint."""
     query = (
         select(Initiative, Schedule)
         .outerjoin(Schedule, col(Schedule.initiative_id) == col(Initiative.id))
-        .where(col(Initiative.active).is_(True))
+        .where(col(Initiative.active).is_(True), *team_scope(Initiative))
         .order_by(col(Initiative.id))
     )
     return [(i, s) for i, s in session.execute(query).all()]

@@ -19,6 +19,7 @@ from storage.models import (
     table_of,
 )
 from storage.repositories._shared import CHUNK, claim_due_or_stale, insert_ignoring_conflicts
+from storage.scope import team_scope
 
 SKIPPED = "skipped"
 SILENT_CYCLES = 2
@@ -97,7 +98,8 @@ def at_risk(
     session: Session, team_id: str | None, limit: int, after_pair_id: int = 0
 ) -> list[tuple[InitiativeStakeholder, Initiative, Stakeholder]]:
     """High-influence stakeholders of active initiatives silent for two cycles or more, or whose latest rating is
-    lower than the one before (of one team, or all with None), oldest pair first from after_pair_id on."""
+    lower than the one before (of one team; with None, of the pass's team when it is for one, storage.scope, and
+    never of a team that uninstalled), oldest pair first from after_pair_id on."""
     query = (
         select(InitiativeStakeholder, Initiative, Stakeholder)
         .join(Initiative, col(Initiative.id) == col(InitiativeStakeholder.initiative_id))
@@ -116,8 +118,9 @@ def at_risk(
         .order_by(col(InitiativeStakeholder.id))
         .limit(limit)
     )
-    if team_id is not None:
-        query = query.where(col(Initiative.team_id) == team_id)
+    query = (
+        query.where(col(Initiative.team_id) == team_id) if team_id is not None else query.where(*team_scope(Initiative))
+    )
     return [(p, i, s) for p, i, s in session.execute(query).all()]
 
 
