@@ -97,7 +97,13 @@ def queue_alerts(session: Session, now: datetime) -> int:
         rows += [_alert_row(pair, initiative.created_by, now) for pair, initiative, _ in page]
         last = saved_id(page[-1][0])
         page = map_rows.at_risk(session, None, AT_RISK_PAGE, after_pair_id=last) if len(page) == AT_RISK_PAGE else []
-    return map_rows.add(session, rows)
+    # Most are alerted already (they stay at risk until they answer): only the new ones go to the insert.
+    known = map_rows.known(session, [_alert_key(r) for r in rows])
+    return map_rows.add(session, [r for r in rows if _alert_key(r) not in known])
+
+
+def _alert_key(row: dict) -> tuple[int, int, str, str]:
+    return row["initiative_id"], row["stakeholder_id"], row["kind"], row["key"]
 
 
 def _alert_row(pair: InitiativeStakeholder, owner: str, now: datetime) -> dict:

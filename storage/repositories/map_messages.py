@@ -30,6 +30,24 @@ def add(session: Session, rows: list[dict]) -> int:
     return insert_ignoring_conflicts(session, table_of(MapMessage), rows)
 
 
+def known(session: Session, keys: Iterable[tuple[int, int, str, str]]) -> set[tuple[int, int, str, str]]:
+    """Of these (initiative, stakeholder, kind, key), those already planned or sent."""
+    wanted = set(keys)
+    initiative_ids = sorted({k[0] for k in wanted})
+    found: set[tuple[int, int, str, str]] = set()
+    for start in range(0, len(initiative_ids), CHUNK):
+        rows = session.execute(
+            select(
+                col(MapMessage.initiative_id), col(MapMessage.stakeholder_id), col(MapMessage.kind), col(MapMessage.key)
+            ).where(
+                col(MapMessage.initiative_id).in_(initiative_ids[start : start + CHUNK]),
+                col(MapMessage.kind).in_({k[2] for k in wanted}),
+            )
+        ).all()
+        found |= {(i, s, kind, key) for i, s, kind, key in rows if (i, s, kind, key) in wanted}
+    return found
+
+
 def last_status_periods(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
     wanted = list(set(keys))
     found: dict[tuple[int, int], str] = {}
