@@ -172,10 +172,13 @@ def test_a_dm_recorded_by_another_sender_meanwhile_keeps_that_record_and_is_not_
     now = datetime(2027, 1, 5, 11, 1, tzinfo=UTC)
     with world.db.session() as session:
         session.execute(update(Touchpoint).where(col(Touchpoint.id) == touchpoint_id).values(status="sending"))
-        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "100.1", now) == "sent"
-        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "100.2", now) == "taken"
+        follow_ups = (now + timedelta(days=3), now + timedelta(days=10))
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "100.1", now, follow_ups) == "sent"
+        other = (now, now)
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "100.2", now, other) == "taken"
     [row] = [t for t in world.touchpoints() if t.id == touchpoint_id]
     assert (row.status, row.message_ts) == (TouchpointStatus.SENT, "100.1")
+    assert (row.remind_at, row.expires_at) == follow_ups  # recorded with the send, and only by it
 
     # Closed while Slack took the DM: where it is is recorded once, to be shown closed; a later sender is "taken".
     with world.db.session() as session:
@@ -184,7 +187,7 @@ def test_a_dm_recorded_by_another_sender_meanwhile_keeps_that_record_and_is_not_
             .where(col(Touchpoint.id) == touchpoint_id)
             .values(status=TouchpointStatus.CLOSED, message_ts=None, channel_id=None)
         )
-        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "200.1", now) == "closed"
-        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "200.2", now) == "taken"
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "200.1", now, other) == "closed"
+        assert touchpoint_rows.mark_touchpoint_sent(session, touchpoint_id, "D0SAM", "200.2", now, other) == "taken"
     [row] = [t for t in world.touchpoints() if t.id == touchpoint_id]
     assert (row.status, row.message_ts) == (TouchpointStatus.CLOSED, "200.1")

@@ -179,17 +179,16 @@ def sent(session: Session, item: Outgoing, channel_id: str, ts: str, now: dateti
     """Record a touchpoint's DM: "sent"; "closed" if the touchpoint was closed while Slack took it (the DM is then
     to be shown closed: its initiative closed, or its stakeholder was removed, after the check before posting);
     "taken" if another sender recorded it meanwhile (this DM is left as it is)."""
-    outcome = touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now)
+    # Every touchpoint, the first two questions included, gets one reminder and then closes: recorded with the send.
+    cadence, tz, is_holiday = local_calendar(session, item.initiative_id, item.tz, item.country, default_tz)
+    follow_ups = calendar.follow_ups(cadence, tz, is_holiday, now)
+    outcome = touchpoint_rows.mark_touchpoint_sent(session, item.touchpoint_id, channel_id, ts, now, follow_ups)
     if outcome != "sent":
         return outcome
     if item.dm_channel_id != channel_id:
         stakeholder_rows.set_stakeholder_dm(session, item.stakeholder_id, channel_id)
     # The next check-in or review can be planned now that this one is out.
     planning_rows.unplan_pair(session, item.initiative_id, item.stakeholder_id)
-    # Every touchpoint, the first two questions included, gets one reminder and then closes.
-    cadence, tz, is_holiday = local_calendar(session, item.initiative_id, item.tz, item.country, default_tz)
-    remind_at, expires_at = calendar.follow_ups(cadence, tz, is_holiday, now)
-    touchpoint_rows.set_follow_ups(session, item.touchpoint_id, remind_at, expires_at)
     return outcome
 
 

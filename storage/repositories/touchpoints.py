@@ -96,15 +96,31 @@ def still_sending(session: Session, touchpoint_ids: Iterable[int]) -> set[int]:
     return set(session.execute(query).scalars())
 
 
-def mark_touchpoint_sent(session: Session, touchpoint_id: int, channel_id: str, ts: str, now: datetime) -> str:
-    """Record a claimed touchpoint as sent: "sent"; "closed" if it was closed while Slack took its DM (then only
-    where the DM is is recorded, so that it can be shown closed); "taken" if another sender recorded it meanwhile
-    (its claim had lapsed): that record stands, and this DM is left alone."""
+def mark_touchpoint_sent(
+    session: Session,
+    touchpoint_id: int,
+    channel_id: str,
+    ts: str,
+    now: datetime,
+    follow_ups: tuple[datetime | None, datetime | None],
+) -> str:
+    """Record a claimed touchpoint as sent, with its (reminder, close) times: "sent"; "closed" if it was closed while
+    Slack took its DM (then only where the DM is is recorded, so that it can be shown closed); "taken" if another
+    sender recorded it meanwhile (its claim had lapsed): that record stands, and this DM is left alone."""
+    remind_at, expires_at = follow_ups
     if rows_matched(
         session,
         update(Touchpoint)
         .where(col(Touchpoint.id) == touchpoint_id, col(Touchpoint.status) == TouchpointStatus.SENDING)
-        .values(status=TouchpointStatus.SENT, channel_id=channel_id, message_ts=ts, sent_at=now, last_error=None),
+        .values(
+            status=TouchpointStatus.SENT,
+            channel_id=channel_id,
+            message_ts=ts,
+            sent_at=now,
+            last_error=None,
+            remind_at=remind_at,
+            expires_at=expires_at,
+        ),
     ):
         return "sent"
     closed = rows_matched(
