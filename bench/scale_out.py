@@ -25,10 +25,20 @@ import urllib.request
 from datetime import timedelta
 
 from bench.ack_latency import SECRET, _slack_process, _start, measure
-from bench.seed import bench_env, bench_settings, fresh_database, seed
+from bench.seed import (
+    LD_ADMIN,
+    bench_env,
+    bench_installs_settings,
+    bench_settings,
+    fresh_database,
+    install_teams,
+    seed,
+    team_of,
+)
 from tests.web_process import _free_port as free_port
 
 ANSWERS, WARM_UP, CONCURRENCY = 3_000, 500, 50
+WORKSPACES = (1, 10, 100)
 
 
 def _proxy_process(backends: list[int], conn) -> None:
@@ -106,7 +116,7 @@ def bench_throughput(url: str) -> list[str]:
     return lines
 
 
-def bench_pass_per_installation(url: str) -> list[str]:
+def bench_pass_per_installation(url: str, workspaces: tuple[int, ...] = WORKSPACES, quiet: int = 5) -> list[str]:
     from bot.app import patient_gateway
     from bot.simulator import FakeSlackApi
     from bot.slack.pacing import SharedPacing
@@ -115,11 +125,12 @@ def bench_pass_per_installation(url: str) -> list[str]:
     from storage.types import utcnow
 
     lines = []
-    for teams in (1, 10, 100):
+    for teams in workspaces:
         db = fresh_database(url)
         seed(db, initiatives=10 * teams, stakeholders_per_initiative=10, teams=teams)
         slack = FakeSlackApi("T0BENCH").start()
         slack.add_channel("C0BENCH")
+        slack.add_user(LD_ADMIN, "Lena Bench")  # the L&D member, whose calibration packs go out as in installs mode
         settings = bench_settings(slack.url, db.url)
         out = Outbound(db, patient_gateway(settings, pacing=SharedPacing(db)), utcnow, "UTC")
         pass_settings = PassSettings(grace=timedelta(hours=6), ld_channel_id="C0BENCH")
@@ -127,13 +138,55 @@ def bench_pass_per_installation(url: str) -> list[str]:
         first = run_pass(out, pass_settings)
         first_seconds = time.perf_counter() - started
         runs = []
-        for _ in range(5):
+        for _ in range(quiet):
             started = time.perf_counter()
             run_pass(out, pass_settings)
             runs.append(time.perf_counter() - started)
         median = statistics.median(runs)
         lines.append(
-            f"| {teams} | {10 * teams:,} | {100 * teams:,} | {first_seconds * 1000:.0f} ({first.digests} digests) | "
+            f"| {teams} | {10 * teams:,} | {100 * teams:,} | {first_seconds * 1000:.0f} "
+            f"({first.digests} digests, {first.planning + first.calibration} DMs) | "
+            f"{median * 1000:.0f} | {median * 1000 / teams:.1f} |"
+        )
+        print(lines[-1], flush=True)
+        slack.stop()
+        db.dispose()
+    return lines
+
+
+def bench_pass_per_installation_installed(
+    url: str, workspaces: tuple[int, ...] = WORKSPACES, quiet: int = 5
+) -> list[str]:
+    """The same workspaces, each installed through "Add to Slack" (rotating tokens), and the clock's own pass in
+    installs mode: one pass per installed team, on that team's rows, with that team's token."""
+    from bot.cli import _pass_runner
+    from bot.simulator import FakeSlackApi
+
+    lines = []
+    for teams in workspaces:
+        db = fresh_database(url)
+        seed(db, initiatives=10 * teams, stakeholders_per_initiative=10, teams=teams)
+        # Slack's default workspace is none of the teams': a call made with a wrong token would be answered there.
+        slack = FakeSlackApi("T0NOTINSTALLED").start()
+        slack.cloud.app.rotation = True
+        settings = bench_installs_settings(slack, db.url)
+        install_teams(db, slack, settings, sorted({team_of(i, teams) for i in range(10 * teams)}))
+        run = _pass_runner(settings, db)  # what `touchpoint clock` builds once, then calls every minute
+        started = time.perf_counter()
+        first = run()
+        first_seconds = time.perf_counter() - started
+        runs = []
+        for _ in range(quiet):
+            started = time.perf_counter()
+            report = run()
+            runs.append(time.perf_counter() - started)
+            assert not report.digests and not report.errors, report
+        assert first.digests == teams and not first.errors, first
+        assert not slack.calls, [c.method for c in slack.calls]  # every call reached its own team's workspace
+        median = statistics.median(runs)
+        lines.append(
+            f"| {teams} | {10 * teams:,} | {100 * teams:,} | {first_seconds * 1000:.0f} "
+            f"({first.digests} digests, {first.planning + first.calibration} DMs) | "
             f"{median * 1000:.0f} | {median * 1000 / teams:.1f} |"
         )
         print(lines[-1], flush=True)
@@ -146,6 +199,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", required=True, help="a PostgreSQL URL whose public schema the benchmark replaces")
     parser.add_argument("--only", choices=["throughput", "pass"])
+    parser.add_argument("--quiet", type=int, default=5, help="quiet passes after the first, of which the median")
+    parser.add_argument(
+        "--workspaces", type=int, nargs="+", default=list(WORKSPACES), help="the pass's sizes, in workspaces"
+    )
     args = parser.parse_args()
     if args.only in (None, "throughput"):
         print("| web processes | concurrency | answers/s | median (ms) | p99 (ms) |\n|---:|---:|---:|---:|---:|")
@@ -155,7 +212,13 @@ def main() -> None:
             "\n| workspaces | initiatives | stakeholders | first pass (ms) | a quiet pass (ms) | per workspace (ms) |"
             "\n|---:|---:|---:|---:|---:|---:|"
         )
-        bench_pass_per_installation(args.postgres)
+        bench_pass_per_installation(args.postgres, tuple(args.workspaces), args.quiet)
+        print(
+            "\nInstalls mode (one pass per installed workspace, each with its own token):\n"
+            "\n| workspaces | initiatives | stakeholders | first pass (ms) | a quiet pass (ms) | per workspace (ms) |"
+            "\n|---:|---:|---:|---:|---:|---:|"
+        )
+        bench_pass_per_installation_installed(args.postgres, tuple(args.workspaces), args.quiet)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,62 @@ def bench_settings(slack_url: str, database_url: str):
     )
 
 
+def bench_installs_settings(slack, database_url: str):
+    """The settings of a clock in installs mode ("Add to Slack"), against the simulated Slack `slack`: the OAuth
+    client it registered, no bot token and no L&D channel of its own."""
+    from bot.settings import load_settings
+
+    app = slack.cloud.app
+    return load_settings(
+        slack_client_id=app.client_id,
+        slack_client_secret=app.client_secret,
+        slack_redirect_uri="https://touchpoint.example.com/slack/oauth_redirect",
+        slack_signing_secret="x",
+        slack_api_url=slack.url,
+        database_url=database_url,
+    )
+
+
+def install_teams(db: Database, slack, settings, team_ids: list[str]) -> None:
+    """Each team as "Add to Slack" leaves it, without the browser: a workspace of the simulated Slack (its L&D
+    member, its L&D channel) with a bot token Slack issued for it (and a refresh token, when the app rotates them),
+    that token in the installation store, the team active with its installer as its L&D member and C0BENCH as its
+    L&D channel."""
+    from slack_sdk.oauth.installation_store import Installation
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    from bot.ids import BOT_SCOPES
+    from bot.services import installs
+    from storage.repositories import team_settings as team_rows
+
+    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=db.engine)
+    now = datetime.now(UTC)
+    for team_id in team_ids:
+        workspace = slack.add_workspace(team_id, name=team_id)
+        workspace.add_user(LD_ADMIN, "Lena Bench")
+        workspace.add_channel("C0BENCH")
+        issued = slack.cloud.issue(team_id)
+        store.save(
+            Installation(
+                app_id="ATOUCHPOINT",
+                team_id=team_id,
+                team_name=team_id,
+                bot_token=issued["access_token"],
+                bot_id="BTOUCHBOT",
+                bot_user_id=workspace.BOT_USER,
+                bot_scopes=",".join(sorted(BOT_SCOPES)),
+                bot_refresh_token=issued.get("refresh_token"),
+                bot_token_expires_in=issued.get("expires_in"),
+                user_id=LD_ADMIN,
+                token_type="bot",
+                installed_at=now.timestamp(),
+            )
+        )
+        with db.session() as session:
+            installs.installed(session, team_id, LD_ADMIN, now)
+            team_rows.save_team_settings(session, team_id, {"ld_channel_id": "C0BENCH"})
+
+
 def bench_env(slack_url: str, database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a Touchpoint process (`python -m bot`, `touchpoint tick`) a benchmark starts."""
     import os
