@@ -16,7 +16,15 @@ from sqlmodel import Session
 
 from bot.errors import NotAllowed, UserError
 from bot.ids import COMMAND
-from bot.services import business_calendar, calibration, export_plan, judgement, measures, signoffs, team_settings
+from bot.services import (
+    business_calendar,
+    calibration_sessions,
+    export_plan,
+    judgement,
+    measures,
+    signoffs,
+    team_settings,
+)
 from bot.services.answer_forms import QUESTIONS
 from bot.services.export_plan import PlanBlock
 from bot.services.followups import OUTCOMES
@@ -87,7 +95,7 @@ def _calibration_sheet(
     session: Session | None, scope: Scope, local: Callable[[datetime | None], datetime | None], tz: str
 ) -> Sheet:
     """Every calibration session recorded (none in a stakeholder's own export: the sessions are the L&D team's)."""
-    records = calibration.team_records(session, scope.team_id) if session is not None else []
+    records = calibration_sessions.team_records(session, scope.team_id) if session is not None else []
     wanted = set(scope.initiative_ids) if scope.initiative_ids is not None else None
     return Sheet(
         "Calibration",
