@@ -17,6 +17,7 @@ from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from bot.services.business_calendar import PlanningAnswerRow
 from bot.services.calibration import CalibrationStanding
+from bot.services.digest_attention import Attention
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
 from storage.repositories import team_settings as team_rows
@@ -84,7 +85,7 @@ class LdInitiative:
 @dataclass(frozen=True)
 class LdHome:
     user_id: str
-    attention: tuple[digest.Attention, ...]
+    attention: tuple[Attention, ...]
     more_attention: int
     initiatives: tuple[LdInitiative, ...]  # this page's, lowest alignment index first
     page: int
