@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.blocks.plans import ASK, field_block
 from bot.demo_stage import LD_CHANNEL, PEOPLE, Stage
 from bot.ids import Action, Block, MessageEvent
-from bot.services import calibration, judgement, plans
+from bot.services import calibration, judgement, signoff_dms
 from bot.services.initiatives import name_key
 from bot.services.stakeholder_map import Quadrant
 from bot.simulator.transcript import indent, render_home, render_view
@@ -265,7 +265,7 @@ class Demo(Stage):
         self.out(indent(render_view(reply["view"], self.names)))
         self.show_new()
         with self.deps.db.reading() as session:
-            due = plans.pending_due_times(session, self.slack.team_id)
+            due = signoff_dms.pending_due_times(session, self.slack.team_id)
         for when in sorted(set(due)):  # at a sensible hour of each stakeholder's day
             self.pass_at(when)
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.errors import UserError
-from bot.services import answers, calibration, digest, plans
+from bot.services import answers, calibration, digest, signoff_dms
 from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from bot.services.business_calendar import PlanningAnswerRow
@@ -132,7 +132,7 @@ def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: s
         user_id,
         person.tz or default_tz,
         person.paused_until,
-        plans_waiting=plans.waiting_for(session, team_id, user_id),
+        plans_waiting=signoff_dms.waiting_for(session, team_id, user_id),
         initiatives=tuple(
             StakeholderInitiative(
                 initiative_id=i.initiative_id,
