@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from bench.digest import NOW, _bulk, seed_history
 from bench.seed import LD_ADMIN, TEAM, fresh_database
 from bot.exports import workbook
-from bot.services import exporting, importing
+from bot.services import export_sheets, exporting, importing
 from bot.slack.profiles import Profile
 from storage.db import Database
 from storage.models import Measure, Reading, table_of
@@ -119,11 +119,11 @@ def peak_memory_mb(url: str) -> float:
 def import_seconds(db: Database) -> float:
     wb = Workbook(write_only=True)
     initiatives = wb.create_sheet("Initiatives")
-    initiatives.append(exporting.INITIATIVE_COLUMNS)
+    initiatives.append(export_sheets.INITIATIVE_COLUMNS)
     for i in range(400):
         initiatives.append((f"Imported initiative {i:03d}", "Grow revenue per rep by 10% this year"))
     people = wb.create_sheet("Stakeholders")
-    people.append(exporting.STAKEHOLDER_COLUMNS)
+    people.append(export_sheets.STAKEHOLDER_COLUMNS)
     for s in range(10_000):
         people.append((f"Imported initiative {s // 25:03d}", f"U{s:09d}", f"Person {s}", "Europe/London"))
     out = io.BytesIO()

@@ -17,15 +17,15 @@ from sqlmodel import col, select
 
 from bot.blocks import calibration as blocks
 from bot.ids import Action, Block
-from bot.services import calibration
+from bot.services import calibration, calibration_sessions
 from bot.services.calibration import (
     Adjustment,
     PackContent,
     PackDm,
-    SessionForm,
     ShiftLine,
     StatementChange,
 )
+from bot.services.calibration_sessions import SessionForm
 from bot.usecases import calibration as calibration_usecase
 from bot.usecases.outbound import Outbound
 from storage.db import Database
@@ -360,7 +360,7 @@ def _recorded(app, held_on: date, agreed: str, at: datetime) -> int:
     [initiative] = rows(app, Initiative)
     with app.db.session() as session:
         form = SessionForm(held_on.isoformat(), (LENA, SAM), agreed, "")
-        return calibration.record(session, TEAM, initiative.id, LENA, form, at).session_id
+        return calibration_sessions.record(session, TEAM, initiative.id, LENA, form, at).session_id
 
 
 def test_the_next_quarterly_review_recalls_what_the_last_calibration_agreed(checked_in):
@@ -419,7 +419,7 @@ def test_an_outcome_dm_slack_refuses_is_tried_again_by_the_pass_and_sent_once(ch
         "chat.postMessage", "internal_error", status=500, times=10, when=lambda a: "calibration_outcome" in str(a)
     )
     with app.db.session() as session:
-        calibration.send_outcome(session, TEAM, session_id, LENA, datetime(2027, 3, 1, tzinfo=UTC))
+        calibration_sessions.send_outcome(session, TEAM, session_id, LENA, datetime(2027, 3, 1, tzinfo=UTC))
     for minutes in range(0, 40, 5):
         world.run(datetime(2027, 3, 1, 0, minutes, tzinfo=UTC))
     assert [len(_outcomes_to(app.slack, p)) for p in (SAM, OLU)] == [1, 1]
@@ -443,7 +443,7 @@ def test_a_pack_sent_over_two_weeks_ago_with_no_session_recorded_is_an_attention
     with db.session() as session:
         [initiative] = session.exec(select(Initiative)).all()
         form = SessionForm("2027-06-14", (LENA,), "Quota in 4 months", "")
-        calibration.record(session, TEAM, initiative.id, LENA, form, JUNE_PACK + timedelta(days=14))
+        calibration_sessions.record(session, TEAM, initiative.id, LENA, form, JUNE_PACK + timedelta(days=14))
     assert items(JUNE_PACK + timedelta(days=15)) == []
 
 

@@ -27,7 +27,7 @@ import bot.blocks
 from bot.blocks import Message
 from bot.blocks.common import escape, section
 from bot.services.answer_forms import QUESTIONS
-from bot.services.digest import REASONS
+from bot.services.digest_attention import REASONS
 from storage.models import Direction, Question, ShiftRule, TouchpointKind
 from tests.slack_contract import assert_valid_message, assert_valid_view
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.app import patient_gateway
 from bot.blocks import plans as plan_blocks
 from bot.ids import Action, Block, Callback
-from bot.services import plans, signoffs
+from bot.services import plans, signoff_dms, signoffs
 from bot.services.export_plan import FIELDS
 from bot.usecases.outbound import Outbound
 from schedules.touchpoint_pass import run_pass
@@ -200,7 +200,7 @@ def test_each_stakeholder_gets_the_plan_once_signs_it_or_says_what_is_off_and_co
 def _statuses(app, now=AT + timedelta(hours=2)):
     [initiative] = rows(app, Initiative)
     with app.db.reading() as session:
-        return plans.statuses(session, initiative.team_id, initiative.id, now)
+        return signoff_dms.statuses(session, initiative.team_id, initiative.id, now)
 
 
 def test_a_change_after_sign_off_says_what_changed_and_asks_again(checked_in):
@@ -348,7 +348,7 @@ def test_the_longest_plan_is_split_within_slacks_limits_and_escaped():
 
     text = ("<!channel> & <@U0EVIL> " * 140)[:3000]
     fields = tuple((label, text) for _, label in FIELDS)
-    dm = plans.SignoffDm(
+    dm = signoff_dms.SignoffDm(
         1, "T", 1, "<!here>" * 10, SAM, None, True, LENA, datetime(2027, 1, 1, tzinfo=UTC), 1, 2, fields, fields
     )
     message = plan_blocks.signoff_message(dm)

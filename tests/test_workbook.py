@@ -17,7 +17,7 @@ from bot.cli import main
 from bot.exports import reading, workbook
 from bot.exports.reading import FileRefused
 from bot.ids import Block
-from bot.services import exporting, importing
+from bot.services import export_sheets, exporting, importing
 from bot.services.importing import ImportRefused
 from bot.services.measures import reading_block
 from bot.simulator.webapi import TOKEN
@@ -162,7 +162,7 @@ def test_text_people_typed_is_never_a_formula(story):
 def test_every_risky_start_is_written_as_text(tmp_path):
     """Slack trims what people type, but older or imported text may start with a tab or a carriage return."""
     wb = Workbook(write_only=True)
-    workbook.table(wb, exporting.Sheet("Answers", ("Answer",), (40,), [(text,) for text in EVIL]))
+    workbook.table(wb, export_sheets.Sheet("Answers", ("Answer",), (40,), [(text,) for text in EVIL]))
     wb.save(tmp_path / "risky.xlsx")
     cells = [row[0] for row in load_workbook(tmp_path / "risky.xlsx")["Answers"].iter_rows(min_row=2)]
     # XML reads a carriage return back as a line feed; either way it is text.
@@ -215,11 +215,11 @@ def _filled(initiatives: list[tuple], stakeholders: list[tuple]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Initiatives"
-    ws.append(exporting.INITIATIVE_COLUMNS)
+    ws.append(export_sheets.INITIATIVE_COLUMNS)
     for row in initiatives:
         ws.append(row)
     people = wb.create_sheet("Stakeholders")
-    people.append(exporting.STAKEHOLDER_COLUMNS)
+    people.append(export_sheets.STAKEHOLDER_COLUMNS)
     for row in stakeholders:
         people.append(row)
     out = io.BytesIO()

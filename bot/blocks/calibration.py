@@ -34,16 +34,8 @@ from bot.blocks.common import (
 )
 from bot.blocks.measures import describe
 from bot.ids import COMMAND, Action, Block, Callback, Element
-from bot.services.calibration import (
-    PARTICIPANTS_MAX,
-    TEXT_MAX,
-    CalibrationStanding,
-    PackContent,
-    PackDm,
-    RecordForm,
-    SessionForm,
-    SessionRecord,
-)
+from bot.services.calibration import CalibrationStanding, PackContent, PackDm
+from bot.services.calibration_sessions import PARTICIPANTS_MAX, TEXT_MAX, RecordForm, SessionForm, SessionRecord
 from bot.services.followups import OUTCOMES
 
 BLOCKS_PER_MESSAGE = 45  # Slack allows 50 per message

@@ -31,7 +31,8 @@ from bot.blocks.common import (
 from bot.ids import COMMAND, Block, Callback, Element
 from bot.services import judgement
 from bot.services.business_calendar import PlanningAnswerRow
-from bot.services.digest import WEEKDAYS, AlignmentReport, Attention, Digest, DigestTime, InitiativeDigest, day_label
+from bot.services.digest import WEEKDAYS, AlignmentReport, Digest, DigestTime, InitiativeDigest, day_label
+from bot.services.digest_attention import Attention
 
 BLOCKS_PER_MESSAGE = 45  # Slack allows 50 per message
 SILENT_NAMED = 10

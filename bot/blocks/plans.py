@@ -34,7 +34,8 @@ from bot.blocks.common import (
 from bot.ids import Action, Callback, Element
 from bot.ids import Block as BlockId
 from bot.services.export_plan import FIELDS, LABELS
-from bot.services.plans import TEXT_MAX, PlanForm, Saved, SignoffDm, SignoffStatus
+from bot.services.plans import TEXT_MAX, PlanForm, Saved
+from bot.services.signoff_dms import SignoffDm, SignoffStatus
 from bot.services.signoffs import STATE_NAMES
 from storage.models import SignoffAnswer
 

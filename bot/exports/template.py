@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from bot.exports.workbook import TITLE, safe_cell, table
 from bot.ids import COMMAND
-from bot.services.exporting import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS, Sheet
+from bot.services.export_sheets import INITIATIVE_COLUMNS, STAKEHOLDER_COLUMNS, Sheet
 
 HOW_TO = (
     "Fill in one row per initiative on the Initiatives sheet, and one row per stakeholder of an initiative on the "

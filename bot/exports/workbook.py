@@ -17,7 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bot.services.export_plan import PlanBlock
-from bot.services.exporting import ExportData, Sheet
+from bot.services.export_sheets import Sheet
+from bot.services.exporting import ExportData
 from bot.services.stakeholder_map import Quadrant
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

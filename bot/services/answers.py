@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.errors import FormInvalid
-from bot.services import answer_posts, calibration, judgement, measures, open_touchpoints, shift_rules, shifts
+from bot.services import answer_posts, calibration_sessions, judgement, measures, open_touchpoints, shift_rules, shifts
 from bot.services.answer_forms import FORMS, validate
 from bot.services.answer_posts import RecordedAnswers
-from bot.services.calibration import SessionRecord
+from bot.services.calibration_sessions import SessionRecord
 from bot.services.initiatives import InitiativeInfo
 from storage.models import (
     RECURRING_KINDS,
@@ -69,7 +69,7 @@ def for_answering(
         correcting=_correcting(touchpoint),
         # Pre-selected only where these answers are being corrected: a kickoff's later Revise asks afresh.
         judged=judgement.given_here(current.get(Question.IMPACT), touchpoint.id) if _correcting(touchpoint) else None,
-        calibration=calibration.last_agreed(session, initiative.id)
+        calibration=calibration_sessions.last_agreed(session, initiative.id)
         if touchpoint.kind == TouchpointKind.REVIEW
         else None,
     )

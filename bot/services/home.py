@@ -12,11 +12,12 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.errors import UserError
-from bot.services import answers, calibration, digest, plans
+from bot.services import answers, calibration, digest, signoff_dms
 from bot.services import measures as measure_service
 from bot.services.answers import AnswerContext
 from bot.services.business_calendar import PlanningAnswerRow
 from bot.services.calibration import CalibrationStanding
+from bot.services.digest_attention import Attention
 from storage.models import Question, TouchpointStatus
 from storage.repositories import home as home_rows
 from storage.repositories import team_settings as team_rows
@@ -84,7 +85,7 @@ class LdInitiative:
 @dataclass(frozen=True)
 class LdHome:
     user_id: str
-    attention: tuple[digest.Attention, ...]
+    attention: tuple[Attention, ...]
     more_attention: int
     initiatives: tuple[LdInitiative, ...]  # this page's, lowest alignment index first
     page: int
@@ -131,7 +132,7 @@ def stakeholder_home(session: Session, team_id: str, user_id: str, default_tz: s
         user_id,
         person.tz or default_tz,
         person.paused_until,
-        plans_waiting=plans.waiting_for(session, team_id, user_id),
+        plans_waiting=signoff_dms.waiting_for(session, team_id, user_id),
         initiatives=tuple(
             StakeholderInitiative(
                 initiative_id=i.initiative_id,

@@ -14,8 +14,9 @@ from sqlmodel import Session
 from bot.blocks import calibration as blocks
 from bot.ids import MessageEvent
 from bot.runtime import Deps
-from bot.services import calibration
-from bot.services.calibration import OutcomeDm, PackDm, RecordForm, SessionForm, SessionRecord
+from bot.services import calibration, calibration_sessions
+from bot.services.calibration import PackDm
+from bot.services.calibration_sessions import OutcomeDm, RecordForm, SessionForm, SessionRecord
 from bot.slack.errors import SlackCallFailed
 from bot.usecases.outbound import Outbound, find_in_dm
 
@@ -89,7 +90,7 @@ def send_outcomes(out: Outbound, lease: timedelta, session_id: int | None = None
     """Outcome DMs due (of one session, or all): each claimed, sent, recorded. Returns (sent, failed)."""
     return _each(
         out,
-        lambda session: calibration.claim_outcomes(session, out.clock(), lease, session_id),
+        lambda session: calibration_sessions.claim_outcomes(session, out.clock(), lease, session_id),
         lambda dm: _send_outcome(out, dm),
     )
 
@@ -110,10 +111,10 @@ def _send_outcome(out: Outbound, dm: OutcomeDm) -> bool:
     except SlackCallFailed as exc:
         logger.warning("calibration outcome %s to %s not delivered: %s", dm.outcome_id, dm.to_user_id, exc)
         with out.db.session() as session:
-            calibration.outcome_failed(session, dm, exc.error, final=exc.user_unreachable)
+            calibration_sessions.outcome_failed(session, dm, exc.error, final=exc.user_unreachable)
         return False
     with out.db.session() as session:
-        calibration.outcome_sent(session, dm, channel_id, ts, out.clock())
+        calibration_sessions.outcome_sent(session, dm, channel_id, ts, out.clock())
     return True
 
 
@@ -122,13 +123,13 @@ def _send_outcome(out: Outbound, dm: OutcomeDm) -> bool:
 
 def record_form(deps: Deps, team_id: str, initiative_id: int | None) -> RecordForm:
     with deps.db.reading() as session:
-        return calibration.record_form(session, team_id, initiative_id, deps.clock().date())
+        return calibration_sessions.record_form(session, team_id, initiative_id, deps.clock().date())
 
 
 def record(deps: Deps, team_id: str, initiative_id: int | None, user_id: str, form: SessionForm) -> View:
     """The session stored in one transaction (FormInvalid with every problem); returns what the recorder sees."""
     with deps.db.session() as session:
-        recorded = calibration.record(session, team_id, initiative_id, user_id, form, deps.clock())
+        recorded = calibration_sessions.record(session, team_id, initiative_id, user_id, form, deps.clock())
     deps.home.after_activity(team_id, [])
     deps.background.submit(_post_record, deps, user_id, recorded)
     return blocks.recorded_view(recorded)
@@ -148,7 +149,7 @@ def send_outcome(deps: Deps, team_id: str, session_id: int | None, user_id: str)
     told so in their DM, then the DMs sent in the background; what Slack refuses there the scheduling pass tries
     again."""
     with deps.db.session() as session:
-        recorded, new = calibration.send_outcome(session, team_id, session_id, user_id, deps.clock())
+        recorded, new = calibration_sessions.send_outcome(session, team_id, session_id, user_id, deps.clock())
     if new:
         lease = timedelta(seconds=deps.settings.touchpoint_sending_lease_seconds)
         deps.background.submit(send_outcomes, deps.outbound, lease, recorded.session_id)

@@ -14,8 +14,9 @@ from bot.blocks import plans as blocks
 from bot.blocks.notices import notice_view
 from bot.ids import Block, MessageEvent
 from bot.runtime import Deps
-from bot.services import plans
-from bot.services.plans import PlanForm, Saved, SignoffDm
+from bot.services import plans, signoff_dms
+from bot.services.plans import PlanForm, Saved
+from bot.services.signoff_dms import SignoffDm
 from bot.slack.errors import SlackCallFailed
 from bot.usecases import notices
 from bot.usecases.outbound import DmOutbox, Outbound, drain, recover_stale, send_dms
@@ -67,8 +68,10 @@ def _outbox(out: Outbound) -> DmOutbox[SignoffDm]:
         attempts=lambda dm: dm.attempts,
         post=lambda dm: (dm.dm_channel_id, dm.user_id, blocks.signoff_message(dm), _metadata(dm)),
         since=lambda dm: dm.created_at,
-        sent=lambda session, dm, channel_id, ts: plans.posted(session, dm, channel_id, ts, out.clock(), out.default_tz),
-        failed=plans.failed,
+        sent=lambda session, dm, channel_id, ts: signoff_dms.posted(
+            session, dm, channel_id, ts, out.clock(), out.default_tz
+        ),
+        failed=signoff_dms.failed,
         report=lambda dm, why: notices.tell(out, dm.asked_by, blocks.not_sent(dm, why)),
     )
 
@@ -76,7 +79,10 @@ def _outbox(out: Outbound) -> DmOutbox[SignoffDm]:
 def send_due(out: Outbound) -> int:
     """The pass's step: sign-off DMs due (at a sensible hour of each stakeholder's day)."""
     return drain(
-        out, lambda session: plans.claim(session, out.clock(), out.default_tz), lambda v: send(out, v), plans.BATCH
+        out,
+        lambda session: signoff_dms.claim(session, out.clock(), out.default_tz),
+        lambda v: send(out, v),
+        signoff_dms.BATCH,
     )
 
 
@@ -84,7 +90,7 @@ def recover(out: Outbound, lease: timedelta) -> int:
     """Sign-off DMs whose sender stopped part-way, or met a passing failure (their lease passed)."""
     return recover_stale(
         out,
-        lambda session: plans.reclaim_stale(session, out.clock(), lease, out.default_tz),
+        lambda session: signoff_dms.reclaim_stale(session, out.clock(), lease, out.default_tz),
         lambda items: send(out, items, recovering=True),
         "plan sign-off DMs",
     )
@@ -93,7 +99,7 @@ def recover(out: Outbound, lease: timedelta) -> int:
 def remind_due(out: Outbound) -> int:
     """One reminder, in the DM's thread, to each who must sign and has not answered by their reminder time."""
     with out.db.session() as session:
-        items = plans.claim_reminders(session, out.clock())
+        items = signoff_dms.claim_reminders(session, out.clock())
     done = 0
     for dm in items:
         message = blocks.reminder_message(dm)
@@ -115,7 +121,7 @@ def matches(
 ) -> None:
     """ "This matches our plan", then their DM updated."""
     with deps.db.session() as session:
-        dm = plans.answer(
+        dm = signoff_dms.answer(
             session, team_id, signoff_id, user_id, SignoffAnswer.MATCHES, "", deps.clock(), Block.PLAN_COMMENT
         )
     show(deps, dm, clicked)
@@ -123,7 +129,7 @@ def matches(
 
 def answer_form(deps: Deps, team_id: str, signoff_id: int | None, user_id: str) -> SignoffDm:
     with deps.db.reading() as session:
-        return plans.dm_of(session, team_id, signoff_id, user_id)
+        return signoff_dms.dm_of(session, team_id, signoff_id, user_id)
 
 
 def something_off(
@@ -137,7 +143,7 @@ def something_off(
 ) -> None:
     """ "Something's off" with its comment (FormInvalid without one, before `acknowledge`), then their DM updated."""
     with deps.db.session() as session:
-        dm = plans.answer(
+        dm = signoff_dms.answer(
             session, team_id, signoff_id, user_id, SignoffAnswer.OFF, comment, deps.clock(), Block.PLAN_COMMENT
         )
     acknowledge(notice_view(blocks.answered_notice(dm)))
@@ -149,7 +155,7 @@ def commit(
 ) -> None:
     """ "What I will do to help", recorded (FormInvalid when empty, before `acknowledge`), then their DM updated."""
     with deps.db.session() as session:
-        dm = plans.commit(session, team_id, signoff_id, user_id, text, deps.clock(), Block.PLAN_COMMITMENT)
+        dm = signoff_dms.commit(session, team_id, signoff_id, user_id, text, deps.clock(), Block.PLAN_COMMITMENT)
     acknowledge(notice_view(blocks.answered_notice(dm)))
     deps.background.submit(show, deps, dm, (None, None))
 
