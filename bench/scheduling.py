@@ -234,7 +234,7 @@ def main() -> None:
         bench_fanout(rate)
     if args.postgres:
         print("\nReal `touchpoint tick` processes on PostgreSQL, pacing shared through the database:")
-        for rate in (50, 100):
+        for rate in (25, 50):
             for clocks in (1, 2):
                 bench_fanout_processes(args.postgres, rate, clocks)
 
