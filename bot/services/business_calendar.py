@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.errors import FormInvalid, UserError
 from bot.ids import Block
 from bot.services import calendar
-from storage.models import Initiative, PlanningAsk, PostStatus, Stakeholder, saved_id
+from storage.models import PlanningAsk, PostStatus, Stakeholder, saved_id
 from storage.repositories import business_calendar as calendar_rows
 from storage.repositories import planning as planning_rows
 from storage.repositories import schedules as schedule_rows
@@ -99,14 +99,14 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
     planning window (and has not started), once per person and year; returns how many are new. It is due at once
     if it is working hours where they are, else at the schedule's send time of their next open day (after a pause)."""
     pairs = calendar_rows.high_influence_pairs(session)
-    weeks = team_rows.planning_weeks(session, {s.team_id for s, _, _ in pairs})
-    schedules = schedule_rows.schedules_for(session, {saved_id(i) for _, i, _ in pairs})
-    groups: dict[tuple[int, date], tuple[Stakeholder, list[int]]] = {}
-    for person, initiative, month in pairs:
-        today = now.astimezone(calendar.zone(person.tz, default_tz)).date()
-        start = year_start_after(month, today)
-        if today >= start - timedelta(weeks=weeks.get(person.team_id, PLANNING_WEEKS)):
-            groups.setdefault((saved_id(person), start), (person, []))[1].append(saved_id(initiative))
+    weeks = team_rows.planning_weeks(session, {p.team_id for p in pairs})
+    schedules = schedule_rows.schedules_for(session, {p.initiative_id for p in pairs})
+    groups: dict[tuple[int, date], tuple[calendar_rows.HighInfluence, list[int]]] = {}
+    for pair in pairs:
+        today = now.astimezone(calendar.zone(pair.tz, default_tz)).date()
+        start = year_start_after(pair.year_month, today)
+        if today >= start - timedelta(weeks=weeks.get(pair.team_id, PLANNING_WEEKS)):
+            groups.setdefault((pair.stakeholder_id, start), (pair, []))[1].append(pair.initiative_id)
     queued = calendar_rows.asked(session, {person_id for person_id, _ in groups})
     rows = []
     for (person_id, start), (person, initiative_ids) in groups.items():
@@ -129,13 +129,13 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
     return calendar_rows.add_asks(session, rows)
 
 
-def _current_initiatives(ask: PlanningAsk, pairs: list[tuple[Stakeholder, Initiative, int]]) -> list[int]:
+def _current_initiatives(ask: PlanningAsk, pairs: list[calendar_rows.HighInfluence]) -> list[int]:
     """Of the person's initiatives (active, high influence, still theirs), those whose year starts on the ask's day."""
     today_then = ask.year_start - timedelta(days=1)
     return [
-        saved_id(i)
-        for person, i, month in pairs
-        if saved_id(person) == ask.stakeholder_id and year_start_after(month, today_then) == ask.year_start
+        p.initiative_id
+        for p in pairs
+        if p.stakeholder_id == ask.stakeholder_id and year_start_after(p.year_month, today_then) == ask.year_start
     ]
 
 

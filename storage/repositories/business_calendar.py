@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
@@ -25,14 +26,32 @@ from storage.scope import team_scope
 SKIPPED = "skipped"
 
 
-def high_influence_pairs(
-    session: Session, stakeholder_ids: Iterable[int] | None = None
-) -> list[tuple[Stakeholder, Initiative, int]]:
-    """(stakeholder, initiative, the month its financial year starts) for every high-influence stakeholder of an
-    active initiative (of these stakeholders only, when given), of the pass's team when it is for one (storage.scope),
-    and never of a team that uninstalled Touchpoint."""
+class HighInfluence(NamedTuple):
+    """A high-influence stakeholder of an active initiative: what the business calendar needs of the pair."""
+
+    stakeholder_id: int
+    team_id: str
+    tz: str | None
+    country: str | None
+    paused_until: date | None
+    initiative_id: int
+    year_month: int  # the month the initiative's financial year starts
+
+
+def high_influence_pairs(session: Session, stakeholder_ids: Iterable[int] | None = None) -> list[HighInfluence]:
+    """Every high-influence stakeholder of an active initiative (of these stakeholders only, when given), of the
+    pass's team when it is for one (storage.scope), and never of a team that uninstalled Touchpoint. Columns, not
+    rows: every pass reads them all."""
     query = (
-        select(Stakeholder, Initiative, col(Schedule.fiscal_year_start))
+        select(
+            col(Stakeholder.id),
+            col(Stakeholder.team_id),
+            col(Stakeholder.tz),
+            col(Stakeholder.country),
+            col(Stakeholder.paused_until),
+            col(Initiative.id),
+            col(Schedule.fiscal_year_start),
+        )
         .join(InitiativeStakeholder, col(InitiativeStakeholder.stakeholder_id) == col(Stakeholder.id))
         .join(Initiative, col(Initiative.id) == col(InitiativeStakeholder.initiative_id))
         .outerjoin(Schedule, col(Schedule.initiative_id) == col(Initiative.id))
@@ -45,14 +64,15 @@ def high_influence_pairs(
         )
         .order_by(col(Stakeholder.id), col(Initiative.id))
     )
+    queries = [query]
     if stakeholder_ids is not None:
         ids = list(stakeholder_ids)
-        found: list[tuple[Stakeholder, Initiative, int]] = []
-        for start in range(0, len(ids), CHUNK):
-            rows = session.execute(query.where(col(Stakeholder.id).in_(ids[start : start + CHUNK]))).all()
-            found += [(s, i, month or 1) for s, i, month in rows]
-        return found
-    return [(s, i, month or 1) for s, i, month in session.execute(query).all()]
+        queries = [query.where(col(Stakeholder.id).in_(ids[at : at + CHUNK])) for at in range(0, len(ids), CHUNK)]
+    rows = [row for q in queries for row in session.execute(q).all()]
+    return [
+        HighInfluence(person, team, tz, country, paused, initiative, month or 1)
+        for (person, team, tz, country, paused, initiative, month) in rows
+    ]
 
 
 def asked(session: Session, stakeholder_ids: Iterable[int]) -> set[tuple[int, date]]:
