@@ -116,6 +116,18 @@ def bench_throughput(url: str) -> list[str]:
     return lines
 
 
+def _pass_row(teams: int, first_seconds: float, first, quiet_runs: list[float]) -> str:
+    """A table row: the sizes, the first pass (what it posted and sent) and the median quiet pass, in all and a team."""
+    median = statistics.median(quiet_runs)
+    row = (
+        f"| {teams} | {10 * teams:,} | {100 * teams:,} | {first_seconds * 1000:.0f} "
+        f"({first.digests} digests, {first.planning + first.calibration} DMs) | "
+        f"{median * 1000:.0f} | {median * 1000 / teams:.1f} |"
+    )
+    print(row, flush=True)
+    return row
+
+
 def bench_pass_per_installation(url: str, workspaces: tuple[int, ...] = WORKSPACES, quiet: int = 5) -> list[str]:
     from bot.app import patient_gateway
     from bot.simulator import FakeSlackApi
@@ -142,13 +154,7 @@ def bench_pass_per_installation(url: str, workspaces: tuple[int, ...] = WORKSPAC
             started = time.perf_counter()
             run_pass(out, pass_settings)
             runs.append(time.perf_counter() - started)
-        median = statistics.median(runs)
-        lines.append(
-            f"| {teams} | {10 * teams:,} | {100 * teams:,} | {first_seconds * 1000:.0f} "
-            f"({first.digests} digests, {first.planning + first.calibration} DMs) | "
-            f"{median * 1000:.0f} | {median * 1000 / teams:.1f} |"
-        )
-        print(lines[-1], flush=True)
+        lines.append(_pass_row(teams, first_seconds, first, runs))
         slack.stop()
         db.dispose()
     return lines
@@ -183,13 +189,7 @@ def bench_pass_per_installation_installed(
             assert not report.digests and not report.errors, report
         assert first.digests == teams and not first.errors, first
         assert not slack.calls, [c.method for c in slack.calls]  # every call reached its own team's workspace
-        median = statistics.median(runs)
-        lines.append(
-            f"| {teams} | {10 * teams:,} | {100 * teams:,} | {first_seconds * 1000:.0f} "
-            f"({first.digests} digests, {first.planning + first.calibration} DMs) | "
-            f"{median * 1000:.0f} | {median * 1000 / teams:.1f} |"
-        )
-        print(lines[-1], flush=True)
+        lines.append(_pass_row(teams, first_seconds, first, runs))
         slack.stop()
         db.dispose()
     return lines
