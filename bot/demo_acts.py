@@ -214,8 +214,8 @@ class MonthsLater(Stage):
         self.pass_at(self.clock.now + timedelta(minutes=1))  # queues them, due in each person's working hours
         with self.deps.db.reading() as session:
             due = [a.due_at for a in calendar_rows.asks_of_team(session, self.slack.team_id) if a.posted_at is None]
-        if due:
-            self.pass_at(min(due) if min(due) > self.clock.now else self.clock.now + timedelta(minutes=1))
+        for when in sorted(set(due)):  # each at the first working hour where its person is (Sam's is the one shown)
+            self.pass_at(max(when, self.clock.now + timedelta(minutes=1)))
         dm = [
             m
             for m in self.slack.messages_in(self.slack.dm_channel("U0SAM"))

@@ -15,7 +15,7 @@ from bot.settings import load_settings
 from bot.simulator import FakeSlackApi, Workspace
 from bot.simulator.transcript import indent, plain, render_blocks, render_view
 from bot.simulator.webapi import TOKEN
-from storage.models import MapMessageKind, PostStatus
+from storage.models import MapMessageKind, PostStatus, TouchpointKind
 from storage.repositories import map_messages
 from storage.types import utcnow
 
@@ -102,20 +102,20 @@ class Stage:
         return min((r.due_at for r in rows), default=None)
 
     def passes_for_next_round(self) -> str:
-        """Run the pass at each instant the next round falls due (each stakeholder's 10:00, moved off their
-        weekends and holidays); returns the round's kind, a check-in or a review, as planned for this calendar."""
+        """Run the pass at each instant the next round of check-ins or reviews falls due (each stakeholder's 10:00,
+        moved off their weekends and holidays), and at the keep-informed stakeholders' status updates due by then;
+        returns the round's kind, a check-in or a review, as planned for this calendar. (A month's status update
+        may come without that month's check-ins: none is planned this soon after the kickoff.)"""
+        rounds = (TouchpointKind.CHECKIN, TouchpointKind.REVIEW)
         with self.deps.db.reading() as session:
-            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind != "kickoff"]
+            rows = [r for r in planning.upcoming(session, self.slack.team_id, "UTC", limit=50) if r.kind in rounds]
+            statuses = map_messages.messages_of(session, self.slack.team_id, MapMessageKind.STATUS)
         if not rows:
             raise RuntimeError("nothing is planned: the demo's schedule sends no check-in or review")
         first = min(rows, key=lambda r: r.due_at)
-        with self.deps.db.reading() as session:  # and the keep-informed stakeholders' status updates that month
-            updates = [
-                m.due_at
-                for m in map_messages.messages_of(session, self.slack.team_id, MapMessageKind.STATUS)
-                if m.key == first.period and m.status == PostStatus.PENDING
-            ]
-        for when in sorted({r.due_at for r in rows if r.period == first.period} | set(updates)):
+        round_at = {r.due_at for r in rows if r.period == first.period}
+        updates = {m.due_at for m in statuses if m.status == PostStatus.PENDING and m.due_at <= max(round_at)}
+        for when in sorted(round_at | updates):
             self.pass_at(when)
         return first.kind
 

@@ -29,6 +29,7 @@ STARTS = [
     "2027-11-25T18:00Z",  # Thanksgiving in New York
     "2027-12-31T23:30Z",  # the last evening of the year
     "2026-12-01T15:00Z",  # the day the demo first failed
+    "2028-02-29T09:15Z",  # a leap day: the month's check-in is too soon after the kickoff, Olu's status update is not
 ]
 
 
