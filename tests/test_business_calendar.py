@@ -153,6 +153,25 @@ def test_the_window_opens_in_the_persons_own_zone_and_waits_for_their_working_ho
     assert len(_planning_dms(slack, MEI)) == 1
 
 
+def test_an_ask_outside_working_hours_waits_for_the_schedules_own_send_time_and_days(slack, db):
+    world = World.make(slack, db)
+    world.open(OPENED, {MEI: "Asia/Tokyo"}, name="Service excellence")
+    with world.db.session() as session:
+        [initiative] = session.exec(select(Initiative).where(col(Initiative.name) == "Service excellence")).all()
+        session.add(
+            Schedule(
+                team_id=TEAM,
+                initiative_id=saved_id(initiative),
+                fiscal_year_start=4,
+                send_time="14:30",
+                working_days="1,2,3,4",  # Tuesday to Friday
+            )
+        )
+    world.run(datetime(2028, 2, 4, 15, 30, tzinfo=UTC))  # 00:30 on Saturday 5 February in Tokyo: the window is open
+    [ask] = _rows(world, PlanningAsk)
+    assert ask.due_at == datetime(2028, 2, 8, 5, 30, tzinfo=UTC)  # Tuesday 14:30 in Tokyo, not Monday 10:00
+
+
 def test_the_teams_setting_moves_the_window(world, slack):
     with world.db.session() as session:
         session.add(
