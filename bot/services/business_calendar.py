@@ -100,7 +100,6 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
     if it is working hours where they are, else at the schedule's send time of their next open day (after a pause)."""
     pairs = calendar_rows.high_influence_pairs(session)
     weeks = team_rows.planning_weeks(session, {p.team_id for p in pairs})
-    schedules = schedule_rows.schedules_for(session, {p.initiative_id for p in pairs})
     groups: dict[tuple[int, date], tuple[calendar_rows.HighInfluence, list[int]]] = {}
     for pair in pairs:
         today = now.astimezone(calendar.zone(pair.tz, default_tz)).date()
@@ -108,10 +107,11 @@ def queue(session: Session, now: datetime, default_tz: str) -> int:
         if today >= start - timedelta(weeks=weeks.get(pair.team_id, PLANNING_WEEKS)):
             groups.setdefault((pair.stakeholder_id, start), (pair, []))[1].append(pair.initiative_id)
     queued = calendar_rows.asked(session, {person_id for person_id, _ in groups})
+    # Only what is not queued yet is built; every pass of the window finds most of it (often all of it) queued.
+    new = {key: group for key, group in groups.items() if key not in queued}
+    schedules = schedule_rows.schedules_for(session, {ids[0] for _, ids in new.values()})
     rows = []
-    for (person_id, start), (person, initiative_ids) in groups.items():
-        if (person_id, start) in queued:
-            continue  # built again only to be ignored by the insert: the common case, every pass of the window
+    for (person_id, start), (person, initiative_ids) in new.items():
         tz, is_holiday = calendar.zone(person.tz, default_tz), calendar.holidays_in(person.country)
         cadence = calendar.Cadence.of(schedules.get(initiative_ids[0]))
         rows.append(
